@@ -1,0 +1,30 @@
+"""Paths and settings: the one place the kit reads them from.
+
+Every path is derived from the project root, so notebooks opened from ``notebooks/`` and the
+report runner find the sample data and the package with no path edits. Environment variables
+override the defaults (``ISKPI_DATA_DIR``, ``ISKPI_REPORTS_DIR``, ``ISKPI_TZ``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+SAMPLE_DATA_DIR = PROJECT_ROOT / "data" / "sample"
+DATA_DIR = Path(os.environ.get("ISKPI_DATA_DIR", SAMPLE_DATA_DIR))
+REPORTS_DIR = Path(os.environ.get("ISKPI_REPORTS_DIR", PROJECT_ROOT / "reports"))
+
+KPI_FILE = PACKAGE_DIR / "kpis.toml"
+PHASE_TARGETS_FILE = PACKAGE_DIR / "phase_targets.toml"
+
+#: Time zone that all day/hour logic uses; timestamps without an offset are taken as local.
+DEFAULT_TZ = os.environ.get("ISKPI_TZ", "Asia/Tokyo")
+#: A connected call of at least this many seconds is a valid conversation (有効会話: 2 minutes).
+VALID_TALK_SECONDS = 120
+#: Business hours used for business-hours-aware lead response time.
+BUSINESS_HOURS = (9, 18)
+#: Default language of everything a report reader sees.
+DEFAULT_LANG = "ja"
+LANGS = ("ja", "en")

@@ -1,0 +1,55 @@
+"""Number formatting for what a reader sees (percent, thousands separators, yen)."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import kpis
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA or x is pd.NaT
+
+
+def pct(x, digits: int = 1) -> str:
+    """0.2345 -> '23.5%'; missing -> '–'."""
+    return "–" if _missing(x) else f"{x * 100:.{digits}f}%"
+
+
+def num(x, digits: int = 0) -> str:
+    """12345.6 -> '12,346'."""
+    return "–" if _missing(x) else f"{x:,.{digits}f}"
+
+
+def yen(x, lang: str = "ja") -> str:
+    """Yen amounts: 30000000 -> '3,000万円' (ja) or '¥30,000,000' (en)."""
+    if _missing(x):
+        return "–"
+    if lang == "ja":
+        if abs(x) >= 100_000_000:
+            return f"{x / 100_000_000:,.2f}億円"
+        if abs(x) >= 10_000:
+            return f"{x / 10_000:,.0f}万円"
+        return f"{x:,.0f}円"
+    return f"¥{x:,.0f}"
+
+
+def ci(low, high, *, as_pct: bool = True) -> str:
+    """'[12.3%, 20.1%]'."""
+    f = pct if as_pct else (lambda v: num(v, 2))
+    return f"[{f(low)}, {f(high)}]"
+
+
+def kpi_value(kpi_id: str, x, lang: str = "ja") -> str:
+    """Format a KPI value by its unit in the dictionary."""
+    unit = kpis.get(kpi_id).unit
+    if unit == "rate":
+        return pct(x)
+    if unit == "jpy":
+        return yen(x, lang)
+    if unit in ("ratio", "points"):
+        return num(x, 2 if unit == "ratio" else 1)
+    if unit == "minutes":
+        return num(x, 0) + ("分" if lang == "ja" else " min")
+    return num(x, 1 if isinstance(x, float) and not float(x).is_integer() else 0)

@@ -1,0 +1,163 @@
+"""KPI dictionary and phase target templates (DESIGN §4).
+
+The definitions live in ``kpis.toml`` and ``phase_targets.toml`` beside this module; nothing
+else in the kit spells a KPI's label or target. Use :func:`label` for a reader-facing name,
+:func:`get` for the whole definition and :func:`phase_targets` for a phase's target table.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import config
+
+TIERS = ("behavioral", "tactical", "strategic")
+TIER_LABELS = {
+    "behavioral": {"ja": "行動KPI", "en": "Behavioural KPI"},
+    "tactical": {"ja": "戦術KPI", "en": "Tactical KPI"},
+    "strategic": {"ja": "戦略KPI", "en": "Strategic KPI"},
+}
+UNITS = ("count", "rate", "minutes", "points", "jpy", "ratio")
+DIRECTIONS = ("higher", "lower")
+PHASES = ("launch", "growth", "mature")
+PER = ("rep_day", "rep_month", "team_month", None)
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One KPI: id, labels, tier, unit, direction and formula (with rate parts if a rate)."""
+
+    id: str
+    label_ja: str
+    label_en: str
+    tier: str
+    unit: str
+    direction: str
+    formula: str
+    numerator: str | None = None
+    denominator: str | None = None
+
+    def label(self, lang: str = config.DEFAULT_LANG) -> str:
+        _check_lang(lang)
+        return self.label_ja if lang == "ja" else self.label_en
+
+    @property
+    def is_rate(self) -> bool:
+        return self.numerator is not None
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in config.LANGS:
+        raise ValueError(f"lang must be one of {config.LANGS}, got {lang!r}")
+
+
+@lru_cache(maxsize=None)
+def _dictionary(path: str = str(config.KPI_FILE)) -> dict[str, KPI]:
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    out = {}
+    for kpi_id, d in raw.items():
+        kpi = KPI(id=kpi_id, **d)
+        if kpi.tier not in TIERS or kpi.unit not in UNITS or kpi.direction not in DIRECTIONS:
+            raise ValueError(f"{path}: KPI {kpi_id!r} has an unknown tier/unit/direction")
+        out[kpi_id] = kpi
+    return out
+
+
+def all_kpis() -> dict[str, KPI]:
+    """Every KPI in the dictionary, keyed by id, in dictionary order."""
+    return dict(_dictionary())
+
+
+def get(kpi_id: str) -> KPI:
+    """The definition of one KPI; unknown ids raise ``KeyError`` listing the known ones."""
+    d = _dictionary()
+    if kpi_id not in d:
+        raise KeyError(f"unknown KPI {kpi_id!r}; known: {', '.join(d)}")
+    return d[kpi_id]
+
+
+def label(kpi_id: str, lang: str = config.DEFAULT_LANG) -> str:
+    """Reader-facing label of a KPI in ``lang`` ('ja' or 'en')."""
+    return get(kpi_id).label(lang)
+
+
+def tier_label(tier: str, lang: str = config.DEFAULT_LANG) -> str:
+    _check_lang(lang)
+    if tier not in TIER_LABELS:
+        raise ValueError(f"tier must be one of {TIERS}, got {tier!r}")
+    return TIER_LABELS[tier][lang]
+
+
+def dictionary_table(lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """The dictionary as a tidy table: kpi_id, label, tier, unit, direction, formula."""
+    return pd.DataFrame(
+        [
+            {"kpi_id": k.id, "label": k.label(lang), "tier": k.tier, "unit": k.unit,
+             "direction": k.direction, "formula": k.formula}
+            for k in _dictionary().values()
+        ]
+    )
+
+
+@lru_cache(maxsize=None)
+def _phase_file(path: str) -> dict:
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    phases = raw.get("phases", {})
+    missing = [p for p in PHASES if p not in phases]
+    if missing:
+        raise ValueError(f"{path}: phase target file lacks phases {missing}")
+    for phase, entries in phases.items():
+        for kpi_id, spec in entries.items():
+            if kpi_id in ("label_ja", "label_en", "months"):
+                continue
+            get(kpi_id)  # unknown KPI ids in a targets file are an error, not ignored
+            if spec.get("per") not in PER:
+                raise ValueError(f"{path}: [{phase}] {kpi_id}: per must be one of {PER}")
+    return phases
+
+
+def phase_label(phase: str, lang: str = config.DEFAULT_LANG) -> str:
+    _check_lang(lang)
+    if phase not in PHASES:
+        raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
+    return _phase_file(str(config.PHASE_TARGETS_FILE))[phase][f"label_{lang}"]
+
+
+def phase_targets(phase: str | None = None, *, targets_file: str | Path | None = None,
+                  lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """Phase target table(s) from the seed's template (or a user-edited copy).
+
+    Returns
+    -------
+    DataFrame with columns
+        phase, kpi_id, label, tier, unit, direction, target, per, importance, low, high.
+        ``per`` is rep_day / rep_month / team_month for counts and amounts, None for levels.
+    """
+    if phase is not None and phase not in PHASES:
+        raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
+    phases = _phase_file(str(targets_file or config.PHASE_TARGETS_FILE))
+    rows = []
+    for ph in PHASES if phase is None else (phase,):
+        for kpi_id, spec in phases[ph].items():
+            if kpi_id in ("label_ja", "label_en", "months"):
+                continue
+            k = get(kpi_id)
+            rows.append({
+                "phase": ph, "kpi_id": kpi_id, "label": k.label(lang), "tier": k.tier,
+                "unit": k.unit, "direction": k.direction, "target": float(spec["target"]),
+                "per": spec.get("per"), "importance": int(spec.get("importance", 1)),
+                "low": spec.get("low"), "high": spec.get("high"),
+            })
+    return pd.DataFrame(rows)
+
+
+def phase_months(phase: str) -> tuple[int, int]:
+    """Months since launch that the seed associates with a phase (start inclusive)."""
+    if phase not in PHASES:
+        raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
+    lo, hi = _phase_file(str(config.PHASE_TARGETS_FILE))[phase]["months"]
+    return int(lo), int(hi)

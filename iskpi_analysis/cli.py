@@ -1,0 +1,82 @@
+"""``iskpi`` command line: a thin wrapper over the Python API.
+
+    iskpi validate --data DIR      data-quality summary; exit 1 on contract errors
+    iskpi sample [--out DIR]       regenerate the deterministic sample data
+    iskpi report --month YYYY-MM   run every notebook and write the HTML report
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import config
+
+
+def _validate(args) -> int:
+    from . import io
+
+    try:
+        data = io.load_data(args.data, tz=args.tz)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except io.DataValidationError as exc:
+        print(f"INVALID: {args.data}", file=sys.stderr)
+        print(str(exc), file=sys.stderr)
+        return 1
+    summary = data.summary()
+    print(f"data: {data.data_dir}  (fingerprint {data.fingerprint}, time zone {data.tz})")
+    print(summary.to_string(index=False, na_rep="-"))
+    reps = data.reps
+    print(f"reps: {len(reps)} in {reps['team_id'].nunique()} team(s) "
+          f"({', '.join(f'{r}={n}' for r, n in reps['role'].value_counts().sort_index().items())})")
+    print(f"months with activity: {', '.join(data.months())}")
+    if data.warnings:
+        print(f"warnings ({len(data.warnings)}):")
+        for w in data.warnings:
+            print(f"  - {w}")
+    else:
+        print("problems found: none")
+    return 0
+
+
+def _sample(args) -> int:
+    from . import sample
+
+    argv = ["--out", str(args.out), "--seed", str(args.seed), "--format", args.format]
+    return sample.main(argv) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="iskpi", description="Inside-sales KPI analytics kit")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check a data directory against the data contract")
+    v.add_argument("--data", default=str(config.DATA_DIR), help="data directory (default: sample data)")
+    v.add_argument("--tz", default=config.DEFAULT_TZ, help="local time zone (default: %(default)s)")
+    v.set_defaults(func=_validate)
+
+    s = sub.add_parser("sample", help="regenerate the deterministic sample data")
+    s.add_argument("--out", default=str(config.SAMPLE_DATA_DIR), help="output directory")
+    s.add_argument("--seed", type=int, default=20261031, help="random seed (default: %(default)s)")
+    s.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    s.set_defaults(func=_sample)
+
+    try:
+        from . import report
+    except ImportError:  # the runner module is optional while the kit is being assembled
+        report = None
+    if report is not None:
+        r = sub.add_parser("report", help="run every notebook for a month and write HTML")
+        report.add_report_arguments(r)
+        r.set_defaults(func=report.report_main)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,682 @@
+"""Load and validate a data directory (DESIGN §3, data contract v1).
+
+A data directory holds one file per table, ``NAME.csv`` or ``NAME.parquet``. CSV may be UTF-8,
+UTF-8 with BOM or CP932. Every file is read into DuckDB, checked against the contract, and exposed
+as a typed view with derived local-time columns. pandas frames are materialised on first access
+(``data.calls``), so the aggregation hot path (``aggregate``) never has to build a 25-million-row
+pandas frame.
+
+Problems are collected across all tables and raised together as one
+:class:`DataValidationError`, each naming the file, the column, the rows (first few row numbers
+and the count) and what is wrong. Rows that are dropped (exact duplicate rows) or kept despite a
+doubt (calls outside the rep's employment) are listed in ``Dataset.warnings`` with counts:
+no row disappears silently.
+
+Row numbers: for CSV the line number in the file (the header is line 1); for Parquet and
+DataFrames the 1-based row position.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import calendar, config
+
+# --- the contract --------------------------------------------------------------------------
+# kind: id (unique string), str, ref (string, may be empty), ts (timestamp), date, bool,
+# int (non-negative integer), money (non-negative number), month (YYYY-MM), enum:<a|b|c>
+CONTRACT: dict[str, dict[str, tuple[str, bool]]] = {
+    "teams": {"team_id": ("id", True), "team_name": ("str", False), "launched_on": ("date", True)},
+    "reps": {"rep_id": ("id", True), "rep_name": ("str", False), "team_id": ("str", True),
+             "role": ("enum:SDR|BDR", True), "joined_on": ("date", True), "left_on": ("date", False)},
+    "calls": {"call_id": ("id", True), "rep_id": ("str", True), "lead_id": ("str", False),
+              "started_at": ("ts", True), "connected": ("bool", True), "talk_seconds": ("int", True),
+              "appointment": ("bool", True), "decision_maker": ("bool", False), "script": ("str", False)},
+    "emails": {"email_id": ("id", True), "rep_id": ("str", True), "lead_id": ("str", False),
+               "sent_at": ("ts", True), "opened_at": ("ts", False), "clicked_at": ("ts", False),
+               "replied_at": ("ts", False)},
+    "leads": {"lead_id": ("id", True), "created_at": ("ts", True), "source": ("str", True),
+              "segment": ("str", False), "owner_rep_id": ("str", False), "mql_at": ("ts", False),
+              "sql_at": ("ts", False)},
+    "deals": {"deal_id": ("id", True), "lead_id": ("str", False), "rep_id": ("str", True),
+              "created_at": ("ts", True), "amount_jpy": ("money", False),
+              "budget_confirmed": ("bool", False), "authority_confirmed": ("bool", False),
+              "need_confirmed": ("bool", False), "timeline_confirmed": ("bool", False),
+              "need_clarity": ("enum:clear|overview|unclear", False),
+              "decision_process": ("enum:detailed|overview|unknown", False),
+              "next_action": ("enum:scheduled|timing_only|none", False),
+              "status": ("enum:open|won|lost", True), "closed_at": ("ts", False)},
+    "costs": {"month": ("month", True), "team_id": ("str", True), "cost_jpy": ("money", True)},
+}
+TABLES = tuple(CONTRACT)
+REQUIRED_TABLES = ("reps", "calls")
+#: the event-time column of each table (date filters and "future" checks use it)
+EVENT_TIME = {"calls": "started_at", "emails": "sent_at", "leads": "created_at", "deals": "created_at"}
+TRUE_WORDS = ("true", "1", "yes", "y", "t")
+FALSE_WORDS = ("false", "0", "no", "n", "f")
+MAX_ROWS_SHOWN = 5
+
+
+@dataclass
+class Problem:
+    """One validation problem: where (file, column, rows) and what."""
+
+    file: str
+    column: str | None
+    message: str
+    rows: list[int] = field(default_factory=list)
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        where = self.file + (f", column '{self.column}'" if self.column else "")
+        text = f"{where}: {self.message}"
+        if self.count:
+            shown = ", ".join(str(r) for r in self.rows[:MAX_ROWS_SHOWN])
+            more = ", …" if self.count > len(self.rows[:MAX_ROWS_SHOWN]) else ""
+            text += f" — {self.count} row{'s' if self.count != 1 else ''} (rows {shown}{more})"
+        if self.examples:
+            text += " e.g. " + ", ".join(repr(e) for e in self.examples[:3])
+        return text
+
+
+class DataValidationError(ValueError):
+    """The data directory breaks the contract; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = [f"{len(problems)} data problem(s) found:"] + [f"  - {p}" for p in problems]
+        super().__init__("\n".join(lines))
+
+
+def _q(s: str) -> str:
+    """SQL string literal."""
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def _ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _detect_encoding(path: Path) -> str:
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    for enc in ("utf-8", "cp932"):
+        try:
+            raw.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    raise DataValidationError([Problem(path.name, None, "is neither UTF-8 nor CP932 text")])
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    enc = _detect_encoding(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataValidationError([Problem(path.name, None, f"cannot be read as CSV ({exc})")]) from None
+    df.columns = [c.strip() for c in df.columns]
+    df["_row"] = range(2, len(df) + 2)  # the line number in the file; line 1 is the header
+    return df
+
+
+class Dataset:
+    """Validated tables of one data directory (see ``docs/api.md`` for the columns).
+
+    Use :func:`load_data` or :meth:`from_frames` to build one.
+    """
+
+    def __init__(self, con, *, tz, data_dir, files, fingerprint, warnings, present,
+                 filters=None, valid_talk_seconds=config.VALID_TALK_SECONDS):
+        self._con = con
+        self.tz = tz
+        self.data_dir = data_dir
+        self.files = files
+        self.fingerprint = fingerprint
+        self.warnings = warnings
+        self._present = present
+        self._filters = dict(filters or {})
+        self._frames: dict[str, pd.DataFrame] = {}
+        self.valid_talk_seconds = valid_talk_seconds
+
+    # --- construction --------------------------------------------------------------------
+    @classmethod
+    def from_frames(cls, frames: dict[str, pd.DataFrame], *, tz: str = config.DEFAULT_TZ,
+                    valid_talk_seconds: int = config.VALID_TALK_SECONDS, today=None) -> "Dataset":
+        """Validate in-memory tables (as they would be read from files) and build a Dataset."""
+        raw = {}
+        for name, df in frames.items():
+            if name not in CONTRACT:
+                raise ValueError(f"unknown table {name!r}; tables are {TABLES}")
+            df = df.copy()
+            df["_row"] = range(1, len(df) + 1)
+            raw[name] = (f"{name} (DataFrame)", df)
+        return _build(raw, tz=tz, data_dir=None, files={}, fingerprint=_fingerprint_frames(frames),
+                      valid_talk_seconds=valid_talk_seconds, today=today)
+
+    # --- access --------------------------------------------------------------------------
+    def has(self, table: str) -> bool:
+        if table not in CONTRACT:
+            raise ValueError(f"unknown table {table!r}; tables are {TABLES}")
+        return table in self._present
+
+    def sql(self, table: str) -> str:
+        """A SQL subquery over the typed (and filtered) table, for the DuckDB hot path."""
+        if not self.has(table):
+            raise KeyError(f"table {table!r} is not in the data ({self.data_dir})")
+        where = self._where(table)
+        return f"(SELECT * FROM v_{table}{' WHERE ' + where if where else ''})"
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run SQL on this dataset's connection (tables via :meth:`sql`)."""
+        return self._con.execute(sql).df()
+
+    @property
+    def con(self):
+        return self._con
+
+    def _where(self, table: str) -> str:
+        f = self._filters
+        cond = []
+        if f.get("team") and table in ("teams", "reps", "calls", "emails", "leads", "deals", "costs"):
+            cond.append(f"team_id = {_q(f['team'])}")
+        if f.get("role") and table in ("reps", "calls", "emails", "deals"):
+            cond.append(f"role = {_q(f['role'])}")
+        if table in EVENT_TIME:
+            col = EVENT_TIME[table]
+            if f.get("start") is not None:
+                cond.append(f"{col} >= {_q(f['start'])}::TIMESTAMP AT TIME ZONE {_q(self.tz)}")
+            if f.get("end") is not None:
+                cond.append(f"{col} < {_q(f['end'])}::TIMESTAMP AT TIME ZONE {_q(self.tz)}")
+        if table == "costs":
+            if f.get("start") is not None:
+                cond.append(f"month >= {_q(pd.Timestamp(f['start']).strftime('%Y-%m'))}")
+            if f.get("end") is not None:
+                cond.append(f"month < {_q(pd.Timestamp(f['end']).strftime('%Y-%m'))}")
+        return " AND ".join(cond)
+
+    def _frame(self, table: str) -> pd.DataFrame | None:
+        if not self.has(table):
+            return None
+        if table not in self._frames:
+            df = self._con.execute(f"SELECT * FROM {self.sql(table)}").df()
+            self._frames[table] = _pandas_types(table, df, self.tz)
+        return self._frames[table]
+
+    teams = property(lambda self: self._frame("teams"))
+    reps = property(lambda self: self._frame("reps"))
+    calls = property(lambda self: self._frame("calls"))
+    emails = property(lambda self: self._frame("emails"))
+    leads = property(lambda self: self._frame("leads"))
+    deals = property(lambda self: self._frame("deals"))
+    costs = property(lambda self: self._frame("costs"))
+
+    def filter(self, *, team: str | None = None, role: str | None = None, start=None, end=None) -> "Dataset":
+        """A view of the data restricted to a team ("all"/None = whole organisation), a role
+        (SDR/BDR) and an event-time window [start, end) in local time."""
+        f = dict(self._filters)
+        if team not in (None, "", "all"):
+            known = self.team_ids()
+            if team not in known:
+                raise ValueError(f"unknown team {team!r}; teams in the data: {', '.join(known)}")
+            f["team"] = team
+        if role not in (None, "", "all"):
+            if role not in ("SDR", "BDR"):
+                raise ValueError(f"role must be one of ('SDR', 'BDR', 'all'), got {role!r}")
+            f["role"] = role
+        if start is not None:
+            f["start"] = str(pd.Timestamp(start))
+        if end is not None:
+            f["end"] = str(pd.Timestamp(end))
+        return Dataset(self._con, tz=self.tz, data_dir=self.data_dir, files=self.files,
+                       fingerprint=self.fingerprint, warnings=self.warnings, present=self._present,
+                       filters=f, valid_talk_seconds=self.valid_talk_seconds)
+
+    @property
+    def team(self) -> str:
+        """The team this view is restricted to, or "all"."""
+        return self._filters.get("team", "all")
+
+    def team_ids(self) -> list[str]:
+        """Teams in the data (teams table if present, else the reps' team ids)."""
+        src = "v_teams" if self.has("teams") else "v_reps"
+        return [r[0] for r in self._con.execute(f"SELECT DISTINCT team_id FROM {src} ORDER BY 1").fetchall()]
+
+    def months(self) -> list[str]:
+        """Months ('YYYY-MM') with calls or emails in this view."""
+        parts = [f"SELECT DISTINCT month FROM {self.sql(t)}" for t in ("calls", "emails") if self.has(t)]
+        rows = self._con.execute(" UNION ".join(parts) + " ORDER BY 1").fetchall()
+        return [r[0] for r in rows]
+
+    @property
+    def first_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self._con.execute(f"SELECT min(date) FROM {self.sql('calls')}").fetchone()[0])
+
+    @property
+    def last_date(self) -> pd.Timestamp:
+        """Last local date with activity (the data's own 'today')."""
+        parts = [f"SELECT max(date) d FROM {self.sql(t)}" for t in ("calls", "emails") if self.has(t)]
+        v = self._con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})").fetchone()[0]
+        return pd.Timestamp(v)
+
+    def row_counts(self) -> dict[str, int]:
+        return {t: int(self._con.execute(f"SELECT count(*) FROM {self.sql(t)}").fetchone()[0])
+                for t in TABLES if self.has(t)}
+
+    def summary(self) -> pd.DataFrame:
+        """Rows and date range per table (the data-quality summary of ``iskpi validate``)."""
+        rows = []
+        for t in TABLES:
+            if not self.has(t):
+                rows.append({"table": t, "rows": None, "first": None, "last": None, "file": "(missing)"})
+                continue
+            n = self._con.execute(f"SELECT count(*) FROM {self.sql(t)}").fetchone()[0]
+            first = last = None
+            if t in EVENT_TIME:
+                first, last = self._con.execute(f"SELECT min(date), max(date) FROM {self.sql(t)}").fetchone()
+            rows.append({"table": t, "rows": int(n), "first": first, "last": last,
+                         "file": self.files[t].name if t in self.files else f"{t} (DataFrame)"})
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{t}={n:,}" for t, n in self.row_counts().items())
+        return f"<Dataset {self.data_dir or '(frames)'} team={self.team} {counts}>"
+
+
+def _pandas_types(table: str, df: pd.DataFrame, tz: str) -> pd.DataFrame:
+    for col, (kind, _req) in CONTRACT[table].items():
+        if col not in df:
+            continue
+        if kind == "bool":
+            df[col] = df[col].astype("boolean")
+            if not df[col].isna().any():
+                df[col] = df[col].astype(bool)
+        elif kind == "ts":
+            df[col] = pd.to_datetime(df[col], utc=True).dt.tz_convert(tz)
+        elif kind == "date":
+            df[col] = pd.to_datetime(df[col])
+        elif kind == "int":
+            df[col] = df[col].astype("int64")
+        elif kind == "money":
+            df[col] = df[col].astype(float)
+    for col in ("date",):
+        if col in df:
+            df[col] = pd.to_datetime(df[col])
+    for col in ("opened", "clicked", "replied", "valid_conversation", "business_day"):
+        if col in df:
+            df[col] = df[col].astype(bool)
+    for col in ("hour", "weekday"):
+        if col in df:
+            df[col] = df[col].astype("int64")
+    return df
+
+
+# --- loading -------------------------------------------------------------------------------
+def _find_files(data_dir: Path) -> tuple[dict[str, Path], list[str]]:
+    files, notes = {}, []
+    for t in TABLES:
+        pq, csv = data_dir / f"{t}.parquet", data_dir / f"{t}.csv"
+        if pq.exists() and csv.exists():
+            notes.append(f"{t}: both {pq.name} and {csv.name} exist; using {pq.name}")
+        if pq.exists():
+            files[t] = pq
+        elif csv.exists():
+            files[t] = csv
+    return files, notes
+
+
+def _fingerprint_files(files: dict[str, Path]) -> str:
+    h = hashlib.sha256()
+    for t in sorted(files):
+        h.update(t.encode())
+        h.update(file_sha256(files[t]).encode())
+    return h.hexdigest()[:12]
+
+
+def _fingerprint_frames(frames: dict[str, pd.DataFrame]) -> str:
+    h = hashlib.sha256()
+    for t in sorted(frames):
+        h.update(t.encode())
+        h.update(pd.util.hash_pandas_object(frames[t].astype(str), index=False).values.tobytes())
+    return h.hexdigest()[:12]
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes (manifests name their inputs by it)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_data(data_dir: str | Path | None = None, *, tz: str = config.DEFAULT_TZ,
+              valid_talk_seconds: int = config.VALID_TALK_SECONDS, today=None,
+              memory_limit: str | None = None) -> Dataset:
+    """Load and validate every contract table found in ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir : directory with ``NAME.csv`` / ``NAME.parquet`` files (default: config.DATA_DIR).
+    tz : time zone for local day/hour logic; naive timestamps are taken as in it.
+    valid_talk_seconds : talk time that makes a connected call a valid conversation.
+    today : date after which timestamps are "in the future" (default: the system date).
+    memory_limit : DuckDB memory limit such as "1GB" (default: DuckDB's own).
+
+    Raises
+    ------
+    DataValidationError
+        listing every problem (file, column, rows, count, what is wrong).
+    FileNotFoundError
+        when the directory does not exist.
+    """
+    data_dir = Path(data_dir) if data_dir else config.DATA_DIR
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"data directory not found or not a directory: {data_dir}")
+    files, notes = _find_files(data_dir)
+    missing = [t for t in REQUIRED_TABLES if t not in files]
+    if missing:
+        raise DataValidationError([Problem(f"{data_dir}", None,
+                                           f"required table file missing: {t}.csv or {t}.parquet")
+                                   for t in missing])
+    raw = {}
+    for t, path in files.items():
+        if path.suffix == ".csv":
+            raw[t] = (path.name, _read_csv(path))
+        else:
+            raw[t] = (path.name, path)
+    ds = _build(raw, tz=tz, data_dir=data_dir, files=files, fingerprint=_fingerprint_files(files),
+                valid_talk_seconds=valid_talk_seconds, today=today, memory_limit=memory_limit)
+    ds.warnings[:0] = notes
+    return ds
+
+
+# --- validation + typing -------------------------------------------------------------------
+_TS_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")
+
+
+def _parse_expr(col: str, kind: str, src_type: str) -> str:
+    """SQL turning a raw column into its typed value (NULL when empty or unparseable)."""
+    c = _ident(col)
+    is_text = src_type.upper() in ("VARCHAR", "STRING", "TEXT")
+    txt = f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
+    if kind in ("id", "str") or kind.startswith("enum"):
+        return txt
+    if kind == "ts":
+        if not is_text:
+            return f"CAST({c} AS TIMESTAMPTZ)"
+        alts = ", ".join(f"CAST(try_strptime({txt}, '{f}') AS TIMESTAMPTZ)" for f in _TS_FORMATS)
+        return f"coalesce(TRY_CAST({txt} AS TIMESTAMPTZ), {alts})"
+    if kind == "date":
+        if not is_text:
+            if "TIME ZONE" in src_type.upper():
+                return f"CAST(timezone(current_setting('TimeZone'), {c}) AS DATE)"
+            return f"CAST({c} AS DATE)"
+        return f"coalesce(TRY_CAST({txt} AS DATE), CAST(try_strptime({txt}, '%Y/%m/%d') AS DATE))"
+    if kind == "bool":
+        if src_type.upper() == "BOOLEAN":
+            return c
+        t = ", ".join(_q(w) for w in TRUE_WORDS)
+        f = ", ".join(_q(w) for w in FALSE_WORDS)
+        low = f"lower({txt})"
+        return f"CASE WHEN {low} IN ({t}) THEN true WHEN {low} IN ({f}) THEN false ELSE NULL END"
+    if kind == "int":
+        return f"CAST(round(TRY_CAST({txt if is_text else c} AS DOUBLE)) AS BIGINT)"
+    if kind == "money":
+        return f"TRY_CAST({txt if is_text else c} AS DOUBLE)"
+    if kind == "month":
+        return f"CASE WHEN regexp_full_match({txt}, '\\d{{4}}-(0[1-9]|1[0-2])') THEN {txt} END"
+    raise AssertionError(kind)  # pragma: no cover - CONTRACT kinds are fixed above
+
+
+class _Checker:
+    def __init__(self, con):
+        self.con = con
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+
+    def rows(self, file, column, message, sql_where, table, *, example_col=None, warn=False):
+        """Add a problem (or warning) for rows of ``table`` matching ``sql_where``."""
+        ex = f", CAST({_ident(example_col)} AS VARCHAR)" if example_col else ""
+        res = self.con.execute(
+            f"SELECT count(*) OVER (), _row{ex} FROM {table} WHERE {sql_where} ORDER BY _row LIMIT {MAX_ROWS_SHOWN}"
+        ).fetchall()
+        if not res:
+            return 0
+        n = int(res[0][0])
+        p = Problem(file, column, message, rows=[int(r[1]) for r in res], count=n,
+                    examples=[r[2] for r in res if r[2] is not None][:3] if example_col else [])
+        if warn:
+            self.warnings.append(str(p))
+        else:
+            self.problems.append(p)
+        return n
+
+
+def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, today=None,
+           memory_limit=None) -> Dataset:
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = {_q(tz)}")
+    if memory_limit:
+        con.execute(f"SET memory_limit = {_q(memory_limit)}")
+    chk = _Checker(con)
+    present = set()
+    typed_cols: dict[str, list[str]] = {}
+    for t, (fname, src) in raw.items():
+        if isinstance(src, Path):
+            con.execute(f"CREATE VIEW raw_{t} AS SELECT *, file_row_number + 1 AS _row "
+                        f"FROM read_parquet({_q(str(src))}, file_row_number = true)")
+        else:
+            con.register(f"df_{t}", src)
+            con.execute(f"CREATE VIEW raw_{t} AS SELECT * FROM df_{t}")
+        types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE raw_{t})").fetchall())
+        spec = CONTRACT[t]
+        missing = [c for c, (_k, req) in spec.items() if req and c not in types]
+        for c in missing:
+            chk.problems.append(Problem(fname, c, "required column is missing "
+                                        f"(columns found: {', '.join(k for k in types if k != '_row')})"))
+        if missing:
+            continue
+        present.add(t)
+        sel = []
+        for c, (kind, req) in spec.items():
+            if c in types:
+                sel.append(f"{_parse_expr(c, kind, types[c])} AS {_ident(c)}")
+                sel.append(f"NULLIF(trim(CAST({_ident(c)} AS VARCHAR)), '') AS {_ident('_raw_' + c)}")
+            else:
+                sql_type = {"ts": "TIMESTAMPTZ", "date": "DATE", "bool": "BOOLEAN", "int": "BIGINT",
+                            "money": "DOUBLE"}.get(kind, "VARCHAR")
+                sel.append(f"CAST(NULL AS {sql_type}) AS {_ident(c)}")
+                sel.append(f"CAST(NULL AS VARCHAR) AS {_ident('_raw_' + c)}")
+        con.execute(f"CREATE VIEW p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
+        typed_cols[t] = list(spec)
+        # Per-column checks: one scan counts every kind of bad value, details only if any.
+        conds = {}
+        for c, (kind, req) in spec.items():
+            if c not in types:
+                continue
+            raw_c, val_c = _ident("_raw_" + c), _ident(c)
+            if req:
+                conds[(c, "missing")] = f"{raw_c} IS NULL"
+            if kind in ("ts", "date", "bool", "int", "money", "month"):
+                conds[(c, "parse")] = f"{raw_c} IS NOT NULL AND {val_c} IS NULL"
+            if kind in ("int", "money"):
+                conds[(c, "negative")] = f"{val_c} < 0"
+            if kind.startswith("enum:"):
+                allowed = kind[5:].split("|")
+                conds[(c, "enum")] = f"{val_c} IS NOT NULL AND {val_c} NOT IN ({', '.join(map(_q, allowed))})"
+        if conds:
+            counts = con.execute("SELECT " + ", ".join(f"count_if({w})" for w in conds.values())
+                                 + f" FROM p_{t}").fetchone()
+            for ((c, what), where), n in zip(conds.items(), counts):
+                if not n:
+                    continue
+                kind = spec[c][0]
+                msg = {"missing": "required value is empty",
+                       "parse": {"ts": "unparseable timestamp (expected ISO 8601)",
+                                 "date": "unparseable date (expected YYYY-MM-DD)",
+                                 "bool": "unparseable boolean (expected true/false, 1/0, yes/no)",
+                                 "int": "not a number", "money": "not a number",
+                                 "month": "unparseable month (expected YYYY-MM)"}.get(kind, "unparseable"),
+                       "negative": "negative value (counts and amounts cannot be negative)",
+                       "enum": f"unknown value (allowed: {kind[5:].replace('|', ', ')})"}[what]
+                chk.rows(fname, c, msg, where, f"p_{t}", example_col="_raw_" + c)
+        # duplicate ids: exact duplicate rows are dropped with a warning, conflicting ones are errors
+        id_col = next((c for c, (k, _r) in spec.items() if k == "id"), None)
+        if id_col:
+            _check_duplicates(con, chk, t, fname, id_col, list(spec))
+        else:
+            con.execute(f"CREATE VIEW t_{t} AS SELECT * EXCLUDE "
+                        f"({', '.join(_ident('_raw_' + c) for c in spec)}) FROM p_{t}")
+
+    if chk.problems:
+        raise DataValidationError(chk.problems)
+
+    # --- cross-table checks and typed views ------------------------------------------------
+    files_of = {t: raw[t][0] for t in raw}
+    _create_holidays(con, present)
+    con.execute("CREATE VIEW v_reps AS SELECT * EXCLUDE (_row) FROM t_reps")
+    if "teams" in present:
+        con.execute("CREATE VIEW v_teams AS SELECT * EXCLUDE (_row) FROM t_teams")
+        chk.rows(files_of["reps"], "team_id", "team_id not in teams table",
+                 "team_id NOT IN (SELECT team_id FROM t_teams)", "t_reps", example_col="team_id")
+    for t in ("calls", "emails", "deals"):
+        if t in present:
+            chk.rows(files_of[t], "rep_id", "rep_id not in reps table (unknown rep)",
+                     "rep_id NOT IN (SELECT rep_id FROM t_reps)", f"t_{t}", example_col="rep_id")
+    if "leads" in present:
+        chk.rows(files_of["leads"], "owner_rep_id", "owner_rep_id not in reps table (unknown rep)",
+                 "owner_rep_id IS NOT NULL AND owner_rep_id NOT IN (SELECT rep_id FROM t_reps)",
+                 "t_leads", example_col="owner_rep_id")
+    if "calls" in present:
+        f = files_of["calls"]
+        chk.rows(f, "talk_seconds", "talk_seconds > 0 on a call that did not connect",
+                 "NOT connected AND talk_seconds > 0", "t_calls", example_col="talk_seconds")
+        chk.rows(f, "appointment", "appointment = true on a call that did not connect",
+                 "NOT connected AND appointment", "t_calls")
+    if "emails" in present:
+        for c in ("opened_at", "clicked_at", "replied_at"):
+            chk.rows(files_of["emails"], c, f"{c} before sent_at (kept as given)",
+                     f"{c} < sent_at", "t_emails", example_col=c, warn=True)
+    if "deals" in present:
+        chk.rows(files_of["deals"], "closed_at", "closed_at on a deal whose status is open",
+                 "status = 'open' AND closed_at IS NOT NULL", "t_deals", example_col="closed_at")
+        chk.rows(files_of["deals"], "closed_at", "won/lost deal without closed_at (kept; its close "
+                 "month is unknown)", "status <> 'open' AND closed_at IS NULL", "t_deals", warn=True)
+    # dates in the future: after the system's today, or after the data's own last activity
+    today = pd.Timestamp(today).normalize() if today is not None else pd.Timestamp.now(tz).normalize().tz_localize(None)
+    act = [f"SELECT max(CAST(timezone({_q(tz)}, {EVENT_TIME[t]}) AS DATE)) d FROM t_{t} "
+           f"WHERE CAST(timezone({_q(tz)}, {EVENT_TIME[t]}) AS DATE) <= DATE {_q(today.date())}"
+           for t in ("calls", "emails") if t in present]
+    data_max = con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(act)})").fetchone()[0]
+    for t in present:
+        for c, (kind, _r) in CONTRACT[t].items():
+            if kind not in ("ts", "date"):
+                continue
+            local = f"CAST(timezone({_q(tz)}, {_ident(c)}) AS DATE)" if kind == "ts" else _ident(c)
+            chk.rows(files_of[t], c, f"date in the future (after today, {today.date()})",
+                     f"{local} > DATE {_q(today.date())}", f"t_{t}", example_col=c)
+            if data_max is not None and t not in ("calls", "emails") and c != "left_on":
+                chk.rows(files_of[t], c, f"date after the data's last activity ({data_max})",
+                         f"{local} > DATE {_q(data_max)}", f"t_{t}", example_col=c)
+    if chk.problems:
+        raise DataValidationError(chk.problems)
+
+    _create_views(con, present, tz, valid_talk_seconds)
+    if "calls" in present:
+        n = con.execute("SELECT count(*) FROM v_calls c JOIN t_reps r USING (rep_id) "
+                        "WHERE c.date < r.joined_on OR (r.left_on IS NOT NULL AND c.date > r.left_on)"
+                        ).fetchone()[0]
+        if n:
+            chk.warnings.append(f"{files_of['calls']}: {n} call(s) outside their rep's joined_on–left_on "
+                                "period (kept)")
+    ds = Dataset(con, tz=tz, data_dir=data_dir, files=files, fingerprint=fingerprint,
+                 warnings=chk.warnings, present=present, valid_talk_seconds=valid_talk_seconds)
+    return ds
+
+
+def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str, cols: list[str]) -> None:
+    ic = _ident(id_col)
+    n_dup = con.execute(f"SELECT count(*) - count(DISTINCT {ic}) FROM p_{t}").fetchone()[0]
+    if not n_dup:
+        con.execute(f"CREATE VIEW t_{t} AS SELECT * EXCLUDE ({', '.join(_ident('_raw_' + c) for c in cols)}) FROM p_{t}")
+        return
+    # rows whose id appears more than once; "exact" when every contract column is equal
+    col_list = ", ".join(_ident(c) for c in cols)
+    con.execute(f"""CREATE TEMP TABLE dup_{t} AS
+        SELECT _row, {ic}, count(*) OVER (PARTITION BY {col_list}) AS same,
+               count(*) OVER (PARTITION BY {ic}) AS n_id,
+               row_number() OVER (PARTITION BY {col_list} ORDER BY _row) AS k
+        FROM p_{t} WHERE {ic} IN (SELECT {ic} FROM p_{t} GROUP BY 1 HAVING count(*) > 1)""")
+    chk.rows(fname, id_col, "duplicate id with different values in other columns",
+             "same < n_id", f"dup_{t}", example_col=id_col)
+    dropped = chk.rows(fname, id_col, "exact duplicate row dropped (same id and values)",
+                       "same = n_id AND k > 1", f"dup_{t}", example_col=id_col, warn=True)
+    drop = f"_row NOT IN (SELECT _row FROM dup_{t} WHERE same = n_id AND k > 1)" if dropped else "true"
+    con.execute(f"CREATE VIEW t_{t} AS SELECT * EXCLUDE ({', '.join(_ident('_raw_' + c) for c in cols)}) "
+                f"FROM p_{t} WHERE {drop}")
+
+
+def _create_holidays(con, present) -> None:
+    years = range(2000, pd.Timestamp.now().year + 3)
+    days = [d for y in years for d in calendar.holidays(f"{y}-01-01", f"{y}-12-31")]
+    con.register("df_holidays", pd.DataFrame({"d": pd.to_datetime(days).date}))
+    con.execute("CREATE TABLE jp_holidays AS SELECT CAST(d AS DATE) AS d FROM df_holidays")
+
+
+def _local(col: str, tz: str) -> str:
+    return f"timezone({_q(tz)}, {col})"
+
+
+def _create_views(con, present, tz, valid_talk_seconds) -> None:
+    def bday(date_expr):
+        return (f"(isodow({date_expr}) <= 5 AND {date_expr} NOT IN (SELECT d FROM jp_holidays))")
+
+    if "calls" in present:
+        loc = _local("c.started_at", tz)
+        con.execute(f"""CREATE VIEW v_calls AS
+            SELECT c.call_id, c.rep_id, c.lead_id, c.started_at, c.connected, c.talk_seconds,
+                   c.appointment, c.decision_maker, c.script, r.team_id, r.role,
+                   CAST({loc} AS DATE) AS date, strftime({loc}, '%Y-%m') AS month,
+                   CAST(hour({loc}) AS INTEGER) AS hour, CAST(isodow({loc}) - 1 AS INTEGER) AS weekday,
+                   {bday(f'CAST({loc} AS DATE)')} AS business_day,
+                   (c.connected AND c.talk_seconds >= {int(valid_talk_seconds)}) AS valid_conversation
+            FROM t_calls c JOIN t_reps r USING (rep_id)""")
+    if "emails" in present:
+        loc = _local("e.sent_at", tz)
+        con.execute(f"""CREATE VIEW v_emails AS
+            SELECT e.email_id, e.rep_id, e.lead_id, e.sent_at, e.opened_at, e.clicked_at, e.replied_at,
+                   e.opened_at IS NOT NULL AS opened, e.clicked_at IS NOT NULL AS clicked,
+                   e.replied_at IS NOT NULL AS replied, r.team_id, r.role,
+                   CAST({loc} AS DATE) AS date, strftime({loc}, '%Y-%m') AS month
+            FROM t_emails e JOIN t_reps r USING (rep_id)""")
+    if "leads" in present:
+        loc = _local("l.created_at", tz)
+        con.execute(f"""CREATE VIEW v_leads AS
+            SELECT l.lead_id, l.created_at, l.source, l.segment, l.owner_rep_id, l.mql_at, l.sql_at,
+                   r.team_id, CAST({loc} AS DATE) AS date, strftime({loc}, '%Y-%m') AS month
+            FROM t_leads l LEFT JOIN t_reps r ON r.rep_id = l.owner_rep_id""")
+    if "deals" in present:
+        loc = _local("d.created_at", tz)
+        con.execute(f"""CREATE VIEW v_deals AS
+            SELECT d.* EXCLUDE (_row), r.team_id, r.role,
+                   CAST({loc} AS DATE) AS date, strftime({loc}, '%Y-%m') AS month,
+                   strftime({_local('d.closed_at', tz)}, '%Y-%m') AS closed_month
+            FROM t_deals d JOIN t_reps r USING (rep_id)""")
+    if "costs" in present:
+        con.execute("CREATE VIEW v_costs AS SELECT * EXCLUDE (_row) FROM t_costs")
+
+
+def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[first day, first day of next month) of 'YYYY-MM'; ValueError on a malformed month."""
+    if not isinstance(month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise ValueError(f"month must look like 'YYYY-MM' (e.g. '2026-10'), got {month!r}")
+    p = pd.Period(month, freq="M")
+    return p.start_time, (p + 1).start_time

@@ -40,7 +40,7 @@ def is_business_day(dates) -> np.ndarray | bool:
     if len(idx) == 0:
         return np.zeros(0, dtype=bool)
     hol = holidays(idx.min(), idx.max())
-    out = (idx.weekday < 5) & ~idx.isin(hol)
+    out = (idx.day_of_week < 5) & ~idx.isin(hol)
     return bool(out[0]) if scalar else np.asarray(out)
 
 

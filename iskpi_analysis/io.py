@@ -283,7 +283,9 @@ class Dataset:
                 first, last = self._con.execute(f"SELECT min(date), max(date) FROM {self.sql(t)}").fetchone()
             rows.append({"table": t, "rows": int(n), "first": first, "last": last,
                          "file": self.files[t].name if t in self.files else f"{t} (DataFrame)"})
-        return pd.DataFrame(rows)
+        out = pd.DataFrame(rows)
+        out["rows"] = out["rows"].astype("Int64")
+        return out
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{t}={n:,}" for t, n in self.row_counts().items())

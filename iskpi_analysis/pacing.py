@@ -17,6 +17,23 @@ from scipy import stats as _st
 from . import calendar as jcal
 
 
+def _per_business_day(daily, d: dict) -> pd.Series:
+    """Daily totals on the month's business days up to as_of; activity on a weekend or holiday
+    is attributed to the previous business day (the first one for days before it)."""
+    s = pd.Series(daily, dtype=float)
+    idx = pd.DatetimeIndex(s.index)
+    s.index = (idx.tz_localize(None) if idx.tz is not None else idx).normalize()
+    s = s[(s.index >= d["month_start"]) & (s.index <= d["as_of"])]
+    bdays = jcal.business_days(d["month_start"], d["month_end"])
+    per = np.zeros(len(bdays))
+    if len(bdays) and len(s):
+        pos = np.searchsorted(bdays.values, s.index.values.astype(bdays.values.dtype),
+                              side="right") - 1
+        pos = np.maximum(pos, 0)
+        np.add.at(per, pos, s.to_numpy())
+    return pd.Series(per, index=bdays)
+
+
 def month_days(month: str, as_of=None) -> dict:
     """Business days of ``month`` in total, elapsed up to ``as_of`` (inclusive) and remaining.
 
@@ -63,21 +80,13 @@ def project(daily, *, month: str, as_of=None, target: float | None = None,
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     d = month_days(month, as_of)
-    s = pd.Series(daily, dtype=float)
-    idx = pd.DatetimeIndex(s.index)
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
-    s.index = idx.normalize()
-    s = s.groupby(level=0).sum()
-    in_month = s[(s.index >= d["month_start"]) & (s.index <= d["as_of"])]
-    actual = float(in_month.sum())
+    per_day = _per_business_day(daily, d)
+    observed = per_day[per_day.index <= d["as_of"]]
+    actual = float(observed.sum())
     elapsed, remaining = d["elapsed"], d["remaining"]
-    bdays = jcal.business_days(d["month_start"], d["as_of"]) if elapsed else pd.DatetimeIndex([])
-    per_day = in_month.reindex(bdays, fill_value=0.0)
     if elapsed:
-        # non-business-day activity is spread over the business days (it is in the actual)
         rate = actual / elapsed
-        var = float(np.var(per_day.to_numpy(), ddof=1)) if elapsed >= 2 else rate
+        var = float(np.var(observed.to_numpy(), ddof=1)) if elapsed >= 2 else rate
     else:
         rate, var = np.nan, np.nan
     if remaining == 0:
@@ -88,7 +97,7 @@ def project(daily, *, month: str, as_of=None, target: float | None = None,
         proj = actual + rate * remaining
         sd = float(np.sqrt(remaining * var + remaining**2 * var / elapsed))
         z = _st.norm.ppf(0.5 + confidence / 2)
-        lo, hi = max(actual, proj - z * sd), proj + z * sd
+        lo, hi = float(max(actual, proj - z * sd)), float(proj + z * sd)
     out = {"actual": actual, "business_days": d["business_days"], "elapsed": elapsed,
            "remaining": remaining, "run_rate": rate, "projected": proj, "projected_low": lo,
            "projected_high": hi, "target": np.nan if target is None else float(target)}
@@ -99,7 +108,7 @@ def project(daily, *, month: str, as_of=None, target: float | None = None,
     if t != t or proj != proj:
         out["p_reach"] = np.nan
     elif sd == 0:
-        out["p_reach"] = float(actual >= t)
+        out["p_reach"] = float(proj >= t)
     else:
         out["p_reach"] = float(_st.norm.sf(t, loc=proj, scale=sd))
     return out
@@ -133,18 +142,9 @@ def cumulative_path(daily, *, month: str, as_of=None) -> pd.DataFrame:
     day number), cumulative (NaN after ``as_of``), observed (bool: on or before as_of).
     """
     d = month_days(month, as_of)
-    s = pd.Series(daily, dtype=float)
-    idx = pd.DatetimeIndex(s.index)
-    s.index = (idx.tz_localize(None) if idx.tz is not None else idx).normalize()
-    s = s.groupby(level=0).sum()
-    bdays = jcal.business_days(d["month_start"], d["month_end"])
-    s = s[(s.index >= d["month_start"]) & (s.index <= d["as_of"])]
-    # attribute weekend/holiday activity to the next business day
-    pos = np.searchsorted(bdays.values, s.index.values)
-    pos = np.minimum(pos, len(bdays) - 1)
-    per = np.zeros(len(bdays))
-    np.add.at(per, pos, s.to_numpy())
-    cum = np.cumsum(per)
+    per_day = _per_business_day(daily, d)
+    bdays = per_day.index
+    cum = np.cumsum(per_day.to_numpy())
     observed = bdays <= d["as_of"]
     return pd.DataFrame({"date": bdays, "day_index": np.arange(1, len(bdays) + 1),
                          "cumulative": np.where(observed, cum, np.nan), "observed": observed})

@@ -1,0 +1,809 @@
+"""Activity ↔ efficiency KPI correlation (DESIGN §5 "Repeated measures", issue 3).
+
+The seed's step from launch to growth: keep the activity KPIs, add the efficiency KPIs as
+reference values, monitor both for a month, analyse how they correlate, then set targets on the
+efficiency KPIs. This module is that analysis. It works on a rep-period table (one row per rep ×
+day or week, ``aggregate.rep_period``) and reports, for every pair, side by side:
+
+``within``
+    Repeated-measures correlation (Bakdash & Marusich 2017; Bland & Altman 1995): each rep's
+    own mean is removed from x and y, and the Pearson correlation of the centred values is taken.
+    It is the partial correlation from the ANCOVA ``y ~ rep + x`` with a common slope, so its
+    degrees of freedom are ``n_obs - n_reps - 1``; p from the t distribution with those degrees
+    of freedom, 95 % CI by Fisher's z with standard error ``1 / sqrt(dof - 1)``. Answers "when
+    *this rep* does more, does their rate move?".
+``within_spearman``
+    The same on ranks taken inside each rep (a robustness check against outlying periods);
+    CI with Fieller's ``sqrt(1.06 / (dof - 1))``.
+``between``
+    One point per rep: counts as the rep's mean per period, rates as the rep's ratio of sums over
+    the periods; Pearson r, ``dof = n_reps - 2``. Answers "do reps who do more have other rates?".
+``pooled``
+    Pearson r on all rep-periods ignoring who they belong to (what a plain scatter plot shows).
+
+Benjamini–Hochberg adjusted p-values are computed across the whole matrix, one family per level
+and lag. ``simpson`` flags a pair whose within-rep correlation has the opposite sign of the
+between-rep or pooled one; ``mechanical`` flags a pair that is partly mechanical because both
+sides are computed from a common count (a rate against its own numerator or denominator).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from . import config, fmt, kpis
+from .stats import bh_adjust
+
+#: Activity (behavioural) KPIs: counts per rep-period.
+ACTIVITY_KPIS = ("calls", "connects", "valid_conversations", "emails_sent", "appointments")
+#: Efficiency (tactical) KPIs: rates, each a ratio of sums of two count columns.
+EFFICIENCY_KPIS = ("connect_rate", "conversation_rate", "appointment_rate", "deal_conversion",
+                   "email_reply_rate")
+#: The KGI: what the KPIs are supposed to move.
+KGI_KPIS = ("deals_created", "deal_amount_jpy")
+LEVELS = ("within", "within_spearman", "between", "pooled")
+LAG_LEVELS = ("within", "within_spearman")
+KINDS = ("activity_efficiency", "kpi_kgi")
+GRAINS = ("day", "week", "month")
+
+#: Columns that are built from other counts beyond a rate's own numerator/denominator:
+#: a deal amount is a sum over the deals created; leads handled are the distinct leads a rep
+#: called or e-mailed, so calls and e-mails drive the denominator of deal conversion.
+_DERIVED_FROM = {"deal_amount_jpy": ("deals_created",), "leads_handled": ("calls", "emails_sent")}
+
+RESULT_COLUMNS = ["x", "y", "kind", "lag", "level", "r", "ci_low", "ci_high", "dof", "p_val",
+                  "p_adj", "significant", "n_obs", "n_reps", "n_excluded", "mechanical",
+                  "simpson", "flag", "note"]
+
+
+# --------------------------------------------------------------------------- primitives
+def _check_confidence(confidence: float) -> None:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+
+
+def _r_inference(r: float, dof: int, *, se: float, confidence: float):
+    """p (t test with ``dof``) and Fisher-z CI with standard error ``se``."""
+    if not np.isfinite(r) or dof < 1:
+        return np.nan, np.nan, np.nan
+    rr = float(np.clip(r, -1.0, 1.0))
+    if abs(rr) >= 1.0:
+        p = 0.0
+    else:
+        t = rr * np.sqrt(dof / (1.0 - rr**2))
+        p = float(2 * _st.t.sf(abs(t), dof))
+    if np.isfinite(se) and se > 0:
+        z = np.arctanh(np.clip(rr, -0.9999999, 0.9999999))
+        crit = _st.norm.ppf(0.5 + confidence / 2)
+        lo, hi = float(np.tanh(z - crit * se)), float(np.tanh(z + crit * se))
+    else:
+        lo = hi = np.nan
+    return p, lo, hi
+
+
+def _centre(v: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+    sums = np.bincount(codes, weights=v, minlength=k)
+    cnt = np.bincount(codes, minlength=k)
+    return v - (sums / np.maximum(cnt, 1))[codes]
+
+
+def _rank_within(v: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    return pd.Series(v).groupby(codes).rank(method="average").to_numpy(dtype=float)
+
+
+def _rm_arrays(x, y, subject, *, rank: bool = False, confidence: float = 0.95) -> dict:
+    """Repeated-measures correlation on aligned arrays (NaN rows dropped, reps with <2 obs dropped)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    s = pd.Series(np.asarray(subject)).reset_index(drop=True)
+    ok = np.isfinite(x) & np.isfinite(y) & s.notna().to_numpy()
+    x, y, s = x[ok], y[ok], s[ok]
+    counts = s.map(s.value_counts())
+    keep = (counts >= 2).to_numpy()
+    x, y, s = x[keep], y[keep], s[keep]
+    codes, uniq = pd.factorize(s)
+    k, n = len(uniq), len(x)
+    dof = n - k - 1
+    out = {"r": np.nan, "dof": max(dof, 0), "p_val": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+           "n_obs": n, "n_reps": k, "slope": np.nan, "note": ""}
+    if k < 2 or dof < 2:
+        out["note"] = "too_few"
+        return out
+    if rank:
+        x, y = _rank_within(x, codes), _rank_within(y, codes)
+    xc, yc = _centre(x, codes, k), _centre(y, codes, k)
+    sxx, syy, sxy = float(xc @ xc), float(yc @ yc), float(xc @ yc)
+    if sxx <= 1e-12 * max(1.0, float(x @ x)) or syy <= 1e-12 * max(1.0, float(y @ y)):
+        out["note"] = "no_variation"
+        return out
+    r = sxy / np.sqrt(sxx * syy)
+    se = np.sqrt((1.06 if rank else 1.0) / (dof - 1))
+    p, lo, hi = _r_inference(r, dof, se=se, confidence=confidence)
+    out.update(r=float(r), p_val=p, ci_low=lo, ci_high=hi, slope=sxy / sxx)
+    return out
+
+
+def _pearson_arrays(x, y, *, confidence: float = 0.95) -> dict:
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    n = len(x)
+    out = {"r": np.nan, "dof": max(n - 2, 0), "p_val": np.nan, "ci_low": np.nan,
+           "ci_high": np.nan, "n_obs": n, "note": ""}
+    if n < 4:
+        out["note"] = "too_few"
+        return out
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        out["note"] = "no_variation"
+        return out
+    r = float(np.corrcoef(x, y)[0, 1])
+    p, lo, hi = _r_inference(r, n - 2, se=1 / np.sqrt(n - 3), confidence=confidence)
+    out.update(r=r, p_val=p, ci_low=lo, ci_high=hi)
+    return out
+
+
+def rm_corr(data: pd.DataFrame, *, x: str, y: str, subject: str,
+            confidence: float = 0.95) -> pd.DataFrame:
+    """Repeated-measures correlation (Bland & Altman 1995; Bakdash & Marusich 2017).
+
+    Each subject's mean is removed from ``x`` and ``y``; r is the Pearson correlation of the
+    centred values (equal to the partial correlation of ``x`` and ``y`` in the ANCOVA
+    ``y ~ C(subject) + x``). Rows with a missing value are dropped; subjects with fewer than two
+    observations carry no within-subject information and are dropped.
+
+    Parameters
+    ----------
+    data : DataFrame in long format.
+    x, y : numeric columns.
+    subject : column identifying the repeated unit (the rep).
+    confidence : level of the confidence interval.
+
+    Returns
+    -------
+    DataFrame with one row and columns
+        r : repeated-measures correlation coefficient.
+        dof : degrees of freedom, ``n_obs - n_reps - 1``.
+        p_val : two-sided p-value (t test with ``dof`` degrees of freedom).
+        ci_low, ci_high : Fisher-z confidence interval, standard error ``1/sqrt(dof - 1)``.
+        n_obs : observations used.
+        n_reps : subjects used.
+        slope : common within-subject slope of y on x.
+    """
+    _check_confidence(confidence)
+    for c in (x, y, subject):
+        if c not in data.columns:
+            raise ValueError(f"column {c!r} is not in data; columns: {list(data.columns)}")
+    for c in (x, y):
+        if not pd.api.types.is_numeric_dtype(data[c]):
+            raise ValueError(f"column {c!r} must be numeric")
+    res = _rm_arrays(data[x], data[y], data[subject], confidence=confidence)
+    if res["n_reps"] < 3 and res["note"] == "":
+        res["note"] = "fewer than 3 subjects"
+    return pd.DataFrame([{k: res[k] for k in ("r", "dof", "p_val", "ci_low", "ci_high",
+                                               "n_obs", "n_reps", "slope")}])
+
+
+# --------------------------------------------------------------------------- preparation
+def infer_grain(data: pd.DataFrame, *, subject: str = "rep_id") -> str:
+    """'day', 'week' or 'month' from a rep-period table (day grain carries ``business_day``)."""
+    if "business_day" in data.columns:
+        return "day"
+    per = pd.to_datetime(data["period"])
+    diffs = per.groupby(data[subject]).diff().dropna()
+    if len(diffs) == 0:
+        return "week"
+    return "month" if diffs.median() >= pd.Timedelta(days=28) else "week"
+
+
+def _check_grain(grain: str) -> None:
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {GRAINS}, got {grain!r}")
+
+
+def select_window(data: pd.DataFrame, *, month: str, months: int = 1, grain: str | None = None,
+                  business_days_only: bool = True) -> pd.DataFrame:
+    """Rows of a rep-period table inside the ``months`` calendar months ending with ``month``.
+
+    Week grain keeps only whole weeks (Monday to Sunday) lying inside the window, so a week cut by
+    the window edge does not look like a low-activity week. Day grain keeps business days only
+    unless ``business_days_only=False``.
+
+    Returns
+    -------
+    The selected rows (same columns), sorted by subject and period.
+    """
+    if months < 1:
+        raise ValueError(f"months must be >= 1, got {months}")
+    grain = grain or infer_grain(data)
+    _check_grain(grain)
+    end = pd.Period(month, freq="M").to_timestamp() + pd.offsets.MonthBegin(1)
+    start = end - pd.DateOffset(months=months)
+    per = pd.to_datetime(data["period"])
+    if grain == "week":
+        keep = (per >= start) & (per + pd.Timedelta(days=7) <= end)
+    else:
+        keep = (per >= start) & (per < end)
+    if grain == "day" and business_days_only and "business_day" in data.columns:
+        keep &= data["business_day"].astype(bool)
+    out = data.loc[keep]
+    sort = [c for c in ("rep_id", "period") if c in out.columns]
+    return out.sort_values(sort).reset_index(drop=True)
+
+
+def _components(kpi_id: str) -> set[str]:
+    """Count columns a KPI is built from (itself for a count)."""
+    try:
+        k = kpis.get(kpi_id)
+    except KeyError:
+        k = None
+    if k is not None and k.is_rate:
+        return _components(k.numerator) | _components(k.denominator)
+    out = {kpi_id}
+    for d in _DERIVED_FROM.get(kpi_id, ()):
+        out |= _components(d)
+    return out
+
+
+def is_mechanical(x: str, y: str) -> bool:
+    """True when the pair shares a count (a rate against its own numerator or denominator)."""
+    return bool(_components(x) & _components(y))
+
+
+def _denominator(kpi_id: str) -> str | None:
+    try:
+        k = kpis.get(kpi_id)
+    except KeyError:
+        return None
+    return k.denominator if k.is_rate else None
+
+
+def _is_rate(kpi_id: str) -> bool:
+    return _denominator(kpi_id) is not None
+
+
+def _active(data: pd.DataFrame) -> pd.Series:
+    cols = [c for c in ("calls", "emails_sent") if c in data.columns]
+    if not cols:
+        return pd.Series(True, index=data.index)
+    return data[cols].fillna(0).sum(axis=1) > 0
+
+
+def _values(data: pd.DataFrame, kpi_id: str, min_denominator: float):
+    """(values, excluded mask): a rate whose denominator is below the minimum is excluded."""
+    v = pd.to_numeric(data[kpi_id], errors="coerce").astype(float).to_numpy()
+    den = _denominator(kpi_id)
+    if den is not None and den in data.columns:
+        d = pd.to_numeric(data[den], errors="coerce").fillna(0).to_numpy(dtype=float)
+        excl = d < max(min_denominator, 1)
+    elif den is not None:
+        excl = ~np.isfinite(v)
+    else:
+        excl = np.zeros(len(v), dtype=bool)
+    v = np.where(excl, np.nan, v)
+    return v, excl
+
+
+def _next_mask(data: pd.DataFrame, grain: str, subject: str) -> np.ndarray:
+    """Rows whose next row (same subject) is the next period: the pair t -> t+1 exists."""
+    per = pd.to_datetime(data["period"])
+    nxt = per.groupby(data[subject]).shift(-1)
+    if grain == "week":
+        ok = (nxt - per) == pd.Timedelta(days=7)
+    elif grain == "month":
+        ok = nxt == per + pd.offsets.MonthBegin(1)
+    else:  # day grain is zero-filled over business days: the next row is the next working day
+        ok = nxt.notna()
+    return ok.fillna(False).to_numpy(dtype=bool)
+
+
+def _lead(data: pd.DataFrame, arr: np.ndarray, subject: str) -> np.ndarray:
+    return pd.Series(arr, index=data.index).groupby(data[subject]).shift(-1).to_numpy()
+
+
+def _rep_level(data: pd.DataFrame, kpi_id: str, subject: str) -> pd.Series:
+    """One value per rep: a rate as ratio of sums, a count as mean per period."""
+    k = kpis.get(kpi_id) if kpi_id in kpis.all_kpis() else None
+    g = data.groupby(subject, sort=True)
+    if k is not None and k.is_rate and k.numerator in data and k.denominator in data:
+        num = g[k.numerator].sum().astype(float)
+        den = g[k.denominator].sum().astype(float)
+        return num.where(den > 0) / den.where(den > 0), den
+    return g[kpi_id].mean().astype(float), None
+
+
+# --------------------------------------------------------------------------- the analysis
+def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=EFFICIENCY_KPIS,
+                     kgi=KGI_KPIS, subject: str = "rep_id", grain: str | None = None,
+                     min_denominator: float = 10, lag: bool = True, drop_inactive: bool = True,
+                     alpha: float = 0.05, simpson_min_r: float = 0.1,
+                     confidence: float = 0.95) -> pd.DataFrame:
+    """Correlation of every activity KPI with every efficiency KPI, and of each KPI with the KGI.
+
+    Parameters
+    ----------
+    data : rep-period table (``aggregate.rep_period``; one row per rep × period).
+    activity, efficiency, kgi : KPI ids (columns of ``data``). Pairs whose columns are absent are
+        left out; pairs the data cannot support (too few rows, no variation) keep a row with
+        ``r`` NaN and a ``note``.
+    subject : the repeated unit (rep).
+    grain : 'day', 'week' or 'month'; inferred from ``data`` when None (for the lag).
+    min_denominator : a rate in a rep-period whose denominator (calls for connect rate, …) is
+        below this is too noisy and is left out of every pair that uses it; the count is
+        reported in ``n_excluded``.
+    lag : also correlate x in period t with y in period t+1 of the same rep (within levels).
+    drop_inactive : leave out rep-periods with no calls and no e-mails (days off).
+    alpha : level for ``significant`` (on ``p_adj``) and the Simpson check.
+    simpson_min_r : both correlations must be at least this large in size for a sign
+        disagreement to be flagged.
+    confidence : level of the confidence intervals.
+
+    Returns
+    -------
+    Tidy DataFrame, one row per pair × lag × level, with columns
+        x, y : KPI ids (x = activity or KPI, y = efficiency KPI or KGI).
+        kind : 'activity_efficiency' or 'kpi_kgi'.
+        lag : 0 (same period) or 1 (x in t, y in t+1).
+        level : 'within', 'within_spearman', 'between' or 'pooled' (see the module docstring).
+        r : correlation coefficient.
+        ci_low, ci_high : confidence interval of r.
+        dof : degrees of freedom of the test.
+        p_val : two-sided p-value.
+        p_adj : Benjamini–Hochberg adjusted p across all pairs of the same level and lag.
+        significant : p_adj < alpha.
+        n_obs : observations used (rep-periods; reps for 'between').
+        n_reps : reps contributing.
+        n_excluded : observations (reps for 'between') left out because a rate's denominator is
+            below ``min_denominator``.
+        mechanical : the pair shares a count, so part of the relation is arithmetic.
+        simpson : the within-rep sign disagrees with the between-rep or pooled sign (lag 0).
+        flag : 'mechanical', 'simpson', both joined by ';', or ''.
+        note : why r is missing ('too_few', 'no_variation'), else ''.
+    """
+    _check_confidence(confidence)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    if min_denominator < 0:
+        raise ValueError(f"min_denominator must be >= 0, got {min_denominator}")
+    for c in (subject, "period"):
+        if c not in data.columns:
+            raise ValueError(f"data lacks column {c!r}; pass a rep-period table "
+                             "(aggregate.rep_period)")
+    grain = grain or infer_grain(data, subject=subject)
+    _check_grain(grain)
+
+    d = data.sort_values([subject, "period"]).reset_index(drop=True)
+    if drop_inactive:
+        d = d.loc[_active(d)].reset_index(drop=True)
+    has_next = _next_mask(d, grain, subject)
+    subj = d[subject].to_numpy()
+
+    pairs = [(a, e, "activity_efficiency") for a in activity for e in efficiency]
+    pairs += [(k, g, "kpi_kgi") for k in (*activity, *efficiency) for g in kgi]
+    pairs = [(a, b, kind) for a, b, kind in pairs if a in d.columns and b in d.columns]
+
+    cache: dict[str, tuple] = {}
+
+    def vals(kpi_id):
+        if kpi_id not in cache:
+            cache[kpi_id] = _values(d, kpi_id, min_denominator)
+        return cache[kpi_id]
+
+    rep_cache: dict[str, tuple] = {}
+
+    def rep_vals(kpi_id):
+        if kpi_id not in rep_cache:
+            rep_cache[kpi_id] = _rep_level(d, kpi_id, subject)
+        return rep_cache[kpi_id]
+
+    rows = []
+    for x, y, kind in pairs:
+        xv, xe = vals(x)
+        yv, ye = vals(y)
+        base = dict(x=x, y=y, kind=kind, mechanical=is_mechanical(x, y))
+        n_excl = int((xe | ye).sum())
+        for level in LEVELS:
+            if level in ("within", "within_spearman"):
+                res = _rm_arrays(xv, yv, subj, rank=level == "within_spearman",
+                                 confidence=confidence)
+                res["n_excluded"] = n_excl
+            elif level == "pooled":
+                res = _pearson_arrays(xv, yv, confidence=confidence)
+                ok = np.isfinite(xv) & np.isfinite(yv)
+                res["n_reps"] = int(pd.Series(subj[ok]).nunique())
+                res["n_excluded"] = n_excl
+            else:
+                (rx, dx), (ry, dy) = rep_vals(x), rep_vals(y)
+                excl = pd.Series(False, index=rx.index)
+                for den in (dx, dy):
+                    if den is not None:
+                        excl |= den < max(min_denominator, 1)
+                rx2, ry2 = rx.where(~excl), ry.where(~excl)
+                res = _pearson_arrays(rx2.to_numpy(), ry2.to_numpy(), confidence=confidence)
+                res["n_reps"] = res["n_obs"]
+                res["n_excluded"] = int(excl.sum())
+            rows.append({**base, "lag": 0, "level": level, **res})
+        if lag:
+            yl = _lead(d, yv, subject).astype(float)
+            yel = _lead(d, ye.astype(float), subject)
+            yl = np.where(has_next, yl, np.nan)
+            xl = np.where(has_next, xv, np.nan)
+            n_excl_l = int((has_next & (xe | (yel == 1))).sum())
+            for level in LAG_LEVELS:
+                res = _rm_arrays(xl, yl, subj, rank=level == "within_spearman",
+                                 confidence=confidence)
+                res["n_excluded"] = n_excl_l
+                rows.append({**base, "lag": 1, "level": level, **res})
+
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    out["p_adj"] = np.nan
+    for _, idx in out.groupby(["lag", "level"]).groups.items():
+        out.loc[idx, "p_adj"] = bh_adjust(out.loc[idx, "p_val"].to_numpy())
+    out["significant"] = out["p_adj"] < alpha
+
+    # Simpson: the within-rep sign disagrees with the between-rep or pooled sign.
+    out["simpson"] = False
+    lag0 = out[out["lag"] == 0].set_index(["x", "y", "level"])
+    for (x, y), _ in out[out["lag"] == 0].groupby(["x", "y"], sort=False):
+        w = lag0.loc[(x, y, "within")]
+        flag = False
+        for other in ("between", "pooled"):
+            o = lag0.loc[(x, y, other)]
+            if (np.isfinite(w["r"]) and np.isfinite(o["r"]) and np.sign(w["r"]) != np.sign(o["r"])
+                    and min(abs(w["r"]), abs(o["r"])) >= simpson_min_r
+                    and min(w["p_val"], o["p_val"]) < alpha):
+                flag = True
+        if flag:
+            out.loc[(out["x"] == x) & (out["y"] == y) & (out["lag"] == 0), "simpson"] = True
+    out["flag"] = [";".join(f for f, on in (("mechanical", m), ("simpson", s)) if on)
+                   for m, s in zip(out["mechanical"], out["simpson"])]
+    for c in ("dof", "n_obs", "n_reps", "n_excluded"):
+        out[c] = out[c].astype("int64")
+    return out[RESULT_COLUMNS]
+
+
+def pair_table(results: pd.DataFrame, *, lag: int = 0) -> pd.DataFrame:
+    """The levels of each pair side by side (one row per pair).
+
+    Returns
+    -------
+    DataFrame with columns x, y, kind, r_within, ci_low, ci_high, dof, p_val, p_adj,
+    significant, r_within_spearman, p_adj_within_spearman, r_between, p_adj_between, n_reps_between,
+    r_pooled, p_adj_pooled, n_obs, n_reps, n_excluded, mechanical, simpson, flag
+    (ci/dof/p/n from the within level).
+    """
+    res = results[results["lag"] == lag]
+    w = res[res["level"] == "within"].set_index(["x", "y"])
+    out = w[["kind", "r", "ci_low", "ci_high", "dof", "p_val", "p_adj", "significant"]].rename(
+        columns={"r": "r_within"})
+    for level in ("within_spearman", "between", "pooled"):
+        o = res[res["level"] == level].set_index(["x", "y"])
+        if o.empty:
+            continue
+        out[f"r_{level}"] = o["r"]
+        out[f"p_adj_{level}"] = o["p_adj"]
+        if level == "between":
+            out["n_reps_between"] = o["n_reps"]
+    for c in ("n_obs", "n_reps", "n_excluded", "mechanical", "simpson", "flag"):
+        out[c] = w[c]
+    return out.reset_index()
+
+
+def strongest_pairs(results: pd.DataFrame, *, n: int = 4, kind: str | None = None, lag: int = 0,
+                    level: str = "within", include_mechanical: bool = False) -> pd.DataFrame:
+    """The ``n`` pairs with the largest |r| at ``level`` (significant ones first).
+
+    Returns
+    -------
+    The matching rows of ``results`` (same columns), ordered.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS} or None, got {kind!r}")
+    sel = results[(results["level"] == level) & (results["lag"] == lag) & results["r"].notna()]
+    if kind is not None:
+        sel = sel[sel["kind"] == kind]
+    if not include_mechanical:
+        sel = sel[~sel["mechanical"]]
+    sel = sel.assign(_abs=sel["r"].abs()).sort_values(["significant", "_abs"],
+                                                        ascending=[False, False])
+    return sel.drop(columns="_abs").head(n).reset_index(drop=True)
+
+
+def pair_points(data: pd.DataFrame, *, x: str, y: str, subject: str = "rep_id",
+                min_denominator: float = 10, lag: int = 0, grain: str | None = None,
+                drop_inactive: bool = True) -> pd.DataFrame:
+    """The observations behind one pair, with the repeated-measures fit, for a scatter plot.
+
+    Returns
+    -------
+    DataFrame with columns rep_id (the subject), period, x, y (values used, after the same
+    exclusions as :func:`kpi_correlations`), fit (the rep's own line with the common
+    within-rep slope: ``mean_y_rep + slope * (x - mean_x_rep)``).
+    """
+    if lag not in (0, 1):
+        raise ValueError(f"lag must be one of (0, 1), got {lag!r}")
+    grain = grain or infer_grain(data, subject=subject)
+    _check_grain(grain)
+    d = data.sort_values([subject, "period"]).reset_index(drop=True)
+    if drop_inactive:
+        d = d.loc[_active(d)].reset_index(drop=True)
+    xv, _ = _values(d, x, min_denominator)
+    yv, _ = _values(d, y, min_denominator)
+    if lag:
+        nm = _next_mask(d, grain, subject)
+        yv = np.where(nm, _lead(d, yv, subject).astype(float), np.nan)
+        xv = np.where(nm, xv, np.nan)
+    pts = pd.DataFrame({"rep_id": d[subject].to_numpy(), "period": d["period"].to_numpy(),
+                        "x": xv, "y": yv}).dropna(subset=["x", "y"])
+    pts = pts[pts.groupby("rep_id")["x"].transform("size") >= 2]
+    res = _rm_arrays(pts["x"], pts["y"], pts["rep_id"])
+    slope = res["slope"] if np.isfinite(res["slope"]) else 0.0
+    mx = pts.groupby("rep_id")["x"].transform("mean")
+    my = pts.groupby("rep_id")["y"].transform("mean")
+    pts["fit"] = my + slope * (pts["x"] - mx)
+    return pts.reset_index(drop=True)
+
+
+def exclusions(data: pd.DataFrame, *, rates=EFFICIENCY_KPIS, min_denominator: float = 10,
+               drop_inactive: bool = True, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """How many rep-periods each rate loses to the minimum-denominator rule.
+
+    Returns
+    -------
+    DataFrame with columns kpi_id, label, denominator, n_obs (active rep-periods),
+    n_excluded (denominator below ``min_denominator``), share_excluded.
+    """
+    d = data.loc[_active(data)] if drop_inactive else data
+    rows = []
+    for r in rates:
+        if r not in d.columns:
+            continue
+        _, excl = _values(d, r, min_denominator)
+        n = len(d)
+        rows.append({"kpi_id": r, "label": kpis.label(r, lang), "denominator": _denominator(r),
+                     "n_obs": n, "n_excluded": int(excl.sum()),
+                     "share_excluded": excl.sum() / n if n else np.nan})
+    return pd.DataFrame(rows, columns=["kpi_id", "label", "denominator", "n_obs", "n_excluded",
+                                       "share_excluded"])
+
+
+# --------------------------------------------------------------------------- reader-facing text
+_LEVEL_LABELS = {
+    "within": {"ja": "担当者内", "en": "Within rep"},
+    "within_spearman": {"ja": "担当者内(順位)", "en": "Within rep (rank)"},
+    "between": {"ja": "担当者間", "en": "Between reps"},
+    "pooled": {"ja": "全体(プール)", "en": "Pooled"},
+}
+
+
+def level_label(level: str, lang: str = config.DEFAULT_LANG) -> str:
+    if level not in _LEVEL_LABELS:
+        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+    kpis._check_lang(lang)
+    return _LEVEL_LABELS[level][lang]
+
+
+def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """A :func:`pair_table` with labels and formatted numbers for a report reader."""
+    kpis._check_lang(lang)
+    ja = lang == "ja"
+
+    def r2(v):
+        return "–" if pd.isna(v) else f"{v:+.2f}"
+
+    def p3(v):
+        return "–" if pd.isna(v) else ("<0.001" if v < 0.001 else f"{v:.3f}")
+
+    flags = {"mechanical": "計算上の関連" if ja else "mechanical",
+             "simpson": "水準間で符号が逆" if ja else "sign differs by level"}
+    cols = {
+        "x": "KPI (x)" if not ja else "KPI(x)",
+        "y": "y",
+        "r_within": "担当者内 r" if ja else "Within-rep r",
+        "ci": "95%信頼区間" if ja else "95% CI",
+        "dof": "自由度" if ja else "df",
+        "p_adj": "補正後p (BH)" if ja else "BH-adjusted p",
+        "r_within_spearman": "担当者内 順位r" if ja else "Within-rep rank r",
+        "r_between": "担当者間 r" if ja else "Between-rep r",
+        "r_pooled": "全体 r" if ja else "Pooled r",
+        "n_reps": "担当者数" if ja else "Reps",
+        "n_obs": "観測数" if ja else "Observations",
+        "n_excluded": "除外数" if ja else "Excluded",
+        "flag": "注意" if ja else "Caution",
+    }
+    out = pd.DataFrame({
+        cols["x"]: [kpis.label(v, lang) for v in table["x"]],
+        cols["y"]: [kpis.label(v, lang) for v in table["y"]],
+        cols["r_within"]: [r2(v) for v in table["r_within"]],
+        cols["ci"]: [fmt.ci(lo, hi, as_pct=False) for lo, hi in zip(table["ci_low"],
+                                                                    table["ci_high"])],
+        cols["dof"]: table["dof"].to_numpy(),
+        cols["p_adj"]: [p3(v) for v in table["p_adj"]],
+        cols["r_within_spearman"]: [r2(v) for v in table.get("r_within_spearman",
+                                                             pd.Series(np.nan, table.index))],
+        cols["r_between"]: [r2(v) for v in table.get("r_between", pd.Series(np.nan, table.index))],
+        cols["r_pooled"]: [r2(v) for v in table.get("r_pooled", pd.Series(np.nan, table.index))],
+        cols["n_reps"]: table["n_reps"].to_numpy(),
+        cols["n_obs"]: table["n_obs"].to_numpy(),
+        cols["n_excluded"]: table["n_excluded"].to_numpy(),
+        cols["flag"]: ["・".join(flags[f] for f in s.split(";") if f) if isinstance(s, str) else ""
+                       for s in table["flag"]],
+    })
+    return out
+
+
+def _certainty(row, lang: str, alpha: float) -> str:
+    ja = lang == "ja"
+    if row["p_adj"] < alpha / 5:
+        return "確度は高い" if ja else "high confidence"
+    if row["p_adj"] < alpha:
+        return "統計的に有意" if ja else "statistically significant"
+    if row["p_val"] < alpha:
+        return "多重比較補正後は有意でなく参考程度" if ja else \
+            "not significant after the multiple-testing correction; indicative only"
+    return "偶然の範囲内" if ja else "within chance"
+
+
+def _stat(row, lang: str) -> str:
+    p = row["p_adj"]
+    ptxt = "<0.001" if p < 0.001 else f"{p:.3f}"
+    ci = fmt.ci(row["ci_low"], row["ci_high"], as_pct=False)
+    if lang == "ja":
+        return f"r = {row['r']:+.2f}、95%信頼区間 {ci}、補正後p = {ptxt}、{row['n_reps']}人・{row['n_obs']}件"
+    return f"r = {row['r']:+.2f}, 95% CI {ci}, adjusted p = {ptxt}, {row['n_reps']} reps, {row['n_obs']} obs."
+
+
+def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
+             targets: pd.DataFrame | None = None, grain: str = "week", max_items: int = 4) -> list[str]:
+    """Plain-language findings generated from :func:`kpi_correlations` results.
+
+    Parameters
+    ----------
+    results : output of :func:`kpi_correlations`.
+    lang : 'ja' (default) or 'en'.
+    alpha : significance level on the BH-adjusted p.
+    targets : growth-phase targets (``kpis.phase_targets('growth')``) to phrase the target advice.
+    grain : 'day' or 'week' ('month'), for the wording of the period.
+    max_items : at most this many pairs named per finding.
+
+    Returns
+    -------
+    list of sentences (Markdown) in ``lang``.
+    """
+    kpis._check_lang(lang)
+    _check_grain(grain)
+    ja = lang == "ja"
+    L = lambda k: kpis.label(k, lang)  # noqa: E731
+    per = {"day": ("日", "day"), "week": ("週", "week"), "month": ("月", "month")}[grain]
+    per = per[0] if ja else per[1]
+    out: list[str] = []
+    if results.empty:
+        return ["分析できるKPIの組み合わせがありません。" if ja else "No KPI pair could be analysed."]
+    w0 = results[(results["level"] == "within") & (results["lag"] == 0)]
+    ae = w0[w0["kind"] == "activity_efficiency"]
+    tested = ae[ae["r"].notna()]
+    sig = tested[tested["significant"]]
+    n_reps = int(w0["n_reps"].max()) if len(w0) else 0
+    n_obs = int(w0["n_obs"].max()) if len(w0) else 0
+    if ja:
+        out.append(f"行動KPI×効率KPIの{len(tested)}組を、{n_reps}人・最大{n_obs}件の担当者×{per}データで"
+                   f"検定しました(多重比較はBH法で補正、有意水準{alpha:.0%})。担当者内の相関が有意だったのは"
+                   f"{len(sig)}組です。")
+    else:
+        out.append(f"{len(tested)} activity × efficiency pairs were tested on up to {n_obs} rep-{per}s "
+                   f"of {n_reps} reps (Benjamini–Hochberg corrected, level {alpha:.0%}); "
+                   f"{len(sig)} show a significant within-rep correlation.")
+
+    real = sig[~sig["mechanical"]]
+    neg = real[real["r"] < 0].assign(a=lambda t: t["r"].abs()).sort_values("a", ascending=False)
+    pos = real[real["r"] > 0].assign(a=lambda t: t["r"].abs()).sort_values("a", ascending=False)
+    for _, row in neg.head(max_items).iterrows():
+        c = _certainty(row, lang, alpha)
+        out.append(
+            f"**{L(row['x'])}を増やした{per}は{L(row['y'])}が下がる**傾向があります(同じ担当者内で比較、"
+            f"{_stat(row, lang)}、{c})。量と効率がトレードオフになっています。" if ja else
+            f"**When a rep raises {L(row['x'])}, their {L(row['y'])} falls** in the same {per} "
+            f"({_stat(row, lang)}; {c}): volume and efficiency trade off.")
+    for _, row in pos.head(max_items).iterrows():
+        c = _certainty(row, lang, alpha)
+        out.append(
+            f"{L(row['x'])}が多い{per}は{L(row['y'])}も高い傾向があります(同じ担当者内、{_stat(row, lang)}、{c})。"
+            if ja else
+            f"{per.capitalize()}s with more {L(row['x'])} also show higher {L(row['y'])} "
+            f"within the same rep ({_stat(row, lang)}; {c}).")
+    if len(real) == 0:
+        out.append("担当者内で、行動量と効率の間に補正後も有意な関係は見つかりませんでした。"
+                   "現在の行動量の範囲では、量を増やしても効率が落ちるという証拠はありません"
+                   "(ただし関係がないことの証明でもありません)。" if ja else
+                   "No activity–efficiency relation survives the correction within reps: there is no "
+                   "evidence that more volume lowers efficiency in the range observed (which is not "
+                   "proof that there is none).")
+
+    mech = sig[sig["mechanical"]]
+    if len(mech):
+        names = "、".join(f"{L(a)}×{L(b)}" for a, b in zip(mech["x"], mech["y"])) if ja else \
+            ", ".join(f"{L(a)} × {L(b)}" for a, b in zip(mech["x"], mech["y"]))
+        out.append(f"{names}は、率の分子・分母に同じ件数が入るため一部は計算上の関連です。"
+                   "行動の効果として解釈しないでください。" if ja else
+                   f"{names}: the rate is computed from the same count, so the relation is partly "
+                   "arithmetic; do not read it as an effect of behaviour.")
+
+    simp = w0[w0["simpson"]]
+    lag0 = results[results["lag"] == 0].set_index(["x", "y", "level"])
+    for _, row in simp.head(max_items).iterrows():
+        b = lag0.loc[(row["x"], row["y"], "between"), "r"]
+        p = lag0.loc[(row["x"], row["y"], "pooled"), "r"]
+        out.append(
+            f"注意:{L(row['x'])}×{L(row['y'])}は、担当者内ではr = {row['r']:+.2f}ですが、担当者間では"
+            f"r = {b:+.2f}、全体ではr = {p:+.2f}と符号が逆です(シンプソンのパラドックス)。担当者ごとの"
+            f"差(スキルや担当リスト)が混ざった全体の散布図だけで判断しないでください。" if ja else
+            f"Caution: {L(row['x'])} × {L(row['y'])} is r = {row['r']:+.2f} within reps but "
+            f"r = {b:+.2f} between reps and r = {p:+.2f} pooled (Simpson's paradox): do not judge "
+            "from the pooled scatter, which mixes differences between reps.")
+
+    lag1 = results[(results["level"] == "within") & (results["lag"] == 1)
+                   & results["significant"] & ~results["mechanical"]]
+    lag1 = lag1[lag1["kind"] == "activity_efficiency"]
+    if len(lag1):
+        for _, row in lag1.assign(a=lag1["r"].abs()).sort_values("a", ascending=False).head(
+                max_items).iterrows():
+            out.append(
+                f"翌{per}への影響:{L(row['x'])}が多い{per}の翌{per}は{L(row['y'])}が"
+                f"{'下が' if row['r'] < 0 else '上が'}る傾向があります({_stat(row, lang)}、"
+                f"{_certainty(row, lang, alpha)})。" if ja else
+                f"Carry-over: after a {per} with more {L(row['x'])}, {L(row['y'])} "
+                f"{'falls' if row['r'] < 0 else 'rises'} the next {per} ({_stat(row, lang)}; "
+                f"{_certainty(row, lang, alpha)}).")
+    elif len(results[results["lag"] == 1]):
+        out.append(f"翌{per}への持ち越し効果(今{per}の行動量と翌{per}の効率)は、補正後に有意なものはありませんでした。"
+                   if ja else f"No carry-over from one {per}'s volume to the next {per}'s efficiency "
+                   "survives the correction.")
+
+    kg = w0[(w0["kind"] == "kpi_kgi") & w0["r"].notna()]
+    if len(kg):
+        drivers = kg[kg["significant"] & (kg["r"] > 0) & ~kg["mechanical"]]
+        if len(drivers):
+            names = ("、" if ja else ", ").join(
+                f"{L(a)}→{L(b)} (r = {r:+.2f})" for a, b, r in
+                drivers.sort_values("r", ascending=False)[["x", "y", "r"]].head(max_items).itertuples(
+                    index=False))
+            out.append(f"KGIとの関係:担当者内で商談創出に結びついているのは {names} です。" if ja else
+                       f"Link to the KGI: within reps, {names} move with deals created.")
+        acts = [a for a in ACTIVITY_KPIS if a in set(kg["x"])]
+        orphan = [a for a in acts if not kg[(kg["x"] == a) & kg["significant"] & (kg["r"] > 0)
+                                            & ~kg["mechanical"]].shape[0]]
+        if orphan:
+            names = ("、" if ja else ", ").join(L(a) for a in orphan)
+            out.append(f"{names}はKGI(商談創出数・商談創出金額)との有意な関係が確認できません。"
+                       "この指標だけを目標にすると「KPIは達成しているのにKGIが未達」になるおそれがあります。"
+                       if ja else f"{names} show no significant link to the KGI (deals created, deal "
+                       "amount): targeting them alone risks 'KPIs met but KGI missed'.")
+
+    # What it means for growth-phase targets.
+    if targets is not None and len(neg):
+        t = targets.set_index("kpi_id")
+        advice = []
+        for _, row in neg.head(max_items).iterrows():
+            if row["y"] in t.index:
+                tg = t.loc[row["y"]]
+                advice.append(f"{L(row['y'])}(成長期の目安 {fmt.kpi_value(row['y'], tg['target'], lang)})"
+                              if ja else f"{L(row['y'])} (growth reference "
+                              f"{fmt.kpi_value(row['y'], tg['target'], lang)})")
+        if advice:
+            out.append(("成長期の目標設定への示唆:" + "、".join(advice) +
+                        "は行動量を増やすと下がるため、行動量の目標と同時に引き上げず、"
+                        "行動KPIを維持したまま効率の目標を段階的に設定してください。") if ja else
+                       ("For growth-phase targets: " + ", ".join(advice) +
+                        " fall when volume rises, so do not raise them together with volume targets; "
+                        "keep the activity KPIs and phase in the efficiency targets."))
+    elif targets is not None and len(tested):
+        out.append("成長期の目標設定への示唆:行動量と効率のトレードオフは確認されなかったため、"
+                   "行動KPIを維持したまま効率KPIの目標を追加できます。" if ja else
+                   "For growth-phase targets: no volume–efficiency trade-off was found, so efficiency "
+                   "targets can be added while the activity KPIs are kept.")
+    return out

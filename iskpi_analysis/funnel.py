@@ -1,0 +1,248 @@
+"""Funnel and bottleneck: calls → connects → valid conversations → appointments → deals → won.
+
+Each stage rate is a ratio of sums with its count and Wilson interval, compared with the
+team's phase target. Where the phase template has no target for a stage rate, the seed's
+growth-phase reference (the midpoint of its range) is used and marked ``target_basis =
+"reference"``. The bottleneck is the stage rate furthest below its target (lowest attainment);
+it is "sure" when the whole Wilson interval lies below the target. Its reading is the seeds':
+low connect rate → calling hours or list quality; high connect but low appointment rate →
+conversation quality and script; and so on (:data:`READINGS`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import config, kpis
+from . import stats as kst
+
+#: Funnel stages (count columns) top to bottom.
+STAGES = ("calls", "connects", "valid_conversations", "appointments", "deals_created", "deals_won")
+#: Rate into each stage (after the first): (rate id, numerator stage, denominator column).
+STAGE_RATES = {
+    "connects": ("connect_rate", "connects", "calls"),
+    "valid_conversations": ("conversation_rate", "valid_conversations", "connects"),
+    "appointments": ("appointment_rate", "appointments", "valid_conversations"),
+    "deals_created": ("appointment_to_deal_rate", "deals_created", "appointments"),
+    "deals_won": ("handoff_win_rate", "deals_won", "deals_closed"),
+}
+# Funnel quantities the KPI dictionary does not (yet) define; requested for kpis.toml.
+_EXTRA_LABELS = {
+    "deals_won": {"ja": "受注数", "en": "Deals won"},
+    "appointment_to_deal_rate": {"ja": "アポ→商談化率", "en": "Appointment-to-deal rate"},
+}
+
+#: The seeds' reading of a low stage rate (kpi-setting-guide 数値管理 / 量不足と質不足,
+#: phase-kpi-design ボトルネック特定 / 引き継ぎ商談の受注率). {0}/{1} = KPI labels.
+READINGS = {
+    "calls": {
+        "ja": "{0}が目標に届いておらず、接触機会そのものが不足しています。まず活動量の確保が先です。",
+        "en": "{0} is below target: too few contacts. Secure activity volume first.",
+    },
+    "connect_rate": {
+        "ja": "{0}が低いのは、架電時間帯やリストの精度に課題があるサインです(つながる時間帯への架電・リストの優先順位づけを見直す)。",
+        "en": "A low {0} points to calling hours or list quality (call when people answer; prioritise the list).",
+    },
+    "conversation_rate": {
+        "ja": "{0}が低いのは、トーク内容や担当者のスキルに課題があるサインです(通話録音の振り返り・スクリプト改善)。",
+        "en": "A low {0} points to talk content and rep skills (review recordings, improve the script).",
+    },
+    "appointment_rate": {
+        "ja": "{1}は取れているのに{0}が低いのは、会話の質(トークスクリプトやヒアリング力)に課題がある可能性が高いと読めます。",
+        "en": "{1} is fine but {0} is low: conversation quality (script, discovery questions) is the likely issue.",
+    },
+    "appointment_rate_low_connect": {
+        "ja": "{0}が低く、トークスクリプトやヒアリング力の見直しが必要です。",
+        "en": "{0} is low: review the script and discovery questions.",
+    },
+    "appointment_to_deal_rate": {
+        "ja": "{0}が低いのは、訴求内容が顧客ニーズに合っていない、またはターゲット選定に課題があるサインです。",
+        "en": "A low {0} suggests the pitch does not fit customer needs, or the targeting is off.",
+    },
+    "handoff_win_rate": {
+        "ja": "{0}が低いのは、商談の質(BANT情報の精度)、引き継ぎ時の情報共有、ターゲット選定の精度のいずれかに課題があるサインです。",
+        "en": "A low {0} points to deal quality (BANT accuracy), handoff information, or targeting.",
+    },
+}
+
+
+def stage_label(key: str, lang: str = config.DEFAULT_LANG) -> str:
+    """Label of a funnel stage or stage rate (dictionary label, or the funnel-only label)."""
+    if key in _EXTRA_LABELS:
+        if lang not in config.LANGS:
+            raise ValueError(f"lang must be one of {config.LANGS}, got {lang!r}")
+        return _EXTRA_LABELS[key][lang]
+    return kpis.label(key, lang)
+
+
+def stage_targets(phase: str, *, targets_file=None) -> dict:
+    """Targets for the stage rates: {rate_id: (target, basis)}.
+
+    basis is "phase" (the team's phase template has it) or "reference" (taken from another
+    phase of the template, growth first: the seed's growth-phase ranges are the references).
+    """
+    t = kpis.phase_targets(None, targets_file=targets_file or None)
+    out = {}
+    rate_ids = [v[0] for v in STAGE_RATES.values()]
+    for rid in rate_ids:
+        own = t[(t["phase"] == phase) & (t["kpi_id"] == rid)]
+        if len(own):
+            out[rid] = (float(own["target"].iloc[0]), "phase")
+            continue
+        for ph in ("growth", "mature", "launch"):
+            ref = t[(t["phase"] == ph) & (t["kpi_id"] == rid)]
+            if len(ref):
+                out[rid] = (float(ref["target"].iloc[0]), "reference")
+                break
+    return out
+
+
+def funnel_counts(data, *, month: str, rep_period: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Funnel counts of the month, in total or per team / rep.
+
+    Parameters
+    ----------
+    data : Dataset (its ``deals`` give deals won / closed in the month).
+    rep_period : ``aggregate.rep_period(data, grain="month")``.
+    by : None (one row for everything), "team_id" or "rep_id".
+
+    Returns
+    -------
+    DataFrame with the ``by`` column (if any) and calls, connects, valid_conversations,
+    appointments, deals_created, deals_won, deals_closed (won + lost with closed_at in month).
+    """
+    if by not in (None, "team_id", "rep_id"):
+        raise ValueError(f"by must be one of (None, 'team_id', 'rep_id'), got {by!r}")
+    start = pd.Period(month, freq="M").start_time
+    rp = rep_period[pd.to_datetime(rep_period["period"]) == start]
+    cols = ["calls", "connects", "valid_conversations", "appointments", "deals_created"]
+    keys = [by] if by else []
+    if by:
+        base = rp.groupby(by, observed=True)[cols].sum()
+    else:
+        base = pd.DataFrame([rp[cols].sum()])
+    deals = getattr(data, "deals", None)
+    if deals is not None and len(deals):
+        closed = deals[(deals["closed_month"] == month) & deals["status"].isin(["won", "lost"])]
+        closed = closed.assign(won=(closed["status"] == "won").astype(int), n=1)
+        if by:
+            g = closed.groupby(by, observed=True)[["won", "n"]].sum()
+            base = base.join(g, how="outer").fillna(0)
+        else:
+            base["won"], base["n"] = int(closed["won"].sum()), int(len(closed))
+    else:
+        base["won"], base["n"] = 0, 0
+    base = base.rename(columns={"won": "deals_won", "n": "deals_closed"})
+    out = base.reset_index() if by else base.reset_index(drop=True)
+    for c in (*cols, "deals_won", "deals_closed"):
+        out[c] = out[c].fillna(0).astype("int64")
+    return out[[*keys, *cols, "deals_won", "deals_closed"]]
+
+
+def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LANG,
+           min_trials: int = 30, confidence: float = 0.95) -> pd.DataFrame:
+    """Stage table of one funnel: counts, stage rates with Wilson intervals, targets.
+
+    Parameters
+    ----------
+    counts : one row (Series or 1-row DataFrame) of :func:`funnel_counts`.
+    targets : {rate_id: target} or {rate_id: (target, basis)} (see :func:`stage_targets`).
+    min_trials : stage rates with fewer trials are flagged ``too_small``.
+
+    Returns
+    -------
+    DataFrame, one row per stage (top first), columns
+        stage, stage_label, count, share_of_calls, rate_id, rate_label, k, n, rate, ci_low,
+        ci_high, too_small, target, target_basis, attainment (rate / target), below_sure
+        (ci_high < target), above_sure (ci_low > target).
+    """
+    if isinstance(counts, pd.DataFrame):
+        if len(counts) != 1:
+            raise ValueError("counts must be one row; select a team or rep first")
+        counts = counts.iloc[0]
+    targets = targets or {}
+    rows = []
+    calls = float(counts["calls"])
+    for st in STAGES:
+        row = {"stage": st, "stage_label": stage_label(st, lang), "count": int(counts[st]),
+               "share_of_calls": counts[st] / calls if calls > 0 else np.nan}
+        if st in STAGE_RATES:
+            rid, num, den = STAGE_RATES[st]
+            k, n = int(counts[num]), int(counts[den])
+            if k > n:  # data where a later stage is not a subset of the earlier one
+                lo = hi = np.nan
+            else:
+                lo, hi = kst.wilson_ci(k, n, confidence=confidence)
+            tg = targets.get(rid)
+            tval, basis = (tg if isinstance(tg, tuple) else (tg, "given" if tg is not None else None))
+            rate = kst.safe_ratio(k, n)
+            row.update({"rate_id": rid, "rate_label": stage_label(rid, lang), "k": k, "n": n,
+                        "rate": rate, "ci_low": lo, "ci_high": hi, "too_small": n < min_trials,
+                        "target": np.nan if tval is None else float(tval),
+                        "target_basis": basis})
+        else:
+            row.update({"rate_id": None, "rate_label": None, "k": np.nan, "n": np.nan,
+                        "rate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "too_small": False,
+                        "target": np.nan, "target_basis": None})
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["attainment"] = out["rate"] / out["target"]
+    out["below_sure"] = out["ci_high"] < out["target"]
+    out["above_sure"] = out["ci_low"] > out["target"]
+    return out
+
+
+def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None,
+               lang: str = config.DEFAULT_LANG) -> dict:
+    """The stage that limits results, with the seeds' reading.
+
+    The limiting stage is the stage rate with the lowest attainment below 1 (rates with too
+    few trials are skipped). If every rate meets its target but the calls volume does not
+    (``calls_attainment`` < 1), the limit is activity volume.
+
+    Returns
+    -------
+    dict with stage (rate id, "calls" or None), label, rate, target, attainment, ci_low,
+    ci_high, certainty ("sure": interval entirely below target; "likely": point below, interval
+    reaches the target; None), reading (the seed's interpretation, in ``lang``).
+    """
+    cand = stages[stages["rate_id"].notna() & stages["target"].notna() & ~stages["too_small"]
+                  & (stages["attainment"] < 1)]
+    if len(cand):
+        r = cand.sort_values("attainment").iloc[0]
+        rid = r["rate_id"]
+        key = rid
+        extra = ""
+        if rid == "appointment_rate":
+            conn = stages[stages["rate_id"] == "connect_rate"].iloc[0]
+            if not (conn["attainment"] >= 1):
+                key = "appointment_rate_low_connect"
+            extra = stage_label("connect_rate", lang)
+        reading = READINGS[key][lang].format(stage_label(rid, lang), extra)
+        return {"stage": rid, "label": stage_label(rid, lang), "rate": float(r["rate"]),
+                "target": float(r["target"]), "attainment": float(r["attainment"]),
+                "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
+                "certainty": "sure" if bool(r["below_sure"]) else "likely", "reading": reading}
+    if calls_attainment is not None and calls_attainment < 1:
+        return {"stage": "calls", "label": kpis.label("calls", lang), "rate": np.nan,
+                "target": np.nan, "attainment": float(calls_attainment), "ci_low": np.nan,
+                "ci_high": np.nan, "certainty": "sure",
+                "reading": READINGS["calls"][lang].format(kpis.label("calls", lang))}
+    return {"stage": None, "label": None, "rate": np.nan, "target": np.nan, "attainment": np.nan,
+            "ci_low": np.nan, "ci_high": np.nan, "certainty": None, "reading": None}
+
+
+def observed_chain(stages: pd.DataFrame) -> dict:
+    """Stage names, rates and counts of the funnel for :mod:`plan` (calls → won).
+
+    Returns
+    -------
+    dict with stages (list), rates (list), successes, trials (lists of ints), usable (all
+    rates in (0, 1]).
+    """
+    r = stages[stages["rate_id"].notna()]
+    rates = r["rate"].astype(float).tolist()
+    usable = all(np.isfinite(x) and 0 < x <= 1 for x in rates)
+    return {"stages": list(stages["stage"]), "rates": rates,
+            "successes": r["k"].astype(int).tolist(), "trials": r["n"].astype(int).tolist(),
+            "usable": usable}

@@ -1,0 +1,43 @@
+"""Shared fixtures: the sample data (loaded once) and a writer for small CSV data directories."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from iskpi_analysis import config, io
+
+REPS = pd.DataFrame({
+    "rep_id": ["r1", "r2"], "rep_name": ["佐藤 健", "鈴木 花子"], "team_id": ["t1", "t1"],
+    "role": ["SDR", "BDR"], "joined_on": ["2025-01-06", "2025-01-06"], "left_on": ["", ""],
+})
+TEAMS = pd.DataFrame({"team_id": ["t1"], "team_name": ["東京SDR"], "launched_on": ["2025-01-06"]})
+CALLS = pd.DataFrame({
+    "call_id": ["c1", "c2", "c3", "c4"], "rep_id": ["r1", "r1", "r2", "r2"],
+    "lead_id": ["L1", "L2", "L3", "L1"],
+    "started_at": ["2026-01-05T10:00:00", "2026-01-05T11:00:00", "2026-01-06T15:00:00+09:00",
+                   "2026-01-06T07:00:00Z"],
+    "connected": ["true", "false", "1", "yes"], "talk_seconds": ["150", "0", "60", "200"],
+    "appointment": ["true", "false", "0", "no"], "decision_maker": ["", "", "true", "false"],
+    "script": ["A", "A", "B", "B"],
+})
+
+
+def write_dir(path: Path, tables: dict[str, pd.DataFrame], encoding: str = "utf-8") -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        df.to_csv(path / f"{name}.csv", index=False, encoding=encoding)
+    return path
+
+
+@pytest.fixture
+def mini_dir(tmp_path):
+    """A valid minimal data directory (teams, reps, calls) as UTF-8 CSV."""
+    return write_dir(tmp_path / "mini", {"teams": TEAMS, "reps": REPS, "calls": CALLS})
+
+
+@pytest.fixture(scope="session")
+def sample_data():
+    """The committed sample data, loaded and validated once per test session."""
+    return io.load_data(config.SAMPLE_DATA_DIR)

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Benchmark: load + validate + aggregate 25 million calls (1,000 reps × 1 year) from Parquet.
+
+Compares, in the same run, the kit's path
+    io.load_data(dir)  →  aggregate.rep_period(data, "day")  +  aggregate.call_buckets(data)
+against the best hand-written query for the same result (DuckDB SQL and Polars, one pass
+each, no validation). Each path runs in its own subprocess so that its peak RSS is its own.
+
+Bar (issue 2): kit time ≤ 1.5 × the best reference time, kit peak RSS < 2 GB.
+
+    python benchmarks/bench_aggregate.py [--reps 1000] [--days 365] [--calls-per-day 95] [--repeat 3]
+
+The generated data is cached in benchmarks/data/ (git-ignored); delete it to regenerate.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+TZ = "Asia/Tokyo"
+
+
+def generate(out: Path, reps: int, days: int, calls_per_day: int, seed: int = 1) -> int:
+    """Write reps.parquet and calls.parquet (row groups of 1 M rows) and return the call count."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out.mkdir(parents=True, exist_ok=True)
+    rep_ids = np.array([f"R{i:04d}" for i in range(reps)])
+    pd.DataFrame({"rep_id": rep_ids, "rep_name": rep_ids, "team_id": [f"T{i % 10}" for i in range(reps)],
+                  "role": np.where(np.arange(reps) % 3 == 0, "BDR", "SDR"),
+                  "joined_on": pd.Timestamp("2025-01-01").date(), "left_on": None}).to_parquet(out / "reps.parquet")
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2025-10-01", tz=TZ).value // 10**9
+    total = reps * days * calls_per_day
+    chunk = 1_000_000
+    writer = None
+    done = 0
+    while done < total:
+        n = min(chunk, total - done)
+        idx = np.arange(done, done + n)
+        rep = rng.integers(0, reps, n)
+        day = rng.integers(0, days, n)
+        secs = start + day * 86400 + rng.integers(8 * 3600, 19 * 3600, n)
+        connected = rng.random(n) < 0.22
+        talk = np.where(connected, rng.integers(5, 600, n), 0)
+        appt = connected & (talk >= 120) & (rng.random(n) < 0.2)
+        table = pa.table({
+            "call_id": pa.array(np.char.add("C", idx.astype("U12"))),
+            "rep_id": pa.array(rep_ids[rep]),
+            "lead_id": pa.array(np.char.add("L", rng.integers(0, 5_000_000, n).astype("U8"))),
+            "started_at": pa.array(secs * 1_000_000, type=pa.timestamp("us", tz=TZ)),
+            "connected": pa.array(connected), "talk_seconds": pa.array(talk.astype("int32")),
+            "appointment": pa.array(appt),
+        })
+        if writer is None:
+            writer = pq.ParquetWriter(out / "calls.parquet", table.schema, compression="zstd")
+        writer.write_table(table, row_group_size=chunk)
+        done += n
+    writer.close()
+    return total
+
+
+KIT = """
+import sys, time
+t0 = time.perf_counter()
+from iskpi_analysis import io, aggregate
+data = io.load_data(sys.argv[1], today="2026-11-22")
+day = aggregate.rep_period(data, "day")
+buckets = aggregate.call_buckets(data, by=("rep_id", "weekday", "hour"))
+print(time.perf_counter() - t0, len(day), int(day.calls.sum()), len(buckets), int(buckets.calls.sum()))
+"""
+
+DUCKDB = """
+import sys, time
+t0 = time.perf_counter()
+import duckdb
+con = duckdb.connect()
+con.execute("SET TimeZone = 'Asia/Tokyo'")
+d = sys.argv[1]
+con.execute(f"CREATE VIEW c AS SELECT rep_id, lead_id, connected, talk_seconds, appointment, "
+            f"timezone('Asia/Tokyo', started_at) AS ts FROM read_parquet('{d}/calls.parquet')")
+day = con.execute(\"\"\"SELECT rep_id, CAST(ts AS DATE) AS date, count(*) AS calls,
+    count_if(connected) AS connects, count_if(connected AND talk_seconds >= 120) AS valid_conversations,
+    count_if(appointment) AS appointments, count(DISTINCT lead_id) AS leads_handled
+    FROM c GROUP BY ALL\"\"\").df()
+day["connect_rate"] = day.connects / day.calls
+buckets = con.execute(\"\"\"SELECT rep_id, isodow(ts) - 1 AS weekday, hour(ts) AS hour, count(*) AS calls,
+    count_if(connected) AS connects, count_if(connected AND talk_seconds >= 120) AS valid_conversations,
+    count_if(appointment) AS appointments FROM c GROUP BY ALL\"\"\").df()
+print(time.perf_counter() - t0, len(day), int(day.calls.sum()), len(buckets), int(buckets.calls.sum()))
+"""
+
+POLARS = """
+import sys, time
+t0 = time.perf_counter()
+import polars as pl
+d = sys.argv[1]
+lf = pl.scan_parquet(f"{d}/calls.parquet").with_columns(
+    pl.col("started_at").dt.convert_time_zone("Asia/Tokyo").alias("ts"))
+agg = [pl.len().alias("calls"), pl.col("connected").sum().alias("connects"),
+       (pl.col("connected") & (pl.col("talk_seconds") >= 120)).sum().alias("valid_conversations"),
+       pl.col("appointment").sum().alias("appointments")]
+day, buckets = pl.collect_all([
+    lf.group_by("rep_id", pl.col("ts").dt.date().alias("date")).agg(*agg, pl.col("lead_id").n_unique().alias("leads_handled")),
+    lf.group_by("rep_id", (pl.col("ts").dt.weekday() - 1).alias("weekday"), pl.col("ts").dt.hour().alias("hour")).agg(*agg),
+])
+day = day.to_pandas(); buckets = buckets.to_pandas()
+print(time.perf_counter() - t0, len(day), int(day.calls.sum()), len(buckets), int(buckets.calls.sum()))
+"""
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--reps", type=int, default=1000)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--calls-per-day", type=int, default=69, help="per rep per calendar day (69 ≈ 25 M)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per path; the best is kept")
+    ap.add_argument("--json", help="also write the figures to this file")
+    args = ap.parse_args(argv)
+    data_dir = HERE / "data" / f"calls_{args.reps}x{args.days}x{args.calls_per_day}"
+    if not (data_dir / "calls.parquet").exists():
+        t0 = time.perf_counter()
+        n = generate(data_dir, args.reps, args.days, args.calls_per_day)
+        print(f"generated {n:,} calls in {time.perf_counter() - t0:.1f} s → {data_dir}")
+    # Each run goes through its own runner process, so ru_maxrss is that run's own peak.
+    results = {}
+    for name, code in (("duckdb", DUCKDB), ("polars", POLARS), ("kit", KIT)):
+        runs = [measure_isolated(code, data_dir) for _ in range(args.repeat)]
+        best = min(runs, key=lambda r: r["seconds"])
+        best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+        results[name] = best
+        print(f"{name:>7}: best {best['seconds']:.2f} s of {args.repeat} "
+              f"(all: {', '.join('%.2f' % r['seconds'] for r in runs)}), peak RSS {best['peak_rss_mb']:.0f} MB, "
+              f"{best['calls']:,} calls, {best['rows_day']:,} rep-day rows with calls", flush=True)
+    ref_name = min(("duckdb", "polars"), key=lambda k: results[k]["seconds"])
+    ratio = results["kit"]["seconds"] / results[ref_name]["seconds"]
+    ok_time, ok_mem = ratio <= 1.5, results["kit"]["peak_rss_mb"] < 2048
+    assert results["kit"]["calls"] == results[ref_name]["calls"], "kit and reference disagree on calls"
+    print(f"\nratio kit / best reference ({ref_name}): {ratio:.2f}  (bar ≤ 1.5: {'PASS' if ok_time else 'FAIL'})")
+    print(f"kit peak RSS: {results['kit']['peak_rss_mb']:.0f} MB  (bar < 2048 MB: {'PASS' if ok_mem else 'FAIL'})")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"results": results, "ratio": ratio, "reference": ref_name}, indent=2))
+    return 0 if ok_time and ok_mem else 1
+
+
+RUNNER = """
+import resource, subprocess, sys
+out = subprocess.run([sys.executable, "-c", sys.argv[1], sys.argv[2]], capture_output=True, text=True)
+sys.stderr.write(out.stderr)
+print(out.stdout.strip(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(out.returncode)
+"""
+
+
+def measure_isolated(code: str, data_dir: Path) -> dict:
+    """Like :func:`measure`, via a fresh runner process so ru_maxrss is this run's own peak."""
+    out = subprocess.run([sys.executable, "-c", RUNNER, code, str(data_dir)], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr)
+    inner, n_day, calls_day, n_buckets, calls_buckets, peak_kb = out.stdout.split()
+    return {"seconds": float(inner), "peak_rss_mb": int(peak_kb) / 1024, "rows_day": int(n_day),
+            "calls": int(calls_day), "buckets": int(n_buckets), "bucket_calls": int(calls_buckets)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -85,6 +85,7 @@ import sys, time
 t0 = time.perf_counter()
 import duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 con.execute("SET TimeZone = 'Asia/Tokyo'")
 d = sys.argv[1]
 con.execute(f"CREATE VIEW c AS SELECT rep_id, lead_id, connected, talk_seconds, appointment, "
@@ -167,7 +168,7 @@ def measure_isolated(code: str, data_dir: Path) -> dict:
     out = subprocess.run([sys.executable, "-c", RUNNER, code, str(data_dir)], capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr)
-    inner, n_day, calls_day, n_buckets, calls_buckets, peak_kb = out.stdout.split()
+    inner, n_day, calls_day, n_buckets, calls_buckets, peak_kb = out.stdout.strip().splitlines()[-1].split()
     return {"seconds": float(inner), "peak_rss_mb": int(peak_kb) / 1024, "rows_day": int(n_day),
             "calls": int(calls_day), "buckets": int(n_buckets), "bucket_calls": int(calls_buckets)}
 

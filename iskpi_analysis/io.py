@@ -257,17 +257,17 @@ class Dataset:
 
     @property
     def first_date(self) -> pd.Timestamp:
-        return pd.Timestamp(self._con.execute(f"SELECT min(date) FROM {self.sql('calls')}").fetchone()[0])
+        return pd.Timestamp(self._con.execute(f"SELECT min(date) FROM {self.sql('calls')}").fetchall()[0][0])
 
     @property
     def last_date(self) -> pd.Timestamp:
         """Last local date with activity (the data's own 'today')."""
         parts = [f"SELECT max(date) d FROM {self.sql(t)}" for t in ("calls", "emails") if self.has(t)]
-        v = self._con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})").fetchone()[0]
+        v = self._con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})").fetchall()[0][0]
         return pd.Timestamp(v)
 
     def row_counts(self) -> dict[str, int]:
-        return {t: int(self._con.execute(f"SELECT count(*) FROM {self.sql(t)}").fetchone()[0])
+        return {t: int(self._con.execute(f"SELECT count(*) FROM {self.sql(t)}").fetchall()[0][0])
                 for t in TABLES if self.has(t)}
 
     def summary(self) -> pd.DataFrame:
@@ -277,10 +277,10 @@ class Dataset:
             if not self.has(t):
                 rows.append({"table": t, "rows": None, "first": None, "last": None, "file": "(missing)"})
                 continue
-            n = self._con.execute(f"SELECT count(*) FROM {self.sql(t)}").fetchone()[0]
+            n = self._con.execute(f"SELECT count(*) FROM {self.sql(t)}").fetchall()[0][0]
             first = last = None
             if t in EVENT_TIME:
-                first, last = self._con.execute(f"SELECT min(date), max(date) FROM {self.sql(t)}").fetchone()
+                first, last = self._con.execute(f"SELECT min(date), max(date) FROM {self.sql(t)}").fetchall()[0]
             rows.append({"table": t, "rows": int(n), "first": first, "last": last,
                          "file": self.files[t].name if t in self.files else f"{t} (DataFrame)"})
         out = pd.DataFrame(rows)
@@ -465,6 +465,7 @@ class _Checker:
 def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, today=None,
            memory_limit=None) -> Dataset:
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # it would print into notebooks and logs
     con.execute(f"SET TimeZone = {_q(tz)}")
     if memory_limit:
         con.execute(f"SET memory_limit = {_q(memory_limit)}")
@@ -516,7 +517,7 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
                 conds[(c, "enum")] = f"{val_c} IS NOT NULL AND {val_c} NOT IN ({', '.join(map(_q, allowed))})"
         if conds:
             counts = con.execute("SELECT " + ", ".join(f"count_if({w})" for w in conds.values())
-                                 + f" FROM p_{t}").fetchone()
+                                 + f" FROM p_{t}").fetchall()[0]
             for ((c, what), where), n in zip(conds.items(), counts):
                 if not n:
                     continue
@@ -543,7 +544,10 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
 
     # --- cross-table checks and typed views ------------------------------------------------
     files_of = {t: raw[t][0] for t in raw}
-    _create_holidays(con, present)
+    span = " UNION ALL ".join(f"SELECT min({EVENT_TIME[t]}) lo, max({EVENT_TIME[t]}) hi FROM p_{t}"
+                              for t in ("calls", "emails") if t in present)
+    lo, hi = con.execute(f"SELECT min(lo), max(hi) FROM ({span})").fetchall()[0]
+    _create_holidays(con, range(lo.year if lo else 2000, (hi.year if hi else 2000) + 2))
     con.execute("CREATE VIEW v_reps AS SELECT * EXCLUDE (_row) FROM t_reps")
     if "teams" in present:
         con.execute("CREATE VIEW v_teams AS SELECT * EXCLUDE (_row) FROM t_teams")
@@ -577,7 +581,7 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
     act = [f"SELECT max(CAST(timezone({_q(tz)}, {EVENT_TIME[t]}) AS DATE)) d FROM t_{t} "
            f"WHERE CAST(timezone({_q(tz)}, {EVENT_TIME[t]}) AS DATE) <= DATE {_q(today.date())}"
            for t in ("calls", "emails") if t in present]
-    data_max = con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(act)})").fetchone()[0]
+    data_max = con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(act)})").fetchall()[0][0]
     for t in present:
         for c, (kind, _r) in CONTRACT[t].items():
             if kind not in ("ts", "date"):
@@ -595,7 +599,7 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
     if "calls" in present:
         n = con.execute("SELECT count(*) FROM v_calls c JOIN t_reps r USING (rep_id) "
                         "WHERE c.date < r.joined_on OR (r.left_on IS NOT NULL AND c.date > r.left_on)"
-                        ).fetchone()[0]
+                        ).fetchall()[0][0]
         if n:
             chk.warnings.append(f"{files_of['calls']}: {n} call(s) outside their rep's joined_on–left_on "
                                 "period (kept)")
@@ -606,7 +610,7 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
 
 def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str, cols: list[str]) -> None:
     ic = _ident(id_col)
-    n_dup = con.execute(f"SELECT count(*) - count(DISTINCT {ic}) FROM p_{t}").fetchone()[0]
+    n_dup = con.execute(f"SELECT count(*) - count(DISTINCT {ic}) FROM p_{t}").fetchall()[0][0]
     if not n_dup:
         con.execute(f"CREATE VIEW t_{t} AS SELECT * EXCLUDE ({', '.join(_ident('_raw_' + c) for c in cols)}) FROM p_{t}")
         return
@@ -626,8 +630,9 @@ def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str, cols:
                 f"FROM p_{t} WHERE {drop}")
 
 
-def _create_holidays(con, present) -> None:
-    years = range(2000, pd.Timestamp.now().year + 3)
+def _create_holidays(con, years) -> None:
+    """A table of Japanese national holidays for the years the data spans (jpholiday is slow,
+    so only those years)."""
     days = [d for y in years for d in calendar.holidays(f"{y}-01-01", f"{y}-12-31")]
     con.register("df_holidays", pd.DataFrame({"d": pd.to_datetime(days).date}))
     con.execute("CREATE TABLE jp_holidays AS SELECT CAST(d AS DATE) AS d FROM df_holidays")

@@ -59,58 +59,66 @@ def rep_period(data: Dataset, grain: str = "day") -> pd.DataFrame:
         (zero-filled) and any other day with activity, summed up to the grain.
     """
     _check_grain(grain)
-    per = _PERIOD[grain]
     has_e, has_d = data.has("emails"), data.has("deals")
-    calls = data.sql("calls")
-    parts = [f"""c AS (SELECT rep_id, {per} AS period, count(*) AS calls,
-                 count_if(connected) AS connects, count_if(valid_conversation) AS valid_conversations,
-                 count_if(appointment) AS appointments,
-                 count_if(connected AND coalesce(decision_maker, false)) AS decision_maker_connects
-               FROM {calls} GROUP BY ALL)"""]
-    touches = [f"SELECT rep_id, {per} AS period, lead_id FROM {calls} WHERE lead_id IS NOT NULL"]
+    calls = data.sql("calls", lean=True)
+    # One scan per event table: calls and e-mails as one stream of rep-day events.
+    ev = [f"""SELECT rep_id, date, lead_id, true AS is_call, connected, valid_conversation, appointment,
+                     connected AND coalesce(decision_maker, false) AS dm, NULL::BOOLEAN AS opened,
+                     NULL::BOOLEAN AS clicked, NULL::BOOLEAN AS replied FROM {calls}"""]
     if has_e:
-        emails = data.sql("emails")
-        parts.append(f"""e AS (SELECT rep_id, {per} AS period, count(*) AS emails_sent,
-                 count_if(opened) AS emails_opened, count_if(clicked) AS emails_clicked,
-                 count_if(replied) AS emails_replied FROM {emails} GROUP BY ALL)""")
-        touches.append(f"SELECT rep_id, {per} AS period, lead_id FROM {emails} WHERE lead_id IS NOT NULL")
-    parts.append(f"""lh AS (SELECT rep_id, period, count(DISTINCT lead_id) AS leads_handled
-               FROM ({' UNION ALL '.join(touches)}) GROUP BY ALL)""")
-    if has_d:
-        parts.append(f"""d AS (SELECT rep_id, {per} AS period, count(*) AS deals_created,
-                 coalesce(sum(amount_jpy), 0) AS deal_amount_jpy FROM {data.sql('deals')} GROUP BY ALL)""")
-    # the calendar grid: business days each rep was employed, inside the data's range
-    act = [f"SELECT date FROM {calls}"] + ([f"SELECT date FROM {data.sql('emails')}"] if has_e else [])
-    parts.append(f"""rng AS (SELECT min(date) AS d0, max(date) AS d1 FROM ({' UNION ALL '.join(act)}))""")
-    parts.append("""days AS (SELECT CAST(g AS DATE) AS date FROM rng, generate_series(rng.d0, rng.d1, INTERVAL 1 DAY) t(g))""")
-    day_src = [f"SELECT rep_id, date FROM {calls}"] + (
-        [f"SELECT rep_id, date FROM {data.sql('emails')}"] if has_e else [])
-    parts.append(f"""active AS (SELECT DISTINCT rep_id, date FROM ({' UNION ALL '.join(day_src)}))""")
+        ev.append(f"""SELECT rep_id, date, lead_id, false, NULL, NULL, NULL, NULL, opened, clicked, replied
+                      FROM {data.sql('emails', lean=True)}""")
+    parts = [f"""day AS MATERIALIZED (SELECT rep_id, date, count_if(is_call) AS calls,
+                 count_if(connected) AS connects, count_if(valid_conversation) AS valid_conversations,
+                 count_if(appointment) AS appointments, count_if(dm) AS decision_maker_connects,
+                 count_if(NOT is_call) AS emails_sent, count_if(opened) AS emails_opened,
+                 count_if(clicked) AS emails_clicked, count_if(replied) AS emails_replied,
+                 count(DISTINCT lead_id) AS leads_handled
+               FROM ({' UNION ALL '.join(ev)}) GROUP BY ALL)"""]
+    # the calendar grid: business days each rep was employed inside the data's range,
+    # plus every day with activity (weekend and holiday calls count as days too)
     parts.append(f"""grid AS (
-        SELECT r.rep_id, days.date FROM {data.sql('reps')} r, days
-        WHERE days.date >= r.joined_on AND (r.left_on IS NULL OR days.date <= r.left_on)
-          AND isodow(days.date) <= 5 AND days.date NOT IN (SELECT d FROM jp_holidays)
-        UNION SELECT rep_id, date FROM active)""")
+        SELECT r.rep_id, CAST(g AS DATE) AS date
+        FROM {data.sql('reps')} r, (SELECT min(date) d0, max(date) d1 FROM day) rng,
+             generate_series(rng.d0, rng.d1, INTERVAL 1 DAY) t(g)
+        WHERE CAST(g AS DATE) >= r.joined_on AND (r.left_on IS NULL OR CAST(g AS DATE) <= r.left_on)
+          AND isodow(g) <= 5 AND CAST(g AS DATE) NOT IN (SELECT d FROM jp_holidays)
+        UNION SELECT rep_id, date FROM day)""")
+    per = _PERIOD[grain]
+    facts = ("calls", "connects", "valid_conversations", "appointments", "decision_maker_connects",
+             "emails_sent", "emails_opened", "emails_clicked", "emails_replied")
+    if grain == "day":
+        parts.append("agg AS (SELECT * FROM day)")
+    else:
+        # leads_handled is distinct per period, not a sum of daily distinct counts
+        touches = [f"SELECT rep_id, {per} AS period, lead_id FROM {calls}"]
+        if has_e:
+            touches.append(f"SELECT rep_id, {per} AS period, lead_id FROM {data.sql('emails', lean=True)}")
+        parts.append(f"""lh AS (SELECT rep_id, period, count(DISTINCT lead_id) AS leads_handled
+                   FROM ({' UNION ALL '.join(touches)}) GROUP BY ALL)""")
+        parts.append(f"""agg AS (SELECT rep_id, {per} AS period, {', '.join(f'sum({c}) AS {c}' for c in facts)}
+                   FROM day GROUP BY ALL)""")
     parts.append(f"""g AS (SELECT rep_id, {per} AS period, count(*) AS n_days,
         bool_and(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays)) AS business_day
         FROM grid GROUP BY ALL)""")
-    cols = ["coalesce(c.calls, 0) AS calls", "coalesce(c.connects, 0) AS connects",
-            "coalesce(c.valid_conversations, 0) AS valid_conversations",
-            "coalesce(c.appointments, 0) AS appointments",
-            "coalesce(c.decision_maker_connects, 0) AS decision_maker_connects"]
-    joins = ["LEFT JOIN c USING (rep_id, period)", "LEFT JOIN lh USING (rep_id, period)"]
-    if has_e:
-        cols += [f"coalesce(e.{c}, 0) AS {c}" for c in ("emails_sent", "emails_opened", "emails_clicked",
-                                                          "emails_replied")]
-        joins.append("LEFT JOIN e USING (rep_id, period)")
-    cols.append("coalesce(lh.leads_handled, 0) AS leads_handled")
+    agg_key = "date" if grain == "day" else "period"
+    cols = [f"coalesce(a.{c}, 0) AS {c}" for c in facts if has_e or not c.startswith("emails")]
+    joins = [f"LEFT JOIN agg a ON a.rep_id = g.rep_id AND a.{agg_key} = g.period"]
+    if grain == "day":
+        cols.append("coalesce(a.leads_handled, 0) AS leads_handled")
+    else:
+        cols.append("coalesce(lh.leads_handled, 0) AS leads_handled")
+        joins.append("LEFT JOIN lh ON lh.rep_id = g.rep_id AND lh.period = g.period")
     if has_d:
+        parts.append(f"""d AS (SELECT rep_id, {per} AS period, count(*) AS deals_created,
+                 coalesce(sum(amount_jpy), 0) AS deal_amount_jpy FROM {data.sql('deals')} GROUP BY ALL)""")
         cols += ["coalesce(d.deals_created, 0) AS deals_created",
                  "coalesce(d.deal_amount_jpy, 0) AS deal_amount_jpy"]
-        joins.append("LEFT JOIN d USING (rep_id, period)")
+        joins.append("LEFT JOIN d ON d.rep_id = g.rep_id AND d.period = g.period")
     sql = (f"WITH {', '.join(parts)} SELECT g.rep_id, r.team_id, r.role, g.period, g.n_days, "
            f"{'g.business_day, ' if grain == 'day' else ''}{', '.join(cols)} "
-           f"FROM g JOIN {data.sql('reps')} r USING (rep_id) {' '.join(joins)} ORDER BY g.rep_id, g.period")
+           f"FROM g JOIN {data.sql('reps')} r ON r.rep_id = g.rep_id {' '.join(joins)} "
+           f"ORDER BY g.rep_id, g.period")
     df = data.query(sql)
     df["period"] = pd.to_datetime(df["period"])
     for c in df.columns:
@@ -119,6 +127,11 @@ def rep_period(data: Dataset, grain: str = "day") -> pd.DataFrame:
     if "deal_amount_jpy" in df:
         df["deal_amount_jpy"] = df["deal_amount_jpy"].astype(float)
     return add_rates(df)
+
+
+_BUCKET_EXPR = {"weekday": "CAST(isodow(loc) - 1 AS INTEGER)", "hour": "CAST(hour(loc) AS INTEGER)",
+                "date": "date", "month": "strftime(loc, '%Y-%m')",
+                "business_day": "(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays))"}
 
 
 def call_buckets(data: Dataset, by=("rep_id", "weekday", "hour")) -> pd.DataFrame:
@@ -143,10 +156,17 @@ def call_buckets(data: Dataset, by=("rep_id", "weekday", "hour")) -> pd.DataFram
         by.insert(0, "team_id")
     if "business_day" not in by:
         by.append("business_day")
+    # count per rep × time keys on the lean view (one scan), then attach team/role from reps
+    time_keys = [k for k in by if k in _BUCKET_EXPR]
+    inner = ", ".join(["rep_id"] + [f"{_BUCKET_EXPR[k]} AS {k}" for k in time_keys])
     keys = ", ".join(by)
-    df = data.query(f"""SELECT {keys}, count(*) AS calls, count_if(connected) AS connects,
+    df = data.query(f"""WITH b AS (SELECT {inner}, count(*) AS calls, count_if(connected) AS connects,
             count_if(valid_conversation) AS valid_conversations, count_if(appointment) AS appointments
-        FROM {data.sql('calls')} GROUP BY {keys} ORDER BY {keys}""")
+          FROM {data.sql('calls', lean=True)} GROUP BY ALL)
+        SELECT {', '.join(k if k in time_keys else f'r.{k}' for k in by)}, sum(calls) AS calls,
+               sum(connects) AS connects, sum(valid_conversations) AS valid_conversations,
+               sum(appointments) AS appointments
+        FROM b JOIN {data.sql('reps')} r USING (rep_id) GROUP BY {keys} ORDER BY {keys}""")
     for c in ("calls", "connects", "valid_conversations", "appointments"):
         df[c] = df[c].astype("int64")
     for c in ("weekday", "hour"):

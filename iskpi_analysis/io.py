@@ -167,12 +167,17 @@ class Dataset:
             raise ValueError(f"unknown table {table!r}; tables are {TABLES}")
         return table in self._present
 
-    def sql(self, table: str) -> str:
-        """A SQL subquery over the typed (and filtered) table, for the DuckDB hot path."""
+    def sql(self, table: str, *, lean: bool = False) -> str:
+        """A SQL subquery over the typed (and filtered) table, for the DuckDB hot path.
+
+        ``lean=True`` (calls and emails): without the reps join and the hour/weekday/month
+        columns — the aggregation path, which only needs rep_id, date and the facts.
+        """
         if not self.has(table):
             raise KeyError(f"table {table!r} is not in the data ({self.data_dir})")
-        where = self._where(table)
-        return f"(SELECT * FROM v_{table}{' WHERE ' + where if where else ''})"
+        lean = lean and table in ("calls", "emails")
+        where = self._where(table, lean=lean)
+        return f"(SELECT * FROM v_{table}{'_lean' if lean else ''}{' WHERE ' + where if where else ''})"
 
     def query(self, sql: str) -> pd.DataFrame:
         """Run SQL on this dataset's connection (tables via :meth:`sql`)."""
@@ -182,12 +187,17 @@ class Dataset:
     def con(self):
         return self._con
 
-    def _where(self, table: str) -> str:
+    def _where(self, table: str, lean: bool = False) -> str:
         f = self._filters
         cond = []
-        if f.get("team") and table in ("teams", "reps", "calls", "emails", "leads", "deals", "costs"):
+        if lean and (f.get("team") or f.get("role")):
+            reps = " AND ".join(([f"team_id = {_q(f['team'])}"] if f.get("team") else [])
+                                + ([f"role = {_q(f['role'])}"] if f.get("role") else []))
+            cond.append(f"rep_id IN (SELECT rep_id FROM v_reps WHERE {reps})")
+        if not lean and f.get("team") and table in ("teams", "reps", "calls", "emails", "leads",
+                                                     "deals", "costs"):
             cond.append(f"team_id = {_q(f['team'])}")
-        if f.get("role") and table in ("reps", "calls", "emails", "deals"):
+        if not lean and f.get("role") and table in ("reps", "calls", "emails", "deals"):
             cond.append(f"role = {_q(f['role'])}")
         if table in EVENT_TIME:
             col = EVENT_TIME[table]
@@ -439,6 +449,8 @@ def _parse_expr(col: str, kind: str, src_type: str) -> str:
 
 
 class _Checker:
+    """Collects problems; counts every condition of a table in one scan, details only if any."""
+
     def __init__(self, con):
         self.con = con
         self.problems: list[Problem] = []
@@ -461,18 +473,45 @@ class _Checker:
             self.problems.append(p)
         return n
 
+    def scan(self, file, table, checks):
+        """``checks``: list of (column, message, where, example_col, warn). One counting scan."""
+        if not checks:
+            return
+        counts = self.con.execute("SELECT " + ", ".join(f"count_if({c[2]})" for c in checks)
+                                  + f" FROM {table}").fetchall()[0]
+        for (col, msg, where, ex, warn), n in zip(checks, counts):
+            if n:
+                self.rows(file, col, msg, where, table, example_col=ex, warn=warn)
+
+
+_PARSE_MSG = {"ts": "unparseable timestamp (expected ISO 8601)",
+              "date": "unparseable date (expected YYYY-MM-DD)",
+              "bool": "unparseable boolean (expected true/false, 1/0, yes/no)",
+              "int": "not a number", "money": "not a number",
+              "month": "unparseable month (expected YYYY-MM)"}
+_SQL_TYPE = {"ts": "TIMESTAMPTZ", "date": "DATE", "bool": "BOOLEAN", "int": "BIGINT", "money": "DOUBLE"}
+
+
+def _is_text(src_type: str) -> bool:
+    return src_type.upper() in ("VARCHAR", "STRING", "TEXT")
+
 
 def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, today=None,
            memory_limit=None) -> Dataset:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")  # it would print into notebooks and logs
+    con.execute("SET preserve_insertion_order = false")  # less memory for big scans
     con.execute(f"SET TimeZone = {_q(tz)}")
-    if memory_limit:
-        con.execute(f"SET memory_limit = {_q(memory_limit)}")
+    con.execute(f"SET memory_limit = {_q(memory_limit or config.DUCKDB_MEMORY_LIMIT)}")
     chk = _Checker(con)
     present = set()
-    typed_cols: dict[str, list[str]] = {}
-    for t, (fname, src) in raw.items():
+    today = (pd.Timestamp(today).normalize() if today is not None
+             else pd.Timestamp.now(tz).normalize().tz_localize(None))
+    today_sql = f"DATE {_q(today.date())}"
+    tomorrow_sql = f"CAST({_q(str(today + pd.Timedelta(days=1)))} AS TIMESTAMPTZ)"  # session zone = tz
+    # tables in contract order: teams and reps come first, so later tables can check references
+    for t in [t for t in TABLES if t in raw]:
+        fname, src = raw[t]
         if isinstance(src, Path):
             con.execute(f"CREATE VIEW raw_{t} AS SELECT *, file_row_number + 1 AS _row "
                         f"FROM read_parquet({_q(str(src))}, file_row_number = true)")
@@ -488,133 +527,116 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
         if missing:
             continue
         present.add(t)
-        sel = []
-        for c, (kind, req) in spec.items():
-            if c in types:
-                sel.append(f"{_parse_expr(c, kind, types[c])} AS {_ident(c)}")
-                sel.append(f"NULLIF(trim(CAST({_ident(c)} AS VARCHAR)), '') AS {_ident('_raw_' + c)}")
-            else:
-                sql_type = {"ts": "TIMESTAMPTZ", "date": "DATE", "bool": "BOOLEAN", "int": "BIGINT",
-                            "money": "DOUBLE"}.get(kind, "VARCHAR")
-                sel.append(f"CAST(NULL AS {sql_type}) AS {_ident(c)}")
-                sel.append(f"CAST(NULL AS VARCHAR) AS {_ident('_raw_' + c)}")
-        con.execute(f"CREATE VIEW p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
-        typed_cols[t] = list(spec)
-        # Per-column checks: one scan counts every kind of bad value, details only if any.
-        conds = {}
+        sel, checks = [], []
         for c, (kind, req) in spec.items():
             if c not in types:
+                sel.append(f"CAST(NULL AS {_SQL_TYPE.get(kind, 'VARCHAR')}) AS {_ident(c)}")
                 continue
-            raw_c, val_c = _ident("_raw_" + c), _ident(c)
-            if req:
-                conds[(c, "missing")] = f"{raw_c} IS NULL"
-            if kind in ("ts", "date", "bool", "int", "money", "month"):
-                conds[(c, "parse")] = f"{raw_c} IS NOT NULL AND {val_c} IS NULL"
+            sel.append(f"{_parse_expr(c, kind, types[c])} AS {_ident(c)}")
+            val = _ident(c)
+            if _is_text(types[c]):
+                # the raw text is kept only for text sources: typed Parquet cannot be unparseable
+                rawc = _ident("_raw_" + c)
+                sel.append(f"NULLIF(trim({_ident(c)}), '') AS {rawc}")
+                if req:
+                    checks.append((c, "required value is empty", f"{rawc} IS NULL", None, False))
+                if kind in _PARSE_MSG:
+                    checks.append((c, _PARSE_MSG[kind], f"{rawc} IS NOT NULL AND {val} IS NULL", "_raw_" + c, False))
+            elif req:
+                checks.append((c, "required value is empty", f"{val} IS NULL", None, False))
             if kind in ("int", "money"):
-                conds[(c, "negative")] = f"{val_c} < 0"
+                checks.append((c, "negative value (counts and amounts cannot be negative)", f"{val} < 0", c, False))
             if kind.startswith("enum:"):
                 allowed = kind[5:].split("|")
-                conds[(c, "enum")] = f"{val_c} IS NOT NULL AND {val_c} NOT IN ({', '.join(map(_q, allowed))})"
-        if conds:
-            counts = con.execute("SELECT " + ", ".join(f"count_if({w})" for w in conds.values())
-                                 + f" FROM p_{t}").fetchall()[0]
-            for ((c, what), where), n in zip(conds.items(), counts):
-                if not n:
-                    continue
-                kind = spec[c][0]
-                msg = {"missing": "required value is empty",
-                       "parse": {"ts": "unparseable timestamp (expected ISO 8601)",
-                                 "date": "unparseable date (expected YYYY-MM-DD)",
-                                 "bool": "unparseable boolean (expected true/false, 1/0, yes/no)",
-                                 "int": "not a number", "money": "not a number",
-                                 "month": "unparseable month (expected YYYY-MM)"}.get(kind, "unparseable"),
-                       "negative": "negative value (counts and amounts cannot be negative)",
-                       "enum": f"unknown value (allowed: {kind[5:].replace('|', ', ')})"}[what]
-                chk.rows(fname, c, msg, where, f"p_{t}", example_col="_raw_" + c)
-        # duplicate ids: exact duplicate rows are dropped with a warning, conflicting ones are errors
+                checks.append((c, f"unknown value (allowed: {', '.join(allowed)})",
+                               f"{val} IS NOT NULL AND {val} NOT IN ({', '.join(map(_q, allowed))})", c, False))
+            if kind in ("ts", "date"):
+                # compare with a constant (local midnight after today): no per-row conversion
+                checks.append((c, f"date in the future (after today, {today.date()})",
+                               f"{val} >= {tomorrow_sql}" if kind == "ts" else f"{val} > {today_sql}", c, False))
+        checks += _table_checks(t, present)
+        con.execute(f"CREATE VIEW p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
+        chk.scan(fname, f"p_{t}", checks)
         id_col = next((c for c, (k, _r) in spec.items() if k == "id"), None)
-        if id_col:
-            _check_duplicates(con, chk, t, fname, id_col, list(spec))
-        else:
-            con.execute(f"CREATE VIEW t_{t} AS SELECT * EXCLUDE "
-                        f"({', '.join(_ident('_raw_' + c) for c in spec)}) FROM p_{t}")
+        _check_duplicates(con, chk, t, fname, id_col, list(spec))
 
     if chk.problems:
         raise DataValidationError(chk.problems)
 
-    # --- cross-table checks and typed views ------------------------------------------------
-    files_of = {t: raw[t][0] for t in raw}
-    span = " UNION ALL ".join(f"SELECT min({EVENT_TIME[t]}) lo, max({EVENT_TIME[t]}) hi FROM p_{t}"
+    # --- the data's own span, holidays, and "after the data's last activity" --------------
+    span = " UNION ALL ".join(f"SELECT min({EVENT_TIME[t]}) lo, max({EVENT_TIME[t]}) hi FROM t_{t}"
                               for t in ("calls", "emails") if t in present)
     lo, hi = con.execute(f"SELECT min(lo), max(hi) FROM ({span})").fetchall()[0]
     _create_holidays(con, range(lo.year if lo else 2000, (hi.year if hi else 2000) + 2))
-    con.execute("CREATE VIEW v_reps AS SELECT * EXCLUDE (_row) FROM t_reps")
-    if "teams" in present:
-        con.execute("CREATE VIEW v_teams AS SELECT * EXCLUDE (_row) FROM t_teams")
-        chk.rows(files_of["reps"], "team_id", "team_id not in teams table",
-                 "team_id NOT IN (SELECT team_id FROM t_teams)", "t_reps", example_col="team_id")
-    for t in ("calls", "emails", "deals"):
-        if t in present:
-            chk.rows(files_of[t], "rep_id", "rep_id not in reps table (unknown rep)",
-                     "rep_id NOT IN (SELECT rep_id FROM t_reps)", f"t_{t}", example_col="rep_id")
-    if "leads" in present:
-        chk.rows(files_of["leads"], "owner_rep_id", "owner_rep_id not in reps table (unknown rep)",
-                 "owner_rep_id IS NOT NULL AND owner_rep_id NOT IN (SELECT rep_id FROM t_reps)",
-                 "t_leads", example_col="owner_rep_id")
-    if "calls" in present:
-        f = files_of["calls"]
-        chk.rows(f, "talk_seconds", "talk_seconds > 0 on a call that did not connect",
-                 "NOT connected AND talk_seconds > 0", "t_calls", example_col="talk_seconds")
-        chk.rows(f, "appointment", "appointment = true on a call that did not connect",
-                 "NOT connected AND appointment", "t_calls")
-    if "emails" in present:
-        for c in ("opened_at", "clicked_at", "replied_at"):
-            chk.rows(files_of["emails"], c, f"{c} before sent_at (kept as given)",
-                     f"{c} < sent_at", "t_emails", example_col=c, warn=True)
-    if "deals" in present:
-        chk.rows(files_of["deals"], "closed_at", "closed_at on a deal whose status is open",
-                 "status = 'open' AND closed_at IS NOT NULL", "t_deals", example_col="closed_at")
-        chk.rows(files_of["deals"], "closed_at", "won/lost deal without closed_at (kept; its close "
-                 "month is unknown)", "status <> 'open' AND closed_at IS NULL", "t_deals", warn=True)
-    # dates in the future: after the system's today, or after the data's own last activity
-    today = pd.Timestamp(today).normalize() if today is not None else pd.Timestamp.now(tz).normalize().tz_localize(None)
-    act = [f"SELECT max(CAST(timezone({_q(tz)}, {EVENT_TIME[t]}) AS DATE)) d FROM t_{t} "
-           f"WHERE CAST(timezone({_q(tz)}, {EVENT_TIME[t]}) AS DATE) <= DATE {_q(today.date())}"
-           for t in ("calls", "emails") if t in present]
-    data_max = con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(act)})").fetchall()[0][0]
-    for t in present:
-        for c, (kind, _r) in CONTRACT[t].items():
-            if kind not in ("ts", "date"):
-                continue
-            local = f"CAST(timezone({_q(tz)}, {_ident(c)}) AS DATE)" if kind == "ts" else _ident(c)
-            chk.rows(files_of[t], c, f"date in the future (after today, {today.date()})",
-                     f"{local} > DATE {_q(today.date())}", f"t_{t}", example_col=c)
-            if data_max is not None and t not in ("calls", "emails") and c != "left_on":
-                chk.rows(files_of[t], c, f"date after the data's last activity ({data_max})",
-                         f"{local} > DATE {_q(data_max)}", f"t_{t}", example_col=c)
+    data_max = pd.Timestamp(hi).tz_convert(tz).date() if hi is not None else None
+    if data_max is not None:
+        for t in present - {"calls", "emails"}:
+            checks = []
+            for c, (kind, _r) in CONTRACT[t].items():
+                if kind in ("ts", "date") and c != "left_on":
+                    local = f"CAST(timezone({_q(tz)}, {_ident(c)}) AS DATE)" if kind == "ts" else _ident(c)
+                    checks.append((c, f"date after the data's last activity ({data_max})",
+                                   f"{local} > DATE {_q(data_max)}", c, False))
+            chk.scan(raw[t][0], f"t_{t}", checks)
     if chk.problems:
         raise DataValidationError(chk.problems)
 
     _create_views(con, present, tz, valid_talk_seconds)
     if "calls" in present:
-        n = con.execute("SELECT count(*) FROM v_calls c JOIN t_reps r USING (rep_id) "
+        n = con.execute("SELECT count(*) FROM v_calls_lean c JOIN t_reps r USING (rep_id) "
                         "WHERE c.date < r.joined_on OR (r.left_on IS NOT NULL AND c.date > r.left_on)"
                         ).fetchall()[0][0]
         if n:
-            chk.warnings.append(f"{files_of['calls']}: {n} call(s) outside their rep's joined_on–left_on "
+            chk.warnings.append(f"{raw['calls'][0]}: {n} call(s) outside their rep's joined_on–left_on "
                                 "period (kept)")
-    ds = Dataset(con, tz=tz, data_dir=data_dir, files=files, fingerprint=fingerprint,
-                 warnings=chk.warnings, present=present, valid_talk_seconds=valid_talk_seconds)
-    return ds
+    return Dataset(con, tz=tz, data_dir=data_dir, files=files, fingerprint=fingerprint,
+                   warnings=chk.warnings, present=present, valid_talk_seconds=valid_talk_seconds)
 
 
-def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str, cols: list[str]) -> None:
-    ic = _ident(id_col)
-    n_dup = con.execute(f"SELECT count(*) - count(DISTINCT {ic}) FROM p_{t}").fetchall()[0][0]
-    if not n_dup:
-        con.execute(f"CREATE VIEW t_{t} AS SELECT * EXCLUDE ({', '.join(_ident('_raw_' + c) for c in cols)}) FROM p_{t}")
+def _table_checks(t: str, present: set) -> list[tuple]:
+    """Checks that involve more than one column or another table (evaluated in the same scan)."""
+    checks = []
+    if t == "reps" and "teams" in present:
+        checks.append(("team_id", "team_id not in teams table",
+                       "team_id NOT IN (SELECT team_id FROM p_teams)", "team_id", False))
+    if t in ("calls", "emails", "deals") and "reps" in present:
+        checks.append(("rep_id", "rep_id not in reps table (unknown rep)",
+                       "rep_id NOT IN (SELECT rep_id FROM p_reps)", "rep_id", False))
+    if t == "leads" and "reps" in present:
+        checks.append(("owner_rep_id", "owner_rep_id not in reps table (unknown rep)",
+                       "owner_rep_id IS NOT NULL AND owner_rep_id NOT IN (SELECT rep_id FROM p_reps)",
+                       "owner_rep_id", False))
+    if t == "calls":
+        checks.append(("talk_seconds", "talk_seconds > 0 on a call that did not connect",
+                       "NOT connected AND talk_seconds > 0", "talk_seconds", False))
+        checks.append(("appointment", "appointment = true on a call that did not connect",
+                       "NOT connected AND appointment", None, False))
+    if t == "emails":
+        for c in ("opened_at", "clicked_at", "replied_at"):
+            checks.append((c, f"{c} before sent_at (kept as given)", f"{c} < sent_at", c, True))
+    if t == "deals":
+        checks.append(("closed_at", "closed_at on a deal whose status is open",
+                       "status = 'open' AND closed_at IS NOT NULL", "closed_at", False))
+        checks.append(("closed_at", "won/lost deal without closed_at (kept; its close month is unknown)",
+                       "status <> 'open' AND closed_at IS NULL", None, True))
+    return checks
+
+
+def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str | None, cols: list[str]) -> None:
+    """Create ``t_<table>``: exact duplicate rows dropped (warning), conflicting ids are errors."""
+    typed = ", ".join(["_row"] + [_ident(c) for c in cols])
+    if id_col is None:
+        con.execute(f"CREATE VIEW t_{t} AS SELECT {typed} FROM p_{t}")
         return
-    # rows whose id appears more than once; "exact" when every contract column is equal
+    ic = _ident(id_col)
+    # 64-bit hashes first: equal ids hash equally, so no duplicate is missed; a hash collision
+    # (about 1e-5 at 25 M rows) only costs the exact check below.
+    n_dup = con.execute(f"SELECT count(*) - count(DISTINCT hash({ic})) FROM p_{t}").fetchall()[0][0]
+    if n_dup:
+        n_dup = con.execute(f"SELECT count(*) - count(DISTINCT {ic}) FROM p_{t}").fetchall()[0][0]
+    if not n_dup:
+        con.execute(f"CREATE VIEW t_{t} AS SELECT {typed} FROM p_{t}")
+        return
     col_list = ", ".join(_ident(c) for c in cols)
     con.execute(f"""CREATE TEMP TABLE dup_{t} AS
         SELECT _row, {ic}, count(*) OVER (PARTITION BY {col_list}) AS same,
@@ -626,8 +648,7 @@ def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str, cols:
     dropped = chk.rows(fname, id_col, "exact duplicate row dropped (same id and values)",
                        "same = n_id AND k > 1", f"dup_{t}", example_col=id_col, warn=True)
     drop = f"_row NOT IN (SELECT _row FROM dup_{t} WHERE same = n_id AND k > 1)" if dropped else "true"
-    con.execute(f"CREATE VIEW t_{t} AS SELECT * EXCLUDE ({', '.join(_ident('_raw_' + c) for c in cols)}) "
-                f"FROM p_{t} WHERE {drop}")
+    con.execute(f"CREATE VIEW t_{t} AS SELECT {typed} FROM p_{t} WHERE {drop}")
 
 
 def _create_holidays(con, years) -> None:
@@ -636,49 +657,56 @@ def _create_holidays(con, years) -> None:
     days = [d for y in years for d in calendar.holidays(f"{y}-01-01", f"{y}-12-31")]
     con.register("df_holidays", pd.DataFrame({"d": pd.to_datetime(days).date}))
     con.execute("CREATE TABLE jp_holidays AS SELECT CAST(d AS DATE) AS d FROM df_holidays")
-
-
-def _local(col: str, tz: str) -> str:
-    return f"timezone({_q(tz)}, {col})"
+    con.unregister("df_holidays")
 
 
 def _create_views(con, present, tz, valid_talk_seconds) -> None:
-    def bday(date_expr):
-        return (f"(isodow({date_expr}) <= 5 AND {date_expr} NOT IN (SELECT d FROM jp_holidays))")
-
+    """Typed views with derived local-time columns. The local time is computed once per row
+    (inner select) and the ``*_lean`` view skips the reps join, for the aggregation hot path."""
+    bday = "(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays))"
     if "calls" in present:
-        loc = _local("c.started_at", tz)
+        con.execute(f"""CREATE VIEW v_calls_lean AS
+            SELECT *, CAST(loc AS DATE) AS date FROM (
+              SELECT call_id, rep_id, lead_id, started_at, connected, talk_seconds, appointment,
+                     decision_maker, script, timezone({_q(tz)}, started_at) AS loc,
+                     (connected AND talk_seconds >= {int(valid_talk_seconds)}) AS valid_conversation
+              FROM t_calls)""")
         con.execute(f"""CREATE VIEW v_calls AS
             SELECT c.call_id, c.rep_id, c.lead_id, c.started_at, c.connected, c.talk_seconds,
-                   c.appointment, c.decision_maker, c.script, r.team_id, r.role,
-                   CAST({loc} AS DATE) AS date, strftime({loc}, '%Y-%m') AS month,
-                   CAST(hour({loc}) AS INTEGER) AS hour, CAST(isodow({loc}) - 1 AS INTEGER) AS weekday,
-                   {bday(f'CAST({loc} AS DATE)')} AS business_day,
-                   (c.connected AND c.talk_seconds >= {int(valid_talk_seconds)}) AS valid_conversation
-            FROM t_calls c JOIN t_reps r USING (rep_id)""")
+                   c.appointment, c.decision_maker, c.script, r.team_id, r.role, c.date,
+                   strftime(c.loc, '%Y-%m') AS month, CAST(hour(c.loc) AS INTEGER) AS hour,
+                   CAST(isodow(c.loc) - 1 AS INTEGER) AS weekday,
+                   {bday.replace('date', 'c.date')} AS business_day,
+                   c.valid_conversation
+            FROM v_calls_lean c JOIN t_reps r USING (rep_id)""")
     if "emails" in present:
-        loc = _local("e.sent_at", tz)
+        con.execute(f"""CREATE VIEW v_emails_lean AS
+            SELECT *, CAST(timezone({_q(tz)}, sent_at) AS DATE) AS date,
+                   opened_at IS NOT NULL AS opened, clicked_at IS NOT NULL AS clicked,
+                   replied_at IS NOT NULL AS replied
+            FROM (SELECT email_id, rep_id, lead_id, sent_at, opened_at, clicked_at, replied_at FROM t_emails)""")
         con.execute(f"""CREATE VIEW v_emails AS
             SELECT e.email_id, e.rep_id, e.lead_id, e.sent_at, e.opened_at, e.clicked_at, e.replied_at,
-                   e.opened_at IS NOT NULL AS opened, e.clicked_at IS NOT NULL AS clicked,
-                   e.replied_at IS NOT NULL AS replied, r.team_id, r.role,
-                   CAST({loc} AS DATE) AS date, strftime({loc}, '%Y-%m') AS month
-            FROM t_emails e JOIN t_reps r USING (rep_id)""")
+                   e.opened, e.clicked, e.replied, r.team_id, r.role, e.date,
+                   strftime(timezone({_q(tz)}, e.sent_at), '%Y-%m') AS month
+            FROM v_emails_lean e JOIN t_reps r USING (rep_id)""")
     if "leads" in present:
-        loc = _local("l.created_at", tz)
+        loc = f"timezone({_q(tz)}, l.created_at)"
         con.execute(f"""CREATE VIEW v_leads AS
             SELECT l.lead_id, l.created_at, l.source, l.segment, l.owner_rep_id, l.mql_at, l.sql_at,
                    r.team_id, CAST({loc} AS DATE) AS date, strftime({loc}, '%Y-%m') AS month
             FROM t_leads l LEFT JOIN t_reps r ON r.rep_id = l.owner_rep_id""")
     if "deals" in present:
-        loc = _local("d.created_at", tz)
+        loc = f"timezone({_q(tz)}, d.created_at)"
         con.execute(f"""CREATE VIEW v_deals AS
             SELECT d.* EXCLUDE (_row), r.team_id, r.role,
                    CAST({loc} AS DATE) AS date, strftime({loc}, '%Y-%m') AS month,
-                   strftime({_local('d.closed_at', tz)}, '%Y-%m') AS closed_month
+                   strftime(timezone({_q(tz)}, d.closed_at), '%Y-%m') AS closed_month
             FROM t_deals d JOIN t_reps r USING (rep_id)""")
-    if "costs" in present:
-        con.execute("CREATE VIEW v_costs AS SELECT * EXCLUDE (_row) FROM t_costs")
+    con.execute("CREATE VIEW v_reps AS SELECT * EXCLUDE (_row) FROM t_reps")
+    for t in ("teams", "costs"):
+        if t in present:
+            con.execute(f"CREATE VIEW v_{t} AS SELECT * EXCLUDE (_row) FROM t_{t}")
 
 
 def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:

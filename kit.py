@@ -132,6 +132,7 @@ def lock(*_args) -> int:
     rc = run(tpy, "-m", "pip", "install", "--disable-pip-version-check", "-q", f"{ROOT}[test]")
     if rc:
         return rc
+    shutil.rmtree(ROOT / "build", ignore_errors=True)  # left by the non-editable install
     frozen = subprocess.run([str(tpy), "-m", "pip", "freeze", "--exclude", "iskpi"],
                             capture_output=True, text=True, check=True).stdout
     LOCK.write_text("# pinned by `python3 kit.py lock`; used as pip constraints by `kit.py setup`\n" + frozen)

@@ -159,14 +159,13 @@ def call_buckets(data: Dataset, by=("rep_id", "weekday", "hour")) -> pd.DataFram
     # count per rep × time keys on the lean view (one scan), then attach team/role from reps
     time_keys = [k for k in by if k in _BUCKET_EXPR]
     inner = ", ".join(["rep_id"] + [f"{_BUCKET_EXPR[k]} AS {k}" for k in time_keys])
-    keys = ", ".join(by)
     df = data.query(f"""WITH b AS (SELECT {inner}, count(*) AS calls, count_if(connected) AS connects,
             count_if(valid_conversation) AS valid_conversations, count_if(appointment) AS appointments
           FROM {data.sql('calls', lean=True)} GROUP BY ALL)
         SELECT {', '.join(k if k in time_keys else f'r.{k}' for k in by)}, sum(calls) AS calls,
                sum(connects) AS connects, sum(valid_conversations) AS valid_conversations,
                sum(appointments) AS appointments
-        FROM b JOIN {data.sql('reps')} r USING (rep_id) GROUP BY {keys} ORDER BY {keys}""")
+        FROM b JOIN {data.sql('reps')} r USING (rep_id) GROUP BY ALL ORDER BY ALL""")
     for c in ("calls", "connects", "valid_conversations", "appointments"):
         df[c] = df[c].astype("int64")
     for c in ("weekday", "hour"):

@@ -99,6 +99,10 @@ def test_call_buckets_match_pandas(small):
     got = got.set_index(["weekday", "hour", "business_day"]).loc[ref.index]
     assert (got["calls"].to_numpy() == ref["calls"].to_numpy()).all()
     assert (got["connects"].to_numpy() == ref["connects"].to_numpy()).all()
+    per_rep = aggregate.call_buckets(small)  # default: rep × weekday × hour, team attached
+    assert {"team_id", "rep_id", "weekday", "hour", "business_day"} <= set(per_rep.columns)
+    assert per_rep.calls.sum() == len(small.calls)
+    assert per_rep.groupby("rep_id").calls.sum().to_dict() == small.calls.rep_id.value_counts().to_dict()
     with pytest.raises(ValueError, match="by must be drawn from"):
         aggregate.call_buckets(small, by=("minute",))
     with pytest.raises(ValueError, match="grain must be one of"):

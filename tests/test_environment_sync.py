@@ -16,7 +16,7 @@ def test_environment_yml_matches_pyproject():
     project = tomllib.loads((config.PROJECT_ROOT / "pyproject.toml").read_text())["project"]
     wanted = {_norm(d) for d in project["dependencies"]}
     wanted |= {_norm(d) for d in project["optional-dependencies"]["test"]}
-    text = (config.PROJECT_ROOT / "environment.yml").read_text()
+    text = (config.PROJECT_ROOT / "environment.yml").read_text().split("dependencies:", 1)[1]
     listed = set()
     for line in text.splitlines():
         m = re.match(r"^\s*-\s+([A-Za-z0-9_.\-]+)", line)

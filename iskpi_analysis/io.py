@@ -414,13 +414,17 @@ def load_data(data_dir: str | Path | None = None, *, tz: str = config.DEFAULT_TZ
 _TS_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")
 
 
-def _parse_expr(col: str, kind: str, src_type: str) -> str:
-    """SQL turning a raw column into its typed value (NULL when empty or unparseable)."""
+def _parse_expr(col: str, kind: str, src_type: str, typed_source: bool = False) -> str:
+    """SQL turning a raw column into its typed value (NULL when empty or unparseable).
+
+    CSV text is trimmed; strings from a typed source (Parquet) are taken as they are, which keeps
+    the 25-million-row path free of per-row string work.
+    """
     c = _ident(col)
     is_text = src_type.upper() in ("VARCHAR", "STRING", "TEXT")
     txt = f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
     if kind in ("id", "str") or kind.startswith("enum"):
-        return txt
+        return f"NULLIF({c}, '')" if typed_source and is_text else txt
     if kind == "ts":
         if not is_text:
             return f"CAST({c} AS TIMESTAMPTZ)"
@@ -473,15 +477,20 @@ class _Checker:
             self.problems.append(p)
         return n
 
-    def scan(self, file, table, checks):
-        """``checks``: list of (column, message, where, example_col, warn). One counting scan."""
-        if not checks:
-            return
-        counts = self.con.execute("SELECT " + ", ".join(f"count_if({c[2]})" for c in checks)
-                                  + f" FROM {table}").fetchall()[0]
+    def scan(self, file, table, checks, *, group=None, extra=()):
+        """``checks``: list of (column, message, where, example_col, warn). One counting scan;
+        with ``group`` the scan is grouped and the groups (key, *extra) are returned."""
+        aggs = [f"count_if({c[2]})" for c in checks] + list(extra) or ["count(*)"]
+        if group:
+            res = self.con.execute(f"SELECT {group}, {', '.join(aggs)} FROM {table} GROUP BY {group}").fetchall()
+            counts = [sum(r[1 + i] or 0 for r in res) for i in range(len(checks))]
+        else:
+            res = []
+            counts = self.con.execute(f"SELECT {', '.join(aggs)} FROM {table}").fetchall()[0]
         for (col, msg, where, ex, warn), n in zip(checks, counts):
             if n:
                 self.rows(file, col, msg, where, table, example_col=ex, warn=warn)
+        return [(r[0], *r[1 + len(checks):]) for r in res]
 
 
 _PARSE_MSG = {"ts": "unparseable timestamp (expected ISO 8601)",
@@ -505,6 +514,7 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
     con.execute(f"SET memory_limit = {_q(memory_limit or config.DUCKDB_MEMORY_LIMIT)}")
     chk = _Checker(con)
     present = set()
+    spans: dict[str, list] = {}
     today = (pd.Timestamp(today).normalize() if today is not None
              else pd.Timestamp.now(tz).normalize().tz_localize(None))
     today_sql = f"DATE {_q(today.date())}"
@@ -512,7 +522,8 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
     # tables in contract order: teams and reps come first, so later tables can check references
     for t in [t for t in TABLES if t in raw]:
         fname, src = raw[t]
-        if isinstance(src, Path):
+        typed_source = isinstance(src, Path)
+        if typed_source:
             con.execute(f"CREATE VIEW raw_{t} AS SELECT *, file_row_number + 1 AS _row "
                         f"FROM read_parquet({_q(str(src))}, file_row_number = true)")
         else:
@@ -532,9 +543,9 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
             if c not in types:
                 sel.append(f"CAST(NULL AS {_SQL_TYPE.get(kind, 'VARCHAR')}) AS {_ident(c)}")
                 continue
-            sel.append(f"{_parse_expr(c, kind, types[c])} AS {_ident(c)}")
+            sel.append(f"{_parse_expr(c, kind, types[c], typed_source)} AS {_ident(c)}")
             val = _ident(c)
-            if _is_text(types[c]):
+            if _is_text(types[c]) and not (typed_source and (kind in ("id", "str") or kind.startswith("enum"))):
                 # the raw text is kept only for text sources: typed Parquet cannot be unparseable
                 rawc = _ident("_raw_" + c)
                 sel.append(f"NULLIF(trim({_ident(c)}), '') AS {rawc}")
@@ -556,9 +567,22 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
                                f"{val} >= {tomorrow_sql}" if kind == "ts" else f"{val} > {today_sql}", c, False))
         checks += _table_checks(t, present)
         con.execute(f"CREATE VIEW p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
-        chk.scan(fname, f"p_{t}", checks)
+        if t in ("calls", "emails", "deals") and "reps" in present:
+            # one scan grouped by rep: row-level checks are summed, the rep reference is checked
+            # per group, and each rep's first/last activity is kept for the employment check
+            per_rep = chk.scan(fname, f"p_{t}", checks, group="rep_id",
+                               extra=[f"min({EVENT_TIME[t]})", f"max({EVENT_TIME[t]})"])
+            known = set(r[0] for r in con.execute("SELECT rep_id FROM p_reps").fetchall())
+            if any(g[0] not in known for g in per_rep):
+                chk.rows(fname, "rep_id", "rep_id not in reps table (unknown rep)",
+                         "rep_id IS NULL OR rep_id NOT IN (SELECT rep_id FROM p_reps WHERE rep_id IS NOT NULL)",
+                         f"p_{t}", example_col="rep_id")
+            spans[t] = per_rep
+        else:
+            chk.scan(fname, f"p_{t}", checks)
         id_col = next((c for c, (k, _r) in spec.items() if k == "id"), None)
-        _check_duplicates(con, chk, t, fname, id_col, list(spec))
+        _check_duplicates(con, chk, t, fname, id_col, list(spec),
+                          raw_ok=typed_source and _is_text(types.get(id_col or "", "")))
 
     if chk.problems:
         raise DataValidationError(chk.problems)
@@ -583,9 +607,16 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
 
     _create_views(con, present, tz, valid_talk_seconds)
     if "calls" in present:
-        n = con.execute("SELECT count(*) FROM v_calls_lean c JOIN t_reps r USING (rep_id) "
-                        "WHERE c.date < r.joined_on OR (r.left_on IS NOT NULL AND c.date > r.left_on)"
-                        ).fetchall()[0][0]
+        # exact count only for reps whose first/last call (from the validation scan) lies outside
+        emp = {r[0]: (r[1], r[2]) for r in con.execute("SELECT rep_id, joined_on, left_on FROM t_reps").fetchall()}
+        outside = [rep for rep, first, last in spans.get("calls", [])
+                   if first is not None and (pd.Timestamp(first).tz_convert(tz).date() < emp[rep][0]
+                   or (emp[rep][1] is not None and pd.Timestamp(last).tz_convert(tz).date() > emp[rep][1]))]
+        n = 0
+        if outside:
+            n = con.execute("SELECT count(*) FROM v_calls_lean c JOIN t_reps r USING (rep_id) "
+                            f"WHERE c.rep_id IN ({', '.join(map(_q, outside))}) AND (c.date < r.joined_on "
+                            "OR (r.left_on IS NOT NULL AND c.date > r.left_on))").fetchall()[0][0]
         if n:
             chk.warnings.append(f"{raw['calls'][0]}: {n} call(s) outside their rep's joined_on–left_on "
                                 "period (kept)")
@@ -599,9 +630,6 @@ def _table_checks(t: str, present: set) -> list[tuple]:
     if t == "reps" and "teams" in present:
         checks.append(("team_id", "team_id not in teams table",
                        "team_id NOT IN (SELECT team_id FROM p_teams)", "team_id", False))
-    if t in ("calls", "emails", "deals") and "reps" in present:
-        checks.append(("rep_id", "rep_id not in reps table (unknown rep)",
-                       "rep_id NOT IN (SELECT rep_id FROM p_reps)", "rep_id", False))
     if t == "leads" and "reps" in present:
         checks.append(("owner_rep_id", "owner_rep_id not in reps table (unknown rep)",
                        "owner_rep_id IS NOT NULL AND owner_rep_id NOT IN (SELECT rep_id FROM p_reps)",
@@ -622,8 +650,13 @@ def _table_checks(t: str, present: set) -> list[tuple]:
     return checks
 
 
-def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str | None, cols: list[str]) -> None:
-    """Create ``t_<table>``: exact duplicate rows dropped (warning), conflicting ids are errors."""
+def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str | None, cols: list[str],
+                      raw_ok: bool = False) -> None:
+    """Create ``t_<table>``: exact duplicate rows dropped (warning), conflicting ids are errors.
+
+    ``raw_ok``: the id column of the source is already a clean string (Parquet), so the quick
+    check can read it directly instead of through the parsing view.
+    """
     typed = ", ".join(["_row"] + [_ident(c) for c in cols])
     if id_col is None:
         con.execute(f"CREATE VIEW t_{t} AS SELECT {typed} FROM p_{t}")
@@ -631,7 +664,8 @@ def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str | None
     ic = _ident(id_col)
     # 64-bit hashes first: equal ids hash equally, so no duplicate is missed; a hash collision
     # (about 1e-5 at 25 M rows) only costs the exact check below.
-    n_dup = con.execute(f"SELECT count(*) - count(DISTINCT hash({ic})) FROM p_{t}").fetchall()[0][0]
+    n_dup = con.execute(f"SELECT count(*) - count(DISTINCT hash({ic})) FROM {'raw' if raw_ok else 'p'}_{t}"
+                        ).fetchall()[0][0]
     if n_dup:
         n_dup = con.execute(f"SELECT count(*) - count(DISTINCT {ic}) FROM p_{t}").fetchall()[0][0]
     if not n_dup:

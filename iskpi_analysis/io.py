@@ -508,7 +508,10 @@ def _is_text(src_type: str) -> bool:
 def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, today=None,
            memory_limit=None) -> Dataset:
     con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")  # it would print into notebooks and logs
+    try:  # the progress bar would print into logs; inside Jupyter DuckDB refuses the setting
+        con.execute("SET enable_progress_bar = false")  # unless ipywidgets is installed
+    except duckdb.InvalidInputException:
+        pass
     con.execute("SET preserve_insertion_order = false")  # less memory for big scans
     con.execute(f"SET TimeZone = {_q(tz)}")
     con.execute(f"SET memory_limit = {_q(memory_limit or config.DUCKDB_MEMORY_LIMIT)}")

@@ -26,12 +26,6 @@ STAGE_RATES = {
     "deals_created": ("appointment_to_deal_rate", "deals_created", "appointments"),
     "deals_won": ("handoff_win_rate", "deals_won", "deals_closed"),
 }
-# Funnel quantities the KPI dictionary does not (yet) define; requested for kpis.toml.
-_EXTRA_LABELS = {
-    "deals_won": {"ja": "受注数", "en": "Deals won"},
-    "appointment_to_deal_rate": {"ja": "アポ→商談化率", "en": "Appointment-to-deal rate"},
-}
-
 #: The seeds' reading of a low stage rate (kpi-setting-guide 数値管理 / 量不足と質不足,
 #: phase-kpi-design ボトルネック特定 / 引き継ぎ商談の受注率). {0}/{1} = KPI labels.
 READINGS = {
@@ -67,11 +61,7 @@ READINGS = {
 
 
 def stage_label(key: str, lang: str = config.DEFAULT_LANG) -> str:
-    """Label of a funnel stage or stage rate (dictionary label, or the funnel-only label)."""
-    if key in _EXTRA_LABELS:
-        if lang not in config.LANGS:
-            raise ValueError(f"lang must be one of {config.LANGS}, got {lang!r}")
-        return _EXTRA_LABELS[key][lang]
+    """Label of a funnel stage or stage rate (from the KPI dictionary)."""
     return kpis.label(key, lang)
 
 
@@ -109,20 +99,29 @@ def funnel_counts(data, *, month: str, rep_period: pd.DataFrame, by: str | None 
     Returns
     -------
     DataFrame with the ``by`` column (if any) and calls, connects, valid_conversations,
-    appointments, deals_created, deals_won, deals_closed (won + lost with closed_at in month).
+    appointments, deals_created, deals_won, deals_closed (won + lost with closed_at in month);
+    without a deals table the deal columns are absent and the funnel ends at appointments.
     """
     if by not in (None, "team_id", "rep_id"):
         raise ValueError(f"by must be one of (None, 'team_id', 'rep_id'), got {by!r}")
     start = pd.Period(month, freq="M").start_time
     rp = rep_period[pd.to_datetime(rep_period["period"]) == start]
+    deals = getattr(data, "deals", None)
+    if deals is None or "deals_created" not in rp.columns:  # no deals table: the funnel ends at appointments
+        cols = ["calls", "connects", "valid_conversations", "appointments"]
+        keys = [by] if by else []
+        base = (rp.groupby(by, observed=True)[cols].sum().reset_index() if by
+                else pd.DataFrame([rp[cols].sum()]).reset_index(drop=True))
+        for c in cols:
+            base[c] = base[c].fillna(0).astype("int64")
+        return base[[*keys, *cols]]
     cols = ["calls", "connects", "valid_conversations", "appointments", "deals_created"]
     keys = [by] if by else []
     if by:
         base = rp.groupby(by, observed=True)[cols].sum()
     else:
         base = pd.DataFrame([rp[cols].sum()])
-    deals = getattr(data, "deals", None)
-    if deals is not None and len(deals):
+    if len(deals):
         closed = deals[(deals["closed_month"] == month) & deals["status"].isin(["won", "lost"])]
         closed = closed.assign(won=(closed["status"] == "won").astype(int), n=1)
         if by:
@@ -164,6 +163,8 @@ def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LA
     rows = []
     calls = float(counts["calls"])
     for st in STAGES:
+        if st not in counts.index:  # e.g. no deals table
+            continue
         row = {"stage": st, "stage_label": stage_label(st, lang), "count": int(counts[st]),
                "share_of_calls": counts[st] / calls if calls > 0 else np.nan}
         if st in STAGE_RATES:

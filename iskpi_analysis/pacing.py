@@ -148,3 +148,32 @@ def cumulative_path(daily, *, month: str, as_of=None) -> pd.DataFrame:
     observed = bdays <= d["as_of"]
     return pd.DataFrame({"date": bdays, "day_index": np.arange(1, len(bdays) + 1),
                          "cumulative": np.where(observed, cum, np.nan), "observed": observed})
+
+
+#: KPIs with a daily total that pacing can project (cumulative counts and amounts).
+PACED_KPIS = ("calls", "connects", "valid_conversations", "emails_sent", "appointments",
+              "deals_created", "deal_amount_jpy", "sql_count", "won_amount_jpy")
+
+
+def daily_totals(data, *, rep_period: pd.DataFrame) -> pd.DataFrame:
+    """Daily totals (all reps of ``data``) of the KPIs pacing projects.
+
+    Parameters
+    ----------
+    rep_period : ``aggregate.rep_period(data, grain="day")``.
+
+    Returns
+    -------
+    DataFrame indexed by local date (naive), columns among :data:`PACED_KPIS` that the data has.
+    """
+    cols = [c for c in PACED_KPIS if c in rep_period.columns]
+    out = rep_period.groupby(pd.to_datetime(rep_period["period"]))[cols].sum().astype(float)
+    if data.has("leads"):
+        s = data.leads["sql_at"].dropna().dt.tz_convert(data.tz).dt.tz_localize(None).dt.normalize()
+        out = out.join(s.value_counts().rename("sql_count"), how="outer")
+    if data.has("deals"):
+        w = data.deals[data.deals["status"] == "won"].dropna(subset=["closed_at"])
+        day = w["closed_at"].dt.tz_convert(data.tz).dt.tz_localize(None).dt.normalize()
+        out = out.join(w.groupby(day)["amount_jpy"].sum().rename("won_amount_jpy"), how="outer")
+    out.index.name = "date"
+    return out.fillna(0.0).sort_index()

@@ -1,0 +1,213 @@
+"""Scorecard charts: attainment cards, funnel, month-end pacing, quality vs win rate, response
+time. Each takes computed results (never aggregates), draws on ``ax`` and returns the Axes."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .. import config, fmt, kpis
+
+ALERT_COLORS = {"ok": "#2e7d32", "watch": "#f9a825", "alert": "#c62828", "small": "#bdbdbd",
+                "none": "#90a4ae"}
+_T = {
+    "attainment": {"ja": "目標達成率", "en": "Attainment"},
+    "cards_title": {"ja": "KPI達成状況(チーム)", "en": "KPI attainment (team)"},
+    "funnel_title": {"ja": "ファネルと段階別転換率(95%信頼区間)", "en": "Funnel and stage rates (95% CI)"},
+    "count": {"ja": "件数(対数目盛)", "en": "Count (log scale)"},
+    "target": {"ja": "目標", "en": "target"},
+    "pacing_title": {"ja": "{0}の月末着地見込み", "en": "Month-end pacing: {0}"},
+    "bday": {"ja": "営業日", "en": "Business day"},
+    "cumulative": {"ja": "累計", "en": "Cumulative"},
+    "actual": {"ja": "実績", "en": "Actual"},
+    "projection": {"ja": "着地見込み(90%区間)", "en": "Projection (90% interval)"},
+    "ideal": {"ja": "目標ペース", "en": "Target pace"},
+    "quality_title": {"ja": "商談品質スコア帯別の受注率(95%信頼区間)", "en": "Win rate by quality score (95% CI)"},
+    "score_band": {"ja": "商談品質スコア", "en": "Deal quality score"},
+    "win_rate": {"ja": "受注率", "en": "Win rate"},
+    "rt_title": {"ja": "リード初動スピードの分布(営業時間ベース)", "en": "Lead response time (business minutes)"},
+    "minutes": {"ja": "初回接触までの営業時間(分)", "en": "Business minutes to first touch"},
+    "leads": {"ja": "リード数", "en": "Leads"},
+    "one_hour": {"ja": "1時間", "en": "1 hour"},
+    "too_small": {"ja": "件数不足", "en": "too few"},
+}
+
+
+def _t(key, lang):
+    if lang not in config.LANGS:
+        raise ValueError(f"lang must be one of {config.LANGS}, got {lang!r}")
+    return _T[key][lang]
+
+
+def _ax(ax, size):
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def attainment_cards(card: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG, cap: float = 2.0):
+    """Horizontal attainment bars of the team's phase KPIs, coloured by alert level.
+
+    ``card``: rows of :func:`scorecard.team_card` (label, tier_label, attainment, alert,
+    value_text, target_text). Bars are capped at ``cap`` (the text shows the real value).
+    """
+    c = card.reset_index(drop=True)
+    ax = _ax(ax, (8, 0.45 * len(c) + 1.2))
+    y = np.arange(len(c))[::-1]
+    att = c["attainment"].astype(float).fillna(0).clip(upper=cap)
+    ax.barh(y, att, color=[ALERT_COLORS[a] for a in c["alert"]], height=0.6)
+    ax.axvline(1.0, color="#424242", lw=1, ls="--")
+    for yi, a, r in zip(y, att, c.itertuples()):
+        txt = f"{fmt.pct(r.attainment, 0)}  ({r.value_text} / {_t('target', lang)} {r.target_text})"
+        if r.alert == "small":
+            txt += f" {_t('too_small', lang)}"
+        ax.text(a + 0.02, yi, txt, va="center", fontsize=9,
+                color="#757575" if r.alert == "small" else "#212121")
+    ax.set_yticks(y, [f"{r.label}" for r in c.itertuples()])
+    ax.set_xlim(0, cap * 1.6)
+    ax.set_xlabel(_t("attainment", lang))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_title(_t("cards_title", lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def funnel_chart(stages: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG,
+                 bottleneck: str | None = None):
+    """Funnel counts (log scale) with each stage rate, its Wilson interval and target.
+
+    ``stages``: :func:`funnel.funnel` output. The bottleneck stage rate (id) is drawn in red.
+    """
+    s = stages.reset_index(drop=True)
+    ax = _ax(ax, (9, 4.5))
+    y = np.arange(len(s))[::-1]
+    colors = []
+    for r in s.itertuples():
+        if r.rate_id is not None and r.rate_id == bottleneck:
+            colors.append(ALERT_COLORS["alert"])
+        elif isinstance(r.rate_id, str) and r.too_small:
+            colors.append(ALERT_COLORS["small"])
+        else:
+            colors.append("#1565c0")
+    counts = s["count"].astype(float).clip(lower=0.8)
+    ax.barh(y, counts, color=colors, height=0.6)
+    ax.set_xscale("log")
+    ax.set_yticks(y, s["stage_label"])
+    xmin = max(0.8, 10 ** np.floor(np.log10(max(counts.min(), 1.0)) - 0.3))
+    ax.set_xlim(xmin, counts.max() * 40)
+    for yi, r in zip(y, s.itertuples()):
+        txt = fmt.num(r.count)
+        if isinstance(r.rate_id, str):
+            txt += f"   {r.rate_label} {fmt.pct(r.rate)} {fmt.ci(r.ci_low, r.ci_high)}"
+            if np.isfinite(r.target):
+                txt += f"  {_t('target', lang)} {fmt.pct(r.target)}"
+            if r.too_small:
+                txt += f" ({_t('too_small', lang)})"
+        ax.text(max(r.count, 0.8) * 1.1, yi, txt, va="center", fontsize=9,
+                color="#757575" if (isinstance(r.rate_id, str) and r.too_small) else "#212121")
+    ax.set_xlabel(_t("count", lang))
+    ax.set_title(_t("funnel_title", lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def pacing_chart(path: pd.DataFrame, projection: dict, *, kpi_id: str, ax=None,
+                 lang: str = config.DEFAULT_LANG):
+    """Cumulative actual by business day, the projection band to month end and the target pace.
+
+    ``path``: :func:`pacing.cumulative_path`; ``projection``: one :func:`pacing.project` dict
+    (or pacing_table row) for the same KPI.
+    """
+    ax = _ax(ax, (8, 4))
+    obs = path[path["observed"]]
+    ax.plot(obs["day_index"], obs["cumulative"], marker="o", ms=3, color="#1565c0",
+            label=_t("actual", lang))
+    n = int(projection["business_days"])
+    e = int(projection["elapsed"])
+    if projection["remaining"] > 0 and e > 0 and np.isfinite(projection["projected"]):
+        x = np.array([e, n])
+        a = projection["actual"]
+        ax.plot(x, [a, projection["projected"]], ls="--", color="#1565c0")
+        frac = np.array([0.0, 1.0])
+        ax.fill_between(x, a + frac * (projection["projected_low"] - a),
+                        a + frac * (projection["projected_high"] - a), color="#1565c0", alpha=0.15,
+                        label=_t("projection", lang))
+        ax.errorbar([n], [projection["projected"]],
+                    yerr=[[projection["projected"] - projection["projected_low"]],
+                          [projection["projected_high"] - projection["projected"]]],
+                    fmt="o", color="#1565c0", capsize=4)
+    t = projection.get("target", np.nan)
+    if t is not None and np.isfinite(t):
+        ax.plot([0, n], [0, t], color="#757575", ls=":", label=_t("ideal", lang))
+        ax.axhline(t, color="#c62828", lw=1, label=f"{_t('target', lang)} {fmt.kpi_value(kpi_id, t, lang)}")
+    ax.set_xlim(0, n + 0.5)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(_t("bday", lang))
+    ax.set_ylabel(f"{_t('cumulative', lang)}({kpis.label(kpi_id, lang)})" if lang == "ja"
+                  else f"{_t('cumulative', lang)} ({kpis.label(kpi_id, lang)})")
+    if kpis.get(kpi_id).unit == "jpy":
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.yen(v, lang)))
+    ax.set_title(_t("pacing_title", lang).format(kpis.label(kpi_id, lang)))
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def quality_win_chart(bands: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG,
+                      target: float | None = None):
+    """Handoff win rate by quality-score band with Wilson intervals; small bands muted.
+
+    ``bands``: :func:`quality.win_rate_by_score`; ``target``: win-rate target line (optional).
+    """
+    ax = _ax(ax, (7, 3.8))
+    b = bands.reset_index(drop=True)
+    x = np.arange(len(b))
+    rate = b["rate"].astype(float)
+    colors = [ALERT_COLORS["small"] if s else "#1565c0" for s in b["too_small"]]
+    ax.bar(x, rate.fillna(0), color=colors, width=0.6)
+    ok = rate.notna().to_numpy()
+    ax.errorbar(x[ok], rate[ok], yerr=[rate[ok] - b["ci_low"][ok], b["ci_high"][ok] - rate[ok]],
+                fmt="none", color="#212121", capsize=4)
+    for xi, r in zip(x, b.itertuples()):
+        ax.text(xi, 0.01, f"n={r.n}", ha="center", va="bottom", fontsize=8, color="white" if r.n and not r.too_small else "#616161")
+    if target is not None and np.isfinite(target):
+        ax.axhline(target, color="#c62828", ls="--", lw=1, label=f"{_t('target', lang)} {fmt.pct(target, 0)}")
+        ax.legend(frameon=False, fontsize=8)
+    ax.set_xticks(x, b["band"])
+    ax.set_xlabel(_t("score_band", lang))
+    ax.set_ylabel(_t("win_rate", lang))
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_title(_t("quality_title", lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def response_time_chart(rt: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG,
+                        max_minutes: float = 8 * 60):
+    """Histogram of business minutes to first touch (touched leads), 1-hour line."""
+    ax = _ax(ax, (7, 3.5))
+    m = rt.loc[rt["touched"], "business_minutes"].astype(float).clip(upper=max_minutes)
+    ax.hist(m, bins=np.arange(0, max_minutes + 30, 30), color="#1565c0", alpha=0.85)
+    ax.axvline(60, color="#c62828", ls="--", lw=1, label=_t("one_hour", lang))
+    ax.set_xlabel(_t("minutes", lang))
+    ax.set_ylabel(_t("leads", lang))
+    ax.set_title(_t("rt_title", lang))
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def style_alerts(table: pd.DataFrame, alerts: pd.DataFrame):
+    """A pandas Styler colouring each cell of ``table`` by the alert level in the same position
+    of ``alerts`` (same shape/labels; e.g. :func:`scorecard.rep_table` with value="value_text"
+    and value="alert")."""
+    light = {"ok": "#c8e6c9", "watch": "#fff59d", "alert": "#ffcdd2", "small": "#eeeeee", "none": ""}
+
+    def colour(_):
+        return alerts.reindex_like(table).map(
+            lambda a: f"background-color: {light.get(a, '')}; color: {'#9e9e9e' if a == 'small' else '#212121'}"
+            if isinstance(a, str) and a in light else "")
+
+    return table.style.apply(colour, axis=None).hide(axis="index")

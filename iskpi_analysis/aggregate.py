@@ -54,7 +54,8 @@ def rep_period(data: Dataset, grain: str = "day") -> pd.DataFrame:
         emails_replied, leads_handled (distinct leads called or e-mailed in the period),
         deals_created, deal_amount_jpy, and the rates connect_rate, conversation_rate,
         appointment_rate, decision_maker_rate, email_open_rate, email_click_rate,
-        email_reply_rate, deal_conversion. Day grain adds ``business_day``.
+        email_reply_rate, deal_conversion, appointment_to_deal_rate. Day grain adds
+        ``business_day``.
         Rows: every business day the rep was employed inside the data's date range
         (zero-filled) and any other day with activity, summed up to the grain.
     """

@@ -47,14 +47,24 @@ LAG_LEVELS = ("within", "within_spearman")
 KINDS = ("activity_efficiency", "kpi_kgi")
 GRAINS = ("day", "week", "month")
 
-#: Columns that are built from other counts beyond a rate's own numerator/denominator:
-#: a deal amount is a sum over the deals created; leads handled are the distinct leads a rep
-#: called or e-mailed, so calls and e-mails drive the denominator of deal conversion.
+#: Columns that are computed from other counts: a deal amount is a sum over the deals created;
+#: leads handled are the distinct leads a rep called or e-mailed, so calls and e-mails drive the
+#: denominator of deal conversion.
 _DERIVED_FROM = {"deal_amount_jpy": ("deals_created",), "leads_handled": ("calls", "emails_sent")}
+#: Funnel subsets: each count is a subset of its parent (a connect is a call that reached the
+#: person, a valid conversation a connect of 2 minutes or more, a deal an appointment handed to
+#: field sales, …), so it scales with every count above it.
+_FUNNEL_PARENT = {"connects": "calls", "valid_conversations": "connects",
+                  "appointments": "valid_conversations", "deals_created": "appointments",
+                  "decision_maker_connects": "connects", "emails_opened": "emails_sent",
+                  "emails_clicked": "emails_sent", "emails_replied": "emails_sent"}
+MECHANICAL_KINDS = ("numerator", "denominator", "shared", "")
+#: Kinds whose relation is arithmetic by construction (not a question about behaviour).
+ARITHMETIC_KINDS = ("numerator", "shared")
 
 RESULT_COLUMNS = ["x", "y", "kind", "lag", "level", "r", "ci_low", "ci_high", "dof", "p_val",
                   "p_adj", "significant", "n_obs", "n_reps", "n_excluded", "mechanical",
-                  "simpson", "flag", "note"]
+                  "mechanical_kind", "simpson", "flag", "note"]
 
 
 # --------------------------------------------------------------------------- primitives
@@ -197,6 +207,16 @@ def infer_grain(data: pd.DataFrame, *, subject: str = "rep_id") -> str:
     return "month" if diffs.median() >= pd.Timedelta(days=28) else "week"
 
 
+_PERIOD_WORDS = {"day": ("日", "day"), "week": ("週", "week"), "month": ("月", "month")}
+
+
+def period_word(grain: str, lang: str = config.DEFAULT_LANG) -> str:
+    """'日'/'週'/'月' (ja) or 'day'/'week'/'month' (en) for a grain."""
+    _check_grain(grain)
+    kpis._check_lang(lang)
+    return _PERIOD_WORDS[grain][0 if lang == "ja" else 1]
+
+
 def _check_grain(grain: str) -> None:
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}, got {grain!r}")
@@ -232,23 +252,88 @@ def select_window(data: pd.DataFrame, *, month: str, months: int = 1, grain: str
     return out.sort_values(sort).reset_index(drop=True)
 
 
-def _components(kpi_id: str) -> set[str]:
-    """Count columns a KPI is built from (itself for a count)."""
-    try:
-        k = kpis.get(kpi_id)
-    except KeyError:
-        k = None
-    if k is not None and k.is_rate:
-        return _components(k.numerator) | _components(k.denominator)
-    out = {kpi_id}
-    for d in _DERIVED_FROM.get(kpi_id, ()):
-        out |= _components(d)
+def _kpi(kpi_id: str):
+    return kpis.all_kpis().get(kpi_id)
+
+
+def _expand(count: str) -> set[str]:
+    """A count and the counts it is computed from (not its funnel parents)."""
+    out = {count}
+    for d in _DERIVED_FROM.get(count, ()):
+        out |= _expand(d)
     return out
+
+
+def _ancestry(count: str) -> set[str]:
+    """A count, what it is computed from, and every funnel count above them."""
+    out = set()
+    for c in _expand(count):
+        while c is not None:
+            out |= _expand(c)
+            c = _FUNNEL_PARENT.get(c)
+    return out
+
+
+def _count_vs_rate(count: str, rate, funnel: bool) -> str:
+    num, den = rate.numerator, rate.denominator
+    if count in _expand(num) or num in _expand(count):
+        return "numerator"
+    if count in _expand(den):
+        return "denominator"
+    if not funnel:
+        return ""
+    anc_count, anc_num = _ancestry(count), _ancestry(num)
+    if num in anc_count:  # the count lies below the numerator: it grows with it
+        return "numerator"
+    if count in anc_num:  # the numerator lies below the count: it grows with the count …
+        # … unless the denominator sits between them and takes the count's scale out again
+        # (calls against conversation rate = valid conversations / connects).
+        between = den in anc_num and count in _ancestry(den)
+        return "" if between else "numerator"
+    if den in anc_count:
+        return "denominator"
+    return ""
+
+
+def mechanical_kind(x: str, y: str, *, funnel: bool = True) -> str:
+    """How a pair is tied by arithmetic rather than behaviour.
+
+    'numerator'
+        One side is a rate and the other grows with its numerator by construction: connects
+        against connect rate, valid conversations (a subset of connects) against connect rate,
+        appointments against deal conversion (deals come out of appointments). Positive by
+        construction; says nothing about behaviour.
+    'denominator'
+        One side is a rate and the other is (or feeds) its denominator: calls against connect
+        rate, the volume–efficiency question itself. Reported, with the warning that part of
+        the relation can be arithmetic (noise in a shared count moves both sides).
+    'shared'
+        Two counts built from a common count (deal amount and deals created), or two rates
+        with a common part.
+    ''
+        No shared count.
+
+    ``funnel=False`` ignores funnel subsets and looks only at the counts a KPI is computed from;
+    :func:`kpi_correlations` uses it for KPI × KGI pairs, where "do connects turn into deals?" is
+    the question asked, not an artefact.
+
+    Returns
+    -------
+    One of :data:`MECHANICAL_KINDS`.
+    """
+    kx, ky = _kpi(x), _kpi(y)
+    rate_x, rate_y = bool(kx and kx.is_rate), bool(ky and ky.is_rate)
+    if rate_x and rate_y:
+        parts = lambda k: _expand(k.numerator) | _expand(k.denominator)  # noqa: E731
+        return "shared" if parts(kx) & parts(ky) else ""
+    if rate_x or rate_y:
+        return _count_vs_rate(y if rate_x else x, kx if rate_x else ky, funnel)
+    return "shared" if _expand(x) & _expand(y) else ""
 
 
 def is_mechanical(x: str, y: str) -> bool:
     """True when the pair shares a count (a rate against its own numerator or denominator)."""
-    return bool(_components(x) & _components(y))
+    return mechanical_kind(x, y) != ""
 
 
 def _denominator(kpi_id: str) -> str | None:
@@ -401,7 +486,8 @@ def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=E
     for x, y, kind in pairs:
         xv, xe = vals(x)
         yv, ye = vals(y)
-        base = dict(x=x, y=y, kind=kind, mechanical=is_mechanical(x, y))
+        mk = mechanical_kind(x, y, funnel=kind == "activity_efficiency")
+        base = dict(x=x, y=y, kind=kind, mechanical=mk != "", mechanical_kind=mk)
         n_excl = int((xe | ye).sum())
         for level in LEVELS:
             if level in ("within", "within_spearman"):
@@ -440,7 +526,11 @@ def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=E
     if out.empty:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     out["p_adj"] = np.nan
-    for _, idx in out.groupby(["lag", "level"]).groups.items():
+    # One BH family per level and lag. Pairs tied by arithmetic (a count against a rate built on
+    # it) are a family of their own: their null is false by construction, and counting them with
+    # the real questions would loosen the threshold for everything else.
+    arithmetic = out["mechanical_kind"].isin(ARITHMETIC_KINDS)
+    for _, idx in out.groupby(["lag", "level", arithmetic]).groups.items():
         out.loc[idx, "p_adj"] = bh_adjust(out.loc[idx, "p_val"].to_numpy())
     out["significant"] = out["p_adj"] < alpha
 
@@ -508,7 +598,7 @@ def strongest_pairs(results: pd.DataFrame, *, n: int = 4, kind: str | None = Non
     if kind is not None:
         sel = sel[sel["kind"] == kind]
     if not include_mechanical:
-        sel = sel[~sel["mechanical"]]
+        sel = sel[~sel["mechanical_kind"].isin(ARITHMETIC_KINDS)]
     sel = sel.assign(_abs=sel["r"].abs()).sort_values(["significant", "_abs"],
                                                         ascending=[False, False])
     return sel.drop(columns="_abs").head(n).reset_index(drop=True)
@@ -589,7 +679,12 @@ def level_label(level: str, lang: str = config.DEFAULT_LANG) -> str:
 
 
 def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
-    """A :func:`pair_table` with labels and formatted numbers for a report reader."""
+    """A :func:`pair_table` with labels and formatted numbers for a report reader.
+
+    Columns (ja / en): the two KPIs, within-rep r with its 95 % CI, degrees of freedom, BH-adjusted
+    p, within-rep rank r, between-rep r, pooled r, reps / observations, observations excluded by
+    the minimum denominator, and the caution flags.
+    """
     kpis._check_lang(lang)
     ja = lang == "ja"
 
@@ -599,42 +694,28 @@ def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -
     def p3(v):
         return "–" if pd.isna(v) else ("<0.001" if v < 0.001 else f"{v:.3f}")
 
-    flags = {"mechanical": "計算上の関連" if ja else "mechanical",
-             "simpson": "水準間で符号が逆" if ja else "sign differs by level"}
-    cols = {
-        "x": "KPI (x)" if not ja else "KPI(x)",
-        "y": "y",
-        "r_within": "担当者内 r" if ja else "Within-rep r",
-        "ci": "95%信頼区間" if ja else "95% CI",
-        "dof": "自由度" if ja else "df",
-        "p_adj": "補正後p (BH)" if ja else "BH-adjusted p",
-        "r_within_spearman": "担当者内 順位r" if ja else "Within-rep rank r",
-        "r_between": "担当者間 r" if ja else "Between-rep r",
-        "r_pooled": "全体 r" if ja else "Pooled r",
-        "n_reps": "担当者数" if ja else "Reps",
-        "n_obs": "観測数" if ja else "Observations",
-        "n_excluded": "除外数" if ja else "Excluded",
-        "flag": "注意" if ja else "Caution",
-    }
-    out = pd.DataFrame({
-        cols["x"]: [kpis.label(v, lang) for v in table["x"]],
-        cols["y"]: [kpis.label(v, lang) for v in table["y"]],
-        cols["r_within"]: [r2(v) for v in table["r_within"]],
-        cols["ci"]: [fmt.ci(lo, hi, as_pct=False) for lo, hi in zip(table["ci_low"],
-                                                                    table["ci_high"])],
-        cols["dof"]: table["dof"].to_numpy(),
-        cols["p_adj"]: [p3(v) for v in table["p_adj"]],
-        cols["r_within_spearman"]: [r2(v) for v in table.get("r_within_spearman",
-                                                             pd.Series(np.nan, table.index))],
-        cols["r_between"]: [r2(v) for v in table.get("r_between", pd.Series(np.nan, table.index))],
-        cols["r_pooled"]: [r2(v) for v in table.get("r_pooled", pd.Series(np.nan, table.index))],
-        cols["n_reps"]: table["n_reps"].to_numpy(),
-        cols["n_obs"]: table["n_obs"].to_numpy(),
-        cols["n_excluded"]: table["n_excluded"].to_numpy(),
-        cols["flag"]: ["・".join(flags[f] for f in s.split(";") if f) if isinstance(s, str) else ""
-                       for s in table["flag"]],
+    def col(name):
+        return table[name] if name in table else pd.Series(np.nan, index=table.index)
+
+    flags = {"mechanical": "計算上" if ja else "arithmetic",
+             "simpson": "符号逆転" if ja else "sign flips"}
+    return pd.DataFrame({
+        "KPI": [kpis.label(v, lang) for v in table["x"]],
+        "相手の指標" if ja else "versus": [kpis.label(v, lang) for v in table["y"]],
+        "担当者内 r [95%CI]" if ja else "Within-rep r [95% CI]": [
+            "–" if pd.isna(r) else f"{r:+.2f} {fmt.ci(lo, hi, as_pct=False)}"
+            for r, lo, hi in zip(table["r_within"], table["ci_low"], table["ci_high"])],
+        "自由度" if ja else "df": table["dof"].to_numpy(),
+        "補正後p" if ja else "BH p": [p3(v) for v in table["p_adj"]],
+        "順位r" if ja else "Rank r": [r2(v) for v in col("r_within_spearman")],
+        "担当者間 r" if ja else "Between r": [r2(v) for v in col("r_between")],
+        "全体 r" if ja else "Pooled r": [r2(v) for v in col("r_pooled")],
+        "人数/観測" if ja else "Reps/obs.": [f"{a}/{fmt.num(b)}" for a, b in zip(table["n_reps"],
+                                                                           table["n_obs"])],
+        "除外" if ja else "Excl.": [fmt.num(v) for v in table["n_excluded"]],
+        "注意" if ja else "Caution": [("・" if ja else ", ").join(flags[f] for f in s.split(";") if f)
+                                      if isinstance(s, str) else "" for s in table["flag"]],
     })
-    return out
 
 
 def _certainty(row, lang: str, alpha: float) -> str:
@@ -651,103 +732,35 @@ def _certainty(row, lang: str, alpha: float) -> str:
 
 def _stat(row, lang: str) -> str:
     p = row["p_adj"]
-    ptxt = "<0.001" if p < 0.001 else f"{p:.3f}"
+    ptxt = "< 0.001" if p < 0.001 else f"= {p:.3f}"
     ci = fmt.ci(row["ci_low"], row["ci_high"], as_pct=False)
     if lang == "ja":
-        return f"r = {row['r']:+.2f}、95%信頼区間 {ci}、補正後p = {ptxt}、{row['n_reps']}人・{row['n_obs']}件"
-    return f"r = {row['r']:+.2f}, 95% CI {ci}, adjusted p = {ptxt}, {row['n_reps']} reps, {row['n_obs']} obs."
+        return (f"r = {row['r']:+.2f}、95%信頼区間 {ci}、補正後p {ptxt}、{row['n_reps']}人・"
+                f"{fmt.num(row['n_obs'])}件")
+    return (f"r = {row['r']:+.2f}, 95% CI {ci}, adjusted p {ptxt}, {row['n_reps']} reps, "
+            f"{fmt.num(row['n_obs'])} obs.")
 
 
-def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
-             targets: pd.DataFrame | None = None, grain: str = "week", max_items: int = 4) -> list[str]:
-    """Plain-language findings generated from :func:`kpi_correlations` results.
+def _denominator_caution(row, lang: str) -> str:
+    """The warning DESIGN §5 asks for when a rate is set against its own denominator."""
+    if row["mechanical_kind"] != "denominator":
+        return ""
+    x, y = kpis.label(row["x"], lang), kpis.label(row["y"], lang)
+    if lang == "ja":
+        return (f"ただし{x}は{y}の分母(またはその元)なので、関係の一部は計算上のもの"
+                "(件数の揺れが両方に入る)である可能性があります。")
+    return (f" Note: {x} is (or feeds) the denominator of {y}, so part of the relation can be "
+            "arithmetic.")
 
-    Parameters
-    ----------
-    results : output of :func:`kpi_correlations`.
-    lang : 'ja' (default) or 'en'.
-    alpha : significance level on the BH-adjusted p.
-    targets : growth-phase targets (``kpis.phase_targets('growth')``) to phrase the target advice.
-    grain : 'day' or 'week' ('month'), for the wording of the period.
-    max_items : at most this many pairs named per finding.
 
-    Returns
-    -------
-    list of sentences (Markdown) in ``lang``.
-    """
-    kpis._check_lang(lang)
-    _check_grain(grain)
+def _lag_findings(results: pd.DataFrame, *, lang: str, alpha: float, grain: str,
+                  max_items: int) -> list[str]:
     ja = lang == "ja"
     L = lambda k: kpis.label(k, lang)  # noqa: E731
-    per = {"day": ("日", "day"), "week": ("週", "week"), "month": ("月", "month")}[grain]
-    per = per[0] if ja else per[1]
+    per = period_word(grain, lang)
     out: list[str] = []
-    if results.empty:
-        return ["分析できるKPIの組み合わせがありません。" if ja else "No KPI pair could be analysed."]
-    w0 = results[(results["level"] == "within") & (results["lag"] == 0)]
-    ae = w0[w0["kind"] == "activity_efficiency"]
-    tested = ae[ae["r"].notna()]
-    sig = tested[tested["significant"]]
-    n_reps = int(w0["n_reps"].max()) if len(w0) else 0
-    n_obs = int(w0["n_obs"].max()) if len(w0) else 0
-    if ja:
-        out.append(f"行動KPI×効率KPIの{len(tested)}組を、{n_reps}人・最大{n_obs}件の担当者×{per}データで"
-                   f"検定しました(多重比較はBH法で補正、有意水準{alpha:.0%})。担当者内の相関が有意だったのは"
-                   f"{len(sig)}組です。")
-    else:
-        out.append(f"{len(tested)} activity × efficiency pairs were tested on up to {n_obs} rep-{per}s "
-                   f"of {n_reps} reps (Benjamini–Hochberg corrected, level {alpha:.0%}); "
-                   f"{len(sig)} show a significant within-rep correlation.")
-
-    real = sig[~sig["mechanical"]]
-    neg = real[real["r"] < 0].assign(a=lambda t: t["r"].abs()).sort_values("a", ascending=False)
-    pos = real[real["r"] > 0].assign(a=lambda t: t["r"].abs()).sort_values("a", ascending=False)
-    for _, row in neg.head(max_items).iterrows():
-        c = _certainty(row, lang, alpha)
-        out.append(
-            f"**{L(row['x'])}を増やした{per}は{L(row['y'])}が下がる**傾向があります(同じ担当者内で比較、"
-            f"{_stat(row, lang)}、{c})。量と効率がトレードオフになっています。" if ja else
-            f"**When a rep raises {L(row['x'])}, their {L(row['y'])} falls** in the same {per} "
-            f"({_stat(row, lang)}; {c}): volume and efficiency trade off.")
-    for _, row in pos.head(max_items).iterrows():
-        c = _certainty(row, lang, alpha)
-        out.append(
-            f"{L(row['x'])}が多い{per}は{L(row['y'])}も高い傾向があります(同じ担当者内、{_stat(row, lang)}、{c})。"
-            if ja else
-            f"{per.capitalize()}s with more {L(row['x'])} also show higher {L(row['y'])} "
-            f"within the same rep ({_stat(row, lang)}; {c}).")
-    if len(real) == 0:
-        out.append("担当者内で、行動量と効率の間に補正後も有意な関係は見つかりませんでした。"
-                   "現在の行動量の範囲では、量を増やしても効率が落ちるという証拠はありません"
-                   "(ただし関係がないことの証明でもありません)。" if ja else
-                   "No activity–efficiency relation survives the correction within reps: there is no "
-                   "evidence that more volume lowers efficiency in the range observed (which is not "
-                   "proof that there is none).")
-
-    mech = sig[sig["mechanical"]]
-    if len(mech):
-        names = "、".join(f"{L(a)}×{L(b)}" for a, b in zip(mech["x"], mech["y"])) if ja else \
-            ", ".join(f"{L(a)} × {L(b)}" for a, b in zip(mech["x"], mech["y"]))
-        out.append(f"{names}は、率の分子・分母に同じ件数が入るため一部は計算上の関連です。"
-                   "行動の効果として解釈しないでください。" if ja else
-                   f"{names}: the rate is computed from the same count, so the relation is partly "
-                   "arithmetic; do not read it as an effect of behaviour.")
-
-    simp = w0[w0["simpson"]]
-    lag0 = results[results["lag"] == 0].set_index(["x", "y", "level"])
-    for _, row in simp.head(max_items).iterrows():
-        b = lag0.loc[(row["x"], row["y"], "between"), "r"]
-        p = lag0.loc[(row["x"], row["y"], "pooled"), "r"]
-        out.append(
-            f"注意:{L(row['x'])}×{L(row['y'])}は、担当者内ではr = {row['r']:+.2f}ですが、担当者間では"
-            f"r = {b:+.2f}、全体ではr = {p:+.2f}と符号が逆です(シンプソンのパラドックス)。担当者ごとの"
-            f"差(スキルや担当リスト)が混ざった全体の散布図だけで判断しないでください。" if ja else
-            f"Caution: {L(row['x'])} × {L(row['y'])} is r = {row['r']:+.2f} within reps but "
-            f"r = {b:+.2f} between reps and r = {p:+.2f} pooled (Simpson's paradox): do not judge "
-            "from the pooled scatter, which mixes differences between reps.")
-
     lag1 = results[(results["level"] == "within") & (results["lag"] == 1)
-                   & results["significant"] & ~results["mechanical"]]
+                   & results["significant"] & ~results["mechanical_kind"].isin(ARITHMETIC_KINDS)]
     lag1 = lag1[lag1["kind"] == "activity_efficiency"]
     if len(lag1):
         for _, row in lag1.assign(a=lag1["r"].abs()).sort_values("a", ascending=False).head(
@@ -763,27 +776,159 @@ def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: f
         out.append(f"翌{per}への持ち越し効果(今{per}の行動量と翌{per}の効率)は、補正後に有意なものはありませんでした。"
                    if ja else f"No carry-over from one {per}'s volume to the next {per}'s efficiency "
                    "survives the correction.")
+    return out
 
-    kg = w0[(w0["kind"] == "kpi_kgi") & w0["r"].notna()]
-    if len(kg):
-        drivers = kg[kg["significant"] & (kg["r"] > 0) & ~kg["mechanical"]]
-        if len(drivers):
-            names = ("、" if ja else ", ").join(
-                f"{L(a)}→{L(b)} (r = {r:+.2f})" for a, b, r in
-                drivers.sort_values("r", ascending=False)[["x", "y", "r"]].head(max_items).itertuples(
-                    index=False))
-            out.append(f"KGIとの関係:担当者内で商談創出に結びついているのは {names} です。" if ja else
-                       f"Link to the KGI: within reps, {names} move with deals created.")
-        acts = [a for a in ACTIVITY_KPIS if a in set(kg["x"])]
-        orphan = [a for a in acts if not kg[(kg["x"] == a) & kg["significant"] & (kg["r"] > 0)
-                                            & ~kg["mechanical"]].shape[0]]
-        if orphan:
-            names = ("、" if ja else ", ").join(L(a) for a in orphan)
-            out.append(f"{names}はKGI(商談創出数・商談創出金額)との有意な関係が確認できません。"
-                       "この指標だけを目標にすると「KPIは達成しているのにKGIが未達」になるおそれがあります。"
-                       if ja else f"{names} show no significant link to the KGI (deals created, deal "
-                       "amount): targeting them alone risks 'KPIs met but KGI missed'.")
 
+def describe_window(window: pd.DataFrame, *, grain: str, months: int, month: str,
+                    lang: str = config.DEFAULT_LANG) -> str:
+    """One line saying what was analysed: months, reps, observations and the grain."""
+    kpis._check_lang(lang)
+    _check_grain(grain)
+    first = str(pd.Period(month, "M") - (months - 1))
+    active = int(_active(window).sum()) if len(window) else 0
+    n_reps = int(window["rep_id"].nunique()) if len(window) else 0
+    if lang == "ja":
+        per = {"day": "日(営業日)", "week": "週", "month": "月"}[grain]
+        return (f"分析期間: {first}〜{month}({months}ヶ月)、担当者 {n_reps}人、担当者×{per} "
+                f"{fmt.num(len(window))}件(うち活動のある {fmt.num(active)}件を分析)。")
+    per = {"day": "business day", "week": "week", "month": "month"}[grain]
+    return (f"Window: {first} to {month} ({months} months), {n_reps} reps, {fmt.num(len(window))} "
+            f"rep-{per}s ({fmt.num(active)} with activity analysed).")
+
+
+def format_exclusions(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """An :func:`exclusions` table with labels and formatted numbers for a report reader."""
+    kpis._check_lang(lang)
+    ja = lang == "ja"
+    return pd.DataFrame({
+        "率" if ja else "Rate": table["label"],
+        "分母" if ja else "Denominator": [kpis.label(d, lang) if d in kpis.all_kpis() else d
+                                         for d in table["denominator"]],
+        "観測数" if ja else "Observations": [fmt.num(v) for v in table["n_obs"]],
+        "除外数" if ja else "Excluded": [fmt.num(v) for v in table["n_excluded"]],
+        "除外率" if ja else "Share excluded": [fmt.pct(v) for v in table["share_excluded"]],
+    })
+
+
+FINDING_PARTS = ("efficiency", "kgi", "lag")
+
+
+def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
+             targets: pd.DataFrame | None = None, grain: str = "week", max_items: int = 4,
+             parts=FINDING_PARTS) -> list[str]:
+    """Plain-language findings generated from :func:`kpi_correlations` results.
+
+    Parameters
+    ----------
+    results : output of :func:`kpi_correlations`.
+    lang : 'ja' (default) or 'en'.
+    alpha : significance level on the BH-adjusted p.
+    targets : growth-phase targets (``kpis.phase_targets('growth')``) to phrase the target advice.
+    grain : 'day', 'week' or 'month', for the wording of the period.
+    max_items : at most this many pairs named per finding.
+    parts : which findings to write, any of ``FINDING_PARTS``: 'efficiency' (activity ×
+        efficiency, Simpson cautions, target advice), 'kgi' (KPI × KGI), 'lag' (carry-over).
+        The notebook writes 'efficiency' from the daily analysis and 'kgi' and 'lag' from the
+        weekly one (deals are created days after the appointment).
+
+    Returns
+    -------
+    list of sentences (Markdown) in ``lang``.
+    """
+    kpis._check_lang(lang)
+    _check_grain(grain)
+    parts = tuple(parts)
+    bad = [p for p in parts if p not in FINDING_PARTS]
+    if bad:
+        raise ValueError(f"parts must be drawn from {FINDING_PARTS}, got {bad}")
+    ja = lang == "ja"
+    if results.empty:
+        return ["分析できるKPIの組み合わせがありません。" if ja else "No KPI pair could be analysed."]
+    out: list[str] = []
+    if "efficiency" in parts:
+        out += _efficiency_findings(results, lang=lang, alpha=alpha, targets=targets, grain=grain,
+                                    max_items=max_items)
+    if "kgi" in parts:
+        out += _kgi_findings(results, lang=lang, grain=grain, max_items=max_items)
+    if "lag" in parts:
+        out += _lag_findings(results, lang=lang, alpha=alpha, grain=grain, max_items=max_items)
+    return out
+
+
+def _simpson_findings(w0: pd.DataFrame, results: pd.DataFrame, lang: str, max_items: int) -> list[str]:
+    ja = lang == "ja"
+    L = lambda k: kpis.label(k, lang)  # noqa: E731
+    lag0 = results[results["lag"] == 0].set_index(["x", "y", "level"])
+    out = []
+    for _, row in w0[w0["simpson"]].head(max_items).iterrows():
+        b = lag0.loc[(row["x"], row["y"], "between"), "r"]
+        p = lag0.loc[(row["x"], row["y"], "pooled"), "r"]
+        out.append(
+            f"注意:{L(row['x'])}×{L(row['y'])}は、担当者内ではr = {row['r']:+.2f}ですが、担当者間では"
+            f"r = {b:+.2f}、全体ではr = {p:+.2f}と符号が逆です(シンプソンのパラドックス)。担当者ごとの"
+            f"差(スキルや担当リスト)が混ざった全体の散布図だけで判断しないでください。" if ja else
+            f"Caution: {L(row['x'])} × {L(row['y'])} is r = {row['r']:+.2f} within reps but "
+            f"r = {b:+.2f} between reps and r = {p:+.2f} pooled (Simpson's paradox): do not judge "
+            "from the pooled scatter, which mixes differences between reps.")
+    return out
+
+
+def _efficiency_findings(results, *, lang, alpha, targets, grain, max_items) -> list[str]:
+    ja = lang == "ja"
+    L = lambda k: kpis.label(k, lang)  # noqa: E731
+    per = period_word(grain, lang)
+    out: list[str] = []
+    w0 = results[(results["level"] == "within") & (results["lag"] == 0)
+                 & (results["kind"] == "activity_efficiency")]
+    measured = w0[w0["r"].notna()]
+    is_arith = measured["mechanical_kind"].isin(ARITHMETIC_KINDS)
+    tested, arith = measured[~is_arith], measured[is_arith]
+    real = tested[tested["significant"]]
+    n_reps = int(measured["n_reps"].max()) if len(measured) else 0
+    n_obs = int(measured["n_obs"].max()) if len(measured) else 0
+    if ja:
+        out.append(f"行動KPI×効率KPIの{len(tested)}組を、{n_reps}人・最大{fmt.num(n_obs)}件の担当者×{per}"
+                   f"データで検定しました(多重比較はBH法で補正、有意水準{alpha:.0%})。担当者内の相関が"
+                   f"有意だったのは{len(real)}組です(計算上必ず関連する{len(arith)}組は別扱い)。")
+    else:
+        out.append(f"{len(tested)} activity × efficiency pairs were tested on up to {fmt.num(n_obs)} "
+                   f"rep-{per}s of {n_reps} reps (Benjamini–Hochberg corrected, level {alpha:.0%}); "
+                   f"{len(real)} show a significant within-rep correlation ({len(arith)} pairs tied "
+                   "by arithmetic are set aside).")
+    neg = real[real["r"] < 0].assign(a=lambda t: t["r"].abs()).sort_values("a", ascending=False)
+    pos = real[real["r"] > 0].assign(a=lambda t: t["r"].abs()).sort_values("a", ascending=False)
+    for _, row in neg.head(max_items).iterrows():
+        c = _certainty(row, lang, alpha)
+        out.append(
+            f"**{L(row['x'])}を増やした{per}は{L(row['y'])}が下がる**傾向があります(同じ担当者内で比較、"
+            f"{_stat(row, lang)}、{c})。量と効率がトレードオフになっています。" if ja else
+            f"**When a rep raises {L(row['x'])}, their {L(row['y'])} falls** in the same {per} "
+            f"({_stat(row, lang)}; {c}): volume and efficiency trade off.")
+        out[-1] += _denominator_caution(row, lang)
+    for _, row in pos.head(max_items).iterrows():
+        c = _certainty(row, lang, alpha)
+        out.append(
+            f"{L(row['x'])}が多い{per}は{L(row['y'])}も高い傾向があります(同じ担当者内、{_stat(row, lang)}、{c})。"
+            if ja else
+            f"{per.capitalize()}s with more {L(row['x'])} also show higher {L(row['y'])} "
+            f"within the same rep ({_stat(row, lang)}; {c}).")
+        out[-1] += _denominator_caution(row, lang)
+    if len(real) == 0:
+        out.append("担当者内で、行動量と効率の間に補正後も有意な関係は見つかりませんでした。"
+                   "現在の行動量の範囲では、量を増やしても効率が落ちるという証拠はありません"
+                   "(ただし関係がないことの証明でもありません)。" if ja else
+                   "No activity–efficiency relation survives the correction within reps: there is no "
+                   "evidence that more volume lowers efficiency in the range observed (which is not "
+                   "proof that there is none).")
+    mech = arith[arith["significant"]]
+    if len(mech):
+        names = "、".join(f"{L(a)}×{L(b)}" for a, b in zip(mech["x"], mech["y"])) if ja else \
+            ", ".join(f"{L(a)} × {L(b)}" for a, b in zip(mech["x"], mech["y"]))
+        out.append(f"{names}は、率の分子と同じ件数(またはその一部)を含むため、計算上必ず関連します。"
+                   "行動の効果として解釈しないでください。" if ja else
+                   f"{names}: one side grows with the other's numerator by construction; do not read "
+                   "it as an effect of behaviour.")
+    out += _simpson_findings(w0, results, lang, max_items)
     # What it means for growth-phase targets.
     if targets is not None and len(neg):
         t = targets.set_index("kpi_id")
@@ -795,10 +940,10 @@ def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: f
                               if ja else f"{L(row['y'])} (growth reference "
                               f"{fmt.kpi_value(row['y'], tg['target'], lang)})")
         if advice:
-            out.append(("成長期の目標設定への示唆:" + "、".join(advice) +
+            out.append(("成長期の目標設定への示唆:" + "、".join(dict.fromkeys(advice)) +
                         "は行動量を増やすと下がるため、行動量の目標と同時に引き上げず、"
                         "行動KPIを維持したまま効率の目標を段階的に設定してください。") if ja else
-                       ("For growth-phase targets: " + ", ".join(advice) +
+                       ("For growth-phase targets: " + ", ".join(dict.fromkeys(advice)) +
                         " fall when volume rises, so do not raise them together with volume targets; "
                         "keep the activity KPIs and phase in the efficiency targets."))
     elif targets is not None and len(tested):
@@ -807,3 +952,60 @@ def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: f
                    "For growth-phase targets: no volume–efficiency trade-off was found, so efficiency "
                    "targets can be added while the activity KPIs are kept.")
     return out
+
+
+def _kgi_findings(results, *, lang, grain, max_items) -> list[str]:
+    ja = lang == "ja"
+    L = lambda k: kpis.label(k, lang)  # noqa: E731
+    w0 = results[(results["level"] == "within") & (results["lag"] == 0)]
+    kg = w0[(w0["kind"] == "kpi_kgi") & w0["r"].notna()]
+    if not len(kg):
+        return []
+    out: list[str] = []
+    per = period_word(grain, lang)
+    kg_arith = kg["mechanical_kind"].isin(ARITHMETIC_KINDS)
+    drivers = kg[kg["significant"] & (kg["r"] > 0) & ~kg_arith]
+    if len(drivers):
+        names = ("、" if ja else ", ").join(
+            f"{L(a)}→{L(b)} (r = {r:+.2f})" for a, b, r in
+            drivers.sort_values("r", ascending=False)[["x", "y", "r"]].head(max_items).itertuples(
+                index=False))
+        out.append(f"KGIとの関係(担当者×{per}):担当者内で商談創出に結びついているのは {names} です。" if ja
+                   else f"Link to the KGI (rep-{per}s): within reps, {names} move with deals created.")
+    acts = [a for a in ACTIVITY_KPIS if a in set(kg["x"])]
+    orphan = [a for a in acts if not kg[(kg["x"] == a) & kg["significant"] & (kg["r"] > 0)
+                                        & ~kg_arith].shape[0]]
+    if orphan:
+        names = ("、" if ja else ", ").join(L(a) for a in orphan)
+        out.append(f"{names}はKGI(商談創出数・商談創出金額)との有意な関係が確認できません。"
+                   "この指標だけを目標にすると「KPIは達成しているのにKGIが未達」になるおそれがあります。"
+                   if ja else f"{names} show no significant link to the KGI (deals created, deal "
+                   "amount): targeting them alone risks 'KPIs met but KGI missed'.")
+    out += _simpson_findings(kg, results, lang, max_items)
+    return out
+
+
+def headline(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> list[dict]:
+    """Two or three headline figures for the report index (``label``, ``value``, ``note``):
+    the strongest volume–efficiency trade-off within reps, how many pairs are significant, and
+    how many pairs change sign between levels."""
+    kpis._check_lang(lang)
+    ja = lang == "ja"
+    w0 = results[(results["level"] == "within") & (results["lag"] == 0)
+                 & (results["kind"] == "activity_efficiency")]
+    tested = w0[w0["r"].notna() & ~w0["mechanical_kind"].isin(ARITHMETIC_KINDS)]
+    neg = tested[tested["significant"] & (tested["r"] < 0)].sort_values("r")
+    if len(neg):
+        top = neg.iloc[0]
+        trade = {"label": "量と効率のトレードオフ" if ja else "Volume–efficiency trade-off",
+                 "value": f"{kpis.label(top['x'], lang)}×{kpis.label(top['y'], lang)}",
+                 "note": f"r = {top['r']:+.2f}"}
+    else:
+        trade = {"label": "量と効率のトレードオフ" if ja else "Volume–efficiency trade-off",
+                 "value": "検出されず" if ja else "none found", "note": ""}
+    n_sig = int(tested["significant"].sum())
+    return [trade,
+            {"label": "有意な組み合わせ(担当者内)" if ja else "Significant pairs (within rep)",
+             "value": f"{n_sig} / {len(tested)}", "note": "BH"},
+            {"label": "水準間で符号が逆" if ja else "Sign differs by level",
+             "value": str(int(w0["simpson"].sum())), "note": "Simpson"}]

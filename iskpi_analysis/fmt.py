@@ -53,3 +53,11 @@ def kpi_value(kpi_id: str, x, lang: str = "ja") -> str:
     if unit == "minutes":
         return num(x, 0) + ("分" if lang == "ja" else " min")
     return num(x, 1 if isinstance(x, float) and not float(x).is_integer() else 0)
+
+
+def missing_note(tables, lang: str = "ja") -> str:
+    """The one line a section shows when the data it needs is missing (then it is skipped)."""
+    kpis._check_lang(lang)
+    names = ", ".join([tables] if isinstance(tables, str) else list(tables))
+    return (f"*データ({names})がないため、このセクションは省略します。*" if lang == "ja"
+            else f"*No data ({names}); this section is skipped.*")

@@ -1,0 +1,164 @@
+"""Correlation charts (notebook 03): the within-rep heatmap, the levels of a pair side by side,
+and the scatter behind a pair coloured by rep. Each takes computed results from
+:mod:`iskpi_analysis.correlation`, draws on ``ax`` and returns the Axes; nothing is aggregated here."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Rectangle
+
+from .. import config, kpis
+from .. import correlation as cor
+
+_T = {
+    "heatmap_title": {"ja": "{level}の相関(r){lag}", "en": "{level} correlation (r){lag}"},
+    "lag": {"ja": "・翌{per}", "en": ", next {per}"},
+    "muted": {"ja": "薄い色 = BH補正後に有意でない   † = 計算上の関連(分子・分母が共通)",
+              "en": "faded = not significant after BH correction   † = partly arithmetic (shared count)"},
+    "levels_title": {"ja": "水準別の相関(95%信頼区間)", "en": "Correlation by level (95% CI)"},
+    "scatter_title": {"ja": "{x} と {y}(担当者内 r = {r}、95%CI {ci})",
+                      "en": "{x} vs {y} (within-rep r = {r}, 95% CI {ci})"},
+    "fit": {"ja": "線 = 担当者ごとの共通傾き", "en": "lines = common within-rep slope"},
+    "others": {"ja": "ほか{n}人", "en": "{n} more reps"},
+    "next": {"ja": "(翌期)", "en": " (next period)"},
+}
+
+
+def _t(key: str, lang: str) -> str:
+    kpis._check_lang(lang)
+    return _T[key][lang]
+
+
+def _ax(ax, size):
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _axis_order(kind: str, present_x, present_y) -> tuple[list[str], list[str]]:
+    if kind == "activity_efficiency":
+        xs, ys = cor.ACTIVITY_KPIS, cor.EFFICIENCY_KPIS
+    else:
+        xs, ys = (*cor.ACTIVITY_KPIS, *cor.EFFICIENCY_KPIS), cor.KGI_KPIS
+    return [k for k in xs if k in set(present_x)], [k for k in ys if k in set(present_y)]
+
+
+def heatmap(results: pd.DataFrame, *, kind: str = "activity_efficiency", level: str = "within",
+            lag: int = 0, grain: str = "week", ax=None, lang: str = config.DEFAULT_LANG):
+    """Matrix of r for one level and lag; cells that are not significant after BH are faded.
+
+    ``results``: output of :func:`correlation.kpi_correlations`. Rows are the x KPIs (activity,
+    or every KPI for ``kind='kpi_kgi'``), columns the y KPIs. Each non-significant or empty cell
+    gets one white overlay patch (so ``len(ax.patches)`` counts the muted cells); cells tied by
+    arithmetic carry a dagger.
+    """
+    if kind not in cor.KINDS:
+        raise ValueError(f"kind must be one of {cor.KINDS}, got {kind!r}")
+    if level not in cor.LEVELS:
+        raise ValueError(f"level must be one of {cor.LEVELS}, got {level!r}")
+    if lag not in (0, 1):
+        raise ValueError(f"lag must be one of (0, 1), got {lag!r}")
+    sel = results[(results["kind"] == kind) & (results["level"] == level) & (results["lag"] == lag)]
+    if sel.empty:
+        raise ValueError(f"results have no rows for kind={kind!r}, level={level!r}, lag={lag}")
+    xs, ys = _axis_order(kind, sel["x"], sel["y"])
+    cell = sel.set_index(["x", "y"])
+    r = np.array([[cell["r"].get((a, b), np.nan) for b in ys] for a in xs], dtype=float)
+    ax = _ax(ax, (1.5 * len(ys) + 2.8, 0.62 * len(xs) + 1.6))
+    lim = max(0.3, float(np.ceil(np.nanmax(np.abs(r), initial=0) * 10) / 10))
+    im = ax.imshow(np.nan_to_num(r), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+    for i, a in enumerate(xs):
+        for j, b in enumerate(ys):
+            key = (a, b)
+            v = r[i, j]
+            sig = bool(cell["significant"].get(key, False)) and np.isfinite(v)
+            dagger = "†" if cell["mechanical"].get(key, False) else ""
+            if not sig:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="white", alpha=0.72,
+                                       edgecolor="none", hatch=None if np.isfinite(v) else "///"))
+            txt = "–" if not np.isfinite(v) else f"{v:+.2f}{dagger}"
+            # no bold: the bundled IPAexGothic has a single weight
+            ax.text(j, i, txt, ha="center", va="center", fontsize=10,
+                    color=("white" if abs(v) > 0.6 * lim else "#111111") if sig else "#9e9e9e")
+    ax.set_xticks(range(len(ys)), [kpis.label(b, lang) for b in ys], rotation=25, ha="right")
+    ax.set_yticks(range(len(xs)), [kpis.label(a, lang) for a in xs])
+    per = cor.period_word(grain, lang)
+    lag_txt = _t("lag", lang).format(per=per) if lag else ""
+    ax.set_title(_t("heatmap_title", lang).format(level=cor.level_label(level, lang), lag=lag_txt))
+    ax.figure.colorbar(im, ax=ax, shrink=0.8, label="r")
+    # the key goes in the x label, which matplotlib places below the rotated tick labels
+    ax.set_xlabel(_t("muted", lang), fontsize=8, color="#616161", loc="left")
+    return ax
+
+
+def levels(results: pd.DataFrame, pairs, *, lag: int = 0, ax=None, lang: str = config.DEFAULT_LANG):
+    """Forest plot: for each ``(x, y)`` pair, r with its 95 % CI at every level side by side, so
+    a sign that flips between within-rep and between-rep/pooled (Simpson) is visible at once."""
+    pairs = list(pairs)
+    if not pairs:
+        raise ValueError("pairs must name at least one (x, y) pair")
+    sel = results[results["lag"] == lag].set_index(["x", "y", "level"])
+    ax = _ax(ax, (8, 0.9 * len(pairs) + 1.4))
+    colours = {"within": "#1565c0", "within_spearman": "#64b5f6", "between": "#ef6c00",
+               "pooled": "#757575"}
+    offs = np.linspace(0.27, -0.27, len(cor.LEVELS))
+    for i, (x, y) in enumerate(pairs):
+        base = len(pairs) - 1 - i
+        for off, level in zip(offs, cor.LEVELS):
+            if (x, y, level) not in sel.index:
+                continue
+            row = sel.loc[(x, y, level)]
+            if not np.isfinite(row["r"]):
+                continue
+            lo, hi = row["ci_low"], row["ci_high"]
+            err = None if not (np.isfinite(lo) and np.isfinite(hi)) else [[row["r"] - lo], [hi - row["r"]]]
+            ax.errorbar(row["r"], base + off, xerr=err, fmt="o", color=colours[level], ms=5,
+                        capsize=2, label=cor.level_label(level, lang) if i == 0 else None)
+    ax.axvline(0, color="#424242", lw=0.8)
+    ax.set_yticks(range(len(pairs))[::-1],
+                  [f"{kpis.label(x, lang)} × {kpis.label(y, lang)}" for x, y in pairs])
+    ax.set_xlim(-1, 1)
+    ax.set_xlabel("r")
+    ax.set_title(_t("levels_title", lang))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(cor.LEVELS), fontsize=8,
+              frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def scatter(points: pd.DataFrame, *, x: str, y: str, result=None, ax=None,
+            lang: str = config.DEFAULT_LANG, max_legend: int = 8, lag: int = 0,
+            names: dict | None = None):
+    """The rep-periods behind one pair, coloured by rep, with each rep's line at the common
+    within-rep slope (what the repeated-measures correlation measures).
+
+    ``points``: output of :func:`correlation.pair_points`; ``result``: the pair's 'within' row of
+    :func:`correlation.kpi_correlations` (for the title), optional; ``names``: rep_id → name
+    for the legend.
+    """
+    if not {"rep_id", "x", "y", "fit"} <= set(points.columns):
+        raise ValueError("points must come from correlation.pair_points (columns rep_id, x, y, fit)")
+    ax = _ax(ax, (7.5, 5))
+    reps = list(dict.fromkeys(points["rep_id"]))
+    cmap = plt.get_cmap("tab20")
+    for i, rep in enumerate(reps):
+        g = points[points["rep_id"] == rep].sort_values("x")
+        c = cmap(i % 20)
+        ax.scatter(g["x"], g["y"], s=14, color=c, alpha=0.7,
+                   label=(names or {}).get(rep, rep) if i < max_legend else None)
+        ax.plot(g["x"], g["fit"], color=c, lw=1.2)
+    if len(reps) > max_legend:
+        ax.plot([], [], " ", label=_t("others", lang).format(n=len(reps) - max_legend))
+    for axis, k in ((ax.xaxis, x), (ax.yaxis, y)):
+        if k in kpis.all_kpis() and kpis.get(k).unit == "rate":
+            axis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlabel(kpis.label(x, lang))
+    ax.set_ylabel(kpis.label(y, lang) + (_t("next", lang) if lag else ""))
+    if result is not None and np.isfinite(result["r"]):
+        ci = f"[{result['ci_low']:+.2f}, {result['ci_high']:+.2f}]"
+        ax.set_title(_t("scatter_title", lang).format(x=kpis.label(x, lang), y=kpis.label(y, lang),
+                                                      r=f"{result['r']:+.2f}", ci=ci), fontsize=11)
+    ax.legend(fontsize=7, frameon=False, loc="best", title=_t("fit", lang), title_fontsize=7)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax

@@ -19,13 +19,16 @@ Public functions
 - :func:`windows_summary`   one display row per group with the recommended / avoid windows
 - :func:`breakdown`         rate by lead source / segment / role / attempt number (× hour)
 - :func:`findings`          Japanese (or English) sentences generated from a result
+- :func:`fit_binomial`      the logistic fit behind :func:`adjusted_effects` (IRLS, normal equations)
+- display helpers           :func:`windows_table`, :func:`hourly_table`, :func:`effects_table`,
+                            :func:`breakdown_table`, :func:`headline`, :func:`scope_note`,
+                            :func:`period_label`, :func:`window_hours`, :func:`group_names`
 
 Metrics: ``connect_rate`` = connects / calls, ``conversation_rate`` = valid conversations /
 connects (KPI dictionary definitions) and ``appointments_per_call`` = appointments / calls.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,14 +61,17 @@ _COLUMN_LABELS = {
            "rate": "率", "ci": "95%信頼区間", "raw_rate": "集計値", "adjusted_rate": "調整後",
            "diff": "平均との差(調整後)", "diff_ci": "差の95%信頼区間", "q_value": "q値(BH)",
            "verdict": "判定", "source": "リードソース", "segment": "セグメント", "role": "役割",
-           "attempt": "同一リードへの架電回数目"},
+           "attempt": "同一リードへの架電回数目", "team": "チーム", "breakdown": "切り口",
+           "raw_ci": "集計値の95%信頼区間", "adjusted_ci": "調整後の95%信頼区間"},
     "en": {"scope": "Scope", "group": "Group", "name": "Name", "calls": "Calls",
            "recommended": "Recommended hours", "avoid": "Hours to avoid", "note": "Note",
            "hour": "Hour", "weekday": "Weekday", "level": "Level", "n": "n", "k": "k",
            "rate": "Rate", "ci": "95% CI", "raw_rate": "Raw", "adjusted_rate": "Adjusted",
            "diff": "Diff. vs average (adjusted)", "diff_ci": "95% CI of diff.",
            "q_value": "q (BH)", "verdict": "Verdict", "source": "Lead source",
-           "segment": "Segment", "role": "Role", "attempt": "Attempt on the same lead"},
+           "segment": "Segment", "role": "Role", "attempt": "Attempt on the same lead",
+           "team": "Team", "breakdown": "Breakdown", "raw_ci": "95% CI (raw)",
+           "adjusted_ci": "95% CI (adjusted)"},
 }
 _VERDICT_LABELS = {
     "ja": {"recommend": "推奨", "avoid": "避ける", "neutral": "差は不明確", "too_small": "件数不足"},
@@ -123,6 +129,15 @@ def level_label(factor: str, level, lang: str = config.DEFAULT_LANG) -> str:
         weekday_label(level, lang) + ("曜" if lang == "ja" else ""))
 
 
+def attempt_label(group, lang: str = config.DEFAULT_LANG) -> str:
+    """Attempt group of :func:`breakdown`: '1' → '1回目', '5+' → '5回目以降' (ja) / 'attempt 1', '5+'."""
+    _check_lang(lang)
+    g = str(group)
+    if g.endswith("+"):
+        return f"{g[:-1]}回目以降" if lang == "ja" else f"attempt {g[:-1]}+"
+    return f"{g}回目" if lang == "ja" else f"attempt {g}"
+
+
 def hour_windows(hours, lang: str = config.DEFAULT_LANG) -> str:
     """Hours merged into windows: [10, 11, 16] → '10〜11時台, 16時台' / '10:00–12:00, 16:00–17:00'."""
     _check_lang(lang)
@@ -166,7 +181,7 @@ def _local_columns(calls: pd.DataFrame, tz: str = config.DEFAULT_TZ) -> pd.DataF
     if need:
         ts = pd.to_datetime(calls["started_at"])
         ts = ts.dt.tz_localize(tz) if ts.dt.tz is None else ts.dt.tz_convert(tz)
-        out = out.assign(hour=ts.dt.hour, weekday=ts.dt.weekday)
+        out = out.assign(hour=ts.dt.hour, weekday=ts.dt.day_of_week)
         if "business_day" not in calls.columns:
             from .calendar import is_business_day
             out = out.assign(business_day=is_business_day(ts.dt.tz_localize(None)))
@@ -194,7 +209,7 @@ def _pandas_counts(calls: pd.DataFrame, by, include_non_business: bool) -> pd.Da
 
 
 def call_counts(data, *, by=("rep_id", "weekday", "hour"),
-                include_non_business: bool = False) -> pd.DataFrame:
+                include_non_business: bool = False, rep: str | None = None) -> pd.DataFrame:
     """Call buckets in local time: the counting step every other function builds on.
 
     Parameters
@@ -206,6 +221,8 @@ def call_counts(data, *, by=("rep_id", "weekday", "hour"),
         Bucket columns of the calls table (default rep × weekday × hour).
     include_non_business : bool
         False (default) keeps business days only (no weekends, no Japanese holidays).
+    rep : str, optional
+        Count only this rep's calls (a rep_id of the data; ValueError listing the reps otherwise).
 
     Returns
     -------
@@ -213,6 +230,16 @@ def call_counts(data, *, by=("rep_id", "weekday", "hour"),
     known), and the counts ``calls``, ``connects``, ``valid_conversations``, ``appointments``.
     """
     by = (by,) if isinstance(by, str) else tuple(by)
+    if rep not in (None, ""):
+        keyed = by if "rep_id" in by else by + ("rep_id",)
+        allc = call_counts(data, by=keyed, include_non_business=include_non_business)
+        known = sorted(allc["rep_id"].astype(str).unique())
+        if str(rep) not in known:
+            raise ValueError(f"rep must be one of the reps with calls {tuple(known)}, got {rep!r}")
+        out = allc[allc["rep_id"].astype(str) == str(rep)]
+        if "rep_id" not in by:
+            out = out.groupby(list(by), observed=True, dropna=False)[list(COUNT_COLUMNS)].sum().reset_index()
+        return out.reset_index(drop=True)
     if not isinstance(data, pd.DataFrame) and hasattr(data, "query"):
         from . import aggregate
 
@@ -357,6 +384,58 @@ def _design(df: pd.DataFrame, keys: list[str], weight: np.ndarray):
     return np.column_stack(cols), spec
 
 
+def fit_binomial(k, n, X, *, max_iter: int = 100, tol: float = 1e-10):
+    """Logistic regression on aggregated counts (binomial GLM, logit link) by IRLS.
+
+    ``k`` successes out of ``n`` trials per row of the design matrix ``X``. Solved on the normal
+    equations (X'WX is only as wide as the number of levels), which stays fast when the BLAS
+    shares busy cores, where the QR / SVD route of a general GLM library can be 100× slower.
+    ``tests/test_timing.py`` checks the estimates against ``statsmodels``' GLM.
+
+    Returns
+    -------
+    (beta, cov): coefficients and their covariance (inverse Fisher information).
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    X = np.asarray(X, dtype=float)
+
+    def solve(a, b):
+        try:
+            return np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            return np.linalg.pinv(a) @ b
+
+    def deviance(mu):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t1 = np.where(k > 0, k * np.log(k / (n * mu)), 0.0)
+            t2 = np.where(n - k > 0, (n - k) * np.log((n - k) / (n * (1 - mu))), 0.0)
+        return 2 * float(np.sum(t1 + t2))
+
+    eta = np.log((k + 0.5) / (n - k + 0.5))  # start: empirical logits (as GLM libraries do)
+    mu = expit(eta)
+    beta = np.zeros(X.shape[1])
+    dev = np.inf
+    for _ in range(max_iter):
+        w = n * mu * (1 - mu)
+        z = eta + (k - n * mu) / np.where(w > 0, w, 1.0)
+        xw = X * w[:, None]
+        beta = solve(xw.T @ X, xw.T @ z)
+        eta = X @ beta
+        mu = np.clip(expit(eta), 1e-15, 1 - 1e-15)
+        new = deviance(mu)
+        if abs(dev - new) <= tol * (abs(new) + 0.1):
+            break
+        dev = new
+    w = n * mu * (1 - mu)
+    info = (X * w[:, None]).T @ X
+    try:
+        cov = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        cov = np.linalg.pinv(info)
+    return beta, cov
+
+
 def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
                      adjust_for: str | None = "rep_id", min_calls: int = 30,
                      include_non_business: bool = False, confidence: float = 0.95,
@@ -385,13 +464,14 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
     Returns
     -------
     DataFrame, one row per factor level: factor, level, n, k, raw_rate, raw_ci_low, raw_ci_high,
-    raw_verdict (above / below / neutral / too_small: Wilson interval vs the raw average),
+    raw_diff (raw rate − raw average of the factor's judged levels), raw_q_value, raw_verdict
+    (above / below / neutral / too_small: the same test as the adjusted verdict — delta-method
+    interval of the difference from the average, BH within the factor, ``min_lift`` — without
+    the model, so that a raw/adjusted disagreement reflects the adjustment, not two criteria),
     adjusted_rate, adjusted_ci_low, adjusted_ci_high, average_rate, diff (adjusted − average),
     diff_ci_low, diff_ci_high, p_value, q_value (BH within the factor), verdict (above / below /
     neutral / too_small), too_small, adjusted_for (the held-fixed column or '').
     """
-    import statsmodels.api as sm
-
     _check("metric", metric, METRICS)
     factors = [factors] if isinstance(factors, str) else list(factors)
     for f in factors:
@@ -409,7 +489,6 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
     for f in factors:
         keep = raw[f].loc[~raw[f]["too_small"], f]
         df = df[df[f].isin(keep)]
-    raw_avg = st.safe_ratio(df[num].sum(), df[den].sum())
     adj = adjust_for
     if adj is not None:
         g = df.groupby(adj, observed=True)[[num, den]].sum()
@@ -426,13 +505,7 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
         n = df[den].to_numpy(float)
         k = df[num].to_numpy(float)
         X, spec = _design(df, keys, n)
-        y = np.column_stack([k, n - k])
-        with warnings.catch_warnings():
-            # statsmodels flags a saturated fit of aggregated counts as "perfect prediction";
-            # reps that really are separated (all or no successes) were dropped above.
-            warnings.filterwarnings("ignore", message="Perfect separation")
-            fit = sm.GLM(y, X, family=sm.families.Binomial()).fit()
-        beta, V = np.asarray(fit.params), np.asarray(fit.cov_params())
+        beta, V = fit_binomial(k, n, X)
         w = n / n.sum()
         p = expit(X @ beta)
         avg = float(w @ p)
@@ -468,17 +541,9 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
         for _, x in r[r["n"] > 0].iterrows():
             lev = x[f]
             e = est.get((f, lev), {})
-            if x["too_small"]:
-                rv = "too_small"
-            elif x["ci_low"] > raw_avg:
-                rv = "above"
-            elif x["ci_high"] < raw_avg:
-                rv = "below"
-            else:
-                rv = "neutral"
             part.append({"factor": f, "level": int(lev), "n": int(x["n"]), "k": int(x["k"]),
                          "raw_rate": x["rate"], "raw_ci_low": x["ci_low"],
-                         "raw_ci_high": x["ci_high"], "raw_verdict": rv,
+                         "raw_ci_high": x["ci_high"],
                          "adjusted_rate": e.get("adjusted_rate", np.nan),
                          "adjusted_ci_low": e.get("adjusted_ci_low", np.nan),
                          "adjusted_ci_high": e.get("adjusted_ci_high", np.nan),
@@ -489,6 +554,7 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
                          "p_value": e.get("p_value", np.nan), "too_small": bool(x["too_small"])})
         part = pd.DataFrame(part)
         if len(part):
+            part = part.join(_raw_tests(part, z=z, alpha=alpha, min_lift=min_lift))
             part["q_value"] = st.bh_adjust(part["p_value"].to_numpy())
             sig = part["q_value"] < alpha
             part["verdict"] = np.where(
@@ -496,13 +562,45 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
                 np.where(sig & (part["diff_ci_low"] > min_lift), "above",
                          np.where(sig & (part["diff_ci_high"] < -min_lift), "below", "neutral")))
             rows.append(part)
-    cols = ["factor", "level", "n", "k", "raw_rate", "raw_ci_low", "raw_ci_high", "raw_verdict",
-            "adjusted_rate", "adjusted_ci_low", "adjusted_ci_high", "average_rate", "diff",
-            "diff_ci_low", "diff_ci_high", "p_value", "q_value", "verdict", "too_small"]
+    cols = ["factor", "level", "n", "k", "raw_rate", "raw_ci_low", "raw_ci_high", "raw_diff",
+            "raw_q_value", "raw_verdict", "adjusted_rate", "adjusted_ci_low", "adjusted_ci_high",
+            "average_rate", "diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "verdict", "too_small"]
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)
     out = out[cols]
     out["adjusted_for"] = adj or ""
     return out
+
+
+def _raw_tests(part: pd.DataFrame, *, z: float, alpha: float, min_lift: float) -> pd.DataFrame:
+    """Raw difference of each level from the average of the judged levels, with the variance
+    of p_h − Σ w_l p_l (p_h is part of the average: (1 − 2 w_h) v_h + Σ w_l² v_l), a z-test,
+    BH within the factor and the same verdict rule as the adjusted effects."""
+    ok = ~part["too_small"].to_numpy(bool) & (part["n"].to_numpy() > 0)
+    n = part["n"].to_numpy(float)
+    k = part["k"].to_numpy(float)
+    diff = np.full(len(part), np.nan)
+    pv = np.full(len(part), np.nan)
+    lo = np.full(len(part), np.nan)
+    hi = np.full(len(part), np.nan)
+    if ok.sum() >= 2:
+        N = n[ok].sum()
+        w = np.where(ok, n / N, 0.0)
+        p = np.where(n > 0, k / np.where(n > 0, n, 1), 0.0)
+        v = np.where(ok, p * (1 - p) / np.where(n > 0, n, 1), 0.0)
+        avg = k[ok].sum() / N
+        var = (w ** 2 * v).sum() + (1 - 2 * w) * v
+        se = np.sqrt(np.clip(var, 0, None))
+        diff = np.where(ok, p - avg, np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pv = np.where(ok & (se > 0), 2 * _st.norm.sf(np.abs(diff) / se), np.nan)
+        lo, hi = diff - z * se, diff + z * se
+    q = st.bh_adjust(pv)
+    sig = q < alpha
+    verdict = np.where(~ok, "too_small",
+                       np.where(sig & (lo > min_lift), "above",
+                                np.where(sig & (hi < -min_lift), "below", "neutral")))
+    return pd.DataFrame({"raw_diff": diff, "raw_q_value": q, "raw_verdict": verdict},
+                        index=part.index)
 
 
 def recommended_windows(data, *, by: str | None = None, metric: str = "connect_rate",
@@ -588,13 +686,229 @@ def windows_summary(windows: pd.DataFrame, *, names: dict | None = None,
                                        "avoid", "note"])
 
 
+# ----------------------------------------------------------------------------- display tables
+_EFFECT_VERDICTS = {
+    "ja": {"above": "平均より高い", "below": "平均より低い", "neutral": "差は不明確", "too_small": "件数不足"},
+    "en": {"above": "above average", "below": "below average", "neutral": "no clear difference",
+           "too_small": "too few calls"},
+}
+
+
+def group_names(data) -> dict:
+    """Display names by id: team_id → team_name and rep_id → rep_name (ids where names are
+    missing). ``data``: a Dataset (or anything with ``teams`` / ``reps`` frames)."""
+    names = {}
+    for table, key, col in (("teams", "team_id", "team_name"), ("reps", "rep_id", "rep_name")):
+        df = getattr(data, table, None)
+        if df is None or col not in df.columns:
+            continue
+        names.update({str(i): str(n) for i, n in zip(df[key], df[col]) if isinstance(n, str) and n})
+    return names
+
+
+def _rate_ci_text(rate, lo, hi, too_small: bool, n, lang: str) -> str:
+    if too_small or not np.isfinite(rate):
+        return (f"件数不足(n={fmt.num(n)})" if lang == "ja" else f"too few (n={fmt.num(n)})")
+    digits = 2 if rate < 0.1 else 1
+    return f"{fmt.pct(rate, digits)} [{fmt.pct(lo, digits)}, {fmt.pct(hi, digits)}]"
+
+
+def rep_team_names(data) -> dict:
+    """rep_id → display name of the rep's team (team_name, else team_id)."""
+    reps = getattr(data, "reps", None)
+    if reps is None:
+        return {}
+    names = group_names(data)
+    return {str(r): names.get(str(t), str(t)) for r, t in zip(reps["rep_id"], reps["team_id"])}
+
+
+def window_hours(windows: pd.DataFrame, verdict: str = "recommend", *, scope: str = "all",
+                 group: str | None = None) -> list[int]:
+    """Hours with ``verdict`` ('recommend' / 'avoid' / …) in the windows of one scope (and group)."""
+    _check("verdict", verdict, VERDICTS)
+    _check("scope", scope, SCOPES)
+    if not len(windows):
+        return []
+    sel = (windows["scope"] == scope) & (windows["verdict"] == verdict)
+    if group is not None:
+        sel &= windows["group"] == group
+    return sorted(int(h) for h in windows.loc[sel, "hour"])
+
+
+def period_label(month: str, months: int = 3, lang: str = config.DEFAULT_LANG) -> str:
+    """'2026-08〜2026-10(3ヶ月)' / '2026-08 to 2026-10 (3 months)' for :func:`period_bounds`."""
+    _check_lang(lang)
+    start, end = period_bounds(month, months)
+    a, b = f"{start:%Y-%m}", f"{end - pd.Timedelta(days=1):%Y-%m}"
+    if lang == "ja":
+        return (f"{b}(1ヶ月)" if a == b else f"{a}〜{b}({months}ヶ月)")
+    return f"{b} (1 month)" if a == b else f"{a} to {b} ({months} months)"
+
+
+def scope_note(data, *, month: str, months: int = 3, rep: str | None = None,
+               include_non_business: bool = False, lang: str = config.DEFAULT_LANG) -> str:
+    """One line saying what the page covers: team (or rep), period, which days."""
+    _check_lang(lang)
+    ja = lang == "ja"
+    names = group_names(data)
+    team = getattr(data, "team", "all")
+    who = ("全チーム" if ja else "all teams") if team in (None, "all") else names.get(team, team)
+    if rep:
+        who += (f"・担当者 {names.get(rep, rep)}({rep})" if ja else f", rep {names.get(rep, rep)} ({rep})")
+    days = ("全日(土日祝を含む)" if include_non_business else "営業日のみ(土日祝を除く)") if ja else \
+        ("all days (weekends and holidays included)" if include_non_business else
+         "business days only (weekends and Japanese holidays excluded)")
+    per = period_label(month, months, lang)
+    return (f"対象: {who} / 期間: {per} / {days}" if ja else
+            f"Scope: {who} / period: {per} / {days}")
+
+
+def missing_breakdowns_note(data, available, lang: str = config.DEFAULT_LANG) -> str:
+    """Which breakdowns are skipped and why ('' when none is)."""
+    _check_lang(lang)
+    missing = [b for b in BREAKDOWNS if b not in available]
+    if not missing:
+        return ""
+    lab = column_labels(lang)
+    why = {"source": "leads", "segment": "leads", "role": "reps", "attempt": "calls.lead_id"}
+    items = "、".join(f"{lab[b]}({why[b]})" for b in missing) if lang == "ja" else \
+        ", ".join(f"{lab[b]} ({why[b]})" for b in missing)
+    return (f"データに必要な列・テーブルがない(または区分が1つしかない)ため省略した切り口: {items}"
+            if lang == "ja" else
+            f"Breakdowns skipped because the data lacks the column or table (or has one group only): {items}")
+
+
+def windows_table(windows: pd.DataFrame, *, scope=("all", "team"), names: dict | None = None,
+                  rep_teams: dict | None = None, data=None,
+                  lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """Reader-facing table of :func:`recommended_windows` rows: one row per group with the
+    recommended and avoid windows, formatted, with ``lang`` column labels (show without index).
+
+    ``scope``: which scopes to include (``"all"``, ``"team"``, ``"rep"``); ``names``: display
+    names by id (:func:`group_names`); ``rep_teams``: rep_id → team display name (adds a team
+    column to rep rows); ``data``: a Dataset to take both from when they are not given.
+    """
+    _check_lang(lang)
+    if data is not None:
+        names = group_names(data) if names is None else names
+        rep_teams = rep_team_names(data) if rep_teams is None else rep_teams
+    scope = (scope,) if isinstance(scope, str) else tuple(scope)
+    for sc in scope:
+        _check("scope", sc, SCOPES)
+    lab = column_labels(lang)
+    rows = windows[windows["scope"].isin(scope)] if len(windows) else windows
+    summ = windows_summary(rows, names=names, lang=lang) if len(rows) else pd.DataFrame(
+        columns=["scope", "group", "name", "calls", "recommended", "avoid", "note"])
+    reps_only = scope == ("rep",)
+    if reps_only and rep_teams:
+        summ.insert(0, "team", [rep_teams.get(g, "") for g in summ["group"]])
+        summ = summ.sort_values(["team", "name"], kind="stable")
+    summ["calls"] = [fmt.num(x) for x in summ["calls"]]
+    # per rep the table stays short: the windows only (the lift is in the team rows and findings)
+    cols = (["team"] if "team" in summ.columns else []) + ["name", "calls", "recommended", "avoid"] \
+        + ([] if reps_only else ["note"])
+    out = summ[cols].rename(columns={c: lab[c] for c in cols if c != "name"})
+    return out.rename(columns={"name": lab["name"] if reps_only else lab["group"]}).reset_index(drop=True)
+
+
+def hourly_table(results, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """One row per hour: calls and each result's rate with its 95 % interval (too-small hours
+    say so). ``results``: :class:`TimingResult` objects (e.g. connect rate, valid-conversation
+    rate and appointments per call from the same counts)."""
+    _check_lang(lang)
+    results = [results] if isinstance(results, TimingResult) else list(results)
+    lab = column_labels(lang)
+    base = results[0].by_hour[["hour", "calls"]].copy()
+    for r in results:
+        t = r.by_hour.set_index("hour").reindex(base["hour"])
+        base[metric_label(r.metric, lang)] = [
+            _rate_ci_text(x.rate, x.ci_low, x.ci_high, bool(x.too_small) or x.n == 0, x.n, lang)
+            for x in t.itertuples()]
+    base["hour"] = [hour_label(h, lang) for h in base["hour"]]
+    base["calls"] = [fmt.num(x) for x in base["calls"]]
+    return base.rename(columns={"hour": lab["hour"], "calls": lab["calls"]}).reset_index(drop=True)
+
+
+def effects_table(effects: pd.DataFrame, *, factor: str = "hour",
+                  lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """Reader-facing table of :func:`adjusted_effects` for one factor: n, raw and adjusted rate
+    with intervals, the adjusted difference from the average (points) with its interval, the
+    BH q-value and the verdict."""
+    _check("factor", factor, FACTORS)
+    _check_lang(lang)
+    lab = column_labels(lang)
+    e = effects[effects["factor"] == factor].sort_values("level")
+    pts = "ポイント" if lang == "ja" else " pts"
+    out = pd.DataFrame({
+        lab[factor]: [level_label(factor, v, lang) for v in e["level"]],
+        lab["n"]: [fmt.num(x) for x in e["n"]],
+        lab["raw_rate"]: [_rate_ci_text(r.raw_rate, r.raw_ci_low, r.raw_ci_high, False, r.n, lang)
+                          for r in e.itertuples()],
+        lab["adjusted_rate"]: [_rate_ci_text(r.adjusted_rate, r.adjusted_ci_low, r.adjusted_ci_high,
+                                             bool(r.too_small), r.n, lang) for r in e.itertuples()],
+        lab["diff"]: ["–" if not np.isfinite(r.diff) else
+                      f"{_pts(r.diff, lang).replace(pts, '')} {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}"
+                      for r in e.itertuples()],
+        lab["q_value"]: ["–" if not np.isfinite(q) else ("<0.001" if q < 0.001 else f"{q:.3f}")
+                         for q in e["q_value"]],
+        lab["verdict"]: [_EFFECT_VERDICTS[lang][v] for v in e["verdict"]],
+    })
+    return out.reset_index(drop=True)
+
+
+def breakdown_table(tables: dict, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """Reader-facing table of :func:`breakdown` results (``{by: table}``, not hourly): the
+    breakdown, the group, n and the rate with its 95 % interval."""
+    _check_lang(lang)
+    lab = column_labels(lang)
+    rows = []
+    for by, t in tables.items():
+        _check("by", by, BREAKDOWNS)
+        for i, r in enumerate(t.itertuples()):
+            rows.append({lab["breakdown"]: lab[by] if i == 0 else "",
+                         lab["group"]: attempt_label(r.group, lang) if by == "attempt" else str(r.group),
+                         lab["n"]: fmt.num(r.n),
+                         lab["rate"]: _rate_ci_text(r.rate, r.ci_low, r.ci_high, bool(r.too_small),
+                                                    r.n, lang)})
+    return pd.DataFrame(rows, columns=[lab["breakdown"], lab["group"], lab["n"], lab["rate"]])
+
+
+def headline(result: "TimingResult", *, lang: str = config.DEFAULT_LANG,
+             period: str | None = None) -> list[dict]:
+    """2–3 headline items for the report index: overall rate, recommended window, whether the
+    hour matters. ``period``: text added to the first note (e.g. '2026-08〜2026-10')."""
+    _check_lang(lang)
+    ja = lang == "ja"
+    o = result.overall
+    den = kpis.label(METRICS[result.metric][1], lang)
+    m = metric_label(result.metric, lang)
+    note = (f"{den} {fmt.num(o['n'])}件" if ja else f"{fmt.num(o['n'])} {den.lower()}")
+    if period:
+        note += f"・{period}" if ja else f", {period}"
+    items = [{"label": m, "value": fmt.pct(o["rate"]), "note": note}]
+    w = result.windows
+    rec = w[(w["scope"] == "all") & (w["verdict"] == "recommend")]["hour"] if len(w) else []
+    items.append({"label": "推奨架電時間帯" if ja else "Recommended calling hours",
+                  "value": hour_windows(rec, lang),
+                  "note": "担当者をそろえた推定で平均より確実に高い時間帯" if ja
+                  else "reliably above the average, rep held fixed"})
+    c = result.chi2.set_index("factor").loc["hour"] if len(result.chi2) else None
+    if c is not None and np.isfinite(c["p_value"]):
+        sig = c["p_value"] < result.alpha
+        items.append({"label": "時間帯による差" if ja else "Does the hour matter?",
+                      "value": ("あり" if sig else "確認できず") if ja else ("yes" if sig else "not shown"),
+                      "note": f"{_p_text(c['p_value'], lang)}, Cramér's V={c['cramers_v']:.2f}"})
+    return items
+
+
 # ----------------------------------------------------------------------------- breakdowns
-def available_breakdowns(data) -> list[str]:
-    """Which of :data:`BREAKDOWNS` the data can support (lead source / segment need leads)."""
+def available_breakdowns(data, *, rep: str | None = None) -> list[str]:
+    """Which of :data:`BREAKDOWNS` the data can support (lead source / segment need leads;
+    role needs two roles, so never for one ``rep``)."""
     out = []
     if _is_counts(data):
         return out
-    if hasattr(data, "query"):
+    if _is_dataset(data):
         c = data.sql("calls")
         n_lead, n_role = data.query(f"SELECT count(lead_id), count(DISTINCT role) FROM {c}").iloc[0]
         has_lead, roles = int(n_lead) > 0, int(n_role)
@@ -606,7 +920,7 @@ def available_breakdowns(data) -> list[str]:
     for col in ("source", "segment"):
         if leads is not None and col in leads.columns and leads[col].notna().any():
             out.append(col)
-    if roles > 1:
+    if roles > 1 and rep in (None, ""):
         out.append("role")
     if has_lead:
         out.append("attempt")
@@ -625,8 +939,12 @@ def attempt_numbers(calls: pd.DataFrame, *, cap: int = 5) -> pd.Series:
     return out
 
 
-_BD_COLS = ["call_id", "lead_id", "started_at", "hour", "business_day", "connected",
+_BD_COLS = ["call_id", "rep_id", "lead_id", "started_at", "hour", "business_day", "connected",
             "valid_conversation", "appointment", "role"]
+
+
+def _is_dataset(data) -> bool:
+    return hasattr(data, "query") and hasattr(data, "sql") and not isinstance(data, pd.DataFrame)
 
 
 def _bd_calls(data) -> pd.DataFrame:
@@ -637,7 +955,7 @@ def _bd_calls(data) -> pd.DataFrame:
 
 def breakdown(data, *, by: str, metric: str = "connect_rate", hourly: bool = False,
               min_calls: int = 30, include_non_business: bool = False, attempt_cap: int = 5,
-              history=None) -> pd.DataFrame:
+              history=None, rep: str | None = None) -> pd.DataFrame:
     """Rate by lead source, segment, role or attempt number on the same lead (optionally × hour).
 
     Parameters
@@ -650,6 +968,8 @@ def breakdown(data, *, by: str, metric: str = "connect_rate", hourly: bool = Fal
         Unfiltered data: its leads table gives each call's lead source / segment (leads created
         before the period included) and its calls number the attempts on a lead (earlier calls
         counted). Default: ``data`` itself.
+    rep : str, optional
+        Only this rep's calls (attempts still count every rep's earlier calls on the lead).
 
     Returns
     -------
@@ -661,8 +981,14 @@ def breakdown(data, *, by: str, metric: str = "connect_rate", hourly: bool = Fal
     _check("metric", metric, METRICS)
     history = data if history is None else history
     calls = _bd_calls(data)
+    all_calls = calls
     if not include_non_business:
         calls = calls[calls["business_day"].astype(bool)]
+    if rep not in (None, ""):
+        if str(rep) not in set(calls["rep_id"].astype(str)):
+            raise ValueError(f"rep must be one of the reps with calls "
+                             f"{tuple(sorted(calls['rep_id'].astype(str).unique()))}, got {rep!r}")
+        calls = calls[calls["rep_id"].astype(str) == str(rep)]
     if by in ("source", "segment"):
         leads = getattr(history, "leads", None)
         if leads is None or by not in leads.columns or "lead_id" not in calls.columns:
@@ -676,12 +1002,22 @@ def breakdown(data, *, by: str, metric: str = "connect_rate", hourly: bool = Fal
     else:
         if "lead_id" not in calls.columns:
             return pd.DataFrame()
-        hist = calls if history is data else _bd_calls(history)
-        a = attempt_numbers(hist, cap=attempt_cap)
-        a = pd.Series(a.to_numpy(), index=hist["call_id"].to_numpy())
-        a = a[~a.index.duplicated()].reindex(calls["call_id"].to_numpy())
-        lab = a.astype("string").where(a < attempt_cap, f"{attempt_cap}+")
-        group = lab.where(a.notna()).to_numpy()
+        if _is_dataset(history) and _is_dataset(data):
+            # the hot path: number the attempts in DuckDB over the whole history
+            a = data.query(
+                "WITH a AS (SELECT call_id, row_number() OVER (PARTITION BY lead_id "
+                f"ORDER BY started_at, call_id) AS attempt FROM {history.sql('calls', lean=True)} "
+                f"WHERE lead_id IS NOT NULL) SELECT call_id, attempt FROM a WHERE call_id IN "
+                f"(SELECT call_id FROM {data.sql('calls')})")
+            a = pd.Series(a["attempt"].to_numpy(float), index=a["call_id"].to_numpy())
+        else:
+            hist = all_calls if history is data else _bd_calls(history)
+            a = attempt_numbers(hist, cap=attempt_cap)
+            a = pd.Series(a.to_numpy(dtype=float, na_value=np.nan), index=hist["call_id"].to_numpy())
+        a = a[~a.index.duplicated()].reindex(calls["call_id"].to_numpy()).to_numpy(float)
+        whole = np.where(np.isnan(a), 0, a).astype(np.int64).astype(str)
+        group = np.where(np.isnan(a), None,
+                         np.where(a >= attempt_cap, f"{attempt_cap}+", whole)).astype(object)
     frame = calls.assign(group=pd.array(group, dtype="string"))
     frame = frame[frame["group"].notna()]
     keys = ["group"] + (["hour"] if hourly else [])
@@ -766,6 +1102,12 @@ def _pts_ci(lo: float, hi: float, lang: str) -> str:
     """Interval of a difference in percentage points: '[-1.9, +2.0]ポイント'."""
     a, b = (_pts(v, lang).replace("ポイント", "").replace(" pts", "") for v in (lo, hi))
     return f"[{a}, {b}]" + ("ポイント" if lang == "ja" else " pts")
+
+
+def _q_text(q: float) -> str:
+    if not np.isfinite(q):
+        return "q=–"
+    return "q<0.001" if q < 0.001 else f"q={q:.3f}"
 
 
 def _p_text(p: float, lang: str) -> str:
@@ -861,10 +1203,21 @@ def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
                    f"{held.capitalize()}, no hour is reliably above the average, so no window is "
                    f"recommended; collect more calls and re-check.")
     if len(avoid):
+        diffs = ("、" if ja else ", ").join(f"{hour_label(r.hour, lang)} {_pts(r.diff, lang)}"
+                                            for r in avoid.itertuples())
         out.append(f"平均より確実に低く、避けたい時間帯は {hour_windows(avoid['hour'], lang)} です"
-                   f"(調整後の差 {', '.join(_pts(x, lang) for x in avoid['diff'])})。" if ja else
+                   f"(調整後の平均との差: {diffs})。" if ja else
                    f"Hours reliably below the average, to avoid: {hour_windows(avoid['hour'], lang)} "
-                   f"(adjusted difference {', '.join(_pts(x, lang) for x in avoid['diff'])}).")
+                   f"(adjusted difference from the average: {diffs}).")
+    teams = w[w["scope"] == "team"] if len(w) else w
+    if len(teams):
+        parts = []
+        for gid, g in teams.groupby("group", sort=True):
+            rec_t = g.loc[g["verdict"] == "recommend", "hour"]
+            parts.append(f"{names.get(gid, gid)} {hour_windows(rec_t, lang)}")
+        out.append((f"チーム別(各チームの平均と比較)の推奨時間帯: " + "/".join(parts) + "。") if ja else
+                   "Recommended hours per team (against each team's own average): "
+                   + "; ".join(parts) + ".")
 
     # raw vs adjusted disagreements
     if adj_by:
@@ -878,15 +1231,27 @@ def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
                      "neutral": "平均との差は確認できません"} if ja else \
                 {"above": "it is reliably above the average", "below": "it is reliably below the average",
                  "neutral": "no difference from the average can be confirmed"}
-            why = ("どの担当者がその時間に多く架電しているかの違いが集計値に表れていると考えられます。"
-                   if ja else "The raw figure reflects which reps call at that hour.")
+            # did the estimate move, or only the certainty? (a quarter of the interval width)
+            moved = abs(r.diff - r.raw_diff) >= (r.diff_ci_high - r.diff_ci_low) / 4
+            if moved:
+                why = ("どの担当者がその時間に多く架電しているかの違いが集計値に表れていると考えられます。"
+                       if ja else "The raw figure reflects which reps call at that hour.")
+            else:
+                why = (f"推定値はほぼ同じ(平均との差: 集計値 {_pts(r.raw_diff, lang)}、調整後 "
+                       f"{_pts(r.diff, lang)})で、担当者をそろえた分だけ推定の幅が広がったための違いです。"
+                       f"境界的な差として扱ってください。" if ja else
+                       f"The estimates are close (difference from the average: raw {_pts(r.raw_diff, lang)}, "
+                       f"adjusted {_pts(r.diff, lang)}); holding the rep fixed only widens the interval, "
+                       f"so treat it as borderline.")
             out.append(f"{hour_label(r.level, lang)}は集計値では{raw_t[r.raw_verdict]}"
                        f"({fmt.pct(r.raw_rate)})が、担当者をそろえると{adj_t[r.verdict]}"
-                       f"(差 {_pts(r.diff, lang)}、95%CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)})。{why}"
+                       f"(差 {_pts(r.diff, lang)}、95%CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}、"
+                       f"多重比較補正後 {_q_text(r.q_value)})。{why}"
                        if ja else
                        f"{hour_label(r.level, lang)} {raw_t[r.raw_verdict]} in the raw counts "
                        f"({fmt.pct(r.raw_rate)}), but holding the rep fixed {adj_t[r.verdict]} "
-                       f"(difference {_pts(r.diff, lang)}, 95% CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}). {why}")
+                       f"(difference {_pts(r.diff, lang)}, 95% CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}, "
+                       f"BH-adjusted {_q_text(r.q_value)}). {why}")
 
     wd = result.effects[result.effects["factor"] == "weekday"]
     held_wd = ("担当者と時間帯の違いをそろえた" if adj_by else "時間帯の違いをそろえた") if ja else \

@@ -7,6 +7,7 @@ override the defaults (``ISKPI_DATA_DIR``, ``ISKPI_REPORTS_DIR``, ``ISKPI_TZ``).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -28,6 +29,9 @@ BUSINESS_HOURS = (9, 18)
 #: DuckDB memory limit for loading/aggregation: keeps a 25-million-call year under 2 GB of RSS
 #: (DuckDB spills to disk beyond it instead of growing).
 DUCKDB_MEMORY_LIMIT = os.environ.get("ISKPI_DUCKDB_MEMORY", "1200MB")
+#: Where DuckDB spills beyond that limit (its default is ./.tmp in the current directory, which
+#: would litter the user's folder or a notebook directory).
+DUCKDB_TEMP_DIR = Path(os.environ.get("ISKPI_DUCKDB_TEMP", Path(tempfile.gettempdir()) / "iskpi-duckdb"))
 #: Default language of everything a report reader sees.
 DEFAULT_LANG = "ja"
 LANGS = ("ja", "en")

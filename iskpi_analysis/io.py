@@ -515,6 +515,7 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
     con.execute("SET preserve_insertion_order = false")  # less memory for big scans
     con.execute(f"SET TimeZone = {_q(tz)}")
     con.execute(f"SET memory_limit = {_q(memory_limit or config.DUCKDB_MEMORY_LIMIT)}")
+    con.execute(f"SET temp_directory = {_q(str(config.DUCKDB_TEMP_DIR))}")
     chk = _Checker(con)
     present = set()
     spans: dict[str, list] = {}

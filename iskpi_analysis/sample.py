@@ -155,6 +155,11 @@ class TeamSpec:
     n_leavers          : reps who leave (left_on set) in the second half of the data.
     ramp_founders      : founders ramp up like new hires from their joined_on (= launched_on).
     emails_per_day     : mean e-mails per rep per business day.
+    rep_skill_sd       : SD of the reps' individual skill offsets (logit; None = REP_SKILL_SD 0.30).
+    skill_convergence  : share of each rep's individual skill offset that disappears per 365 days
+                         since launch (linear, floored at 0; 1.0 = reps equal after a year): a
+                         narrowing skill gap. Acts on connect/conversation/appointment, not on the
+                         deal-quality latent.
     """
 
     team_id: str
@@ -174,6 +179,8 @@ class TeamSpec:
     n_leavers: int = 0
     ramp_founders: bool = False
     emails_per_day: float = EMAIL["per_day"]
+    rep_skill_sd: float | None = None
+    skill_convergence: float = 0.0
 
     @property
     def start(self) -> pd.Timestamp:
@@ -355,7 +362,7 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
         if t.n_leavers and len(founders):
             leave[rng.choice(founders, min(t.n_leavers, len(founders)), replace=False)] = True
         loffs = rng.integers(int(span * 0.4), max(int(span * 0.4) + 1, span - 20), n)
-        skills = rng.normal(0, REP_SKILL_SD, n)
+        skills = rng.normal(0, REP_SKILL_SD if t.rep_skill_sd is None else t.rep_skill_sd, n)
         act = np.exp(ACTIVITY_SKILL_COUPLING * skills / REP_SKILL_SD + rng.normal(0, ACTIVITY_REP_SD, n))
         hpref = rng.normal(0, HOUR_PREF_SD, (n, len(HOURS)))
         for i in range(n):
@@ -368,7 +375,7 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
             k += 1
 
     # --- rep-days ---------------------------------------------------------------------------
-    rd_cols = {c: [] for c in ("rep", "day", "n", "z", "mu_act", "skill_off", "trend", "ne")}
+    rd_cols = {c: [] for c in ("rep", "day", "n", "z", "mu_act", "skill_off", "trend", "ne", "conv")}
     for r, rp in enumerate(rep_rows):
         t = rp["team"]
         first = max(rp["joined"], t.start)
@@ -410,6 +417,7 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
         rd_cols["skill_off"].append(ramp_skill)
         rd_cols["trend"].append(t.conversion_trend * since_launch / 365.0)
         rd_cols["ne"].append(ne)
+        rd_cols["conv"].append(np.clip(1.0 - t.skill_convergence * since_launch / 365.0, 0.0, 1.0))
     rd = {c: np.concatenate(v) for c, v in rd_cols.items()}
 
     # --- calls --------------------------------------------------------------------------------
@@ -428,6 +436,9 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
     role_rep = np.array([rp["role"] for rp in rep_rows])
     is_sdr = role_rep[call_rep] == "SDR"
     eff = skill_rep[call_rep] + rd["skill_off"][cr]
+    if any(t.skill_convergence for t in teams):  # narrowing gap: shrink the rep's own offset
+        own = np.array([rp["skill"] for rp in rep_rows])
+        eff = eff - own[call_rep] * (1.0 - rd["conv"][cr])
     zc = rd["z"][cr]
     base_c = np.where(is_sdr, _logit(BASE_RATE["SDR"]["connect"]), _logit(BASE_RATE["BDR"]["connect"]))
     p_conn = _sigmoid(base_c + eff + hour_l[hour_i] + wd_l[call_wd] + tradeoff * zc)

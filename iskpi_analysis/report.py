@@ -1,0 +1,946 @@
+"""Monthly report runner: every notebook × (organisation + each team) → executed .ipynb + HTML.
+
+``iskpi report --month 2026-10`` (or :func:`run_report`) does, in this order:
+
+1. **Validate before starting anything**: month format (``YYYY-MM``), data directory exists and
+   is readable and passes the data contract (:func:`iskpi_analysis.io.load_data`), the month has
+   calls or e-mails in the data, every named team is known, ``lang`` is ``ja``/``en``, the
+   targets file exists, there is at least one notebook. Any problem raises :class:`ReportError`
+   (the CLI prints it and exits with code 2) and nothing is written.
+2. **Run** every notebook of the notebooks directory (``NN_name.ipynb`` sorted by name, found by
+   glob) with papermill, once for the whole organisation (``team="all"``) and once per team (or
+   per team named), passing the common parameters of ``docs/api.md``: ``month, team, data_dir,
+   lang, targets_file``. Runs go to a process pool of ``jobs`` workers (default: the cores
+   available; a fork server with papermill/nbconvert preloaded, started before validation so
+   its warm-up overlaps it); each run is its own worker process with its own kernel. A progress display on stderr
+   says what starts, what is done (with its time) and what is still running.
+3. **Export** each executed notebook to self-contained HTML for leadership (template
+   ``templates/iskpi``): no code, no injected-parameters cell, no cell tagged ``remove`` (nor
+   ``parameters``), no stderr output; images embedded as data URIs; inline CSS only (no script
+   or stylesheet from a CDN); the Japanese text of the page uses a subset of the bundled
+   IPAexGothic font embedded as WOFF, so it renders even where no Japanese font is installed. A
+   header states the report title, month, team, generated-at, data fingerprint and kit version;
+   the notebook's headline figures come first, then a table of contents (when the notebook has
+   three or more headings), then the notebook.
+4. **Index and manifest**: ``<out>/<month>/index.html`` links every HTML with each team's
+   headline figures; ``<out>/<month>/manifest.json`` holds the parameters, the input files
+   (path, bytes, sha256), row counts (whole data and the month per team), package versions, git
+   revision, and start/end/seconds/status per notebook run.
+
+Output layout::
+
+    reports/2026-10/index.html
+    reports/2026-10/manifest.json
+    reports/2026-10/all/01_scorecard.ipynb  + .html      (organisation)
+    reports/2026-10/<team_id>/01_scorecard.ipynb + .html
+    reports/2026-10/logs/<team>/01_scorecard.log           (kernel/stderr chatter of the run)
+
+``--team T`` (repeatable, or comma-separated) restricts the teams; ``--team all`` runs the
+organisation only; ``--no-org`` skips the organisation. ``--notebooks 01_scorecard '02_*'`` runs a
+subset, ``--notebooks-dir`` another notebooks directory (tests use a fixture directory).
+Exit codes: 0 complete, 1 a notebook failed, 2 invalid parameters or data.
+
+**Atomic replacement, failure policy.** A run writes into a staging directory
+``<out>/.<month>.tmp-<pid>`` beside the final one. Only when every notebook succeeded is the
+staging directory swapped into ``<out>/<month>`` (the previous report of that month is removed
+cleanly, so re-running a month replaces it and leaves no stale file). When any notebook fails,
+the run still finishes the other notebooks, then moves the staging directory to
+``<out>/<month>.FAILED`` (replacing an older one) with an index whose title and banner say
+*FAILED / incomplete* and a manifest with ``"status": "failed"``; the previous complete report of
+the month, if any, stays untouched. The exception (CLI: exit code 1) names the team, the
+notebook, the failing cell (index, execution count, first source line) and the error.
+
+**Scripts.** Workers come from a multiprocessing fork server (or spawn), so a script that calls
+:func:`run_report` must do so under ``if __name__ == "__main__":`` (notebooks and the ``iskpi``
+command need nothing).
+
+**Headline convention.** Any notebook may record headline figures for the index and for the top
+of its own report::
+
+    nb.record("headline", [{"label": "コネクト率", "value": "12.3%"},
+                           {"label": "アポイント獲得数", "value": 42, "note": "目標 40"}])
+
+a list of dicts with ``label`` (str, reader's language) and ``value`` (preformatted str, or a
+number which the runner formats with thousands separators), optional ``note`` (str). Recording
+nothing is fine: the index then only links the notebook.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import concurrent.futures as cf
+import datetime as dt
+import html
+import io as _stdio
+import json
+import multiprocessing
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from . import config
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "iskpi"
+FONT_FILE_NAME = "ipaexg.ttf"
+#: cells with one of these tags are not shown in the HTML
+REMOVE_TAGS = ("remove", "injected-parameters", "parameters")
+RECORD_MIME = "application/vnd.iskpi.record+json"
+MAX_HTML_BYTES = 5 * 1024 * 1024
+MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+ORG = "all"
+#: distributions whose versions the manifest lists
+PACKAGES = ("iskpi", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "matplotlib-fontja",
+            "seaborn", "papermill", "nbconvert", "nbformat", "nbclient", "ipykernel", "jupyter_client",
+            "pyarrow", "duckdb", "jpholiday", "fonttools")
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+TEXT = {
+    "ja": {
+        "kit": "インサイドセールス KPI レポート", "month": "対象月", "team": "チーム",
+        "org": "組織全体", "generated": "作成日時", "fingerprint": "データ指紋", "version": "キット版",
+        "headline": "要点", "toc": "目次", "index_title": "月次レポート", "reports": "レポート",
+        "failed": "失敗", "failed_banner": "このレポートは不完全です（失敗したノートブックがあります）。"
+                                           "リーダーへ配布しないでください。",
+        "complete": "全 {n} 件のノートブックが正常に実行されました。", "manifest": "実行記録 (manifest.json)",
+        "no_headline": "（要点の記録なし）", "status": "状態", "ok": "完了", "seconds": "秒",
+        "back": "← 目次（インデックス）へ戻る", "rows": "件", "chart": "グラフ",
+    },
+    "en": {
+        "kit": "Inside-sales KPI report", "month": "Month", "team": "Team", "org": "Whole organisation",
+        "generated": "Generated", "fingerprint": "Data fingerprint", "version": "Kit version",
+        "headline": "Headlines", "toc": "Contents", "index_title": "Monthly report", "reports": "Reports",
+        "failed": "FAILED", "failed_banner": "This report is INCOMPLETE (a notebook failed). "
+                                            "Do not distribute it.",
+        "complete": "All {n} notebooks ran successfully.", "manifest": "Run manifest (manifest.json)",
+        "no_headline": "(no headline recorded)", "status": "Status", "ok": "done", "seconds": "s",
+        "back": "← back to the index", "rows": "rows", "chart": "chart",
+    },
+}
+
+
+class ReportError(ValueError):
+    """Invalid report parameters or data (nothing was run)."""
+
+
+class NotebookFailed(RuntimeError):
+    """At least one notebook failed; ``failures`` lists them, ``result`` is the failed run."""
+
+    def __init__(self, failures: list[dict], result: "ReportResult"):
+        self.failures = failures
+        self.result = result
+        lines = [f"{len(failures)} notebook run(s) failed; incomplete output in {result.out_dir}"]
+        lines += ["  - " + describe_failure(f) for f in failures]
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class ReportResult:
+    """What :func:`run_report` produced."""
+
+    status: str  # "complete" or "failed"
+    out_dir: Path
+    index: Path
+    manifest: Path
+    runs: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def html_files(self) -> list[Path]:
+        return sorted(self.out_dir.glob("*/*.html"))
+
+
+# --- discovery and validation ------------------------------------------------------------------
+def discover_notebooks(notebooks_dir: str | Path | None = None, names=None) -> list[Path]:
+    """Notebooks of ``notebooks_dir`` (``*.ipynb``, sorted by name; hidden/``_`` names skipped).
+
+    ``names`` restricts to notebooks whose stem or file name matches one of the given names or
+    glob patterns (e.g. ``["01_scorecard", "02_*"]``); an unmatched name raises ReportError.
+    """
+    d = Path(notebooks_dir) if notebooks_dir else config.NOTEBOOKS_DIR
+    if not d.is_dir():
+        raise ReportError(f"notebooks directory not found: {d}")
+    found = sorted(p for p in d.glob("*.ipynb") if not p.name.startswith((".", "_")))
+    if names:
+        import fnmatch
+
+        chosen = []
+        for n in names:
+            m = [p for p in found if fnmatch.fnmatch(p.stem, n) or fnmatch.fnmatch(p.name, n)]
+            if not m:
+                raise ReportError(f"no notebook matches {n!r} in {d}; notebooks: "
+                                  f"{', '.join(p.stem for p in found) or '(none)'}")
+            chosen += [p for p in m if p not in chosen]
+        found = sorted(chosen)
+    if not found:
+        raise ReportError(f"no notebooks (*.ipynb) in {d}")
+    return found
+
+
+def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT_LANG,
+                        targets_file=None, jobs=None):
+    """Check the report parameters and load the data; returns ``(data, teams)``.
+
+    Raises :class:`ReportError` with a message saying what is wrong and what is allowed.
+    """
+    from . import io
+
+    if not isinstance(month, str) or not MONTH_RE.fullmatch(month):
+        raise ReportError(f"--month must be YYYY-MM (e.g. 2026-10), got {month!r}")
+    if lang not in config.LANGS:
+        raise ReportError(f"--lang must be one of {', '.join(config.LANGS)}, got {lang!r}")
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise ReportError(f"--jobs must be a positive integer, got {jobs!r}")
+    d = Path(data_dir) if data_dir else config.DATA_DIR
+    if not d.exists():
+        raise ReportError(f"data directory not found: {d}")
+    if not d.is_dir():
+        raise ReportError(f"data directory is not a directory: {d}")
+    if not os.access(d, os.R_OK | os.X_OK):
+        raise ReportError(f"data directory is not readable: {d}")
+    if targets_file:
+        t = Path(targets_file)
+        if not t.is_file() or not os.access(t, os.R_OK):
+            raise ReportError(f"targets file not found or not readable: {t}")
+    try:
+        data = io.load_data(d)
+    except io.DataValidationError as exc:
+        raise ReportError(f"the data in {d} breaks the data contract:\n{exc}") from None
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"cannot read the data in {d}: {exc}") from None
+    months = data.months()
+    if month not in months:
+        shown = ", ".join(months) if months else "(none)"
+        raise ReportError(f"month {month} has no calls or e-mails in {d}; months in the data: {shown}")
+    known = data.team_ids()
+    teams = list(teams) if teams else list(known)
+    if teams == [ORG]:  # --team all: the organisation only
+        return data, []
+    teams = [t for t in teams if t != ORG]
+    unknown = [t for t in teams if t not in known]
+    if unknown:
+        raise ReportError(f"unknown team(s) {', '.join(unknown)}; teams in the data: {', '.join(known)}")
+    return data, list(dict.fromkeys(teams))
+
+
+# --- one notebook run (in a worker process) ------------------------------------------------------
+def _utcnow() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _failure_from_exception(exc: BaseException) -> dict:
+    info = {"ename": type(exc).__name__, "evalue": str(exc).strip().splitlines()[-1] if str(exc).strip() else ""}
+    if hasattr(exc, "cell_index"):  # papermill.PapermillExecutionError
+        src = (getattr(exc, "source", "") or "").strip().splitlines()
+        info.update(cell_index=exc.cell_index, execution_count=getattr(exc, "exec_count", None),
+                    cell_source_first_line=src[0] if src else "", ename=exc.ename, evalue=exc.evalue)
+    return info
+
+
+def _failing_cell(ipynb: Path) -> dict:
+    """Find the cell with an error output in an executed notebook (index among code cells)."""
+    try:
+        nbj = json.loads(ipynb.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    def info(i, c, **kw):
+        src = "".join(c.get("source", "")).strip().splitlines()
+        return {"cell_index": i, "execution_count": c.get("execution_count"),
+                "cell_source_first_line": src[0] if src else "", **kw}
+
+    cells = nbj.get("cells", [])
+    for i, c in enumerate(cells):
+        for o in c.get("outputs", []) or []:
+            if o.get("output_type") == "error":
+                return info(i, c, ename=o.get("ename"), evalue=o.get("evalue"))
+    for i, c in enumerate(cells):  # e.g. a cell timeout: papermill marks the cell it was running
+        if c.get("metadata", {}).get("papermill", {}).get("status") in ("running", "failed"):
+            return info(i, c)
+    return {}
+
+
+def describe_failure(run: dict) -> str:
+    err = run.get("error") or {}
+    where = f"team {run['team']}, notebook {run['notebook']}"
+    if "cell_index" in err:
+        where += (f", cell {err['cell_index']} of the executed notebook (execution count {err.get('execution_count')}: "
+                  f"{err.get('cell_source_first_line', '')!r})")
+    return f"{where}: {err.get('ename', 'Error')}: {err.get('evalue', '')}"
+
+
+def _run_one(task: dict) -> dict:
+    """Execute one notebook with papermill and export its HTML. Runs in a worker process."""
+    import logging
+
+    import papermill as pm
+
+    logging.getLogger("papermill").setLevel(logging.ERROR)  # "Passed unknown parameter" etc.
+    out_ipynb = Path(task["out_ipynb"])
+    out_ipynb.parent.mkdir(parents=True, exist_ok=True)
+    run = {"team": task["team"], "notebook": task["notebook"], "started_at": _utcnow(),
+           "ipynb": str(out_ipynb), "status": "running"}
+    # The kernel inherits this process's stderr: send its chatter to a log file of the run.
+    log = Path(task["log"]) if task.get("log") else None
+    saved_fd = None
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        sys.stderr.flush()
+        saved_fd = os.dup(2)
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 2)
+        os.close(fd)
+        run["log"] = str(log)
+    t0 = time.perf_counter()
+    try:
+        pm.execute_notebook(task["input"], str(out_ipynb), parameters=task["parameters"],
+                            kernel_name=task.get("kernel_name"), progress_bar=False, log_output=False,
+                            cwd=str(Path(task["input"]).parent), execution_timeout=task.get("timeout"))
+        run["execute_seconds"] = round(time.perf_counter() - t0, 3)
+        t1 = time.perf_counter()
+        out_html = out_ipynb.with_suffix(".html")
+        info = export_html(out_ipynb, out_html, **task["header"])
+        run.update(info)
+        run["export_seconds"] = round(time.perf_counter() - t1, 3)
+        run["status"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the report
+        run["status"] = "failed"
+        err = _failure_from_exception(exc)
+        if "cell_index" not in err and out_ipynb.exists():
+            err = {**err, **_failing_cell(out_ipynb)}
+        if "cell_index" not in err:
+            err["traceback"] = traceback.format_exc(limit=5)
+        run["error"] = err
+    finally:
+        if saved_fd is not None:
+            sys.stderr.flush()
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+    run["ended_at"] = _utcnow()
+    run["seconds"] = round(time.perf_counter() - t0, 3)
+    return run
+
+
+# --- HTML export ---------------------------------------------------------------------------------
+def _css() -> str:
+    return (TEMPLATES_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
+
+
+def _font_face(text: str) -> str:
+    """@font-face with the bundled IPAexGothic subset to the characters of ``text`` (WOFF, base64).
+
+    Returns "" when the font or fontTools is unavailable (the CSS falls back to system fonts).
+    """
+    try:
+        import matplotlib_fontja
+        from fontTools import subset
+    except ImportError:  # pragma: no cover
+        return ""
+    font = Path(matplotlib_fontja.__file__).parent / "fonts" / FONT_FILE_NAME
+    if not font.exists():  # pragma: no cover
+        return ""
+    chars = {c for c in text if ord(c) > 0x7F} | set(" !\"#$%&'()*+,-./0123456789:;<=>?@"
+                                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+                                                    "abcdefghijklmnopqrstuvwxyz{|}~")
+    opts = subset.Options()
+    opts.flavor = "woff"
+    opts.layout_features = ["*"]
+    opts.name_IDs = ["*"]
+    opts.notdef_outline = True
+    f = subset.load_font(str(font), opts)
+    s = subset.Subsetter(opts)
+    s.populate(unicodes=[ord(c) for c in chars])
+    s.subset(f)
+    buf = _stdio.BytesIO()
+    subset.save_font(f, buf, opts)
+    b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+    return ("@font-face{font-family:'IPAexGothic Embedded';font-style:normal;font-weight:400 700;"
+            f"src:url(data:font/woff;base64,{b64}) format('woff');}}")
+
+
+def _text_of_html(page: str) -> str:
+    """Visible characters of a page (for font subsetting): tags and data URIs removed."""
+    page = re.sub(r"data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+", "", page)
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def _headline_html(items, lang: str) -> str:
+    from . import fmt
+
+    if not items:
+        return ""
+    cells = []
+    for it in items:
+        if not isinstance(it, dict) or "label" not in it:
+            continue
+        v = it.get("value")
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            v = fmt.num(v, 0 if float(v).is_integer() else 1)
+        note = f'<div class="note">{html.escape(str(it["note"]))}</div>' if it.get("note") else ""
+        cells.append(f'<div class="kpi"><div class="label">{html.escape(str(it["label"]))}</div>'
+                     f'<div class="value">{html.escape("–" if v is None else str(v))}</div>{note}</div>')
+    return f'<div class="kpis">{"".join(cells)}</div>' if cells else ""
+
+
+def _header_html(*, title, month, team_label, generated_at, fingerprint, version, lang,
+                 index_href=None, failed=False) -> str:
+    t = TEXT[lang]
+    meta = [(t["month"], month), (t["team"], team_label), (t["generated"], generated_at),
+            (t["fingerprint"], fingerprint), (t["version"], version)]
+    dl = "".join(f"<div><dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd></div>" for k, v in meta)
+    back = f'<p class="back"><a href="{html.escape(index_href)}">{html.escape(t["back"])}</a></p>' if index_href else ""
+    banner = f'<p class="failed-banner">{html.escape(t["failed_banner"])}</p>' if failed else ""
+    return (f'<header class="iskpi-header"><p class="kit">{html.escape(t["kit"])}</p>'
+            f"<h1 class=\"report-title\">{html.escape(title)}</h1><dl class=\"meta\">{dl}</dl>{back}</header>{banner}")
+
+
+_HEADING_RE = re.compile(r'<h([1-3])\s+id="([^"]+)"\s*>(.*?)</h\1>', re.S)
+
+
+def _toc_html(body: str, lang: str, title: str | None = None) -> str:
+    heads = [(int(lv), hid, re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip())
+             for lv, hid, inner in _HEADING_RE.findall(body)]
+    heads = [h for h in heads if h[2]]
+    if heads and heads[0][0] == 1 and title is not None and heads[0][2] == title:
+        heads = heads[1:]  # the notebook title is already the page header
+    if len(heads) < 3:
+        return ""
+    top = min(h[0] for h in heads)
+    items = "".join(f'<li class="lv{lv - top}"><a href="#{hid}">{html.escape(html.unescape(text))}</a></li>'
+                    for lv, hid, text in heads)
+    return f'<nav class="toc"><h2 class="toc-title">{html.escape(TEXT[lang]["toc"])}</h2><ol>{items}</ol></nav>'
+
+
+def _notebook_title(nbnode, fallback: str) -> str:
+    for c in nbnode.cells:
+        if c.cell_type == "markdown":
+            m = re.search(r"^#\s+(.+)$", c.source, re.M)
+            if m:
+                return m.group(1).strip()
+    return fallback
+
+
+_OBJECT_REPR_RE = re.compile(r"^\s*[\[(]?\s*<(?:matplotlib|Axes|Figure|seaborn|[A-Za-z_.]+ object at 0x)")
+
+
+def _clean_for_html(nbnode):
+    """Drop what leadership must not see: tagged cells, stderr, record-only outputs, errors' code."""
+    cells = []
+    for c in nbnode.cells:
+        tags = set(c.get("metadata", {}).get("tags", []))
+        if tags & set(REMOVE_TAGS):
+            continue
+        if c.cell_type == "code":
+            outs = []
+            for o in c.get("outputs", []):
+                if o.get("output_type") == "stream" and o.get("name") == "stderr":
+                    continue
+                if o.get("output_type") in ("display_data", "execute_result"):
+                    data = {k: v for k, v in o.get("data", {}).items() if k != RECORD_MIME}
+                    if not data:
+                        continue
+                    if set(data) == {"text/plain"} and _OBJECT_REPR_RE.match("".join(data["text/plain"])):
+                        continue  # "<Axes: ...>", "[<matplotlib.lines.Line2D ...>]": noise for a reader
+                    o["data"] = data
+                outs.append(o)
+            c["outputs"] = outs
+            if not outs:
+                continue
+        cells.append(c)
+    nbnode.cells = cells
+    return nbnode
+
+
+def export_html(ipynb: str | Path, html_path: str | Path, *, month: str, team: str, team_label: str,
+                lang: str = config.DEFAULT_LANG, fingerprint: str = "", version: str = "",
+                generated_at: str = "", index_href: str | None = "../index.html",
+                embed_font: bool = True) -> dict:
+    """Export an executed notebook to the leadership HTML (see the module docstring).
+
+    Returns a dict: html (path), html_bytes, title, headline (the recorded headline list or
+    None), external_urls (script/link/img URLs pointing off the page; should be empty).
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from . import notebook as nbmod
+
+    ipynb, html_path = Path(ipynb), Path(html_path)
+    records = nbmod.read_records(ipynb)
+    node = nbformat.read(str(ipynb), as_version=4)
+    title = _notebook_title(node, ipynb.stem)
+    node = _clean_for_html(node)
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES_DIR)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            embed_images=True, anchor_link_text="")
+    resources = {"metadata": {"name": title}, "iskpi": {"lang": lang, "title": title}}
+    body, _ = exporter.from_notebook_node(node, resources=resources)
+    headline = records.get("headline")
+    header = _header_html(title=title, month=month, team_label=team_label, generated_at=generated_at,
+                          fingerprint=fingerprint, version=version, lang=lang, index_href=index_href)
+    summary = ""
+    if headline:
+        summary = (f'<section class="headline"><h2 class="headline-title">{html.escape(TEXT[lang]["headline"])}'
+                   f"</h2>{_headline_html(headline, lang)}</section>")
+    body = body.replace('alt="No description has been provided for this image"',
+                        f'alt="{html.escape(TEXT[lang]["chart"])}"')
+    page = body.replace("<!--ISKPI-HEADER-->", header + summary + _toc_html(body, lang, title))
+    css = _css()
+    if embed_font:
+        css = _font_face(_text_of_html(page) + title) + css
+    page = page.replace("/*ISKPI-CSS*/", css)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(page, encoding="utf-8")
+    return {"html": str(html_path), "html_bytes": html_path.stat().st_size, "title": title,
+            "headline": headline if isinstance(headline, list) else None,
+            "external_urls": external_urls(page)}
+
+
+_EXT_RE = re.compile(r"""<(?:script|link|img|iframe|source|video|audio)\b[^>]*?\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""", re.I)
+_CSS_URL_RE = re.compile(r"""url\(\s*["']?((?:https?:)?//[^"')\s]+)""", re.I)
+
+
+def external_urls(page: str) -> list[str]:
+    """URLs a page would load from the network (scripts, stylesheets, images, CSS url())."""
+    return sorted(set(_EXT_RE.findall(page)) | set(_CSS_URL_RE.findall(page)))
+
+
+# --- index, manifest ---------------------------------------------------------------------------
+def _team_labels(data, teams) -> dict[str, str]:
+    names = {}
+    if data.has("teams"):
+        t = data.teams
+        if "team_name" in t:
+            names = {r.team_id: r.team_name for r in t.itertuples() if isinstance(r.team_name, str) and r.team_name}
+    return {tm: (f"{names[tm]} ({tm})" if tm in names else tm) for tm in teams}
+
+
+def write_index(path: Path, *, month: str, lang: str, runs: list[dict], team_order: list[str],
+                team_labels: dict[str, str], fingerprint: str, version: str, generated_at: str,
+                failed: bool) -> Path:
+    t = TEXT[lang]
+    title = f"{t['index_title']} {month}" + (f" — {t['failed']}" if failed else "")
+    header = _header_html(title=title, month=month, team_label=", ".join(team_labels[x] for x in team_order),
+                          generated_at=generated_at, fingerprint=fingerprint, version=version, lang=lang,
+                          failed=failed)
+    n_ok = sum(r["status"] == "ok" for r in runs)
+    status = (f'<p class="status ok">{html.escape(t["complete"].format(n=n_ok))}</p>' if not failed else "")
+    sections = []
+    for team in team_order:
+        items = []
+        for r in (r for r in runs if r["team"] == team):
+            name = html.escape(r.get("title") or r["notebook"])
+            if r["status"] == "ok":
+                href = html.escape(f"{team}/{r['notebook']}.html")
+                kpis = _headline_html(r.get("headline") or [], lang)
+                items.append(f'<div class="nb"><h3><a href="{href}">{name}</a> <span class="muted">'
+                             f'({html.escape(r["notebook"])}, {r["seconds"]:.0f}{t["seconds"]})</span></h3>{kpis}</div>')
+            else:
+                err = html.escape(describe_failure(r))
+                items.append(f'<div class="nb failed-item"><h3><strong>{html.escape(t["failed"])}</strong> '
+                             f'{html.escape(r["notebook"])}</h3><p>{err}</p></div>')
+        sections.append(f'<section class="team" id="team-{html.escape(team)}"><h2>{html.escape(team_labels[team])}</h2>'
+                        f"{''.join(items)}</section>")
+    body = (f"{header}<main class=\"iskpi-report index\">{status}{''.join(sections)}"
+            f'<p class="muted"><a href="manifest.json">{html.escape(t["manifest"])}</a></p></main>')
+    css = _css()
+    page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"/>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1.0"/>'
+            f"<title>{html.escape(title)}</title><style>/*ISKPI-CSS*/</style></head><body>{body}</body></html>")
+    page = page.replace("/*ISKPI-CSS*/", _font_face(_text_of_html(page) + title) + css)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _versions() -> dict[str, str | None]:
+    out = {"python": platform.python_version()}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = None
+    return out
+
+
+def kit_version() -> str:
+    try:
+        return metadata.version("iskpi")
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+def _git_revision() -> dict:
+    def git(*args):
+        try:
+            r = subprocess.run(["git", "-C", str(config.PROJECT_ROOT), *args], capture_output=True,
+                               text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    rev = git("rev-parse", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return {"revision": rev, "dirty": None if dirty is None else bool(dirty)}
+
+
+def _input_files(data) -> dict:
+    from . import io
+
+    counts = data.row_counts()
+    out = {}
+    for tname, p in sorted(data.files.items()):
+        p = Path(p)
+        out[tname] = {"path": str(p.resolve()), "bytes": p.stat().st_size, "sha256": io.file_sha256(p),
+                      "rows": counts.get(tname)}
+    return out
+
+
+def _month_row_counts(data, month, teams) -> dict:
+    from . import io
+
+    start, end = io.month_bounds(month)
+    return {tm: data.filter(team=tm, start=start, end=end).row_counts() for tm in [ORG, *teams]}
+
+
+# --- progress -----------------------------------------------------------------------------------
+class Progress:
+    """Line-based progress on a stream: what starts, what is done, what is still running."""
+
+    def __init__(self, total: int, stream=None, enabled: bool = True):
+        self.total, self.done, self.failed = total, 0, 0
+        self.running: dict[tuple, float] = {}
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.t0 = time.perf_counter()
+
+    def _print(self, msg):
+        if self.enabled:
+            print(f"[{time.perf_counter() - self.t0:6.1f}s] {msg}", file=self.stream, flush=True)
+
+    def start(self, team, notebook):
+        self.running[(team, notebook)] = time.perf_counter()
+        self._print(f"▶ start  {team}/{notebook}   (running {len(self.running)})")
+
+    def finish(self, run):
+        self.running.pop((run["team"], run["notebook"]), None)
+        self.done += 1
+        ok = run["status"] == "ok"
+        self.failed += not ok
+        mark = "✓ done  " if ok else "✗ FAILED"
+        still = ", ".join(f"{t}/{n}" for t, n in self.running) or "-"
+        self._print(f"{mark} {run['team']}/{run['notebook']} {run['seconds']:.1f}s  "
+                    f"[{self.done}/{self.total}{f', {self.failed} failed' if self.failed else ''}]  running: {still}")
+        if not ok:
+            self._print("         " + describe_failure(run))
+
+
+# --- the runner ---------------------------------------------------------------------------------
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover
+        return max(1, os.cpu_count() or 1)
+
+
+def _swap_into_place(staging: Path, final: Path) -> None:
+    old = final.parent / f".{final.name}.old-{os.getpid()}"
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str = config.DEFAULT_LANG,
+               targets_file=None, jobs: int | None = None, notebooks=None, notebooks_dir=None,
+               include_org: bool = True, timeout: int | None = None, progress: bool = True,
+               kernel_name: str | None = None, raise_on_failure: bool = True) -> ReportResult:
+    """Run every notebook for ``month`` (organisation + teams) and write HTML, index and manifest.
+
+    Parameters
+    ----------
+    month : "YYYY-MM".
+    teams : team ids to report on (default: every team in the data); the organisation
+        (``team="all"``) is always run too unless ``include_org=False``.
+    data_dir : data directory (default: ``config.DATA_DIR``, the sample data).
+    out_dir : reports root (default: ``config.REPORTS_DIR``); output goes to ``out_dir/month``.
+    lang : "ja" or "en" — passed to the notebooks and used for the runner's own texts.
+    targets_file : edited phase-target file passed to the notebooks ("" = shipped defaults).
+    jobs : parallel notebook runs (default: the cores available).
+    notebooks : names / glob patterns of notebooks to run (default: all in ``notebooks_dir``).
+    notebooks_dir : where the notebooks are (default: ``config.NOTEBOOKS_DIR``).
+    timeout : per-cell execution timeout in seconds (default: none).
+    progress : print progress to stderr.
+    raise_on_failure : raise :class:`NotebookFailed` when a notebook fails (else return the
+        failed :class:`ReportResult`).
+
+    Returns
+    -------
+    ReportResult
+        status ("complete"/"failed"), out_dir, index, manifest, runs (one dict per notebook run:
+        team, notebook, status, started_at, ended_at, seconds, execute_seconds, export_seconds,
+        ipynb, html, html_bytes, title, headline, external_urls, error), seconds.
+
+    Raises
+    ------
+    ReportError
+        invalid parameters or data (raised before anything runs or is written).
+    NotebookFailed
+        a notebook failed (output moved to ``out_dir/<month>.FAILED``).
+    """
+    t_start = time.perf_counter()
+    started_at = _utcnow()
+    nbs = discover_notebooks(notebooks_dir, notebooks)
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise ReportError(f"--jobs must be a positive integer, got {jobs!r}")
+    # Start the workers now: their imports and warm-up overlap with validating the data.
+    pool = _WarmPool(jobs or default_jobs())
+    try:
+        data, teams = validate_parameters(month, teams=teams, data_dir=data_dir, lang=lang,
+                                          targets_file=targets_file, jobs=jobs)
+        team_order = ([ORG] if include_org else []) + teams
+        if not team_order:
+            raise ReportError("nothing to run: no team and include_org=False")
+    except BaseException:
+        pool.abort()
+        raise
+    jobs = jobs or default_jobs()
+    root = Path(out_dir) if out_dir else config.REPORTS_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / month
+    staging = root / f".{month}.tmp-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+
+    labels = _team_labels(data, [x for x in team_order if x != ORG])
+    labels[ORG] = TEXT[lang]["org"]
+    version = kit_version()
+    now_local = dt.datetime.now(dt.timezone.utc).astimezone(_zone(data.tz))
+    generated_at = now_local.strftime("%Y-%m-%d %H:%M %Z")
+    data_path = str(Path(data.data_dir).resolve())
+    targets = str(Path(targets_file).resolve()) if targets_file else ""
+    tasks = []
+    for team in team_order:
+        for p in nbs:
+            params = {"month": month, "team": team, "data_dir": data_path, "lang": lang, "targets_file": targets}
+            tasks.append({"input": str(p.resolve()), "notebook": p.stem, "team": team, "parameters": params,
+                          "out_ipynb": str(staging / team / f"{p.stem}.ipynb"), "timeout": timeout,
+                          "log": str(staging / "logs" / team / f"{p.stem}.log"),
+                          "kernel_name": kernel_name,
+                          "header": {"month": month, "team": team, "team_label": labels[team], "lang": lang,
+                                     "fingerprint": data.fingerprint, "version": version,
+                                     "generated_at": generated_at}})
+
+    prog = Progress(len(tasks), enabled=progress)
+    if progress:
+        print(f"iskpi report {month}: {len(nbs)} notebook(s) × {len(team_order)} "
+              f"({', '.join(team_order)}) = {len(tasks)} runs, {min(jobs, len(tasks))} in parallel",
+              file=sys.stderr, flush=True)
+    try:
+        runs = _execute(tasks, jobs, prog, pool)
+    except BaseException:  # interrupted (Ctrl-C) or crashed: leave no half-written staging dir
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        pool.close()
+    order = {(t["team"], t["notebook"]): i for i, t in enumerate(tasks)}
+    runs.sort(key=lambda r: order[(r["team"], r["notebook"])])
+    failures = [r for r in runs if r["status"] != "ok"]
+    failed = bool(failures)
+
+    index = write_index(staging / "index.html", month=month, lang=lang, runs=runs, team_order=team_order,
+                        team_labels=labels, fingerprint=data.fingerprint, version=version,
+                        generated_at=generated_at, failed=failed)
+    dest = root / f"{month}.FAILED" if failed else final
+    ended_at = _utcnow()
+    seconds = round(time.perf_counter() - t_start, 3)
+
+    def rel(p):
+        return str(Path(p).relative_to(staging)) if p else None
+
+    manifest = {
+        "status": "failed" if failed else "complete",
+        "kit_version": version,
+        "parameters": {"month": month, "teams": teams, "include_org": include_org, "lang": lang,
+                       "data_dir": data_path, "targets_file": targets, "jobs": jobs,
+                       "notebooks_dir": str(nbs[0].parent.resolve()), "notebooks": [p.stem for p in nbs],
+                       "timeout": timeout},
+        "data": {"fingerprint": data.fingerprint, "tz": data.tz, "files": _input_files(data),
+                 "month_row_counts": _month_row_counts(data, month, teams), "warnings": list(data.warnings)},
+        "environment": {"packages": _versions(), "platform": platform.platform(),
+                        "cpu_count": default_jobs(), "git": _git_revision()},
+        "started_at": started_at, "ended_at": ended_at, "seconds": seconds,
+        "runs": [{**{k: v for k, v in r.items() if k not in ("ipynb", "html", "log")},
+                  "ipynb": rel(r.get("ipynb")) if r.get("ipynb") and Path(r["ipynb"]).exists() else None,
+                  "html": rel(r.get("html")), "log": rel(r.get("log"))} for r in runs],
+        "failures": [describe_failure(r) for r in failures],
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+                                           encoding="utf-8")
+    _swap_into_place(staging, dest)
+    if not failed:
+        shutil.rmtree(root / f"{month}.FAILED", ignore_errors=True)
+    for r in runs:  # paths now point into the final directory
+        for k in ("ipynb", "html", "log"):
+            if r.get(k):
+                r[k] = str(dest / Path(r[k]).relative_to(staging))
+    result = ReportResult(status=manifest["status"], out_dir=dest, index=dest / "index.html",
+                          manifest=dest / "manifest.json", runs=runs, seconds=seconds)
+    if progress:
+        msg = (f"FAILED: {len(failures)} of {len(runs)} runs failed; incomplete output in {dest}" if failed
+               else f"done: {len(runs)} runs in {seconds:.1f}s → {index.name} in {dest}")
+        print(msg, file=sys.stderr, flush=True)
+    if failed and raise_on_failure:
+        raise NotebookFailed(failures, result)
+    return result
+
+
+def _zone(name):
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(name)
+    except Exception:  # noqa: BLE001
+        return dt.timezone.utc
+
+
+def _mp_context():
+    """A fork server with papermill/nbconvert preloaded (workers start in well under a second and
+    never inherit the parent's threads, e.g. DuckDB's); plain spawn where there is no fork server."""
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+    except ValueError:  # pragma: no cover - e.g. Windows
+        return multiprocessing.get_context("spawn")
+    ctx.set_forkserver_preload(["papermill", "nbconvert", "nbformat", "iskpi_analysis.report"])
+    return ctx
+
+
+def _warm() -> int:
+    """Worker warm-up: imports and a first HTML exporter (template loading) before real work."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+    from nbconvert import HTMLExporter
+
+    HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES_DIR)])
+    return os.getpid()
+
+
+class _WarmPool:
+    """A process pool whose workers start (and warm up) as soon as it is created."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self.executor = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context())
+        self.warmups = [self.executor.submit(_warm) for _ in range(jobs)]
+
+    def submit(self, fn, *args):
+        return self.executor.submit(fn, *args)
+
+    def close(self):
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def abort(self):
+        """Stop the workers at once (the run never started, e.g. invalid parameters)."""
+        for proc in list(getattr(self.executor, "_processes", {}).values()):
+            if proc.is_alive():
+                proc.terminate()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _execute(tasks: list[dict], jobs: int, prog: Progress, pool: _WarmPool | None = None) -> list[dict]:
+    """Run tasks in a process pool, at most ``jobs`` at a time (so "started" means running)."""
+    runs = []
+    jobs = max(1, min(jobs, len(tasks)))
+    own = pool is None
+    pool = pool or _WarmPool(jobs)
+    pending = list(tasks)
+    try:
+        futs = {}
+
+        def submit():
+            while pending and len(futs) < jobs:
+                t = pending.pop(0)
+                prog.start(t["team"], t["notebook"])
+                futs[pool.submit(_run_one, t)] = t
+
+        submit()
+        while futs:
+            done, _ = cf.wait(futs, return_when=cf.FIRST_COMPLETED)
+            for f in done:
+                t = futs.pop(f)
+                try:
+                    run = f.result()
+                except Exception as exc:  # noqa: BLE001 - a crashed worker is a failed run
+                    run = {"team": t["team"], "notebook": t["notebook"], "status": "failed", "seconds": 0.0,
+                           "started_at": None, "ended_at": _utcnow(), "ipynb": t["out_ipynb"],
+                           "error": {"ename": type(exc).__name__, "evalue": str(exc)}}
+                prog.finish(run)
+                runs.append(run)
+            submit()
+    finally:
+        if own:
+            pool.close()
+    return runs
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``iskpi report`` options to ``parser``."""
+    parser.add_argument("--month", required=True, help="report month, YYYY-MM (e.g. 2026-10)")
+    parser.add_argument("--team", action="append", metavar="TEAM",
+                        help="team id to report on (repeatable or comma-separated; default: every team). "
+                             "The whole organisation is always included unless --no-org")
+    parser.add_argument("--no-org", action="store_true", help="skip the whole-organisation run")
+    parser.add_argument("--data", default=None, help="data directory (default: the sample data)")
+    parser.add_argument("--out", default=None, help=f"reports root (default: {config.REPORTS_DIR})")
+    parser.add_argument("--lang", default=config.DEFAULT_LANG, choices=config.LANGS,
+                        help="language of the report (default: %(default)s)")
+    parser.add_argument("--targets", default=None, help="edited phase-targets TOML (default: shipped targets)")
+    parser.add_argument("--jobs", "-j", type=int, default=None,
+                        help=f"parallel notebook runs (default: cores available = {default_jobs()})")
+    parser.add_argument("--notebooks", nargs="+", metavar="NAME",
+                        help="only these notebooks (names or glob patterns, e.g. 01_scorecard '02_*')")
+    parser.add_argument("--notebooks-dir", default=None, help=f"notebooks directory (default: {config.NOTEBOOKS_DIR})")
+    parser.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds (default: none)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    return parser
+
+
+def report_main(args: argparse.Namespace) -> int:
+    """Run the report from parsed arguments; returns the exit code (0 ok, 1 failed, 2 invalid)."""
+    teams = None
+    if args.team:
+        teams = [t.strip() for x in args.team for t in x.split(",") if t.strip()]
+    try:
+        result = run_report(args.month, teams=teams, data_dir=args.data, out_dir=args.out, lang=args.lang,
+                            targets_file=args.targets, jobs=args.jobs, notebooks=args.notebooks,
+                            notebooks_dir=args.notebooks_dir, include_org=not args.no_org,
+                            timeout=args.timeout, progress=not args.quiet)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except NotebookFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(result.index)
+    return EXIT_OK
+
+
+def main(argv=None) -> int:
+    """``python -m iskpi_analysis.report`` (same as ``iskpi report``)."""
+    p = argparse.ArgumentParser(prog="iskpi report", description="run every notebook for a month and write HTML")
+    add_report_arguments(p)
+    return report_main(p.parse_args(argv))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

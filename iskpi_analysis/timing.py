@@ -1231,6 +1231,14 @@ def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
                      "neutral": "平均との差は確認できません"} if ja else \
                 {"above": "it is reliably above the average", "below": "it is reliably below the average",
                  "neutral": "no difference from the average can be confirmed"}
+            verdict = r.verdict
+            if (verdict == "neutral" and r.q_value < result.alpha
+                    and (r.diff_ci_low > 0 or r.diff_ci_high < 0)):
+                verdict = "small"  # a real difference, but it does not clear min_lift
+            adj_t["small"] = ("平均との差はあるものの小さく(窓の判定に使う最小の差に届かない可能性があり)、"
+                              "推奨・回避の対象にはしません" if ja else
+                              "the difference is real but small (it may not reach the smallest "
+                              "difference a window needs), so the hour is neither recommended nor avoided")
             # did the estimate move, or only the certainty? (a quarter of the interval width)
             moved = abs(r.diff - r.raw_diff) >= (r.diff_ci_high - r.diff_ci_low) / 4
             if moved:
@@ -1244,12 +1252,12 @@ def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
                        f"adjusted {_pts(r.diff, lang)}); holding the rep fixed only widens the interval, "
                        f"so treat it as borderline.")
             out.append(f"{hour_label(r.level, lang)}は集計値では{raw_t[r.raw_verdict]}"
-                       f"({fmt.pct(r.raw_rate)})が、担当者をそろえると{adj_t[r.verdict]}"
+                       f"({fmt.pct(r.raw_rate)})が、担当者をそろえると{adj_t[verdict]}"
                        f"(差 {_pts(r.diff, lang)}、95%CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}、"
                        f"多重比較補正後 {_q_text(r.q_value)})。{why}"
                        if ja else
                        f"{hour_label(r.level, lang)} {raw_t[r.raw_verdict]} in the raw counts "
-                       f"({fmt.pct(r.raw_rate)}), but holding the rep fixed {adj_t[r.verdict]} "
+                       f"({fmt.pct(r.raw_rate)}), but holding the rep fixed {adj_t[verdict]} "
                        f"(difference {_pts(r.diff, lang)}, 95% CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}, "
                        f"BH-adjusted {_q_text(r.q_value)}). {why}")
 

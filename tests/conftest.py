@@ -41,3 +41,14 @@ def mini_dir(tmp_path):
 def sample_data():
     """The committed sample data, loaded and validated once per test session."""
     return io.load_data(config.SAMPLE_DATA_DIR)
+
+
+def run_notebook(name: str, out: Path, **params) -> Path:
+    """Execute ``notebooks/<name>.ipynb`` with papermill the way the report runner does (cwd =
+    the notebooks directory, the python3 kernel) and return the executed notebook's path."""
+    import papermill as pm
+
+    src = config.NOTEBOOKS_DIR / f"{name}.ipynb"
+    pm.execute_notebook(str(src), str(out), parameters=params, cwd=str(config.NOTEBOOKS_DIR),
+                        kernel_name="python3", progress_bar=False)
+    return out

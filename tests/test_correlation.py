@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from iskpi_analysis import correlation as cor
+from conftest import run_notebook
 
 DATA = Path(__file__).parent / "data"
 
@@ -334,13 +335,9 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_correlation.i
 
 
 def _run_notebook(out: Path, **params) -> dict:
-    import papermill as pm
-
     from iskpi_analysis import notebook as nb
 
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters=params, cwd=str(NOTEBOOK.parent),
-                        kernel_name="python3", progress_bar=False)
-    return nb.read_records(out)
+    return nb.read_records(run_notebook("03_correlation", out, **params))
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from scipy import optimize, special, stats
 from iskpi_analysis import aggregate, config, io, kpis, phase, sample
 from iskpi_analysis import notebook as nbm
 from iskpi_analysis.sample import TeamSpec
+from conftest import run_notebook
 
 END = "2026-10-31"
 MONTH = "2026-10"
@@ -521,12 +522,7 @@ def _check_sample_records(rec, teams_expected, *, fs_rules="unknown", fs_source=
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    import papermill as pm
-
-    out = tmp_path_factory.mktemp("nb") / "02_phase.out.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"month": MONTH}, kernel_name="python3",
-                        progress_bar=False)
-    return out
+    return run_notebook("02_phase", tmp_path_factory.mktemp("nb") / "02_phase.out.ipynb", month=MONTH)
 
 
 @pytest.mark.slow
@@ -550,12 +546,9 @@ def test_phase_notebook_on_sample(executed):
 
 @pytest.mark.slow
 def test_phase_notebook_one_team_in_english(tmp_path):
-    import papermill as pm
-
     out = tmp_path / "02_osaka_en.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"month": MONTH, "team": "osaka_is", "lang": "en",
-                                                             "fs_rules_established": "osaka_is:yes"},
-                        kernel_name="python3", progress_bar=False)
+    run_notebook("02_phase", out, month=MONTH, team="osaka_is", lang="en",
+                 fs_rules_established="osaka_is:yes")
     rec = nbm.read_records(out)
     _check_sample_records(rec, ["osaka_is"], fs_rules="met", fs_source="analyst")
     assert rec["verdicts"]["osaka_is"]["phase"] == "growth"
@@ -565,18 +558,9 @@ def test_phase_notebook_one_team_in_english(tmp_path):
     assert not any(w in text for w in ("です", "ます", "判定", "商談化率"))
 
 
-def test_committed_notebook_is_clean():
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert "parameters" in code[0]["metadata"].get("tags", [])
-    for c in code:
-        assert not c.get("outputs") and c.get("execution_count") is None
-        src = "".join(c["source"])
-        assert "\ndef " not in "\n" + src and "\nclass " not in "\n" + src
-    params = "".join(code[0]["source"])
-    for p in ("month: str", "team: str", "data_dir: str", "lang: str", "targets_file: str",
-              "fs_rules_established: str = \"unknown\"", "revenue_reporting: str = \"unknown\""):
-        assert p in params
-    for line in params.splitlines():
-        comment = line.split("#", 1)[1] if "#" in line else ""
-        assert "=" not in comment and ";" not in comment
+def test_notebook_has_the_analyst_answers_as_parameters():
+    import papermill as pm
+
+    params = pm.inspect_notebook(str(NOTEBOOK))
+    for p in ("fs_rules_established", "revenue_reporting", "winning_script"):
+        assert params[p]["default"] == '"unknown"' and params[p]["help"], p

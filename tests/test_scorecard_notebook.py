@@ -11,6 +11,7 @@ from scipy import stats as st
 
 from iskpi_analysis import config
 from iskpi_analysis import notebook as nbm
+from conftest import run_notebook
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "01_scorecard.ipynb"
 MONTH = "2026-10"
@@ -19,12 +20,8 @@ TZ = "Asia/Tokyo"
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    import papermill as pm
-
-    out = tmp_path_factory.mktemp("nb") / "01_scorecard.out.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"month": MONTH}, kernel_name="python3",
-                        progress_bar=False)
-    return out
+    return run_notebook("01_scorecard", tmp_path_factory.mktemp("nb") / "01_scorecard.out.ipynb",
+                        month=MONTH)
 
 
 def _raw():
@@ -125,24 +122,10 @@ def test_scorecard_notebook_on_sample(executed):
     assert images >= 8  # cards, funnel and pacing per team + quality + response time
 
 
-def test_committed_notebook_is_clean():
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert "parameters" in code[0]["metadata"].get("tags", [])
-    for c in code:
-        assert not c.get("outputs") and c.get("execution_count") is None
-        src = "".join(c["source"])
-        assert "\ndef " not in "\n" + src and "\nclass " not in "\n" + src
-    params = "".join(code[0]["source"])
-    for p in ("month: str", "team: str", "data_dir: str", "lang: str", "targets_file: str"):
-        assert p in params
-
 
 @pytest.mark.slow
 def test_scorecard_notebook_skips_missing_sections(tmp_path):
     """Only teams, reps and calls: every deal/lead/email section says so in a line, no error."""
-    import papermill as pm
-
     d = config.SAMPLE_DATA_DIR
     mini = tmp_path / "mini"
     mini.mkdir()
@@ -152,9 +135,7 @@ def test_scorecard_notebook_skips_missing_sections(tmp_path):
     calls[pd.to_datetime(calls["started_at"], utc=True) >= pd.Timestamp("2026-09-30", tz="UTC")].to_parquet(
         mini / "calls.parquet")
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"month": MONTH, "data_dir": str(mini),
-                                                             "team": "osaka_is"},
-                        kernel_name="python3", progress_bar=False)
+    run_notebook("01_scorecard", out, month=MONTH, data_dir=str(mini), team="osaka_is")
     nb = json.loads(out.read_text(encoding="utf-8"))
     md = ["".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
           if "text/markdown" in o.get("data", {})]

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
+from ._base import axes as _ax
+from ._base import text
 from .. import config, kpis
 from .. import correlation as cor
 
@@ -25,15 +27,8 @@ _T = {
 }
 
 
-def _t(key: str, lang: str) -> str:
-    kpis._check_lang(lang)
-    return _T[key][lang]
-
-
-def _ax(ax, size):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
+def _t(key: str, lang: str, **fields) -> str:
+    return text(_T, key, lang, **fields)
 
 
 def _axis_order(kind: str, present_x, present_y) -> tuple[list[str], list[str]]:

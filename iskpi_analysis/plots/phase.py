@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ._base import axes as _ax
+from ._base import text
 from .. import config, kpis
 
 STATUS_COLORS = {"met": "#2e7d32", "unknown": "#bdbdbd", "not_met": "#eceff1"}
@@ -39,16 +41,8 @@ _T = {
 }
 
 
-def _t(key, lang):
-    if lang not in config.LANGS:
-        raise ValueError(f"lang must be one of {config.LANGS}, got {lang!r}")
-    return _T[key][lang]
-
-
-def _ax(ax, size):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
+def _t(key: str, lang: str, **fields) -> str:
+    return text(_T, key, lang, **fields)
 
 
 def control_chart(chart: pd.DataFrame, summary: dict, *, ax=None, lang: str = config.DEFAULT_LANG):

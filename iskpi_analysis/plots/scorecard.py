@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ._base import axes as _ax
+from ._base import text
 from .. import config, fmt, kpis
 
 ALERT_COLORS = {"ok": "#2e7d32", "watch": "#f9a825", "alert": "#c62828", "small": "#bdbdbd",
@@ -33,16 +35,8 @@ _T = {
 }
 
 
-def _t(key, lang):
-    if lang not in config.LANGS:
-        raise ValueError(f"lang must be one of {config.LANGS}, got {lang!r}")
-    return _T[key][lang]
-
-
-def _ax(ax, size):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
+def _t(key: str, lang: str, **fields) -> str:
+    return text(_T, key, lang, **fields)
 
 
 def attainment_cards(card: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG, cap: float = 2.0):

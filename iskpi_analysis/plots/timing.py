@@ -15,6 +15,8 @@ from matplotlib import colors as mcolors
 from matplotlib import ticker as mticker
 from matplotlib.patches import Patch, Rectangle
 
+from ._base import axes as _ax
+from ._base import text
 from .. import config, fmt, kpis
 from .. import timing as tm
 
@@ -54,15 +56,8 @@ _T = {
 }
 
 
-def _t(key: str, lang: str, **kw) -> str:
-    tm._check("lang", lang, config.LANGS)
-    return _T[key][lang].format(**kw)
-
-
-def _ax(ax, size):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
+def _t(key: str, lang: str, **fields) -> str:
+    return text(_T, key, lang, **fields)
 
 
 def _need(table: pd.DataFrame, cols, what: str) -> None:

@@ -35,3 +35,10 @@ DUCKDB_TEMP_DIR = Path(os.environ.get("ISKPI_DUCKDB_TEMP", Path(tempfile.gettemp
 #: Default language of everything a report reader sees.
 DEFAULT_LANG = "ja"
 LANGS = ("ja", "en")
+
+
+def check_option(name: str, value, allowed) -> None:
+    """ValueError listing the allowed values when ``value`` is not one of them (the kit's one
+    rule for bad options; never ``assert``)."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")

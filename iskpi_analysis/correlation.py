@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from . import config, fmt, kpis
+from . import config, fmt, io, kpis
 from .stats import bh_adjust
 
 #: Activity (behavioural) KPIs: counts per rep-period.
@@ -234,12 +234,9 @@ def select_window(data: pd.DataFrame, *, month: str, months: int = 1, grain: str
     -------
     The selected rows (same columns), sorted by subject and period.
     """
-    if months < 1:
-        raise ValueError(f"months must be >= 1, got {months}")
     grain = grain or infer_grain(data)
     _check_grain(grain)
-    end = pd.Period(month, freq="M").to_timestamp() + pd.offsets.MonthBegin(1)
-    start = end - pd.DateOffset(months=months)
+    start, end = io.month_bounds(month, months)
     per = pd.to_datetime(data["period"])
     if grain == "week":
         keep = (per >= start) & (per + pd.Timedelta(days=7) <= end)
@@ -337,15 +334,8 @@ def is_mechanical(x: str, y: str) -> bool:
 
 
 def _denominator(kpi_id: str) -> str | None:
-    try:
-        k = kpis.get(kpi_id)
-    except KeyError:
-        return None
-    return k.denominator if k.is_rate else None
-
-
-def _is_rate(kpi_id: str) -> bool:
-    return _denominator(kpi_id) is not None
+    k = _kpi(kpi_id)
+    return k.denominator if k is not None and k.is_rate else None
 
 
 def _active(data: pd.DataFrame) -> pd.Series:
@@ -389,7 +379,7 @@ def _lead(data: pd.DataFrame, arr: np.ndarray, subject: str) -> np.ndarray:
 
 def _rep_level(data: pd.DataFrame, kpi_id: str, subject: str) -> pd.Series:
     """One value per rep: a rate as ratio of sums, a count as mean per period."""
-    k = kpis.get(kpi_id) if kpi_id in kpis.all_kpis() else None
+    k = _kpi(kpi_id)
     g = data.groupby(subject, sort=True)
     if k is not None and k.is_rate and k.numerator in data and k.denominator in data:
         num = g[k.numerator].sum().astype(float)
@@ -691,9 +681,6 @@ def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -
     def r2(v):
         return "–" if pd.isna(v) else f"{v:+.2f}"
 
-    def p3(v):
-        return "–" if pd.isna(v) else ("<0.001" if v < 0.001 else f"{v:.3f}")
-
     def col(name):
         return table[name] if name in table else pd.Series(np.nan, index=table.index)
 
@@ -706,7 +693,7 @@ def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -
             "–" if pd.isna(r) else f"{r:+.2f} {fmt.ci(lo, hi, as_pct=False)}"
             for r, lo, hi in zip(table["r_within"], table["ci_low"], table["ci_high"])],
         "自由度" if ja else "df": table["dof"].to_numpy(),
-        "補正後p" if ja else "BH p": [p3(v) for v in table["p_adj"]],
+        "補正後p" if ja else "BH p": [fmt.p_value(v, name="") for v in table["p_adj"]],
         "順位r" if ja else "Rank r": [r2(v) for v in col("r_within_spearman")],
         "担当者間 r" if ja else "Between r": [r2(v) for v in col("r_between")],
         "全体 r" if ja else "Pooled r": [r2(v) for v in col("r_pooled")],
@@ -732,12 +719,12 @@ def _certainty(row, lang: str, alpha: float) -> str:
 
 def _stat(row, lang: str) -> str:
     p = row["p_adj"]
-    ptxt = "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    ptxt = fmt.p_value(p)
     ci = fmt.ci(row["ci_low"], row["ci_high"], as_pct=False)
     if lang == "ja":
-        return (f"r = {row['r']:+.2f}、95%信頼区間 {ci}、補正後p {ptxt}、{row['n_reps']}人・"
+        return (f"r = {row['r']:+.2f}、95%信頼区間 {ci}、補正後{ptxt}、{row['n_reps']}人・"
                 f"{fmt.num(row['n_obs'])}件")
-    return (f"r = {row['r']:+.2f}, 95% CI {ci}, adjusted p {ptxt}, {row['n_reps']} reps, "
+    return (f"r = {row['r']:+.2f}, 95% CI {ci}, adjusted {ptxt}, {row['n_reps']} reps, "
             f"{fmt.num(row['n_obs'])} obs.")
 
 
@@ -784,7 +771,7 @@ def describe_window(window: pd.DataFrame, *, grain: str, months: int, month: str
     """One line saying what was analysed: months, reps, observations and the grain."""
     kpis._check_lang(lang)
     _check_grain(grain)
-    first = str(pd.Period(month, "M") - (months - 1))
+    first = f"{io.month_bounds(month, months)[0]:%Y-%m}"
     active = int(_active(window).sum()) if len(window) else 0
     n_reps = int(window["rep_id"].nunique()) if len(window) else 0
     if lang == "ja":

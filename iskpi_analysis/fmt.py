@@ -61,3 +61,13 @@ def missing_note(tables, lang: str = "ja") -> str:
     names = ", ".join([tables] if isinstance(tables, str) else list(tables))
     return (f"*データ({names})がないため、このセクションは省略します。*" if lang == "ja"
             else f"*No data ({names}); this section is skipped.*")
+
+
+def p_value(p, *, name: str = "p", digits: int = 3) -> str:
+    """'p<0.001' / 'p=0.012' (``name`` 'q' for BH-adjusted values; '' for a bare table cell:
+    '<0.001' / '0.012'); missing -> '–'."""
+    if _missing(p):
+        return "–"
+    if p < 0.001:
+        return f"{name}<0.001"
+    return f"{name}={p:.{digits}f}" if name else f"{p:.{digits}f}"

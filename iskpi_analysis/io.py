@@ -254,6 +254,17 @@ class Dataset:
         """The team this view is restricted to, or "all"."""
         return self._filters.get("team", "all")
 
+    def names(self) -> dict[str, str]:
+        """Display names by id, the one map every report uses: team_id → team_name and
+        rep_id → rep_name; an id without a name is left out (callers show the id)."""
+        out = {}
+        for table, key, col in (("teams", "team_id", "team_name"), ("reps", "rep_id", "rep_name")):
+            df = getattr(self, table, None)
+            if df is None or col not in df.columns:
+                continue
+            out.update({str(i): str(n) for i, n in zip(df[key], df[col]) if isinstance(n, str) and n})
+        return out
+
     def team_ids(self) -> list[str]:
         """Teams in the data (teams table if present, else the reps' team ids)."""
         src = "v_teams" if self.has("teams") else "v_reps"
@@ -747,9 +758,13 @@ def _create_views(con, present, tz, valid_talk_seconds) -> None:
             con.execute(f"CREATE VIEW v_{t} AS SELECT * EXCLUDE (_row) FROM t_{t}")
 
 
-def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[first day, first day of next month) of 'YYYY-MM'; ValueError on a malformed month."""
+def month_bounds(month: str, months: int = 1) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[first day, first day after ``month``) of the ``months`` calendar months ending with
+    'YYYY-MM' (the analysis window of every notebook; 1 = the month itself).
+    ValueError on a malformed month or months < 1."""
     if not isinstance(month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise ValueError(f"month must look like 'YYYY-MM' (e.g. '2026-10'), got {month!r}")
+    if int(months) < 1:
+        raise ValueError(f"months must be >= 1, got {months}")
     p = pd.Period(month, freq="M")
-    return p.start_time, (p + 1).start_time
+    return (p - (int(months) - 1)).start_time, (p + 1).start_time

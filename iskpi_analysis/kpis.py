@@ -51,8 +51,7 @@ class KPI:
 
 
 def _check_lang(lang: str) -> None:
-    if lang not in config.LANGS:
-        raise ValueError(f"lang must be one of {config.LANGS}, got {lang!r}")
+    config.check_option("lang", lang, config.LANGS)
 
 
 @lru_cache(maxsize=None)

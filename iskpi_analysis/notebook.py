@@ -22,8 +22,7 @@ RECORD_MIME = "application/vnd.iskpi.record+json"
 
 def setup(lang: str = config.DEFAULT_LANG) -> None:
     """Configure plotting (bundled Japanese font) and display for a notebook or report run."""
-    if lang not in config.LANGS:
-        raise ValueError(f"lang must be one of {config.LANGS}, got {lang!r}")
+    config.check_option("lang", lang, config.LANGS)
     import matplotlib
 
     matplotlib.use("Agg") if not _in_ipython() else None

@@ -98,7 +98,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from . import config, control_chart, fmt, kpis, scorecard, timing
+from . import config, control_chart, fmt, io, kpis, scorecard, timing
 from . import stats as kst
 
 STATUSES = ("met", "not_met", "unknown")
@@ -212,14 +212,8 @@ COLUMN_LABELS = {
 
 # ---------------------------------------------------------------------------------------------
 # small helpers
-def _check_lang(lang: str) -> None:
-    if lang not in config.LANGS:
-        raise ValueError(f"lang must be one of {config.LANGS}, got {lang!r}")
-
-
-def _check(name: str, value, allowed) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
+_check_lang = kpis._check_lang
+_check = config.check_option
 
 
 def _ja(lang: str) -> bool:
@@ -345,15 +339,6 @@ def _answers_for(answers: dict | None, team_id: str) -> dict:
 
 # ---------------------------------------------------------------------------------------------
 # windows and data span
-def window_bounds(month: str, months: int = 3) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[first day of the window, first day after the report month): the report month and the
-    ``months − 1`` months before it."""
-    if months < 1:
-        raise ValueError(f"months must be >= 1, got {months}")
-    p = pd.Period(month, freq="M")
-    return (p - (months - 1)).start_time, (p + 1).start_time
-
-
 def data_span(rep_day: pd.DataFrame, *, month: str) -> dict:
     """How much activity data the team has up to the end of the report month.
 
@@ -437,7 +422,7 @@ def activity_stability(rep_day: pd.DataFrame, *, month: str, target: float | Non
     the moving range), met (stable and mean ≥ target; None when not judged), reason
     ("ok", "unstable", "below_target", "unstable_below", "too_few_days", "no_target").
     """
-    start, end = window_bounds(month, window_months)
+    start, end = io.month_bounds(month, window_months)
     daily = team_daily(rep_day, start=start, end=end, kpi=kpi)
     chart = control_chart.xmr(daily, x="value", time="date", run_length=run_length)
     chart["reps_working"] = daily["reps_working"].to_numpy()[: len(chart)]
@@ -521,7 +506,7 @@ def skill_dispersion(rep_month: pd.DataFrame, *, month: str, kpi: str = "deal_co
     (month start), month ("YYYY-MM"), n_reps, rate, cv_observed, cv_noise, cv.
     """
     num, den = _rate_parts(kpi)
-    start, end = window_bounds(month, months)
+    start, end = io.month_bounds(month, months)
     w = rep_month[(rep_month["period"] >= start) & (rep_month["period"] < end)]
     rows = []
     for p, g in w.groupby("period"):
@@ -555,7 +540,7 @@ def skill_gap(rep_month: pd.DataFrame, *, month: str, kpi: str = "deal_conversio
                 {"kpi": kpi, "threshold": threshold, "n_reps": 0, "rate": nan, "cv_observed": nan, "cv_noise": nan,
                  "cv": nan, "large": None, "n_months": 0, "tau": nan, "p_value": nan, "narrowing": None,
                  "first_cv": nan, "last_cv": nan, "missing": True})
-    start, end = window_bounds(month, window_months)
+    start, end = io.month_bounds(month, window_months)
     w = rep_month[(rep_month["period"] >= start) & (rep_month["period"] < end)]
     per_rep = w.groupby(["rep_id", "role"], as_index=False)[[num, den]].sum()
     lvl = between_rep_cv(per_rep[num], per_rep[den], per_rep["role"], min_denominator=min_denominator)
@@ -650,7 +635,7 @@ def success_patterns(data, *, month: str, window_months: int = 3, alpha: float =
     window has fewer than ``min_total_calls`` calls and the analyst did not answer yes), source
     ("data", "analyst" or "data+analyst").
     """
-    start, end = window_bounds(month, window_months)
+    start, end = io.month_bounds(month, window_months)
     d = data.filter(start=start, end=end)
     n = int(d.query(f"SELECT count(*) AS n FROM {d.sql('calls')} WHERE business_day")["n"].iloc[0]) \
         if d.has("calls") else 0
@@ -723,7 +708,7 @@ def conversion_trend(rep_month: pd.DataFrame, *, month: str, target: float | Non
              "slope_ci_high": np.nan, "p_value": np.nan, "dispersion": np.nan, "rising": None}
     if "deals_created" not in rep_month.columns:
         return pd.DataFrame(columns=cols), empty
-    start, end = window_bounds(month, trend_months)
+    start, end = io.month_bounds(month, trend_months)
     w = rep_month[(rep_month["period"] >= start) & (rep_month["period"] < end)]
     m = w.groupby("period", as_index=False)[["deals_created", "leads_handled"]].sum()
     m = m[m["leads_handled"] > 0].reset_index(drop=True)
@@ -732,7 +717,7 @@ def conversion_trend(rep_month: pd.DataFrame, *, month: str, target: float | Non
     m["ci_low"], m["ci_high"] = kst.wilson_ci(m["deals_created"].to_numpy(), m["leads_handled"].to_numpy()) \
         if len(m) else ([], [])
     out = dict(empty)
-    ws, _ = window_bounds(month, window_months)
+    ws, _ = io.month_bounds(month, window_months)
     win = m[m["period"] >= ws]
     k, n = int(win["deals_created"].sum()), int(win["leads_handled"].sum())
     if n:
@@ -832,8 +817,8 @@ def revenue_traceability(deals: pd.DataFrame | None, *, month: str, window_month
     if deals is None:
         return {"n_deals": 0, "amount_share": np.nan, "closed": 0, "close_date_share": np.nan,
                 "lead_share": np.nan, "won_window": 0, "won_amount_window": 0.0, "traceable": None}
-    start, end = window_bounds(month, lookback_months)
-    ws, _ = window_bounds(month, window_months)
+    start, end = io.month_bounds(month, lookback_months)
+    ws, _ = io.month_bounds(month, window_months)
     created = deals["created_at"].dt.tz_localize(None) if deals["created_at"].dt.tz is not None else deals["created_at"]
     d = deals[(created >= start) & (created < end)]
     n = int(len(d))
@@ -979,12 +964,6 @@ def _ym(m: str, lang: str) -> str:
     return f"{p.year}年{p.month}月" if lang == "ja" else p.strftime("%b %Y")
 
 
-def _p(p, lang):
-    if p is None or not np.isfinite(p):
-        return "–"
-    return f"p={p:.2g}" if p >= 0.001 else "p<0.001"
-
-
 def _activity_text(a: dict, kpi_label: str, phase_lbl: str, window_months: int, lang: str) -> str:
     if a["reason"] == "no_target":
         return (f"{kpi_label}の1人1日あたりの目標がフェーズの目標テンプレートにないため判定できません。" if lang == "ja"
@@ -1051,10 +1030,10 @@ def _skill_text(g: dict, kpi_label: str, window_months: int, lang: str, trend: b
                   else " Fewer than 4 months: the trend cannot be tested.")
         else:
             s += (f"月次では{g['first_cv']:.2f}→{g['last_cv']:.2f}(過去{g['n_months']}ヶ月、ケンドールのτ={g['tau']:.2f}、"
-                  f"{_p(g['p_value'], lang)}){'で、縮小傾向は統計的に確かです' if g['narrowing'] else 'で、確かな縮小傾向はありません'}。"
+                  f"{fmt.p_value(g['p_value'])}){'で、縮小傾向は統計的に確かです' if g['narrowing'] else 'で、確かな縮小傾向はありません'}。"
                   if ja else
                   f" Monthly {g['first_cv']:.2f} → {g['last_cv']:.2f} over {g['n_months']} months (Kendall's "
-                  f"τ={g['tau']:.2f}, {_p(g['p_value'], lang)}): "
+                  f"τ={g['tau']:.2f}, {fmt.p_value(g['p_value'])}): "
                   f"{'a reliable narrowing' if g['narrowing'] else 'no reliable narrowing'}.")
     return s
 
@@ -1112,7 +1091,7 @@ def _conversion_text(c: dict, activity_met, window_months: int, trend_months: in
         if c["rising"] is None:
             s += "月次の推移は3ヶ月分そろわず検定できません。"
         else:
-            s += (f"月次の推移(過去{c['n_months']}ヶ月)は1ヶ月あたり{c['slope']:+.3f}(ロジット、{_p(c['p_value'], lang)})で、"
+            s += (f"月次の推移(過去{c['n_months']}ヶ月)は1ヶ月あたり{c['slope']:+.3f}(ロジット、{fmt.p_value(c['p_value'])})で、"
                   f"{'確かに上昇しています' if c['rising'] else '上昇しているとは言えません'}。")
         return s
     s = (f"{lbl} over the last {window_months} months: {_pct(c['rate'])} (95% CI {_ci(c['ci_low'], c['ci_high'], lang)}, "
@@ -1120,7 +1099,7 @@ def _conversion_text(c: dict, activity_met, window_months: int, trend_months: in
     if c["rising"] is None:
         s += "Fewer than 3 months: no trend test."
     else:
-        s += (f"Monthly trend over {c['n_months']} months: {c['slope']:+.3f} logit per month ({_p(c['p_value'], lang)}): "
+        s += (f"Monthly trend over {c['n_months']} months: {c['slope']:+.3f} logit per month ({fmt.p_value(c['p_value'])}): "
               f"{'reliably rising' if c['rising'] else 'not reliably rising'}.")
     return s
 
@@ -1354,7 +1333,7 @@ def rep_standing(rep_day: pd.DataFrame, rep_month: pd.DataFrame, reps: pd.DataFr
     figures).
     """
     ja = _ja(lang)
-    start, end = window_bounds(month, window_months)
+    start, end = io.month_bounds(month, window_months)
     w = _working(rep_day, start, end)
     rm = rep_month[(rep_month["period"] >= start) & (rep_month["period"] < end)]
     conv = rm.groupby("rep_id")[["deals_created", "leads_handled"]].sum() if "deals_created" in rm else None

@@ -87,13 +87,13 @@ from importlib import metadata
 from pathlib import Path
 
 from . import config
+from .notebook import RECORD_MIME
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "iskpi"
 FONT_FILE_NAME = "ipaexg.ttf"
 #: cells with one of these tags are not shown in the HTML
 REMOVE_TAGS = ("remove", "injected-parameters", "parameters")
-RECORD_MIME = "application/vnd.iskpi.record+json"
 MAX_HTML_BYTES = 5 * 1024 * 1024
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 ORG = "all"
@@ -515,11 +515,7 @@ def external_urls(page: str) -> list[str]:
 
 # --- index, manifest ---------------------------------------------------------------------------
 def _team_labels(data, teams) -> dict[str, str]:
-    names = {}
-    if data.has("teams"):
-        t = data.teams
-        if "team_name" in t:
-            names = {r.team_id: r.team_name for r in t.itertuples() if isinstance(r.team_name, str) and r.team_name}
+    names = data.names()
     return {tm: (f"{names[tm]} ({tm})" if tm in names else tm) for tm in teams}
 
 

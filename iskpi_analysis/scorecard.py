@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import calendar as jcal
-from . import config, fmt, funnel, kpis, pacing, plan, quality
+from . import config, fmt, funnel, io, kpis, pacing, plan, quality
 from . import stats as kst
 
 ALERT_LEVELS = ("ok", "watch", "alert", "small", "none")
@@ -60,14 +60,7 @@ TREE_KPIS = ("calls", "connects", "valid_conversations", "emails_sent", "appoint
 BDR_KPIS = ("decision_maker_rate", "target_account_contacts")
 
 
-def _check_lang(lang):
-    if lang not in config.LANGS:
-        raise ValueError(f"lang must be one of {config.LANGS}, got {lang!r}")
-
-
-def _month_start_end(month: str):
-    p = pd.Period(month, freq="M")
-    return p.start_time, (p + 1).start_time
+_check_lang = kpis._check_lang
 
 
 def previous_month(month: str) -> str:
@@ -251,7 +244,7 @@ def measures(data, *, month: str, rep_period: pd.DataFrame, response_times_: pd.
     quality_n, response_minutes_sum / response_n (median needs rows: see response_times),
     response_median (business minutes).
     """
-    start, end = _month_start_end(month)
+    start, end = io.month_bounds(month)
     rp = rep_period[pd.to_datetime(rep_period["period"]) == start]
     num_cols = [c for c in ("n_days", "calls", "connects", "valid_conversations", "appointments",
                             "decision_maker_connects", "emails_sent", "emails_opened",

@@ -22,7 +22,7 @@ Public functions
 - :func:`fit_binomial`      the logistic fit behind :func:`adjusted_effects` (IRLS, normal equations)
 - display helpers           :func:`windows_table`, :func:`hourly_table`, :func:`effects_table`,
                             :func:`breakdown_table`, :func:`headline`, :func:`scope_note`,
-                            :func:`period_label`, :func:`window_hours`, :func:`group_names`
+                            :func:`period_label`, :func:`window_hours`
 
 Metrics: ``connect_rate`` = connects / calls, ``conversation_rate`` = valid conversations /
 connects (KPI dictionary definitions) and ``appointments_per_call`` = appointments / calls.
@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import stats as _st
 from scipy.special import expit
 
-from . import config, fmt, kpis
+from . import config, fmt, io, kpis
 from . import stats as st
 
 #: metric id → (numerator column, denominator column) in a call-bucket table.
@@ -81,13 +81,8 @@ _VERDICT_LABELS = {
 
 
 # ----------------------------------------------------------------------------- helpers
-def _check(name: str, value, allowed) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
-
-
-def _check_lang(lang: str) -> None:
-    _check("lang", lang, config.LANGS)
+_check = config.check_option
+_check_lang = kpis._check_lang
 
 
 def metric_label(metric: str, lang: str = config.DEFAULT_LANG) -> str:
@@ -155,14 +150,6 @@ def hour_windows(hours, lang: str = config.DEFAULT_LANG) -> str:
     if lang == "ja":
         return "、".join(f"{a}時台" if a == b else f"{a}〜{b}時台" for a, b in runs)
     return ", ".join(f"{a}:00–{b + 1}:00" for a, b in runs)
-
-
-def period_bounds(month: str, months: int = 3) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[start, end) of the ``months`` calendar months ending with ``month`` ('YYYY-MM')."""
-    if int(months) < 1:
-        raise ValueError(f"months must be >= 1, got {months}")
-    p = pd.Period(month, freq="M")
-    return (p - (int(months) - 1)).start_time, (p + 1).start_time
 
 
 def _calls_of(data) -> pd.DataFrame:
@@ -694,18 +681,6 @@ _EFFECT_VERDICTS = {
 }
 
 
-def group_names(data) -> dict:
-    """Display names by id: team_id → team_name and rep_id → rep_name (ids where names are
-    missing). ``data``: a Dataset (or anything with ``teams`` / ``reps`` frames)."""
-    names = {}
-    for table, key, col in (("teams", "team_id", "team_name"), ("reps", "rep_id", "rep_name")):
-        df = getattr(data, table, None)
-        if df is None or col not in df.columns:
-            continue
-        names.update({str(i): str(n) for i, n in zip(df[key], df[col]) if isinstance(n, str) and n})
-    return names
-
-
 def _rate_ci_text(rate, lo, hi, too_small: bool, n, lang: str) -> str:
     if too_small or not np.isfinite(rate):
         return (f"件数不足(n={fmt.num(n)})" if lang == "ja" else f"too few (n={fmt.num(n)})")
@@ -718,7 +693,7 @@ def rep_team_names(data) -> dict:
     reps = getattr(data, "reps", None)
     if reps is None:
         return {}
-    names = group_names(data)
+    names = data.names()
     return {str(r): names.get(str(t), str(t)) for r, t in zip(reps["rep_id"], reps["team_id"])}
 
 
@@ -736,9 +711,9 @@ def window_hours(windows: pd.DataFrame, verdict: str = "recommend", *, scope: st
 
 
 def period_label(month: str, months: int = 3, lang: str = config.DEFAULT_LANG) -> str:
-    """'2026-08〜2026-10(3ヶ月)' / '2026-08 to 2026-10 (3 months)' for :func:`period_bounds`."""
+    """'2026-08〜2026-10(3ヶ月)' / '2026-08 to 2026-10 (3 months)' for :func:`io.month_bounds`."""
     _check_lang(lang)
-    start, end = period_bounds(month, months)
+    start, end = io.month_bounds(month, months)
     a, b = f"{start:%Y-%m}", f"{end - pd.Timedelta(days=1):%Y-%m}"
     if lang == "ja":
         return (f"{b}(1ヶ月)" if a == b else f"{a}〜{b}({months}ヶ月)")
@@ -750,7 +725,7 @@ def scope_note(data, *, month: str, months: int = 3, rep: str | None = None,
     """One line saying what the page covers: team (or rep), period, which days."""
     _check_lang(lang)
     ja = lang == "ja"
-    names = group_names(data)
+    names = data.names()
     team = getattr(data, "team", "all")
     who = ("全チーム" if ja else "all teams") if team in (None, "all") else names.get(team, team)
     if rep:
@@ -785,12 +760,12 @@ def windows_table(windows: pd.DataFrame, *, scope=("all", "team"), names: dict |
     recommended and avoid windows, formatted, with ``lang`` column labels (show without index).
 
     ``scope``: which scopes to include (``"all"``, ``"team"``, ``"rep"``); ``names``: display
-    names by id (:func:`group_names`); ``rep_teams``: rep_id → team display name (adds a team
+    names by id (:meth:`io.Dataset.names`); ``rep_teams``: rep_id → team display name (adds a team
     column to rep rows); ``data``: a Dataset to take both from when they are not given.
     """
     _check_lang(lang)
     if data is not None:
-        names = group_names(data) if names is None else names
+        names = data.names() if names is None else names
         rep_teams = rep_team_names(data) if rep_teams is None else rep_teams
     scope = (scope,) if isinstance(scope, str) else tuple(scope)
     for sc in scope:
@@ -897,7 +872,7 @@ def headline(result: "TimingResult", *, lang: str = config.DEFAULT_LANG,
         sig = c["p_value"] < result.alpha
         items.append({"label": "時間帯による差" if ja else "Does the hour matter?",
                       "value": ("あり" if sig else "確認できず") if ja else ("yes" if sig else "not shown"),
-                      "note": f"{_p_text(c['p_value'], lang)}, Cramér's V={c['cramers_v']:.2f}"})
+                      "note": f"{fmt.p_value(c['p_value'])}, Cramér's V={c['cramers_v']:.2f}"})
     return items
 
 
@@ -1104,18 +1079,6 @@ def _pts_ci(lo: float, hi: float, lang: str) -> str:
     return f"[{a}, {b}]" + ("ポイント" if lang == "ja" else " pts")
 
 
-def _q_text(q: float) -> str:
-    if not np.isfinite(q):
-        return "q=–"
-    return "q<0.001" if q < 0.001 else f"q={q:.3f}"
-
-
-def _p_text(p: float, lang: str) -> str:
-    if np.isnan(p):
-        return "–"
-    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
-
-
 def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
              names: dict | None = None) -> list[str]:
     """Plain sentences generated from a :class:`TimingResult`, saying how sure they are.
@@ -1151,17 +1114,17 @@ def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
     else:
         size = {"negligible": "ごく小さい", "small": "小さい", "medium": "中程度の", "large": "大きい"}
         if c["p_value"] < result.alpha:
-            out.append(f"時間帯によって{m}は統計的に明確に異なります(カイ二乗検定 {_p_text(c['p_value'], lang)}、"
+            out.append(f"時間帯によって{m}は統計的に明確に異なります(カイ二乗検定 {fmt.p_value(c['p_value'])}、"
                        f"効果量 Cramér's V={c['cramers_v']:.3f}:{size.get(c['effect_size'], '')}差)。"
                        if ja else
-                       f"The {m.lower()} differs between hours (chi-square {_p_text(c['p_value'], lang)}, "
+                       f"The {m.lower()} differs between hours (chi-square {fmt.p_value(c['p_value'])}, "
                        f"Cramér's V={c['cramers_v']:.3f}: a {c['effect_size']} effect).")
         else:
             out.append(f"時間帯による{m}の差は、偶然の範囲を超えるとは言えません(カイ二乗検定 "
-                       f"{_p_text(c['p_value'], lang)}、Cramér's V={c['cramers_v']:.3f})。"
+                       f"{fmt.p_value(c['p_value'])}、Cramér's V={c['cramers_v']:.3f})。"
                        if ja else
                        f"The hour-to-hour differences in {m.lower()} are within chance "
-                       f"(chi-square {_p_text(c['p_value'], lang)}, Cramér's V={c['cramers_v']:.3f}).")
+                       f"(chi-square {fmt.p_value(c['p_value'])}, Cramér's V={c['cramers_v']:.3f}).")
 
     h = result.by_hour[~result.by_hour["too_small"] & (result.by_hour["n"] > 0)]
     if len(h) >= 2:
@@ -1254,12 +1217,12 @@ def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
             out.append(f"{hour_label(r.level, lang)}は集計値では{raw_t[r.raw_verdict]}"
                        f"({fmt.pct(r.raw_rate)})が、担当者をそろえると{adj_t[verdict]}"
                        f"(差 {_pts(r.diff, lang)}、95%CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}、"
-                       f"多重比較補正後 {_q_text(r.q_value)})。{why}"
+                       f"多重比較補正後 {fmt.p_value(r.q_value, name='q')})。{why}"
                        if ja else
                        f"{hour_label(r.level, lang)} {raw_t[r.raw_verdict]} in the raw counts "
                        f"({fmt.pct(r.raw_rate)}), but holding the rep fixed {adj_t[verdict]} "
                        f"(difference {_pts(r.diff, lang)}, 95% CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}, "
-                       f"BH-adjusted {_q_text(r.q_value)}). {why}")
+                       f"BH-adjusted {fmt.p_value(r.q_value, name='q')}). {why}")
 
     wd = result.effects[result.effects["factor"] == "weekday"]
     held_wd = ("担当者と時間帯の違いをそろえた" if adj_by else "時間帯の違いをそろえた") if ja else \

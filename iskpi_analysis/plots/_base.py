@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from .. import config
+from .. import kpis
 
 
 def text(table: dict, key: str, lang: str, **fields) -> str:
     """``table[key][lang]``, formatted with ``fields`` when given; ValueError on an unknown lang."""
-    if lang not in config.LANGS:
-        raise ValueError(f"lang must be one of {config.LANGS}, got {lang!r}")
+    kpis._check_lang(lang)
     s = table[key][lang]
     return s.format(**fields) if fields else s
 

@@ -1877,6 +1877,35 @@ def headline_text(diag: TeamDiagnosis, *, lang: str = config.DEFAULT_LANG) -> st
     return f"{diag.team_name}: {ph} — {tail}"
 
 
+def headline(diags: dict, *, lang: str = config.DEFAULT_LANG) -> list[dict]:
+    """Headline figures for the report index, one per team (``label``, ``value``, ``note``):
+    the diagnosed phase and the readiness for the next one."""
+    ja = _ja(lang)
+    out = []
+    for d in diags.values():
+        v = d.verdict
+        if v["next_phase"]:
+            note = (f"{v['next_phase_label']}への移行: {v['readiness_label']}" if ja else
+                    f"to {v['next_phase_label']}: {v['readiness_label']}")
+        else:
+            note = v["readiness_label"]
+        out.append({"label": f"{d.team_name} " + ("フェーズ" if ja else "phase"),
+                    "value": v["phase_label"], "note": note})
+    return out
+
+
+def no_plan_note(diag: TeamDiagnosis, *, lang: str = config.DEFAULT_LANG) -> str | None:
+    """Why a team gets no migration plan (last phase, or phase undetermined); None when it gets one."""
+    ja = _ja(lang)
+    v = diag.verdict
+    if v["next_phase"] is not None:
+        return None
+    if v["readiness"] == "final":
+        return "最終フェーズのため移行はありません。" if ja else "Last phase: no migration."
+    return ("フェーズの判定を保留しているため、移行計画は示しません。" if ja else
+            "The phase is undetermined: no migration plan.")
+
+
 def key_figures(diag: TeamDiagnosis) -> dict:
     """The figures behind the verdict, JSON-ready (what the notebook records)."""
     ev = diag.evidence

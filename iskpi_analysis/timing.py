@@ -452,12 +452,12 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
     -------
     DataFrame, one row per factor level: factor, level, n, k, raw_rate, raw_ci_low, raw_ci_high,
     raw_diff (raw rate − raw average of the factor's judged levels), raw_q_value, raw_verdict
-    (above / below / neutral / too_small: the same test as the adjusted verdict — delta-method
+    (above / below / small / neutral / too_small, see :func:`_verdict`: the same test as the adjusted verdict — delta-method
     interval of the difference from the average, BH within the factor, ``min_lift`` — without
     the model, so that a raw/adjusted disagreement reflects the adjustment, not two criteria),
     adjusted_rate, adjusted_ci_low, adjusted_ci_high, average_rate, diff (adjusted − average),
     diff_ci_low, diff_ci_high, p_value, q_value (BH within the factor), verdict (above / below /
-    neutral / too_small), too_small, adjusted_for (the held-fixed column or '').
+    small / neutral / too_small), too_small, adjusted_for (the held-fixed column or '').
     """
     _check("metric", metric, METRICS)
     factors = [factors] if isinstance(factors, str) else list(factors)
@@ -543,11 +543,8 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
         if len(part):
             part = part.join(_raw_tests(part, z=z, alpha=alpha, min_lift=min_lift))
             part["q_value"] = st.bh_adjust(part["p_value"].to_numpy())
-            sig = part["q_value"] < alpha
-            part["verdict"] = np.where(
-                part["too_small"], "too_small",
-                np.where(sig & (part["diff_ci_low"] > min_lift), "above",
-                         np.where(sig & (part["diff_ci_high"] < -min_lift), "below", "neutral")))
+            part["verdict"] = _verdict(part["q_value"] < alpha, part["diff_ci_low"],
+                                       part["diff_ci_high"], part["too_small"], min_lift)
             rows.append(part)
     cols = ["factor", "level", "n", "k", "raw_rate", "raw_ci_low", "raw_ci_high", "raw_diff",
             "raw_q_value", "raw_verdict", "adjusted_rate", "adjusted_ci_low", "adjusted_ci_high",
@@ -556,6 +553,17 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
     out = out[cols]
     out["adjusted_for"] = adj or ""
     return out
+
+
+def _verdict(sig, lo, hi, too_small, min_lift: float) -> np.ndarray:
+    """The one rule for a level's verdict against the average: 'too_small'; 'above' / 'below'
+    when the BH-significant difference's interval clears ``min_lift``; 'small' when it is
+    significant but may be under ``min_lift``; else 'neutral'."""
+    sig, lo, hi = np.asarray(sig, bool), np.asarray(lo, float), np.asarray(hi, float)
+    return np.where(np.asarray(too_small, bool), "too_small",
+                    np.where(sig & (lo > min_lift), "above",
+                             np.where(sig & (hi < -min_lift), "below",
+                                      np.where(sig, "small", "neutral"))))
 
 
 def _raw_tests(part: pd.DataFrame, *, z: float, alpha: float, min_lift: float) -> pd.DataFrame:
@@ -582,10 +590,7 @@ def _raw_tests(part: pd.DataFrame, *, z: float, alpha: float, min_lift: float) -
             pv = np.where(ok & (se > 0), 2 * _st.norm.sf(np.abs(diff) / se), np.nan)
         lo, hi = diff - z * se, diff + z * se
     q = st.bh_adjust(pv)
-    sig = q < alpha
-    verdict = np.where(~ok, "too_small",
-                       np.where(sig & (lo > min_lift), "above",
-                                np.where(sig & (hi < -min_lift), "below", "neutral")))
+    verdict = _verdict(q < alpha, lo, hi, ~ok, min_lift)
     return pd.DataFrame({"raw_diff": diff, "raw_q_value": q, "raw_verdict": verdict},
                         index=part.index)
 
@@ -628,7 +633,7 @@ def recommended_windows(data, *, by: str | None = None, metric: str = "connect_r
         eff.insert(0, "group_n", total)
         eff.insert(0, "group", str(gid))
         eff.insert(0, "scope", scope)
-        eff["verdict"] = eff["verdict"].map({"above": "recommend", "below": "avoid",
+        eff["verdict"] = eff["verdict"].map({"above": "recommend", "below": "avoid", "small": "neutral",
                                              "neutral": "neutral", "too_small": "too_small"})
         parts.append(eff)
     cols = ["scope", "group", "group_n", "hour", "n", "raw_rate", "adjusted_rate",
@@ -675,9 +680,10 @@ def windows_summary(windows: pd.DataFrame, *, names: dict | None = None,
 
 # ----------------------------------------------------------------------------- display tables
 _EFFECT_VERDICTS = {
-    "ja": {"above": "平均より高い", "below": "平均より低い", "neutral": "差は不明確", "too_small": "件数不足"},
-    "en": {"above": "above average", "below": "below average", "neutral": "no clear difference",
-           "too_small": "too few calls"},
+    "ja": {"above": "平均より高い", "below": "平均より低い", "small": "差はあるが小さい", "neutral": "差は不明確",
+           "too_small": "件数不足"},
+    "en": {"above": "above average", "below": "below average", "small": "real but small difference",
+           "neutral": "no clear difference", "too_small": "too few calls"},
 }
 
 
@@ -1187,21 +1193,19 @@ def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
         dis = e[(e["raw_verdict"] != e["verdict"]) & ~e["too_small"]]
         for r in dis.itertuples():
             raw_t = {"above": "平均より高く見えます", "below": "平均より低く見えます",
+                     "small": "平均とわずかに違って見えます",
                      "neutral": "平均と差がないように見えます"} if ja else \
                 {"above": "looks above the average", "below": "looks below the average",
+                 "small": "looks slightly different from the average",
                  "neutral": "looks no different from the average"}
             adj_t = {"above": "平均より確実に高くなります", "below": "平均より確実に低くなります",
+                     "small": "平均との差はあるものの小さく(窓の判定に使う最小の差に届かない可能性があり)、"
+                              "推奨・回避の対象にはしません",
                      "neutral": "平均との差は確認できません"} if ja else \
                 {"above": "it is reliably above the average", "below": "it is reliably below the average",
+                 "small": "the difference is real but small (it may not reach the smallest difference "
+                          "a window needs), so the hour is neither recommended nor avoided",
                  "neutral": "no difference from the average can be confirmed"}
-            verdict = r.verdict
-            if (verdict == "neutral" and r.q_value < result.alpha
-                    and (r.diff_ci_low > 0 or r.diff_ci_high < 0)):
-                verdict = "small"  # a real difference, but it does not clear min_lift
-            adj_t["small"] = ("平均との差はあるものの小さく(窓の判定に使う最小の差に届かない可能性があり)、"
-                              "推奨・回避の対象にはしません" if ja else
-                              "the difference is real but small (it may not reach the smallest "
-                              "difference a window needs), so the hour is neither recommended nor avoided")
             # did the estimate move, or only the certainty? (a quarter of the interval width)
             moved = abs(r.diff - r.raw_diff) >= (r.diff_ci_high - r.diff_ci_low) / 4
             if moved:
@@ -1215,12 +1219,12 @@ def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
                        f"adjusted {_pts(r.diff, lang)}); holding the rep fixed only widens the interval, "
                        f"so treat it as borderline.")
             out.append(f"{hour_label(r.level, lang)}は集計値では{raw_t[r.raw_verdict]}"
-                       f"({fmt.pct(r.raw_rate)})が、担当者をそろえると{adj_t[verdict]}"
+                       f"({fmt.pct(r.raw_rate)})が、担当者をそろえると{adj_t[r.verdict]}"
                        f"(差 {_pts(r.diff, lang)}、95%CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}、"
                        f"多重比較補正後 {fmt.p_value(r.q_value, name='q')})。{why}"
                        if ja else
                        f"{hour_label(r.level, lang)} {raw_t[r.raw_verdict]} in the raw counts "
-                       f"({fmt.pct(r.raw_rate)}), but holding the rep fixed {adj_t[verdict]} "
+                       f"({fmt.pct(r.raw_rate)}), but holding the rep fixed {adj_t[r.verdict]} "
                        f"(difference {_pts(r.diff, lang)}, 95% CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}, "
                        f"BH-adjusted {fmt.p_value(r.q_value, name='q')}). {why}")
 

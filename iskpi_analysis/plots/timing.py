@@ -23,7 +23,7 @@ from .. import timing as tm
 SMALL_FACE = "#eeeeee"
 SMALL_EDGE = "#9e9e9e"
 SMALL_HATCH = "///"
-VERDICT_COLORS = {"above": "#1565c0", "below": "#c62828", "neutral": "#757575",
+VERDICT_COLORS = {"above": "#1565c0", "below": "#c62828", "small": "#8d6e63", "neutral": "#757575",
                   "too_small": SMALL_EDGE}
 RAW_COLOR = "#9e9e9e"
 ACCENT = "#1565c0"
@@ -48,6 +48,7 @@ _T = {
     "raw": {"ja": "集計値", "en": "raw"},
     "adjusted_above": {"ja": "{adj}: 平均より確実に高い", "en": "{adj}: reliably above average"},
     "adjusted_below": {"ja": "{adj}: 平均より確実に低い", "en": "{adj}: reliably below average"},
+    "adjusted_small": {"ja": "{adj}: 差はあるが小さい", "en": "{adj}: real but small difference"},
     "adjusted_neutral": {"ja": "{adj}: 平均との差は不明確", "en": "{adj}: no clear difference"},
     "average": {"ja": "平均 {v}", "en": "average {v}"},
     "disagree": {"ja": "集計値と{adj}で判定が異なる", "en": "raw and {adj} disagree"},
@@ -290,7 +291,7 @@ def adjusted_effects(effects: pd.DataFrame, *, factor: str = "hour", metric: str
     raw = e["raw_rate"].to_numpy(float)
     ax.errorbar(x - off, raw, yerr=[raw - e["raw_ci_low"], e["raw_ci_high"] - raw], fmt="o", ms=5,
                 color=RAW_COLOR, mfc="white", capsize=3, lw=1.2, label=_t("raw", lang))
-    for v in ("above", "below", "neutral"):
+    for v in ("above", "below", "small", "neutral"):
         sel = (e["verdict"] == v) & e["adjusted_rate"].notna()
         if not sel.any():
             continue
@@ -318,7 +319,8 @@ def adjusted_effects(effects: pd.DataFrame, *, factor: str = "hour", metric: str
     ax.set_title(title)
     handles, labels = ax.get_legend_handles_labels()
     order = [_t(k, lang, adj=adj, v=fmt.pct(avg.iloc[0]) if len(avg) else "") for k in
-             ("raw", "adjusted_above", "adjusted_below", "adjusted_neutral", "average", "disagree")]
+             ("raw", "adjusted_above", "adjusted_below", "adjusted_small", "adjusted_neutral", "average",
+              "disagree")]
     pairs = sorted(zip(handles, labels), key=lambda hl: order.index(hl[1]) if hl[1] in order else 99)
     _legend_below(ax, [h for h, _ in pairs], [lb for _, lb in pairs], ncol=3)
     ax.spines[["top", "right"]].set_visible(False)

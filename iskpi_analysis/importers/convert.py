@@ -134,7 +134,9 @@ class Converter:
             v = self.derive(t, rec, raw_row)
             ok &= v is not _BAD
             out[t] = None if v in (_MISSING, _BAD) else v
-        out["disposition_raw"] = rec.get("disposition_raw", "").strip() or None
+        # the vendor's own result: its result column, else its call type (MiiTel has no other)
+        out["disposition_raw"] = (rec.get("disposition_raw", "").strip() or rec.get("call_type", "").strip()
+                                  or None)
         out["script"] = rec.get("script", "").strip() or None
         if not ok:
             return None

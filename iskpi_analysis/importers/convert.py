@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from ..io import CONTRACT
 from .log import ImportLog
-from .mapping import Mapping, MappingError, TableMapping, key
+from .mapping import TARGET_VALUES, Mapping, MappingError, TableMapping, key
 from .problems import Collector
 from .readers import RawTable
 from .reps import Reps
@@ -22,10 +22,8 @@ IGNORE = "ignore"
 #: columns whose value is a rep (resolved through the reps of the mapping)
 REP_REFS = {"calls": "rep_id", "emails": "rep_id", "deals": "rep_id", "leads": "owner_rep_id"}
 CALLS_EXTRA = {"direction": ("enum:in|out", False), "disposition_raw": ("str", False)}
-DIRECTIONS = ("in", "out", "skip")
-#: derived calls values and the values a mapping may give them
-TARGETS = {"direction": DIRECTIONS, "connected": (True, False), "appointment": (True, False),
-           "decision_maker": (True, False)}
+#: derived calls values and the values a mapping may give them (one home: the mapping module)
+TARGETS = TARGET_VALUES
 
 
 class Skip(Exception):
@@ -231,8 +229,6 @@ class Converter:
         text = rec.get(src)
         allowed = TARGETS[target]
         where = f"[{self.tm.prefix}values.{target}]"
-        if text is None and src in HELPER_FIELDS + ("disposition_raw",) and src not in self.column_of:
-            text = None
         if text is None:
             if target in self.tm.defaults:
                 return self._check(target, self.tm.defaults[target], f"[{self.tm.prefix}defaults] {target}",
@@ -287,8 +283,7 @@ class Converter:
         return ""
 
     def _check(self, target: str, value, where: str, how: str):
-        if value not in TARGETS[target] or (isinstance(value, int) and not isinstance(value, bool)
-                                           and target != "direction"):
+        if value not in TARGETS[target] or isinstance(value, bool) != (target != "direction"):
             raise MappingError(f"{where}: {target} must be one of "
                                f"{', '.join(map(_show, TARGETS[target]))}, got {value!r}")
         self.log.count(self.table, target, how)

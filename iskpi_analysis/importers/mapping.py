@@ -156,7 +156,33 @@ def _table(name: str, d: dict, path, section: str) -> TableMapping:
         tm.rules[target] = out
     tm.defaults = dict(d.get("defaults", {}))
     tm.derive = dict(d.get("derive", {}))
+    if name == "calls":
+        _check_targets(tm, path, sub)
     return tm
+
+
+#: what a calls mapping may set the derived values to
+TARGET_VALUES = {"direction": ("in", "out", "skip"), "connected": (True, False), "appointment": (True, False),
+                 "decision_maker": (True, False)}
+
+
+def _show(v) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _check_targets(tm: TableMapping, path, sub) -> None:
+    """Every value a calls mapping gives connected/appointment/decision_maker/direction is
+    checked when the file is read, not when (or whether) a row happens to use it."""
+    given = [(f"values.{t}", raw, v) for t, vals in tm.values.items() if t in TARGET_VALUES
+             for k, v in vals.items() for raw in [tm.raw_keys[t][k]]]
+    given += [(f"rules.{t}", "value", r.value) for t, rules in tm.rules.items() if t in TARGET_VALUES for r in rules]
+    given += [("defaults", t, v) for t, v in tm.defaults.items() if t in TARGET_VALUES]
+    for section, k, v in given:
+        t = section.split(".")[-1] if section != "defaults" else k
+        ok = v in TARGET_VALUES[t] and (isinstance(v, bool) == (t != "direction"))
+        if not ok:
+            raise MappingError(f"{_where(path, sub(section))} {k!r}: {t} must be one of "
+                               f"{', '.join(map(_show, TARGET_VALUES[t]))}, got {v!r}")
 
 
 def load_mapping(path: str | Path | None, *, source: str | None = None) -> Mapping:

@@ -33,4 +33,3 @@ class Source:
     talk_seconds: Callable | None = None
     #: owner values that mean "no user" (MiiTel writes "-" on unanswered calls)
     no_owner: tuple[str, ...] = ()
-    note: str = ""

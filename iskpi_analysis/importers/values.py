@@ -87,7 +87,7 @@ def to_seconds(text: str, unit: str = "auto", rounding: str = "error") -> tuple[
     raise Unconvertible(f"a plain number but duration_unit is {unit!r} (expected {unit})")
 
 
-_YEN = re.compile(r"^(?P<num>[0-9.,]+)\s*(?P<unit>万円|万|千円|千|円)?$")
+_YEN = re.compile(r"^(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万円|万|千円|千|円)?$")
 
 
 def to_amount(text: str) -> tuple[float, str | None]:

@@ -64,7 +64,7 @@ def test_salesforce_report_cp932_japanese_labels(tmp_path):
     f = DATA / "salesforce_tasks_2026-10.cp932.csv"
     rc, out = run_import(tmp_path, "salesforce", [f])
     assert rc == 0
-    df = pd.read_csv(f, encoding="cp932", dtype=str, keep_default_na=False)
+    df = pd.read_csv(f, encoding="cp932", dtype=str, keep_default_na=False, skipfooter=5, engine="python")
     df = df[df["通話種別"] != "Internal"]
     exp_day, exp_out = expected(
         df, rep=df["割り当て先"].map(BY_NAME), day=df["期日"],
@@ -81,6 +81,7 @@ def test_salesforce_report_cp932_japanese_labels(tmp_path):
     assert "ActivityDate ≠ the day of CompletedDateTime (day from ActivityDate): 1" in log
     assert "通話種別 = 'Internal' (mapped to \"skip\"): 1 row(s)" in log
     assert "talk time of a call that did not connect set to 0" in log
+    assert "5 report footer line(s) skipped: '合計' / 'Copyright (c) 2000-2026 salesforce.com, '" in log
     assert c.loc["00T5j00000AbC004", "talk_seconds"] == 0 and c.loc["00T5j00000AbC004", "disposition_raw"] == "受付ブロック"
 
 

@@ -176,3 +176,37 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert cli.main(["import", "--from", "zoho", "--mapping", str(tmp_path / "bad.toml"), "--out",
                      str(tmp_path / "out"), str(DATA / "zoho_calls_2026-10.sjis.csv")]) == 2
     assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_title_lines_above_the_header_and_a_missing_id_column(tmp_path):
+    """A formatted xlsx report: title and filter rows above the header, no id column."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["活動レポート 2026年10月"])
+    ws.append(["絞り込み条件: 期日 = 今月"])
+    ws.append([])
+    ws.append(["件名", "期日", "割り当て先", "通話種別", "通話結果", "通話時間 (秒)", "完了日時"])
+    ws.append(["電話", "2026/10/01", "佐藤 花子", "Outbound", "不在", 0, "2026/10/01 09:32"])
+    ws.append(["電話", "2026/10/01", "佐藤 花子", "Outbound", "通話完了", 185, "2026/10/01 10:08"])
+    f = tmp_path / "report.xlsx"
+    wb.save(f)
+    m = setup(tmp_path, "salesforce")
+    err, msg = problems_of(tmp_path, "salesforce", [f], m)
+    # without header_line the title row is taken as the header: nothing maps, every field is missing
+    assert "report.xlsx" in msg
+    m.write_text(m.read_text().replace('[read]\n', '[read]\nheader_line = 4\n'), encoding="utf-8")
+    err, msg = problems_of(tmp_path, "salesforce", [f], m)
+    assert "report.xlsx, lines 5, 6 (2 rows), column 'call_id': the export has no id column" in msg
+    assert "活動 ID" in msg
+
+
+def test_data_after_a_footer_is_an_error(tmp_path):
+    m = setup(tmp_path, "hubspot")
+    text = (DATA / "hubspot_calls_2026-10.csv").read_text() + "\n\"Total\"\n" + \
+        "51000099,2026-10-30T02:40:00Z,81234003,OUTBOUND,17b47fee-58de-441e-a44c-c6300d46f273,0,x,\n"
+    f = tmp_path / "calls.csv"
+    f.write_text(text)
+    err, msg = problems_of(tmp_path, "hubspot", [f], m)
+    assert "calls.csv: line 13 is data after one-cell footer lines (from line 12)" in msg

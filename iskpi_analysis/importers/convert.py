@@ -117,7 +117,12 @@ class Converter:
             out["direction"] = direction
         ok &= direction is not _BAD
         out["call_id"] = rec.get("call_id", "").strip()
-        if not out["call_id"]:
+        if "call_id" not in self.column_of:
+            self._fail("call_id", None, "the export has no id column (overlapping files are de-duplicated by it)",
+                       "add the record id to the export (Salesforce report: 活動 ID; HubSpot: Record ID), and "
+                       f'if its name is not known, [{self.tm.prefix}columns] "<id column>" = "call_id"')
+            ok = False
+        elif not out["call_id"]:
             self._fail("call_id", "", "empty call id (every call needs its export id; overlapping files are "
                        "de-duplicated by it)", f'[{self.tm.prefix}columns] "<id column>" = "call_id"')
             ok = False

@@ -139,14 +139,16 @@ def import_files(files, *, source: str, mapping=None, out) -> ImportResult:
     rows: dict[str, list[dict]] = {t: [] for t in m.tables}
     for f, table in _assign(files, m).items():
         try:
-            raw = read_table(f, encoding=m.encoding, delimiter=m.delimiter, sheet=m.sheet)
+            raw = read_table(f, encoding=m.encoding, delimiter=m.delimiter, sheet=m.sheet,
+                             header_line=m.header_line)
         except ReadError as exc:
             problems.add(f.name, None, None, None, str(exc).split(": ", 1)[-1])
             continue
         conv = Converter(raw, m.tables[table], m, src if table == "calls" else generic.SOURCE, reps, log, problems)
         got = list(conv.rows())
         rows[table] += got
-        log.files.append(FileEntry(raw.name, table, raw.encoding, len(raw.rows), raw.blank_lines, conv.ignored))
+        log.files.append(FileEntry(raw.name, table, raw.encoding, len(raw.rows), raw.blank_lines, conv.ignored,
+                                   raw.skipped_above, raw.footer))
     problems.raise_if_any()
     frames = {}
     for t in m.tables:

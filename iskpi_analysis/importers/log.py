@@ -17,6 +17,8 @@ class FileEntry:
     rows: int
     blank_lines: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    lines_above_header: int = 0
+    footer: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -50,6 +52,11 @@ class ImportLog:
         for f in self.files:
             out.append(f"  {f.file}: {f.rows} row(s) → {f.table} (encoding {f.encoding}"
                        + (f", {f.blank_lines} blank line(s) skipped" if f.blank_lines else "") + ")")
+            if f.lines_above_header:
+                out.append(f"    {f.lines_above_header} line(s) above the header skipped ([read] header_line)")
+            if f.footer:
+                out.append(f"    {len(f.footer)} report footer line(s) skipped: "
+                           + " / ".join(repr(x[:40]) for x in f.footer[:3]) + (" …" if len(f.footer) > 3 else ""))
             if f.ignored_columns:
                 out.append(f"    columns not imported: {', '.join(f.ignored_columns)}")
         if self.conversions:

@@ -23,7 +23,7 @@ from .values import DURATION_UNITS, ROUNDING
 TOP_KEYS = ("source", "table", "read", "columns", "values", "rules", "defaults", "derive", "options",
             "reps", "tables")
 TABLE_KEYS = ("files", "columns", "values", "rules", "defaults", "derive")
-READ_KEYS = ("encoding", "delimiter", "sheet", "timezone", "date_formats", "duration_unit",
+READ_KEYS = ("encoding", "delimiter", "sheet", "header_line", "timezone", "date_formats", "duration_unit",
              "duration_rounding")
 OPTION_KEYS = ("talk_when_not_connected", "salesforce_date")
 RULE_KEYS = ("column", "contains", "regex", "value")
@@ -85,6 +85,7 @@ class Mapping:
     encoding: str = "auto"
     delimiter: str = ","
     sheet: str | None = None
+    header_line: int | None = None
     timezone: str = config.DEFAULT_TZ
     date_formats: list[str] = field(default_factory=list)
     duration_unit: str | None = None       # None: the source's own unit
@@ -208,6 +209,10 @@ def load_mapping(path: str | Path | None, *, source: str | None = None) -> Mappi
     m.encoding = _choice(rd.get("encoding", "auto"), ENCODINGS, f"{_where(path, 'read')} encoding")
     m.delimiter = rd.get("delimiter", ",")
     m.sheet = rd.get("sheet") or None
+    m.header_line = rd.get("header_line")
+    if m.header_line is not None and (not isinstance(m.header_line, int) or m.header_line < 1):
+        raise MappingError(f"{_where(path, 'read')} header_line must be a line number (1 = the first line), "
+                           f"got {m.header_line!r}")
     m.timezone = rd.get("timezone", config.DEFAULT_TZ)
     try:
         ZoneInfo(m.timezone)

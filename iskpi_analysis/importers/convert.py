@@ -151,14 +151,15 @@ class Converter:
                                "(talk_when_not_connected = \"zero\")")
                 talk = 0
             else:
-                self._fail("talk_seconds", str(talk), f"{talk} s of talk on a call the mapping says did not connect "
+                self._fail("talk_seconds", rec.get("talk_seconds", str(talk)).strip(),
+                           f"{talk} s of talk on a call the mapping says did not connect "
                            f"({self.col(self._src('connected'))} = {rec.get(self._src('connected'), '')!r})",
                            '[options] talk_when_not_connected = "zero"  (ringing, voicemail or a gatekeeper '
-                           'is not a conversation), or map that result as connected in [values.connected]')
+                           f'is not a conversation), or map that result as connected in [{self.tm.prefix}values.connected]')
                 return None
         if out["appointment"] and not out["connected"]:
             self._fail("appointment", None, "an appointment on a call that did not connect",
-                       f"check [values.connected] for {rec.get(self._src('connected'), '')!r} "
+                       f"check [{self.tm.prefix}values.connected] for {rec.get(self._src('connected'), '')!r} "
                        "and the appointment rules")
             return None
         out["talk_seconds"] = talk

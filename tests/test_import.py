@@ -192,3 +192,48 @@ def test_cli_import_prints_log_and_validation(tmp_path, capsys):
     assert re.search(r"calls\s+9\s+2026-10-06\s+2026-10-07", text)  # the validator's summary
     assert sorted(p.name for p in out.iterdir()) == ["calls.parquet", "import_log.json", "import_log.txt",
                                                      "reps.parquet"]
+
+
+def test_generic_leads_and_emails_with_inline_reps(tmp_path):
+    """[[reps.list]] in the mapping, several tables chosen by file name, Japanese dates."""
+    (tmp_path / "leads_2026-10.csv").write_text(
+        "リードID,作成日時,流入元,担当,MQL日時\n"
+        "L-1,2026/10/01 09:00,ウェビナー,sato,2026/10/01 09:30\n"
+        "L-2,2026年10月2日 14:05,問い合わせ,佐藤花子,\n", encoding="cp932")
+    (tmp_path / "mails_2026-10.csv").write_text(
+        "メールID,送信日時,送信者,リードID,開封日時\n"
+        "M-1,2026-10-01 10:00,佐藤 花子,L-1,2026-10-01 12:00\n"
+        "M-2,2026-10-02 15:00,sato,L-2,\n", encoding="utf-8")
+    (tmp_path / "calls.csv").write_text(
+        "id,時刻,担当,つながった,秒,アポ\nC-1,2026/10/02 16:00,sato,はい,130,いいえ\n", encoding="utf-8")
+    m = tmp_path / "mapping.toml"
+    m.write_text('''source = "generic"
+[[reps.list]]
+rep_id = "R01"
+rep_name = "佐藤 花子"
+aliases = ["sato"]
+team_id = "tokyo_is"
+role = "SDR"
+joined_on = "2025年4月1日"
+[tables.leads]
+files = ["leads_*"]
+columns = { "リードID" = "lead_id", "作成日時" = "created_at", "流入元" = "source", "担当" = "owner_rep_id", "MQL日時" = "mql_at" }
+values.source = { "ウェビナー" = "webinar", "問い合わせ" = "inbound_form" }
+[tables.emails]
+files = ["mails_*"]
+columns = { "メールID" = "email_id", "送信日時" = "sent_at", "送信者" = "rep_id", "リードID" = "lead_id", "開封日時" = "opened_at" }
+[tables.calls]
+files = ["calls*"]
+columns = { "id" = "call_id", "時刻" = "started_at", "担当" = "rep_id", "つながった" = "connected", "秒" = "talk_seconds", "アポ" = "appointment" }
+''', encoding="utf-8")
+    rc = cli.main(["import", "--from", "generic", "--mapping", str(m), "--out", str(tmp_path / "out"),
+                   *(str(tmp_path / n) for n in ("leads_2026-10.csv", "mails_2026-10.csv", "calls.csv"))])
+    assert rc == 0
+    data = io.load_data(tmp_path / "out", tz=TOKYO)
+    assert list(data.leads.owner_rep_id) == ["R01", "R01"] and list(data.leads.source) == ["webinar", "inbound_form"]
+    assert data.leads.created_at.iloc[1] == pd.Timestamp("2026-10-02 14:05", tz=TOKYO)
+    assert list(data.emails.rep_id) == ["R01", "R01"] and data.emails.opened.tolist() == [True, False]
+    assert data.reps.joined_on.iloc[0] == pd.Timestamp("2025-04-01")
+    rp = aggregate.rep_period(data, "day")
+    day = rp[rp.period == pd.Timestamp("2026-10-02")].iloc[0]
+    assert (day.calls, day.connects, day.emails_sent) == (1, 1, 1)

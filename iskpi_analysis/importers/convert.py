@@ -32,8 +32,9 @@ class Skip(Exception):
 
 def contract_columns(table: str) -> dict[str, tuple[str, bool]]:
     cols = dict(CONTRACT[table])
-    if table == "calls":
-        cols.update(CALLS_EXTRA)  # optional calls columns of issue 12 (direction, raw result)
+    if table == "calls":  # optional calls columns of issue 12; the contract's own definition wins
+        for c, spec in CALLS_EXTRA.items():
+            cols.setdefault(c, spec)
     return cols
 
 

@@ -210,3 +210,27 @@ def test_data_after_a_footer_is_an_error(tmp_path):
     f.write_text(text)
     err, msg = problems_of(tmp_path, "hubspot", [f], m)
     assert "calls.csv: line 13 is data after one-cell footer lines (from line 12)" in msg
+
+
+def test_a_column_the_mapping_names_wins_over_the_source_default(tmp_path):
+    """A report with both 期日 and 日付: mapping 日付 makes it the activity date, 期日 is not imported;
+    a [columns] entry the file lacks is listed in the log."""
+    text = (DATA / "salesforce_tasks_2026-10.cp932.csv").read_bytes().decode("cp932")
+    lines = text.split("\r\n")
+    lines[0] = lines[0].replace("期日", "期日,日付")
+    for i in range(1, 15):  # 日付 = the day the call was made; 期日 = a due date a week later
+        cells = lines[i].split(",")
+        cells.insert(3, cells[2])
+        cells[2] = "2026/10/20"
+        lines[i] = ",".join(cells)
+    f = tmp_path / "tasks.csv"
+    f.write_bytes("\r\n".join(lines).encode("cp932"))
+    m = setup(tmp_path, "salesforce")
+    m.write_text(m.read_text() + '\n[columns]\n"日付" = "activity_date"\n"キーマン" = "decision_maker"\n',
+                 encoding="utf-8")
+    res = import_files([f], source="salesforce", mapping=m, out=tmp_path / "out")
+    calls = res.tables["calls"].set_index("call_id")
+    assert calls.loc["00T5j00000AbC002", "started_at"].strftime("%m-%d %H:%M") == "10-01 10:08"
+    entry = res.log.files[0]
+    assert "期日" in entry.ignored_columns and entry.mapped_columns_not_found == ["キーマン"]
+    assert "[columns] entries not in this file: キーマン" in res.log.text()

@@ -62,9 +62,17 @@ class Converter:
                 raise MappingError(f"[{self.tm.prefix}columns] \"{c}\" = \"{f}\": {f!r} is not a column of "
                                    f"{self.table} (allowed: {', '.join(sorted(allowed))}, or \"ignore\")")
         field_of, column_of, ignored = {}, {}, []
+        present = {key(h) for h in self.raw.header}
+        # a field the mapping names takes precedence over the source's own name for it
+        claimed = {f for k, f in mine.items() if k in present and f != IGNORE}
+        self.unused = [c for c in self.tm.columns if key(c) not in present]
         for h in self.raw.header:
             k = key(h)
-            f = mine.get(k) or vendor.get(k) or (h if h in allowed else None)
+            f = mine.get(k)
+            if f is None:
+                f = vendor.get(k) or (h if h in allowed else None)
+                if f in claimed:
+                    f = None
             if f is None or f == IGNORE:
                 ignored.append(h)
                 continue

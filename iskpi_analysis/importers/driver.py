@@ -148,7 +148,7 @@ def import_files(files, *, source: str, mapping=None, out) -> ImportResult:
         got = list(conv.rows())
         rows[table] += got
         log.files.append(FileEntry(raw.name, table, raw.encoding, len(raw.rows), raw.blank_lines, conv.ignored,
-                                   raw.skipped_above, raw.footer))
+                                   raw.skipped_above, raw.footer, conv.unused))
     problems.raise_if_any()
     frames = {}
     for t in m.tables:

@@ -19,6 +19,7 @@ class FileEntry:
     ignored_columns: list[str] = field(default_factory=list)
     lines_above_header: int = 0
     footer: list[str] = field(default_factory=list)
+    mapped_columns_not_found: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -57,6 +58,8 @@ class ImportLog:
             if f.footer:
                 out.append(f"    {len(f.footer)} report footer line(s) skipped: "
                            + " / ".join(repr(x[:40]) for x in f.footer[:3]) + (" …" if len(f.footer) > 3 else ""))
+            if f.mapped_columns_not_found:
+                out.append(f"    [columns] entries not in this file: {', '.join(f.mapped_columns_not_found)}")
             if f.ignored_columns:
                 out.append(f"    columns not imported: {', '.join(f.ignored_columns)}")
         if self.conversions:

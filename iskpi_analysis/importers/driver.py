@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import config
 from . import generic, hubspot, miitel, salesforce, zoho
 from .convert import Converter, contract_columns
 from .log import FileEntry, ImportLog
@@ -125,8 +126,7 @@ def import_files(files, *, source: str, mapping=None, out) -> ImportResult:
     ImportProblems : values the mapping does not cover, unreadable files, conflicting duplicates
         (every problem with file, line, column, value and the key that fixes it).
     """
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {tuple(SOURCES)}, got {source!r}")
+    config.check_option("source", source, tuple(SOURCES))
     src = SOURCES[source]
     m = load_mapping(mapping, source=source)
     if source != "generic" and set(m.tables) != {"calls"}:

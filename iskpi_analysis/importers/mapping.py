@@ -108,8 +108,11 @@ def _check_keys(d: dict, allowed, where: str) -> None:
 
 
 def _choice(value, allowed, where: str):
-    if value not in allowed:
-        raise MappingError(f"{where} must be one of {allowed}, got {value!r}")
+    """config.check_option (the kit's one bad-option rule), raised as a MappingError."""
+    try:
+        config.check_option(where, value, allowed)
+    except ValueError as exc:
+        raise MappingError(str(exc)) from None
     return value
 
 
@@ -235,9 +238,10 @@ def load_mapping(path: str | Path | None, *, source: str | None = None) -> Mappi
     if "file" in reps:
         m.reps_file = (path.parent / reps["file"]).resolve()
     for i, r in enumerate(reps.get("list", []), start=1):
-        _check_keys(r, REP_ENTRY_KEYS, _where(path, f"[reps.list]] #{i}"))
+        where = f"{path.name}: [[reps.list]] entry {i}"
+        _check_keys(r, REP_ENTRY_KEYS, where)
         if "rep_id" not in r:
-            raise MappingError(f"{_where(path, f'[reps.list]] #{i}')}: rep_id is required")
+            raise MappingError(f"{where}: rep_id is required")
         m.reps_list.append(dict(r))
     if "tables" in d:
         stray = [k for k in ("columns", "values", "rules", "defaults", "derive") if k in d]

@@ -204,8 +204,8 @@ def test_generic_leads_and_emails_with_inline_reps(tmp_path):
         "メールID,送信日時,送信者,リードID,開封日時\n"
         "M-1,2026-10-01 10:00,佐藤 花子,L-1,2026-10-01 12:00\n"
         "M-2,2026-10-02 15:00,sato,L-2,\n", encoding="utf-8")
-    (tmp_path / "calls.csv").write_text(
-        "id,時刻,担当,つながった,秒,アポ\nC-1,2026/10/02 16:00,sato,はい,130,いいえ\n", encoding="utf-8")
+    (tmp_path / "calls.csv").write_text(  # direction already in contract form
+        "id,時刻,担当,つながった,秒,アポ,direction\nC-1,2026/10/02 16:00,sato,はい,130,いいえ,out\n", encoding="utf-8")
     m = tmp_path / "mapping.toml"
     m.write_text('''source = "generic"
 [[reps.list]]
@@ -237,3 +237,4 @@ columns = { "id" = "call_id", "時刻" = "started_at", "担当" = "rep_id", "つ
     rp = aggregate.rep_period(data, "day")
     day = rp[rp.period == pd.Timestamp("2026-10-02")].iloc[0]
     assert (day.calls, day.connects, day.emails_sent) == (1, 1, 1)
+    assert pd.read_parquet(tmp_path / "out" / "calls.parquet").direction.tolist() == ["out"]

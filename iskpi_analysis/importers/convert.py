@@ -269,6 +269,8 @@ class Converter:
             if rule.matches(self._rule_text(rule, text, rec, raw_row)):
                 return self._check(target, rule.value, "", f"{rule.describe()} → {_show(rule.value)} "
                                    f"({self.source.name} default)")
+        if src == target and target == "direction" and key(text) in ("in", "out"):
+            return key(text)  # already in contract form
         if src == target and target != "direction" and text.strip():
             try:
                 return self.convert(target, text, to_bool)[0]

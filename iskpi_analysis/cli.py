@@ -3,6 +3,8 @@
     iskpi validate --data DIR      data-quality summary; exit 1 on contract errors
     iskpi sample [--out DIR]       regenerate the deterministic sample data
     iskpi report --month YYYY-MM   run every notebook and write the HTML report
+    iskpi import --from SOURCE --mapping M.toml --out DIR FILE...
+                                   vendor exports → contract files + import log, then validate
 """
 from __future__ import annotations
 
@@ -47,6 +49,30 @@ def _sample(args) -> int:
     return sample.main(argv) or 0
 
 
+def _import(args) -> int:
+    """Exit codes as ``iskpi validate``: 0 imported and valid, 1 data problems (import or
+    validation), 2 a missing file or a wrong mapping file."""
+    from . import importers
+
+    try:
+        res = importers.import_files(args.files, source=args.source, mapping=args.mapping, out=args.out)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except importers.MappingError as exc:
+        print(f"mapping error: {exc}", file=sys.stderr)
+        return 2
+    except importers.ImportProblems as exc:
+        print(f"NOT IMPORTED: {', '.join(map(str, args.files))}", file=sys.stderr)
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(res.log.text())
+    print(f"import log: {res.out / 'import_log.txt'}")
+    # validate exactly as `iskpi validate` would (same parser defaults, same exit codes)
+    return int(_validate(build_parser().parse_args(["validate", "--data", str(res.out),
+                                                    "--tz", res.mapping.timezone])) or 0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="iskpi", description="Inside-sales KPI analytics kit")
     sub = p.add_subparsers(dest="command", required=True)
@@ -61,6 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=20261031, help="random seed (default: %(default)s)")
     s.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     s.set_defaults(func=_sample)
+
+    from .importers.driver import SOURCES
+
+    imp = sub.add_parser("import", help="convert CRM exports (Salesforce, HubSpot, MiiTel, Zoho, any "
+                         "CSV/xlsx) into contract files, then validate them")
+    imp.add_argument("--from", dest="source", required=True, choices=tuple(SOURCES),
+                     help="the system the files were exported from")
+    imp.add_argument("--mapping", help="mapping TOML (columns, values, reps, encoding; see examples/)")
+    imp.add_argument("--out", required=True, help="directory for the contract files and import_log.*")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="export files (CSV or xlsx; several per table)")
+    imp.set_defaults(func=_import)
 
     try:
         from . import report

@@ -809,12 +809,15 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
                     number = f"TRY_CAST({rawc} AS DOUBLE)"
                     checks.append((c, "not a number", f"{rawc} IS NOT NULL AND {number} IS NULL", "_raw_" + c, False))
                     checks.append((c, _NOT_WHOLE, f"{number} IS NOT NULL AND {val} IS NULL", "_raw_" + c, False))
-            else:
+            elif kind == "int" and not _is_integer_type(types[c]):
+                # a float column (Parquet, DataFrame): keep the source value to tell empty from 59.5
+                rawc = _ident("_raw_" + c)
+                sel.append(f"{_ident(c)} AS {rawc}")
                 if req:
-                    checks.append((c, "required value is empty", f"{val} IS NULL", None, False))
-                if kind == "int" and not _is_integer_type(types[c]):
-                    raw_c = _ident(c)  # the source column itself (a float column of Parquet)
-                    checks.append((c, _NOT_WHOLE, f"{raw_c} IS NOT NULL AND {val} IS NULL", None, False))
+                    checks.append((c, "required value is empty", f"{rawc} IS NULL", None, False))
+                checks.append((c, _NOT_WHOLE, f"{rawc} IS NOT NULL AND {val} IS NULL", "_raw_" + c, False))
+            elif req:
+                checks.append((c, "required value is empty", f"{val} IS NULL", None, False))
             if kind in ("int", "money"):
                 checks.append((c, "negative value (counts and amounts cannot be negative)", f"{val} < 0", c, False))
             if kind.startswith("enum:"):
@@ -875,7 +878,7 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
 
     inbound = 0
     if has_direction:
-        inbound = con.execute("SELECT count_if(direction = 'in') FROM t_calls").fetchall()[0][0]
+        inbound = con.execute("SELECT count_if(direction = 'in') FROM t_calls").fetchall()[0][0] or 0
         if inbound:
             chk.warnings.append(Problem(
                 raw["calls"][0], "direction", f"{inbound:,} inbound call(s) (direction = in): kept in the "
@@ -1049,3 +1052,35 @@ def month_bounds(month: str, months: int = 1) -> tuple[pd.Timestamp, pd.Timestam
         raise ValueError(f"months must be >= 1, got {months}")
     p = pd.Period(month, freq="M")
     return (p - (int(months) - 1)).start_time, (p + 1).start_time
+
+
+def require_month_calls(data: Dataset, month: str) -> None:
+    """Raise :class:`MonthWithoutCalls` when this view of the data (its team, role) has no
+    outbound call in ``month``: every notebook's window, funnel and phase verdict is read from the
+    report month's calls, so such a month is refused instead of shown as if it were complete.
+
+    The same check as ``iskpi report``'s validation; notebooks call it right after loading.
+    """
+    start, end = month_bounds(month)
+    calls_file = data.files["calls"].name if "calls" in data.files else "calls (DataFrame)"
+    tz = _q(data.tz)
+    in_month = (f"started_at >= {_q(start)}::TIMESTAMP AT TIME ZONE {tz} "
+                f"AND started_at < {_q(end)}::TIMESTAMP AT TIME ZONE {tz}")
+    if data.query(f"SELECT count(*) AS n FROM (SELECT 1 FROM {data.sql('calls')} WHERE {in_month} LIMIT 1)"
+                  )["n"].iloc[0]:
+        return
+    n_in = int(data.query(f"SELECT count(*) AS n FROM {data.sql('calls', with_inbound=True)} "
+                          f"WHERE {in_month}")["n"].iloc[0])
+    n_mail = int(data.query(f"SELECT count(*) AS n FROM {data.sql('emails')} WHERE {in_month}")["n"].iloc[0]) \
+        if data.has("emails") else 0
+    with_calls = [r[0] for r in data.con.execute(
+        f"SELECT DISTINCT month FROM {data.sql('calls')} ORDER BY 1").fetchall()]
+    who = "the whole organisation" if data.team == "all" else f"team {data.team}"
+    if data._filters.get("role"):
+        who += f" ({data._filters['role']})"
+    seen = ", ".join(x for x in ([f"{n_mail:,} e-mail(s)"] if n_mail else [])
+                     + ([f"{n_in:,} inbound call(s), which are not counted"] if n_in else [])) or "no activity"
+    raise MonthWithoutCalls(
+        f"{calls_file}: {who} has no outbound calls in {month} ({seen} that month); the report month's "
+        f"calls are what the scorecard, phase, correlation and time-of-day analyses read. Add the month's "
+        f"calls to {calls_file}, or choose a month with calls: {', '.join(with_calls[-6:]) or '(none)'}")

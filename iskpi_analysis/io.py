@@ -1071,7 +1071,8 @@ def require_month_calls(data: Dataset, month: str) -> None:
         return
     n_in = int(data.query(f"SELECT count(*) AS n FROM {data.sql('calls', with_inbound=True)} "
                           f"WHERE {in_month}")["n"].iloc[0])
-    n_mail = int(data.query(f"SELECT count(*) AS n FROM {data.sql('emails')} WHERE {in_month}")["n"].iloc[0]) \
+    n_mail = int(data.query(f"SELECT count(*) AS n FROM {data.sql('emails')} "
+                            f"WHERE {in_month.replace('started_at', 'sent_at')}")["n"].iloc[0]) \
         if data.has("emails") else 0
     with_calls = [r[0] for r in data.con.execute(
         f"SELECT DISTINCT month FROM {data.sql('calls')} ORDER BY 1").fetchall()]

@@ -1,19 +1,25 @@
 """Load and validate a data directory (DESIGN §3, data contract v1).
 
-A data directory holds one file per table, ``NAME.csv`` or ``NAME.parquet``. CSV may be UTF-8,
-UTF-8 with BOM or CP932. Every file is read into DuckDB, checked against the contract, and exposed
-as a typed view with derived local-time columns. pandas frames are materialised on first access
-(``data.calls``), so the aggregation hot path (``aggregate``) never has to build a 25-million-row
-pandas frame.
+A data directory holds one file per table, ``NAME.csv`` or ``NAME.parquet`` (both is an error
+unless ``prefer`` says which). CSV may be UTF-8, UTF-8 with BOM or CP932; it is streamed
+(pyarrow's CSV reader, quoted line breaks allowed) into DuckDB with every column as text, so a
+5-million-row export validates in bounded memory. Every table is checked against the contract and
+exposed as a typed view with derived local-time columns. pandas frames are materialised on first
+access (``data.calls``), so the aggregation hot path (``aggregate``) never has to build a
+25-million-row pandas frame.
 
 Problems are collected across all tables and raised together as one
 :class:`DataValidationError`, each naming the file, the column, the rows (first few row numbers
-and the count) and what is wrong. Rows that are dropped (exact duplicate rows) or kept despite a
-doubt (calls outside the rep's employment) are listed in ``Dataset.warnings`` with counts:
-no row disappears silently.
+and the count), an example value and what to do. Errors are for data that cannot be right.
+Consistent data is kept and counted in ``Dataset.warnings`` (``Dataset.notes`` as objects):
+rows dropped (exact duplicate rows), kept despite a doubt (calls outside the rep's employment),
+events after the data's last call or e-mail but not after today (deals created days after the
+appointment, MQL/SQL stamps), inbound calls (kept in ``data.calls``, left out of the views the
+analyses read), columns outside the contract (ignored). No row disappears silently.
 
-Row numbers: for CSV the line number in the file (the header is line 1); for Parquet and
-DataFrames the 1-based row position.
+Row numbers: for CSV the physical line in the file where the record starts (the header is line
+1; blank lines and line breaks inside quoted values are counted); for Parquet and DataFrames the
+1-based row position.
 """
 from __future__ import annotations
 
@@ -193,7 +199,8 @@ class _CsvFile:
         dup = sorted({n for n in self.names if self.names.count(n) > 1})
         if dup:
             raise DataValidationError([Problem(self.name, None, "line 1 (header): column name(s) appear more "
-                                               f"than once: {', '.join(dup)}; rename or delete the extra column")])
+                                               f"than once: {', '.join(n or '(unnamed)' for n in dup)}; "
+                                               "rename or delete the extra column")])
         self._identity = None
 
     def reader(self):
@@ -217,16 +224,6 @@ class _CsvFile:
                                                  schema=schema)
                 first += n
         return pa.RecordBatchReader.from_batches(schema, batches())
-
-    def load(self, con, table: str) -> None:
-        """Create DuckDB table ``table``; a malformed record is a DataValidationError naming its line."""
-        try:
-            con.register(f"_arrow_{table}", self.reader())
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM _arrow_{table}")
-        except Exception as exc:  # noqa: BLE001 - arrow's parse error comes wrapped by DuckDB
-            raise DataValidationError([self._parse_problem(exc)]) from None
-        finally:
-            con.unregister(f"_arrow_{table}")
 
     def _records(self):
         """(physical start line, fields) of every record after the header, blank lines skipped."""
@@ -757,39 +754,30 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
             con.execute(f"CREATE VIEW raw_{t} AS SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row "
                         f"FROM read_parquet({_q(str(src))}, file_row_number = true)")
         elif isinstance(src, _CsvFile):
+            # streamed straight into the parsed table below: the text is read and parsed once
             try:
-                src.load(con, f"csv_{t}")
-            except DataValidationError as exc:
-                chk.problems += exc.problems
+                con.register(f"raw_{t}", src.reader())  # arrow reads the first block here
+            except Exception as exc:  # noqa: BLE001 - pyarrow.ArrowInvalid on a malformed record
+                chk.problems.append(src._parse_problem(exc))
                 continue
-            con.execute(f"CREATE VIEW raw_{t} AS SELECT * FROM csv_{t}")
         else:
             con.register(f"df_{t}", src)
             con.execute(f"CREATE VIEW raw_{t} AS SELECT * FROM df_{t}")
-        types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE raw_{t})").fetchall())
+        types = ({**{n: "VARCHAR" for n in src.names}, "_row": "BIGINT"} if isinstance(src, _CsvFile) else
+                 dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE raw_{t})").fetchall()))
         spec = CONTRACT[t]
         missing = [c for c, (_k, req) in spec.items() if req and c not in types]
         for c in missing:
             chk.problems.append(Problem(fname, c, "required column is missing "
                                         f"(columns found: {', '.join(k for k in types if k != '_row')})"))
         if missing:
+            if isinstance(src, _CsvFile):
+                con.unregister(f"raw_{t}")
             continue
         extra = [c for c in types if c not in spec and c != "_row"]
         if extra:
             chk.warnings.append(Problem(fname, None, f"{len(extra)} column(s) not in the data contract, ignored: "
-                                        f"{', '.join(extra)}", code="ignored_columns"))
-        n_rows = con.execute(f"SELECT count(*) FROM raw_{t}").fetchall()[0][0]
-        if isinstance(src, _CsvFile):
-            chk.lines[fname] = (src, n_rows)
-        if not n_rows:
-            if t in REQUIRED_TABLES:
-                chk.problems.append(Problem(fname, None, f"has a header but no data rows: the kit needs the "
-                                            f"{t} of the period you report on — export them again with the rows"))
-                continue
-            chk.warnings.append(Problem(fname, None, "has a header but no data rows (an empty table)",
-                                        code="empty_table"))
-        present.add(t)
-        has_direction = has_direction or (t == "calls" and "direction" in types)
+                                        f"{', '.join(c or '(unnamed)' for c in extra)}", code="ignored_columns"))
         sel, checks = [], []
         for c, (kind, req) in spec.items():
             if c not in types:
@@ -797,8 +785,9 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
                 continue
             sel.append(f"{_parse_expr(c, kind, types[c], typed_source)} AS {_ident(c)}")
             val = _ident(c)
-            if _is_text(types[c]) and not (typed_source and (kind in ("id", "str") or kind.startswith("enum"))):
-                # the raw text is kept only for text sources: typed Parquet cannot be unparseable
+            if _is_text(types[c]) and not (kind in ("id", "str") or kind.startswith("enum")):
+                # the raw text is kept for the kinds that parse (ids, strings and enums are the
+                # trimmed text itself, so their value tells empty from given)
                 rawc = _ident("_raw_" + c)
                 sel.append(f"NULLIF(trim({_ident(c)}), '') AS {rawc}")
                 if req:
@@ -831,8 +820,31 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
                 # compare with a constant (local midnight after today): no per-row conversion
                 checks.append((c, f"date in the future (after today, {today.date()})",
                                f"{val} >= {tomorrow_sql}" if kind == "ts" else f"{val} > {today_sql}", c, False))
+        if typed_source:  # Parquet: a view, so the 25-million-row path parses nothing twice
+            con.execute(f"CREATE VIEW p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
+        elif isinstance(src, _CsvFile):  # parse once into a table: every later scan reads it
+            try:
+                con.execute(f"CREATE TABLE p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
+            except Exception as exc:  # noqa: BLE001 - arrow's parse error comes wrapped by DuckDB
+                chk.problems.append(src._parse_problem(exc))
+                continue
+            finally:
+                con.unregister(f"raw_{t}")
+        else:
+            con.execute(f"CREATE TABLE p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
+        n_rows = con.execute(f"SELECT count(*) FROM p_{t}").fetchall()[0][0]
+        if isinstance(src, _CsvFile):
+            chk.lines[fname] = (src, n_rows)
+        if not n_rows:
+            if t in REQUIRED_TABLES:
+                chk.problems.append(Problem(fname, None, f"has a header but no data rows: the kit needs the "
+                                            f"{t} of the period you report on — export them again with the rows"))
+                continue
+            chk.warnings.append(Problem(fname, None, "has a header but no data rows (an empty table)",
+                                        code="empty_table"))
+        present.add(t)
+        has_direction = has_direction or (t == "calls" and "direction" in types)
         checks += _table_checks(t, present)
-        con.execute(f"CREATE VIEW p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
         if t in ("calls", "emails", "deals") and "reps" in present:
             # one scan grouped by rep: row-level checks are summed, the rep reference is checked
             # per group, and each rep's first/last activity is kept for the employment check

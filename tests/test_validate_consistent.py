@@ -99,6 +99,10 @@ def test_inbound_calls_are_kept_but_out_of_every_call_kpi(tmp_path):
     assert day["connect_rate"] == pytest.approx(0.5)
     buckets = aggregate.call_buckets(d, by=("hour",))
     assert sorted(buckets["hour"]) == [9, 10, 11, 12] and buckets["calls"].sum() == 4
+    from iskpi_analysis import timing
+
+    tod = timing.call_counts(d, by=("hour",))  # time of day: 5 Jan 2026 is a business day
+    assert tod["calls"].sum() == 4 and tod["connects"].sum() == 2
     assert d.query(f"SELECT count(*) n FROM {d.sql('calls')}")["n"].iloc[0] == 4
     assert d.query(f"SELECT count(*) n FROM {d.sql('calls', lean=True)}")["n"].iloc[0] == 4
     assert [w for w in d.warnings if "4 inbound call(s) (direction = in): kept in the data, left out" in w]

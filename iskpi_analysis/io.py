@@ -227,6 +227,7 @@ class _CsvFile:
 
     def _records(self):
         """(physical start line, fields) of every record after the header, blank lines skipped."""
+        csv.field_size_limit(2**31 - 1)  # a long memo is a value like any other (default: 128 KB)
         with open(self.path, encoding=self.encoding, newline="") as fh:
             rd = csv.reader(fh)
             seen_header = False

@@ -177,6 +177,24 @@ def test_a_workbook_instead_of_the_required_csv_is_named(tmp_path):
     assert "calls.xlsx is not read (only calls.csv or calls.parquet are)" in msg and "save it as calls.csv" in msg
 
 
+def test_an_empty_file_says_so(tmp_path):
+    d = base_dir(tmp_path)
+    (d / "calls.csv").write_bytes(b"")
+    assert "calls.csv: is empty (no header line): export the table with its header row" in error_text(d)
+
+
+def test_a_long_quoted_memo_keeps_line_numbers(tmp_path):
+    d = base_dir(tmp_path)
+    header = ",".join(CALLS.columns)
+    memo = "x" * 200_000 + "\n" + "y" * 10  # longer than the csv module's default field limit
+    _write(d / "calls.csv", "\n".join([
+        header, f'c1,r1,L1,2026-01-05T10:00:00,true,150,true,,"{memo}"',
+        "c2,r1,L2,2026-01-05T11:00:00,false,0,false,,A",
+        "c3,r2,L3,2026-01-06T15:00:00+09:00,true,-60,false,true,B"]) + "\n")
+    msg = error_text(d)
+    assert "calls.csv, column 'talk_seconds': negative value" in msg and "1 row (rows 5)" in msg
+
+
 # --- an unknown extra column ---------------------------------------------------------------
 def test_unknown_columns_listed_once_as_ignored(tmp_path):
     calls = CALLS.assign(memo=["a", "b", "c", "d"], 担当者=["佐藤"] * 4)

@@ -228,7 +228,7 @@ def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT
     except (OSError, ValueError) as exc:
         raise ReportError(f"cannot read the data in {d}: {exc}") from None
     months = data.months()
-    if month not in months:
+    if month not in months and not data.inbound_calls:  # inbound-only months: said below
         shown = ", ".join(months) if months else "(none)"
         raise ReportError(f"month {month} has no calls or e-mails in {d}; months in the data: {shown}")
     known = data.team_ids()

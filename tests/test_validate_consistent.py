@@ -163,6 +163,16 @@ def test_report_refuses_a_month_without_calls_naming_team_and_month(tmp_path, ca
     assert not (out / "2026-02").exists()
 
 
+def test_report_refuses_a_month_with_inbound_calls_only(tmp_path):
+    calls = pd.concat([CALLS, mixed_calls().assign(call_id=lambda c: "in" + c["call_id"], direction="inbound",
+                                                   started_at=lambda c: c["started_at"].str.replace("2026-01", "2026-02"))
+                       ], ignore_index=True)
+    path = write_dir(tmp_path / "i", {"teams": TEAMS, "reps": REPS, "calls": calls})
+    with pytest.raises(report.ReportError, match=r"the whole organisation has no outbound calls in 2026-02 "
+                                                 r"\(8 inbound call\(s\), which are not counted that month\)"):
+        report.validate_parameters("2026-02", data_dir=path)
+
+
 def test_notebooks_call_the_check_in_their_load_cell():
     from iskpi_analysis import config
 

@@ -18,7 +18,7 @@ def _validate(args) -> int:
     from . import io
 
     try:
-        data = io.load_data(args.data, tz=args.tz)
+        data = io.load_data(args.data, tz=args.tz, prefer=args.prefer)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -33,8 +33,10 @@ def _validate(args) -> int:
     print(f"reps: {len(reps)} in {reps['team_id'].nunique()} team(s) "
           f"({', '.join(f'{r}={n}' for r, n in reps['role'].value_counts().sort_index().items())})")
     print(f"months with activity: {', '.join(data.months())}")
+    if data.inbound_calls:
+        print(f"inbound calls: {data.inbound_calls:,} (kept; connect rates and time of day use outbound calls)")
     if data.warnings:
-        print(f"warnings ({len(data.warnings)}):")
+        print(f"valid, with {len(data.warnings)} warning(s) (rows kept or dropped, counted):")
         for w in data.warnings:
             print(f"  - {w}")
     else:
@@ -80,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a data directory against the data contract")
     v.add_argument("--data", default=str(config.DATA_DIR), help="data directory (default: sample data)")
     v.add_argument("--tz", default=config.DEFAULT_TZ, help="local time zone (default: %(default)s)")
+    v.add_argument("--prefer", choices=("csv", "parquet"), default=None,
+                   help="which file to read when a table has both NAME.csv and NAME.parquet "
+                        f"(default: ${config.PREFER_FORMAT_ENV}; unset, both is an error)")
     v.set_defaults(func=_validate)
 
     s = sub.add_parser("sample", help="regenerate the deterministic sample data")

@@ -42,3 +42,13 @@ def check_option(name: str, value, allowed) -> None:
     rule for bad options; never ``assert``)."""
     if value not in allowed:
         raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
+
+
+#: the environment variable that says which file to read when a table has both NAME.csv and
+#: NAME.parquet ("csv" or "parquet"); unset, having both is a validation error
+PREFER_FORMAT_ENV = "ISKPI_PREFER_FORMAT"
+
+
+def prefer_format() -> str | None:
+    """``ISKPI_PREFER_FORMAT`` read at call time (the report runner's notebooks inherit it), or None."""
+    return os.environ.get(PREFER_FORMAT_ENV, "").strip().lower() or None

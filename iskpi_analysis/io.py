@@ -1,23 +1,32 @@
 """Load and validate a data directory (DESIGN §3, data contract v1).
 
-A data directory holds one file per table, ``NAME.csv`` or ``NAME.parquet``. CSV may be UTF-8,
-UTF-8 with BOM or CP932. Every file is read into DuckDB, checked against the contract, and exposed
-as a typed view with derived local-time columns. pandas frames are materialised on first access
-(``data.calls``), so the aggregation hot path (``aggregate``) never has to build a 25-million-row
-pandas frame.
+A data directory holds one file per table, ``NAME.csv`` or ``NAME.parquet`` (both is an error
+unless ``prefer`` says which). CSV may be UTF-8, UTF-8 with BOM or CP932; it is streamed
+(pyarrow's CSV reader, quoted line breaks allowed) into DuckDB with every column as text, so a
+5-million-row export validates in bounded memory. Every table is checked against the contract and
+exposed as a typed view with derived local-time columns. pandas frames are materialised on first
+access (``data.calls``), so the aggregation hot path (``aggregate``) never has to build a
+25-million-row pandas frame.
 
 Problems are collected across all tables and raised together as one
 :class:`DataValidationError`, each naming the file, the column, the rows (first few row numbers
-and the count) and what is wrong. Rows that are dropped (exact duplicate rows) or kept despite a
-doubt (calls outside the rep's employment) are listed in ``Dataset.warnings`` with counts:
-no row disappears silently.
+and the count), an example value and what to do. Errors are for data that cannot be right.
+Consistent data is kept and counted in ``Dataset.warnings`` (``Dataset.notes`` as objects):
+rows dropped (exact duplicate rows), kept despite a doubt (calls outside the rep's employment),
+events after the data's last call or e-mail but not after today (deals created days after the
+appointment, MQL/SQL stamps), inbound calls (kept in ``data.calls``, left out of the views the
+analyses read), columns outside the contract (ignored). No row disappears silently.
 
-Row numbers: for CSV the line number in the file (the header is line 1); for Parquet and
-DataFrames the 1-based row position.
+Row numbers: for CSV the physical line in the file where the record starts (the header is line
+1; blank lines and line breaks inside quoted values are counted); for Parquet and DataFrames the
+1-based row position.
 """
 from __future__ import annotations
 
+import codecs
+import csv
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +45,8 @@ CONTRACT: dict[str, dict[str, tuple[str, bool]]] = {
              "role": ("enum:SDR|BDR", True), "joined_on": ("date", True), "left_on": ("date", False)},
     "calls": {"call_id": ("id", True), "rep_id": ("str", True), "lead_id": ("str", False),
               "started_at": ("ts", True), "connected": ("bool", True), "talk_seconds": ("int", True),
-              "appointment": ("bool", True), "decision_maker": ("bool", False), "script": ("str", False)},
+              "appointment": ("bool", True), "decision_maker": ("bool", False), "script": ("str", False),
+              "direction": ("enum:in|out", False), "disposition_raw": ("str", False)},
     "emails": {"email_id": ("id", True), "rep_id": ("str", True), "lead_id": ("str", False),
                "sent_at": ("ts", True), "opened_at": ("ts", False), "clicked_at": ("ts", False),
                "replied_at": ("ts", False)},
@@ -57,6 +67,10 @@ TABLES = tuple(CONTRACT)
 REQUIRED_TABLES = ("reps", "calls")
 #: the event-time column of each table (date filters and "future" checks use it)
 EVENT_TIME = {"calls": "started_at", "emails": "sent_at", "leads": "created_at", "deals": "created_at"}
+#: spellings accepted for an enum value, read case-insensitively after trimming (calls.direction:
+#: vendor exports say Inbound/Outbound or 受信/発信); an empty direction is outbound (contract v1)
+ENUM_ALIASES = {"direction": {"in": "in", "inbound": "in", "incoming": "in", "受信": "in", "着信": "in",
+                              "out": "out", "outbound": "out", "outgoing": "out", "発信": "out", "架電": "out"}}
 TRUE_WORDS = ("true", "1", "yes", "y", "t")
 FALSE_WORDS = ("false", "0", "no", "n", "f")
 MAX_ROWS_SHOWN = 5
@@ -72,6 +86,14 @@ class Problem:
     rows: list[int] = field(default_factory=list)
     count: int = 0
     examples: list[str] = field(default_factory=list)
+    #: a short stable name of the kind of problem (warnings the report summarises carry one)
+    code: str = ""
+
+    def summary(self) -> str:
+        """File, column, what and how many — no row numbers (the report's data-quality note)."""
+        where = self.file + (f", column '{self.column}'" if self.column else "")
+        return f"{where}: {self.message}" + (f" ({self.count:,} row{'s' if self.count != 1 else ''})"
+                                             if self.count else "")
 
     def __str__(self) -> str:
         where = self.file + (f", column '{self.column}'" if self.column else "")
@@ -94,6 +116,11 @@ class DataValidationError(ValueError):
         super().__init__("\n".join(lines))
 
 
+class MonthWithoutCalls(ValueError):
+    """The report month has no (outbound) calls in this view of the data; see
+    :func:`require_month_calls`."""
+
+
 def _q(s: str) -> str:
     """SQL string literal."""
     return "'" + str(s).replace("'", "''") + "'"
@@ -103,28 +130,151 @@ def _ident(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
 
+#: how to turn a file that is not CSV text into one (said by every "not CSV text" error)
+HOW_TO_EXPORT = ("save it as CSV: in Excel 'File > Save As > CSV UTF-8 (comma delimited) (*.csv)' "
+                 "(or 'CSV (comma delimited)', which is CP932), or convert the export with `iskpi import`")
+
+
+def _sniff(path: Path) -> str:
+    """What the first bytes say the file is when it is not CSV text in an 8-bit encoding ("" when
+    it may be)."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if head.startswith(b"PK\x03\x04"):
+        return "an Excel workbook (.xlsx, a zip archive) with a .csv name"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an Excel 97-2003 workbook (.xls) with a .csv name"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text (Excel's 'Unicode text' export; often tab-separated)"
+    if b"\x00" in head:
+        return "binary data or UTF-16 text without a byte-order mark (it contains NUL bytes)"
+    return ""
+
+
 def _detect_encoding(path: Path) -> str:
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    for enc in ("utf-8", "cp932"):
+    """UTF-8 with BOM, UTF-8 or CP932, checked over the whole file in blocks (bounded memory).
+
+    Raises DataValidationError naming what the file looks like when it is no such text.
+    """
+    what = _sniff(path)
+    if what:
+        raise DataValidationError([Problem(path.name, None, f"is not CSV text: it looks like {what}; "
+                                                            f"{HOW_TO_EXPORT}")])
+    with open(path, "rb") as fh:
+        bom = fh.read(3) == b"\xef\xbb\xbf"
+    where = ""
+    for enc in (("utf-8-sig",) if bom else ("utf-8", "cp932")):
+        dec, line = codecs.getincrementaldecoder(enc)(), 1
         try:
-            raw.decode(enc)
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 22), b""):
+                    try:
+                        dec.decode(block)
+                    except UnicodeDecodeError as exc:
+                        line += block[:max(exc.start, 0)].count(b"\n")
+                        raise
+                    line += block.count(b"\n")
+                dec.decode(b"", final=True)
             return enc
         except UnicodeDecodeError:
-            continue
-    raise DataValidationError([Problem(path.name, None, "is neither UTF-8 nor CP932 text")])
+            where = f" (as {enc.upper()} it breaks near line {line})"
+    raise DataValidationError([Problem(path.name, None, f"is neither UTF-8 nor CP932 text{where}; "
+                                                        f"{HOW_TO_EXPORT}")])
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    enc = _detect_encoding(path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError([Problem(path.name, None, f"cannot be read as CSV ({exc})")]) from None
-    df.columns = [c.strip() for c in df.columns]
-    df["_row"] = range(2, len(df) + 2)  # the line number in the file; line 1 is the header
-    return df
+class _CsvFile:
+    """A CSV table read in a stream (pyarrow's CSV reader: UTF-8/CP932, quoted line breaks) into
+    DuckDB, every column as text; ``lines`` turns its record numbers into physical lines."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.name = path.name
+        self.encoding = _detect_encoding(path)
+        with open(path, encoding=self.encoding, newline="") as fh:
+            self.header = next((r for r in csv.reader(fh) if r), None)
+        if self.header is None:
+            raise DataValidationError([Problem(self.name, None, "is empty (no header line): export the "
+                                                                "table with its header row of column names")])
+        self.names = [h.strip() for h in self.header]
+        dup = sorted({n for n in self.names if self.names.count(n) > 1})
+        if dup:
+            raise DataValidationError([Problem(self.name, None, "line 1 (header): column name(s) appear more "
+                                               f"than once: {', '.join(n or '(unnamed)' for n in dup)}; "
+                                               "rename or delete the extra column")])
+        self._identity = None
+
+    def reader(self):
+        """A pyarrow RecordBatchReader: the columns as strings plus ``_row`` (2 = first data row)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        ro = pcsv.ReadOptions(encoding="utf8" if self.encoding.startswith("utf-8") else self.encoding,
+                              block_size=1 << 22)  # arrow skips a UTF-8 BOM itself
+        po = pcsv.ParseOptions(newlines_in_values=True)
+        co = pcsv.ConvertOptions(column_types={h: pa.string() for h in self.header}, strings_can_be_null=False)
+        src = pcsv.open_csv(self.path, read_options=ro, parse_options=po, convert_options=co)
+        schema = pa.schema([pa.field(n, pa.string()) for n in self.names] + [pa.field("_row", pa.int64())])
+
+        def batches():
+            first = 2
+            for b in src:
+                n = b.num_rows
+                yield pa.RecordBatch.from_arrays(list(b.columns) + [pa.array(np.arange(first, first + n))],
+                                                 schema=schema)
+                first += n
+        return pa.RecordBatchReader.from_batches(schema, batches())
+
+    def _records(self):
+        """(physical start line, fields) of every record after the header, blank lines skipped."""
+        csv.field_size_limit(2**31 - 1)  # a long memo is a value like any other (default: 128 KB)
+        with open(self.path, encoding=self.encoding, newline="") as fh:
+            rd = csv.reader(fh)
+            seen_header = False
+            while True:
+                before = rd.line_num
+                try:
+                    row = next(rd)
+                except StopIteration:
+                    return
+                if not row:
+                    continue
+                if not seen_header:
+                    seen_header = True
+                    continue
+                yield before + 1, row
+
+    def _parse_problem(self, exc) -> Problem:
+        n = len(self.header)
+        for line, row in self._records():
+            if len(row) != n:
+                text = ",".join(row)
+                return Problem(self.name, None, f"line {line}: {len(row)} field(s) where the header has {n} "
+                               f"({text[:80]!r}); a value holding a comma or a line break must be in double "
+                               "quotes, and stray lines (totals, notes) must be removed from the export")
+        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        return Problem(self.name, None, f"cannot be read as CSV ({msg}); check for an unclosed double quote")
+
+    def lines(self, rows: list[int], n_records: int) -> list[int]:
+        """Physical line numbers of data rows numbered 2, 3, … (blank lines and line breaks inside
+        quoted values shift them; pandas and pyarrow skip both)."""
+        if self._identity is None:
+            nl, last = 0, b""
+            with open(self.path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 22), b""):
+                    nl, last = nl + block.count(b"\n"), block[-1:]
+            physical = nl + (0 if last in (b"\n", b"") else 1)
+            # blank lines and quoted line breaks only add lines: equal counts mean neither is there
+            self._identity = physical == n_records + 1
+        if self._identity or not rows:
+            return rows
+        want, out = set(rows), {}
+        for k, (line, _row) in enumerate(self._records(), start=2):
+            if k in want:
+                out[k] = line
+                if len(out) == len(want):
+                    break
+        return [out.get(r, r) for r in rows]
 
 
 class Dataset:
@@ -133,18 +283,30 @@ class Dataset:
     Use :func:`load_data` or :meth:`from_frames` to build one.
     """
 
-    def __init__(self, con, *, tz, data_dir, files, fingerprint, warnings, present,
-                 filters=None, valid_talk_seconds=config.VALID_TALK_SECONDS):
+    def __init__(self, con, *, tz, data_dir, files, fingerprint, notes, present,
+                 filters=None, valid_talk_seconds=config.VALID_TALK_SECONDS, inbound_calls=0):
         self._con = con
         self.tz = tz
         self.data_dir = data_dir
         self.files = files
         self.fingerprint = fingerprint
-        self.warnings = warnings
+        #: the warnings as :class:`Problem` objects (file, column, message, count, code)
+        self.notes: list[Problem] = notes
+        #: calls with direction = in: in ``calls`` but in none of the views the analyses read
+        self.inbound_calls = int(inbound_calls)
         self._present = present
         self._filters = dict(filters or {})
         self._frames: dict[str, pd.DataFrame] = {}
         self.valid_talk_seconds = valid_talk_seconds
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings of the validation (rows kept or dropped, with counts and the first rows)."""
+        return [str(p) for p in self.notes]
+
+    def quality_notes(self) -> list[str]:
+        """The warnings as counts without row numbers: the data-quality note of a report."""
+        return [p.summary() for p in self.notes]
 
     # --- construction --------------------------------------------------------------------
     @classmethod
@@ -167,17 +329,20 @@ class Dataset:
             raise ValueError(f"unknown table {table!r}; tables are {TABLES}")
         return table in self._present
 
-    def sql(self, table: str, *, lean: bool = False) -> str:
+    def sql(self, table: str, *, lean: bool = False, with_inbound: bool = False) -> str:
         """A SQL subquery over the typed (and filtered) table, for the DuckDB hot path.
 
         ``lean=True`` (calls and emails): without the reps join and the hour/weekday/month
         columns — the aggregation path, which only needs rep_id, date and the facts.
+        Calls are outbound calls only (direction empty or out): connect rate, every call KPI and
+        time of day count outbound calls; ``with_inbound=True`` adds the inbound ones.
         """
         if not self.has(table):
             raise KeyError(f"table {table!r} is not in the data ({self.data_dir})")
         lean = lean and table in ("calls", "emails")
         where = self._where(table, lean=lean)
-        return f"(SELECT * FROM v_{table}{'_lean' if lean else ''}{' WHERE ' + where if where else ''})"
+        view = f"v_{table}{'_lean' if lean else ''}{'_all' if with_inbound and table == 'calls' else ''}"
+        return f"(SELECT * FROM {view}{' WHERE ' + where if where else ''})"
 
     def query(self, sql: str) -> pd.DataFrame:
         """Run SQL on this dataset's connection (tables via :meth:`sql`)."""
@@ -216,7 +381,7 @@ class Dataset:
         if not self.has(table):
             return None
         if table not in self._frames:
-            df = self._con.execute(f"SELECT * FROM {self.sql(table)}").df()
+            df = self._con.execute(f"SELECT * FROM {self.sql(table, with_inbound=True)}").df()
             self._frames[table] = _pandas_types(table, df, self.tz)
         return self._frames[table]
 
@@ -246,8 +411,8 @@ class Dataset:
         if end is not None:
             f["end"] = str(pd.Timestamp(end))
         return Dataset(self._con, tz=self.tz, data_dir=self.data_dir, files=self.files,
-                       fingerprint=self.fingerprint, warnings=self.warnings, present=self._present,
-                       filters=f, valid_talk_seconds=self.valid_talk_seconds)
+                       fingerprint=self.fingerprint, notes=self.notes, present=self._present,
+                       filters=f, valid_talk_seconds=self.valid_talk_seconds, inbound_calls=self.inbound_calls)
 
     @property
     def team(self) -> str:
@@ -271,7 +436,8 @@ class Dataset:
         return [r[0] for r in self._con.execute(f"SELECT DISTINCT team_id FROM {src} ORDER BY 1").fetchall()]
 
     def months(self) -> list[str]:
-        """Months ('YYYY-MM') with calls or emails in this view."""
+        """Months ('YYYY-MM') with (outbound) calls or emails in this view. Leads, deals and
+        other stamps never add a month: the data's span is its activity."""
         parts = [f"SELECT DISTINCT month FROM {self.sql(t)}" for t in ("calls", "emails") if self.has(t)]
         rows = self._con.execute(" UNION ".join(parts) + " ORDER BY 1").fetchall()
         return [r[0] for r in rows]
@@ -282,13 +448,15 @@ class Dataset:
 
     @property
     def last_date(self) -> pd.Timestamp:
-        """Last local date with activity (the data's own 'today')."""
+        """Last local date with activity (an outbound call or an e-mail): the data's own 'today'.
+        Deals, leads and MQL/SQL stamps after it (consistent data, counted in a warning) do not
+        move it."""
         parts = [f"SELECT max(date) d FROM {self.sql(t)}" for t in ("calls", "emails") if self.has(t)]
         v = self._con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})").fetchall()[0][0]
         return pd.Timestamp(v)
 
     def row_counts(self) -> dict[str, int]:
-        return {t: int(self._con.execute(f"SELECT count(*) FROM {self.sql(t)}").fetchall()[0][0])
+        return {t: int(self._con.execute(f"SELECT count(*) FROM {self.sql(t, with_inbound=True)}").fetchall()[0][0])
                 for t in TABLES if self.has(t)}
 
     def summary(self) -> pd.DataFrame:
@@ -298,10 +466,11 @@ class Dataset:
             if not self.has(t):
                 rows.append({"table": t, "rows": None, "first": None, "last": None, "file": "(missing)"})
                 continue
-            n = self._con.execute(f"SELECT count(*) FROM {self.sql(t)}").fetchall()[0][0]
+            src = self.sql(t, with_inbound=True)
+            n = self._con.execute(f"SELECT count(*) FROM {src}").fetchall()[0][0]
             first = last = None
             if t in EVENT_TIME:
-                first, last = self._con.execute(f"SELECT min(date), max(date) FROM {self.sql(t)}").fetchall()[0]
+                first, last = self._con.execute(f"SELECT min(date), max(date) FROM {src}").fetchall()[0]
             rows.append({"table": t, "rows": int(n), "first": first, "last": last,
                          "file": self.files[t].name if t in self.files else f"{t} (DataFrame)"})
         out = pd.DataFrame(rows)
@@ -342,17 +511,39 @@ def _pandas_types(table: str, df: pd.DataFrame, tz: str) -> pd.DataFrame:
 
 
 # --- loading -------------------------------------------------------------------------------
-def _find_files(data_dir: Path) -> tuple[dict[str, Path], list[str]]:
-    files, notes = {}, []
+#: other files a table may be exported as, which the loader does not read (named in errors)
+OTHER_SUFFIXES = (".xlsx", ".xls", ".tsv", ".txt")
+
+
+def _find_files(data_dir: Path, prefer: str | None) -> tuple[dict[str, Path], list[Problem], list[Problem]]:
+    """The file of each table; both NAME.csv and NAME.parquet is an error unless ``prefer`` says
+    which to read. Returns (files, notes, problems)."""
+    files, notes, problems = {}, [], []
     for t in TABLES:
-        pq, csv = data_dir / f"{t}.parquet", data_dir / f"{t}.csv"
-        if pq.exists() and csv.exists():
-            notes.append(f"{t}: both {pq.name} and {csv.name} exist; using {pq.name}")
-        if pq.exists():
+        pq, csv_ = data_dir / f"{t}.parquet", data_dir / f"{t}.csv"
+        if pq.exists() and csv_.exists():
+            if prefer is None:
+                problems.append(Problem(
+                    str(data_dir), None, f"both {csv_.name} and {pq.name} exist and could differ: delete the "
+                    "out-of-date one, or say which to read: `iskpi validate --prefer parquet` (or csv), "
+                    "ISKPI_PREFER_FORMAT=parquet for `iskpi report` and the notebooks"))
+                continue
+            use, skip = (pq, csv_) if prefer == "parquet" else (csv_, pq)
+            notes.append(Problem(str(data_dir), None, f"both {csv_.name} and {pq.name} exist: reading {use.name} "
+                                 f"(prefer = {prefer}), {skip.name} is ignored", code="both_formats"))
+            files[t] = use
+        elif pq.exists():
             files[t] = pq
-        elif csv.exists():
-            files[t] = csv
-    return files, notes
+        elif csv_.exists():
+            files[t] = csv_
+        else:
+            other = [data_dir / f"{t}{x}" for x in OTHER_SUFFIXES if (data_dir / f"{t}{x}").exists()]
+            if other:
+                msg = (f"{other[0].name} is not read (only {t}.csv or {t}.parquet are): "
+                       f"{HOW_TO_EXPORT.replace('save it', 'save it as ' + t + '.csv')}")
+                (problems if t in REQUIRED_TABLES else notes).append(
+                    Problem(str(data_dir), None, msg, code="" if t in REQUIRED_TABLES else "unread_file"))
+    return files, notes, problems
 
 
 def _fingerprint_files(files: dict[str, Path]) -> str:
@@ -382,7 +573,7 @@ def file_sha256(path: Path) -> str:
 
 def load_data(data_dir: str | Path | None = None, *, tz: str = config.DEFAULT_TZ,
               valid_talk_seconds: int = config.VALID_TALK_SECONDS, today=None,
-              memory_limit: str | None = None) -> Dataset:
+              memory_limit: str | None = None, prefer: str | None = None) -> Dataset:
     """Load and validate every contract table found in ``data_dir``.
 
     Parameters
@@ -391,7 +582,9 @@ def load_data(data_dir: str | Path | None = None, *, tz: str = config.DEFAULT_TZ
     tz : time zone for local day/hour logic; naive timestamps are taken as in it.
     valid_talk_seconds : talk time that makes a connected call a valid conversation.
     today : date after which timestamps are "in the future" (default: the system date).
-    memory_limit : DuckDB memory limit such as "1GB" (default: DuckDB's own).
+    memory_limit : DuckDB memory limit such as "1GB" (default: ``config.DUCKDB_MEMORY_LIMIT``).
+    prefer : "csv" or "parquet": which file to read when a table has both (default: the
+        ``ISKPI_PREFER_FORMAT`` environment variable; unset, both files are an error).
 
     Raises
     ------
@@ -403,22 +596,23 @@ def load_data(data_dir: str | Path | None = None, *, tz: str = config.DEFAULT_TZ
     data_dir = Path(data_dir) if data_dir else config.DATA_DIR
     if not data_dir.is_dir():
         raise FileNotFoundError(f"data directory not found or not a directory: {data_dir}")
-    files, notes = _find_files(data_dir)
-    missing = [t for t in REQUIRED_TABLES if t not in files]
-    if missing:
-        raise DataValidationError([Problem(f"{data_dir}", None,
-                                           f"required table file missing: {t}.csv or {t}.parquet")
-                                   for t in missing])
+    prefer = config.prefer_format() if prefer is None else (prefer or None)
+    if prefer is not None:
+        config.check_option("prefer", prefer, ("csv", "parquet"))
+    files, notes, problems = _find_files(data_dir, prefer)
+    problems += [Problem(f"{data_dir}", None, f"required table file missing: {t}.csv or {t}.parquet")
+                 for t in REQUIRED_TABLES if t not in files and not any(
+                     p.message.startswith((f"both {t}.csv", f"{t}.")) for p in problems)]
     raw = {}
     for t, path in files.items():
-        if path.suffix == ".csv":
-            raw[t] = (path.name, _read_csv(path))
-        else:
-            raw[t] = (path.name, path)
-    ds = _build(raw, tz=tz, data_dir=data_dir, files=files, fingerprint=_fingerprint_files(files),
-                valid_talk_seconds=valid_talk_seconds, today=today, memory_limit=memory_limit)
-    ds.warnings[:0] = notes
-    return ds
+        try:
+            raw[t] = (path.name, _CsvFile(path) if path.suffix == ".csv" else path)
+        except DataValidationError as exc:
+            problems += exc.problems
+    if problems:
+        raise DataValidationError(problems)
+    return _build(raw, tz=tz, data_dir=data_dir, files=files, fingerprint=_fingerprint_files(files),
+                  valid_talk_seconds=valid_talk_seconds, today=today, memory_limit=memory_limit, notes=notes)
 
 
 # --- validation + typing -------------------------------------------------------------------
@@ -434,6 +628,9 @@ def _parse_expr(col: str, kind: str, src_type: str, typed_source: bool = False) 
     c = _ident(col)
     is_text = src_type.upper() in ("VARCHAR", "STRING", "TEXT")
     txt = f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
+    if kind.startswith("enum") and col in ENUM_ALIASES:
+        whens = " ".join(f"WHEN {_q(a)} THEN {_q(v)}" for a, v in ENUM_ALIASES[col].items())
+        return f"CASE lower({txt}) {whens} ELSE {txt} END"  # an unknown spelling stays, for the error
     if kind in ("id", "str") or kind.startswith("enum"):
         return f"NULLIF({c}, '')" if typed_source and is_text else txt
     if kind == "ts":
@@ -455,7 +652,11 @@ def _parse_expr(col: str, kind: str, src_type: str, typed_source: bool = False) 
         low = f"lower({txt})"
         return f"CASE WHEN {low} IN ({t}) THEN true WHEN {low} IN ({f}) THEN false ELSE NULL END"
     if kind == "int":
-        return f"CAST(round(TRY_CAST({txt if is_text else c} AS DOUBLE)) AS BIGINT)"
+        if not is_text and _is_integer_type(src_type):
+            return f"CAST({c} AS BIGINT)"
+        # whole numbers only: 119.6 s is not rounded into a 120 s valid conversation
+        d = f"TRY_CAST({txt if is_text else c} AS DOUBLE)"
+        return f"CASE WHEN {d} = floor({d}) THEN TRY_CAST({d} AS BIGINT) END"
     if kind == "money":
         return f"TRY_CAST({txt if is_text else c} AS DOUBLE)"
     if kind == "month":
@@ -469,9 +670,11 @@ class _Checker:
     def __init__(self, con):
         self.con = con
         self.problems: list[Problem] = []
-        self.warnings: list[str] = []
+        self.warnings: list[Problem] = []
+        #: file name → (CSV file, record count): row numbers of a CSV become physical lines
+        self.lines: dict[str, tuple[_CsvFile, int]] = {}
 
-    def rows(self, file, column, message, sql_where, table, *, example_col=None, warn=False):
+    def rows(self, file, column, message, sql_where, table, *, example_col=None, warn=False, code=""):
         """Add a problem (or warning) for rows of ``table`` matching ``sql_where``."""
         ex = f", CAST({_ident(example_col)} AS VARCHAR)" if example_col else ""
         res = self.con.execute(
@@ -480,17 +683,20 @@ class _Checker:
         if not res:
             return 0
         n = int(res[0][0])
-        p = Problem(file, column, message, rows=[int(r[1]) for r in res], count=n,
-                    examples=[r[2] for r in res if r[2] is not None][:3] if example_col else [])
+        rows = [int(r[1]) for r in res]
+        if file in self.lines:
+            rows = self.lines[file][0].lines(rows, self.lines[file][1])
+        p = Problem(file, column, message, rows=rows, count=n,
+                    examples=[r[2] for r in res if r[2] is not None][:3] if example_col else [], code=code)
         if warn:
-            self.warnings.append(str(p))
+            self.warnings.append(p)
         else:
             self.problems.append(p)
         return n
 
     def scan(self, file, table, checks, *, group=None, extra=()):
-        """``checks``: list of (column, message, where, example_col, warn). One counting scan;
-        with ``group`` the scan is grouped and the groups (key, *extra) are returned."""
+        """``checks``: list of (column, message, where, example_col, warn[, code]). One counting
+        scan; with ``group`` the scan is grouped and the groups (key, *extra) are returned."""
         aggs = [f"count_if({c[2]})" for c in checks] + list(extra) or ["count(*)"]
         if group:
             res = self.con.execute(f"SELECT {group}, {', '.join(aggs)} FROM {table} GROUP BY {group}").fetchall()
@@ -498,16 +704,16 @@ class _Checker:
         else:
             res = []
             counts = self.con.execute(f"SELECT {', '.join(aggs)} FROM {table}").fetchall()[0]
-        for (col, msg, where, ex, warn), n in zip(checks, counts):
+        for (col, msg, where, ex, warn, *code), n in zip(checks, counts):
             if n:
-                self.rows(file, col, msg, where, table, example_col=ex, warn=warn)
+                self.rows(file, col, msg, where, table, example_col=ex, warn=warn, code=(code or [""])[0])
         return [(r[0], *r[1 + len(checks):]) for r in res]
 
 
 _PARSE_MSG = {"ts": "unparseable timestamp (expected ISO 8601)",
               "date": "unparseable date (expected YYYY-MM-DD)",
               "bool": "unparseable boolean (expected true/false, 1/0, yes/no)",
-              "int": "not a number", "money": "not a number",
+              "money": "not a number",
               "month": "unparseable month (expected YYYY-MM)"}
 _SQL_TYPE = {"ts": "TIMESTAMPTZ", "date": "DATE", "bool": "BOOLEAN", "int": "BIGINT", "money": "DOUBLE"}
 
@@ -516,8 +722,13 @@ def _is_text(src_type: str) -> bool:
     return src_type.upper() in ("VARCHAR", "STRING", "TEXT")
 
 
+def _is_integer_type(src_type: str) -> bool:
+    return src_type.upper() in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                                "USMALLINT", "UINTEGER", "UBIGINT")
+
+
 def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, today=None,
-           memory_limit=None) -> Dataset:
+           memory_limit=None, notes=None) -> Dataset:
     con = duckdb.connect()
     try:  # the progress bar would print into logs; inside Jupyter DuckDB refuses the setting
         con.execute("SET enable_progress_bar = false")  # unless ipywidgets is installed
@@ -528,8 +739,10 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
     con.execute(f"SET memory_limit = {_q(memory_limit or config.DUCKDB_MEMORY_LIMIT)}")
     con.execute(f"SET temp_directory = {_q(str(config.DUCKDB_TEMP_DIR))}")
     chk = _Checker(con)
+    chk.warnings.extend(notes or [])
     present = set()
     spans: dict[str, list] = {}
+    has_direction = False
     today = (pd.Timestamp(today).normalize() if today is not None
              else pd.Timestamp.now(tz).normalize().tz_localize(None))
     today_sql = f"DATE {_q(today.date())}"
@@ -539,20 +752,33 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
         fname, src = raw[t]
         typed_source = isinstance(src, Path)
         if typed_source:
-            con.execute(f"CREATE VIEW raw_{t} AS SELECT *, file_row_number + 1 AS _row "
+            con.execute(f"CREATE VIEW raw_{t} AS SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row "
                         f"FROM read_parquet({_q(str(src))}, file_row_number = true)")
+        elif isinstance(src, _CsvFile):
+            # streamed straight into the parsed table below: the text is read and parsed once
+            try:
+                con.register(f"raw_{t}", src.reader())  # arrow reads the first block here
+            except Exception as exc:  # noqa: BLE001 - pyarrow.ArrowInvalid on a malformed record
+                chk.problems.append(src._parse_problem(exc))
+                continue
         else:
             con.register(f"df_{t}", src)
             con.execute(f"CREATE VIEW raw_{t} AS SELECT * FROM df_{t}")
-        types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE raw_{t})").fetchall())
+        types = ({**{n: "VARCHAR" for n in src.names}, "_row": "BIGINT"} if isinstance(src, _CsvFile) else
+                 dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE raw_{t})").fetchall()))
         spec = CONTRACT[t]
         missing = [c for c, (_k, req) in spec.items() if req and c not in types]
         for c in missing:
             chk.problems.append(Problem(fname, c, "required column is missing "
                                         f"(columns found: {', '.join(k for k in types if k != '_row')})"))
         if missing:
+            if isinstance(src, _CsvFile):
+                con.unregister(f"raw_{t}")
             continue
-        present.add(t)
+        extra = [c for c in types if c not in spec and c != "_row"]
+        if extra:
+            chk.warnings.append(Problem(fname, None, f"{len(extra)} column(s) not in the data contract, ignored: "
+                                        f"{', '.join(c or '(unnamed)' for c in extra)}", code="ignored_columns"))
         sel, checks = [], []
         for c, (kind, req) in spec.items():
             if c not in types:
@@ -560,28 +786,66 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
                 continue
             sel.append(f"{_parse_expr(c, kind, types[c], typed_source)} AS {_ident(c)}")
             val = _ident(c)
-            if _is_text(types[c]) and not (typed_source and (kind in ("id", "str") or kind.startswith("enum"))):
-                # the raw text is kept only for text sources: typed Parquet cannot be unparseable
+            if _is_text(types[c]) and not (kind in ("id", "str") or kind.startswith("enum")):
+                # the raw text is kept for the kinds that parse (ids, strings and enums are the
+                # trimmed text itself, so their value tells empty from given)
                 rawc = _ident("_raw_" + c)
                 sel.append(f"NULLIF(trim({_ident(c)}), '') AS {rawc}")
                 if req:
                     checks.append((c, "required value is empty", f"{rawc} IS NULL", None, False))
                 if kind in _PARSE_MSG:
                     checks.append((c, _PARSE_MSG[kind], f"{rawc} IS NOT NULL AND {val} IS NULL", "_raw_" + c, False))
+                if kind == "int":
+                    number = f"TRY_CAST({rawc} AS DOUBLE)"
+                    checks.append((c, "not a number", f"{rawc} IS NOT NULL AND {number} IS NULL", "_raw_" + c, False))
+                    checks.append((c, _NOT_WHOLE, f"{number} IS NOT NULL AND {val} IS NULL", "_raw_" + c, False))
+            elif kind == "int" and not _is_integer_type(types[c]):
+                # a float column (Parquet, DataFrame): keep the source value to tell empty from 59.5
+                rawc = _ident("_raw_" + c)
+                sel.append(f"{_ident(c)} AS {rawc}")
+                if req:
+                    checks.append((c, "required value is empty", f"{rawc} IS NULL", None, False))
+                checks.append((c, _NOT_WHOLE, f"{rawc} IS NOT NULL AND {val} IS NULL", "_raw_" + c, False))
             elif req:
                 checks.append((c, "required value is empty", f"{val} IS NULL", None, False))
             if kind in ("int", "money"):
                 checks.append((c, "negative value (counts and amounts cannot be negative)", f"{val} < 0", c, False))
             if kind.startswith("enum:"):
                 allowed = kind[5:].split("|")
-                checks.append((c, f"unknown value (allowed: {', '.join(allowed)})",
+                also = [a for a in ENUM_ALIASES.get(c, {}) if a not in allowed]
+                checks.append((c, f"unknown value (allowed: {', '.join(allowed)}"
+                                  + (f"; also read: {', '.join(also)}, any case" if also else "")
+                                  + ("; empty = out" if c == "direction" else "") + ")",
                                f"{val} IS NOT NULL AND {val} NOT IN ({', '.join(map(_q, allowed))})", c, False))
             if kind in ("ts", "date"):
                 # compare with a constant (local midnight after today): no per-row conversion
                 checks.append((c, f"date in the future (after today, {today.date()})",
                                f"{val} >= {tomorrow_sql}" if kind == "ts" else f"{val} > {today_sql}", c, False))
+        if typed_source:  # Parquet: a view, so the 25-million-row path parses nothing twice
+            con.execute(f"CREATE VIEW p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
+        elif isinstance(src, _CsvFile):  # parse once into a table: every later scan reads it
+            try:
+                con.execute(f"CREATE TABLE p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
+            except Exception as exc:  # noqa: BLE001 - arrow's parse error comes wrapped by DuckDB
+                chk.problems.append(src._parse_problem(exc))
+                continue
+            finally:
+                con.unregister(f"raw_{t}")
+        else:
+            con.execute(f"CREATE TABLE p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
+        n_rows = con.execute(f"SELECT count(*) FROM p_{t}").fetchall()[0][0]
+        if isinstance(src, _CsvFile):
+            chk.lines[fname] = (src, n_rows)
+        if not n_rows:
+            if t in REQUIRED_TABLES:
+                chk.problems.append(Problem(fname, None, f"has a header but no data rows: the kit needs the "
+                                            f"{t} of the period you report on — export them again with the rows"))
+                continue
+            chk.warnings.append(Problem(fname, None, "has a header but no data rows (an empty table)",
+                                        code="empty_table"))
+        present.add(t)
+        has_direction = has_direction or (t == "calls" and "direction" in types)
         checks += _table_checks(t, present)
-        con.execute(f"CREATE VIEW p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
         if t in ("calls", "emails", "deals") and "reps" in present:
             # one scan grouped by rep: row-level checks are summed, the rep reference is checked
             # per group, and each rep's first/last activity is kept for the employment check
@@ -604,23 +868,36 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
 
     # --- the data's own span, holidays, and "after the data's last activity" --------------
     span = " UNION ALL ".join(f"SELECT min({EVENT_TIME[t]}) lo, max({EVENT_TIME[t]}) hi FROM t_{t}"
+                              + (" WHERE direction IS DISTINCT FROM 'in'" if t == "calls" and has_direction else "")
                               for t in ("calls", "emails") if t in present)
     lo, hi = con.execute(f"SELECT min(lo), max(hi) FROM ({span})").fetchall()[0]
     _create_holidays(con, range(lo.year if lo else 2000, (hi.year if hi else 2000) + 2))
     data_max = pd.Timestamp(hi).tz_convert(tz).date() if hi is not None else None
     if data_max is not None:
+        # Deals are created days after the appointment, MQL/SQL stamps land on the weekend after
+        # the last call: consistent data (after today is the error above). Kept and counted; each
+        # analysis reads its own month window, and the data's span is its activity only.
         for t in present - {"calls", "emails"}:
             checks = []
             for c, (kind, _r) in CONTRACT[t].items():
                 if kind in ("ts", "date") and c != "left_on":
                     local = f"CAST(timezone({_q(tz)}, {_ident(c)}) AS DATE)" if kind == "ts" else _ident(c)
-                    checks.append((c, f"date after the data's last activity ({data_max})",
-                                   f"{local} > DATE {_q(data_max)}", c, False))
+                    checks.append((c, f"date after the data's last call or e-mail ({data_max}), not after "
+                                      "today: kept, counted only in its own month",
+                                   f"{local} > DATE {_q(data_max)}", c, True, "after_last_activity"))
             chk.scan(raw[t][0], f"t_{t}", checks)
     if chk.problems:
         raise DataValidationError(chk.problems)
 
-    _create_views(con, present, tz, valid_talk_seconds)
+    inbound = 0
+    if has_direction:
+        inbound = con.execute("SELECT count_if(direction = 'in') FROM t_calls").fetchall()[0][0] or 0
+        if inbound:
+            chk.warnings.append(Problem(
+                raw["calls"][0], "direction", f"{inbound:,} inbound call(s) (direction = in): kept in the "
+                "data, left out of call counts, connect rates, every call-based KPI and time of day",
+                code="inbound_calls"))
+    _create_views(con, present, tz, valid_talk_seconds, outbound_only=bool(inbound))
     if "calls" in present:
         # exact count only for reps whose first/last call (from the validation scan) lies outside
         emp = {r[0]: (r[1], r[2]) for r in con.execute("SELECT rep_id, joined_on, left_on FROM t_reps").fetchall()}
@@ -629,14 +906,28 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
                    or (emp[rep][1] is not None and pd.Timestamp(last).tz_convert(tz).date() > emp[rep][1]))]
         n = 0
         if outside:
-            n = con.execute("SELECT count(*) FROM v_calls_lean c JOIN t_reps r USING (rep_id) "
+            n = con.execute("SELECT count(*) FROM v_calls_lean_all c JOIN t_reps r USING (rep_id) "
                             f"WHERE c.rep_id IN ({', '.join(map(_q, outside))}) AND (c.date < r.joined_on "
                             "OR (r.left_on IS NOT NULL AND c.date > r.left_on))").fetchall()[0][0]
         if n:
-            chk.warnings.append(f"{raw['calls'][0]}: {n} call(s) outside their rep's joined_on–left_on "
-                                "period (kept)")
+            chk.warnings.append(Problem(raw["calls"][0], None, f"{n} call(s) outside their rep's joined_on–left_on "
+                                        "period (kept)", code="outside_employment"))
+    if "emails" in present and "calls" in present:
+        e_months = [r[0] for r in con.execute("SELECT DISTINCT month FROM v_emails ORDER BY 1").fetchall()]
+        quiet = [m for m in e_months if not con.execute(
+            f"SELECT 1 FROM v_calls_lean WHERE started_at >= {_q(month_bounds(m)[0])}::TIMESTAMP AT TIME ZONE {_q(tz)} "
+            f"AND started_at < {_q(month_bounds(m)[1])}::TIMESTAMP AT TIME ZONE {_q(tz)} LIMIT 1").fetchall()]
+        if quiet:
+            chk.warnings.append(Problem(raw["calls"][0], None, f"{len(quiet)} month(s) with e-mails but no "
+                                        f"(outbound) calls: {', '.join(quiet)}; a report of such a month is "
+                                        "refused", code="month_without_calls"))
     return Dataset(con, tz=tz, data_dir=data_dir, files=files, fingerprint=fingerprint,
-                   warnings=chk.warnings, present=present, valid_talk_seconds=valid_talk_seconds)
+                   notes=chk.warnings, present=present, valid_talk_seconds=valid_talk_seconds,
+                   inbound_calls=inbound)
+
+
+_NOT_WHOLE = ("not a whole number (the kit never rounds: 119.6 s is not a 120 s conversation); "
+              "convert the column to whole units in the export, e.g. with `iskpi import` and its duration unit")
 
 
 def _table_checks(t: str, present: set) -> list[tuple]:
@@ -656,12 +947,12 @@ def _table_checks(t: str, present: set) -> list[tuple]:
                        "NOT connected AND appointment", None, False))
     if t == "emails":
         for c in ("opened_at", "clicked_at", "replied_at"):
-            checks.append((c, f"{c} before sent_at (kept as given)", f"{c} < sent_at", c, True))
+            checks.append((c, f"{c} before sent_at (kept as given)", f"{c} < sent_at", c, True, "before_sent"))
     if t == "deals":
         checks.append(("closed_at", "closed_at on a deal whose status is open",
                        "status = 'open' AND closed_at IS NOT NULL", "closed_at", False))
         checks.append(("closed_at", "won/lost deal without closed_at (kept; its close month is unknown)",
-                       "status <> 'open' AND closed_at IS NULL", None, True))
+                       "status <> 'open' AND closed_at IS NULL", None, True, "no_closed_at"))
     return checks
 
 
@@ -695,7 +986,7 @@ def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str | None
     chk.rows(fname, id_col, "duplicate id with different values in other columns",
              "same < n_id", f"dup_{t}", example_col=id_col)
     dropped = chk.rows(fname, id_col, "exact duplicate row dropped (same id and values)",
-                       "same = n_id AND k > 1", f"dup_{t}", example_col=id_col, warn=True)
+                       "same = n_id AND k > 1", f"dup_{t}", example_col=id_col, warn=True, code="duplicate_dropped")
     drop = f"_row NOT IN (SELECT _row FROM dup_{t} WHERE same = n_id AND k > 1)" if dropped else "true"
     con.execute(f"CREATE VIEW t_{t} AS SELECT {typed} FROM p_{t} WHERE {drop}")
 
@@ -709,25 +1000,31 @@ def _create_holidays(con, years) -> None:
     con.unregister("df_holidays")
 
 
-def _create_views(con, present, tz, valid_talk_seconds) -> None:
+def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False) -> None:
     """Typed views with derived local-time columns. The local time is computed once per row
-    (inner select) and the ``*_lean`` view skips the reps join, for the aggregation hot path."""
+    (inner select) and the ``*_lean`` view skips the reps join, for the aggregation hot path.
+    Calls: ``v_calls[_lean]_all`` hold every call, ``v_calls[_lean]`` the outbound ones (the same
+    rows when no call is inbound, so the hot path pays no filter)."""
     bday = "(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays))"
     if "calls" in present:
-        con.execute(f"""CREATE VIEW v_calls_lean AS
+        con.execute(f"""CREATE VIEW v_calls_lean_all AS
             SELECT *, CAST(loc AS DATE) AS date FROM (
               SELECT call_id, rep_id, lead_id, started_at, connected, talk_seconds, appointment,
-                     decision_maker, script, timezone({_q(tz)}, started_at) AS loc,
+                     decision_maker, script, direction, disposition_raw, timezone({_q(tz)}, started_at) AS loc,
                      (connected AND talk_seconds >= {int(valid_talk_seconds)}) AS valid_conversation
               FROM t_calls)""")
-        con.execute(f"""CREATE VIEW v_calls AS
+        con.execute(f"""CREATE VIEW v_calls_all AS
             SELECT c.call_id, c.rep_id, c.lead_id, c.started_at, c.connected, c.talk_seconds,
-                   c.appointment, c.decision_maker, c.script, r.team_id, r.role, c.date,
+                   c.appointment, c.decision_maker, c.script, c.direction, c.disposition_raw,
+                   r.team_id, r.role, c.date,
                    strftime(c.loc, '%Y-%m') AS month, CAST(hour(c.loc) AS INTEGER) AS hour,
                    CAST(isodow(c.loc) - 1 AS INTEGER) AS weekday,
                    {bday.replace('date', 'c.date')} AS business_day,
                    c.valid_conversation
-            FROM v_calls_lean c JOIN t_reps r USING (rep_id)""")
+            FROM v_calls_lean_all c JOIN t_reps r USING (rep_id)""")
+        outbound = " WHERE direction IS DISTINCT FROM 'in'" if outbound_only else ""
+        con.execute(f"CREATE VIEW v_calls_lean AS SELECT * FROM v_calls_lean_all{outbound}")
+        con.execute(f"CREATE VIEW v_calls AS SELECT * FROM v_calls_all{outbound}")
     if "emails" in present:
         con.execute(f"""CREATE VIEW v_emails_lean AS
             SELECT *, CAST(timezone({_q(tz)}, sent_at) AS DATE) AS date,
@@ -768,3 +1065,36 @@ def month_bounds(month: str, months: int = 1) -> tuple[pd.Timestamp, pd.Timestam
         raise ValueError(f"months must be >= 1, got {months}")
     p = pd.Period(month, freq="M")
     return (p - (int(months) - 1)).start_time, (p + 1).start_time
+
+
+def require_month_calls(data: Dataset, month: str) -> None:
+    """Raise :class:`MonthWithoutCalls` when this view of the data (its team, role) has no
+    outbound call in ``month``: every notebook's window, funnel and phase verdict is read from the
+    report month's calls, so such a month is refused instead of shown as if it were complete.
+
+    The same check as ``iskpi report``'s validation; notebooks call it right after loading.
+    """
+    start, end = month_bounds(month)
+    calls_file = data.files["calls"].name if "calls" in data.files else "calls (DataFrame)"
+    tz = _q(data.tz)
+    in_month = (f"started_at >= {_q(start)}::TIMESTAMP AT TIME ZONE {tz} "
+                f"AND started_at < {_q(end)}::TIMESTAMP AT TIME ZONE {tz}")
+    if data.query(f"SELECT count(*) AS n FROM (SELECT 1 FROM {data.sql('calls')} WHERE {in_month} LIMIT 1)"
+                  )["n"].iloc[0]:
+        return
+    n_in = int(data.query(f"SELECT count(*) AS n FROM {data.sql('calls', with_inbound=True)} "
+                          f"WHERE {in_month}")["n"].iloc[0])
+    n_mail = int(data.query(f"SELECT count(*) AS n FROM {data.sql('emails')} "
+                            f"WHERE {in_month.replace('started_at', 'sent_at')}")["n"].iloc[0]) \
+        if data.has("emails") else 0
+    with_calls = [r[0] for r in data.con.execute(
+        f"SELECT DISTINCT month FROM {data.sql('calls')} ORDER BY 1").fetchall()]
+    who = "the whole organisation" if data.team == "all" else f"team {data.team}"
+    if data._filters.get("role"):
+        who += f" ({data._filters['role']})"
+    seen = ", ".join(x for x in ([f"{n_mail:,} e-mail(s)"] if n_mail else [])
+                     + ([f"{n_in:,} inbound call(s), which are not counted"] if n_in else [])) or "no activity"
+    raise MonthWithoutCalls(
+        f"{calls_file}: {who} has no outbound calls in {month} ({seen} that month); the report month's "
+        f"calls are what the scorecard, phase, correlation and time-of-day analyses read. Add the month's "
+        f"calls to {calls_file}, or choose a month with calls: {', '.join(with_calls[-6:]) or '(none)'}")

@@ -4,7 +4,8 @@
 
 1. **Validate before starting anything**: month format (``YYYY-MM``), data directory exists and
    is readable and passes the data contract (:func:`iskpi_analysis.io.load_data`), the month has
-   calls or e-mails in the data, every named team is known, ``lang`` is ``ja``/``en``, the
+   calls or e-mails in the data, and outbound calls for the organisation and every team run
+   (:func:`iskpi_analysis.io.require_month_calls`), every named team is known, ``lang`` is ``ja``/``en``, the
    targets file exists, there is at least one notebook. Any problem raises :class:`ReportError`
    (the CLI prints it and exits with code 2) and nothing is written.
 2. **Run** every notebook of the notebooks directory (``NN_name.ipynb`` sorted by name, found by
@@ -25,7 +26,9 @@
 4. **Index and manifest**: ``<out>/<month>/index.html`` links every HTML with each team's
    headline figures; ``<out>/<month>/manifest.json`` holds the parameters, the input files
    (path, bytes, sha256), row counts (whole data and the month per team), package versions, git
-   revision, and start/end/seconds/status per notebook run.
+   revision, and start/end/seconds/status per notebook run. The data's warnings (counts, no row
+   numbers) are printed on stderr, listed on the index under "データ品質の注意" and pointed to
+   from the top of every page.
 
 Output layout::
 
@@ -113,6 +116,10 @@ TEXT = {
         "complete": "全 {n} 件のノートブックが正常に実行されました。", "manifest": "実行記録 (manifest.json)",
         "no_headline": "（要点の記録なし）", "status": "状態", "ok": "完了", "seconds": "秒",
         "back": "← 目次（インデックス）へ戻る", "rows": "件", "chart": "グラフ",
+        "quality": "データ品質の注意",
+        "quality_intro": "データの検証で見つかった注意点です（該当する行は残すか、件数を数えたうえで除外しています）。"
+                         "行の一覧は `iskpi validate --data DIR` で確認できます。",
+        "quality_pointer": "データ品質の注意が {n} 件あります（件数は目次ページの「データ品質の注意」）。",
     },
     "en": {
         "kit": "Inside-sales KPI report", "month": "Month", "team": "Team", "org": "Whole organisation",
@@ -123,6 +130,10 @@ TEXT = {
         "complete": "All {n} notebooks ran successfully.", "manifest": "Run manifest (manifest.json)",
         "no_headline": "(no headline recorded)", "status": "Status", "ok": "done", "seconds": "s",
         "back": "← back to the index", "rows": "rows", "chart": "chart",
+        "quality": "Data quality notes",
+        "quality_intro": "Points the data validation found (the rows concerned are kept, or counted and left out). "
+                         "`iskpi validate --data DIR` lists the rows.",
+        "quality_pointer": "{n} data quality note(s): see “Data quality notes” on the index page.",
     },
 }
 
@@ -217,18 +228,25 @@ def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT
     except (OSError, ValueError) as exc:
         raise ReportError(f"cannot read the data in {d}: {exc}") from None
     months = data.months()
-    if month not in months:
+    if month not in months and not data.inbound_calls:  # inbound-only months: said below
         shown = ", ".join(months) if months else "(none)"
         raise ReportError(f"month {month} has no calls or e-mails in {d}; months in the data: {shown}")
     known = data.team_ids()
     teams = list(teams) if teams else list(known)
     if teams == [ORG]:  # --team all: the organisation only
-        return data, []
+        teams = []
     teams = [t for t in teams if t != ORG]
     unknown = [t for t in teams if t not in known]
     if unknown:
         raise ReportError(f"unknown team(s) {', '.join(unknown)}; teams in the data: {', '.join(known)}")
-    return data, list(dict.fromkeys(teams))
+    teams = list(dict.fromkeys(teams))
+    # a month with e-mails but no calls (for the organisation or a team) is refused, not shown
+    for view in [data] + [data.filter(team=t) for t in teams]:
+        try:
+            io.require_month_calls(view, month)
+        except io.MonthWithoutCalls as exc:
+            raise ReportError(str(exc)) from None
+    return data, teams
 
 
 # --- one notebook run (in a worker process) ------------------------------------------------------
@@ -390,6 +408,19 @@ def _headline_html(items, lang: str) -> str:
     return f'<div class="kpis">{"".join(cells)}</div>' if cells else ""
 
 
+def _quality_html(notes, lang: str, *, index_href: str | None = None) -> str:
+    """The data-quality note: on the index the list (counts, no rows), on a page a pointer to it."""
+    if not notes:
+        return ""
+    t = TEXT[lang]
+    if index_href is not None:
+        link = f' <a href="{html.escape(index_href)}#data-quality">{html.escape(t["quality"])}</a>'
+        return f'<p class="data-quality muted">{html.escape(t["quality_pointer"].format(n=len(notes)))}{link}</p>'
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return (f'<section class="data-quality" id="data-quality"><h2>{html.escape(t["quality"])}</h2>'
+            f'<p class="muted">{html.escape(t["quality_intro"])}</p><ul>{items}</ul></section>')
+
+
 def _header_html(*, title, month, team_label, generated_at, fingerprint, version, lang,
                  index_href=None, failed=False) -> str:
     t = TEXT[lang]
@@ -462,8 +493,11 @@ def _clean_for_html(nbnode):
 def export_html(ipynb: str | Path, html_path: str | Path, *, month: str, team: str, team_label: str,
                 lang: str = config.DEFAULT_LANG, fingerprint: str = "", version: str = "",
                 generated_at: str = "", index_href: str | None = "../index.html",
-                embed_font: bool = True) -> dict:
+                embed_font: bool = True, data_notes=None) -> dict:
     """Export an executed notebook to the leadership HTML (see the module docstring).
+
+    ``data_notes``: the data's quality notes (``Dataset.quality_notes()``); the page says how
+    many there are and points to the index, which lists them.
 
     Returns a dict: html (path), html_bytes, title, headline (the recorded headline list or
     None), external_urls (script/link/img URLs pointing off the page; should be empty).
@@ -492,7 +526,8 @@ def export_html(ipynb: str | Path, html_path: str | Path, *, month: str, team: s
                    f"</h2>{_headline_html(headline, lang)}</section>")
     body = body.replace('alt="No description has been provided for this image"',
                         f'alt="{html.escape(TEXT[lang]["chart"])}"')
-    page = body.replace("<!--ISKPI-HEADER-->", header + summary + _toc_html(body, lang, title))
+    quality = _quality_html(data_notes, lang, index_href=index_href)  # no index: the list itself
+    page = body.replace("<!--ISKPI-HEADER-->", header + quality + summary + _toc_html(body, lang, title))
     css = _css()
     if embed_font:
         css = _font_face(_text_of_html(page) + title) + css
@@ -521,7 +556,7 @@ def _team_labels(data, teams) -> dict[str, str]:
 
 def write_index(path: Path, *, month: str, lang: str, runs: list[dict], team_order: list[str],
                 team_labels: dict[str, str], fingerprint: str, version: str, generated_at: str,
-                failed: bool) -> Path:
+                failed: bool, data_notes=None) -> Path:
     t = TEXT[lang]
     title = f"{t['index_title']} {month}" + (f" — {t['failed']}" if failed else "")
     header = _header_html(title=title, month=month, team_label=", ".join(team_labels[x] for x in team_order),
@@ -545,7 +580,7 @@ def write_index(path: Path, *, month: str, lang: str, runs: list[dict], team_ord
                              f'{html.escape(r["notebook"])}</h3><p>{err}</p></div>')
         sections.append(f'<section class="team" id="team-{html.escape(team)}"><h2>{html.escape(team_labels[team])}</h2>'
                         f"{''.join(items)}</section>")
-    body = (f"{header}<main class=\"iskpi-report index\">{status}{''.join(sections)}"
+    body = (f"{header}<main class=\"iskpi-report index\">{status}{_quality_html(data_notes, lang)}{''.join(sections)}"
             f'<p class="muted"><a href="manifest.json">{html.escape(t["manifest"])}</a></p></main>')
     css = _css()
     page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"/>'
@@ -717,6 +752,9 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
 
+    notes = data.quality_notes()
+    for n in notes:  # the reader of the terminal sees them too, not only manifest.json
+        print(f"data warning: {n}", file=sys.stderr, flush=True)
     labels = _team_labels(data, [x for x in team_order if x != ORG])
     labels[ORG] = TEXT[lang]["org"]
     version = kit_version()
@@ -734,7 +772,7 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
                           "kernel_name": kernel_name,
                           "header": {"month": month, "team": team, "team_label": labels[team], "lang": lang,
                                      "fingerprint": data.fingerprint, "version": version,
-                                     "generated_at": generated_at}})
+                                     "generated_at": generated_at, "data_notes": notes}})
 
     prog = Progress(len(tasks), enabled=progress)
     if progress:
@@ -755,7 +793,7 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
 
     index = write_index(staging / "index.html", month=month, lang=lang, runs=runs, team_order=team_order,
                         team_labels=labels, fingerprint=data.fingerprint, version=version,
-                        generated_at=generated_at, failed=failed)
+                        generated_at=generated_at, failed=failed, data_notes=notes)
     dest = root / f"{month}.FAILED" if failed else final
     ended_at = _utcnow()
     seconds = round(time.perf_counter() - t_start, 3)

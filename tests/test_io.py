@@ -157,10 +157,14 @@ def test_future_dates(tmp_path):
     assert "column 'started_at': date in the future (after today, 2026-11-22)" in msg
 
 
-def test_dates_after_the_datas_own_max(tmp_path):
+def test_dates_after_the_datas_own_max_are_kept_with_a_warning(tmp_path):
+    # issue 12: a lead created after the last call but not after today is consistent data (it was
+    # an error before): kept, counted in a warning, and it does not move the data's last date
     leads = pd.DataFrame({"lead_id": ["L1"], "created_at": ["2026-03-01T09:00:00"], "source": ["webinar"]})
-    msg = error_text(broken(tmp_path, leads=leads))
-    assert "leads.csv, column 'created_at': date after the data's last activity (2026-01-06)" in msg
+    d = load(broken(tmp_path, leads=leads))
+    assert len(d.leads) == 1 and d.last_date == pd.Timestamp("2026-01-06") and d.months() == ["2026-01"]
+    assert any("leads.csv, column 'created_at': date after the data's last call or e-mail (2026-01-06)" in w
+               and "1 row (rows 2)" in w for w in d.warnings)
 
 
 def test_empty_required_value_and_bad_enum(tmp_path):

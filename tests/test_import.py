@@ -32,11 +32,12 @@ def run_import(tmp_path, source, files, capsys=None):
 
 
 def expected(df, *, rep, day, connected, appointment, outbound):
-    """Counts per rep and day straight from the fixture's own columns."""
+    """Counts per rep and day straight from the fixture's own columns. Call KPIs count outbound
+    calls only (inbound calls stay in ``data.calls`` but out of every call-based KPI)."""
     e = pd.DataFrame({"rep_id": rep.values, "period": pd.to_datetime(day.values),
                       "connected": connected.values, "appointment": appointment.values,
                       "outbound": outbound.values})
-    per_day = (e.groupby(["rep_id", "period"]).agg(calls=("connected", "size"), connects=("connected", "sum"),
+    per_day = (e[e.outbound].groupby(["rep_id", "period"]).agg(calls=("connected", "size"), connects=("connected", "sum"),
                                                    appointments=("appointment", "sum")).reset_index())
     out = e[e.outbound].groupby("rep_id").agg(calls_out=("connected", "size"), connects_out=("connected", "sum"))
     return per_day.sort_values(["rep_id", "period"]).reset_index(drop=True), out.sort_index()
@@ -55,6 +56,7 @@ def check_round_trip(out, exp_day, exp_out, *, raw=True):
     ob = calls[calls.direction == "out"].groupby("rep_id").agg(calls_out=("connected", "size"),
                                                                connects_out=("connected", "sum"))
     pd.testing.assert_frame_equal(ob.sort_index(), exp_out, check_dtype=False, check_names=False)
+    assert len(data.calls) == len(calls)  # inbound calls are kept in the data, not dropped
     if raw:  # the vendor's raw result is kept beside the mapped booleans
         assert calls["disposition_raw"].notna().sum() >= len(calls) - 1
     return data, calls

@@ -31,6 +31,15 @@ def _stamp(rng, days, n):
     return (d + pd.to_timedelta(rng.integers(0, 24 * 3600, n), unit="s")).tz_localize(TZ)
 
 
+def _employed(rep_id: pd.Series, ts: pd.Series, reps: pd.DataFrame) -> np.ndarray:
+    """Calls and e-mails happen while the rep is employed (deals and leads need not)."""
+    r = reps.set_index("rep_id")
+    day = ts.dt.tz_convert(TZ).dt.tz_localize(None).dt.normalize()
+    lo = rep_id.map(r["joined_on"])
+    hi = rep_id.map(r["left_on"])
+    return ((day >= lo) & (hi.isna() | (day <= hi))).to_numpy()
+
+
 def make_frames(seed: int) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     n_reps = int(rng.integers(2, 6))
@@ -46,6 +55,7 @@ def make_frames(seed: int) -> dict[str, pd.DataFrame]:
     all_days = pd.date_range(START, END, freq="D").difference(SPECIAL_DAYS)
     n = int(rng.integers(300, 1500))
     rep = rng.choice(rep_ids, n)
+    rep[0] = rep_ids[-1]  # the call on the last day: by a rep still employed
     ts = _stamp(rng, all_days, n)
     ts = ts.where(np.arange(n) != 0, pd.Timestamp(END.date()).tz_localize(TZ) + pd.Timedelta("23:59:00"))
     connected = rng.random(n) < 0.3
@@ -56,6 +66,7 @@ def make_frames(seed: int) -> dict[str, pd.DataFrame]:
                           "lead_id": rng.choice(leads_ids, n), "started_at": ts, "connected": connected,
                           "talk_seconds": talk, "appointment": appt,
                           "decision_maker": rng.random(n) < 0.3, "script": "A"})
+    calls = calls[_employed(calls["rep_id"], calls["started_at"], reps)]
     m = int(rng.integers(50, 400))
     sent = _stamp(rng, all_days, m)
     opened = rng.random(m) < 0.4
@@ -64,6 +75,7 @@ def make_frames(seed: int) -> dict[str, pd.DataFrame]:
                            "sent_at": sent, "opened_at": sent.where(opened) + pd.Timedelta("2h"),
                            "clicked_at": (sent + pd.Timedelta("3h")).where(opened & (rng.random(m) < 0.3)),
                            "replied_at": (sent + pd.Timedelta("5h")).where(opened & (rng.random(m) < 0.2))})
+    emails = emails[_employed(emails["rep_id"], emails["sent_at"], reps)]
     # deals: some after an appointment call (1-5 days later, any weekday), some on special days
     # with no activity at all that day, one by the leaver after leaving, one on the last day
     ac = calls[calls["appointment"]].sample(frac=0.7, random_state=seed)

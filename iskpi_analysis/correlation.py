@@ -799,14 +799,19 @@ STATEMENT_COLUMNS = ["part", "x", "y", "lag", "verdict", "claim", "r", "ci_low",
                      "p_adj", "sentence"]
 
 
-def _statement(part, sentence, verdict, claim=False, row=None, lag=0) -> dict:
-    """One statement: the sentence and the verdict it was written from (a row's, or the
-    verdict of a sentence about several rows)."""
+def _statement(part, sentence, verdict, claim=False, row=None, lag=0, rows=None, xs=None) -> dict:
+    """One statement: the sentence and the verdict it was written from — one row's (``row``),
+    or the shared verdict of the pairs it names (``rows``: x and y joined by ';'; ``xs``: KPIs
+    named without a partner). x = y = '' when it speaks about its whole part."""
     d = {"part": part, "x": "", "y": "", "lag": lag, "verdict": verdict, "claim": bool(claim),
          "r": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_adj": np.nan, "sentence": sentence}
     if row is not None:
         d.update({k: row[k] for k in ("x", "y", "lag", "r", "ci_low", "ci_high", "p_adj")})
         d["lag"] = int(row["lag"])
+    elif rows is not None:
+        d["x"], d["y"] = ";".join(rows["x"]), ";".join(rows["y"])
+    elif xs is not None:
+        d["x"] = ";".join(xs)
     return d
 
 
@@ -852,7 +857,8 @@ def _lag_statements(results: pd.DataFrame, *, lang: str, alpha: float, claim_alp
             f"多重比較を考えると参考程度です。" if ja else
             f"No carry-over from one {per}'s volume to the next {per}'s efficiency is strong enough "
             f"to claim; {_names(_by_size(ind).head(max_items), lang)} have a 95% CI excluding 0 "
-            "but are indicative only after the multiple-testing correction."), "indicative", lag=1)]
+            "but are indicative only after the multiple-testing correction."), "indicative", lag=1,
+            rows=_by_size(ind).head(max_items))]
     return [_statement("lag", (
         f"翌{per}への持ち越し効果(今{per}の行動量と翌{per}の効率)で確かと言えるものはありませんでした。"
         if ja else f"No carry-over from one {per}'s volume to the next {per}'s efficiency was "
@@ -972,15 +978,21 @@ def _simpson_statements(claimed: pd.DataFrame, results: pd.DataFrame, lang: str,
     lag0 = results[results["lag"] == 0].set_index(["x", "y", "level"])
     out = []
     for _, row in claimed[claimed["simpson"]].head(max_items).iterrows():
-        b = lag0.loc[(row["x"], row["y"], "between"), "r"]
-        p = lag0.loc[(row["x"], row["y"], "pooled"), "r"]
+        # name only the levels whose sign is opposite to the within-rep one
+        flips = [(lv, lag0.loc[(row["x"], row["y"], lv), "r"]) for lv in ("between", "pooled")]
+        flips = [(lv, r) for lv, r in flips if np.isfinite(r) and np.sign(r) == -np.sign(row["r"])]
+        if not flips:
+            continue
+        where = ("、" if ja else " and ").join(
+            f"{level_label(lv, lang)}では r = {r:+.2f}" if ja else
+            f"r = {r:+.2f} {'between reps' if lv == 'between' else 'pooled'}" for lv, r in flips)
         out.append(_statement("simpson", (
-            f"注意:{L(row['x'])}×{L(row['y'])}は、担当者内ではr = {row['r']:+.2f}ですが、担当者間では"
-            f"r = {b:+.2f}、全体ではr = {p:+.2f}と符号が逆です(シンプソンのパラドックス)。担当者ごとの"
-            f"差(スキルや担当リスト)が混ざった全体の散布図だけで判断しないでください。" if ja else
+            f"注意:{L(row['x'])}×{L(row['y'])}は、担当者内ではr = {row['r']:+.2f}ですが、{where}と"
+            f"符号が逆です(シンプソンのパラドックス)。担当者ごとの差(スキルや担当リスト)が混ざった"
+            f"全体の散布図だけで判断しないでください。" if ja else
             f"Caution: {L(row['x'])} × {L(row['y'])} is r = {row['r']:+.2f} within reps but "
-            f"r = {b:+.2f} between reps and r = {p:+.2f} pooled (Simpson's paradox): do not judge "
-            "from the pooled scatter, which mixes differences between reps."), row["verdict"], True, row))
+            f"{where} (Simpson's paradox): do not judge from the pooled scatter, which mixes "
+            "differences between reps."), row["verdict"], True, row))
     return out
 
 
@@ -1028,14 +1040,15 @@ def _efficiency_statements(results, *, lang, alpha, claim_alpha, targets, grain,
             f"within the same rep ({_stat(row, lang)}; {c}).")
             + _denominator_caution(row, lang), "rises", True, row))
     if not len(claimed) and len(ind):
-        names = _names(_by_size(ind).head(max_items), lang)
+        shown = _by_size(ind).head(max_items)
+        names = _names(shown, lang)
         out.append(_statement("efficiency", (
             f"担当者内で、行動量と効率の間に確かと言える関係はありません。{names}は95%信頼区間が0を"
             "含まない(または補正後に表の水準で有意)ものの、多数の組を同時に調べているため参考程度です。"
             if ja else
             f"No activity–efficiency relation within reps is strong enough to claim. {names} have a "
             "95% CI excluding 0 (or pass the tables' level) but, with many pairs tested at once, are "
-            "indicative only."), "indicative"))
+            "indicative only."), "indicative", rows=shown))
     elif not len(claimed):
         out.append(_statement("efficiency", (
             "担当者内で、行動量と効率の間に関係は見つかりませんでした。"
@@ -1051,7 +1064,7 @@ def _efficiency_statements(results, *, lang, alpha, claim_alpha, targets, grain,
             f"{names}は、率の分子(またはその一部)や分母の元になる件数を含むため、計算上必ず関連します。"
             "行動の効果として解釈しないでください。" if ja else
             f"{names}: one side is built from the other's numerator or denominator; do not read "
-            "it as an effect of behaviour."), "built_in"))
+            "it as an effect of behaviour."), "built_in", rows=mech))
     out += _simpson_statements(claimed, results, lang, max_items)
     # What it means for growth-phase targets: only from claimed trade-offs.
     if targets is not None and len(falls):
@@ -1071,7 +1084,7 @@ def _efficiency_statements(results, *, lang, alpha, claim_alpha, targets, grain,
                 ("For growth-phase targets: " + ", ".join(dict.fromkeys(advice)) +
                  " fall when volume rises, so do not raise them together with volume targets; "
                  "keep the activity KPIs and phase in the efficiency targets.")), "falls", True,
-                falls.iloc[0]))
+                rows=falls.head(max_items)))
     elif targets is not None and len(tested):
         neg_ind = ind[ind["r"] < 0]
         if len(neg_ind):
@@ -1080,7 +1093,7 @@ def _efficiency_statements(results, *, lang, alpha, claim_alpha, targets, grain,
                 "あるため、効率KPIの目標を加えたら行動量との関係を引き続き確認してください。" if ja else
                 "For growth-phase targets: no volume–efficiency trade-off is strong enough to claim, "
                 "but some pairs are indicative; when adding efficiency targets, keep checking them "
-                "against volume."), "indicative"))
+                "against volume."), "indicative", rows=neg_ind))
         else:
             out.append(_statement("advice", (
                 "成長期の目標設定への示唆:行動量と効率のトレードオフは見つからなかったため、"
@@ -1100,13 +1113,15 @@ def _kgi_statements(results, *, lang, alpha, claim_alpha, grain, max_items) -> l
         return []
     out: list[dict] = []
     per = period_word(grain, lang)
-    drivers = kg[kg["verdict"] == "rises"].sort_values("r", ascending=False)
-    for _, row in drivers.head(max_items).iterrows():
+    drivers = kg[kg["verdict"] == "rises"].sort_values("r", ascending=False).head(max_items)
+    if len(drivers):
+        names = ("、" if ja else ", ").join(f"{L(a)}→{L(b)} (r = {r:+.2f})" for a, b, r in
+                                           zip(drivers["x"], drivers["y"], drivers["r"]))
         out.append(_statement("kgi", (
-            f"KGIとの関係(担当者×{per}):担当者内で{L(row['x'])}が多い{per}は{L(row['y'])}も多い"
-            f"傾向があります(r = {row['r']:+.2f})。" if ja else
-            f"Link to the KGI (rep-{per}s): within reps, {per}s with more {L(row['x'])} have more "
-            f"{L(row['y'])} (r = {row['r']:+.2f})."), "rises", True, row))
+            f"KGIとの関係(担当者×{per}):担当者内で商談創出に結びついているのは {names} です"
+            f"(多い{per}ほど多い)。" if ja else
+            f"Link to the KGI (rep-{per}s): within reps, {names} move with deals created (more "
+            f"in the same {per})."), "rises", True, rows=drivers))
     # each activity KPI without a claimed positive link: say what its links are
     acts = [a for a in ACTIVITY_KPIS if a in set(kg["x"])]
     state = {}
@@ -1126,19 +1141,19 @@ def _kgi_statements(results, *, lang, alpha, claim_alpha, grain, max_items) -> l
                 f"{txt}が多い{per}は、KGI(商談創出数・商談創出金額)がむしろ少ない傾向があります"
                 f"({_names(rows_, lang)})。" if ja else
                 f"{per.capitalize()}s with more {txt} have fewer deals (KGI) within reps "
-                f"({_names(rows_, lang)})."), "falls", True, rows_.iloc[0]))
+                f"({_names(rows_, lang)})."), "falls", True, rows=rows_))
         elif verdict == "indicative":
             out.append(_statement("kgi", (
                 f"{txt}とKGI(商談創出数・商談創出金額)の関係は参考程度で、確かとは言えません。"
                 "この指標だけを目標にすると「KPIは達成しているのにKGIが未達」になるおそれがあります。"
                 if ja else f"{txt}: the link to the KGI (deals created, deal amount) is indicative "
-                "only; targeting them alone risks 'KPIs met but KGI missed'."), "indicative"))
+                "only; targeting them alone risks 'KPIs met but KGI missed'."), "indicative", xs=names))
         else:
             out.append(_statement("kgi", (
                 f"{txt}はKGI(商談創出数・商談創出金額)との関係が確認できません。"
                 "この指標だけを目標にすると「KPIは達成しているのにKGIが未達」になるおそれがあります。"
                 if ja else f"{txt} show no link to the KGI (deals created, deal amount): targeting "
-                "them alone risks 'KPIs met but KGI missed'."), "none"))
+                "them alone risks 'KPIs met but KGI missed'."), "none", xs=names))
     out += _simpson_statements(kg[kg["claimed"]], results, lang, max_items)
     return out
 

@@ -25,6 +25,27 @@ Benjamini–Hochberg adjusted p-values are computed across the whole matrix, one
 and lag. ``simpson`` flags a pair whose within-rep correlation has the opposite sign of the
 between-rep or pooled one; ``mechanical`` flags a pair that is partly mechanical because both
 sides are computed from a common count (a rate against its own numerator or denominator).
+
+What the report may claim (issue 11)
+    *Deal dating.* Deals are created days after the appointment, so a deal counted on its
+    created date sits in another day (or week) than the leads it came from: deal conversion
+    (deals / leads handled) then falls on busy days and "rises the week after a busy week" by
+    arithmetic. Notebook 03 therefore counts each deal on the day of the appointment call that
+    produced it (``aggregate.rep_period(..., deal_date="appointment")``).
+    *Built-in pairs.* A pair whose relation is arithmetic — a rate against its own numerator or
+    a count below it in the funnel ('numerator'), against a count that feeds its denominator
+    through a derived count ('proxy': calls and e-mails vs deal conversion, because leads
+    handled ≈ leads called) or two sides sharing a count ('shared') — is shown in the tables
+    with a caution but is never a headline, a findings sentence about behaviour or target
+    advice (:data:`ARITHMETIC_KINDS`). A rate against its own denominator ('denominator': calls
+    vs connect rate) is the volume–efficiency question itself and stays claimable: its numerator
+    counts outcomes of the same period's trials, so without an effect it does not move with the
+    count.
+    *Claim level.* One verdict per row (:func:`verdicts`) feeds every sentence, headline card
+    and advice: a relation is claimed only when its BH-adjusted p is below ``claim_alpha``
+    (:data:`CLAIM_ALPHA` = 0.01; the tables mark ``alpha`` = 0.05), so that on data with no
+    effect 03 claims something in at most ~2 % of data sets (its share of the whole report's
+    5 %; measured by ``benchmarks/bench_null_correlation.py`` through :func:`claims`).
 """
 from __future__ import annotations
 

@@ -17,7 +17,9 @@ _PERIOD = {"day": "date", "week": "CAST(date_trunc('week', date) AS DATE)",
            "month": "CAST(date_trunc('month', date) AS DATE)"}
 COUNT_COLUMNS = ("calls", "connects", "valid_conversations", "appointments", "decision_maker_connects",
                  "emails_sent", "emails_opened", "emails_clicked", "emails_replied", "leads_handled",
-                 "deals_created", "deal_amount_jpy")
+                 "deals_created", "deal_amount_jpy", "deals_unattributed")
+#: How a deal is dated in :func:`rep_period` (see its ``deal_date`` parameter).
+DEAL_DATES = ("created", "appointment")
 BUCKET_KEYS = ("team_id", "rep_id", "role", "weekday", "hour", "business_day", "date", "month")
 
 
@@ -37,29 +39,47 @@ def _check_grain(grain: str) -> None:
         raise ValueError(f"grain must be one of {GRAINS}, got {grain!r}")
 
 
-def rep_period(data: Dataset, grain: str = "day") -> pd.DataFrame:
+def rep_period(data: Dataset, grain: str = "day", *, deal_date: str = "created") -> pd.DataFrame:
     """KPI table with one row per rep × period.
+
+    Every count is counted once, in the period of its event: summed over days, weeks or months
+    each count column gives the same total as counting the event table directly (a deal created
+    on a Saturday without calls, or after the rep left, is a row of its own, not lost).
+    ``leads_handled`` is the exception by definition: it is distinct leads *per period*, so a
+    week's value is not the sum of its days' values.
 
     Parameters
     ----------
     data : Dataset (possibly filtered to a team / role / window).
     grain : "day", "week" (ISO week, period = its Monday) or "month".
+    deal_date : "created" (default; a deal counts on the local date of its ``created_at``: the
+        scorecard, pacing and funnel view) or "appointment" (a deal counts on the date of the
+        appointment call that produced it: the lead's latest ``appointment`` call by the same rep
+        at or before the deal's ``created_at``; deals without such a call keep their created
+        date and are also counted in ``deals_unattributed``). The correlation analysis uses
+        "appointment" so that deal conversion's numerator and denominator describe the same
+        days (deals are created days after the appointment).
 
     Returns
     -------
     DataFrame with columns
         rep_id, team_id, role, period (Timestamp), n_days (business days in the period the rep
-        was employed, plus other days with activity), calls, connects, valid_conversations,
+        was employed, plus other days with calls or e-mails; a day with only a deal is a row
+        but not a working day), calls, connects, valid_conversations,
         appointments, decision_maker_connects, emails_sent, emails_opened, emails_clicked,
         emails_replied, leads_handled (distinct leads called or e-mailed in the period),
-        deals_created, deal_amount_jpy, and the rates connect_rate, conversation_rate,
+        deals_created, deal_amount_jpy, deals_unattributed (only with deal_date="appointment"),
+        and the rates connect_rate, conversation_rate,
         appointment_rate, decision_maker_rate, email_open_rate, email_click_rate,
         email_reply_rate, deal_conversion, appointment_to_deal_rate. Day grain adds
         ``business_day``.
         Rows: every business day the rep was employed inside the data's date range
-        (zero-filled) and any other day with activity, summed up to the grain.
+        (zero-filled) and any other day with a call, e-mail or deal of the rep, summed up to the
+        grain.
     """
     _check_grain(grain)
+    if deal_date not in DEAL_DATES:
+        raise ValueError(f"deal_date must be one of {DEAL_DATES}, got {deal_date!r}")
     has_e, has_d = data.has("emails"), data.has("deals")
     calls = data.sql("calls", lean=True)
     # One scan per event table: calls and e-mails as one stream of rep-day events.
@@ -82,15 +102,33 @@ def rep_period(data: Dataset, grain: str = "day") -> pd.DataFrame:
         SELECT rep_id, date, {', '.join(f'sum({c}) AS {c}' for c in sums)}, count(lead_id) AS leads_handled
         FROM (SELECT rep_id, date, lead_id, {facts_sql} FROM ({' UNION ALL '.join(ev)}) GROUP BY ALL)
         GROUP BY ALL)"""]
-    # the calendar grid: business days each rep was employed inside the data's range,
-    # plus every day with activity (weekend and holiday calls count as days too)
-    parts.append(f"""grid AS (
-        SELECT r.rep_id, CAST(g AS DATE) AS date
-        FROM {data.sql('reps')} r, (SELECT min(date) d0, max(date) d1 FROM day) rng,
+    # deals per rep × day, dated by created_at or by the appointment call that produced them
+    if has_d:
+        if deal_date == "appointment":
+            dated = f"""SELECT d.rep_id, coalesce(c.date, d.date) AS date, d.amount_jpy,
+                         c.date IS NULL AS unattributed
+                  FROM {data.sql('deals')} d ASOF LEFT JOIN (
+                      SELECT rep_id, lead_id, started_at, date FROM {calls} WHERE appointment) c
+                    ON c.rep_id = d.rep_id AND c.lead_id = d.lead_id AND d.created_at >= c.started_at"""
+        else:
+            dated = f"SELECT rep_id, date, amount_jpy, false AS unattributed FROM {data.sql('deals')}"
+        parts.append(f"""dday AS MATERIALIZED (SELECT rep_id, date, count(*) AS deals_created,
+                 coalesce(sum(amount_jpy), 0) AS deal_amount_jpy,
+                 count_if(unattributed) AS deals_unattributed FROM ({dated}) GROUP BY ALL)""")
+    deal_days = " UNION ALL SELECT rep_id, date, false FROM dday" if has_d else ""
+    # the calendar grid: business days each rep was employed inside the range of calls and
+    # e-mails, plus every day with an event (weekend and holiday calls, e-mails and deals are
+    # rows too, also outside the employment dates, so no event is lost at any grain). ``worked``: the day counts in
+    # n_days (an employed business day or a day with calls / e-mails; a deal created on a Sunday
+    # is the result of earlier work, not a working day).
+    parts.append(f"""grid AS (SELECT rep_id, date, bool_or(worked) AS worked FROM (
+        SELECT r.rep_id, CAST(g AS DATE) AS date, true AS worked
+        FROM {data.sql('reps')} r,
+             (SELECT min(date) d0, max(date) d1 FROM day) rng,
              generate_series(rng.d0, rng.d1, INTERVAL 1 DAY) t(g)
         WHERE CAST(g AS DATE) >= r.joined_on AND (r.left_on IS NULL OR CAST(g AS DATE) <= r.left_on)
           AND isodow(g) <= 5 AND CAST(g AS DATE) NOT IN (SELECT d FROM jp_holidays)
-        UNION SELECT rep_id, date FROM day)""")
+        UNION ALL SELECT rep_id, date, true FROM day{deal_days}) GROUP BY ALL)""")
     per = _PERIOD[grain]
     facts = ("calls", "connects", "valid_conversations", "appointments", "decision_maker_connects",
              "emails_sent", "emails_opened", "emails_clicked", "emails_replied")
@@ -105,7 +143,7 @@ def rep_period(data: Dataset, grain: str = "day") -> pd.DataFrame:
                    SELECT DISTINCT rep_id, period, lead_id FROM ({' UNION ALL '.join(touches)})) GROUP BY ALL)""")
         parts.append(f"""agg AS (SELECT rep_id, {per} AS period, {', '.join(f'sum({c}) AS {c}' for c in facts)}
                    FROM day GROUP BY ALL)""")
-    parts.append(f"""g AS (SELECT rep_id, {per} AS period, count(*) AS n_days,
+    parts.append(f"""g AS (SELECT rep_id, {per} AS period, count_if(worked) AS n_days,
         bool_and(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays)) AS business_day
         FROM grid GROUP BY ALL)""")
     agg_key = "date" if grain == "day" else "period"
@@ -117,10 +155,13 @@ def rep_period(data: Dataset, grain: str = "day") -> pd.DataFrame:
         cols.append("coalesce(lh.leads_handled, 0) AS leads_handled")
         joins.append("LEFT JOIN lh ON lh.rep_id = g.rep_id AND lh.period = g.period")
     if has_d:
-        parts.append(f"""d AS (SELECT rep_id, {per} AS period, count(*) AS deals_created,
-                 coalesce(sum(amount_jpy), 0) AS deal_amount_jpy FROM {data.sql('deals')} GROUP BY ALL)""")
+        parts.append(f"""d AS (SELECT rep_id, {per} AS period, sum(deals_created) AS deals_created,
+                 sum(deal_amount_jpy) AS deal_amount_jpy, sum(deals_unattributed) AS deals_unattributed
+                 FROM dday GROUP BY ALL)""")
         cols += ["coalesce(d.deals_created, 0) AS deals_created",
                  "coalesce(d.deal_amount_jpy, 0) AS deal_amount_jpy"]
+        if deal_date == "appointment":
+            cols.append("coalesce(d.deals_unattributed, 0) AS deals_unattributed")
         joins.append("LEFT JOIN d ON d.rep_id = g.rep_id AND d.period = g.period")
     sql = (f"WITH {', '.join(parts)} SELECT g.rep_id, r.team_id, r.role, g.period, g.n_days, "
            f"{'g.business_day, ' if grain == 'day' else ''}{', '.join(cols)} "

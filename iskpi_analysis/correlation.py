@@ -25,6 +25,27 @@ Benjamini–Hochberg adjusted p-values are computed across the whole matrix, one
 and lag. ``simpson`` flags a pair whose within-rep correlation has the opposite sign of the
 between-rep or pooled one; ``mechanical`` flags a pair that is partly mechanical because both
 sides are computed from a common count (a rate against its own numerator or denominator).
+
+What the report may claim (issue 11)
+    *Deal dating.* Deals are created days after the appointment, so a deal counted on its
+    created date sits in another day (or week) than the leads it came from: deal conversion
+    (deals / leads handled) then falls on busy days and "rises the week after a busy week" by
+    arithmetic. Notebook 03 therefore counts each deal on the day of the appointment call that
+    produced it (``aggregate.rep_period(..., deal_date="appointment")``).
+    *Built-in pairs.* A pair whose relation is arithmetic — a rate against its own numerator or
+    a count below it in the funnel ('numerator'), against a count that feeds its denominator
+    through a derived count ('proxy': calls and e-mails vs deal conversion, because leads
+    handled ≈ leads called) or two sides sharing a count ('shared') — is shown in the tables
+    with a caution but is never a headline, a findings sentence about behaviour or target
+    advice (:data:`ARITHMETIC_KINDS`). A rate against its own denominator ('denominator': calls
+    vs connect rate) is the volume–efficiency question itself and stays claimable: its numerator
+    counts outcomes of the same period's trials, so without an effect it does not move with the
+    count.
+    *Claim level.* One verdict per row (:func:`verdicts`) feeds every sentence, headline card
+    and advice: a relation is claimed only when its BH-adjusted p is below ``claim_alpha``
+    (:data:`CLAIM_ALPHA` = 0.01; the tables mark ``alpha`` = 0.05), so that on data with no
+    effect 03 claims something in at most ~2 % of data sets (its share of the whole report's
+    5 %; measured by ``benchmarks/bench_null_correlation.py`` through :func:`claims`).
 """
 from __future__ import annotations
 
@@ -58,9 +79,19 @@ _FUNNEL_PARENT = {"connects": "calls", "valid_conversations": "connects",
                   "appointments": "valid_conversations", "deals_created": "appointments",
                   "decision_maker_connects": "connects", "emails_opened": "emails_sent",
                   "emails_clicked": "emails_sent", "emails_replied": "emails_sent"}
-MECHANICAL_KINDS = ("numerator", "denominator", "shared", "")
-#: Kinds whose relation is arithmetic by construction (not a question about behaviour).
-ARITHMETIC_KINDS = ("numerator", "shared")
+MECHANICAL_KINDS = ("numerator", "denominator", "proxy", "shared", "")
+#: Kinds whose relation is arithmetic by construction (not a question about behaviour): never a
+#: headline, a findings sentence about behaviour, or target advice (tables show them, marked).
+ARITHMETIC_KINDS = ("numerator", "proxy", "shared")
+#: BH-adjusted p a relation needs before a sentence, headline or advice claims it (the tables'
+#: significance marks use ``alpha``). Stricter than ``alpha`` because the report makes many
+#: claims at once: 03 has its own share of the report's false-claim budget on null data.
+CLAIM_ALPHA = 0.01
+#: What a result row says, decided once (:func:`verdicts`) and used by every sentence, headline
+#: and claim: 'rises' / 'falls' (claimed: p_adj < claim_alpha), 'indicative' (the 95 % CI
+#: excludes 0 or p_adj < alpha, but not strong enough to claim), 'none' (CI includes 0),
+#: 'built_in' (arithmetic pair) and 'too_few' (no r).
+VERDICTS = ("rises", "falls", "indicative", "none", "built_in", "too_few")
 
 RESULT_COLUMNS = ["x", "y", "kind", "lag", "level", "r", "ci_low", "ci_high", "dof", "p_val",
                   "p_adj", "significant", "n_obs", "n_reps", "n_excluded", "mechanical",
@@ -276,7 +307,7 @@ def _count_vs_rate(count: str, rate, funnel: bool) -> str:
     if count in _expand(num) or num in _expand(count):
         return "numerator"
     if count in _expand(den):
-        return "denominator"
+        return "denominator" if count == den else "proxy"
     if not funnel:
         return ""
     anc_count, anc_num = _ancestry(count), _ancestry(num)
@@ -301,9 +332,15 @@ def mechanical_kind(x: str, y: str, *, funnel: bool = True) -> str:
         appointments against deal conversion (deals come out of appointments). Positive by
         construction; says nothing about behaviour.
     'denominator'
-        One side is a rate and the other is (or feeds) its denominator: calls against connect
-        rate, the volume–efficiency question itself. Reported, with the warning that part of
-        the relation can be arithmetic (noise in a shared count moves both sides).
+        One side is a rate and the other is its denominator: calls against connect rate, the
+        volume–efficiency question itself. The numerator counts outcomes of the denominator's
+        own trials in the same period (connects are calls that connected), so without a real
+        effect the rate does not move with the count; reported and claimable, with a caution.
+    'proxy'
+        One side is a rate and the other feeds its denominator through a derived count: calls
+        and e-mails against deal conversion (deals / distinct leads handled, and leads handled
+        ≈ leads called). How many distinct leads a day's calls reach, and when the deals of those
+        leads appear, move the rate with the count by construction: arithmetic, never claimed.
     'shared'
         Two counts built from a common count (deal amount and deals created), or two rates
         with a common part.
@@ -452,7 +489,7 @@ def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=E
     if drop_inactive:
         d = d.loc[_active(d)].reset_index(drop=True)
     has_next = _next_mask(d, grain, subject)
-    subj = d[subject].to_numpy()
+    subj = pd.factorize(d[subject])[0]  # integer codes: the per-pair grouping is much faster
 
     pairs = [(a, e, "activity_efficiency") for a in activity for e in efficiency]
     pairs += [(k, g, "kpi_kgi") for k in (*activity, *efficiency) for g in kgi]
@@ -705,6 +742,44 @@ def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -
     })
 
 
+def _check_claim(alpha: float, claim_alpha: float) -> None:
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    if not 0 < claim_alpha <= alpha:
+        raise ValueError(f"claim_alpha must be in (0, alpha = {alpha}], got {claim_alpha}")
+
+
+def verdicts(results: pd.DataFrame, *, alpha: float = 0.05,
+             claim_alpha: float = CLAIM_ALPHA) -> pd.DataFrame:
+    """What each result row says: the one verdict every sentence, headline and claim reads.
+
+    Parameters
+    ----------
+    results : rows of :func:`kpi_correlations`.
+    alpha : level of the tables' significance marks (``significant``).
+    claim_alpha : BH-adjusted p a relation needs before the report claims it in words
+        (default :data:`CLAIM_ALPHA`); must not exceed ``alpha``.
+
+    Returns
+    -------
+    ``results`` plus ``verdict`` (one of :data:`VERDICTS`) and ``claimed`` (verdict is 'rises' or
+    'falls'). A pair tied by arithmetic (:data:`ARITHMETIC_KINDS`) is 'built_in' whatever its
+    p-value: its relation is there by construction, so it is never claimed.
+    """
+    _check_claim(alpha, claim_alpha)
+    out = results.copy()
+    r = out["r"].astype(float)
+    finite = r.notna()
+    built = out["mechanical_kind"].isin(ARITHMETIC_KINDS)
+    claimed = finite & ~built & (out["p_adj"] < claim_alpha) & (r != 0)
+    ci_excludes_0 = (out["ci_low"] > 0) | (out["ci_high"] < 0)
+    indicative = finite & ~built & ~claimed & (ci_excludes_0 | (out["p_adj"] < alpha))
+    out["verdict"] = np.select([~finite, built, claimed & (r > 0), claimed & (r < 0), indicative],
+                               ["too_few", "built_in", "rises", "falls", "indicative"], default="none")
+    out["claimed"] = out["verdict"].isin(["rises", "falls"])
+    return out
+
+
 def _certainty(row, lang: str, alpha: float) -> str:
     ja = lang == "ja"
     if row["p_adj"] < alpha / 5:
@@ -734,36 +809,81 @@ def _denominator_caution(row, lang: str) -> str:
         return ""
     x, y = kpis.label(row["x"], lang), kpis.label(row["y"], lang)
     if lang == "ja":
-        return (f"ただし{x}は{y}の分母(またはその元)なので、関係の一部は計算上のもの"
+        return (f"ただし{x}は{y}の分母なので、関係の一部は計算上のもの"
                 "(件数の揺れが両方に入る)である可能性があります。")
-    return (f" Note: {x} is (or feeds) the denominator of {y}, so part of the relation can be "
+    return (f" Note: {x} is the denominator of {y}, so part of the relation can be "
             "arithmetic.")
 
 
-def _lag_findings(results: pd.DataFrame, *, lang: str, alpha: float, grain: str,
-                  max_items: int) -> list[str]:
+#: Columns of :func:`statements` (and :func:`claims`).
+STATEMENT_COLUMNS = ["part", "x", "y", "lag", "verdict", "claim", "r", "ci_low", "ci_high",
+                     "p_adj", "sentence"]
+
+
+def _statement(part, sentence, verdict, claim=False, row=None, lag=0, rows=None, xs=None) -> dict:
+    """One statement: the sentence and the verdict it was written from — one row's (``row``),
+    or the shared verdict of the pairs it names (``rows``: x and y joined by ';'; ``xs``: KPIs
+    named without a partner). x = y = '' when it speaks about its whole part."""
+    d = {"part": part, "x": "", "y": "", "lag": lag, "verdict": verdict, "claim": bool(claim),
+         "r": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_adj": np.nan, "sentence": sentence}
+    if row is not None:
+        d.update({k: row[k] for k in ("x", "y", "lag", "r", "ci_low", "ci_high", "p_adj")})
+        d["lag"] = int(row["lag"])
+    elif rows is not None:
+        d["x"], d["y"] = ";".join(rows["x"]), ";".join(rows["y"])
+    elif xs is not None:
+        d["x"] = ";".join(xs)
+    return d
+
+
+def _names(rows: pd.DataFrame, lang: str, with_r: bool = True) -> str:
+    L = lambda k: kpis.label(k, lang)  # noqa: E731
+    sep = "、" if lang == "ja" else ", "
+    cross = "×" if lang == "ja" else " × "
+    return sep.join(f"{L(a)}{cross}{L(b)}" + (f" (r = {r:+.2f})" if with_r else "")
+                    for a, b, r in zip(rows["x"], rows["y"], rows["r"]))
+
+
+def _by_size(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.assign(_a=rows["r"].abs()).sort_values("_a", ascending=False).drop(columns="_a")
+
+
+def _lag_statements(results: pd.DataFrame, *, lang: str, alpha: float, claim_alpha: float,
+                    grain: str, max_items: int) -> list[dict]:
     ja = lang == "ja"
     L = lambda k: kpis.label(k, lang)  # noqa: E731
     per = period_word(grain, lang)
-    out: list[str] = []
     lag1 = results[(results["level"] == "within") & (results["lag"] == 1)
-                   & results["significant"] & ~results["mechanical_kind"].isin(ARITHMETIC_KINDS)]
-    lag1 = lag1[lag1["kind"] == "activity_efficiency"]
-    if len(lag1):
-        for _, row in lag1.assign(a=lag1["r"].abs()).sort_values("a", ascending=False).head(
-                max_items).iterrows():
-            out.append(
-                f"翌{per}への影響:{L(row['x'])}が多い{per}の翌{per}は{L(row['y'])}が"
-                f"{'下が' if row['r'] < 0 else '上が'}る傾向があります({_stat(row, lang)}、"
-                f"{_certainty(row, lang, alpha)})。" if ja else
-                f"Carry-over: after a {per} with more {L(row['x'])}, {L(row['y'])} "
-                f"{'falls' if row['r'] < 0 else 'rises'} the next {per} ({_stat(row, lang)}; "
-                f"{_certainty(row, lang, alpha)}).")
-    elif len(results[results["lag"] == 1]):
-        out.append(f"翌{per}への持ち越し効果(今{per}の行動量と翌{per}の効率)は、補正後に有意なものはありませんでした。"
-                   if ja else f"No carry-over from one {per}'s volume to the next {per}'s efficiency "
-                   "survives the correction.")
-    return out
+                   & (results["kind"] == "activity_efficiency")]
+    if not len(lag1):
+        return []
+    v = verdicts(lag1, alpha=alpha, claim_alpha=claim_alpha)
+    out = []
+    for _, row in _by_size(v[v["claimed"]]).head(max_items).iterrows():
+        up = row["verdict"] == "rises"
+        out.append(_statement("lag", (
+            f"翌{per}への影響:{L(row['x'])}が多い{per}の翌{per}は{L(row['y'])}が"
+            f"{'上が' if up else '下が'}る傾向があります({_stat(row, lang)}、"
+            f"{_certainty(row, lang, alpha)})。" if ja else
+            f"Carry-over: after a {per} with more {L(row['x'])}, {L(row['y'])} "
+            f"{'rises' if up else 'falls'} the next {per} ({_stat(row, lang)}; "
+            f"{_certainty(row, lang, alpha)})."), row["verdict"], True, row))
+    if out:
+        return out
+    ind = v[v["verdict"] == "indicative"]
+    if len(ind):
+        return [_statement("lag", (
+            f"翌{per}への持ち越し効果(今{per}の行動量と翌{per}の効率)で確かと言えるものはありません。"
+            f"{_names(_by_size(ind).head(max_items), lang)}は95%信頼区間が0を含まないものの、"
+            f"多重比較を考えると参考程度です。" if ja else
+            f"No carry-over from one {per}'s volume to the next {per}'s efficiency is strong enough "
+            f"to claim; {_names(_by_size(ind).head(max_items), lang)} have a 95% CI excluding 0 "
+            "but are indicative only after the multiple-testing correction."), "indicative", lag=1,
+            rows=_by_size(ind).head(max_items))]
+    return [_statement("lag", (
+        f"翌{per}への持ち越し効果(今{per}の行動量と翌{per}の効率)で確かと言えるものはありませんでした。"
+        if ja else f"No carry-over from one {per}'s volume to the next {per}'s efficiency was "
+        "found."), "none", lag=1)]
 
 
 def describe_window(window: pd.DataFrame, *, grain: str, months: int, month: str,
@@ -800,199 +920,326 @@ def format_exclusions(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -
 FINDING_PARTS = ("efficiency", "kgi", "lag")
 
 
-def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
-             targets: pd.DataFrame | None = None, grain: str = "week", max_items: int = 4,
-             parts=FINDING_PARTS) -> list[str]:
-    """Plain-language findings generated from :func:`kpi_correlations` results.
+def statements(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
+               claim_alpha: float = CLAIM_ALPHA, targets: pd.DataFrame | None = None,
+               grain: str = "week", max_items: int = 4, parts=FINDING_PARTS) -> pd.DataFrame:
+    """The findings sentences, each with the verdict it was written from.
+
+    Every sentence is derived from :func:`verdicts` (one verdict per result row): a sentence
+    that a relation rises or falls is written only for a claimed row of that sign, a sentence
+    that no relation was found only when no eligible row has a 95 % CI excluding 0.
 
     Parameters
     ----------
-    results : output of :func:`kpi_correlations`.
-    lang : 'ja' (default) or 'en'.
-    alpha : significance level on the BH-adjusted p.
-    targets : growth-phase targets (``kpis.phase_targets('growth')``) to phrase the target advice.
-    grain : 'day', 'week' or 'month', for the wording of the period.
-    max_items : at most this many pairs named per finding.
-    parts : which findings to write, any of ``FINDING_PARTS``: 'efficiency' (activity ×
-        efficiency, Simpson cautions, target advice), 'kgi' (KPI × KGI), 'lag' (carry-over).
-        The notebook writes 'efficiency' from the daily analysis and 'kgi' and 'lag' from the
-        weekly one (deals are created days after the appointment).
+    As :func:`findings`.
 
     Returns
     -------
-    list of sentences (Markdown) in ``lang``.
+    DataFrame with :data:`STATEMENT_COLUMNS`: part ('efficiency', 'simpson', 'advice', 'kgi',
+    'lag', 'summary', 'arithmetic'), x, y, lag (the pair a sentence is about; '' when it is
+    about several), verdict (of :data:`VERDICTS`, or 'summary'), claim (the sentence states an
+    effect), r, ci_low, ci_high, p_adj (of its pair) and sentence (Markdown, in ``lang``).
     """
     kpis._check_lang(lang)
     _check_grain(grain)
+    _check_claim(alpha, claim_alpha)
     parts = tuple(parts)
     bad = [p for p in parts if p not in FINDING_PARTS]
     if bad:
         raise ValueError(f"parts must be drawn from {FINDING_PARTS}, got {bad}")
     ja = lang == "ja"
     if results.empty:
-        return ["分析できるKPIの組み合わせがありません。" if ja else "No KPI pair could be analysed."]
-    out: list[str] = []
-    if "efficiency" in parts:
-        out += _efficiency_findings(results, lang=lang, alpha=alpha, targets=targets, grain=grain,
-                                    max_items=max_items)
-    if "kgi" in parts:
-        out += _kgi_findings(results, lang=lang, grain=grain, max_items=max_items)
-    if "lag" in parts:
-        out += _lag_findings(results, lang=lang, alpha=alpha, grain=grain, max_items=max_items)
-    return out
+        rows = [_statement("summary", "分析できるKPIの組み合わせがありません。" if ja else
+                    "No KPI pair could be analysed.", "too_few")]
+    else:
+        rows = []
+        kw = dict(lang=lang, alpha=alpha, claim_alpha=claim_alpha, grain=grain, max_items=max_items)
+        if "efficiency" in parts:
+            rows += _efficiency_statements(results, targets=targets, **kw)
+        if "kgi" in parts:
+            rows += _kgi_statements(results, **kw)
+        if "lag" in parts:
+            rows += _lag_statements(results, **kw)
+    return pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
 
 
-def _simpson_findings(w0: pd.DataFrame, results: pd.DataFrame, lang: str, max_items: int) -> list[str]:
+def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
+             targets: pd.DataFrame | None = None, grain: str = "week", max_items: int = 4,
+             parts=FINDING_PARTS, claim_alpha: float = CLAIM_ALPHA) -> list[str]:
+    """Plain-language findings generated from :func:`kpi_correlations` results.
+
+    Parameters
+    ----------
+    results : output of :func:`kpi_correlations`.
+    lang : 'ja' (default) or 'en'.
+    alpha : level of the tables' significance marks, quoted in the text.
+    targets : growth-phase targets (``kpis.phase_targets('growth')``) to phrase the target advice.
+    grain : 'day', 'week' or 'month', for the wording of the period.
+    max_items : at most this many pairs named per finding.
+    parts : which findings to write, any of ``FINDING_PARTS``: 'efficiency' (activity ×
+        efficiency, Simpson cautions, target advice), 'kgi' (KPI × KGI), 'lag' (carry-over).
+        The notebook writes 'efficiency' from the daily analysis and 'kgi' and 'lag' from the
+        weekly one.
+    claim_alpha : BH-adjusted p a relation needs before a sentence claims it (see
+        :func:`verdicts`).
+
+    Returns
+    -------
+    list of sentences (Markdown) in ``lang``: the ``sentence`` column of :func:`statements`.
+    """
+    return statements(results, lang=lang, alpha=alpha, claim_alpha=claim_alpha, targets=targets,
+                      grain=grain, max_items=max_items, parts=parts)["sentence"].tolist()
+
+
+def _simpson_statements(claimed: pd.DataFrame, results: pd.DataFrame, lang: str,
+                        max_items: int) -> list[dict]:
+    """Simpson cautions, for claimed within-rep rows whose sign flips at another level."""
     ja = lang == "ja"
     L = lambda k: kpis.label(k, lang)  # noqa: E731
     lag0 = results[results["lag"] == 0].set_index(["x", "y", "level"])
     out = []
-    for _, row in w0[w0["simpson"]].head(max_items).iterrows():
-        b = lag0.loc[(row["x"], row["y"], "between"), "r"]
-        p = lag0.loc[(row["x"], row["y"], "pooled"), "r"]
-        out.append(
-            f"注意:{L(row['x'])}×{L(row['y'])}は、担当者内ではr = {row['r']:+.2f}ですが、担当者間では"
-            f"r = {b:+.2f}、全体ではr = {p:+.2f}と符号が逆です(シンプソンのパラドックス)。担当者ごとの"
-            f"差(スキルや担当リスト)が混ざった全体の散布図だけで判断しないでください。" if ja else
+    for _, row in claimed[claimed["simpson"]].head(max_items).iterrows():
+        # name only the levels whose sign is opposite to the within-rep one
+        flips = [(lv, lag0.loc[(row["x"], row["y"], lv), "r"]) for lv in ("between", "pooled")]
+        flips = [(lv, r) for lv, r in flips if np.isfinite(r) and np.sign(r) == -np.sign(row["r"])]
+        if not flips:
+            continue
+        where = ("、" if ja else " and ").join(
+            f"{level_label(lv, lang)}では r = {r:+.2f}" if ja else
+            f"r = {r:+.2f} {'between reps' if lv == 'between' else 'pooled'}" for lv, r in flips)
+        out.append(_statement("simpson", (
+            f"注意:{L(row['x'])}×{L(row['y'])}は、担当者内ではr = {row['r']:+.2f}ですが、{where}と"
+            f"符号が逆です(シンプソンのパラドックス)。担当者ごとの差(スキルや担当リスト)が混ざった"
+            f"全体の散布図だけで判断しないでください。" if ja else
             f"Caution: {L(row['x'])} × {L(row['y'])} is r = {row['r']:+.2f} within reps but "
-            f"r = {b:+.2f} between reps and r = {p:+.2f} pooled (Simpson's paradox): do not judge "
-            "from the pooled scatter, which mixes differences between reps.")
+            f"{where} (Simpson's paradox): do not judge from the pooled scatter, which mixes "
+            "differences between reps."), row["verdict"], True, row))
     return out
 
 
-def _efficiency_findings(results, *, lang, alpha, targets, grain, max_items) -> list[str]:
+def _efficiency_statements(results, *, lang, alpha, claim_alpha, targets, grain,
+                           max_items) -> list[dict]:
     ja = lang == "ja"
     L = lambda k: kpis.label(k, lang)  # noqa: E731
     per = period_word(grain, lang)
-    out: list[str] = []
+    out: list[dict] = []
     w0 = results[(results["level"] == "within") & (results["lag"] == 0)
                  & (results["kind"] == "activity_efficiency")]
-    measured = w0[w0["r"].notna()]
-    is_arith = measured["mechanical_kind"].isin(ARITHMETIC_KINDS)
-    tested, arith = measured[~is_arith], measured[is_arith]
-    real = tested[tested["significant"]]
+    v = verdicts(w0, alpha=alpha, claim_alpha=claim_alpha)
+    measured = v[v["verdict"] != "too_few"]
+    arith = measured[measured["verdict"] == "built_in"]
+    tested = measured[measured["verdict"] != "built_in"]
+    claimed = tested[tested["claimed"]]
+    ind = tested[tested["verdict"] == "indicative"]
     n_reps = int(measured["n_reps"].max()) if len(measured) else 0
     n_obs = int(measured["n_obs"].max()) if len(measured) else 0
-    if ja:
-        out.append(f"行動KPI×効率KPIの{len(tested)}組を、{n_reps}人・最大{fmt.num(n_obs)}件の担当者×{per}"
-                   f"データで検定しました(多重比較はBH法で補正、有意水準{alpha:.0%})。担当者内の相関が"
-                   f"有意だったのは{len(real)}組です(計算上必ず関連する{len(arith)}組は別扱い)。")
-    else:
-        out.append(f"{len(tested)} activity × efficiency pairs were tested on up to {fmt.num(n_obs)} "
-                   f"rep-{per}s of {n_reps} reps (Benjamini–Hochberg corrected, level {alpha:.0%}); "
-                   f"{len(real)} show a significant within-rep correlation ({len(arith)} pairs tied "
-                   "by arithmetic are set aside).")
-    neg = real[real["r"] < 0].assign(a=lambda t: t["r"].abs()).sort_values("a", ascending=False)
-    pos = real[real["r"] > 0].assign(a=lambda t: t["r"].abs()).sort_values("a", ascending=False)
-    for _, row in neg.head(max_items).iterrows():
+    out.append(_statement("summary", (
+        f"行動KPI×効率KPIの{len(tested)}組を、{n_reps}人・最大{fmt.num(n_obs)}件の担当者×{per}"
+        f"データで検定しました(多重比較はBH法で補正、表の有意水準{alpha:.0%})。担当者内で関係があると"
+        f"言える(補正後p < {claim_alpha:g})のは{len(claimed)}組です(計算上必ず関連する{len(arith)}組は"
+        "別扱い)。" if ja else
+        f"{len(tested)} activity × efficiency pairs were tested on up to {fmt.num(n_obs)} "
+        f"rep-{per}s of {n_reps} reps (Benjamini–Hochberg corrected; tables mark level "
+        f"{alpha:.0%}); {len(claimed)} show a within-rep relation strong enough to claim (adjusted "
+        f"p < {claim_alpha:g}; {len(arith)} pairs tied by arithmetic are set aside)."), "summary"))
+    falls = _by_size(claimed[claimed["verdict"] == "falls"])
+    rises = _by_size(claimed[claimed["verdict"] == "rises"])
+    for _, row in falls.head(max_items).iterrows():
         c = _certainty(row, lang, alpha)
-        out.append(
+        out.append(_statement("efficiency", (
             f"**{L(row['x'])}を増やした{per}は{L(row['y'])}が下がる**傾向があります(同じ担当者内で比較、"
             f"{_stat(row, lang)}、{c})。量と効率がトレードオフになっています。" if ja else
             f"**When a rep raises {L(row['x'])}, their {L(row['y'])} falls** in the same {per} "
             f"({_stat(row, lang)}; {c}): volume and efficiency trade off.")
-        out[-1] += _denominator_caution(row, lang)
-    for _, row in pos.head(max_items).iterrows():
+            + _denominator_caution(row, lang), "falls", True, row))
+    for _, row in rises.head(max_items).iterrows():
         c = _certainty(row, lang, alpha)
-        out.append(
+        out.append(_statement("efficiency", (
             f"{L(row['x'])}が多い{per}は{L(row['y'])}も高い傾向があります(同じ担当者内、{_stat(row, lang)}、{c})。"
             if ja else
             f"{per.capitalize()}s with more {L(row['x'])} also show higher {L(row['y'])} "
             f"within the same rep ({_stat(row, lang)}; {c}).")
-        out[-1] += _denominator_caution(row, lang)
-    if len(real) == 0:
-        out.append("担当者内で、行動量と効率の間に補正後も有意な関係は見つかりませんでした。"
-                   "現在の行動量の範囲では、量を増やしても効率が落ちるという証拠はありません"
-                   "(ただし関係がないことの証明でもありません)。" if ja else
-                   "No activity–efficiency relation survives the correction within reps: there is no "
-                   "evidence that more volume lowers efficiency in the range observed (which is not "
-                   "proof that there is none).")
+            + _denominator_caution(row, lang), "rises", True, row))
+    if not len(claimed) and len(ind):
+        shown = _by_size(ind).head(max_items)
+        names = _names(shown, lang)
+        out.append(_statement("efficiency", (
+            f"担当者内で、行動量と効率の間に確かと言える関係はありません。{names}は95%信頼区間が0を"
+            "含まない(または補正後に表の水準で有意)ものの、多数の組を同時に調べているため参考程度です。"
+            if ja else
+            f"No activity–efficiency relation within reps is strong enough to claim. {names} have a "
+            "95% CI excluding 0 (or pass the tables' level) but, with many pairs tested at once, are "
+            "indicative only."), "indicative", rows=shown))
+    elif not len(claimed):
+        out.append(_statement("efficiency", (
+            "担当者内で、行動量と効率の間に関係は見つかりませんでした。"
+            "現在の行動量の範囲では、量を増やしても効率が落ちるという証拠はありません"
+            "(ただし関係がないことの証明でもありません)。" if ja else
+            "No activity–efficiency relation was found within reps: there is no evidence that more "
+            "volume lowers efficiency in the range observed (which is not proof that there is "
+            "none)."), "none"))
     mech = arith[arith["significant"]]
     if len(mech):
-        names = "、".join(f"{L(a)}×{L(b)}" for a, b in zip(mech["x"], mech["y"])) if ja else \
-            ", ".join(f"{L(a)} × {L(b)}" for a, b in zip(mech["x"], mech["y"]))
-        out.append(f"{names}は、率の分子と同じ件数(またはその一部)を含むため、計算上必ず関連します。"
-                   "行動の効果として解釈しないでください。" if ja else
-                   f"{names}: one side grows with the other's numerator by construction; do not read "
-                   "it as an effect of behaviour.")
-    out += _simpson_findings(w0, results, lang, max_items)
-    # What it means for growth-phase targets.
-    if targets is not None and len(neg):
+        names = _names(mech, lang, with_r=False)
+        out.append(_statement("arithmetic", (
+            f"{names}は、率の分子(またはその一部)や分母の元になる件数を含むため、計算上必ず関連します。"
+            "行動の効果として解釈しないでください。" if ja else
+            f"{names}: one side is built from the other's numerator or denominator; do not read "
+            "it as an effect of behaviour."), "built_in", rows=mech))
+    out += _simpson_statements(claimed, results, lang, max_items)
+    # What it means for growth-phase targets: only from claimed trade-offs.
+    if targets is not None and len(falls):
         t = targets.set_index("kpi_id")
         advice = []
-        for _, row in neg.head(max_items).iterrows():
+        for _, row in falls.head(max_items).iterrows():
             if row["y"] in t.index:
                 tg = t.loc[row["y"]]
                 advice.append(f"{L(row['y'])}(成長期の目安 {fmt.kpi_value(row['y'], tg['target'], lang)})"
                               if ja else f"{L(row['y'])} (growth reference "
                               f"{fmt.kpi_value(row['y'], tg['target'], lang)})")
         if advice:
-            out.append(("成長期の目標設定への示唆:" + "、".join(dict.fromkeys(advice)) +
-                        "は行動量を増やすと下がるため、行動量の目標と同時に引き上げず、"
-                        "行動KPIを維持したまま効率の目標を段階的に設定してください。") if ja else
-                       ("For growth-phase targets: " + ", ".join(dict.fromkeys(advice)) +
-                        " fall when volume rises, so do not raise them together with volume targets; "
-                        "keep the activity KPIs and phase in the efficiency targets."))
+            out.append(_statement("advice", (
+                ("成長期の目標設定への示唆:" + "、".join(dict.fromkeys(advice)) +
+                 "は行動量を増やすと下がるため、行動量の目標と同時に引き上げず、"
+                 "行動KPIを維持したまま効率の目標を段階的に設定してください。") if ja else
+                ("For growth-phase targets: " + ", ".join(dict.fromkeys(advice)) +
+                 " fall when volume rises, so do not raise them together with volume targets; "
+                 "keep the activity KPIs and phase in the efficiency targets.")), "falls", True,
+                rows=falls.head(max_items)))
     elif targets is not None and len(tested):
-        out.append("成長期の目標設定への示唆:行動量と効率のトレードオフは確認されなかったため、"
-                   "行動KPIを維持したまま効率KPIの目標を追加できます。" if ja else
-                   "For growth-phase targets: no volume–efficiency trade-off was found, so efficiency "
-                   "targets can be added while the activity KPIs are kept.")
+        neg_ind = ind[ind["r"] < 0]
+        if len(neg_ind):
+            out.append(_statement("advice", (
+                "成長期の目標設定への示唆:量と効率のトレードオフは確かとは言えませんが参考程度の組が"
+                "あるため、効率KPIの目標を加えたら行動量との関係を引き続き確認してください。" if ja else
+                "For growth-phase targets: no volume–efficiency trade-off is strong enough to claim, "
+                "but some pairs are indicative; when adding efficiency targets, keep checking them "
+                "against volume."), "indicative", rows=neg_ind))
+        else:
+            out.append(_statement("advice", (
+                "成長期の目標設定への示唆:行動量と効率のトレードオフは見つからなかったため、"
+                "行動KPIを維持したまま効率KPIの目標を追加できます。" if ja else
+                "For growth-phase targets: no volume–efficiency trade-off was found, so efficiency "
+                "targets can be added while the activity KPIs are kept."), "none"))
     return out
 
 
-def _kgi_findings(results, *, lang, grain, max_items) -> list[str]:
+def _kgi_statements(results, *, lang, alpha, claim_alpha, grain, max_items) -> list[dict]:
     ja = lang == "ja"
     L = lambda k: kpis.label(k, lang)  # noqa: E731
-    w0 = results[(results["level"] == "within") & (results["lag"] == 0)]
-    kg = w0[(w0["kind"] == "kpi_kgi") & w0["r"].notna()]
+    w0 = results[(results["level"] == "within") & (results["lag"] == 0) & (results["kind"] == "kpi_kgi")]
+    kg = verdicts(w0, alpha=alpha, claim_alpha=claim_alpha)
+    kg = kg[kg["verdict"] != "too_few"]
     if not len(kg):
         return []
-    out: list[str] = []
+    out: list[dict] = []
     per = period_word(grain, lang)
-    kg_arith = kg["mechanical_kind"].isin(ARITHMETIC_KINDS)
-    drivers = kg[kg["significant"] & (kg["r"] > 0) & ~kg_arith]
+    drivers = kg[kg["verdict"] == "rises"].sort_values("r", ascending=False).head(max_items)
     if len(drivers):
-        names = ("、" if ja else ", ").join(
-            f"{L(a)}→{L(b)} (r = {r:+.2f})" for a, b, r in
-            drivers.sort_values("r", ascending=False)[["x", "y", "r"]].head(max_items).itertuples(
-                index=False))
-        out.append(f"KGIとの関係(担当者×{per}):担当者内で商談創出に結びついているのは {names} です。" if ja
-                   else f"Link to the KGI (rep-{per}s): within reps, {names} move with deals created.")
+        names = ("、" if ja else ", ").join(f"{L(a)}→{L(b)} (r = {r:+.2f})" for a, b, r in
+                                           zip(drivers["x"], drivers["y"], drivers["r"]))
+        out.append(_statement("kgi", (
+            f"KGIとの関係(担当者×{per}):担当者内で商談創出に結びついているのは {names} です"
+            f"(多い{per}ほど多い)。" if ja else
+            f"Link to the KGI (rep-{per}s): within reps, {names} move with deals created (more "
+            f"in the same {per})."), "rises", True, rows=drivers))
+    # each activity KPI without a claimed positive link: say what its links are
     acts = [a for a in ACTIVITY_KPIS if a in set(kg["x"])]
-    orphan = [a for a in acts if not kg[(kg["x"] == a) & kg["significant"] & (kg["r"] > 0)
-                                        & ~kg_arith].shape[0]]
-    if orphan:
-        names = ("、" if ja else ", ").join(L(a) for a in orphan)
-        out.append(f"{names}はKGI(商談創出数・商談創出金額)との有意な関係が確認できません。"
-                   "この指標だけを目標にすると「KPIは達成しているのにKGIが未達」になるおそれがあります。"
-                   if ja else f"{names} show no significant link to the KGI (deals created, deal "
-                   "amount): targeting them alone risks 'KPIs met but KGI missed'.")
-    out += _simpson_findings(kg, results, lang, max_items)
+    state = {}
+    for a in acts:
+        vs = set(kg.loc[kg["x"] == a, "verdict"])
+        state[a] = ("rises" if "rises" in vs else "falls" if "falls" in vs
+                    else "indicative" if "indicative" in vs else "none")
+    sep = "、" if ja else ", "
+    for verdict in ("falls", "indicative", "none"):
+        names = [a for a in acts if state[a] == verdict]
+        if not names:
+            continue
+        txt = sep.join(L(a) for a in names)
+        if verdict == "falls":
+            rows_ = kg[kg["x"].isin(names) & (kg["verdict"] == "falls")]
+            out.append(_statement("kgi", (
+                f"{txt}が多い{per}は、KGI(商談創出数・商談創出金額)がむしろ少ない傾向があります"
+                f"({_names(rows_, lang)})。" if ja else
+                f"{per.capitalize()}s with more {txt} have fewer deals (KGI) within reps "
+                f"({_names(rows_, lang)})."), "falls", True, rows=rows_))
+        elif verdict == "indicative":
+            out.append(_statement("kgi", (
+                f"{txt}とKGI(商談創出数・商談創出金額)の関係は参考程度で、確かとは言えません。"
+                "この指標だけを目標にすると「KPIは達成しているのにKGIが未達」になるおそれがあります。"
+                if ja else f"{txt}: the link to the KGI (deals created, deal amount) is indicative "
+                "only; targeting them alone risks 'KPIs met but KGI missed'."), "indicative", xs=names))
+        else:
+            out.append(_statement("kgi", (
+                f"{txt}はKGI(商談創出数・商談創出金額)との関係が確認できません。"
+                "この指標だけを目標にすると「KPIは達成しているのにKGIが未達」になるおそれがあります。"
+                if ja else f"{txt} show no link to the KGI (deals created, deal amount): targeting "
+                "them alone risks 'KPIs met but KGI missed'."), "none", xs=names))
+    out += _simpson_statements(kg[kg["claimed"]], results, lang, max_items)
     return out
 
 
-def headline(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> list[dict]:
-    """Two or three headline figures for the report index (``label``, ``value``, ``note``):
-    the strongest volume–efficiency trade-off within reps, how many pairs are significant, and
-    how many pairs change sign between levels."""
+def headline(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
+             claim_alpha: float = CLAIM_ALPHA) -> list[dict]:
+    """Three headline figures for the report index (``label``, ``value``, ``note``), from the
+    same :func:`verdicts` as the findings: the strongest claimed volume–efficiency trade-off
+    within reps (never an arithmetic pair), how many pairs show a claimed relation, and how many
+    claimed relations change sign between levels."""
     kpis._check_lang(lang)
     ja = lang == "ja"
     w0 = results[(results["level"] == "within") & (results["lag"] == 0)
                  & (results["kind"] == "activity_efficiency")]
-    tested = w0[w0["r"].notna() & ~w0["mechanical_kind"].isin(ARITHMETIC_KINDS)]
-    neg = tested[tested["significant"] & (tested["r"] < 0)].sort_values("r")
-    if len(neg):
-        top = neg.iloc[0]
-        trade = {"label": "量と効率のトレードオフ" if ja else "Volume–efficiency trade-off",
-                 "value": f"{kpis.label(top['x'], lang)}×{kpis.label(top['y'], lang)}",
+    v = verdicts(w0, alpha=alpha, claim_alpha=claim_alpha)
+    tested = v[~v["verdict"].isin(["too_few", "built_in"])]
+    falls = tested[tested["verdict"] == "falls"].sort_values("r")
+    label = "量と効率のトレードオフ" if ja else "Volume–efficiency trade-off"
+    if len(falls):
+        top = falls.iloc[0]
+        trade = {"label": label, "value": f"{kpis.label(top['x'], lang)}×{kpis.label(top['y'], lang)}",
                  "note": f"r = {top['r']:+.2f}"}
     else:
-        trade = {"label": "量と効率のトレードオフ" if ja else "Volume–efficiency trade-off",
-                 "value": "検出されず" if ja else "none found", "note": ""}
-    n_sig = int(tested["significant"].sum())
+        trade = {"label": label, "value": "検出されず" if ja else "none found", "note": ""}
     return [trade,
-            {"label": "有意な組み合わせ(担当者内)" if ja else "Significant pairs (within rep)",
-             "value": f"{n_sig} / {len(tested)}", "note": "BH"},
+            {"label": "確かな関係(担当者内)" if ja else "Claimed relations (within rep)",
+             "value": f"{int(tested['claimed'].sum())} / {len(tested)}", "note": f"BH p<{claim_alpha:g}"},
             {"label": "水準間で符号が逆" if ja else "Sign differs by level",
-             "value": str(int(w0["simpson"].sum())), "note": "Simpson"}]
+             "value": str(int((tested["claimed"] & tested["simpson"]).sum())), "note": "Simpson"}]
+
+
+def claims(results: pd.DataFrame, *, lagged: pd.DataFrame | None = None,
+           targets: pd.DataFrame | None = None, lang: str = config.DEFAULT_LANG,
+           alpha: float = 0.05, claim_alpha: float = CLAIM_ALPHA, grain: str = "day",
+           include_kgi: bool = False) -> pd.DataFrame:
+    """Every effect a reader of 03 sees claimed: headline card, findings sentences, advice.
+
+    For calibration: on data with no volume–efficiency effect (``sample.generate(...,
+    hour_effect=False, tradeoff=0, hour_confounding=0)``) a correct run returns no rows.
+
+    Parameters
+    ----------
+    results : :func:`kpi_correlations` of the main grain (the efficiency findings, headline and
+        advice are written from it).
+    lagged : the weekly :func:`kpi_correlations` with ``lag=True`` (carry-over findings), optional.
+    targets, lang, alpha, claim_alpha, grain : as :func:`findings`.
+    include_kgi : also list claimed KPI → KGI links. Off by default: every deal comes out of a
+        call, so activity → deals links are real in null data too and not part of the
+        calibration.
+
+    Returns
+    -------
+    DataFrame with :data:`STATEMENT_COLUMNS`, one row per claiming sentence or headline card
+    (part 'headline' for the card).
+    """
+    st = [statements(results, lang=lang, alpha=alpha, claim_alpha=claim_alpha, targets=targets,
+                     grain=grain, parts=("efficiency",))]
+    if lagged is not None:
+        st.append(statements(lagged, lang=lang, alpha=alpha, claim_alpha=claim_alpha, grain="week",
+                             parts=("lag", "kgi") if include_kgi else ("lag",)))
+    out = pd.concat(st, ignore_index=True)
+    out = out[out["claim"]]
+    card = headline(results, lang=lang, alpha=alpha, claim_alpha=claim_alpha)[0]
+    if card["note"]:  # the card names a pair
+        out = pd.concat([out, pd.DataFrame([_statement("headline", f"{card['label']}: {card['value']} "
+                                                f"({card['note']})", "falls", True)])],
+                        ignore_index=True)
+    return out.reset_index(drop=True)

@@ -231,6 +231,25 @@ def _rep_month_business_days(reps: pd.DataFrame, month: str) -> pd.Series:
     return pd.Series(out, dtype="int64")
 
 
+def _month_event_reps(data, month: str) -> list:
+    """Reps who own a lead that became MQL/SQL in ``month`` or have a deal created, closed or
+    open in it (the events :func:`measures` counts beside rep_period)."""
+    start, end = io.month_bounds(month)
+    ids: set = set()
+    if data.has("leads"):
+        s_ts, e_ts = pd.Timestamp(start).tz_localize(data.tz), pd.Timestamp(end).tz_localize(data.tz)
+        lv = data.leads
+        inm = ((lv["sql_at"] >= s_ts) & (lv["sql_at"] < e_ts)) | ((lv["mql_at"] >= s_ts) & (lv["mql_at"] < e_ts))
+        ids |= set(lv.loc[inm, "owner_rep_id"].dropna())
+    if data.has("deals"):
+        d = data.deals
+        end_ts = pd.Timestamp(end).tz_localize(data.tz)
+        open_end = (d["created_at"] < end_ts) & (d["closed_at"].isna() | (d["closed_at"] >= end_ts))
+        ids |= set(d.loc[(d["month"] == month) | (d["closed_month"] == month) | open_end, "rep_id"])
+    known = set(data.reps["rep_id"])
+    return sorted(i for i in ids if i in known)
+
+
 def measures(data, *, month: str, rep_period: pd.DataFrame, response_times_: pd.DataFrame | None = None,
              response: bool = True) -> pd.DataFrame:
     """Raw monthly measurements per rep: counts, rate parts and amounts (one row per rep).
@@ -251,6 +270,10 @@ def measures(data, *, month: str, rep_period: pd.DataFrame, response_times_: pd.
                             "emails_clicked", "emails_replied", "leads_handled", "deals_created",
                             "deal_amount_jpy") if c in rp.columns]
     m = rp.groupby("rep_id")[num_cols].sum()
+    # A rep with no row this month (left earlier) can still own the month's SQLs or close its
+    # deals: give them a zero row so their events reach the team totals instead of vanishing.
+    m = m.reindex(m.index.union(pd.Index(_month_event_reps(data, month), dtype=m.index.dtype)),
+                  fill_value=0)
     reps = data.reps.set_index("rep_id")
     m = m.join(reps[["team_id", "role"]], how="left")
     for c in ("emails_sent", "emails_opened", "emails_clicked", "emails_replied", "deals_created",

@@ -247,6 +247,11 @@ def test_mechanical_pairs():
     # deals come out of appointments: upstream counts grow deal conversion's numerator, unless
     # the denominator sits between (calls feed leads handled, the denominator)
     assert cor.mechanical_kind("appointments", "deal_conversion") == "numerator"
+    # calls and e-mails feed leads handled, deal conversion's denominator, through a derived
+    # count: a proxy, built in (issue 11), unlike a rate's own denominator
+    assert cor.mechanical_kind("calls", "deal_conversion") == "proxy"
+    assert cor.mechanical_kind("emails_sent", "deal_conversion") == "proxy"
+    assert "proxy" in cor.ARITHMETIC_KINDS and "denominator" not in cor.ARITHMETIC_KINDS
     assert cor.mechanical_kind("calls", "appointment_rate") == ""
     # for KPI × KGI the funnel is the question, not an artefact
     assert cor.mechanical_kind("connect_rate", "deals_created", funnel=False) == ""
@@ -391,11 +396,17 @@ def test_notebook_records_match_independent_computation(notebook_records):
     assert kgi.loc[("appointments", "deals_created"), "r_within"] > 0.3
     assert kgi.loc[("appointments", "deals_created"), "significant"]
     # no carry-over was planted: nothing survives BH in the weekly lag outside arithmetic pairs
+    # (14 pairs: calls and e-mails × deal conversion are proxies of its denominator since issue 11)
     lag = pd.DataFrame(rec["lag_within"])
     lag = lag[(lag["kind"] == "activity_efficiency") & ~lag["mechanical_kind"].isin(cor.ARITHMETIC_KINDS)]
-    assert len(lag) == 16 and (lag["p_adj"] >= 0.05).all()
+    assert len(lag) == 14 and (lag["p_adj"] >= 0.05).all()
     head = rec["headline"]
     assert head[0]["value"] == "架電数×コネクト率"
+    # what the reader sees claimed: the planted trade-off, never an arithmetic pair
+    claims = pd.DataFrame(rec["claims"])
+    assert ((claims["x"] == "calls") & (claims["y"] == "connect_rate") & (claims["verdict"] == "falls")).any()
+    assert not any(p in set(zip(claims["x"], claims["y"])) for p in
+                   [("calls", "deal_conversion"), ("emails_sent", "deal_conversion")])
 
 
 def test_notebook_team_and_english(tmp_path):

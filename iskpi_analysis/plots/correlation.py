@@ -16,8 +16,8 @@ from .. import correlation as cor
 _T = {
     "heatmap_title": {"ja": "{level}の相関(r){lag}", "en": "{level} correlation (r){lag}"},
     "lag": {"ja": "・翌{per}", "en": ", next {per}"},
-    "muted": {"ja": "薄い色 = BH補正後に有意でない   † = 計算上の関連(分子・分母が共通)",
-              "en": "faded = not significant after BH correction   † = partly arithmetic (shared count)"},
+    "muted": {"ja": "薄い色 = BH補正後に有意でない   † = 計算上の関連(分子・分母またはその元の件数が共通)",
+              "en": "faded = not significant after BH correction   † = partly arithmetic (shared or derived count)"},
     "levels_title": {"ja": "水準別の相関(95%信頼区間)", "en": "Correlation by level (95% CI)"},
     "scatter_title": {"ja": "{x} と {y}(担当者内 r = {r}、95%CI {ci})",
                       "en": "{x} vs {y} (within-rep r = {r}, 95% CI {ci})"},

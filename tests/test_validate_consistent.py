@@ -48,11 +48,16 @@ def test_events_after_the_last_call_are_kept_and_counted(tmp_path):
 def test_each_analysis_counts_late_events_only_in_their_month(tmp_path):
     d = load(late_export(tmp_path))
     month = aggregate.rep_period(d, grain="month")
-    # January: D1 (5 Jan) and D2 (9 Jan, after the last call but in January); D3 (February) is in no window
-    assert month.groupby("period")["deals_created"].sum().to_dict() == {pd.Timestamp("2026-01-01"): 2}
+    # every grain has the same total (issue 11): D3 (2 Feb, after the last call) is counted in
+    # February, D1 (5 Jan) and D2 (9 Jan, after the last call but in January) in January
+    assert month.groupby("period")["deals_created"].sum().to_dict() == {
+        pd.Timestamp("2026-01-01"): 2, pd.Timestamp("2026-02-01"): 1}
     day = aggregate.rep_period(d, grain="day")
-    assert day["deals_created"].sum() == 1  # only D1 falls on a day of the data's span
-    assert day["period"].max() <= pd.Timestamp("2026-01-06")
+    assert day["deals_created"].sum() == 3
+    # a January window sees only January's deals; the data's span still ends with its last call
+    jan = day[(day["period"] >= "2026-01-01") & (day["period"] < "2026-02-01")]
+    assert jan["deals_created"].sum() == 2
+    assert d.last_date == pd.Timestamp("2026-01-06")
 
 
 def test_dates_after_today_stay_an_error(tmp_path):

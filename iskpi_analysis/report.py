@@ -348,9 +348,9 @@ def _execute_notebook(pm, task: dict, out_ipynb: Path, run: dict) -> None:
             run["kernel_starts"] = attempt
             if attempt == attempts:
                 raise RuntimeError(f"{exc} (the kernel failed to start {attempts} times; last start "
-                                   f"timeout {wait} s)") from exc
+                                   f"timeout {wait:g} s)") from exc
             print(f"iskpi: kernel start {attempt} of {attempts} failed ({exc}); starting it again with a "
-                  f"{wait * 2} s start timeout", file=sys.stderr, flush=True)  # → the run's log
+                  f"{wait * 2:g} s start timeout", file=sys.stderr, flush=True)  # → the run's log
             time.sleep(attempt)  # let a loaded machine breathe
             wait *= 2
 

@@ -93,6 +93,7 @@ from __future__ import annotations
 import argparse
 import base64
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import html
 import io as _stdio
@@ -145,7 +146,8 @@ TEXT = {
         "back": "← 目次（インデックス）へ戻る", "rows": "件", "chart": "グラフ",
         "incomplete": "未完成: このページは完了していないレポート実行（実行中・中断・失敗）のものです。"
                       "リーダーへ配布しないでください。",
-        "merged": "このレポートは {n} 回の実行の結果を合わせたものです（各ページの作成日時とデータ指紋はページ上部）:",
+        "merged": "このレポートは {n} 回の実行の結果を合わせたものです"
+                  "（各ページの作成日時とデータ指紋はページ上部）:",
     },
     "en": {
         "kit": "Inside-sales KPI report", "month": "Month", "team": "Team", "org": "Whole organisation",
@@ -829,7 +831,8 @@ def _clean_stale(root: Path, month: str) -> list[Path]:
 
 class _SignalGuard:
     """SIGTERM and SIGINT raise :class:`ReportInterrupted` in the main thread, except inside
-    :meth:`critical` (the swap), where they wait until it is done."""
+    :meth:`critical` (the swap): a signal there waits, and is raised again with the previous
+    handlers when the run is over (the report is then complete)."""
 
     SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -843,6 +846,8 @@ class _SignalGuard:
     def __exit__(self, *exc):
         for sig, handler in self.saved.items():
             signal.signal(sig, handler)
+        if self.pending:
+            signal.raise_signal(self.pending)
 
     def _handler(self, signum, frame):
         if self.depth:
@@ -850,19 +855,13 @@ class _SignalGuard:
         else:
             raise ReportInterrupted(signum)
 
+    @contextlib.contextmanager
     def critical(self):
-        guard = self
-
-        class _Critical:
-            def __enter__(self):
-                guard.depth += 1
-
-            def __exit__(self, *exc):
-                guard.depth -= 1
-                if guard.pending and not guard.depth and exc[0] is None:
-                    raise ReportInterrupted(guard.pending)
-
-        return _Critical()
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
 
 
 # --- merging into the month ---------------------------------------------------------------------
@@ -1007,7 +1006,8 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
                 month, root=root, lock=lock, guard=guard, pool=pool, data=data, teams=teams,
                 team_order=team_order, nbs=nbs, lang=lang, targets_file=targets_file,
                 jobs=jobs or default_jobs(), include_org=include_org, timeout=timeout, progress=progress,
-                kernel_name=kernel_name, raise_on_failure=raise_on_failure, merge=not (replace or covers_month), every_nb=every_nb,
+                kernel_name=kernel_name, raise_on_failure=raise_on_failure,
+                merge=not (replace or covers_month), every_nb=every_nb,
                 kernel_start_timeout=kernel_start_timeout, kernel_start_attempts=kernel_start_attempts,
                 started_at=started_at, t_start=t_start)
         except BaseException:
@@ -1024,8 +1024,8 @@ def _say(progress: bool, msg: str) -> None:
 
 
 def _run_locked(month, *, root, lock, guard, pool, data, teams, team_order, nbs, lang, targets_file, jobs,
-                include_org, timeout, progress, kernel_name, raise_on_failure, merge, every_nb, kernel_start_timeout,
-                kernel_start_attempts, started_at, t_start) -> ReportResult:
+                include_org, timeout, progress, kernel_name, raise_on_failure, merge, every_nb,
+                kernel_start_timeout, kernel_start_attempts, started_at, t_start) -> ReportResult:
     """The run, once the parameters are valid and the month is locked."""
     if lock.stale:
         _say(progress, f"took over the lock of {runguard.describe_holder(lock.stale)}, which is no longer running")
@@ -1037,8 +1037,9 @@ def _run_locked(month, *, root, lock, guard, pool, data, teams, team_order, nbs,
         _say(progress, f"{final} has no manifest of a complete report: this run replaces it")
     prev_lang = (previous or {}).get("parameters", {}).get("lang", lang)
     if prev_lang != lang:
-        raise ReportError(f"{final} is a report in --lang {prev_lang}; a partial run in --lang {lang} cannot be "
-                          f"merged into it: use --lang {prev_lang}, --replace to replace the month, or another --out")
+        raise ReportError(f"{final} is a report in --lang {prev_lang}; a partial run in --lang {lang} cannot "
+                          f"be merged into it: use --lang {prev_lang}, --replace to replace the month, or "
+                          f"another --out")
     pid, host = os.getpid(), platform.node()
     run_id = f"{started_at}#{pid}"
     staging = root / f".{month}.tmp-{pid}"
@@ -1123,7 +1124,7 @@ def _run_locked(month, *, root, lock, guard, pool, data, teams, team_order, nbs,
             "team_labels": {t: labels[t] for t in page_teams},
             "report_runs": [],
             "runs": [{**{k: v for k, v in r.items() if k not in ("ipynb", "html", "log")},
-                      "ipynb": rel(r.get("ipynb")) if r.get("ipynb") and (staging / rel(r["ipynb"])).exists() else None,
+                      "ipynb": rel(r["ipynb"]) if r.get("ipynb") and (staging / rel(r["ipynb"])).exists() else None,
                       "html": rel(r.get("html")), "log": rel(r.get("log"))} for r in pages],
             "failures": [describe_failure(r) for r in failures],
         }

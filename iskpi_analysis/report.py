@@ -1097,41 +1097,36 @@ def _run_locked(month, *, root, lock, guard, pool, data, teams, team_order, nbs,
     for t in page_teams:
         labels.setdefault(t, t)
 
-    this_run = {"id": run_id, "started_at": started_at, "host": host, "pid": pid, "kit_version": version,
-                "generated_at": generated_at, "fingerprint": data.fingerprint}
     dest = root / f"{month}.FAILED" if failed else final
 
     def rel(p):
         return str(Path(p).relative_to(staging)) if p and Path(p).is_absolute() else p
 
-    def finish_manifest():
-        ended_at = _utcnow()
-        seconds = round(time.perf_counter() - t_start, 3)
-        manifest = {
-            "status": "failed" if failed else "complete",
-            "kit_version": version,
-            "run_id": run_id, "host": host, "pid": pid, "generated_at": generated_at,
-            "merged": bool(kept),
-            "parameters": {"month": month, "teams": teams, "include_org": include_org, "lang": lang,
-                           "data_dir": data_path, "targets_file": targets, "jobs": jobs,
-                           "notebooks_dir": str(nbs[0].parent.resolve()), "notebooks": [p.stem for p in nbs],
-                           "timeout": timeout},
-            "data": {"fingerprint": data.fingerprint, "tz": data.tz, "files": _input_files(data),
-                     "month_row_counts": _month_row_counts(data, month, teams), "warnings": list(data.warnings)},
-            "environment": {"packages": _versions(), "platform": platform.platform(),
-                            "cpu_count": default_jobs(), "git": _git_revision()},
-            "started_at": started_at, "ended_at": ended_at, "seconds": seconds,
-            "team_labels": {t: labels[t] for t in page_teams},
-            "report_runs": [],
-            "runs": [{**{k: v for k, v in r.items() if k not in ("ipynb", "html", "log")},
-                      "ipynb": rel(r["ipynb"]) if r.get("ipynb") and (staging / rel(r["ipynb"])).exists() else None,
-                      "html": rel(r.get("html")), "log": rel(r.get("log"))} for r in pages],
-            "failures": [describe_failure(r) for r in failures],
-        }
-        manifest["report_runs"] = [{**_report_run_record(manifest, run_id), "ended_at": ended_at}, *kept_sources]
-        return manifest, seconds
+    ended_at = _utcnow()
+    seconds = round(time.perf_counter() - t_start, 3)
+    manifest = {
+        "status": "failed" if failed else "complete",
+        "kit_version": version,
+        "run_id": run_id, "host": host, "pid": pid, "generated_at": generated_at,
+        "merged": bool(kept),
+        "parameters": {"month": month, "teams": teams, "include_org": include_org, "lang": lang,
+                       "data_dir": data_path, "targets_file": targets, "jobs": jobs,
+                       "notebooks_dir": str(nbs[0].parent.resolve()), "notebooks": [p.stem for p in nbs],
+                       "timeout": timeout},
+        "data": {"fingerprint": data.fingerprint, "tz": data.tz, "files": _input_files(data),
+                 "month_row_counts": _month_row_counts(data, month, teams), "warnings": list(data.warnings)},
+        "environment": {"packages": _versions(), "platform": platform.platform(),
+                        "cpu_count": default_jobs(), "git": _git_revision()},
+        "started_at": started_at, "ended_at": ended_at, "seconds": seconds,
+        "team_labels": {t: labels[t] for t in page_teams},
+        "report_runs": [],
+        "runs": [{**{k: v for k, v in r.items() if k not in ("ipynb", "html", "log")},
+                  "ipynb": rel(r["ipynb"]) if r.get("ipynb") and (staging / rel(r["ipynb"])).exists() else None,
+                  "html": rel(r.get("html")), "log": rel(r.get("log"))} for r in pages],
+        "failures": [describe_failure(r) for r in failures],
+    }
+    manifest["report_runs"] = [_report_run_record(manifest, run_id), *kept_sources]
 
-    manifest, seconds = finish_manifest()
     index = write_index(staging / "index.html", month=month, lang=lang, runs=pages, team_order=page_teams,
                         team_labels=labels, fingerprint=data.fingerprint, version=version,
                         generated_at=generated_at, failed=failed, incomplete=True,

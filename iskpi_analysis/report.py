@@ -771,7 +771,7 @@ def check_out_dir(root: Path) -> None:
 def _lock_month(root: Path, month: str) -> runguard.MonthLock:
     try:
         root.mkdir(parents=True, exist_ok=True)
-        return runguard.MonthLock(root, month).acquire()
+        return runguard.MonthLock(root, month).acquire(wait=3.0)
     except runguard.Locked as exc:
         raise ReportLocked(f"month {month} in {root} is locked by {runguard.describe_holder(exc.holder)} "
                            f"(lock file {exc.path}); wait for that run to end, or use another --out") from None
@@ -791,15 +791,16 @@ def _swap_into_place(staging: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-_LEFTOVER_RE = re.compile(r"\.(\d{4}-\d{2})(\.FAILED)?\.(tmp|old)-\d+")
+_LEFTOVER_RE = re.compile(r"\.(\d{4}-\d{2})(\.FAILED)?\.(tmp|old)-\d+(\.\d+)?")
 
 
 def _clean_stale(root: Path, month: str) -> list[Path]:
     """Remove the staging folders of runs that are no longer running; returns what was removed.
 
     Holding a month's lock means no live run writes that month, so its leftovers are stale: for
-    ``month`` (locked by the caller) and for every other month whose lock is free. A previous
-    report moved aside by a swap that was cut short is put back instead of removed.
+    ``month`` (locked by the caller) and for every other month whose lock is free (held only to
+    rename its leftovers aside, so a run of that month starting meanwhile just waits a moment).
+    A previous report moved aside by a swap that was cut short is put back instead of removed.
     """
     mine = f".{month}.tmp-{os.getpid()}"
     by_month: dict[str, list[Path]] = {}
@@ -815,17 +816,22 @@ def _clean_stale(root: Path, month: str) -> list[Path]:
                 lock = runguard.MonthLock(root, m).acquire()
             except (runguard.Locked, OSError):
                 continue  # that month's run is alive
+        trash = []
         try:
-            for p in paths:
+            for i, p in enumerate(paths):
                 final = root / (m + (".FAILED" if ".FAILED." in p.name else ""))
                 if ".old-" in p.name and not final.exists():
                     p.rename(final)
-                    continue
-                shutil.rmtree(p, ignore_errors=True)
-                removed.append(p)
+                elif lock is None:
+                    trash.append((p, p))
+                else:
+                    trash.append((p, p.rename(root / f".{m}.tmp-{os.getpid()}.{i}")))
         finally:
             if lock is not None:
                 lock.release()
+        for p, where in trash:
+            shutil.rmtree(where, ignore_errors=True)
+            removed.append(p)
     return removed
 
 

@@ -65,7 +65,10 @@ class MonthLock:
         self.fd: int | None = None
         self.stale: dict | None = None
 
-    def acquire(self) -> "MonthLock":
+    def acquire(self, wait: float = 0.0) -> "MonthLock":
+        """Take the lock, trying for up to ``wait`` seconds (another run's cleanup holds a
+        month's lock for a moment); raise :class:`Locked` if it stays taken."""
+        deadline = time.monotonic() + wait
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
             try:
@@ -73,9 +76,12 @@ class MonthLock:
             except OSError as exc:
                 holder = _read_holder(fd)
                 os.close(fd)
-                if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
                     raise Locked(self.path, holder) from None
-                raise
+                time.sleep(0.1)
+                continue
             try:
                 same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
             except FileNotFoundError:

@@ -312,3 +312,59 @@ def test_read_only_out(tiny_dir, tmp_path, capsys):
         if immutable:
             subprocess.run(["chattr", "-i", str(ro)], check=True)
         ro.chmod(0o755)
+
+
+def test_stale_staging_of_other_months_is_removed_unless_that_month_is_running(tmp_path):
+    """Leftovers of a dead run are removed; those of a month whose lock a live process holds are not."""
+    root = tmp_path / "reports"
+    root.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from iskpi_analysis import runguard
+        runguard.MonthLock({str(root)!r}, "2026-08").acquire()
+        print("locked", flush=True)
+        time.sleep(120)
+    """)], stdout=subprocess.PIPE, text=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    dead_pid = int(dead.stdout)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        for name in (f".2026-09.tmp-{dead_pid}", f".2026-08.tmp-{dead_pid}", f".{MONTH}.tmp-{dead_pid}"):
+            (root / name / "T1").mkdir(parents=True)
+            (root / name / "T1" / "01_tiny.html").write_text("<body>page</body>", encoding="utf-8")
+        with runguard.MonthLock(root, MONTH):
+            removed = report._clean_stale(root, MONTH)
+        assert sorted(p.name for p in removed) == [f".2026-09.tmp-{dead_pid}", f".{MONTH}.tmp-{dead_pid}"]
+        # 2026-08 is locked by a live process: its staging folder stays, and so does its lock
+        assert sorted(p.name for p in root.iterdir()) == [".2026-08.lock", f".2026-08.tmp-{dead_pid}"]
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder is dead now: its lock is free and the leftover goes on the next clean-up
+    with runguard.MonthLock(root, MONTH) as lock:
+        assert report._clean_stale(root, MONTH) == [root / f".2026-08.tmp-{dead_pid}"]
+        assert lock.stale is None
+    assert list(root.iterdir()) == []
+
+
+def test_lock_of_a_killed_holder_is_taken_over(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from iskpi_analysis import runguard
+        runguard.MonthLock({str(tmp_path)!r}, "2026-10").acquire()
+        print("locked", flush=True)
+        time.sleep(120)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(runguard.Locked, match=f"report run pid {holder.pid} on host {socket.gethostname()}"):
+            runguard.MonthLock(tmp_path, "2026-10").acquire(wait=0.5)
+    finally:
+        holder.kill()
+        holder.wait()
+    lock = runguard.MonthLock(tmp_path, "2026-10").acquire()
+    assert lock.stale["pid"] == holder.pid
+    assert json.loads(lock.path.read_text())["pid"] == os.getpid()
+    lock.release()
+    assert not lock.path.exists()

@@ -1018,6 +1018,8 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
                 started_at=started_at, t_start=t_start)
         except BaseException:
             pool.abort()
+            if lock is not None:  # the staging dir is ours while we hold the lock; after the swap it is gone
+                shutil.rmtree(root / f".{month}.tmp-{os.getpid()}", ignore_errors=True)
             raise
         finally:
             if lock is not None:
@@ -1078,12 +1080,8 @@ def _run_locked(month, *, root, lock, guard, pool, data, teams, team_order, nbs,
         print(f"iskpi report {month}: {len(nbs)} notebook(s) × {len(team_order)} "
               f"({', '.join(team_order)}) = {len(tasks)} runs, {min(jobs, len(tasks))} in parallel",
               file=sys.stderr, flush=True)
-    try:
-        runs = _execute(tasks, jobs, prog, pool)
-    except BaseException:  # interrupted or crashed: stop workers and kernels, leave no staging dir
-        pool.abort()
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    # interrupted or crashed from here on: run_report stops workers and kernels, removes the staging dir
+    runs = _execute(tasks, jobs, prog, pool)
     pool.close()
     order = {(t["team"], t["notebook"]): i for i, t in enumerate(tasks)}
     runs.sort(key=lambda r: order[(r["team"], r["notebook"])])

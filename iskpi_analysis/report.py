@@ -1314,8 +1314,8 @@ def report_main(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt as exc:  # ReportInterrupted (SIGTERM) or Ctrl-C
         signum = getattr(exc, "signum", signal.SIGINT)
-        print(f"interrupted by {signal.Signals(signum).name}: workers and kernels stopped, nothing written "
-              f"to the month", file=sys.stderr)
+        print(f"interrupted by {signal.Signals(signum).name}: workers and kernels stopped, staging folder "
+              f"removed", file=sys.stderr)
         return 128 + signum
     except OSError as exc:  # e.g. the disk filled up while writing
         print(f"error: {exc}", file=sys.stderr)

@@ -41,17 +41,41 @@ Output layout::
 ``--team T`` (repeatable, or comma-separated) restricts the teams; ``--team all`` runs the
 organisation only; ``--no-org`` skips the organisation. ``--notebooks 01_scorecard '02_*'`` runs a
 subset, ``--notebooks-dir`` another notebooks directory (tests use a fixture directory).
-Exit codes: 0 complete, 1 a notebook failed, 2 invalid parameters or data.
+Exit codes: 0 complete, 1 a notebook failed, 2 invalid parameters or data (or ``--out`` not a
+writable directory), 3 the month is locked by another run; 130/143 interrupted (SIGINT/SIGTERM).
+
+**Lock.** One run per month and reports folder at a time: a run holds ``<out>/.<month>.lock``
+(an ``flock``, see :mod:`iskpi_analysis.runguard`) from after validation to the end, and a second
+run of the month stops at once with a one-line message naming the holder (pid, host, start
+time). The lock of a run that died (even by ``kill -KILL``) is released by the system, so the
+next run takes it over; that run also removes the staging folders of dead runs.
+
+**Merge or replace.** A run that covers the month (the organisation, every team of the data,
+every notebook of the notebooks directory) replaces it. A partial run (``--team``, ``--no-org``,
+``--notebooks``) merges into the month's complete report: its pages replace the same pages
+(team × notebook), every other page listed in the month's manifest is kept, and the index and
+manifest are rebuilt over all pages — the manifest's ``report_runs`` lists the runs that produced
+the pages and each page's entry of ``runs`` names its ``report_run``. A partial run in another
+language than the month's report is refused (exit 2); ``replace=True`` (``--replace``) replaces
+the month instead of merging.
 
 **Atomic replacement, failure policy.** A run writes into a staging directory
-``<out>/.<month>.tmp-<pid>`` beside the final one. Only when every notebook succeeded is the
-staging directory swapped into ``<out>/<month>`` (the previous report of that month is removed
-cleanly, so re-running a month replaces it and leaves no stale file). When any notebook fails,
-the run still finishes the other notebooks, then moves the staging directory to
-``<out>/<month>.FAILED`` (replacing an older one) with an index whose title and banner say
-*FAILED / incomplete* and a manifest with ``"status": "failed"``; the previous complete report of
-the month, if any, stays untouched. The exception (CLI: exit code 1) names the team, the
-notebook, the failing cell (index, execution count, first source line) and the error.
+``<out>/.<month>.tmp-<pid>`` beside the final one. Every page (notebook HTML and index) written
+there carries an *incomplete* banner, removed only at the swap into ``<out>/<month>`` (one
+``renameat2(RENAME_EXCHANGE)`` where the system has it), so no page outside the final folder
+looks complete. When any notebook fails, the run still finishes the other notebooks, then moves
+the staging directory to ``<out>/<month>.FAILED`` (replacing an older one) with its banners, an
+index whose title and banner say *FAILED / incomplete* and a manifest with ``"status":
+"failed"``; the previous complete report of the month, if any, stays untouched. The exception
+(CLI: exit code 1) names the team, the notebook, the failing cell (index, execution count, first
+source line) and the error.
+
+**Faults.** SIGTERM/SIGINT stop the run cleanly: the workers and their kernels are terminated,
+the staging folder is removed, the lock released. When the report process is killed outright,
+each worker notices (it waits on a pidfd of the report process), kills its kernel and exits.
+A kernel that dies or does not answer while starting (e.g. under heavy load) is started again
+with a doubled start timeout (``kernel_start_timeout`` 60 s, up to ``kernel_start_attempts`` 3
+starts) before the notebook run counts as failed.
 
 **Scripts.** Workers come from a multiprocessing fork server (or spawn), so a script that calls
 :func:`run_report` must do so under ``if __name__ == "__main__":`` (notebooks and the ``iskpi``
@@ -72,6 +96,7 @@ from __future__ import annotations
 import argparse
 import base64
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import html
 import io as _stdio
@@ -81,15 +106,17 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import config
+from . import config, runguard
 from .notebook import RECORD_MIME
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -104,7 +131,11 @@ ORG = "all"
 PACKAGES = ("iskpi", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "matplotlib-fontja",
             "seaborn", "papermill", "nbconvert", "nbformat", "nbclient", "ipykernel", "jupyter_client",
             "pyarrow", "duckdb", "jpholiday", "fonttools")
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_LOCKED = 0, 1, 2, 3
+#: papermill/jupyter_client messages of a kernel that did not come up (retried with a longer wait)
+KERNEL_START_ERRORS = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
+#: the incomplete banner of staging pages sits between these markers (removed at the swap)
+INCOMPLETE_START, INCOMPLETE_END = "<!--iskpi-incomplete-->", "<!--/iskpi-incomplete-->"
 
 TEXT = {
     "ja": {
@@ -120,6 +151,10 @@ TEXT = {
         "quality_intro": "データの検証で見つかった注意点です（該当する行は残すか、件数を数えたうえで除外しています）。"
                          "行の一覧は `iskpi validate --data DIR` で確認できます。",
         "quality_pointer": "データ品質の注意が {n} 件あります（件数は目次ページの「データ品質の注意」）。",
+        "incomplete": "未完成: このページは完了していないレポート実行（実行中・中断・失敗）のものです。"
+                      "リーダーへ配布しないでください。",
+        "merged": "このレポートは {n} 回の実行の結果を合わせたものです"
+                  "（各ページの作成日時とデータ指紋はページ上部）:",
     },
     "en": {
         "kit": "Inside-sales KPI report", "month": "Month", "team": "Team", "org": "Whole organisation",
@@ -134,12 +169,28 @@ TEXT = {
         "quality_intro": "Points the data validation found (the rows concerned are kept, or counted and left out). "
                          "`iskpi validate --data DIR` lists the rows.",
         "quality_pointer": "{n} data quality note(s): see “Data quality notes” on the index page.",
+        "incomplete": "INCOMPLETE: this page belongs to a report run that has not completed (running, "
+                      "interrupted or failed). Do not distribute it.",
+        "merged": "This report combines the pages of {n} runs (each page states its generation time and "
+                  "data fingerprint):",
     },
 }
 
 
 class ReportError(ValueError):
     """Invalid report parameters or data (nothing was run)."""
+
+
+class ReportLocked(ReportError):
+    """The month is being written by another run (nothing was run)."""
+
+
+class ReportInterrupted(KeyboardInterrupt):
+    """The run was stopped by a signal (SIGTERM); staging removed, workers and kernels stopped."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
 
 class NotebookFailed(RuntimeError):
@@ -294,6 +345,36 @@ def describe_failure(run: dict) -> str:
     return f"{where}: {err.get('ename', 'Error')}: {err.get('evalue', '')}"
 
 
+def _is_kernel_start_failure(exc: BaseException) -> bool:
+    return not hasattr(exc, "cell_index") and any(m in str(exc) for m in KERNEL_START_ERRORS)
+
+
+def _execute_notebook(pm, task: dict, out_ipynb: Path, run: dict) -> None:
+    """papermill with kernel-start retries: a kernel that died or stayed silent while starting
+    (a loaded machine) is started again with a doubled start timeout; any other error is final."""
+    attempts = max(1, task.get("kernel_start_attempts") or 1)
+    wait = task.get("kernel_start_timeout") or 60
+    for attempt in range(1, attempts + 1):
+        try:
+            pm.execute_notebook(task["input"], str(out_ipynb), parameters=task["parameters"],
+                                kernel_name=task.get("kernel_name"), progress_bar=False, log_output=False,
+                                cwd=str(Path(task["input"]).parent), execution_timeout=task.get("timeout"),
+                                start_timeout=wait)
+            run["kernel_starts"] = attempt
+            return
+        except Exception as exc:
+            if not _is_kernel_start_failure(exc):
+                raise
+            run["kernel_starts"] = attempt
+            if attempt == attempts:
+                raise RuntimeError(f"{exc} (the kernel failed to start {attempts} times; last start "
+                                   f"timeout {wait:g} s)") from exc
+            print(f"iskpi: kernel start {attempt} of {attempts} failed ({exc}); starting it again with a "
+                  f"{wait * 2:g} s start timeout", file=sys.stderr, flush=True)  # → the run's log
+            time.sleep(attempt)  # let a loaded machine breathe
+            wait *= 2
+
+
 def _run_one(task: dict) -> dict:
     """Execute one notebook with papermill and export its HTML. Runs in a worker process."""
     import logging
@@ -318,13 +399,11 @@ def _run_one(task: dict) -> dict:
         run["log"] = str(log)
     t0 = time.perf_counter()
     try:
-        pm.execute_notebook(task["input"], str(out_ipynb), parameters=task["parameters"],
-                            kernel_name=task.get("kernel_name"), progress_bar=False, log_output=False,
-                            cwd=str(Path(task["input"]).parent), execution_timeout=task.get("timeout"))
+        _execute_notebook(pm, task, out_ipynb, run)
         run["execute_seconds"] = round(time.perf_counter() - t0, 3)
         t1 = time.perf_counter()
         out_html = out_ipynb.with_suffix(".html")
-        info = export_html(out_ipynb, out_html, **task["header"])
+        info = export_html(out_ipynb, out_html, **task["header"], incomplete=True)
         run.update(info)
         run["export_seconds"] = round(time.perf_counter() - t1, 3)
         run["status"] = "ok"
@@ -493,11 +572,13 @@ def _clean_for_html(nbnode):
 def export_html(ipynb: str | Path, html_path: str | Path, *, month: str, team: str, team_label: str,
                 lang: str = config.DEFAULT_LANG, fingerprint: str = "", version: str = "",
                 generated_at: str = "", index_href: str | None = "../index.html",
-                embed_font: bool = True, data_notes=None) -> dict:
+                embed_font: bool = True, data_notes=None, incomplete: bool = False) -> dict:
     """Export an executed notebook to the leadership HTML (see the module docstring).
 
     ``data_notes``: the data's quality notes (``Dataset.quality_notes()``); the page says how
     many there are and points to the index, which lists them.
+    ``incomplete=True`` puts the *incomplete* banner on the page (pages of a staging folder;
+    :func:`strip_incomplete` removes it).
 
     Returns a dict: html (path), html_bytes, title, headline (the recorded headline list or
     None), external_urls (script/link/img URLs pointing off the page; should be empty).
@@ -528,9 +609,11 @@ def export_html(ipynb: str | Path, html_path: str | Path, *, month: str, team: s
                         f'alt="{html.escape(TEXT[lang]["chart"])}"')
     quality = _quality_html(data_notes, lang, index_href=index_href)  # no index: the list itself
     page = body.replace("<!--ISKPI-HEADER-->", header + quality + summary + _toc_html(body, lang, title))
+    if incomplete:
+        page = mark_incomplete(page, lang)
     css = _css()
-    if embed_font:
-        css = _font_face(_text_of_html(page) + title) + css
+    if embed_font:  # the banner's glyphs always: a kept page gets it again in a later staging folder
+        css = _font_face(_text_of_html(page) + title + TEXT[lang]["incomplete"]) + css
     page = page.replace("/*ISKPI-CSS*/", css)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(page, encoding="utf-8")
@@ -556,7 +639,7 @@ def _team_labels(data, teams) -> dict[str, str]:
 
 def write_index(path: Path, *, month: str, lang: str, runs: list[dict], team_order: list[str],
                 team_labels: dict[str, str], fingerprint: str, version: str, generated_at: str,
-                failed: bool, data_notes=None) -> Path:
+                failed: bool, data_notes=None, incomplete: bool = False, sources_html: str = "") -> Path:
     t = TEXT[lang]
     title = f"{t['index_title']} {month}" + (f" — {t['failed']}" if failed else "")
     header = _header_html(title=title, month=month, team_label=", ".join(team_labels[x] for x in team_order),
@@ -564,6 +647,7 @@ def write_index(path: Path, *, month: str, lang: str, runs: list[dict], team_ord
                           failed=failed)
     n_ok = sum(r["status"] == "ok" for r in runs)
     status = (f'<p class="status ok">{html.escape(t["complete"].format(n=n_ok))}</p>' if not failed else "")
+    status += sources_html
     sections = []
     for team in team_order:
         items = []
@@ -586,6 +670,8 @@ def write_index(path: Path, *, month: str, lang: str, runs: list[dict], team_ord
     page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"/>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1.0"/>'
             f"<title>{html.escape(title)}</title><style>/*ISKPI-CSS*/</style></head><body>{body}</body></html>")
+    if incomplete:
+        page = mark_incomplete(page, lang)
     page = page.replace("/*ISKPI-CSS*/", _font_face(_text_of_html(page) + title) + css)
     path.write_text(page, encoding="utf-8")
     return path
@@ -671,6 +757,9 @@ class Progress:
                     f"[{self.done}/{self.total}{f', {self.failed} failed' if self.failed else ''}]  running: {still}")
         if not ok:
             self._print("         " + describe_failure(run))
+        if run.get("kernel_starts", 1) > 1:
+            self._print(f"         (the kernel of {run['team']}/{run['notebook']} started on attempt "
+                        f"{run['kernel_starts']}; see its log)")
 
 
 # --- the runner ---------------------------------------------------------------------------------
@@ -681,19 +770,214 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# --- staging pages, swap, stale folders ---------------------------------------------------------
+def mark_incomplete(page: str, lang: str) -> str:
+    """``page`` with the *incomplete* banner first in its body (see :func:`strip_incomplete`)."""
+    banner = (f'{INCOMPLETE_START}<p class="failed-banner incomplete">{html.escape(TEXT[lang]["incomplete"])}'
+              f"</p>{INCOMPLETE_END}")
+    return re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + banner, page, count=1)
+
+
+_INCOMPLETE_RE = re.compile(re.escape(INCOMPLETE_START) + ".*?" + re.escape(INCOMPLETE_END), re.S)
+
+
+def strip_incomplete(path: Path) -> None:
+    """Remove the *incomplete* banner of a staging page (a new file: kept pages are hard links)."""
+    page = path.read_text(encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(_INCOMPLETE_RE.sub("", page, count=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def check_out_dir(root: Path) -> None:
+    """``--out`` must be a directory, or creatable as one, and writable: else a one-line ReportError."""
+    p = Path(os.path.abspath(root))
+    if p.exists() and not p.is_dir():
+        raise ReportError(f"--out {root} is a file, not a directory; give a directory for the reports")
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    if not p.is_dir():
+        raise ReportError(f"--out {root} cannot be created: {p} is a file, not a directory")
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise ReportError(f"--out {root} is not writable ({p} is read-only); give a writable directory")
+
+
+def _lock_month(root: Path, month: str) -> runguard.MonthLock:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        return runguard.MonthLock(root, month).acquire(wait=3.0)
+    except runguard.Locked as exc:
+        raise ReportLocked(f"month {month} in {root} is locked by {runguard.describe_holder(exc.holder)} "
+                           f"(lock file {exc.path}); wait for that run to end, or use another --out") from None
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to --out {root}: {exc.strerror or exc}") from None
+
+
 def _swap_into_place(staging: Path, final: Path) -> None:
     old = final.parent / f".{final.name}.old-{os.getpid()}"
-    if final.exists():
-        final.rename(old)
-    staging.rename(final)
+    if final.exists() and runguard.exchange(staging, final):
+        staging.rename(old)  # the previous report, now at the staging path
+    else:
+        if final.exists():
+            final.rename(old)
+        staging.rename(final)
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
 
 
+_LEFTOVER_RE = re.compile(r"\.(\d{4}-\d{2})(\.FAILED)?\.(tmp|old)-\d+(\.\d+)?")
+
+
+def _clean_stale(root: Path, month: str) -> list[Path]:
+    """Remove the staging folders of runs that are no longer running; returns what was removed.
+
+    Holding a month's lock means no live run writes that month, so its leftovers are stale: for
+    ``month`` (locked by the caller) and for every other month whose lock is free (held only to
+    rename its leftovers aside, so a run of that month starting meanwhile just waits a moment).
+    A previous report moved aside by a swap that was cut short is put back instead of removed.
+    """
+    mine = f".{month}.tmp-{os.getpid()}"
+    by_month: dict[str, list[Path]] = {}
+    for p in root.iterdir():
+        m = _LEFTOVER_RE.fullmatch(p.name)
+        if m and p.name != mine and p.is_dir():
+            by_month.setdefault(m.group(1), []).append(p)
+    removed = []
+    for m, paths in sorted(by_month.items()):
+        lock = None
+        if m != month:
+            try:
+                lock = runguard.MonthLock(root, m).acquire()
+            except (runguard.Locked, OSError):
+                continue  # that month's run is alive
+        trash = []
+        try:
+            for i, p in enumerate(paths):
+                final = root / (m + (".FAILED" if ".FAILED." in p.name else ""))
+                if ".old-" in p.name and not final.exists():
+                    p.rename(final)
+                elif lock is None:
+                    trash.append((p, p))
+                else:
+                    trash.append((p, p.rename(root / f".{m}.tmp-{os.getpid()}.{i}")))
+        finally:
+            if lock is not None:
+                lock.release()
+        for p, where in trash:
+            shutil.rmtree(where, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+class _SignalGuard:
+    """SIGTERM and SIGINT raise :class:`ReportInterrupted` in the main thread, except inside
+    :meth:`critical` (the swap): a signal there waits, and is raised again with the previous
+    handlers when the run is over (the report is then complete)."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __enter__(self):
+        self.pending, self.depth, self.saved = None, 0, {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self.saved[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
+        if self.pending:
+            signal.raise_signal(self.pending)
+
+    def _handler(self, signum, frame):
+        if self.depth:
+            self.pending = signum
+        else:
+            raise ReportInterrupted(signum)
+
+    @contextlib.contextmanager
+    def critical(self):
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+
+# --- merging into the month ---------------------------------------------------------------------
+def _read_manifest(folder: Path, status: str | None = "complete") -> dict | None:
+    try:
+        m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return m if isinstance(m, dict) and (status is None or m.get("status") == status) else None
+
+
+def _safe_rel(p) -> bool:
+    return bool(p) and not Path(p).is_absolute() and ".." not in Path(p).parts
+
+
+def _report_run_record(m: dict, run_id: str) -> dict:
+    """What the manifest says about one report run (the ``report_runs`` entries)."""
+    p = m.get("parameters", {})
+    return {"id": run_id, "started_at": m.get("started_at"), "ended_at": m.get("ended_at"),
+            "host": m.get("host"), "pid": m.get("pid"), "kit_version": m.get("kit_version"),
+            "generated_at": m.get("generated_at"), "fingerprint": m.get("data", {}).get("fingerprint"),
+            "parameters": p}
+
+
+def _carry_over(previous: dict, final: Path, staging: Path, produced: set, lang: str):
+    """Copy the pages of the month's report that this run does not produce into ``staging``.
+
+    Returns ``(pages, report_runs)``: the kept pages' manifest entries and the records of the
+    runs that produced them. Kept HTML gets the incomplete banner like every staging page.
+    """
+    default_id = previous.get("run_id") or str(previous.get("started_at"))
+    kept, ids = [], set()
+    for r in previous.get("runs", []):
+        if (r.get("team"), r.get("notebook")) in produced or r.get("status") != "ok":
+            continue
+        if not _safe_rel(r.get("html")) or not (final / r["html"]).is_file():
+            continue
+        r = {**r, "report_run": r.get("report_run") or default_id}
+        dst = staging / r["html"]
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_text(mark_incomplete((final / r["html"]).read_text(encoding="utf-8"), lang), encoding="utf-8")
+        for k in ("ipynb", "log"):
+            if _safe_rel(r.get(k)) and (final / r[k]).is_file():
+                (staging / r[k]).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(final / r[k], staging / r[k])
+                except OSError:
+                    shutil.copy2(final / r[k], staging / r[k])
+            else:
+                r[k] = None
+        kept.append(r)
+        ids.add(r["report_run"])
+    records = previous.get("report_runs") or [_report_run_record(previous, default_id)]
+    return kept, [x for x in records if x.get("id") in ids]
+
+
+def _sources_html(report_runs: list[dict], pages: list[dict], lang: str) -> str:
+    """The index's note on a month made of several runs: when, which teams, which data."""
+    if len(report_runs) < 2:
+        return ""
+    items = []
+    for rr in report_runs:
+        teams = sorted({p["team"] for p in pages if p.get("report_run") == rr["id"]})
+        when = rr.get("generated_at") or rr.get("started_at") or "?"
+        items.append(f"<li>{html.escape(str(when))} — {html.escape(', '.join(teams))} — "
+                     f"{html.escape(str(rr.get('fingerprint') or '?'))}</li>")
+    return (f'<div class="sources"><p>{html.escape(TEXT[lang]["merged"].format(n=len(report_runs)))}</p>'
+            f"<ul>{''.join(items)}</ul></div>")
+
+
+# --- the run ------------------------------------------------------------------------------------
 def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str = config.DEFAULT_LANG,
                targets_file=None, jobs: int | None = None, notebooks=None, notebooks_dir=None,
                include_org: bool = True, timeout: int | None = None, progress: bool = True,
-               kernel_name: str | None = None, raise_on_failure: bool = True) -> ReportResult:
+               kernel_name: str | None = None, raise_on_failure: bool = True, replace: bool = False,
+               kernel_start_timeout: float = 60, kernel_start_attempts: int = 3) -> ReportResult:
     """Run every notebook for ``month`` (organisation + teams) and write HTML, index and manifest.
 
     Parameters
@@ -710,44 +994,97 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
     notebooks_dir : where the notebooks are (default: ``config.NOTEBOOKS_DIR``).
     timeout : per-cell execution timeout in seconds (default: none).
     progress : print progress to stderr.
+    kernel_name : Jupyter kernel to run the notebooks with (default: each notebook's own).
     raise_on_failure : raise :class:`NotebookFailed` when a notebook fails (else return the
         failed :class:`ReportResult`).
+    replace : a partial run replaces the month instead of merging into it (see the module
+        docstring, *Merge or replace*).
+    kernel_start_timeout, kernel_start_attempts : seconds to wait for a kernel's first reply and
+        how many times to start it (the wait doubles on each new start) before the run fails.
 
     Returns
     -------
     ReportResult
-        status ("complete"/"failed"), out_dir, index, manifest, runs (one dict per notebook run:
-        team, notebook, status, started_at, ended_at, seconds, execute_seconds, export_seconds,
-        ipynb, html, html_bytes, title, headline, external_urls, error), seconds.
+        status ("complete"/"failed"), out_dir, index, manifest, runs (one dict per notebook run
+        of this call: team, notebook, status, started_at, ended_at, seconds, execute_seconds,
+        export_seconds, kernel_starts, ipynb, html, html_bytes, title, headline, external_urls,
+        error, report_run), seconds.
 
     Raises
     ------
     ReportError
-        invalid parameters or data (raised before anything runs or is written).
+        invalid parameters or data, or ``out_dir`` not a writable directory (raised before
+        anything runs or is written).
+    ReportLocked
+        another run holds the month (nothing was run).
     NotebookFailed
         a notebook failed (output moved to ``out_dir/<month>.FAILED``).
+    ReportInterrupted
+        SIGTERM or SIGINT (workers and kernels stopped, staging removed, lock released).
     """
     t_start = time.perf_counter()
     started_at = _utcnow()
     nbs = discover_notebooks(notebooks_dir, notebooks)
     if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
         raise ReportError(f"--jobs must be a positive integer, got {jobs!r}")
-    # Start the workers now: their imports and warm-up overlap with validating the data.
-    pool = _WarmPool(jobs or default_jobs())
-    try:
-        data, teams = validate_parameters(month, teams=teams, data_dir=data_dir, lang=lang,
-                                          targets_file=targets_file, jobs=jobs)
-        team_order = ([ORG] if include_org else []) + teams
-        if not team_order:
-            raise ReportError("nothing to run: no team and include_org=False")
-    except BaseException:
-        pool.abort()
-        raise
-    jobs = jobs or default_jobs()
     root = Path(out_dir) if out_dir else config.REPORTS_DIR
-    root.mkdir(parents=True, exist_ok=True)
+    check_out_dir(root)
+    with _SignalGuard() as guard:
+        # Start the workers now: their imports and warm-up overlap with validating the data.
+        pool = _WarmPool(jobs or default_jobs())
+        lock = None
+        try:
+            data, teams = validate_parameters(month, teams=teams, data_dir=data_dir, lang=lang,
+                                              targets_file=targets_file, jobs=jobs)
+            team_order = ([ORG] if include_org else []) + teams
+            if not team_order:
+                raise ReportError("nothing to run: no team and include_org=False")
+            lock = _lock_month(root, month)
+            every_nb = [p.stem for p in nbs] == [p.stem for p in discover_notebooks(notebooks_dir)]
+            covers_month = every_nb and include_org and set(teams) == set(data.team_ids())
+            return _run_locked(
+                month, root=root, lock=lock, guard=guard, pool=pool, data=data, teams=teams,
+                team_order=team_order, nbs=nbs, lang=lang, targets_file=targets_file,
+                jobs=jobs or default_jobs(), include_org=include_org, timeout=timeout, progress=progress,
+                kernel_name=kernel_name, raise_on_failure=raise_on_failure,
+                merge=not (replace or covers_month), every_nb=every_nb,
+                kernel_start_timeout=kernel_start_timeout, kernel_start_attempts=kernel_start_attempts,
+                started_at=started_at, t_start=t_start)
+        except BaseException:
+            pool.abort()
+            if lock is not None:  # the staging dir is ours while we hold the lock; after the swap it is gone
+                shutil.rmtree(root / f".{month}.tmp-{os.getpid()}", ignore_errors=True)
+            raise
+        finally:
+            if lock is not None:
+                lock.release()
+
+
+def _say(progress: bool, msg: str) -> None:
+    if progress:
+        print(f"iskpi report: {msg}", file=sys.stderr, flush=True)
+
+
+def _run_locked(month, *, root, lock, guard, pool, data, teams, team_order, nbs, lang, targets_file, jobs,
+                include_org, timeout, progress, kernel_name, raise_on_failure, merge, every_nb,
+                kernel_start_timeout, kernel_start_attempts, started_at, t_start) -> ReportResult:
+    """The run, once the parameters are valid and the month is locked."""
+    if lock.stale:
+        _say(progress, f"took over the lock of {runguard.describe_holder(lock.stale)}, which is no longer running")
+    for gone in _clean_stale(root, month):
+        _say(progress, f"removed {gone.name}, left by a run that is no longer running")
     final = root / month
-    staging = root / f".{month}.tmp-{os.getpid()}"
+    previous = _read_manifest(final) if merge else None
+    if merge and final.exists() and previous is None:
+        _say(progress, f"{final} has no manifest of a complete report: this run replaces it")
+    prev_lang = (previous or {}).get("parameters", {}).get("lang", lang)
+    if prev_lang != lang:
+        raise ReportError(f"{final} is a report in --lang {prev_lang}; a partial run in --lang {lang} cannot "
+                          f"be merged into it: use --lang {prev_lang}, --replace to replace the month, or "
+                          f"another --out")
+    pid, host = os.getpid(), platform.node()
+    run_id = f"{started_at}#{pid}"
+    staging = root / f".{month}.tmp-{pid}"
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
@@ -755,7 +1092,7 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
     notes = data.quality_notes()
     for n in notes:  # the reader of the terminal sees them too, not only manifest.json
         print(f"data warning: {n}", file=sys.stderr, flush=True)
-    labels = _team_labels(data, [x for x in team_order if x != ORG])
+    labels = {**(previous or {}).get("team_labels", {}), **_team_labels(data, [x for x in team_order if x != ORG])}
     labels[ORG] = TEXT[lang]["org"]
     version = kit_version()
     now_local = dt.datetime.now(dt.timezone.utc).astimezone(_zone(data.tz))
@@ -769,7 +1106,8 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
             tasks.append({"input": str(p.resolve()), "notebook": p.stem, "team": team, "parameters": params,
                           "out_ipynb": str(staging / team / f"{p.stem}.ipynb"), "timeout": timeout,
                           "log": str(staging / "logs" / team / f"{p.stem}.log"),
-                          "kernel_name": kernel_name,
+                          "kernel_name": kernel_name, "kernel_start_timeout": kernel_start_timeout,
+                          "kernel_start_attempts": kernel_start_attempts,
                           "header": {"month": month, "team": team, "team_label": labels[team], "lang": lang,
                                      "fingerprint": data.fingerprint, "version": version,
                                      "generated_at": generated_at, "data_notes": notes}})
@@ -779,31 +1117,39 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
         print(f"iskpi report {month}: {len(nbs)} notebook(s) × {len(team_order)} "
               f"({', '.join(team_order)}) = {len(tasks)} runs, {min(jobs, len(tasks))} in parallel",
               file=sys.stderr, flush=True)
-    try:
-        runs = _execute(tasks, jobs, prog, pool)
-    except BaseException:  # interrupted (Ctrl-C) or crashed: leave no half-written staging dir
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        pool.close()
+    # interrupted or crashed from here on: run_report stops workers and kernels, removes the staging dir
+    runs = _execute(tasks, jobs, prog, pool)
+    pool.close()
     order = {(t["team"], t["notebook"]): i for i, t in enumerate(tasks)}
     runs.sort(key=lambda r: order[(r["team"], r["notebook"])])
+    for r in runs:
+        r["report_run"] = run_id
     failures = [r for r in runs if r["status"] != "ok"]
     failed = bool(failures)
+    produced = set(order)
 
-    index = write_index(staging / "index.html", month=month, lang=lang, runs=runs, team_order=team_order,
-                        team_labels=labels, fingerprint=data.fingerprint, version=version,
-                        generated_at=generated_at, failed=failed, data_notes=notes)
+    kept, kept_sources = ([], [])
+    if previous and not failed:
+        kept, kept_sources = _carry_over(previous, final, staging, produced, lang)
+    known = data.team_ids()
+    rank = {t: i for i, t in enumerate([ORG, *known])}
+    pages = sorted(runs + kept, key=lambda r: (rank.get(r["team"], len(rank)), r["team"], r["notebook"]))
+    page_teams = list(dict.fromkeys(r["team"] for r in pages))
+    for t in page_teams:
+        labels.setdefault(t, t)
+
     dest = root / f"{month}.FAILED" if failed else final
-    ended_at = _utcnow()
-    seconds = round(time.perf_counter() - t_start, 3)
 
     def rel(p):
-        return str(Path(p).relative_to(staging)) if p else None
+        return str(Path(p).relative_to(staging)) if p and Path(p).is_absolute() else p
 
+    ended_at = _utcnow()
+    seconds = round(time.perf_counter() - t_start, 3)
     manifest = {
         "status": "failed" if failed else "complete",
         "kit_version": version,
+        "run_id": run_id, "host": host, "pid": pid, "generated_at": generated_at,
+        "merged": bool(kept),
         "parameters": {"month": month, "teams": teams, "include_org": include_org, "lang": lang,
                        "data_dir": data_path, "targets_file": targets, "jobs": jobs,
                        "notebooks_dir": str(nbs[0].parent.resolve()), "notebooks": [p.stem for p in nbs],
@@ -813,16 +1159,33 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
         "environment": {"packages": _versions(), "platform": platform.platform(),
                         "cpu_count": default_jobs(), "git": _git_revision()},
         "started_at": started_at, "ended_at": ended_at, "seconds": seconds,
+        "team_labels": {t: labels[t] for t in page_teams},
+        "report_runs": [],
         "runs": [{**{k: v for k, v in r.items() if k not in ("ipynb", "html", "log")},
-                  "ipynb": rel(r.get("ipynb")) if r.get("ipynb") and Path(r["ipynb"]).exists() else None,
-                  "html": rel(r.get("html")), "log": rel(r.get("log"))} for r in runs],
+                  "ipynb": rel(r["ipynb"]) if r.get("ipynb") and (staging / rel(r["ipynb"])).exists() else None,
+                  "html": rel(r.get("html")), "log": rel(r.get("log"))} for r in pages],
         "failures": [describe_failure(r) for r in failures],
     }
+    manifest["report_runs"] = [_report_run_record(manifest, run_id), *kept_sources]
+
+    index = write_index(staging / "index.html", month=month, lang=lang, runs=pages, team_order=page_teams,
+                        team_labels=labels, fingerprint=data.fingerprint, version=version,
+                        generated_at=generated_at, failed=failed, data_notes=notes, incomplete=True,
+                        sources_html=_sources_html(manifest["report_runs"], pages, lang))
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                            encoding="utf-8")
-    _swap_into_place(staging, dest)
-    if not failed:
-        shutil.rmtree(root / f"{month}.FAILED", ignore_errors=True)
+    with guard.critical():  # a signal now waits: the month is never left half-swapped
+        if not failed:
+            for page in staging.rglob("*.html"):
+                strip_incomplete(page)
+        _swap_into_place(staging, dest)
+    old_failed = root / f"{month}.FAILED"
+    if not failed and old_failed.exists():
+        # the failure record goes once a run has redone every team that failed there, all notebooks
+        failed_teams = {r.get("team") for r in (_read_manifest(old_failed, None) or {}).get("runs", [])
+                        if r.get("status") != "ok"}
+        if not merge or (every_nb and failed_teams <= set(team_order)):
+            shutil.rmtree(old_failed, ignore_errors=True)
     for r in runs:  # paths now point into the final directory
         for k in ("ipynb", "html", "log"):
             if r.get(k):
@@ -830,8 +1193,9 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
     result = ReportResult(status=manifest["status"], out_dir=dest, index=dest / "index.html",
                           manifest=dest / "manifest.json", runs=runs, seconds=seconds)
     if progress:
+        merged = f" (merged with {len(kept)} kept page(s) of earlier runs)" if kept else ""
         msg = (f"FAILED: {len(failures)} of {len(runs)} runs failed; incomplete output in {dest}" if failed
-               else f"done: {len(runs)} runs in {seconds:.1f}s → {index.name} in {dest}")
+               else f"done: {len(runs)} runs in {seconds:.1f}s → {index.name} in {dest}{merged}")
         print(msg, file=sys.stderr, flush=True)
     if failed and raise_on_failure:
         raise NotebookFailed(failures, result)
@@ -868,12 +1232,18 @@ def _warm() -> int:
     return os.getpid()
 
 
+def _worker_init(report_pid: int) -> None:
+    """Worker start: die with the report process (see :func:`runguard.watch_parent`)."""
+    runguard.watch_parent(report_pid)
+
+
 class _WarmPool:
     """A process pool whose workers start (and warm up) as soon as it is created."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
-        self.executor = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context())
+        self.executor = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
+                                               initializer=_worker_init, initargs=(os.getpid(),))
         self.warmups = [self.executor.submit(_warm) for _ in range(jobs)]
 
     def submit(self, fn, *args):
@@ -883,10 +1253,13 @@ class _WarmPool:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
     def abort(self):
-        """Stop the workers at once (the run never started, e.g. invalid parameters)."""
-        for proc in list(getattr(self.executor, "_processes", {}).values()):
-            if proc.is_alive():
-                proc.terminate()
+        """Stop the workers and their kernels at once (invalid parameters, a signal, a crash).
+
+        Kernels run in their own session, so each process of each worker's tree is signalled.
+        """
+        procs = list((getattr(self.executor, "_processes", None) or {}).values())
+        pids = [q for p in procs if p.pid for q in (*runguard.descendants(p.pid), p.pid)]
+        runguard.terminate(pids)
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -945,6 +1318,13 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
                         help="only these notebooks (names or glob patterns, e.g. 01_scorecard '02_*')")
     parser.add_argument("--notebooks-dir", default=None, help=f"notebooks directory (default: {config.NOTEBOOKS_DIR})")
     parser.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds (default: none)")
+    parser.add_argument("--replace", action="store_true",
+                        help="replace the month's report instead of merging a partial run (--team, --no-org, "
+                             "--notebooks) into it")
+    parser.add_argument("--kernel", default=None, help="Jupyter kernel name (default: each notebook's own)")
+    parser.add_argument("--kernel-start-timeout", type=float, default=60,
+                        help="seconds to wait for a kernel to start; doubled on each of up to 3 starts "
+                             "(default: %(default)s)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     return parser
 
@@ -958,11 +1338,23 @@ def report_main(args: argparse.Namespace) -> int:
         result = run_report(args.month, teams=teams, data_dir=args.data, out_dir=args.out, lang=args.lang,
                             targets_file=args.targets, jobs=args.jobs, notebooks=args.notebooks,
                             notebooks_dir=args.notebooks_dir, include_org=not args.no_org,
-                            timeout=args.timeout, progress=not args.quiet)
+                            timeout=args.timeout, progress=not args.quiet, replace=args.replace,
+                            kernel_name=args.kernel, kernel_start_timeout=args.kernel_start_timeout)
+    except ReportLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except NotebookFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt as exc:  # ReportInterrupted (SIGTERM) or Ctrl-C
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"interrupted by {signal.Signals(signum).name}: workers and kernels stopped, staging folder "
+              f"removed", file=sys.stderr)
+        return 128 + signum
+    except OSError as exc:  # e.g. the disk filled up while writing
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(result.index)

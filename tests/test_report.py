@@ -222,8 +222,12 @@ def test_report_writes_every_file(tiny_run):
         assert (root / team / "01_tiny.ipynb").is_file()
         assert (root / team / "01_tiny.html").is_file()
     assert (root / "index.html").is_file() and (root / "manifest.json").is_file()
-    assert not list(root.parent.glob(f".{MONTH}*")), "no staging directory may be left behind"
+    assert not list(root.parent.glob(f".{MONTH}*")), "no staging directory (nor lock) may be left behind"
     assert not (root.parent / f"{MONTH}.FAILED").exists()
+    # the incomplete banner of staging pages is gone from every page of the final folder
+    for page in [*tiny_run.html_files, tiny_run.index]:
+        text = page.read_text(encoding="utf-8")
+        assert report.INCOMPLETE_START not in text and report.TEXT["ja"]["incomplete"] not in text
 
 
 def test_manifest_contents(tiny_run, tiny_dir):
@@ -289,9 +293,15 @@ def test_rerun_replaces_month_cleanly(tiny_dir, tmp_path):
                               teams=["T1", "T2"], include_org=False, progress=False)
     (first.out_dir / "stale.txt").write_text("old", encoding="utf-8")
     assert "全 2 件" in first.index.read_text(encoding="utf-8")
-    # the second run (in English, one team) replaces the whole month
+    # a partial run merges into the month (tests/test_report_faults.py), so one in another language
+    # is refused before anything runs ...
+    with pytest.raises(report.ReportError, match="report in --lang ja; a partial run in --lang en cannot be merged"):
+        report.run_report(MONTH, data_dir=tiny_dir, out_dir=tmp_path, notebooks_dir=FIXTURE_NOTEBOOKS,
+                          teams=["T2"], include_org=False, lang="en", progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MONTH] and (first.out_dir / "T1").is_dir()
+    # ... and with replace=True (--replace) the second run (in English, one team) replaces the whole month
     second = report.run_report(MONTH, data_dir=tiny_dir, out_dir=tmp_path, notebooks_dir=FIXTURE_NOTEBOOKS,
-                               teams=["T2"], include_org=False, lang="en", progress=False)
+                               teams=["T2"], include_org=False, lang="en", progress=False, replace=True)
     assert second.out_dir == first.out_dir
     assert not (second.out_dir / "stale.txt").exists()
     assert not (second.out_dir / "T1").exists()
@@ -339,6 +349,11 @@ def test_failing_notebook_exit_code_and_no_complete_index(tiny_dir, tmp_path, ca
     assert bad["error"]["ename"] == "RuntimeError"
     assert (failed / "T1" / "02_failing.ipynb").is_file() and not (failed / "T1" / "02_failing.html").exists()
     assert (failed / "T1" / "01_tiny.html").is_file()
+    # every page of the failed run says it is incomplete, not only the index
+    pages = sorted(failed.rglob("*.html"))
+    assert len(pages) == 2
+    for page in pages:
+        assert report.TEXT["ja"]["incomplete"] in page.read_text(encoding="utf-8"), page
     assert not list(out.glob(f".{MONTH}*"))
 
     # a successful re-run then replaces the month and removes the FAILED directory

@@ -558,7 +558,13 @@ def _fingerprint_frames(frames: dict[str, pd.DataFrame]) -> str:
     h = hashlib.sha256()
     for t in sorted(frames):
         h.update(t.encode())
-        h.update(pd.util.hash_pandas_object(frames[t].astype(str), index=False).values.tobytes())
+        df = frames[t]
+        h.update("\x1f".join(map(str, df.columns)).encode())
+        try:  # typed columns hash as they are (a text copy of a million-row frame took seconds)
+            rows = pd.util.hash_pandas_object(df, index=False)
+        except TypeError:  # unhashable or mixed objects: their text form
+            rows = pd.util.hash_pandas_object(df.astype(str), index=False)
+        h.update(rows.values.tobytes())
     return h.hexdigest()[:12]
 
 

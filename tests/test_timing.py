@@ -159,7 +159,7 @@ def test_confounding_raw_favours_9_adjusted_does_not():
     assert team.loc[9, "verdict"] != "recommend"
     text = timing.findings(res)
     assert not any("推奨架電時間帯とします" in s for s in text)
-    assert any(s.startswith("9時台は集計値では平均より高く見えます") for s in text)
+    assert any(s.startswith("9時台は集計値では中央値の時間帯より高く見えます") for s in text)  # contrast: the median hour (issue 11)
     en = timing.findings(res, lang="en")
     assert any("holding the rep fixed" in s and s.startswith("9:00") for s in en)
 
@@ -302,7 +302,7 @@ def test_display_tables_are_formatted():
     assert list(reps.columns) == ["チーム", "名前", "架電数", "推奨時間帯", "避けたい時間帯"]
     assert len(reps) == 6
     eff = timing.effects_table(res.effects, factor="hour")
-    assert eff.iloc[0]["時間帯"] == "9時台" and eff["判定"].isin(["平均より高い", "平均より低い", "差は不明確"]).all()
+    assert eff.iloc[0]["時間帯"] == "9時台" and eff["判定"].isin(["中央値より高い", "中央値より低い", "差は不明確", "差はあるが小さい"]).all()
     hourly = timing.hourly_table([res], lang="en")
     assert list(hourly.columns) == ["Hour", "Calls", "Connect rate"]
     assert hourly["Connect rate"].str.fullmatch(r"\d+\.\d% \[\d+\.\d%, \d+\.\d%\]").all()
@@ -317,12 +317,13 @@ def test_disagreement_sentence_says_whether_the_estimate_moved():
     # moved: the confounding fixture (raw +12 points at 9:00, adjusted 0) blames the rep mix
     res = timing.analyze(confounded_counts())
     s9 = next(s for s in timing.findings(res) if s.startswith("9時台は集計値"))
-    assert "担当者がその時間に多く架電" in s9 and "q=" in s9
+    # against the median hour (issue 11): adjusted, 9:00 is the median hour itself (difference 0)
+    assert "担当者がその時間に多く架電" in s9 and "差 ±0.0ポイント" in s9
     # not moved: same estimate, the verdict only flips because the interval widened
     e = res.effects.copy()
     i = e.index[(e["factor"] == "hour") & (e["level"] == 9)][0]
     e.loc[i, ["raw_diff", "diff", "diff_ci_low", "diff_ci_high", "q_value"]] = [0.012, 0.011, -0.001, 0.023, 0.07]
-    e.loc[i, ["raw_verdict", "verdict"]] = ["above", "neutral"]
+    e.loc[i, ["raw_verdict", "verdict", "reason"]] = ["above", "neutral", "not_significant"]
     e.loc[e["factor"] == "hour", "raw_verdict"] = np.where(e.loc[e["factor"] == "hour", "level"] == 9,
                                                            "above", e.loc[e["factor"] == "hour", "verdict"])
     res.effects = e
@@ -430,10 +431,11 @@ def test_adjusted_effects_plot_shows_the_confounding():
     assert ry[0] == pytest.approx(0.37) and ry[1] == pytest.approx(0.13)
     ay = np.concatenate([np.asarray(ln.get_ydata(), float) for ln in adjusted])
     assert ay.max() - ay.min() < 1e-6
-    # both hours disagree (raw above / below, adjusted neutral): both shaded and explained
+    # against the median hour (issue 11) the raw picture has 17:00 as its median (neutral) and
+    # 9:00 above it; adjusted, both are neutral: 9:00 disagrees, shaded and explained
     shaded = [p for p in ax.patches if p.get_facecolor()[:3] == pytest.approx((1.0, 0.953, 0.769), abs=0.01)
               and p.get_width() > 0.5]
-    assert len(shaded) == 2
+    assert len(shaded) == 1
     legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
     assert "判定が異なる" in legend and "集計値" in legend
     assert ax.get_title().startswith("時間帯別のコネクト率")

@@ -537,8 +537,10 @@ def test_notebook_has_its_own_parameters():
     import papermill as pm
 
     params = pm.inspect_notebook(str(NOTEBOOK))
-    assert {"months", "min_calls", "include_non_business", "min_rep_calls", "alpha", "metric",
-            "min_lift"} <= set(params)
+    assert {"months", "min_calls", "include_non_business", "min_rep_calls", "alpha", "metric"} <= set(params)
+    # the smallest lift and the claim level live in one rule (timing.reliable_windows), shared
+    # with 02: no notebook parameter may make the two pages disagree (issue 11)
+    assert "min_lift" not in params and "claim_alpha" not in params
     assert params["min_calls"]["default"] == "30"
 
 
@@ -576,6 +578,16 @@ def test_notebook_on_sample_matches_raw_files(nb_ja):
     assert 2 <= len(rec["headline"]) <= 4
     assert all(set(h) == {"label", "value", "note"} and h["value"] for h in rec["headline"])
     assert rec["headline"][0]["value"] == f"{raw['connected'].mean() * 100:.1f}%"
+    # the tile "does the hour matter" is the adjusted likelihood-ratio test's verdict (issue 11)
+    tile = next(h for h in rec["headline"] if h["label"] == "時間帯による差")
+    assert rec["hour_test"]["shown"] is True and rec["hour_test"]["p_value"] < timing.CLAIM_ALPHA
+    assert tile["value"] == "あり" and "尤度比検定" in tile["note"]
+    # hours act on the connect only (sample.py), so appointments per call inherit them, and the
+    # valid-conversation rate (valid / connects) has no hour or weekday effect: nothing claimed
+    claims = pd.DataFrame(rec["claims"])
+    assert set(claims["metric"]) <= {"connect_rate", "appointments_per_call"}
+    assert not (claims["metric"] == "conversation_rate").any()
+    assert {"headline", "effects", "windows"} <= set(claims["where"])
     # the quality side was computed from the same calls
     q = rec["quality"]
     assert q["conversation_rate"]["n"] == int(raw["connected"].sum())

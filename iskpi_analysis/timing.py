@@ -1349,10 +1349,13 @@ def _adjusted_says(r, result: TimingResult, lang: str) -> str:
     if r.reason == "reference":
         return ("比較の基準(中央値の時間帯)になります" if ja else
                 "it is the median hour every other hour is compared with")
+    excludes = bool(np.isfinite(r.diff_ci_low) and (r.diff_ci_low > 0 or r.diff_ci_high < 0))
     if r.reason == "factor_not_shown":
-        return ("時間帯による差そのものが確認できないため、差とは扱いません" if ja else
-                "no hour effect is shown at all, so it is not treated as a difference")
-    excludes = np.isfinite(r.diff_ci_low) and (r.diff_ci_low > 0 or r.diff_ci_high < 0)
+        crit = fmt.p_value(result.claim_alpha).replace("=", "<")
+        return ((("95%信頼区間は0を含みませんが、" if excludes else "") +
+                 f"時間帯による差そのものが基準({crit})で確認できないため、差とは扱いません") if ja else
+                (("the 95% interval excludes 0, but " if excludes else "") +
+                 f"no hour effect is shown at all (criterion {crit}), so it is not treated as a difference"))
     if excludes:
         return ("95%信頼区間は0を含みませんが、多重比較を補正すると確かな差とは言えません" if ja else
                 "the 95% interval excludes 0, but after the multiple-comparison correction the "

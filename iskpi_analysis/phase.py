@@ -2143,7 +2143,11 @@ def claims(diag: TeamDiagnosis) -> pd.DataFrame:
     -------
     DataFrame with ``timing.CLAIM_COLUMNS`` (metric, where, factor, scope, group, level, claim).
     """
-    hours = diag.evidence["patterns"]["recommended_hours"]
+    return pattern_claims(diag.evidence["patterns"], team=diag.team_id)
+
+
+def pattern_claims(patterns: dict, *, team: str) -> pd.DataFrame:
+    """:func:`claims` from a :func:`success_patterns` result of ``team``."""
     return pd.DataFrame([{"metric": "connect_rate", "where": "success_patterns", "factor": "hour",
-                          "scope": "all", "group": diag.team_id, "level": int(h), "claim": "recommend"}
-                         for h in hours], columns=timing.CLAIM_COLUMNS)
+                          "scope": "all", "group": team, "level": int(h), "claim": "recommend"}
+                         for h in patterns["recommended_hours"]], columns=timing.CLAIM_COLUMNS)

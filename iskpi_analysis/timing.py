@@ -486,9 +486,12 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
                      include_non_business: bool = False, confidence: float = 0.95,
                      alpha: float = 0.05, min_lift: float | None = None,
                      min_relative_lift: float = MIN_RELATIVE_LIFT,
-                     claim_alpha: float = CLAIM_ALPHA) -> pd.DataFrame:
+                     claim_alpha: float = CLAIM_ALPHA, tested=None) -> pd.DataFrame:
     """Hour and weekday effects from a logistic model that holds the rep fixed, each level
     against the median hour (weekday).
+
+    ``tested``: the factors whose levels are tested and returned (default: all of ``factors``;
+    the others are only held fixed — the windows need the hours only).
 
     The model is a binomial GLM on aggregated counts per rep × weekday × hour,
     ``logit p = intercept + hour + weekday + rep`` (treatment dummies, :func:`fit_binomial`).
@@ -528,6 +531,9 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
         _check("factor", f, FACTORS)
     if adjust_for is not None and adjust_for in factors:
         raise ValueError("adjust_for must not be one of the factors")
+    tested = factors if tested is None else [tested] if isinstance(tested, str) else list(tested)
+    if not set(tested) <= set(factors):
+        raise ValueError(f"tested must be among the factors {factors}, got {tested}")
     num, den = METRICS[metric]
     needed = factors + ([adjust_for] if adjust_for else [])
     counts = _as_counts(data, needed, include_non_business)
@@ -560,7 +566,7 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
         dev_full = _binomial_deviance(k, n, p)
         w = n / n.sum()
         avg = float(w @ p)
-        for f in factors:
+        for f in tested:
             fs = spec[f]
             fcols = list(fs["cols"].values())
             dev0 = _deviance_of(k, n, np.delete(X, fcols, axis=1)) if fcols else dev_full
@@ -592,7 +598,7 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
                 est[(f, lev)] = e
 
     rows = []
-    for f in factors:
+    for f in tested:
         r = raw[f]
         part = []
         for _, x in r[r["n"] > 0].iterrows():
@@ -732,7 +738,7 @@ def _group_windows(counts: pd.DataFrame, *, by, metric, min_calls, min_group_cal
         eff = adjusted_effects(sub, metric=metric, factors=("hour", "weekday"),
                                adjust_for=adjust_for, min_calls=min_calls, alpha=alpha,
                                min_lift=min_lift, min_relative_lift=min_relative_lift,
-                               claim_alpha=claim_alpha)
+                               claim_alpha=claim_alpha, tested=("hour",))
         eff = eff[eff["factor"] == "hour"].rename(columns={"level": "hour"})
         eff.insert(0, "group_n", total)
         eff.insert(0, "group", str(gid))
@@ -800,7 +806,7 @@ def reliable_windows(data, *, metric: str = "connect_rate", min_calls: int = 30,
         gate = float(w.loc[w["scope"] == "all", "factor_p_value"].iloc[0])
     else:
         gate = factor_tests(adjusted_effects(
-            counts, metric=metric, factors=("hour", "weekday"),
+            counts, metric=metric, factors=("hour", "weekday"), tested=("hour",),
             adjust_for="rep_id" if "rep_id" in counts.columns else None, min_calls=min_calls),
             claim_alpha=claim_alpha).set_index("factor").loc["hour", "p_value"]
     w["hour_p_value"] = gate

@@ -313,3 +313,53 @@ def test_no_success_pattern_needs_every_kind_looked_for(diag, winning, scripts, 
     if expect is None:
         assert "不明" in row["evidence"] and "スクリプト" in row["evidence"]
     assert "時間帯" in row["evidence"] or "架電" in row["evidence"]
+
+
+GRID = {
+    "stable_flat": SPEC,
+    "swinging": sample.TeamSpec("t4", "揺れるチーム", "2026-06-01", n_sdr=3, n_bdr=2, calls_per_day=115,
+                                activity_cv=0.45),
+    "rising": sample.TeamSpec("t4", "伸びるチーム", "2026-03-02", n_sdr=3, n_bdr=2, calls_per_day=115,
+                              activity_cv=0.08, conversion_trend=1.5),
+    "too_few": sample.TeamSpec("t4", "6週間チーム", "2026-09-21", n_sdr=3, n_bdr=2),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", list(GRID))
+def test_phase_sentences_follow_their_verdicts(kind):
+    d = io.Dataset.from_frames(sample.generate(1, teams=[GRID[kind]], end=END))
+    dg = phase.diagnose(d, month=MONTH, team="t4", rep_day=aggregate.rep_period(d, grain="day"),
+                        rep_month=aggregate.rep_period(d, grain="month"))
+    v = dg.verdict
+    sg = dg.signs.set_index("sign_id")
+    cl = dg.checklist.set_index("item_id")
+    # headline, headline text and findings say the verdict's phase and readiness
+    h = phase.headline({"t4": dg})[0]
+    assert h["value"] == v["phase_label"] and (v["readiness_label"] in h["note"])
+    assert v["readiness_label"] in phase.headline_text(dg)
+    assert all(r in dg.findings for r in v["reasons"])
+    # each failed / unknown growth condition is explained by its own evidence
+    for c in v["failed"] + v["unknown"]:
+        if c in sg.index and v["reasons"][1:]:
+            assert sg.loc[c, "evidence"] in v["reasons"] or len(v["reasons"]) == 3
+    # signs against their evidence
+    a = dg.evidence["activity"]
+    if sg.loc["sign_activity", "status"] == "met":
+        assert "不安定" not in sg.loc["sign_activity", "evidence"] and "言えません" not in sg.loc["sign_activity", "evidence"]
+    if a.get("team_stable") and a["stable"] is False:
+        assert "安定しているとは言えません" in cl.loc["activity_stable", "evidence"]
+    c = dg.evidence["conversion"]
+    if c["rising"]:
+        assert sg.loc["sign_conversion", "status"] != "met"
+        assert "確かに上昇しています" in sg.loc["sign_conversion", "evidence"] or a["met"] is not True
+    if sg.loc["sign_conversion", "status"] == "met":
+        assert "確かに上昇しています" not in sg.loc["sign_conversion", "evidence"]
+    if cl.loc["no_success_pattern", "status"] == "unknown":
+        assert "不明" in cl.loc["no_success_pattern", "evidence"] or "判定できません" in cl.loc["no_success_pattern", "evidence"]
+    if kind == "swinging":
+        assert a["reps_judged"] and a["stable"] is False
+    if kind == "rising":
+        assert c["rising"] is True and sg.loc["sign_conversion", "status"] == "not_met"
+    if kind == "too_few":
+        assert v["phase"] is None or not dg.evidence["enough_data"]

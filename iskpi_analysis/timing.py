@@ -748,8 +748,9 @@ def _group_windows(counts: pd.DataFrame, *, by, metric, min_calls, min_group_cal
 
 
 WINDOW_COLUMNS = ["scope", "group", "group_n", "hour", "n", "raw_rate", "adjusted_rate",
-                  "average_rate", "reference_level", "reference_rate", "diff", "diff_ci_low", "diff_ci_high", "p_value",
-                  "q_value", "hour_p_value", "min_lift", "effect_verdict", "reason", "verdict"]
+                  "average_rate", "reference_level", "reference_rate", "diff", "diff_ci_low",
+                  "diff_ci_high", "p_value", "q_value", "hour_p_value", "min_lift", "effect_verdict",
+                  "reason", "verdict"]
 _WINDOW_VERDICT = {"above": "recommend", "below": "avoid", "small": "neutral", "neutral": "neutral",
                    "too_small": "too_small"}
 
@@ -814,6 +815,7 @@ def reliable_windows(data, *, metric: str = "connect_rate", min_calls: int = 30,
     w["effect_verdict"], w["reason"] = _verdict(
         w["q_value"], w["diff"], w["diff_ci_low"], w["diff_ci_high"], w["too_small"], gate=gate,
         alpha=alpha, claim_alpha=claim_alpha, min_lift=w["min_lift"].to_numpy(float))
+    w.loc[(w["hour"] == w["reference_level"]) & ~w["too_small"].astype(bool), "reason"] = "reference"
     w["verdict"] = w["effect_verdict"].map(_WINDOW_VERDICT)
     return w[WINDOW_COLUMNS].reset_index(drop=True)
 

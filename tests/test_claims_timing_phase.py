@@ -65,7 +65,7 @@ def test_per_hour_test_holds_its_level_in_small_cells():
 
 
 def test_min_lift_is_relative_to_the_base_rate():
-    # appointments per call at ~3 %: +0.7 points at one hour is reachable (10 % of 3 % = 0.3)
+    # appointments per call at ~3 %: +0.7 points at one hour is reachable (5 % of 3 % = 0.15)
     rng = np.random.default_rng(4)
     rows = []
     for r in range(8):
@@ -77,7 +77,7 @@ def test_min_lift_is_relative_to_the_base_rate():
                              "valid_conversations": n // 8, "appointments": int(rng.binomial(n, p))})
     res = timing.analyze(pd.DataFrame(rows), metric="appointments_per_call", per_rep=False)
     w = res.windows.set_index("hour")
-    assert w.loc[11, "min_lift"] == pytest.approx(0.1 * res.effects["average_rate"].iloc[0])
+    assert w.loc[11, "min_lift"] == pytest.approx(timing.MIN_RELATIVE_LIFT * res.effects["average_rate"].iloc[0])
     assert w.loc[11, "verdict"] == "recommend" and w.loc[11, "diff"] > w.loc[11, "min_lift"]
     assert any("推奨架電時間帯とします" in s and "11時台" in s for s in timing.findings(res))
 

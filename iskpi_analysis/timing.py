@@ -10,12 +10,16 @@ Public functions
 - :func:`call_counts`       rep × weekday × hour buckets (the one hot counting step)
 - :func:`rate_table`        rate by hour / weekday / hour × weekday with n, k, Wilson interval,
                             too-small flag
-- :func:`chi_square`        does the hour (or weekday) matter at all: chi-square + Cramér's V
+- :func:`chi_square`        chi-square + Cramér's V of the raw counts (recorded, never decides:
+                            the rep mix drives it)
 - :func:`adjusted_effects`  hour and weekday effects from a logistic model holding the rep fixed
-                            (aggregated binomial GLM), as adjusted rates and differences from the
-                            average, with intervals and BH-adjusted p-values
-- :func:`recommended_windows` hours reliably above / below the average, per group
+                            (aggregated binomial GLM): the likelihood-ratio test of each factor
+                            (the headline verdict) and each level against the median level
+- :func:`reliable_windows`  **the** rule for a reliable calling window (04 and 02): hours reliably
+                            above / below the median hour, per group; :func:`recommended_windows`
+                            is one scope of it
 - :func:`analyze`           all of the above for one metric → :class:`TimingResult`
+- :func:`claims`            what a reader of the page sees claimed (empty on null data)
 - :func:`windows_summary`   one display row per group with the recommended / avoid windows
 - :func:`breakdown`         rate by lead source / segment / role / attempt number (× hour)
 - :func:`findings`          Japanese (or English) sentences generated from a result

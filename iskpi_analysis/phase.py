@@ -398,10 +398,39 @@ def _working(rep_day, start, end):
     return rep_day[m]
 
 
+def rep_stability(rep_day: pd.DataFrame, *, start, end, kpi: str = "calls", run_length: int = 9,
+                  max_out_share: float = 0.02, min_points: int = 20) -> pd.DataFrame:
+    """Each rep's own XmR chart of ``kpi`` on their working business days in [start, end).
+
+    A team mean averages day-to-day swings of its reps away, so stability is judged where it
+    lives: per rep. Reps with fewer than ``min_points`` working days are not judged.
+
+    Returns
+    -------
+    DataFrame, one row per rep: rep_id, n_points, mean, lcl, ucl, n_beyond, longest_run,
+    run_signal, stable (None when not judged).
+    """
+    w = _working(rep_day, start, end).sort_values(["rep_id", "period"])
+    rows = []
+    for rep, g in w.groupby("rep_id", sort=True):
+        ch = control_chart.xmr(g[kpi].to_numpy(float), run_length=run_length)
+        sm = control_chart.xmr_summary(ch, max_out_share=max_out_share)
+        judged = sm["n"] >= min_points
+        rows.append({"rep_id": rep, "n_points": int(sm["n"]), "mean": sm["mean"], "lcl": sm["lcl"],
+                     "ucl": sm["ucl"], "n_beyond": sm["n_beyond"], "longest_run": sm["longest_run"],
+                     "run_signal": sm["run_signal"], "stable": bool(sm["stable"]) if judged else None})
+    return pd.DataFrame(rows, columns=["rep_id", "n_points", "mean", "lcl", "ucl", "n_beyond",
+                                       "longest_run", "run_signal", "stable"])
+
+
 def activity_stability(rep_day: pd.DataFrame, *, month: str, target: float | None, kpi: str = "calls",
                        window_months: int = 3, run_length: int = 9, max_out_share: float = 0.02,
-                       min_points: int = 20) -> tuple[pd.DataFrame, dict]:
+                       min_points: int = 20, min_stable_share: float = 0.8) -> tuple[pd.DataFrame, dict]:
     """Is the team's activity achieved stably at the target?
+
+    Stable means both: the XmR chart of the team's daily value per working rep shows no signal,
+    **and** at least ``min_stable_share`` of the reps judged have a stable chart of their own
+    (:func:`rep_stability`) — the team mean alone averages the reps' swings away.
 
     Parameters
     ----------
@@ -419,8 +448,11 @@ def activity_stability(rep_day: pd.DataFrame, *, month: str, target: float | Non
     share_ci_low, share_ci_high (Wilson 95 %; rep-days are not independent, so the interval is
     nominal), mean, lcl, ucl, mr_bar, n_beyond, n_beyond_low, longest_run, run_signal, stable,
     mean_at_target, lcl_clears_target, mean_ci_low / mean_ci_high (mean ± 1.96 σ̂/√n, σ̂ from
-    the moving range), met (stable and mean ≥ target; None when not judged), reason
-    ("ok", "unstable", "below_target", "unstable_below", "too_few_days", "no_target").
+    the moving range), team_stable (the team chart alone), reps_judged, reps_stable,
+    reps_stable_share, min_stable_share, reps (the :func:`rep_stability` table), stable (team
+    chart stable and reps_stable_share ≥ min_stable_share), met (stable and mean ≥ target; None
+    when not judged), reason ("ok", "unstable", "below_target", "unstable_below",
+    "too_few_days", "no_target").
     """
     start, end = io.month_bounds(month, window_months)
     daily = team_daily(rep_day, start=start, end=end, kpi=kpi)
@@ -438,6 +470,17 @@ def activity_stability(rep_day: pd.DataFrame, *, month: str, target: float | Non
            "mean": s["mean"], "mean_ci_low": s["mean"] - 1.96 * se, "mean_ci_high": s["mean"] + 1.96 * se,
            **{c: s[c] for c in ("lcl", "ucl", "mr_bar", "n_beyond", "n_beyond_low", "longest_run",
                                 "run_signal", "stable", "mean_at_target", "lcl_clears_target")}}
+    reps = rep_stability(rep_day, start=start, end=end, kpi=kpi, run_length=run_length,
+                         max_out_share=max_out_share, min_points=min_points)
+    judged = reps["stable"].dropna()
+    share_ok = float(judged.astype(bool).mean()) if len(judged) else np.nan
+    team_stable = out["stable"]
+    out.update(team_stable=team_stable, reps_judged=int(len(judged)),
+               reps_stable=int(judged.astype(bool).sum()), reps_stable_share=share_ok,
+               min_stable_share=min_stable_share, reps=reps,
+               stable=None if team_stable is None else
+               bool(team_stable and (not len(judged) or share_ok >= min_stable_share)))
+    s = {**s, "stable": out["stable"]}
     if target is None:
         out.update(met=None, reason="no_target")
     elif s["n"] < min_points:
@@ -621,19 +664,28 @@ def script_differences(data, *, alpha: float = 0.05, min_calls: int = 300) -> pd
 
 
 def success_patterns(data, *, month: str, window_months: int = 3, alpha: float = 0.05, min_calls: int = 30,
-                     min_total_calls: int = 1000, winning_script: bool | None = None) -> dict:
+                     min_total_calls: int = 1000, min_rep_calls: int = 300,
+                     winning_script: bool | None = None) -> dict:
     """Are success patterns visible: reliable calling hours or a script that does better?
 
     ``data``: the team's Dataset (any window; it is cut to the evaluation window here).
+    Hours are judged by :func:`timing.reliable_windows` — the same rule, with the same
+    thresholds, as the time-of-day notebook (04) — so both pages name the same hours.
+
+    Two kinds of pattern are looked for: calling hours (needs ≥ ``min_total_calls`` calls in the
+    window) and scripts (needs two scripts with enough calls); the analyst's ``winning_script``
+    answer covers scripts too. A pattern found → visible. *Not* visible only when every kind was
+    looked for (hours in the data; scripts in the data or answered "no" by the analyst) and none
+    was found; otherwise unknown (None): absence of one kind of evidence is not proof.
 
     Returns
     -------
-    dict with calls (in the window), windows (the ``timing.recommended_windows`` table),
+    dict with calls (in the window), windows (the ``timing.reliable_windows`` table),
     recommended_hours (list), best_hour, best_lift, scripts (:func:`script_differences`),
     script_found (bool: significant in the window and replicated, same direction with p < alpha,
-    in the window of the same length before it), winning_script (analyst answer), visible (True / False / None when the
-    window has fewer than ``min_total_calls`` calls and the analyst did not answer yes), source
-    ("data", "analyst" or "data+analyst").
+    in the window of the same length before it), winning_script (analyst answer), looked_for
+    (kinds of pattern looked for: "hours", "scripts"), not_looked_for (kinds that could not be),
+    visible (True / False / None), source ("data", "analyst" or "data+analyst").
     """
     start, end = io.month_bounds(month, window_months)
     d = data.filter(start=start, end=end)
@@ -642,12 +694,15 @@ def success_patterns(data, *, month: str, window_months: int = 3, alpha: float =
     out = {"calls": n, "windows": pd.DataFrame(), "recommended_hours": [], "best_hour": None,
            "best_lift": np.nan, "scripts": pd.DataFrame(), "script_found": False,
            "winning_script": winning_script}
-    data_visible = None
+    looked = []
     if n >= min_total_calls:
-        w = timing.recommended_windows(d, metric="connect_rate", min_calls=min_calls, alpha=alpha)
-        rec = w[w["verdict"] == "recommend"] if len(w) else w
+        looked.append("hours")
+        w = timing.reliable_windows(d, metric="connect_rate", min_calls=min_calls, alpha=alpha,
+                                    min_rep_calls=min_rep_calls)
+        rec = w[(w["scope"] == "all") & (w["verdict"] == "recommend")] if len(w) else w
         sc = script_differences(d, alpha=alpha)
         if len(sc):
+            looked.append("scripts")
             # a script difference is a pattern only when the window before shows it too
             # (same script, same direction, p < alpha): one chance finding is not a pattern
             prev = script_differences(data.filter(start=start - (end - start), end=start), alpha=alpha)
@@ -667,11 +722,19 @@ def success_patterns(data, *, month: str, window_months: int = 3, alpha: float =
         if len(rec):
             best = rec.loc[rec["diff"].idxmax()]
             out.update(best_hour=int(best["hour"]), best_lift=float(best["diff"]))
-        data_visible = bool(out["recommended_hours"]) or out["script_found"]
+    found = bool(out["recommended_hours"]) or out["script_found"]
+    scripts_covered = "scripts" in looked or winning_script is False
+    out["looked_for"] = looked
+    out["not_looked_for"] = [k for k, ok in (("hours", "hours" in looked), ("scripts", scripts_covered)) if not ok]
     if winning_script is True:
-        out["visible"], out["source"] = True, "data+analyst" if data_visible else "analyst"
+        out["visible"], out["source"] = True, "data+analyst" if found else "analyst"
+    elif found:
+        out["visible"], out["source"] = True, "data"
+    elif "hours" in looked and scripts_covered:
+        out["visible"] = False
+        out["source"] = "data" if winning_script is None else "data+analyst"
     else:
-        out["visible"], out["source"] = data_visible, "data"
+        out["visible"], out["source"] = None, "data"
     return out
 
 
@@ -964,6 +1027,38 @@ def _ym(m: str, lang: str) -> str:
     return f"{p.year}年{p.month}月" if lang == "ja" else p.strftime("%b %Y")
 
 
+def _stability_text(a: dict, lang: str) -> str:
+    """The stability clause, from the team chart's and the per-rep charts' verdicts."""
+    ja = lang == "ja"
+    team_ok = a.get("team_stable", a["stable"])
+    if team_ok:
+        team = (f"チームの管理図は安定しています(管理限界外 {a['n_beyond']}日、同じ側の最長連続 {a['longest_run']}日)" if ja
+                else f"The team's control chart is stable ({a['n_beyond']} days beyond the limits, "
+                     f"longest run {a['longest_run']})")
+    else:
+        sig = []
+        if a["n_beyond"]:
+            sig.append(f"管理限界外 {a['n_beyond']}日" if ja else f"{a['n_beyond']} days beyond the limits")
+        if a["run_signal"]:
+            sig.append(f"中心線の同じ側に{a['longest_run']}日連続" if ja else f"a run of {a['longest_run']} days on one side")
+        team = (f"チームの管理図では工程が不安定です({'、'.join(sig)})" if ja else
+                f"The team's control chart is unstable ({', '.join(sig)})")
+    nj = a.get("reps_judged", 0)
+    if not nj:
+        return team
+    share = a["reps_stable_share"]
+    need = a["min_stable_share"]
+    reps = (f"。担当者ごとの管理図(チームの平均では個人の日々の振れが打ち消されるため)では{nj}人中{a['reps_stable']}人"
+            f"({_pct(share, 0)})が安定で、基準の{_pct(need, 0)}" if ja else
+            f". Per rep (a team mean averages each rep's day-to-day swings away), {a['reps_stable']} of {nj} "
+            f"reps ({_pct(share, 0)}) have a stable chart of their own, against the criterion of {_pct(need, 0)}")
+    ok = share >= need
+    reps += ("以上です" if ok else "に届きません") if ja else (" (met)" if ok else " (not met)")
+    if team_ok and not ok:
+        reps += ("。行動量は安定しているとは言えません" if ja else "; activity is not stable")
+    return team + reps
+
+
 def _activity_text(a: dict, kpi_label: str, phase_lbl: str, window_months: int, lang: str) -> str:
     if a["reason"] == "no_target":
         return (f"{kpi_label}の1人1日あたりの目標がフェーズの目標テンプレートにないため判定できません。" if lang == "ja"
@@ -978,15 +1073,7 @@ def _activity_text(a: dict, kpi_label: str, phase_lbl: str, window_months: int, 
         s = (f"{kpi_label}(稼働した担当者1人1日あたり、直近{window_months}ヶ月の営業日{a['n_points']}日)は"
              f"平均{_n1(a['mean'])}件で、{phase_lbl}の目標{_tgt(a['target'])}件"
              f"{'を上回ります' if at else 'に届きません'}。")
-        if a["stable"]:
-            s += f"管理図では工程は安定しています(管理限界外 {a['n_beyond']}日、同じ側の最長連続 {a['longest_run']}日)"
-        else:
-            sig = []
-            if a["n_beyond"]:
-                sig.append(f"管理限界外 {a['n_beyond']}日")
-            if a["run_signal"]:
-                sig.append(f"中心線の同じ側に{a['longest_run']}日連続")
-            s += f"管理図では工程が不安定です({'、'.join(sig)})"
+        s += _stability_text(a, lang)
         s += (f"。下方管理限界 {_n1(a['lcl'])}件は目標を{'上回り、ほぼ毎日目標に届く水準' if a['lcl_clears_target'] else '下回ります'}"
               f"{'です' if a['lcl_clears_target'] else ''}。")
         s += (f"担当者の稼働日のうち目標に届いた日は{_pct(a['share'])}"
@@ -994,15 +1081,7 @@ def _activity_text(a: dict, kpi_label: str, phase_lbl: str, window_months: int, 
         return s
     s = (f"{kpi_label} per working rep per day over the last {window_months} months ({a['n_points']} business "
          f"days): mean {_n1(a['mean'])}, {'above' if at else 'below'} the {phase_lbl} target of {_tgt(a['target'])}. ")
-    if a["stable"]:
-        s += f"The control chart shows a stable process ({a['n_beyond']} days beyond the limits, longest run {a['longest_run']})"
-    else:
-        sig = []
-        if a["n_beyond"]:
-            sig.append(f"{a['n_beyond']} days beyond the limits")
-        if a["run_signal"]:
-            sig.append(f"a run of {a['longest_run']} days on one side")
-        s += f"The control chart shows an unstable process ({', '.join(sig)})"
+    s += _stability_text(a, lang)
     s += (f"; its lower limit {_n1(a['lcl'])} is {'above' if a['lcl_clears_target'] else 'below'} the target. "
           f"Reps reached the target on {_pct(a['share'])} of their working days "
           f"(95% CI {_ci(a['share_ci_low'], a['share_ci_high'], lang)}, {a['k_at_target']:,}/{a['n_rep_days']:,} rep-days).")
@@ -1039,40 +1118,59 @@ def _skill_text(g: dict, kpi_label: str, window_months: int, lang: str, trend: b
 
 
 def _patterns_text(sp: dict, window_months: int, lang: str) -> str:
+    """The evidence of item 3 / sign 3, written from ``success_patterns``' verdict: what was looked
+    for, what was found, and why an absence is (or is not) taken as "no pattern"."""
     ja = lang == "ja"
-    if sp["visible"] is None:
-        return (f"直近{window_months}ヶ月の架電が{sp['calls']:,}件と少なく、成功パターンを判定できません。" if ja
-                else f"Only {sp['calls']:,} calls in the last {window_months} months; too few to look for patterns.")
-    hours = sp["recommended_hours"]
-    if ja:
-        s = (f"直近{window_months}ヶ月の架電{sp['calls']:,}件では、コネクト率が平均より確実に高い時間帯は"
-             f"{timing.hour_windows(hours, lang) if hours else 'ありません'}")
-        if hours:
-            s += f"(最大 {sp['best_lift'] * 100:+.1f}ポイント、担当者と曜日を調整、BH補正 q<0.05)"
+    looked = sp.get("looked_for", [])
+    parts = []
+    if "hours" not in looked:
+        parts.append(f"直近{window_months}ヶ月の架電が{sp['calls']:,}件と少なく、時間帯のパターンは調べられません" if ja else
+                     f"only {sp['calls']:,} calls in the last {window_months} months, too few to look for calling hours")
+    else:
+        hours = sp["recommended_hours"]
+        if ja:
+            h = (f"直近{window_months}ヶ月の架電{sp['calls']:,}件では、コネクト率が中央値の時間帯より確実に高い時間帯は"
+                 f"{timing.hour_windows(hours, lang) if hours else 'ありません'}")
+            if hours:
+                h += f"(最大 {sp['best_lift'] * 100:+.1f}ポイント、担当者と曜日を調整、時間帯分析(04)と同じ判定)"
+        else:
+            h = (f"over {sp['calls']:,} calls in the last {window_months} months, hours with a connect rate reliably "
+                 f"above the median hour: {timing.hour_windows(hours, lang) if hours else 'none'}")
+            if hours:
+                h += f" (up to {sp['best_lift'] * 100:+.1f} pts, rep- and weekday-adjusted, the same rule as notebook 04)"
+        parts.append(h)
         sc = sp["scripts"]
         if len(sc):
             f = sc[sc["found"]]
-            s += ("。スクリプトによる差は" + (
-                f"{kpis.label(f['kpi_id'].iloc[0], lang)}で確認できます(スクリプト{f['script'].iloc[0]} "
-                f"{_pct(f['rate'].iloc[0])} 対 それ以外 {_pct(f['other_rate'].iloc[0])}、担当者を揃えた比較、前の期間でも同じ傾向)"
-                if len(f) else "担当者を揃えて比べると確認できません"))
-        s += "。"
-        if sp["winning_script"] is True:
-            s += "分析者の回答: 勝ちスクリプトが確立されています。"
-        return s
-    s = (f"Over {sp['calls']:,} calls in the last {window_months} months, hours with a connect rate reliably above "
-         f"the average: {timing.hour_windows(hours, lang) if hours else 'none'}")
-    if hours:
-        s += f" (up to {sp['best_lift'] * 100:+.1f} pts, rep- and weekday-adjusted, BH q<0.05)"
-    sc = sp["scripts"]
-    if len(sc):
-        f = sc[sc["found"]]
-        s += ("; scripts differ in " + f"{kpis.label(f['kpi_id'].iloc[0], lang)} (script {f['script'].iloc[0]} "
-              f"{_pct(f['rate'].iloc[0])} vs the others {_pct(f['other_rate'].iloc[0])}, rep held fixed, replicated in the previous window)"
-              if len(f) else "; no reliable difference between scripts (rep held fixed)")
-    s += "."
+            if ja:
+                parts.append("スクリプトによる差は" + (
+                    f"{kpis.label(f['kpi_id'].iloc[0], lang)}で確認できます(スクリプト{f['script'].iloc[0]} "
+                    f"{_pct(f['rate'].iloc[0])} 対 それ以外 {_pct(f['other_rate'].iloc[0])}、担当者を揃えた比較、前の期間でも同じ傾向)"
+                    if len(f) else "担当者を揃えて比べると確認できません"))
+            else:
+                parts.append((f"scripts differ in {kpis.label(f['kpi_id'].iloc[0], lang)} (script {f['script'].iloc[0]} "
+                              f"{_pct(f['rate'].iloc[0])} vs the others {_pct(f['other_rate'].iloc[0])}, rep held fixed, "
+                              f"replicated in the previous window)") if len(f) else
+                             "no reliable difference between scripts (rep held fixed)")
+        else:
+            parts.append("スクリプトを比べられるデータ(2種類以上、各300件以上)がありません" if ja else
+                         "there are no script data to compare (two scripts with 300+ calls each)")
+    s = ("。".join(parts) + "。") if ja else ("; ".join(parts).capitalize() + ".")
     if sp["winning_script"] is True:
-        s += " Analyst: a winning script is established."
+        s += "分析者の回答: 勝ちスクリプトが確立されています。" if ja else " Analyst: a winning script is established."
+    elif sp["winning_script"] is False:
+        s += "分析者の回答: 勝ちスクリプトはまだありません。" if ja else " Analyst: no winning script yet."
+    kinds = {"hours": "架電時間帯" if ja else "calling hours", "scripts": "スクリプト" if ja else "scripts"}
+    if sp["visible"] is None:
+        miss = "・".join(kinds[k] for k in sp.get("not_looked_for", [])) if ja else \
+            " and ".join(kinds[k] for k in sp.get("not_looked_for", []))
+        s += (f"{miss}のパターンは確かめられず(分析者の回答もなし)、パターンが見つからないことは「ない」証拠にならないため、"
+              f"判定は不明とします(パラメータ winning_script で回答できます)。" if ja else
+              f" Patterns in {miss} could not be checked (and the analyst has not answered); not finding one kind "
+              f"of pattern is no proof of none, so this stays unknown (answer with the parameter winning_script).")
+    elif sp["visible"] is False:
+        s += ("調べた種類(" + "・".join(kinds[k] for k in ("hours", "scripts")) + ")のどれにも成功パターンは見つかりません。"
+              if ja else " No success pattern was found in any kind looked for (calling hours, scripts).")
     return s
 
 
@@ -1149,6 +1247,44 @@ def _revenue_text(r: dict, answer, lang: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # checklist and signs
+def _quality_issue_conclusion(q, c: dict, lang: str) -> str:
+    """Why item 6 got its status (written from the status and the conversion verdicts)."""
+    ja = lang == "ja"
+    if q is not True:
+        return ""
+    why = []
+    if c["below_target"]:
+        why.append("目標に届かない" if ja else "below the target")
+    if c["rising"] is False:
+        why.append("上昇していない" if ja else "not rising")
+    return (f"{'・'.join(why)}ため、「量は足りているが、質が課題」に該当します。" if ja else
+            f" It is {' and '.join(why)}, so \"volume is enough, quality is the issue\" applies.")
+
+
+def sign_conversion_status(activity_status: str, c: dict, enough: bool) -> str:
+    """Sign 5, "volume is enough but deal conversion does not rise": met when activity is stably
+    at target and the conversion trend is not reliably rising; not met when activity is not at
+    target or conversion **is** rising (whatever its level); unknown otherwise."""
+    if not enough or activity_status == "unknown":
+        return "unknown"
+    if activity_status == "not_met":
+        return "not_met"
+    if c["rising"] is None:
+        return "unknown"
+    return "not_met" if c["rising"] else "met"
+
+
+def _sign_conversion_text(status: str, c: dict, base: str, lang: str) -> str:
+    ja = lang == "ja"
+    if status == "met":
+        return base + ("商談化率が上がらない状態にあたるため、このサインは確認できます。" if ja else
+                       " Conversion is not rising, so the sign is seen.")
+    if status == "not_met" and c["rising"]:
+        return base + ("商談化率は上昇しているため、このサインは確認できません。" if ja else
+                       " Conversion is rising, so the sign is not seen.")
+    return base
+
+
 def checklist(ev: dict, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     """The 10 checklist rows from the evidence of :func:`diagnose` (``TeamDiagnosis.evidence``).
 
@@ -1224,7 +1360,7 @@ def checklist(ev: dict, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
         (f"行動量が目標達成、かつ{kpis.label('deal_conversion', lang)}が目標{_pct(c['target'], 0)}未満または上昇なし" if ja
          else f"activity at target and {kpis.label('deal_conversion', lang)} below {_pct(c['target'], 0)} or not rising")
         if c["target"] is not None else "–",
-        _conversion_text(c, act_met, w, tm, lang) if enough else short)
+        (_conversion_text(c, act_met, w, tm, lang) + _quality_issue_conclusion(q, c, lang)) if enough else short)
     # 7 data span
     span = ev["span"]
     rows["data_3_months"] = (_status(span["span_months"] >= ev["min_months"]) if span["span_days"] else "not_met",
@@ -1276,7 +1412,9 @@ def checklist(ev: dict, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
 def transition_signs(cl: pd.DataFrame, ev: dict, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     """The seed's five growth-transition signs, each met / not met / unknown with evidence.
 
-    Sign 1 = checklist item 5; sign 3 = not item 3; sign 4 = item 7; sign 5 = item 6; sign 2 =
+    Sign 1 = checklist item 5; sign 3 = not item 3; sign 4 = item 7; sign 5 =
+    :func:`sign_conversion_status` (its own rule: conversion not rising — item 6 also counts a
+    conversion below target, so the two may differ); sign 2 =
     the skill gap is below the threshold or narrowing reliably (Kendall's τ, one-sided).
 
     Returns
@@ -1297,14 +1435,19 @@ def transition_signs(cl: pd.DataFrame, ev: dict, *, lang: str = config.DEFAULT_L
     else:
         s2 = "not_met"
     neg = {"met": "not_met", "not_met": "met", "unknown": "unknown"}
+    s5 = sign_conversion_status(st["activity_stable"], ev["conversion"], ev["enough_data"])
     status = {"sign_activity": st["activity_stable"], "sign_skill": s2,
               "sign_patterns": neg[st["no_success_pattern"]], "sign_data": st["data_3_months"],
-              "sign_conversion": st["volume_ok_quality_issue"]}
+              "sign_conversion": s5}
+    act_met = {"met": True, "not_met": False}.get(st["activity_stable"])
+    s5_text = (_sign_conversion_text(s5, ev["conversion"], _conversion_text(
+        ev["conversion"], act_met, ev["window_months"], ev["trend_months"], lang), lang)
+        if ev["enough_data"] else evd["volume_ok_quality_issue"])
     skill_ev = (_skill_text(g, kpis.label(g["kpi"], lang), ev["window_months"], lang, trend=True)
                 if ev["enough_data"] else evd["skill_gap_large"])
     evidence = {"sign_activity": evd["activity_stable"], "sign_skill": skill_ev,
                 "sign_patterns": evd["no_success_pattern"], "sign_data": evd["data_3_months"],
-                "sign_conversion": evd["volume_ok_quality_issue"]}
+                "sign_conversion": s5_text}
     rows = []
     for no, (sid, _, _) in enumerate(SIGNS, start=1):
         rows.append({"no": no, "sign_id": sid, "sign_label": sign_label(sid, lang), "status": status[sid],
@@ -1921,6 +2064,9 @@ def key_figures(diag: TeamDiagnosis) -> dict:
             "conversion_target": f(c["target"]), "conversion_slope": f(c["slope"]), "conversion_p": f(c["p_value"]),
             "skill_cv": f(g["cv"]), "skill_threshold": g["threshold"], "skill_n_reps": g["n_reps"],
             "recommended_hours": ev["patterns"]["recommended_hours"],
+            "activity_team_stable": a.get("team_stable"), "activity_reps_judged": a.get("reps_judged", 0),
+            "activity_reps_stable": a.get("reps_stable", 0),
+            "patterns_looked_for": ev["patterns"].get("looked_for", []),
             "efficiency_met": ev["efficiency"]["met"], "revenue_traceable": ev["revenue"]["traceable"]}
 
 
@@ -1985,3 +2131,23 @@ def styled(df: pd.DataFrame, *, lang: str = config.DEFAULT_LANG):
         if name in df.columns:
             s = s.set_properties(subset=[name], **{"white-space": "normal", "min-width": width})
     return s
+
+
+def claims(diag: TeamDiagnosis) -> pd.DataFrame:
+    """The hour effects a reader of the 02 page sees claimed for one team: the calling hours named
+    as a success pattern (checklist item 3, sign 3, key figures). Read from the verdict
+    (``evidence["patterns"]``), which comes from :func:`timing.reliable_windows`. Empty on a
+    correct diagnosis of data without hour effects.
+
+    Returns
+    -------
+    DataFrame with ``timing.CLAIM_COLUMNS`` (metric, where, factor, scope, group, level, claim).
+    """
+    return pattern_claims(diag.evidence["patterns"], team=diag.team_id)
+
+
+def pattern_claims(patterns: dict, *, team: str) -> pd.DataFrame:
+    """:func:`claims` from a :func:`success_patterns` result of ``team``."""
+    return pd.DataFrame([{"metric": "connect_rate", "where": "success_patterns", "factor": "hour",
+                          "scope": "all", "group": team, "level": int(h), "claim": "recommend"}
+                         for h in patterns["recommended_hours"]], columns=timing.CLAIM_COLUMNS)

@@ -10,12 +10,16 @@ Public functions
 - :func:`call_counts`       rep × weekday × hour buckets (the one hot counting step)
 - :func:`rate_table`        rate by hour / weekday / hour × weekday with n, k, Wilson interval,
                             too-small flag
-- :func:`chi_square`        does the hour (or weekday) matter at all: chi-square + Cramér's V
+- :func:`chi_square`        chi-square + Cramér's V of the raw counts (recorded, never decides:
+                            the rep mix drives it)
 - :func:`adjusted_effects`  hour and weekday effects from a logistic model holding the rep fixed
-                            (aggregated binomial GLM), as adjusted rates and differences from the
-                            average, with intervals and BH-adjusted p-values
-- :func:`recommended_windows` hours reliably above / below the average, per group
+                            (aggregated binomial GLM): the likelihood-ratio test of each factor
+                            (the headline verdict) and each level against the median level
+- :func:`reliable_windows`  **the** rule for a reliable calling window (04 and 02): hours reliably
+                            above / below the median hour, per group; :func:`recommended_windows`
+                            is one scope of it
 - :func:`analyze`           all of the above for one metric → :class:`TimingResult`
+- :func:`claims`            what a reader of the page sees claimed (empty on null data)
 - :func:`windows_summary`   one display row per group with the recommended / avoid windows
 - :func:`breakdown`         rate by lead source / segment / role / attempt number (× hour)
 - :func:`findings`          Japanese (or English) sentences generated from a result
@@ -59,7 +63,7 @@ _COLUMN_LABELS = {
            "recommended": "推奨時間帯", "avoid": "避けたい時間帯", "note": "備考",
            "hour": "時間帯", "weekday": "曜日", "level": "区分", "n": "母数", "k": "件数",
            "rate": "率", "ci": "95%信頼区間", "raw_rate": "集計値", "adjusted_rate": "調整後",
-           "diff": "平均との差(調整後)", "diff_ci": "差の95%信頼区間", "q_value": "q値(BH)",
+           "diff": "中央値との差(調整後)", "diff_ci": "差の95%信頼区間", "q_value": "q値(BH)",
            "verdict": "判定", "source": "リードソース", "segment": "セグメント", "role": "役割",
            "attempt": "同一リードへの架電回数目", "team": "チーム", "breakdown": "切り口",
            "raw_ci": "集計値の95%信頼区間", "adjusted_ci": "調整後の95%信頼区間"},
@@ -67,7 +71,7 @@ _COLUMN_LABELS = {
            "recommended": "Recommended hours", "avoid": "Hours to avoid", "note": "Note",
            "hour": "Hour", "weekday": "Weekday", "level": "Level", "n": "n", "k": "k",
            "rate": "Rate", "ci": "95% CI", "raw_rate": "Raw", "adjusted_rate": "Adjusted",
-           "diff": "Diff. vs average (adjusted)", "diff_ci": "95% CI of diff.",
+           "diff": "Diff. vs the median (adjusted)", "diff_ci": "95% CI of diff.",
            "q_value": "q (BH)", "verdict": "Verdict", "source": "Lead source",
            "segment": "Segment", "role": "Role", "attempt": "Attempt on the same lead",
            "team": "Team", "breakdown": "Breakdown", "raw_ci": "95% CI (raw)",
@@ -394,10 +398,7 @@ def fit_binomial(k, n, X, *, max_iter: int = 100, tol: float = 1e-10):
             return np.linalg.pinv(a) @ b
 
     def deviance(mu):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t1 = np.where(k > 0, k * np.log(k / (n * mu)), 0.0)
-            t2 = np.where(n - k > 0, (n - k) * np.log((n - k) / (n * (1 - mu))), 0.0)
-        return 2 * float(np.sum(t1 + t2))
+        return _binomial_deviance(k, n, mu)
 
     eta = np.log((k + 0.5) / (n - k + 0.5))  # start: empirical logits (as GLM libraries do)
     mu = expit(eta)
@@ -423,41 +424,111 @@ def fit_binomial(k, n, X, *, max_iter: int = 100, tol: float = 1e-10):
     return beta, cov
 
 
+#: The claim rule for hours and weekdays (one home; 02 and 04 both call :func:`reliable_windows`).
+#: An hour or weekday effect is *claimed* (headline tile, findings, windows, effects verdicts)
+#: only when the likelihood-ratio test of the whole factor, with the rep (and the other factor)
+#: held fixed, is below CLAIM_ALPHA. The report repeats the analysis for three metrics × hour and
+#: weekday × the organisation and each team, so the level of one test is small enough that the
+#: report as a whole stays quiet on ≥ 97.5 % of null data sets (``benchmarks/bench_null_timing.py``).
+CLAIM_ALPHA = 0.001
+#: Smallest difference worth a window, relative to the metric's own base rate (0.05: 1 point at a
+#: 20 % connect rate, 0.15 points at 3 % appointments per call). Against the median hour an
+#: ordinary hour differs by about 0, so the threshold only keeps negligible differences out.
+MIN_RELATIVE_LIFT = 0.05
+#: Why a level got its verdict (the sentences are written from these, never recomputed).
+REASONS = ("too_small", "not_tested", "reference", "factor_not_shown", "not_significant", "below_min_lift", "clear")
+
+
+def _binomial_deviance(k, n, mu) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1 = np.where(k > 0, k * np.log(k / (n * mu)), 0.0)
+        t2 = np.where(n - k > 0, (n - k) * np.log((n - k) / (n * (1 - mu))), 0.0)
+    return 2 * float(np.sum(t1 + t2))
+
+
+def _deviance_of(k, n, X) -> float:
+    """Residual deviance of the logistic fit of ``k`` of ``n`` on ``X``."""
+    beta, _ = fit_binomial(k, n, X)
+    return _binomial_deviance(k, n, np.clip(expit(X @ beta), 1e-15, 1 - 1e-15))
+
+
+def _lr_p(dev_reduced: float, dev_full: float, dof: int) -> tuple[float, float]:
+    lr = max(dev_reduced - dev_full, 0.0)
+    return lr, (float(_st.chi2.sf(lr, dof)) if dof > 0 else np.nan)
+
+
+def _min_lift_for(base_rate: float, min_lift: float | None, min_relative_lift: float) -> float:
+    """The absolute smallest lift: ``min_lift`` when given, else a share of the base rate."""
+    if min_lift is not None:
+        return float(min_lift)
+    return float(min_relative_lift * base_rate) if np.isfinite(base_rate) else 0.0
+
+
+def _median_level(rates: dict):
+    """The level whose rate is the median (the lower middle one for an even count): the typical
+    hour (weekday) every other level is compared with."""
+    if len(rates) < 2:
+        return None
+    order = sorted(rates, key=lambda x: (rates[x], x))
+    return order[(len(order) - 1) // 2]
+
+
+def _merge_levels(X: np.ndarray, spec: dict, a, b) -> np.ndarray:
+    """The design with levels ``a`` and ``b`` of one factor sharing one coefficient (the null
+    of the 1-df likelihood-ratio test of a against b)."""
+    ca, cb = spec["cols"].get(a), spec["cols"].get(b)
+    if ca is None:  # a is the design's reference: b joins it
+        return np.delete(X, cb, axis=1)
+    if cb is None:
+        return np.delete(X, ca, axis=1)
+    Xm = X.copy()
+    Xm[:, cb] += Xm[:, ca]
+    return np.delete(Xm, ca, axis=1)
+
+
 def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
                      adjust_for: str | None = "rep_id", min_calls: int = 30,
                      include_non_business: bool = False, confidence: float = 0.95,
-                     alpha: float = 0.05, min_lift: float = 0.0) -> pd.DataFrame:
-    """Hour and weekday effects from a logistic model that holds the rep fixed.
+                     alpha: float = 0.05, min_lift: float | None = None,
+                     min_relative_lift: float = MIN_RELATIVE_LIFT,
+                     claim_alpha: float = CLAIM_ALPHA, tested=None) -> pd.DataFrame:
+    """Hour and weekday effects from a logistic model that holds the rep fixed, each level
+    against the median hour (weekday).
+
+    ``tested``: the factors whose levels are tested and returned (default: all of ``factors``;
+    the others are only held fixed — the windows need the hours only).
 
     The model is a binomial GLM on aggregated counts per rep × weekday × hour,
-    ``logit p = intercept + hour + weekday + rep`` (treatment dummies). Levels (hours, weekdays)
-    with fewer than ``min_calls`` trials are left out of the fit, and so are reps whose every
-    call succeeded or failed (they say nothing about hours once the rep is fixed). Effects are
-    reported as *adjusted rates*: the model's average prediction over the observed mix of reps
-    and weekdays with every call moved to that hour (marginal standardisation), compared with
-    the average of the fitted calls (= the observed average rate), with delta-method intervals.
+    ``logit p = intercept + hour + weekday + rep`` (treatment dummies, :func:`fit_binomial`).
+    Levels (hours, weekdays) with fewer than ``min_calls`` trials are left out of the fit, and so
+    are reps whose every call succeeded or failed. Effects are *adjusted rates*: the model's
+    average prediction over the observed mix of reps and weekdays with every call moved to that
+    level (marginal standardisation). The contrast is **the level against the median level**
+    (the typical hour: the one whose adjusted rate is the median, the lower middle one for an
+    even count), so four good hours do not make every ordinary hour look bad, as they do
+    against an average they lift (delta-method interval of the difference).
 
-    Parameters
-    ----------
-    adjust_for : str or None
-        Column held fixed (``"rep_id"``); None fits hour + weekday only (one rep).
-    alpha : float
-        A level is ``above`` / ``below`` the average when its BH-adjusted p-value (across the
-        levels of the factor) is below ``alpha``, so its (1 - alpha) interval of the difference
-        excludes 0, and the interval clears ``min_lift``.
-    min_lift : float
-        Smallest difference (rate units, e.g. 0.01 = 1 point) worth calling above / below.
+    Tests (likelihood ratio, which holds its level in small cells where a Wald interval at the
+    observed rate does not):
+
+    - the factor as a whole (``factor_p_value``): full model against the model without it;
+    - each level against the median level (``p_value``): the full model against the model in
+      which the two levels share one coefficient (1 df); BH within the factor (``q_value``).
+
+    A level is ``above`` / ``below`` (:func:`_verdict`) only when the factor test is below
+    ``claim_alpha``, its q-value below ``alpha``, its 95 % interval excludes 0 and the estimated
+    difference reaches the smallest lift (``min_lift`` if given, else ``min_relative_lift`` × the
+    average rate); ``small`` when all but the lift hold.
 
     Returns
     -------
     DataFrame, one row per factor level: factor, level, n, k, raw_rate, raw_ci_low, raw_ci_high,
-    raw_diff (raw rate − raw average of the factor's judged levels), raw_q_value, raw_verdict
-    (above / below / small / neutral / too_small, see :func:`_verdict`: the same test as the adjusted verdict — delta-method
-    interval of the difference from the average, BH within the factor, ``min_lift`` — without
-    the model, so that a raw/adjusted disagreement reflects the adjustment, not two criteria),
-    adjusted_rate, adjusted_ci_low, adjusted_ci_high, average_rate, diff (adjusted − average),
-    diff_ci_low, diff_ci_high, p_value, q_value (BH within the factor), verdict (above / below /
-    small / neutral / too_small), too_small, adjusted_for (the held-fixed column or '').
+    raw_diff (raw rate − raw rate of the median level), raw_q_value, raw_verdict (the same tests without
+    the model, so a raw/adjusted disagreement reflects the adjustment, not two criteria),
+    adjusted_rate, adjusted_ci_low, adjusted_ci_high, average_rate (of all judged calls),
+    reference_level (the median level), reference_rate, diff (adjusted − reference), diff_ci_low, diff_ci_high, p_value, q_value,
+    factor_p_value, min_lift, verdict (above / below / small / neutral / too_small), reason (one
+    of :data:`REASONS`), too_small, adjusted_for (the held-fixed column or '').
     """
     _check("metric", metric, METRICS)
     factors = [factors] if isinstance(factors, str) else list(factors)
@@ -465,6 +536,9 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
         _check("factor", f, FACTORS)
     if adjust_for is not None and adjust_for in factors:
         raise ValueError("adjust_for must not be one of the factors")
+    tested = factors if tested is None else [tested] if isinstance(tested, str) else list(tested)
+    if not set(tested) <= set(factors):
+        raise ValueError(f"tested must be among the factors {factors}, got {tested}")
     num, den = METRICS[metric]
     needed = factors + ([adjust_for] if adjust_for else [])
     counts = _as_counts(data, needed, include_non_business)
@@ -487,42 +561,49 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
     df = df.groupby(keys, observed=True)[[num, den]].sum().reset_index()
     df = df[df[den] > 0]
 
-    est = {}
+    est, ftest = {}, {}
     if len(df) and df[num].sum() > 0 and (df[num] < df[den]).any():
         n = df[den].to_numpy(float)
         k = df[num].to_numpy(float)
         X, spec = _design(df, keys, n)
         beta, V = fit_binomial(k, n, X)
+        p = np.clip(expit(X @ beta), 1e-15, 1 - 1e-15)
+        dev_full = _binomial_deviance(k, n, p)
         w = n / n.sum()
-        p = expit(X @ beta)
         avg = float(w @ p)
-        g_avg = (w * p * (1 - p)) @ X
-        for f in factors:
+        for f in tested:
             fs = spec[f]
             fcols = list(fs["cols"].values())
+            dev0 = _deviance_of(k, n, np.delete(X, fcols, axis=1)) if fcols else dev_full
+            ftest[f] = _lr_p(dev0, dev_full, len(fcols))[1]
+            ar, gh = {}, {}
             for lev in fs["levels"]:
                 Xh = X.copy()
                 Xh[:, fcols] = 0.0
                 if lev != fs["ref"]:
                     Xh[:, fs["cols"][lev]] = 1.0
                 ph = expit(Xh @ beta)
-                ar = float(w @ ph)
-                gh = (w * ph * (1 - ph)) @ Xh
-                se_ar = float(np.sqrt(max(gh @ V @ gh, 0.0)))
-                gd = gh - g_avg
-                se_d = float(np.sqrt(max(gd @ V @ gd, 0.0)))
-                d = ar - avg
-                pval = float(2 * _st.norm.sf(abs(d) / se_d)) if se_d > 0 else np.nan
-                if len(fs["levels"]) < 2:
-                    d, se_d, pval = np.nan, np.nan, np.nan
-                est[(f, lev)] = {"adjusted_rate": ar,
-                                 "adjusted_ci_low": max(ar - z * se_ar, 0.0),
-                                 "adjusted_ci_high": min(ar + z * se_ar, 1.0),
-                                 "average_rate": avg, "diff": d, "diff_ci_low": d - z * se_d,
-                                 "diff_ci_high": d + z * se_d, "p_value": pval}
+                ar[lev], gh[lev] = float(w @ ph), (w * ph * (1 - ph)) @ Xh
+            ref = _median_level(ar)
+            for lev in fs["levels"]:
+                se_ar = float(np.sqrt(max(gh[lev] @ V @ gh[lev], 0.0)))
+                e = {"adjusted_rate": ar[lev], "adjusted_ci_low": max(ar[lev] - z * se_ar, 0.0),
+                     "adjusted_ci_high": min(ar[lev] + z * se_ar, 1.0), "average_rate": avg,
+                     "reference_level": ref, "reference_rate": ar[ref] if ref is not None else np.nan,
+                     "diff": np.nan, "diff_ci_low": np.nan, "diff_ci_high": np.nan, "p_value": np.nan}
+                if ref is not None and lev != ref:
+                    gd = gh[lev] - gh[ref]
+                    se_d = float(np.sqrt(max(gd @ V @ gd, 0.0)))
+                    d = ar[lev] - ar[ref]
+                    dev1 = _deviance_of(k, n, _merge_levels(X, fs, lev, ref))
+                    e.update(diff=d, diff_ci_low=d - z * se_d, diff_ci_high=d + z * se_d,
+                             p_value=_lr_p(dev1, dev_full, 1)[1])
+                elif ref is not None:
+                    e.update(diff=0.0, diff_ci_low=0.0, diff_ci_high=0.0)
+                est[(f, lev)] = e
 
     rows = []
-    for f in factors:
+    for f in tested:
         r = raw[f]
         part = []
         for _, x in r[r["n"] > 0].iterrows():
@@ -531,45 +612,73 @@ def adjusted_effects(data, *, metric: str = "connect_rate", factors=FACTORS,
             part.append({"factor": f, "level": int(lev), "n": int(x["n"]), "k": int(x["k"]),
                          "raw_rate": x["rate"], "raw_ci_low": x["ci_low"],
                          "raw_ci_high": x["ci_high"],
-                         "adjusted_rate": e.get("adjusted_rate", np.nan),
-                         "adjusted_ci_low": e.get("adjusted_ci_low", np.nan),
-                         "adjusted_ci_high": e.get("adjusted_ci_high", np.nan),
-                         "average_rate": e.get("average_rate", np.nan),
-                         "diff": e.get("diff", np.nan),
-                         "diff_ci_low": e.get("diff_ci_low", np.nan),
-                         "diff_ci_high": e.get("diff_ci_high", np.nan),
-                         "p_value": e.get("p_value", np.nan), "too_small": bool(x["too_small"])})
+                         **{c: e.get(c, np.nan) for c in (
+                             "adjusted_rate", "adjusted_ci_low", "adjusted_ci_high", "average_rate",
+                             "reference_level", "reference_rate", "diff", "diff_ci_low",
+                             "diff_ci_high", "p_value")},
+                         "too_small": bool(x["too_small"])})
         part = pd.DataFrame(part)
         if len(part):
-            part = part.join(_raw_tests(part, z=z, alpha=alpha, min_lift=min_lift))
+            lift = _min_lift_for(part["average_rate"].iloc[0] if part["average_rate"].notna().any()
+                                 else np.nan, min_lift, min_relative_lift)
+            part = part.join(_raw_tests(part, z=z, alpha=alpha, claim_alpha=claim_alpha,
+                                        min_lift=min_lift, min_relative_lift=min_relative_lift))
             part["q_value"] = st.bh_adjust(part["p_value"].to_numpy())
-            part["verdict"] = _verdict(part["q_value"] < alpha, part["diff_ci_low"],
-                                       part["diff_ci_high"], part["too_small"], min_lift)
+            part["factor_p_value"] = ftest.get(f, np.nan)
+            part["min_lift"] = lift
+            part["verdict"], part["reason"] = _verdict(
+                part["q_value"], part["diff"], part["diff_ci_low"], part["diff_ci_high"],
+                part["too_small"], gate=part["factor_p_value"], alpha=alpha,
+                claim_alpha=claim_alpha, min_lift=lift)
+            ref = (part["level"] == part["reference_level"]) & ~part["too_small"].astype(bool)
+            part.loc[ref, "reason"] = "reference"
             rows.append(part)
     cols = ["factor", "level", "n", "k", "raw_rate", "raw_ci_low", "raw_ci_high", "raw_diff",
             "raw_q_value", "raw_verdict", "adjusted_rate", "adjusted_ci_low", "adjusted_ci_high",
-            "average_rate", "diff", "diff_ci_low", "diff_ci_high", "p_value", "q_value", "verdict", "too_small"]
+            "average_rate", "reference_level", "reference_rate", "diff", "diff_ci_low", "diff_ci_high",
+            "p_value", "q_value",
+            "factor_p_value", "min_lift", "verdict", "reason", "too_small"]
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)
     out = out[cols]
     out["adjusted_for"] = adj or ""
     return out
 
 
-def _verdict(sig, lo, hi, too_small, min_lift: float) -> np.ndarray:
-    """The one rule for a level's verdict against the average: 'too_small'; 'above' / 'below'
-    when the BH-significant difference's interval clears ``min_lift``; 'small' when it is
-    significant but may be under ``min_lift``; else 'neutral'."""
-    sig, lo, hi = np.asarray(sig, bool), np.asarray(lo, float), np.asarray(hi, float)
-    return np.where(np.asarray(too_small, bool), "too_small",
-                    np.where(sig & (lo > min_lift), "above",
-                             np.where(sig & (hi < -min_lift), "below",
-                                      np.where(sig, "small", "neutral"))))
+def _verdict(q, diff, lo, hi, too_small, *, gate, alpha: float, claim_alpha: float,
+             min_lift: float):
+    """The one rule for a level's verdict (and why), used by the effects, the raw comparison and
+    the windows alike.
+
+    ``too_small``; untested (no estimate) → 'neutral' (reason not_tested); the factor test
+    ``gate`` not below ``claim_alpha`` → 'neutral' (factor_not_shown); q ≥ ``alpha`` or the 95 %
+    interval touching 0 → 'neutral' (not_significant); significant but |diff| < ``min_lift`` →
+    'small' (below_min_lift); else 'above' / 'below' (clear).
+
+    Returns
+    -------
+    (verdict, reason) as arrays of str.
+    """
+    q, d = np.asarray(q, float), np.asarray(diff, float)
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    gate = np.broadcast_to(np.asarray(gate, float), q.shape)
+    small = np.asarray(too_small, bool)
+    tested = np.isfinite(q) & np.isfinite(d)
+    shown = gate < claim_alpha
+    sig = (q < alpha) & ((lo > 0) | (hi < 0))
+    big = np.abs(d) >= min_lift
+    reason = np.select([small, ~tested, ~shown, ~sig, ~big],
+                       ["too_small", "not_tested", "factor_not_shown", "not_significant",
+                        "below_min_lift"], "clear")
+    verdict = np.select([small, reason == "below_min_lift", (reason == "clear") & (d > 0),
+                         reason == "clear"], ["too_small", "small", "above", "below"], "neutral")
+    return verdict, reason
 
 
-def _raw_tests(part: pd.DataFrame, *, z: float, alpha: float, min_lift: float) -> pd.DataFrame:
-    """Raw difference of each level from the average of the judged levels, with the variance
-    of p_h − Σ w_l p_l (p_h is part of the average: (1 − 2 w_h) v_h + Σ w_l² v_l), a z-test,
-    BH within the factor and the same verdict rule as the adjusted effects."""
+def _raw_tests(part: pd.DataFrame, *, z: float, alpha: float, claim_alpha: float,
+               min_lift: float | None, min_relative_lift: float) -> pd.DataFrame:
+    """The same tests without the model: each judged level against the median level (2 × 2
+    likelihood-ratio test, interval of p_h − p_median), gated by the likelihood-ratio test of the
+    level × outcome table, BH within the factor and :func:`_verdict`."""
     ok = ~part["too_small"].to_numpy(bool) & (part["n"].to_numpy() > 0)
     n = part["n"].to_numpy(float)
     k = part["k"].to_numpy(float)
@@ -577,46 +686,51 @@ def _raw_tests(part: pd.DataFrame, *, z: float, alpha: float, min_lift: float) -
     pv = np.full(len(part), np.nan)
     lo = np.full(len(part), np.nan)
     hi = np.full(len(part), np.nan)
-    if ok.sum() >= 2:
-        N = n[ok].sum()
-        w = np.where(ok, n / N, 0.0)
+    gate = np.nan
+    avg = np.nan
+    if ok.sum() >= 2 and 0 < k[ok].sum() < n[ok].sum():
+        N, K = n[ok].sum(), k[ok].sum()
+        avg = K / N
         p = np.where(n > 0, k / np.where(n > 0, n, 1), 0.0)
         v = np.where(ok, p * (1 - p) / np.where(n > 0, n, 1), 0.0)
-        avg = k[ok].sum() / N
-        var = (w ** 2 * v).sum() + (1 - 2 * w) * v
-        se = np.sqrt(np.clip(var, 0, None))
-        diff = np.where(ok, p - avg, np.nan)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pv = np.where(ok & (se > 0), 2 * _st.norm.sf(np.abs(diff) / se), np.nan)
-        lo, hi = diff - z * se, diff + z * se
+        idx = np.flatnonzero(ok)
+        sat = _binomial_deviance(k[ok], n[ok], np.clip(p[ok], 1e-15, 1 - 1e-15))
+        gate = _lr_p(_binomial_deviance(k[ok], n[ok], np.full(len(idx), avg)), sat, len(idx) - 1)[1]
+        m = _median_level({i: p[i] for i in idx})
+        for i in idx:
+            diff[i] = p[i] - p[m]
+            if i == m:
+                lo[i] = hi[i] = 0.0
+                continue
+            se = np.sqrt(v[i] + v[m])
+            lo[i], hi[i] = diff[i] - z * se, diff[i] + z * se
+            # 2 × 2 likelihood-ratio test: the pair pooled against each at its own rate
+            kk, nn = k[[i, m]], n[[i, m]]
+            pooled = np.full(2, kk.sum() / nn.sum())
+            pv[i] = _lr_p(_binomial_deviance(kk, nn, np.clip(pooled, 1e-15, 1 - 1e-15)),
+                          _binomial_deviance(kk, nn, np.clip(kk / nn, 1e-15, 1 - 1e-15)), 1)[1]
     q = st.bh_adjust(pv)
-    verdict = _verdict(q < alpha, lo, hi, ~ok, min_lift)
+    verdict, _ = _verdict(q, diff, lo, hi, ~ok, gate=gate, alpha=alpha, claim_alpha=claim_alpha,
+                          min_lift=_min_lift_for(avg, min_lift, min_relative_lift))
     return pd.DataFrame({"raw_diff": diff, "raw_q_value": q, "raw_verdict": verdict},
                         index=part.index)
 
 
-def recommended_windows(data, *, by: str | None = None, metric: str = "connect_rate",
-                        min_calls: int = 30, min_group_calls: int = 300,
-                        include_non_business: bool = False, alpha: float = 0.05,
-                        min_lift: float = 0.0) -> pd.DataFrame:
-    """Calling hours reliably above (recommend) or below (avoid) the group's average.
+def factor_tests(effects: pd.DataFrame, *, claim_alpha: float = CLAIM_ALPHA) -> pd.DataFrame:
+    """One row per factor of :func:`adjusted_effects`: factor, p_value (likelihood-ratio test of
+    the factor with the rep and the other factor held fixed), adjusted_for, shown (p <
+    ``claim_alpha``: the factor may be claimed to matter)."""
+    rows = []
+    for f, g in effects.groupby("factor", sort=False):
+        p = float(g["factor_p_value"].iloc[0])
+        rows.append({"factor": f, "p_value": p, "adjusted_for": g["adjusted_for"].iloc[0],
+                     "shown": bool(np.isfinite(p) and p < claim_alpha)})
+    return pd.DataFrame(rows, columns=["factor", "p_value", "adjusted_for", "shown"])
 
-    For the whole data (``by=None``) or each team (``by="team_id"``) the hour effects are
-    adjusted for rep and weekday; for each rep (``by="rep_id"``) for weekday. Only the
-    intervals decide (see :func:`adjusted_effects`); groups whose denominator is below
-    ``min_group_calls`` are skipped.
 
-    Returns
-    -------
-    DataFrame, one row per group × hour: scope (all / team / rep), group ('all', team_id or
-    rep_id), group_n (denominator of the group), hour, n, raw_rate, adjusted_rate, average_rate,
-    diff, diff_ci_low, diff_ci_high, q_value, verdict (recommend / avoid / neutral / too_small).
-    """
-    _check("by", by, (None, "team_id", "rep_id"))
-    num, den = METRICS[metric] if metric in METRICS else (None, None)
-    _check("metric", metric, METRICS)
-    counts = _as_counts(data, [c for c in ("rep_id", "weekday", "hour") if c != by] +
-                        ([by] if by else []), include_non_business)
+def _group_windows(counts: pd.DataFrame, *, by, metric, min_calls, min_group_calls, alpha,
+                   min_lift, min_relative_lift, claim_alpha) -> pd.DataFrame:
+    num, den = METRICS[metric]
     groups = [("all", counts)] if by is None else list(counts.groupby(by, observed=True))
     scope = {None: "all", "team_id": "team", "rep_id": "rep"}[by]
     adjust_for = None if by == "rep_id" or "rep_id" not in counts.columns else "rep_id"
@@ -628,19 +742,107 @@ def recommended_windows(data, *, by: str | None = None, metric: str = "connect_r
             continue
         eff = adjusted_effects(sub, metric=metric, factors=("hour", "weekday"),
                                adjust_for=adjust_for, min_calls=min_calls, alpha=alpha,
-                               min_lift=min_lift)
+                               min_lift=min_lift, min_relative_lift=min_relative_lift,
+                               claim_alpha=claim_alpha, tested=("hour",))
         eff = eff[eff["factor"] == "hour"].rename(columns={"level": "hour"})
         eff.insert(0, "group_n", total)
         eff.insert(0, "group", str(gid))
         eff.insert(0, "scope", scope)
-        eff["verdict"] = eff["verdict"].map({"above": "recommend", "below": "avoid", "small": "neutral",
-                                             "neutral": "neutral", "too_small": "too_small"})
         parts.append(eff)
-    cols = ["scope", "group", "group_n", "hour", "n", "raw_rate", "adjusted_rate",
-            "average_rate", "diff", "diff_ci_low", "diff_ci_high", "q_value", "verdict"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+WINDOW_COLUMNS = ["scope", "group", "group_n", "hour", "n", "raw_rate", "adjusted_rate",
+                  "average_rate", "reference_level", "reference_rate", "diff", "diff_ci_low",
+                  "diff_ci_high", "p_value", "q_value", "hour_p_value", "min_lift", "effect_verdict",
+                  "reason", "verdict"]
+_WINDOW_VERDICT = {"above": "recommend", "below": "avoid", "small": "neutral", "neutral": "neutral",
+                   "too_small": "too_small"}
+
+
+def reliable_windows(data, *, metric: str = "connect_rate", min_calls: int = 30,
+                     min_rep_calls: int = 300, per_team: bool = True, per_rep: bool = True,
+                     include_non_business: bool = False, alpha: float = 0.05,
+                     min_lift: float | None = None, min_relative_lift: float = MIN_RELATIVE_LIFT,
+                     claim_alpha: float = CLAIM_ALPHA, scopes=("all", "team", "rep")) -> pd.DataFrame:
+    """**The** rule for "is this hour a reliable calling window" (04's windows and 02's success
+    patterns both call it, with the same defaults).
+
+    1. The hour matters at all: the likelihood-ratio test of the hour factor in the logistic
+       model of the whole data with rep and weekday held fixed is below ``claim_alpha``
+       (``hour_p_value``). Otherwise no hour of any group is recommended or avoided.
+    2. Each hour of each group shown (the whole data; each team when there are several; each rep
+       whose denominator reaches ``min_rep_calls``) is tested against that group's median hour:
+       likelihood-ratio test with weekday (and rep, for the whole data and teams) held
+       fixed (:func:`adjusted_effects`).
+    3. BH (``q_value``) within each scope across **every** group × hour test of that scope: the
+       whole data's hours, every team × hour, every rep × hour (never within one rep alone);
+       q < ``alpha`` and the 95 % interval of the difference excluding 0.
+    4. The estimated difference reaches ``min_lift`` (absolute), else ``min_relative_lift`` × the
+       group's average rate.
+
+    ``scopes`` restricts the groups (the gate and the correction then cover those groups only).
+
+    Returns
+    -------
+    DataFrame, one row per group × hour (:data:`WINDOW_COLUMNS`): scope (all / team / rep),
+    group ('all', team_id or rep_id), group_n, hour, n, raw_rate, adjusted_rate, average_rate,
+    reference_level (the median hour), reference_rate, diff (adjusted − median hour), diff_ci_low, diff_ci_high, p_value, q_value,
+    hour_p_value, min_lift, effect_verdict (above / below / small / neutral / too_small), reason
+    (:data:`REASONS`), verdict (recommend / avoid / neutral / too_small).
+    """
+    _check("metric", metric, METRICS)
+    scopes = (scopes,) if isinstance(scopes, str) else tuple(scopes)
+    for sc in scopes:
+        _check("scope", sc, SCOPES)
+    counts = _as_counts(data, ("rep_id", "weekday", "hour"), include_non_business)
+    kw = dict(metric=metric, min_calls=min_calls, alpha=alpha, min_lift=min_lift,
+              min_relative_lift=min_relative_lift, claim_alpha=claim_alpha)
+    parts = []
+    if "all" in scopes:
+        parts.append(_group_windows(counts, by=None, min_group_calls=0, **kw))
+    if "team" in scopes and per_team and "team_id" in counts.columns and counts["team_id"].nunique() > 1:
+        parts.append(_group_windows(counts, by="team_id", min_group_calls=min_rep_calls, **kw))
+    if "rep" in scopes and per_rep and "rep_id" in counts.columns:
+        parts.append(_group_windows(counts, by="rep_id", min_group_calls=min_rep_calls, **kw))
+    parts = [p for p in parts if len(p)]
     if not parts:
-        return pd.DataFrame(columns=cols)
-    return pd.concat(parts, ignore_index=True)[cols]
+        return pd.DataFrame(columns=WINDOW_COLUMNS)
+    w = pd.concat(parts, ignore_index=True)
+    if "all" in scopes and (w["scope"] == "all").any():
+        gate = float(w.loc[w["scope"] == "all", "factor_p_value"].iloc[0])
+    else:
+        gate = factor_tests(adjusted_effects(
+            counts, metric=metric, factors=("hour", "weekday"), tested=("hour",),
+            adjust_for="rep_id" if "rep_id" in counts.columns else None, min_calls=min_calls),
+            claim_alpha=claim_alpha).set_index("factor").loc["hour", "p_value"]
+    w["hour_p_value"] = gate
+    # one BH family per scope: the whole data's hours, the teams' hours, every rep × hour test
+    w["q_value"] = np.nan
+    for _, idx in w.groupby("scope", sort=False).groups.items():
+        w.loc[idx, "q_value"] = st.bh_adjust(w.loc[idx, "p_value"].to_numpy())
+    w["effect_verdict"], w["reason"] = _verdict(
+        w["q_value"], w["diff"], w["diff_ci_low"], w["diff_ci_high"], w["too_small"], gate=gate,
+        alpha=alpha, claim_alpha=claim_alpha, min_lift=w["min_lift"].to_numpy(float))
+    w.loc[(w["hour"] == w["reference_level"]) & ~w["too_small"].astype(bool), "reason"] = "reference"
+    w["verdict"] = w["effect_verdict"].map(_WINDOW_VERDICT)
+    return w[WINDOW_COLUMNS].reset_index(drop=True)
+
+
+def recommended_windows(data, *, by: str | None = None, metric: str = "connect_rate",
+                        min_calls: int = 30, min_group_calls: int = 300,
+                        include_non_business: bool = False, alpha: float = 0.05,
+                        min_lift: float | None = None, min_relative_lift: float = MIN_RELATIVE_LIFT,
+                        claim_alpha: float = CLAIM_ALPHA) -> pd.DataFrame:
+    """The windows of one scope (:func:`reliable_windows` with that scope only): the whole data
+    (``by=None``), each team (``"team_id"``) or each rep (``"rep_id"``; groups under
+    ``min_group_calls`` skipped)."""
+    _check("by", by, (None, "team_id", "rep_id"))
+    scope = {None: "all", "team_id": "team", "rep_id": "rep"}[by]
+    return reliable_windows(data, metric=metric, min_calls=min_calls, min_rep_calls=min_group_calls,
+                            include_non_business=include_non_business, alpha=alpha,
+                            min_lift=min_lift, min_relative_lift=min_relative_lift,
+                            claim_alpha=claim_alpha, scopes=(scope,))
 
 
 def windows_summary(windows: pd.DataFrame, *, names: dict | None = None,
@@ -667,8 +869,8 @@ def windows_summary(windows: pd.DataFrame, *, names: dict | None = None,
                     f"largest lift {best['diff'] * 100:+.1f} pts at {hour_label(best['hour'], lang)}"
                     f" (95% CI {_pts_ci(best['diff_ci_low'], best['diff_ci_high'], lang)})")
         else:
-            note = ("平均より確実に高い時間帯はありません" if lang == "ja"
-                    else "no hour reliably above the average")
+            note = ("中央値の時間帯より確実に高い時間帯はありません" if lang == "ja"
+                    else "no hour reliably above the median hour")
         label = "全体" if (lang == "ja" and group == "all") else ("All" if group == "all" else group)
         rows.append({"scope": scope, "group": group, "name": names.get(group, label),
                      "calls": int(g["group_n"].iloc[0]),
@@ -680,9 +882,9 @@ def windows_summary(windows: pd.DataFrame, *, names: dict | None = None,
 
 # ----------------------------------------------------------------------------- display tables
 _EFFECT_VERDICTS = {
-    "ja": {"above": "平均より高い", "below": "平均より低い", "small": "差はあるが小さい", "neutral": "差は不明確",
+    "ja": {"above": "中央値より高い", "below": "中央値より低い", "small": "差はあるが小さい", "neutral": "差は不明確",
            "too_small": "件数不足"},
-    "en": {"above": "above average", "below": "below average", "small": "real but small difference",
+    "en": {"above": "above the others", "below": "below the others", "small": "real but small difference",
            "neutral": "no clear difference", "too_small": "too few calls"},
 }
 
@@ -871,14 +1073,18 @@ def headline(result: "TimingResult", *, lang: str = config.DEFAULT_LANG,
     rec = w[(w["scope"] == "all") & (w["verdict"] == "recommend")]["hour"] if len(w) else []
     items.append({"label": "推奨架電時間帯" if ja else "Recommended calling hours",
                   "value": hour_windows(rec, lang),
-                  "note": "担当者をそろえた推定で平均より確実に高い時間帯" if ja
-                  else "reliably above the average, rep held fixed"})
-    c = result.chi2.set_index("factor").loc["hour"] if len(result.chi2) else None
-    if c is not None and np.isfinite(c["p_value"]):
-        sig = c["p_value"] < result.alpha
+                  "note": "担当者と曜日をそろえた推定で中央値の時間帯より確実に高い時間帯" if ja
+                  else "reliably above the median hour, rep and weekday held fixed"})
+    t = result.hour_test()
+    if np.isfinite(t["p_value"]):
+        # the verdict of the adjusted test (never the raw chi-square, which the rep mix drives)
+        crit = fmt.p_value(result.claim_alpha).replace("=", "<")
         items.append({"label": "時間帯による差" if ja else "Does the hour matter?",
-                      "value": ("あり" if sig else "確認できず") if ja else ("yes" if sig else "not shown"),
-                      "note": f"{fmt.p_value(c['p_value'])}, Cramér's V={c['cramers_v']:.2f}"})
+                      "value": ("あり" if t["shown"] else "確認できず") if ja else
+                      ("yes" if t["shown"] else "not shown"),
+                      "note": (f"担当者・曜日をそろえた尤度比検定 {fmt.p_value(t['p_value'])}(基準 {crit})" if ja
+                               else f"likelihood-ratio test, rep and weekday held fixed, "
+                                    f"{fmt.p_value(t['p_value'])} (criterion {crit})")})
     return items
 
 
@@ -1014,7 +1220,11 @@ def breakdown(data, *, by: str, metric: str = "connect_rate", hourly: bool = Fal
 # ----------------------------------------------------------------------------- bundle
 @dataclass
 class TimingResult:
-    """Everything the notebook shows for one metric (see :func:`analyze`)."""
+    """Everything the notebook shows for one metric (see :func:`analyze`).
+
+    ``tests``: :func:`factor_tests` (does the hour / weekday matter, rep held fixed) — the
+    headline verdict; ``claim_alpha``: the level those tests must pass before any hour or weekday
+    is claimed."""
 
     metric: str
     min_calls: int
@@ -1029,33 +1239,48 @@ class TimingResult:
     effects: pd.DataFrame
     windows: pd.DataFrame
     info: dict = field(default_factory=dict)
+    tests: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["factor", "p_value", "adjusted_for", "shown"]))
+    claim_alpha: float = CLAIM_ALPHA
+    min_relative_lift: float = MIN_RELATIVE_LIFT
+
+    def hour_test(self) -> dict:
+        """The adjusted test of the hour factor: dict with p_value, adjusted_for, shown."""
+        t = self.tests.set_index("factor")
+        if "hour" not in t.index:
+            return {"p_value": np.nan, "adjusted_for": "", "shown": False}
+        return t.loc["hour"].to_dict()
 
 
 def analyze(data, *, metric: str = "connect_rate", min_calls: int = 30,
-            include_non_business: bool = False, alpha: float = 0.05, min_lift: float = 0.0,
-            min_rep_calls: int = 300, per_team: bool = True, per_rep: bool = True,
-            counts: pd.DataFrame | None = None) -> TimingResult:
+            include_non_business: bool = False, alpha: float = 0.05,
+            min_lift: float | None = None, min_relative_lift: float = MIN_RELATIVE_LIFT,
+            claim_alpha: float = CLAIM_ALPHA, min_rep_calls: int = 300, per_team: bool = True,
+            per_rep: bool = True, counts: pd.DataFrame | None = None) -> TimingResult:
     """Run the whole time-of-day analysis for one metric.
 
     ``counts`` (a :func:`call_counts` table) can be passed to reuse one counting pass across
-    metrics. Windows: the whole data, each team (when there are several) and each rep whose
-    denominator reaches ``min_rep_calls``.
+    metrics. Windows come from :func:`reliable_windows` (the whole data, each team when there are
+    several, each rep whose denominator reaches ``min_rep_calls``); the hour verdicts of
+    ``effects`` are the windows' verdicts of the whole data, so the chart, the effects table, the
+    windows table and the sentences show one verdict per hour.
     """
     _check("metric", metric, METRICS)
     if counts is None:
         counts = _as_counts(data, ("rep_id", "weekday", "hour"), include_non_business)
     kw = dict(metric=metric, min_calls=min_calls)
-    windows = [recommended_windows(counts, by=None, alpha=alpha, min_lift=min_lift,
-                                   min_group_calls=0, **kw)]
-    if per_team and "team_id" in counts.columns and counts["team_id"].nunique() > 1:
-        windows.append(recommended_windows(counts, by="team_id", alpha=alpha, min_lift=min_lift,
-                                           min_group_calls=min_rep_calls, **kw))
-    if per_rep and "rep_id" in counts.columns:
-        windows.append(recommended_windows(counts, by="rep_id", alpha=alpha, min_lift=min_lift,
-                                           min_group_calls=min_rep_calls, **kw))
-    windows = pd.concat([w for w in windows if len(w)], ignore_index=True) if any(
-        len(w) for w in windows) else windows[0]
-    num, den = METRICS[metric]
+    rule = dict(alpha=alpha, min_lift=min_lift, min_relative_lift=min_relative_lift,
+                claim_alpha=claim_alpha)
+    windows = reliable_windows(counts, min_rep_calls=min_rep_calls, per_team=per_team,
+                               per_rep=per_rep, **kw, **rule)
+    effects = adjusted_effects(counts, **kw, **rule)
+    # one verdict per hour: the whole-data rows of the windows (the same tests and correction)
+    w_all = windows[windows["scope"] == "all"].set_index("hour")
+    hour_rows = effects["factor"] == "hour"
+    for col, src in (("q_value", "q_value"), ("verdict", "effect_verdict"), ("reason", "reason")):
+        mapped = effects.loc[hour_rows, "level"].map(w_all[src]) if len(w_all) else None
+        if mapped is not None:
+            effects.loc[hour_rows, col] = mapped.fillna(effects.loc[hour_rows, col]).to_numpy()
     return TimingResult(
         metric=metric, min_calls=min_calls, include_non_business=include_non_business,
         alpha=alpha, counts=counts,
@@ -1064,11 +1289,13 @@ def analyze(data, *, metric: str = "connect_rate", min_calls: int = 30,
         by_weekday=rate_table(counts, by="weekday", **kw),
         by_cell=rate_table(counts, by=("weekday", "hour"), **kw),
         chi2=pd.concat([chi_square(counts, factor=f, **kw) for f in FACTORS], ignore_index=True),
-        effects=adjusted_effects(counts, alpha=alpha, min_lift=min_lift, **kw),
+        effects=effects,
         windows=windows,
         info={"reps": int(counts["rep_id"].nunique()) if "rep_id" in counts.columns else 0,
               "rep_windows": int((windows["scope"] == "rep").groupby(windows["group"]).any().sum())
               if len(windows) else 0},
+        tests=factor_tests(effects, claim_alpha=claim_alpha),
+        claim_alpha=claim_alpha, min_relative_lift=min_relative_lift,
     )
 
 
@@ -1085,13 +1312,84 @@ def _pts_ci(lo: float, hi: float, lang: str) -> str:
     return f"[{a}, {b}]" + ("ポイント" if lang == "ja" else " pts")
 
 
+def _p_text(p: float) -> str:
+    return fmt.p_value(p)
+
+
+def _hour_matters_text(result: TimingResult, m: str, lang: str) -> str | None:
+    """The sentence for the headline verdict (the adjusted likelihood-ratio test of the hour)."""
+    ja = lang == "ja"
+    t = result.hour_test()
+    c = result.chi2.set_index("factor").loc["hour"] if len(result.chi2) else None
+    if not np.isfinite(t["p_value"]):
+        return ("時間帯別に比べられるだけの件数がありません。" if ja else
+                "There are not enough calls to compare hours.")
+    held = ("担当者と曜日" if t["adjusted_for"] else "曜日") if ja else \
+        ("rep and weekday" if t["adjusted_for"] else "weekday")
+    crit = fmt.p_value(result.claim_alpha).replace("=", "<")
+    raw = ""
+    if c is not None and np.isfinite(c["p_value"]):
+        raw = (f"集計値どうしのカイ二乗検定({fmt.p_value(c['p_value'])}、Cramér's V={c['cramers_v']:.3f})は"
+               f"どの担当者がどの時間に架電したかの違いも含むため、判定には使いません。" if ja else
+               f" The chi-square test of the raw counts ({fmt.p_value(c['p_value'])}, Cramér's V="
+               f"{c['cramers_v']:.3f}) also reflects which reps call when, so it does not decide.")
+    if t["shown"]:
+        return (f"{held}の違いをそろえた尤度比検定で、時間帯によって{m}は明確に異なります"
+                f"({_p_text(t['p_value'])}、基準 {crit})。{raw}" if ja else
+                f"Holding {held} fixed, the {m.lower()} differs between hours (likelihood-ratio test "
+                f"{_p_text(t['p_value'])}, criterion {crit}).{raw}")
+    return (f"{held}の違いをそろえると、時間帯による{m}の差は確認できません(尤度比検定 "
+            f"{_p_text(t['p_value'])}、差ありとする基準 {crit})。{raw}" if ja else
+            f"Holding {held} fixed, no difference in {m.lower()} between hours can be shown "
+            f"(likelihood-ratio test {_p_text(t['p_value'])}, criterion {crit}).{raw}")
+
+
+_RAW_LOOKS = {"ja": {"above": "中央値の時間帯より高く見えます", "below": "中央値の時間帯より低く見えます",
+                     "small": "中央値の時間帯とわずかに違って見えます",
+                     "neutral": "中央値の時間帯と差がないように見えます"},
+              "en": {"above": "looks above the median hour", "below": "looks below the median hour",
+                     "small": "looks slightly different from the median hour",
+                     "neutral": "looks no different from the median hour"}}
+
+
+def _adjusted_says(r, result: TimingResult, lang: str) -> str:
+    """What the adjusted verdict of one level says, from its verdict and reason only."""
+    ja = lang == "ja"
+    if r.verdict == "above":
+        return "中央値の時間帯より確実に高くなります" if ja else "it is reliably above the median hour"
+    if r.verdict == "below":
+        return "中央値の時間帯より確実に低くなります" if ja else "it is reliably below the median hour"
+    if r.verdict == "small":
+        return ("中央値の時間帯との差はあるものの小さく(窓の判定に使う最小の差に届かず)、推奨・回避の対象にはしません"
+                if ja else "the difference is real but small (under the smallest difference a window "
+                "needs), so the hour is neither recommended nor avoided")
+    if r.reason == "reference":
+        return ("比較の基準(中央値の時間帯)になります" if ja else
+                "it is the median hour every other hour is compared with")
+    excludes = bool(np.isfinite(r.diff_ci_low) and (r.diff_ci_low > 0 or r.diff_ci_high < 0))
+    if r.reason == "factor_not_shown":
+        crit = fmt.p_value(result.claim_alpha).replace("=", "<")
+        return ((("95%信頼区間は0を含みませんが、" if excludes else "") +
+                 f"時間帯による差そのものが基準({crit})で確認できないため、差とは扱いません") if ja else
+                (("the 95% interval excludes 0, but " if excludes else "") +
+                 f"no hour effect is shown at all (criterion {crit}), so it is not treated as a difference"))
+    if excludes:
+        return ("95%信頼区間は0を含みませんが、多重比較を補正すると確かな差とは言えません" if ja else
+                "the 95% interval excludes 0, but after the multiple-comparison correction the "
+                "difference is not reliable")
+    return "中央値の時間帯との差は確認できません" if ja else "no difference from the median hour can be confirmed"
+
+
 def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
              names: dict | None = None) -> list[str]:
     """Plain sentences generated from a :class:`TimingResult`, saying how sure they are.
 
-    Covers: scope and average, whether the hour matters (chi-square, Cramér's V), raw best and
-    worst hours, the rep-adjusted recommended / avoid hours, where the raw and the adjusted
-    picture disagree, weekday effects, per-rep windows. Published studies are never used here.
+    Every sentence is written from a verdict object of the result (the adjusted hour test for
+    "does the hour matter", the window / effect verdicts and their reasons for each hour and
+    weekday), never from a test of its own. Covers: scope and average, whether the hour matters,
+    raw best and worst hours, recommended / avoid hours (each hour against the median hour,
+    rep and weekday held fixed), hours significant but under the smallest lift, where the raw and
+    the adjusted picture disagree, weekday effects, per-team and per-rep windows.
     """
     _check_lang(lang)
     ja = lang == "ja"
@@ -1112,25 +1410,9 @@ def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
     else:
         out.append(f"The analysis covers {fmt.num(o['n'])} {den_label.lower()} on {scope}; the overall "
                    f"{m.lower()} is {fmt.pct(o['rate'])} (95% CI {fmt.ci(o['ci_low'], o['ci_high'])}).")
-
-    c = result.chi2.set_index("factor").loc["hour"]
-    if np.isnan(c["p_value"]):
-        out.append("時間帯別に比べられるだけの件数がありません。" if ja else
-                   "There are not enough calls to compare hours.")
-    else:
-        size = {"negligible": "ごく小さい", "small": "小さい", "medium": "中程度の", "large": "大きい"}
-        if c["p_value"] < result.alpha:
-            out.append(f"時間帯によって{m}は統計的に明確に異なります(カイ二乗検定 {fmt.p_value(c['p_value'])}、"
-                       f"効果量 Cramér's V={c['cramers_v']:.3f}:{size.get(c['effect_size'], '')}差)。"
-                       if ja else
-                       f"The {m.lower()} differs between hours (chi-square {fmt.p_value(c['p_value'])}, "
-                       f"Cramér's V={c['cramers_v']:.3f}: a {c['effect_size']} effect).")
-        else:
-            out.append(f"時間帯による{m}の差は、偶然の範囲を超えるとは言えません(カイ二乗検定 "
-                       f"{fmt.p_value(c['p_value'])}、Cramér's V={c['cramers_v']:.3f})。"
-                       if ja else
-                       f"The hour-to-hour differences in {m.lower()} are within chance "
-                       f"(chi-square {fmt.p_value(c['p_value'])}, Cramér's V={c['cramers_v']:.3f}).")
+    hm = _hour_matters_text(result, m, lang)
+    if hm:
+        out.append(hm)
 
     h = result.by_hour[~result.by_hour["too_small"] & (result.by_hour["n"] > 0)]
     if len(h) >= 2:
@@ -1155,76 +1437,74 @@ def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
     w_all = w[w["scope"] == "all"] if len(w) else w
     rec = w_all[w_all["verdict"] == "recommend"] if len(w_all) else w_all
     avoid = w_all[w_all["verdict"] == "avoid"] if len(w_all) else w_all
+    gate_failed = len(w_all) and (w_all["reason"] == "factor_not_shown").any()
     if len(rec):
         parts = "、".join(f"{hour_label(r.hour, lang)}({_pts(r.diff, lang)}、95%CI "
                          f"{_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)})" for r in rec.itertuples()) if ja else \
             "; ".join(f"{hour_label(r.hour, lang)} ({_pts(r.diff, lang)}, 95% CI "
                       f"{_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)})" for r in rec.itertuples())
-        out.append(f"{held}推定で、平均より確実に高い時間帯は {hour_windows(rec['hour'], lang)} です:{parts}。"
-                   f"多重比較(BH法)を補正しても95%信頼区間が平均を上回っており、推奨架電時間帯とします。"
+        out.append(f"{held}推定で、中央値の時間帯より確実に高い時間帯は {hour_windows(rec['hour'], lang)} です:{parts}。"
+                   f"多重比較(BH法)を補正しても差が確かで、最小の差(平均の{result.min_relative_lift:.0%})にも届くため、"
+                   f"推奨架電時間帯とします。"
                    if ja else
-                   f"{held.capitalize()}, the hours reliably above the average are "
-                   f"{hour_windows(rec['hour'], lang)}: {parts}; their 95% intervals stay above the "
-                   f"average after BH correction, so they are the recommended calling windows.")
+                   f"{held.capitalize()}, the hours reliably above the median hour are "
+                   f"{hour_windows(rec['hour'], lang)}: {parts}; the differences hold after BH correction "
+                   f"and reach the smallest lift ({result.min_relative_lift:.0%} of the average), so they "
+                   f"are the recommended calling windows.")
     elif len(e):
-        out.append(f"{held}推定では、平均より確実に高いと言える時間帯はありません。推奨時間帯は設けず、"
+        why = ("(時間帯による差そのものが確認できないため)" if ja else
+               " (no hour effect is shown at all)") if gate_failed else ""
+        out.append(f"{held}推定では、中央値の時間帯より確実に高いと言える時間帯はありません{why}。推奨時間帯は設けず、"
                    f"件数を積み上げて再確認してください。" if ja else
-                   f"{held.capitalize()}, no hour is reliably above the average, so no window is "
-                   f"recommended; collect more calls and re-check.")
+                   f"{held.capitalize()}, no hour is reliably above the median hour{why}, so no window "
+                   f"is recommended; collect more calls and re-check.")
     if len(avoid):
         diffs = ("、" if ja else ", ").join(f"{hour_label(r.hour, lang)} {_pts(r.diff, lang)}"
                                             for r in avoid.itertuples())
-        out.append(f"平均より確実に低く、避けたい時間帯は {hour_windows(avoid['hour'], lang)} です"
-                   f"(調整後の平均との差: {diffs})。" if ja else
-                   f"Hours reliably below the average, to avoid: {hour_windows(avoid['hour'], lang)} "
-                   f"(adjusted difference from the average: {diffs}).")
+        out.append(f"中央値の時間帯より確実に低く、避けたい時間帯は {hour_windows(avoid['hour'], lang)} です"
+                   f"(調整後の中央値の時間帯との差: {diffs})。" if ja else
+                   f"Hours reliably below the median hour, to avoid: {hour_windows(avoid['hour'], lang)} "
+                   f"(adjusted difference from the median hour: {diffs}).")
+    sm = w_all[w_all["effect_verdict"] == "small"] if len(w_all) else w_all
+    if len(sm):
+        out.append(f"{hour_windows(sm['hour'], lang)}は中央値の時間帯との差が確かですが、最小の差(平均の"
+                   f"{result.min_relative_lift:.0%}、{_pts(sm['min_lift'].iloc[0], lang).lstrip('+')})に届かないため、"
+                   f"推奨・回避の対象にはしません。" if ja else
+                   f"{hour_windows(sm['hour'], lang)} differ reliably from the median hour but by less than "
+                   f"the smallest lift ({result.min_relative_lift:.0%} of the average, "
+                   f"{_pts(sm['min_lift'].iloc[0], lang).lstrip('+')}), so they are neither recommended nor avoided.")
     teams = w[w["scope"] == "team"] if len(w) else w
     if len(teams):
         parts = []
         for gid, g in teams.groupby("group", sort=True):
             rec_t = g.loc[g["verdict"] == "recommend", "hour"]
             parts.append(f"{names.get(gid, gid)} {hour_windows(rec_t, lang)}")
-        out.append((f"チーム別(各チームの平均と比較)の推奨時間帯: " + "/".join(parts) + "。") if ja else
-                   "Recommended hours per team (against each team's own average): "
+        out.append((f"チーム別(各チームの中央値の時間帯と比較)の推奨時間帯: " + "/".join(parts) + "。") if ja else
+                   "Recommended hours per team (against the team's median hour): "
                    + "; ".join(parts) + ".")
 
     # raw vs adjusted disagreements
     if adj_by:
-        dis = e[(e["raw_verdict"] != e["verdict"]) & ~e["too_small"]]
+        dis = e[(e["raw_verdict"] != e["verdict"]) & ~e["too_small"].astype(bool)]
         for r in dis.itertuples():
-            raw_t = {"above": "平均より高く見えます", "below": "平均より低く見えます",
-                     "small": "平均とわずかに違って見えます",
-                     "neutral": "平均と差がないように見えます"} if ja else \
-                {"above": "looks above the average", "below": "looks below the average",
-                 "small": "looks slightly different from the average",
-                 "neutral": "looks no different from the average"}
-            adj_t = {"above": "平均より確実に高くなります", "below": "平均より確実に低くなります",
-                     "small": "平均との差はあるものの小さく(窓の判定に使う最小の差に届かない可能性があり)、"
-                              "推奨・回避の対象にはしません",
-                     "neutral": "平均との差は確認できません"} if ja else \
-                {"above": "it is reliably above the average", "below": "it is reliably below the average",
-                 "small": "the difference is real but small (it may not reach the smallest difference "
-                          "a window needs), so the hour is neither recommended nor avoided",
-                 "neutral": "no difference from the average can be confirmed"}
             # did the estimate move, or only the certainty? (a quarter of the interval width)
             moved = abs(r.diff - r.raw_diff) >= (r.diff_ci_high - r.diff_ci_low) / 4
             if moved:
                 why = ("どの担当者がその時間に多く架電しているかの違いが集計値に表れていると考えられます。"
                        if ja else "The raw figure reflects which reps call at that hour.")
             else:
-                why = (f"推定値はほぼ同じ(平均との差: 集計値 {_pts(r.raw_diff, lang)}、調整後 "
-                       f"{_pts(r.diff, lang)})で、担当者をそろえた分だけ推定の幅が広がったための違いです。"
+                why = (f"推定値はほぼ同じ(中央値の時間帯との差: 集計値 {_pts(r.raw_diff, lang)}、調整後 "
+                       f"{_pts(r.diff, lang)})で、担当者をそろえた分だけ判定が変わりました。"
                        f"境界的な差として扱ってください。" if ja else
-                       f"The estimates are close (difference from the average: raw {_pts(r.raw_diff, lang)}, "
-                       f"adjusted {_pts(r.diff, lang)}); holding the rep fixed only widens the interval, "
-                       f"so treat it as borderline.")
-            out.append(f"{hour_label(r.level, lang)}は集計値では{raw_t[r.raw_verdict]}"
-                       f"({fmt.pct(r.raw_rate)})が、担当者をそろえると{adj_t[r.verdict]}"
+                       f"The estimates are close (difference from the median hour: raw {_pts(r.raw_diff, lang)}, "
+                       f"adjusted {_pts(r.diff, lang)}); only the certainty changed, so treat it as borderline.")
+            out.append(f"{hour_label(r.level, lang)}は集計値では{_RAW_LOOKS[lang][r.raw_verdict]}"
+                       f"({fmt.pct(r.raw_rate)})が、担当者をそろえると{_adjusted_says(r, result, lang)}"
                        f"(差 {_pts(r.diff, lang)}、95%CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}、"
                        f"多重比較補正後 {fmt.p_value(r.q_value, name='q')})。{why}"
                        if ja else
-                       f"{hour_label(r.level, lang)} {raw_t[r.raw_verdict]} in the raw counts "
-                       f"({fmt.pct(r.raw_rate)}), but holding the rep fixed {adj_t[r.verdict]} "
+                       f"{hour_label(r.level, lang)} {_RAW_LOOKS[lang][r.raw_verdict]} in the raw counts "
+                       f"({fmt.pct(r.raw_rate)}), but holding the rep fixed {_adjusted_says(r, result, lang)} "
                        f"(difference {_pts(r.diff, lang)}, 95% CI {_pts_ci(r.diff_ci_low, r.diff_ci_high, lang)}, "
                        f"BH-adjusted {fmt.p_value(r.q_value, name='q')}). {why}")
 
@@ -1236,25 +1516,31 @@ def findings(result: TimingResult, *, lang: str = config.DEFAULT_LANG,
         if len(up) or len(down):
             txt = []
             if len(up):
-                txt.append(("高い曜日: " if ja else "higher: ") + "、".join(
+                txt.append(("中央値の曜日より高い曜日: " if ja else "higher than the median weekday: ") + "、".join(
                     f"{level_label('weekday', x.level, lang)}({_pts(x.diff, lang)})" for x in up.itertuples()))
             if len(down):
-                txt.append(("低い曜日: " if ja else "lower: ") + "、".join(
+                txt.append(("中央値の曜日より低い曜日: " if ja else "lower than the median weekday: ") + "、".join(
                     f"{level_label('weekday', x.level, lang)}({_pts(x.diff, lang)})" for x in down.itertuples()))
             out.append((f"曜日別({held_wd}推定)では、" + "/".join(txt) + "。") if ja else
                        f"By weekday ({held_wd}): " + "; ".join(txt) + ".")
         else:
-            out.append(f"曜日による{m}の確かな差は見られません({held_wd}推定)。" if ja else
-                       f"No weekday differs reliably in {m.lower()} ({held_wd}).")
+            pw = float(wd["factor_p_value"].iloc[0])
+            ptxt = f"(尤度比検定 {_p_text(pw)})" if np.isfinite(pw) else ""
+            out.append(f"曜日による{m}の確かな差は見られません({held_wd}推定{ptxt})。" if ja else
+                       f"No weekday differs reliably in {m.lower()} ({held_wd}"
+                       f"{', likelihood-ratio test ' + _p_text(pw) if np.isfinite(pw) else ''}).")
 
     reps = w[w["scope"] == "rep"] if len(w) else w
     if len(reps):
         n_reps = reps["group"].nunique()
         with_rec = reps.loc[reps["verdict"] == "recommend", "group"].unique()
-        out.append(f"担当者別では、十分な件数のある {n_reps} 人のうち {len(with_rec)} 人に、本人の平均より"
-                   f"確実に高い時間帯があります(下の表)。" if ja else
-                   f"Per rep: {len(with_rec)} of the {n_reps} reps with enough calls have an hour "
-                   f"reliably above their own average (table below).")
+        with_avoid = reps.loc[reps["verdict"] == "avoid", "group"].unique()
+        out.append(f"担当者別では、十分な件数のある {n_reps} 人のうち {len(with_rec)} 人に本人の中央値の時間帯より"
+                   f"確実に高い時間帯、{len(with_avoid)} 人に確実に低い時間帯があります(全担当者×時間帯の検定を"
+                   f"まとめて多重比較補正、下の表)。" if ja else
+                   f"Per rep: {len(with_rec)} of the {n_reps} reps with enough calls have an hour reliably "
+                   f"above their median hour and {len(with_avoid)} one reliably below (BH across every "
+                   f"rep × hour test; table below).")
     return out
 
 
@@ -1266,3 +1552,39 @@ RESEARCH_CONTEXT = {
            "late-afternoon contact peaks. Industry, country and lists differ, so the windows in this "
            "report come from our own data alone; the study is never used as a target or default."),
 }
+
+
+# ----------------------------------------------------------------------------- claims
+CLAIM_COLUMNS = ["metric", "where", "factor", "scope", "group", "level", "claim"]
+
+
+def claims(result: TimingResult) -> pd.DataFrame:
+    """Every hour or weekday effect a reader of the 04 page would see claimed for ``result``.
+
+    Read from the verdicts the page is written from (never from the sentences): the headline tile
+    "does the hour matter" (:meth:`TimingResult.hour_test`), the hour and weekday verdicts of the
+    effects chart / table / findings (above, below) and the windows table (recommend, avoid; the
+    whole data, each team and each rep). A verdict of 'small' is not a claim (the page says the
+    difference may be too small to act on).
+
+    Returns
+    -------
+    DataFrame with :data:`CLAIM_COLUMNS`: metric, where (headline / effects / windows), factor,
+    scope, group, level, claim (hour_matters / above / below / recommend / avoid). Empty on a
+    correct analysis of data without hour or weekday effects.
+    """
+    rows = []
+    if result.hour_test()["shown"]:
+        rows.append({"where": "headline", "factor": "hour", "scope": "all", "group": "all",
+                     "level": None, "claim": "hour_matters"})
+    e = result.effects
+    for r in e[e["verdict"].isin(("above", "below"))].itertuples():
+        rows.append({"where": "effects", "factor": r.factor, "scope": "all", "group": "all",
+                     "level": int(r.level), "claim": r.verdict})
+    w = result.windows
+    for r in w[w["verdict"].isin(("recommend", "avoid"))].itertuples():
+        rows.append({"where": "windows", "factor": "hour", "scope": r.scope, "group": r.group,
+                     "level": int(r.hour), "claim": r.verdict})
+    out = pd.DataFrame(rows, columns=CLAIM_COLUMNS[1:])
+    out.insert(0, "metric", result.metric)
+    return out

@@ -481,7 +481,14 @@ def _check_sample_records(rec, teams_expected, *, fs_rules="unknown", fs_source=
         mean, lcl, ucl, stable = _independent_xmr(daily.to_numpy())
         assert kf["activity_mean"] == pytest.approx(mean)
         assert kf["activity_lcl"] == pytest.approx(lcl) and kf["activity_ucl"] == pytest.approx(ucl)
-        assert kf["activity_stable"] is bool(stable)
+        assert kf["activity_team_stable"] is bool(stable)
+        # stability judged where it lives (issue 11): each rep's own chart of their working days
+        # (reps with ≥ 20 judged); at least 80 % of them stable as well as the team's chart
+        rep_ok = [_independent_xmr(g.sort_values("date")["calls"].to_numpy())[3]
+                  for _, g in per.groupby("rep_id") if len(g) >= 20]
+        assert kf["activity_reps_judged"] == len(rep_ok) and kf["activity_reps_stable"] == sum(rep_ok)
+        stable = bool(stable and (not rep_ok or np.mean(rep_ok) >= 0.8))
+        assert kf["activity_stable"] is stable
         activity_met = bool(stable and mean >= target)
         assert cl["activity_stable"] == ("met" if activity_met else "not_met")
         assert cl["activity_unstable"] == ("not_met" if activity_met else "met")

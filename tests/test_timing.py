@@ -159,7 +159,7 @@ def test_confounding_raw_favours_9_adjusted_does_not():
     assert team.loc[9, "verdict"] != "recommend"
     text = timing.findings(res)
     assert not any("推奨架電時間帯とします" in s for s in text)
-    assert any(s.startswith("9時台は集計値では平均より高く見えます") for s in text)
+    assert any(s.startswith("9時台は集計値では中央値の時間帯より高く見えます") for s in text)  # contrast: the median hour (issue 11)
     en = timing.findings(res, lang="en")
     assert any("holding the rep fixed" in s and s.startswith("9:00") for s in en)
 
@@ -302,7 +302,7 @@ def test_display_tables_are_formatted():
     assert list(reps.columns) == ["チーム", "名前", "架電数", "推奨時間帯", "避けたい時間帯"]
     assert len(reps) == 6
     eff = timing.effects_table(res.effects, factor="hour")
-    assert eff.iloc[0]["時間帯"] == "9時台" and eff["判定"].isin(["平均より高い", "平均より低い", "差は不明確"]).all()
+    assert eff.iloc[0]["時間帯"] == "9時台" and eff["判定"].isin(["中央値より高い", "中央値より低い", "差は不明確", "差はあるが小さい"]).all()
     hourly = timing.hourly_table([res], lang="en")
     assert list(hourly.columns) == ["Hour", "Calls", "Connect rate"]
     assert hourly["Connect rate"].str.fullmatch(r"\d+\.\d% \[\d+\.\d%, \d+\.\d%\]").all()
@@ -317,12 +317,13 @@ def test_disagreement_sentence_says_whether_the_estimate_moved():
     # moved: the confounding fixture (raw +12 points at 9:00, adjusted 0) blames the rep mix
     res = timing.analyze(confounded_counts())
     s9 = next(s for s in timing.findings(res) if s.startswith("9時台は集計値"))
-    assert "担当者がその時間に多く架電" in s9 and "q=" in s9
+    # against the median hour (issue 11): adjusted, 9:00 is the median hour itself (difference 0)
+    assert "担当者がその時間に多く架電" in s9 and "差 ±0.0ポイント" in s9
     # not moved: same estimate, the verdict only flips because the interval widened
     e = res.effects.copy()
     i = e.index[(e["factor"] == "hour") & (e["level"] == 9)][0]
     e.loc[i, ["raw_diff", "diff", "diff_ci_low", "diff_ci_high", "q_value"]] = [0.012, 0.011, -0.001, 0.023, 0.07]
-    e.loc[i, ["raw_verdict", "verdict"]] = ["above", "neutral"]
+    e.loc[i, ["raw_verdict", "verdict", "reason"]] = ["above", "neutral", "not_significant"]
     e.loc[e["factor"] == "hour", "raw_verdict"] = np.where(e.loc[e["factor"] == "hour", "level"] == 9,
                                                            "above", e.loc[e["factor"] == "hour", "verdict"])
     res.effects = e
@@ -430,10 +431,11 @@ def test_adjusted_effects_plot_shows_the_confounding():
     assert ry[0] == pytest.approx(0.37) and ry[1] == pytest.approx(0.13)
     ay = np.concatenate([np.asarray(ln.get_ydata(), float) for ln in adjusted])
     assert ay.max() - ay.min() < 1e-6
-    # both hours disagree (raw above / below, adjusted neutral): both shaded and explained
+    # against the median hour (issue 11) the raw picture has 17:00 as its median (neutral) and
+    # 9:00 above it; adjusted, both are neutral: 9:00 disagrees, shaded and explained
     shaded = [p for p in ax.patches if p.get_facecolor()[:3] == pytest.approx((1.0, 0.953, 0.769), abs=0.01)
               and p.get_width() > 0.5]
-    assert len(shaded) == 2
+    assert len(shaded) == 1
     legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
     assert "判定が異なる" in legend and "集計値" in legend
     assert ax.get_title().startswith("時間帯別のコネクト率")
@@ -535,8 +537,10 @@ def test_notebook_has_its_own_parameters():
     import papermill as pm
 
     params = pm.inspect_notebook(str(NOTEBOOK))
-    assert {"months", "min_calls", "include_non_business", "min_rep_calls", "alpha", "metric",
-            "min_lift"} <= set(params)
+    assert {"months", "min_calls", "include_non_business", "min_rep_calls", "alpha", "metric"} <= set(params)
+    # the smallest lift and the claim level live in one rule (timing.reliable_windows), shared
+    # with 02: no notebook parameter may make the two pages disagree (issue 11)
+    assert "min_lift" not in params and "claim_alpha" not in params
     assert params["min_calls"]["default"] == "30"
 
 
@@ -574,6 +578,16 @@ def test_notebook_on_sample_matches_raw_files(nb_ja):
     assert 2 <= len(rec["headline"]) <= 4
     assert all(set(h) == {"label", "value", "note"} and h["value"] for h in rec["headline"])
     assert rec["headline"][0]["value"] == f"{raw['connected'].mean() * 100:.1f}%"
+    # the tile "does the hour matter" is the adjusted likelihood-ratio test's verdict (issue 11)
+    tile = next(h for h in rec["headline"] if h["label"] == "時間帯による差")
+    assert rec["hour_test"]["shown"] is True and rec["hour_test"]["p_value"] < timing.CLAIM_ALPHA
+    assert tile["value"] == "あり" and "尤度比検定" in tile["note"]
+    # hours act on the connect only (sample.py), so appointments per call inherit them, and the
+    # valid-conversation rate (valid / connects) has no hour or weekday effect: nothing claimed
+    claims = pd.DataFrame(rec["claims"])
+    assert set(claims["metric"]) <= {"connect_rate", "appointments_per_call"}
+    assert not (claims["metric"] == "conversation_rate").any()
+    assert {"headline", "effects", "windows"} <= set(claims["where"])
     # the quality side was computed from the same calls
     q = rec["quality"]
     assert q["conversation_rate"]["n"] == int(raw["connected"].sum())

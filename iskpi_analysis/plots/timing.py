@@ -46,11 +46,12 @@ _T = {
     "adj_rep": {"ja": "担当者調整後", "en": "rep-adjusted"},
     "adj_none": {"ja": "調整後", "en": "adjusted"},
     "raw": {"ja": "集計値", "en": "raw"},
-    "adjusted_above": {"ja": "{adj}: 平均より確実に高い", "en": "{adj}: reliably above average"},
-    "adjusted_below": {"ja": "{adj}: 平均より確実に低い", "en": "{adj}: reliably below average"},
+    "adjusted_above": {"ja": "{adj}: 中央値の{f}より確実に高い", "en": "{adj}: reliably above the median {f}"},
+    "adjusted_below": {"ja": "{adj}: 中央値の{f}より確実に低い", "en": "{adj}: reliably below the median {f}"},
     "adjusted_small": {"ja": "{adj}: 差はあるが小さい", "en": "{adj}: real but small difference"},
-    "adjusted_neutral": {"ja": "{adj}: 平均との差は不明確", "en": "{adj}: no clear difference"},
+    "adjusted_neutral": {"ja": "{adj}: 差は不明確", "en": "{adj}: no clear difference"},
     "average": {"ja": "平均 {v}", "en": "average {v}"},
+    "reference": {"ja": "中央値の{f}(比較の基準・調整後) {v}", "en": "median {f} (the contrast, adjusted) {v}"},
     "disagree": {"ja": "集計値と{adj}で判定が異なる", "en": "raw and {adj} disagree"},
     "group_title": {"ja": "{g}別の{m}(95%信頼区間)", "en": "{m} by {g} (95% CI)"},
     "no_data": {"ja": "データがありません", "en": "no data"},
@@ -262,11 +263,11 @@ def hourly_rate(by_hour: pd.DataFrame, *, metric: str = "connect_rate", average=
 def adjusted_effects(effects: pd.DataFrame, *, factor: str = "hour", metric: str = "connect_rate",
                      ax=None, lang: str = config.DEFAULT_LANG):
     """Raw rate and rep-adjusted rate side by side per hour (or weekday), each with its 95 %
-    interval, against the average; levels where the raw and the adjusted verdict disagree are
-    shaded.
+    interval, with the average and the median level every verdict is compared with (dotted);
+    levels where the raw and the adjusted verdict disagree are shaded.
 
     ``effects``: ``timing.adjusted_effects`` (``TimingResult.effects``). The adjusted marker is
-    coloured by its verdict (blue = reliably above the average, red = below, grey = unclear).
+    coloured by its verdict (blue = reliably above the median level, red = below, grey = unclear).
     """
     tm._check("factor", factor, tm.FACTORS)
     tm._check("metric", metric, tm.METRICS)
@@ -278,7 +279,8 @@ def adjusted_effects(effects: pd.DataFrame, *, factor: str = "hour", metric: str
     adj = _t("adj_rep" if len(e) and e["adjusted_for"].iloc[0] else "adj_none", lang)
     f_label = tm.column_labels(lang)[factor]
     m = tm.metric_label(metric, lang)
-    title = _t("effects_title", lang, f=f_label if lang == "ja" else f_label.lower(), m=m, adj=adj)
+    fl = f_label if lang == "ja" else f_label.lower()
+    title = _t("effects_title", lang, f=fl, m=m, adj=adj)
     ax = _ax(ax, (max(6.0, 0.75 * len(e) + 2), 4.2))
     if not len(e):
         return _empty(ax, lang, title)
@@ -299,11 +301,16 @@ def adjusted_effects(effects: pd.DataFrame, *, factor: str = "hour", metric: str
         ax.errorbar(x[sel.to_numpy()] + off, a,
                     yerr=[a - e.loc[sel, "adjusted_ci_low"], e.loc[sel, "adjusted_ci_high"] - a],
                     fmt="s", ms=5, color=VERDICT_COLORS[v], capsize=3, lw=1.6,
-                    label=_t(f"adjusted_{v}", lang, adj=adj))
+                    label=_t(f"adjusted_{v}", lang, adj=adj, f=fl))
     avg = e["average_rate"].dropna()
     if len(avg):
         ax.axhline(avg.iloc[0], color="#424242", ls="--", lw=1,
                    label=_t("average", lang, v=fmt.pct(avg.iloc[0])))
+    ref = e["reference_rate"].dropna() if "reference_rate" in e.columns else pd.Series(dtype=float)
+    if len(ref):
+        # the contrast of every verdict: the median level (timing.adjusted_effects)
+        ax.axhline(ref.iloc[0], color=VERDICT_COLORS["neutral"], ls=":", lw=1.2,
+                   label=_t("reference", lang, f=fl, v=fmt.pct(ref.iloc[0])))
     if disagree.any():
         ax.add_patch(Rectangle((0, 0), 0, 0, color="#fff3c4", label=_t("disagree", lang, adj=adj)))
     ax.set_xticks(x, [tm.level_label(factor, lv, lang) for lv in e["level"]], fontsize=8)
@@ -318,9 +325,10 @@ def adjusted_effects(effects: pd.DataFrame, *, factor: str = "hour", metric: str
     ax.set_ylabel(m)
     ax.set_title(title)
     handles, labels = ax.get_legend_handles_labels()
-    order = [_t(k, lang, adj=adj, v=fmt.pct(avg.iloc[0]) if len(avg) else "") for k in
+    order = [_t(k, lang, adj=adj, f=fl, v=fmt.pct(avg.iloc[0]) if len(avg) else "") for k in
              ("raw", "adjusted_above", "adjusted_below", "adjusted_small", "adjusted_neutral", "average",
               "disagree")]
+    order.insert(6, _t("reference", lang, f=fl, v=fmt.pct(ref.iloc[0]) if len(ref) else ""))
     pairs = sorted(zip(handles, labels), key=lambda hl: order.index(hl[1]) if hl[1] in order else 99)
     _legend_below(ax, [h for h, _ in pairs], [lb for _, lb in pairs], ncol=3)
     ax.spines[["top", "right"]].set_visible(False)

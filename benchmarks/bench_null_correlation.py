@@ -54,13 +54,13 @@ def analyse(frames: dict, *, months: int, min_denominator: int = 20, alpha: floa
                         claim_alpha=claim_alpha, grain=grain)
 
 
-def _analyse(data, *, months, min_denominator, alpha, claim_alpha, grain):
+def _analyse(data, *, months, min_denominator, alpha, claim_alpha, grain, month=MONTH):
     window = correlation.select_window(aggregate.rep_period(data, grain=grain, deal_date="appointment"),
-                                       month=MONTH, months=months, grain=grain)
+                                       month=month, months=months, grain=grain)
     results = correlation.kpi_correlations(window, grain=grain, min_denominator=min_denominator,
                                            alpha=alpha, lag=False, kgi=())
     weekly = correlation.select_window(aggregate.rep_period(data, grain="week", deal_date="appointment"),
-                                       month=MONTH, months=months, grain="week")
+                                       month=month, months=months, grain="week")
     lagged = correlation.kpi_correlations(weekly, grain="week", min_denominator=min_denominator, alpha=alpha)
     cl = correlation.claims(results, lagged=lagged, targets=kpis.phase_targets("growth"), alpha=alpha,
                             claim_alpha=claim_alpha, grain=grain)

@@ -54,6 +54,7 @@ import pandas as pd
 from scipy import stats as _st
 
 from . import config, fmt, io, kpis
+from .catalog import t
 from .stats import bh_adjust
 
 #: Activity (behavioural) KPIs: counts per rep-period.
@@ -236,16 +237,6 @@ def infer_grain(data: pd.DataFrame, *, subject: str = "rep_id") -> str:
     if len(diffs) == 0:
         return "week"
     return "month" if diffs.median() >= pd.Timedelta(days=28) else "week"
-
-
-_PERIOD_WORDS = {"day": ("日", "day"), "week": ("週", "week"), "month": ("月", "month")}
-
-
-def period_word(grain: str, lang: str = config.DEFAULT_LANG) -> str:
-    """'日'/'週'/'月' (ja) or 'day'/'week'/'month' (en) for a grain."""
-    _check_grain(grain)
-    kpis._check_lang(lang)
-    return _PERIOD_WORDS[grain][0 if lang == "ja" else 1]
 
 
 def _check_grain(grain: str) -> None:
@@ -689,59 +680,6 @@ def exclusions(data: pd.DataFrame, *, rates=EFFICIENCY_KPIS, min_denominator: fl
                                        "share_excluded"])
 
 
-# --------------------------------------------------------------------------- reader-facing text
-_LEVEL_LABELS = {
-    "within": {"ja": "担当者内", "en": "Within rep"},
-    "within_spearman": {"ja": "担当者内(順位)", "en": "Within rep (rank)"},
-    "between": {"ja": "担当者間", "en": "Between reps"},
-    "pooled": {"ja": "全体(プール)", "en": "Pooled"},
-}
-
-
-def level_label(level: str, lang: str = config.DEFAULT_LANG) -> str:
-    if level not in _LEVEL_LABELS:
-        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
-    kpis._check_lang(lang)
-    return _LEVEL_LABELS[level][lang]
-
-
-def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
-    """A :func:`pair_table` with labels and formatted numbers for a report reader.
-
-    Columns (ja / en): the two KPIs, within-rep r with its 95 % CI, degrees of freedom, BH-adjusted
-    p, within-rep rank r, between-rep r, pooled r, reps / observations, observations excluded by
-    the minimum denominator, and the caution flags.
-    """
-    kpis._check_lang(lang)
-    ja = lang == "ja"
-
-    def r2(v):
-        return "–" if pd.isna(v) else f"{v:+.2f}"
-
-    def col(name):
-        return table[name] if name in table else pd.Series(np.nan, index=table.index)
-
-    flags = {"mechanical": "計算上" if ja else "arithmetic",
-             "simpson": "符号逆転" if ja else "sign flips"}
-    return pd.DataFrame({
-        "KPI": [kpis.label(v, lang) for v in table["x"]],
-        "相手の指標" if ja else "versus": [kpis.label(v, lang) for v in table["y"]],
-        "担当者内 r [95%CI]" if ja else "Within-rep r [95% CI]": [
-            "–" if pd.isna(r) else f"{r:+.2f} {fmt.ci(lo, hi, as_pct=False)}"
-            for r, lo, hi in zip(table["r_within"], table["ci_low"], table["ci_high"])],
-        "自由度" if ja else "df": table["dof"].to_numpy(),
-        "補正後p" if ja else "BH p": [fmt.p_value(v, name="") for v in table["p_adj"]],
-        "順位r" if ja else "Rank r": [r2(v) for v in col("r_within_spearman")],
-        "担当者間 r" if ja else "Between r": [r2(v) for v in col("r_between")],
-        "全体 r" if ja else "Pooled r": [r2(v) for v in col("r_pooled")],
-        "人数/観測" if ja else "Reps/obs.": [f"{a}/{fmt.num(b)}" for a, b in zip(table["n_reps"],
-                                                                           table["n_obs"])],
-        "除外" if ja else "Excl.": [fmt.num(v) for v in table["n_excluded"]],
-        "注意" if ja else "Caution": [("・" if ja else ", ").join(flags[f] for f in s.split(";") if f)
-                                      if isinstance(s, str) else "" for s in table["flag"]],
-    })
-
-
 def _check_claim(alpha: float, claim_alpha: float) -> None:
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
@@ -780,39 +718,158 @@ def verdicts(results: pd.DataFrame, *, alpha: float = 0.05,
     return out
 
 
-def _certainty(row, lang: str, alpha: float) -> str:
-    ja = lang == "ja"
+#: What :func:`certainty` returns: how strongly a row's adjusted p supports it.
+CERTAINTIES = ("high", "significant", "uncorrected", "chance")
+
+
+def certainty(row, *, alpha: float) -> str:
+    """How sure a row is, one of :data:`CERTAINTIES`: 'high' (p_adj < alpha/5), 'significant'
+    (p_adj < alpha), 'uncorrected' (only the raw p < alpha), 'chance'."""
     if row["p_adj"] < alpha / 5:
-        return "確度は高い" if ja else "high confidence"
+        return "high"
     if row["p_adj"] < alpha:
-        return "統計的に有意" if ja else "statistically significant"
+        return "significant"
     if row["p_val"] < alpha:
-        return "多重比較補正後は有意でなく参考程度" if ja else \
-            "not significant after the multiple-testing correction; indicative only"
-    return "偶然の範囲内" if ja else "within chance"
+        return "uncorrected"
+    return "chance"
+
+
+def _by_size(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.assign(_a=rows["r"].abs()).sort_values("_a", ascending=False).drop(columns="_a")
+
+
+def kgi_states(kg: pd.DataFrame) -> dict[str, str]:
+    """Per activity KPI of KPI × KGI :func:`verdicts` rows, its strongest verdict: 'rises' if any
+    link is claimed positive, else 'falls', else 'indicative', else 'none'."""
+    state = {}
+    for a in [a for a in ACTIVITY_KPIS if a in set(kg["x"])]:
+        vs = set(kg.loc[kg["x"] == a, "verdict"])
+        state[a] = next((v for v in ("rises", "falls", "indicative") if v in vs), "none")
+    return state
+
+
+def headline_figures(results: pd.DataFrame, *, alpha: float = 0.05,
+                     claim_alpha: float = CLAIM_ALPHA) -> dict:
+    """The figures of the headline cards, from the same :func:`verdicts` as the findings.
+
+    Returns
+    -------
+    dict with ``tradeoff`` (the within-rep activity × efficiency row with the most negative
+    claimed r, or None), ``n_claimed`` and ``n_tested`` (claimed relations among tested,
+    non-arithmetic pairs) and ``n_simpson`` (claimed relations whose sign flips between levels).
+    """
+    w0 = results[(results["level"] == "within") & (results["lag"] == 0)
+                 & (results["kind"] == "activity_efficiency")]
+    v = verdicts(w0, alpha=alpha, claim_alpha=claim_alpha)
+    tested = v[~v["verdict"].isin(["too_few", "built_in"])]
+    falls = tested[tested["verdict"] == "falls"].sort_values("r")
+    return {"tradeoff": falls.iloc[0] if len(falls) else None,
+            "n_claimed": int(tested["claimed"].sum()), "n_tested": len(tested),
+            "n_simpson": int((tested["claimed"] & tested["simpson"]).sum())}
+
+
+FINDING_PARTS = ("efficiency", "kgi", "lag")
+
+
+# --------------------------------------------------------------------------- reader-facing text
+def level_label(level: str, *, lang: str = config.DEFAULT_LANG) -> str:
+    """The reader's name of a correlation level (catalog ``correlation.level.*``)."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+    return t(f"correlation.level.{level}", lang=lang)
+
+
+def period_word(grain: str, *, lang: str = config.DEFAULT_LANG) -> str:
+    """The word for one period of ``grain`` ('日' / 'day', …; catalog ``correlation.period.*``)."""
+    _check_grain(grain)
+    return t(f"correlation.period.{grain}", lang=lang)
+
+
+def _r(v) -> str:
+    return "–" if pd.isna(v) else f"{v:+.2f}"
+
+
+def _pair(x: str, y: str, lang: str) -> str:
+    return t("correlation.pair.name", lang=lang, x=kpis.label(x, lang), y=kpis.label(y, lang))
+
+
+_TABLE_COLUMNS = ("kpi", "versus", "r_within", "dof", "p_adj", "r_rank", "r_between", "r_pooled",
+                  "reps_obs", "excluded", "caution")
+
+
+def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """A :func:`pair_table` with labels and formatted numbers for a report reader.
+
+    Columns (headings from the catalog, ``correlation.table.*``): the two KPIs, within-rep r with
+    its 95 % CI, degrees of freedom, BH-adjusted p, within-rep rank r, between-rep r, pooled r,
+    reps / observations, observations excluded by the minimum trials, and the caution flags.
+    """
+    h = {k: t(f"correlation.table.{k}", lang=lang) for k in _TABLE_COLUMNS}
+    flags = {k: t(f"correlation.flag.{k}", lang=lang) for k in ("mechanical", "simpson")}
+    sep = t("correlation.sep.flag", lang=lang)
+
+    def col(name):
+        return table[name] if name in table else pd.Series(np.nan, index=table.index)
+
+    return pd.DataFrame({
+        h["kpi"]: [kpis.label(v, lang) for v in table["x"]],
+        h["versus"]: [kpis.label(v, lang) for v in table["y"]],
+        h["r_within"]: ["–" if pd.isna(r) else f"{r:+.2f} {fmt.ci(lo, hi, as_pct=False)}"
+                        for r, lo, hi in zip(table["r_within"], table["ci_low"], table["ci_high"])],
+        h["dof"]: table["dof"].to_numpy(),
+        h["p_adj"]: [fmt.p_value(v, name="") for v in table["p_adj"]],
+        h["r_rank"]: [_r(v) for v in col("r_within_spearman")],
+        h["r_between"]: [_r(v) for v in col("r_between")],
+        h["r_pooled"]: [_r(v) for v in col("r_pooled")],
+        h["reps_obs"]: [f"{a}/{fmt.num(b)}" for a, b in zip(table["n_reps"], table["n_obs"])],
+        h["excluded"]: [fmt.num(v) for v in table["n_excluded"]],
+        h["caution"]: [sep.join(flags[f] for f in s.split(";") if f) if isinstance(s, str) else ""
+                       for s in table["flag"]],
+    })
+
+
+def format_exclusions(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """An :func:`exclusions` table with labels and formatted numbers for a report reader."""
+    h = {k: t(f"correlation.exclusions.{k}", lang=lang)
+         for k in ("rate", "denominator", "n_obs", "n_excluded", "share_excluded")}
+    return pd.DataFrame({
+        h["rate"]: [kpis.label(k, lang) for k in table["kpi_id"]],
+        h["denominator"]: [kpis.label(d, lang) if d in kpis.all_kpis() else d
+                           for d in table["denominator"]],
+        h["n_obs"]: [fmt.num(v) for v in table["n_obs"]],
+        h["n_excluded"]: [fmt.num(v) for v in table["n_excluded"]],
+        h["share_excluded"]: [fmt.pct(v) for v in table["share_excluded"]],
+    })
+
+
+def describe_window(window: pd.DataFrame, *, grain: str, months: int, month: str,
+                    lang: str = config.DEFAULT_LANG) -> str:
+    """One line saying what was analysed: months, reps, observations and the grain."""
+    _check_grain(grain)
+    first = f"{io.month_bounds(month, months)[0]:%Y-%m}"
+    active = int(_active(window).sum()) if len(window) else 0
+    n_reps = int(window["rep_id"].nunique()) if len(window) else 0
+    return t("correlation.window.line", lang=lang, first=first, month=month, n=months,
+             n_reps=n_reps, per=t(f"correlation.window_period.{grain}", lang=lang),
+             n_rows=fmt.num(len(window)), n_active=fmt.num(active))
+
+
+def _certainty(row, lang: str, alpha: float) -> str:
+    return t(f"correlation.certainty.{certainty(row, alpha=alpha)}", lang=lang)
 
 
 def _stat(row, lang: str) -> str:
-    p = row["p_adj"]
-    ptxt = fmt.p_value(p)
-    ci = fmt.ci(row["ci_low"], row["ci_high"], as_pct=False)
-    if lang == "ja":
-        return (f"r = {row['r']:+.2f}、95%信頼区間 {ci}、補正後{ptxt}、{row['n_reps']}人・"
-                f"{fmt.num(row['n_obs'])}件")
-    return (f"r = {row['r']:+.2f}, 95% CI {ci}, adjusted {ptxt}, {row['n_reps']} reps, "
-            f"{fmt.num(row['n_obs'])} obs.")
+    return t("correlation.stat.line", lang=lang, r=f"{row['r']:+.2f}",
+             ci=fmt.ci(row["ci_low"], row["ci_high"], as_pct=False), p=fmt.p_value(row["p_adj"]),
+             n=int(row["n_reps"]), n_obs=fmt.num(row["n_obs"]))
 
 
 def _denominator_caution(row, lang: str) -> str:
     """The warning DESIGN §5 asks for when a rate is set against its own denominator."""
     if row["mechanical_kind"] != "denominator":
         return ""
-    x, y = kpis.label(row["x"], lang), kpis.label(row["y"], lang)
-    if lang == "ja":
-        return (f"ただし{x}は{y}の分母なので、関係の一部は計算上のもの"
-                "(件数の揺れが両方に入る)である可能性があります。")
-    return (f" Note: {x} is the denominator of {y}, so part of the relation can be "
-            "arithmetic.")
+    return t("correlation.stat.denominator_caution", lang=lang, x=kpis.label(row["x"], lang),
+             y=kpis.label(row["y"], lang))
 
 
 #: Columns of :func:`statements` (and :func:`claims`).
@@ -837,87 +894,37 @@ def _statement(part, sentence, verdict, claim=False, row=None, lag=0, rows=None,
 
 
 def _names(rows: pd.DataFrame, lang: str, with_r: bool = True) -> str:
-    L = lambda k: kpis.label(k, lang)  # noqa: E731
-    sep = "、" if lang == "ja" else ", "
-    cross = "×" if lang == "ja" else " × "
-    return sep.join(f"{L(a)}{cross}{L(b)}" + (f" (r = {r:+.2f})" if with_r else "")
-                    for a, b, r in zip(rows["x"], rows["y"], rows["r"]))
+    key = "correlation.pair.name_r" if with_r else "correlation.pair.name"
+    return t("correlation.sep.list", lang=lang).join(
+        t(key, lang=lang, x=kpis.label(a, lang), y=kpis.label(b, lang), r=_r(r))
+        for a, b, r in zip(rows["x"], rows["y"], rows["r"]))
 
 
-def _by_size(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.assign(_a=rows["r"].abs()).sort_values("_a", ascending=False).drop(columns="_a")
+def _effect(key: str, row, lang: str, per: str, alpha: float) -> str:
+    """A claimed effect of one row (``key`` ends in its verdict, 'rises' or 'falls')."""
+    return t(key, lang=lang, x=kpis.label(row["x"], lang),
+             y=kpis.label(row["y"], lang), per=per, stat=_stat(row, lang),
+             certainty=_certainty(row, lang, alpha))
 
 
 def _lag_statements(results: pd.DataFrame, *, lang: str, alpha: float, claim_alpha: float,
                     grain: str, max_items: int) -> list[dict]:
-    ja = lang == "ja"
-    L = lambda k: kpis.label(k, lang)  # noqa: E731
-    per = period_word(grain, lang)
+    per = period_word(grain, lang=lang)
     lag1 = results[(results["level"] == "within") & (results["lag"] == 1)
                    & (results["kind"] == "activity_efficiency")]
     if not len(lag1):
         return []
     v = verdicts(lag1, alpha=alpha, claim_alpha=claim_alpha)
-    out = []
-    for _, row in _by_size(v[v["claimed"]]).head(max_items).iterrows():
-        up = row["verdict"] == "rises"
-        out.append(_statement("lag", (
-            f"翌{per}への影響:{L(row['x'])}が多い{per}の翌{per}は{L(row['y'])}が"
-            f"{'上が' if up else '下が'}る傾向があります({_stat(row, lang)}、"
-            f"{_certainty(row, lang, alpha)})。" if ja else
-            f"Carry-over: after a {per} with more {L(row['x'])}, {L(row['y'])} "
-            f"{'rises' if up else 'falls'} the next {per} ({_stat(row, lang)}; "
-            f"{_certainty(row, lang, alpha)})."), row["verdict"], True, row))
+    out = [_statement("lag", _effect(f"correlation.lag.{row['verdict']}", row, lang, per, alpha), row["verdict"],
+                      True, row)
+           for _, row in _by_size(v[v["claimed"]]).head(max_items).iterrows()]
     if out:
         return out
-    ind = v[v["verdict"] == "indicative"]
+    ind = _by_size(v[v["verdict"] == "indicative"]).head(max_items)
     if len(ind):
-        return [_statement("lag", (
-            f"翌{per}への持ち越し効果(今{per}の行動量と翌{per}の効率)で確かと言えるものはありません。"
-            f"{_names(_by_size(ind).head(max_items), lang)}は95%信頼区間が0を含まないものの、"
-            f"多重比較を考えると参考程度です。" if ja else
-            f"No carry-over from one {per}'s volume to the next {per}'s efficiency is strong enough "
-            f"to claim; {_names(_by_size(ind).head(max_items), lang)} have a 95% CI excluding 0 "
-            "but are indicative only after the multiple-testing correction."), "indicative", lag=1,
-            rows=_by_size(ind).head(max_items))]
-    return [_statement("lag", (
-        f"翌{per}への持ち越し効果(今{per}の行動量と翌{per}の効率)で確かと言えるものはありませんでした。"
-        if ja else f"No carry-over from one {per}'s volume to the next {per}'s efficiency was "
-        "found."), "none", lag=1)]
-
-
-def describe_window(window: pd.DataFrame, *, grain: str, months: int, month: str,
-                    lang: str = config.DEFAULT_LANG) -> str:
-    """One line saying what was analysed: months, reps, observations and the grain."""
-    kpis._check_lang(lang)
-    _check_grain(grain)
-    first = f"{io.month_bounds(month, months)[0]:%Y-%m}"
-    active = int(_active(window).sum()) if len(window) else 0
-    n_reps = int(window["rep_id"].nunique()) if len(window) else 0
-    if lang == "ja":
-        per = {"day": "日(営業日)", "week": "週", "month": "月"}[grain]
-        return (f"分析期間: {first}〜{month}({months}ヶ月)、担当者 {n_reps}人、担当者×{per} "
-                f"{fmt.num(len(window))}件(うち活動のある {fmt.num(active)}件を分析)。")
-    per = {"day": "business day", "week": "week", "month": "month"}[grain]
-    return (f"Window: {first} to {month} ({months} months), {n_reps} reps, {fmt.num(len(window))} "
-            f"rep-{per}s ({fmt.num(active)} with activity analysed).")
-
-
-def format_exclusions(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
-    """An :func:`exclusions` table with labels and formatted numbers for a report reader."""
-    kpis._check_lang(lang)
-    ja = lang == "ja"
-    return pd.DataFrame({
-        "率" if ja else "Rate": table["label"],
-        "分母" if ja else "Denominator": [kpis.label(d, lang) if d in kpis.all_kpis() else d
-                                         for d in table["denominator"]],
-        "観測数" if ja else "Observations": [fmt.num(v) for v in table["n_obs"]],
-        "除外数" if ja else "Excluded": [fmt.num(v) for v in table["n_excluded"]],
-        "除外率" if ja else "Share excluded": [fmt.pct(v) for v in table["share_excluded"]],
-    })
-
-
-FINDING_PARTS = ("efficiency", "kgi", "lag")
+        return [_statement("lag", t("correlation.lag.indicative", lang=lang, per=per,
+                                    names=_names(ind, lang)), "indicative", lag=1, rows=ind)]
+    return [_statement("lag", t("correlation.lag.none", lang=lang, per=per), "none", lag=1)]
 
 
 def statements(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
@@ -940,17 +947,15 @@ def statements(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha:
     about several), verdict (of :data:`VERDICTS`, or 'summary'), claim (the sentence states an
     effect), r, ci_low, ci_high, p_adj (of its pair) and sentence (Markdown, in ``lang``).
     """
-    kpis._check_lang(lang)
+    config.check_option("lang", lang, config.LANGS)
     _check_grain(grain)
     _check_claim(alpha, claim_alpha)
     parts = tuple(parts)
     bad = [p for p in parts if p not in FINDING_PARTS]
     if bad:
         raise ValueError(f"parts must be drawn from {FINDING_PARTS}, got {bad}")
-    ja = lang == "ja"
     if results.empty:
-        rows = [_statement("summary", "分析できるKPIの組み合わせがありません。" if ja else
-                    "No KPI pair could be analysed.", "too_few")]
+        rows = [_statement("summary", t("correlation.statement.empty", lang=lang), "too_few")]
     else:
         rows = []
         kw = dict(lang=lang, alpha=alpha, claim_alpha=claim_alpha, grain=grain, max_items=max_items)
@@ -994,8 +999,6 @@ def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: f
 def _simpson_statements(claimed: pd.DataFrame, results: pd.DataFrame, lang: str,
                         max_items: int) -> list[dict]:
     """Simpson cautions, for claimed within-rep rows whose sign flips at another level."""
-    ja = lang == "ja"
-    L = lambda k: kpis.label(k, lang)  # noqa: E731
     lag0 = results[results["lag"] == 0].set_index(["x", "y", "level"])
     out = []
     for _, row in claimed[claimed["simpson"]].head(max_items).iterrows():
@@ -1004,25 +1007,17 @@ def _simpson_statements(claimed: pd.DataFrame, results: pd.DataFrame, lang: str,
         flips = [(lv, r) for lv, r in flips if np.isfinite(r) and np.sign(r) == -np.sign(row["r"])]
         if not flips:
             continue
-        where = ("、" if ja else " and ").join(
-            f"{level_label(lv, lang)}では r = {r:+.2f}" if ja else
-            f"r = {r:+.2f} {'between reps' if lv == 'between' else 'pooled'}" for lv, r in flips)
-        out.append(_statement("simpson", (
-            f"注意:{L(row['x'])}×{L(row['y'])}は、担当者内ではr = {row['r']:+.2f}ですが、{where}と"
-            f"符号が逆です(シンプソンのパラドックス)。担当者ごとの差(スキルや担当リスト)が混ざった"
-            f"全体の散布図だけで判断しないでください。" if ja else
-            f"Caution: {L(row['x'])} × {L(row['y'])} is r = {row['r']:+.2f} within reps but "
-            f"{where} (Simpson's paradox): do not judge from the pooled scatter, which mixes "
-            "differences between reps."), row["verdict"], True, row))
+        where = t("correlation.sep.and", lang=lang).join(
+            t(f"correlation.simpson.{lv}", lang=lang, r=_r(r)) for lv, r in flips)
+        out.append(_statement("simpson", t(
+            "correlation.simpson.sentence", lang=lang, x=kpis.label(row["x"], lang),
+            y=kpis.label(row["y"], lang), r=_r(row["r"]), where=where), row["verdict"], True, row))
     return out
 
 
 def _efficiency_statements(results, *, lang, alpha, claim_alpha, targets, grain,
                            max_items) -> list[dict]:
-    ja = lang == "ja"
-    L = lambda k: kpis.label(k, lang)  # noqa: E731
-    per = period_word(grain, lang)
-    out: list[dict] = []
+    per = period_word(grain, lang=lang)
     w0 = results[(results["level"] == "within") & (results["lag"] == 0)
                  & (results["kind"] == "activity_efficiency")]
     v = verdicts(w0, alpha=alpha, claim_alpha=claim_alpha)
@@ -1031,150 +1026,88 @@ def _efficiency_statements(results, *, lang, alpha, claim_alpha, targets, grain,
     tested = measured[measured["verdict"] != "built_in"]
     claimed = tested[tested["claimed"]]
     ind = tested[tested["verdict"] == "indicative"]
-    n_reps = int(measured["n_reps"].max()) if len(measured) else 0
-    n_obs = int(measured["n_obs"].max()) if len(measured) else 0
-    out.append(_statement("summary", (
-        f"行動KPI×効率KPIの{len(tested)}組を、{n_reps}人・最大{fmt.num(n_obs)}件の担当者×{per}"
-        f"データで検定しました(多重比較はBH法で補正、表の有意水準{alpha:.0%})。担当者内で関係があると"
-        f"言える(補正後p < {claim_alpha:g})のは{len(claimed)}組です(計算上必ず関連する{len(arith)}組は"
-        "別扱い)。" if ja else
-        f"{len(tested)} activity × efficiency pairs were tested on up to {fmt.num(n_obs)} "
-        f"rep-{per}s of {n_reps} reps (Benjamini–Hochberg corrected; tables mark level "
-        f"{alpha:.0%}); {len(claimed)} show a within-rep relation strong enough to claim (adjusted "
-        f"p < {claim_alpha:g}; {len(arith)} pairs tied by arithmetic are set aside)."), "summary"))
+    out = [_statement("summary", t(
+        "correlation.statement.summary", lang=lang, n=len(tested),
+        n_reps=int(measured["n_reps"].max()) if len(measured) else 0,
+        n_obs=fmt.num(int(measured["n_obs"].max()) if len(measured) else 0), per=per,
+        alpha=f"{alpha:.0%}", claim_alpha=f"{claim_alpha:g}", n_claimed=len(claimed),
+        n_arith=len(arith)), "summary")]
     falls = _by_size(claimed[claimed["verdict"] == "falls"])
     rises = _by_size(claimed[claimed["verdict"] == "rises"])
-    for _, row in falls.head(max_items).iterrows():
-        c = _certainty(row, lang, alpha)
-        out.append(_statement("efficiency", (
-            f"**{L(row['x'])}を増やした{per}は{L(row['y'])}が下がる**傾向があります(同じ担当者内で比較、"
-            f"{_stat(row, lang)}、{c})。量と効率がトレードオフになっています。" if ja else
-            f"**When a rep raises {L(row['x'])}, their {L(row['y'])} falls** in the same {per} "
-            f"({_stat(row, lang)}; {c}): volume and efficiency trade off.")
-            + _denominator_caution(row, lang), "falls", True, row))
-    for _, row in rises.head(max_items).iterrows():
-        c = _certainty(row, lang, alpha)
-        out.append(_statement("efficiency", (
-            f"{L(row['x'])}が多い{per}は{L(row['y'])}も高い傾向があります(同じ担当者内、{_stat(row, lang)}、{c})。"
-            if ja else
-            f"{per.capitalize()}s with more {L(row['x'])} also show higher {L(row['y'])} "
-            f"within the same rep ({_stat(row, lang)}; {c}).")
-            + _denominator_caution(row, lang), "rises", True, row))
+    for _, row in pd.concat([falls.head(max_items), rises.head(max_items)]).iterrows():
+        out.append(_statement("efficiency", _effect(
+            f"correlation.statement.{row['verdict']}", row, lang, per, alpha)
+                              + _denominator_caution(row, lang), row["verdict"], True, row))
     if not len(claimed) and len(ind):
         shown = _by_size(ind).head(max_items)
-        names = _names(shown, lang)
-        out.append(_statement("efficiency", (
-            f"担当者内で、行動量と効率の間に確かと言える関係はありません。{names}は95%信頼区間が0を"
-            "含まない(または補正後に表の水準で有意)ものの、多数の組を同時に調べているため参考程度です。"
-            if ja else
-            f"No activity–efficiency relation within reps is strong enough to claim. {names} have a "
-            "95% CI excluding 0 (or pass the tables' level) but, with many pairs tested at once, are "
-            "indicative only."), "indicative", rows=shown))
+        out.append(_statement("efficiency", t("correlation.statement.indicative", lang=lang,
+                                              names=_names(shown, lang)), "indicative", rows=shown))
     elif not len(claimed):
-        out.append(_statement("efficiency", (
-            "担当者内で、行動量と効率の間に関係は見つかりませんでした。"
-            "現在の行動量の範囲では、量を増やしても効率が落ちるという証拠はありません"
-            "(ただし関係がないことの証明でもありません)。" if ja else
-            "No activity–efficiency relation was found within reps: there is no evidence that more "
-            "volume lowers efficiency in the range observed (which is not proof that there is "
-            "none)."), "none"))
+        out.append(_statement("efficiency", t("correlation.statement.none", lang=lang), "none"))
     mech = arith[arith["significant"]]
     if len(mech):
-        names = _names(mech, lang, with_r=False)
-        out.append(_statement("arithmetic", (
-            f"{names}は、率の分子(またはその一部)や分母の元になる件数を含むため、計算上必ず関連します。"
-            "行動の効果として解釈しないでください。" if ja else
-            f"{names}: one side is built from the other's numerator or denominator; do not read "
-            "it as an effect of behaviour."), "built_in", rows=mech))
+        out.append(_statement("arithmetic", t("correlation.statement.arithmetic", lang=lang,
+                                              names=_names(mech, lang, with_r=False)),
+                              "built_in", rows=mech))
     out += _simpson_statements(claimed, results, lang, max_items)
-    # What it means for growth-phase targets: only from claimed trade-offs.
-    if targets is not None and len(falls):
-        t = targets.set_index("kpi_id")
-        advice = []
-        for _, row in falls.head(max_items).iterrows():
-            if row["y"] in t.index:
-                tg = t.loc[row["y"]]
-                advice.append(f"{L(row['y'])}(成長期の目安 {fmt.kpi_value(row['y'], tg['target'], lang)})"
-                              if ja else f"{L(row['y'])} (growth reference "
-                              f"{fmt.kpi_value(row['y'], tg['target'], lang)})")
-        if advice:
-            out.append(_statement("advice", (
-                ("成長期の目標設定への示唆:" + "、".join(dict.fromkeys(advice)) +
-                 "は行動量を増やすと下がるため、行動量の目標と同時に引き上げず、"
-                 "行動KPIを維持したまま効率の目標を段階的に設定してください。") if ja else
-                ("For growth-phase targets: " + ", ".join(dict.fromkeys(advice)) +
-                 " fall when volume rises, so do not raise them together with volume targets; "
-                 "keep the activity KPIs and phase in the efficiency targets.")), "falls", True,
-                rows=falls.head(max_items)))
-    elif targets is not None and len(tested):
-        neg_ind = ind[ind["r"] < 0]
-        if len(neg_ind):
-            out.append(_statement("advice", (
-                "成長期の目標設定への示唆:量と効率のトレードオフは確かとは言えませんが参考程度の組が"
-                "あるため、効率KPIの目標を加えたら行動量との関係を引き続き確認してください。" if ja else
-                "For growth-phase targets: no volume–efficiency trade-off is strong enough to claim, "
-                "but some pairs are indicative; when adding efficiency targets, keep checking them "
-                "against volume."), "indicative", rows=neg_ind))
-        else:
-            out.append(_statement("advice", (
-                "成長期の目標設定への示唆:行動量と効率のトレードオフは見つからなかったため、"
-                "行動KPIを維持したまま効率KPIの目標を追加できます。" if ja else
-                "For growth-phase targets: no volume–efficiency trade-off was found, so efficiency "
-                "targets can be added while the activity KPIs are kept."), "none"))
+    out += _advice_statements(targets, falls=falls.head(max_items), ind=ind, n_tested=len(tested),
+                              lang=lang)
     return out
 
 
+def _advice_statements(targets, *, falls, ind, n_tested, lang) -> list[dict]:
+    """What the findings mean for growth-phase targets: a trade-off only from claimed rows."""
+    if targets is None:
+        return []
+    if len(falls):
+        tg = targets.set_index("kpi_id")
+        items = [t("correlation.advice.item", lang=lang, y=kpis.label(y, lang),
+                   target=fmt.kpi_value(y, tg.loc[y, "target"], lang))
+                 for y in falls["y"] if y in tg.index]
+        if not items:
+            return []
+        return [_statement("advice", t("correlation.advice.falls", lang=lang, items=t(
+            "correlation.sep.list", lang=lang).join(dict.fromkeys(items))), "falls", True,
+            rows=falls)]
+    if not n_tested:
+        return []
+    neg_ind = ind[ind["r"] < 0]
+    if len(neg_ind):
+        return [_statement("advice", t("correlation.advice.indicative", lang=lang), "indicative",
+                           rows=neg_ind)]
+    return [_statement("advice", t("correlation.advice.none", lang=lang), "none")]
+
+
 def _kgi_statements(results, *, lang, alpha, claim_alpha, grain, max_items) -> list[dict]:
-    ja = lang == "ja"
-    L = lambda k: kpis.label(k, lang)  # noqa: E731
     w0 = results[(results["level"] == "within") & (results["lag"] == 0) & (results["kind"] == "kpi_kgi")]
     kg = verdicts(w0, alpha=alpha, claim_alpha=claim_alpha)
     kg = kg[kg["verdict"] != "too_few"]
     if not len(kg):
         return []
     out: list[dict] = []
-    per = period_word(grain, lang)
+    per = period_word(grain, lang=lang)
+    sep = t("correlation.sep.list", lang=lang)
     drivers = kg[kg["verdict"] == "rises"].sort_values("r", ascending=False).head(max_items)
     if len(drivers):
-        names = ("、" if ja else ", ").join(f"{L(a)}→{L(b)} (r = {r:+.2f})" for a, b, r in
-                                           zip(drivers["x"], drivers["y"], drivers["r"]))
-        out.append(_statement("kgi", (
-            f"KGIとの関係(担当者×{per}):担当者内で商談創出に結びついているのは {names} です"
-            f"(多い{per}ほど多い)。" if ja else
-            f"Link to the KGI (rep-{per}s): within reps, {names} move with deals created (more "
-            f"in the same {per})."), "rises", True, rows=drivers))
+        names = sep.join(t("correlation.pair.driver", lang=lang, x=kpis.label(a, lang),
+                           y=kpis.label(b, lang), r=_r(r))
+                         for a, b, r in zip(drivers["x"], drivers["y"], drivers["r"]))
+        out.append(_statement("kgi", t("correlation.kgi.rises", lang=lang, per=per, names=names),
+                              "rises", True, rows=drivers))
     # each activity KPI without a claimed positive link: say what its links are
-    acts = [a for a in ACTIVITY_KPIS if a in set(kg["x"])]
-    state = {}
-    for a in acts:
-        vs = set(kg.loc[kg["x"] == a, "verdict"])
-        state[a] = ("rises" if "rises" in vs else "falls" if "falls" in vs
-                    else "indicative" if "indicative" in vs else "none")
-    sep = "、" if ja else ", "
+    state = kgi_states(kg)
     for verdict in ("falls", "indicative", "none"):
-        names = [a for a in acts if state[a] == verdict]
-        if not names:
+        xs = [a for a, s in state.items() if s == verdict]
+        if not xs:
             continue
-        txt = sep.join(L(a) for a in names)
+        names = sep.join(kpis.label(a, lang) for a in xs)
         if verdict == "falls":
-            rows_ = kg[kg["x"].isin(names) & (kg["verdict"] == "falls")]
-            out.append(_statement("kgi", (
-                f"{txt}が多い{per}は、KGI(商談創出数・商談創出金額)がむしろ少ない傾向があります"
-                f"({_names(rows_, lang)})。" if ja else
-                f"{per.capitalize()}s with more {txt} have fewer deals (KGI) within reps "
-                f"({_names(rows_, lang)})."), "falls", True, rows=rows_))
-        elif verdict == "indicative":
-            out.append(_statement("kgi", (
-                f"{txt}とKGI(商談創出数・商談創出金額)の関係は参考程度で、確かとは言えません。"
-                "この指標だけを目標にすると「KPIは達成しているのにKGIが未達」になるおそれがあります。"
-                if ja else f"{txt}: the link to the KGI (deals created, deal amount) is indicative "
-                "only; targeting them alone risks 'KPIs met but KGI missed'."), "indicative", xs=names))
+            rows_ = kg[kg["x"].isin(xs) & (kg["verdict"] == "falls")]
+            out.append(_statement("kgi", t("correlation.kgi.falls", lang=lang, names=names, per=per,
+                                           pairs=_names(rows_, lang)), "falls", True, rows=rows_))
         else:
-            out.append(_statement("kgi", (
-                f"{txt}はKGI(商談創出数・商談創出金額)との関係が確認できません。"
-                "この指標だけを目標にすると「KPIは達成しているのにKGIが未達」になるおそれがあります。"
-                if ja else f"{txt} show no link to the KGI (deals created, deal amount): targeting "
-                "them alone risks 'KPIs met but KGI missed'."), "none", xs=names))
+            out.append(_statement("kgi", t(f"correlation.kgi.{verdict}", lang=lang, names=names),
+                                  verdict, xs=xs))
     out += _simpson_statements(kg[kg["claimed"]], results, lang, max_items)
     return out
 
@@ -1185,25 +1118,23 @@ def headline(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: f
     same :func:`verdicts` as the findings: the strongest claimed volume–efficiency trade-off
     within reps (never an arithmetic pair), how many pairs show a claimed relation, and how many
     claimed relations change sign between levels."""
-    kpis._check_lang(lang)
-    ja = lang == "ja"
-    w0 = results[(results["level"] == "within") & (results["lag"] == 0)
-                 & (results["kind"] == "activity_efficiency")]
-    v = verdicts(w0, alpha=alpha, claim_alpha=claim_alpha)
-    tested = v[~v["verdict"].isin(["too_few", "built_in"])]
-    falls = tested[tested["verdict"] == "falls"].sort_values("r")
-    label = "量と効率のトレードオフ" if ja else "Volume–efficiency trade-off"
-    if len(falls):
-        top = falls.iloc[0]
-        trade = {"label": label, "value": f"{kpis.label(top['x'], lang)}×{kpis.label(top['y'], lang)}",
+    config.check_option("lang", lang, config.LANGS)
+    h = headline_figures(results, alpha=alpha, claim_alpha=claim_alpha)
+    label = t("correlation.headline.tradeoff", lang=lang)
+    if h["tradeoff"] is not None:
+        top = h["tradeoff"]
+        trade = {"label": label, "value": _pair(top["x"], top["y"], lang),
                  "note": f"r = {top['r']:+.2f}"}
     else:
-        trade = {"label": label, "value": "検出されず" if ja else "none found", "note": ""}
+        trade = {"label": label, "value": t("correlation.headline.none_found", lang=lang),
+                 "note": ""}
     return [trade,
-            {"label": "確かな関係(担当者内)" if ja else "Claimed relations (within rep)",
-             "value": f"{int(tested['claimed'].sum())} / {len(tested)}", "note": f"BH p<{claim_alpha:g}"},
-            {"label": "水準間で符号が逆" if ja else "Sign differs by level",
-             "value": str(int((tested["claimed"] & tested["simpson"]).sum())), "note": "Simpson"}]
+            {"label": t("correlation.headline.claimed", lang=lang),
+             "value": f"{h['n_claimed']} / {h['n_tested']}",
+             "note": t("correlation.headline.claimed_note", lang=lang,
+                       claim_alpha=f"{claim_alpha:g}")},
+            {"label": t("correlation.headline.sign", lang=lang), "value": str(h["n_simpson"]),
+             "note": t("correlation.headline.sign_note", lang=lang)}]
 
 
 def claims(results: pd.DataFrame, *, lagged: pd.DataFrame | None = None,
@@ -1239,7 +1170,7 @@ def claims(results: pd.DataFrame, *, lagged: pd.DataFrame | None = None,
     out = out[out["claim"]]
     card = headline(results, lang=lang, alpha=alpha, claim_alpha=claim_alpha)[0]
     if card["note"]:  # the card names a pair
-        out = pd.concat([out, pd.DataFrame([_statement("headline", f"{card['label']}: {card['value']} "
-                                                f"({card['note']})", "falls", True)])],
+        sentence = t("correlation.headline.claim", lang=lang, **card)
+        out = pd.concat([out, pd.DataFrame([_statement("headline", sentence, "falls", True)])],
                         ignore_index=True)
     return out.reset_index(drop=True)

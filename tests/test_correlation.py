@@ -112,6 +112,14 @@ def test_pooled_matches_scipy():
     assert (r["ci_low"], r["ci_high"]) == (pytest.approx(lo, abs=1e-9), pytest.approx(hi, abs=1e-9))
 
 
+def test_rm_corr_docstring_example():
+    import doctest
+
+    from iskpi_analysis.correlation import rmcorr
+
+    assert doctest.testmod(rmcorr).attempted >= 3 and doctest.testmod(rmcorr).failed == 0
+
+
 def test_rm_corr_input_errors():
     d = pd.DataFrame({"s": [1, 1, 2, 2], "a": [1.0, 2, 3, 4], "b": ["x", "y", "z", "w"]})
     with pytest.raises(ValueError, match="not in data"):
@@ -271,7 +279,8 @@ def test_min_denominator_excludes_and_counts():
     assert row(res, "calls", "email_reply_rate")["n_excluded"] == 0
     ex = cor.exclusions(df, min_denominator=20).set_index("kpi_id")
     assert ex.loc["connect_rate", "n_excluded"] == 10
-    assert ex.loc["connect_rate", "label"] == "コネクト率"
+    # the analysis result is language-neutral (issue 13): the label comes with the display table
+    assert cor.format_exclusions(ex.reset_index()).set_index("率").loc["コネクト率", "除外数"] == "10"
     # inactive periods (no calls, no e-mails) are left out by default
     df2 = df.copy()
     df2.loc[df2.index[-3:], ["calls", "emails_sent"]] = 0

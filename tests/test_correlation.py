@@ -103,7 +103,7 @@ def test_pooled_matches_scipy():
     from scipy import stats
 
     df = simulate(1)
-    res = cor.kpi_correlations(df, lag=False, min_denominator=0)
+    res = cor.kpi_correlations(df, lag=False, min_trials=0)
     r = row(res, "calls", "conversation_rate", "pooled")
     ref = stats.pearsonr(df["calls"], df["conversation_rate"])
     assert r["r"] == pytest.approx(ref.statistic, abs=1e-12)
@@ -150,7 +150,7 @@ def simpson_fixture() -> pd.DataFrame:
 
 def test_simpson_fixture_reported_and_flagged():
     res = cor.kpi_correlations(simpson_fixture(), activity=("calls",), efficiency=("connect_rate",),
-                               kgi=(), min_denominator=10)
+                               kgi=(), min_trials=10)
     w, p, b = (row(res, "calls", "connect_rate", lv) for lv in ("within", "pooled", "between"))
     assert w["r"] < -0.8 and w["p_val"] < 0.001 and w["dof"] == 20 - 4 - 1
     assert p["r"] > 0.8 and b["r"] > 0.8
@@ -266,25 +266,25 @@ def test_mechanical_pairs():
     assert cor.mechanical_kind("connect_rate", "deals_created") == "numerator"
 
 
-def test_min_denominator_excludes_and_counts():
+def test_min_trials_excludes_and_counts():
     df = simulate(7)
     df.loc[df.index[:10], "calls"] = 5  # ten tiny weeks
     df["connect_rate"] = df["connects"].clip(upper=df["calls"]) / df["calls"]
     df["connects"] = df["connects"].clip(upper=df["calls"])
-    res = cor.kpi_correlations(df, min_denominator=20, lag=False)
+    res = cor.kpi_correlations(df, min_trials=20, lag=False)
     w = row(res, "emails_sent", "connect_rate")
     assert w["n_excluded"] == 10 and w["n_obs"] == len(df) - 10
     # conversation rate's denominator (connects) shrank below 20 in the same ten weeks
     assert row(res, "emails_sent", "conversation_rate")["n_excluded"] == 10
     assert row(res, "calls", "email_reply_rate")["n_excluded"] == 0
-    ex = cor.exclusions(df, min_denominator=20).set_index("kpi_id")
+    ex = cor.exclusions(df, min_trials=20).set_index("kpi_id")
     assert ex.loc["connect_rate", "n_excluded"] == 10
     # the analysis result is language-neutral (issue 13): the label comes with the display table
     assert cor.format_exclusions(ex.reset_index()).set_index("率").loc["コネクト率", "除外数"] == "10"
     # inactive periods (no calls, no e-mails) are left out by default
     df2 = df.copy()
     df2.loc[df2.index[-3:], ["calls", "emails_sent"]] = 0
-    res2 = cor.kpi_correlations(df2, lag=False, min_denominator=0)
+    res2 = cor.kpi_correlations(df2, lag=False, min_trials=0)
     assert row(res2, "calls", "deals_created")["n_obs"] == len(df) - 3
 
 
@@ -359,7 +359,7 @@ def notebook_records(tmp_path_factory):
     return _run_notebook(tmp_path_factory.mktemp("nb03") / "03.ipynb", month="2026-10")
 
 
-def _independent_rep_days(month_first: str, month_last: str, min_calls: int) -> pd.DataFrame:
+def _independent_rep_days(month_first: str, month_last: str, min_trials: int) -> pd.DataFrame:
     """Rep-day calls and connects from the raw sample file with pandas and jpholiday only."""
     import jpholiday
 
@@ -376,7 +376,7 @@ def _independent_rep_days(month_first: str, month_last: str, min_calls: int) -> 
     conn = calls["connected"].astype(str).str.lower().isin(["true", "1"])
     g = calls.assign(c=conn.astype(int)).groupby(["rep_id", "date"]).agg(calls=("call_id", "size"),
                                                                          connects=("c", "sum"))
-    g = g[g["calls"] >= min_calls].reset_index()
+    g = g[g["calls"] >= min_trials].reset_index()
     g["connect_rate"] = g["connects"] / g["calls"]
     return g[g.groupby("rep_id")["date"].transform("size") >= 2]
 
@@ -388,7 +388,7 @@ def test_notebook_records_match_independent_computation(notebook_records):
     assert rec["grain"] == "day" and rec["n_reps"] >= 30
     pairs = pd.DataFrame(rec["pairs"]).set_index(["x", "y"])
     got = pairs.loc[("calls", "connect_rate")]
-    d = _independent_rep_days("2026-08-01", "2026-10", min_calls=20)
+    d = _independent_rep_days("2026-08-01", "2026-10", min_trials=20)
     full = smf.ols("connect_rate ~ C(rep_id) + calls", data=d).fit()
     reduced = smf.ols("connect_rate ~ C(rep_id)", data=d).fit()
     r_ref = np.sign(full.params["calls"]) * np.sqrt(1 - full.ssr / reduced.ssr)

@@ -91,13 +91,13 @@ def _active(data: pd.DataFrame) -> pd.Series:
     return data[cols].fillna(0).sum(axis=1) > 0
 
 
-def _values(data: pd.DataFrame, kpi_id: str, min_denominator: float):
+def _values(data: pd.DataFrame, kpi_id: str, min_trials: float):
     """(values, excluded mask): a rate whose denominator is below the minimum is excluded."""
     v = pd.to_numeric(data[kpi_id], errors="coerce").astype(float).to_numpy()
     den = _denominator(kpi_id)
     if den is not None and den in data.columns:
         d = pd.to_numeric(data[den], errors="coerce").fillna(0).to_numpy(dtype=float)
-        excl = d < max(min_denominator, 1)
+        excl = d < max(min_trials, 1)
     elif den is not None:
         excl = ~np.isfinite(v)
     else:
@@ -136,7 +136,7 @@ def _rep_level(data: pd.DataFrame, kpi_id: str, subject: str) -> pd.Series:
 
 def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=EFFICIENCY_KPIS,
                      kgi=KGI_KPIS, subject: str = "rep_id", grain: str | None = None,
-                     min_denominator: float = 10, lag: bool = True, drop_inactive: bool = True,
+                     min_trials: float = 10, lag: bool = True, drop_inactive: bool = True,
                      alpha: float = 0.05, simpson_min_r: float = 0.1,
                      confidence: float = 0.95) -> pd.DataFrame:
     """Correlation of every activity KPI with every efficiency KPI, and of each KPI with the KGI.
@@ -152,7 +152,7 @@ def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=E
         ``r`` NaN and a ``note``.
     subject : the repeated unit (rep).
     grain : 'day', 'week' or 'month'; inferred from ``data`` when None (for the lag).
-    min_denominator : a rate in a rep-period whose denominator (calls for connect rate, …) is
+    min_trials : a rate in a rep-period whose denominator (calls for connect rate, …) is
         below this is too noisy and is left out of every pair that uses it; the count is
         reported in ``n_excluded``.
     lag : also correlate x in period t with y in period t+1 of the same rep (within levels).
@@ -178,7 +178,7 @@ def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=E
         n_obs : observations used (rep-periods; reps for 'between').
         n_reps : reps contributing.
         n_excluded : observations (reps for 'between') left out because a rate's denominator is
-            below ``min_denominator``.
+            below ``min_trials``.
         mechanical : the pair shares a count, so part of the relation is arithmetic.
         simpson : the within-rep sign disagrees with the between-rep or pooled sign (lag 0).
         flag : 'mechanical', 'simpson', both joined by ';', or ''.
@@ -187,8 +187,8 @@ def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=E
     _check_confidence(confidence)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    if min_denominator < 0:
-        raise ValueError(f"min_denominator must be >= 0, got {min_denominator}")
+    if min_trials < 0:
+        raise ValueError(f"min_trials must be >= 0, got {min_trials}")
     for c in (subject, "period"):
         if c not in data.columns:
             raise ValueError(f"data lacks column {c!r}; pass a rep-period table "
@@ -207,10 +207,10 @@ def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=E
     pairs += [(k, g, "kpi_kgi") for k in x_cols for g in kgi]
     pairs = [(a, b, kind) for a, b, kind in pairs if a in d.columns and b in d.columns]
     used = {k for p in pairs for k in p[:2]}
-    vals = {k: _values(d, k, min_denominator) for k in used}
+    vals = {k: _values(d, k, min_trials) for k in used}
     rep_vals = {k: _rep_level(d, k, subject) for k in used}
     ctx = dict(d=d, subject=subject, subj=subj, has_next=has_next if lag else None,
-               min_denominator=min_denominator, confidence=confidence)
+               min_trials=min_trials, confidence=confidence)
     rows = [row for x, y, kind in pairs
             for row in _pair_rows(x, y, kind, vals=vals, rep_vals=rep_vals, **ctx)]
     out = pd.DataFrame(rows)
@@ -225,7 +225,7 @@ def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=E
     return out[RESULT_COLUMNS]
 
 
-def _pair_rows(x, y, kind, *, d, subject, subj, has_next, vals, rep_vals, min_denominator,
+def _pair_rows(x, y, kind, *, d, subject, subj, has_next, vals, rep_vals, min_trials,
                confidence) -> list[dict]:
     """The result rows of one pair: every level at lag 0, the within levels at lag 1 (when
     ``has_next`` is given)."""
@@ -244,7 +244,7 @@ def _pair_rows(x, y, kind, *, d, subject, subj, has_next, vals, rep_vals, min_de
             res["n_reps"] = int(pd.Series(subj[ok]).nunique())
             res["n_excluded"] = n_excl
         else:
-            res = _between(rep_vals[x], rep_vals[y], min_denominator=min_denominator, confidence=confidence)
+            res = _between(rep_vals[x], rep_vals[y], min_trials=min_trials, confidence=confidence)
         rows.append({**base, "lag": 0, "level": level, **res})
     if has_next is not None:
         yl = np.where(has_next, _lead(d, yv, subject).astype(float), np.nan)
@@ -258,13 +258,13 @@ def _pair_rows(x, y, kind, *, d, subject, subj, has_next, vals, rep_vals, min_de
     return rows
 
 
-def _between(rep_x, rep_y, *, min_denominator, confidence) -> dict:
+def _between(rep_x, rep_y, *, min_trials, confidence) -> dict:
     """Pearson r over one point per rep; a rep whose rate rests on too few trials is left out."""
     (rx, dx), (ry, dy) = rep_x, rep_y
     excl = pd.Series(False, index=rx.index)
     for den in (dx, dy):
         if den is not None:
-            excl |= den < max(min_denominator, 1)
+            excl |= den < max(min_trials, 1)
     res = _pearson_arrays(rx.where(~excl).to_numpy(), ry.where(~excl).to_numpy(),
                           confidence=confidence)
     res["n_reps"] = res["n_obs"]
@@ -350,7 +350,7 @@ def strongest_pairs(results: pd.DataFrame, *, n: int = 4, kind: str | None = Non
 
 
 def pair_points(data: pd.DataFrame, *, x: str, y: str, subject: str = "rep_id",
-                min_denominator: float = 10, lag: int = 0, grain: str | None = None,
+                min_trials: float = 10, lag: int = 0, grain: str | None = None,
                 drop_inactive: bool = True) -> pd.DataFrame:
     """The observations behind one pair, with the repeated-measures fit, for a scatter plot.
 
@@ -367,8 +367,8 @@ def pair_points(data: pd.DataFrame, *, x: str, y: str, subject: str = "rep_id",
     d = data.sort_values([subject, "period"]).reset_index(drop=True)
     if drop_inactive:
         d = d.loc[_active(d)].reset_index(drop=True)
-    xv, _ = _values(d, x, min_denominator)
-    yv, _ = _values(d, y, min_denominator)
+    xv, _ = _values(d, x, min_trials)
+    yv, _ = _values(d, y, min_trials)
     if lag:
         nm = _next_mask(d, grain, subject)
         yv = np.where(nm, _lead(d, yv, subject).astype(float), np.nan)
@@ -384,21 +384,21 @@ def pair_points(data: pd.DataFrame, *, x: str, y: str, subject: str = "rep_id",
     return pts.reset_index(drop=True)
 
 
-def exclusions(data: pd.DataFrame, *, rates=EFFICIENCY_KPIS, min_denominator: float = 10,
+def exclusions(data: pd.DataFrame, *, rates=EFFICIENCY_KPIS, min_trials: float = 10,
                drop_inactive: bool = True) -> pd.DataFrame:
     """How many rep-periods each rate loses to the too-few-trials rule.
 
     Returns
     -------
     DataFrame with columns kpi_id, denominator, n_obs (active rep-periods),
-    n_excluded (denominator below ``min_denominator``), share_excluded.
+    n_excluded (denominator below ``min_trials``), share_excluded.
     """
     d = data.loc[_active(data)] if drop_inactive else data
     rows = []
     for r in rates:
         if r not in d.columns:
             continue
-        _, excl = _values(d, r, min_denominator)
+        _, excl = _values(d, r, min_trials)
         n = len(d)
         rows.append({"kpi_id": r, "denominator": _denominator(r), "n_obs": n,
                      "n_excluded": int(excl.sum()), "share_excluded": excl.sum() / n if n else np.nan})

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config, fmt, io, kpis
-from ..catalog import t
+from ..catalog import has, t
 from .analysis import (CLAIM_ALPHA, FINDING_PARTS, LEVELS, _active, _by_size, _check_claim, _check_grain,
                        certainty, headline_figures, kgi_states, verdicts)
 
@@ -74,14 +74,22 @@ def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -
     })
 
 
+def _count_label(count: str, lang: str) -> str:
+    """A KPI's label from the KPI dictionary; a count that is no KPI (leads handled, the
+    denominator of deal conversion) from the catalog."""
+    if count in kpis.all_kpis():
+        return kpis.label(count, lang)
+    return t(f"correlation.count.{count}", lang=lang) if has(f"correlation.count.{count}", lang=lang) \
+        else count
+
+
 def format_exclusions(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     """An :func:`exclusions` table with labels and formatted numbers for a report reader."""
     h = {k: t(f"correlation.exclusions.{k}", lang=lang)
          for k in ("rate", "denominator", "n_obs", "n_excluded", "share_excluded")}
     return pd.DataFrame({
         h["rate"]: [kpis.label(k, lang) for k in table["kpi_id"]],
-        h["denominator"]: [kpis.label(d, lang) if d in kpis.all_kpis() else d
-                           for d in table["denominator"]],
+        h["denominator"]: [_count_label(d, lang) for d in table["denominator"]],
         h["n_obs"]: [fmt.num(v) for v in table["n_obs"]],
         h["n_excluded"]: [fmt.num(v) for v in table["n_excluded"]],
         h["share_excluded"]: [fmt.pct(v) for v in table["share_excluded"]],

@@ -169,8 +169,8 @@ def _lag_statements(results: pd.DataFrame, *, lang: str, alpha: float, claim_alp
     if not len(lag1):
         return []
     v = verdicts(lag1, alpha=alpha, claim_alpha=claim_alpha)
-    out = [_statement("lag", _effect(f"correlation.lag.{row['verdict']}", row, lang, per, alpha), row["verdict"],
-                      True, row)
+    out = [_statement("lag", _effect(f"correlation.lag.{row['verdict']}", row, lang, per, alpha),
+                      row["verdict"], True, row)
            for _, row in _by_size(v[v["claimed"]]).head(max_items).iterrows()]
     if out:
         return out

@@ -8,10 +8,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
-from ._base import axes as _ax
 from .. import config, kpis
-from ..catalog import t
 from .. import correlation as cor
+from ..catalog import t
+from ._base import axes as _ax
+
+__all__ = ["heatmap", "levels", "scatter"]
+
 
 def _axis_order(kind: str, present_x, present_y) -> tuple[list[str], list[str]]:
     if kind == "activity_efficiency":
@@ -137,6 +140,7 @@ def scatter(points: pd.DataFrame, *, x: str, y: str, result=None, ax=None,
         ci = f"[{result['ci_low']:+.2f}, {result['ci_high']:+.2f}]"
         ax.set_title(t("correlation.plot.scatter_title", lang=lang, x=kpis.label(x, lang),
                        y=kpis.label(y, lang), r=f"{result['r']:+.2f}", ci=ci), fontsize=11)
-    ax.legend(fontsize=7, frameon=False, loc="best", title=t("correlation.plot.fit", lang=lang), title_fontsize=7)
+    ax.legend(fontsize=7, frameon=False, loc="best", title=t("correlation.plot.fit", lang=lang),
+              title_fontsize=7)
     ax.spines[["top", "right"]].set_visible(False)
     return ax

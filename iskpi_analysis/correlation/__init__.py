@@ -50,8 +50,10 @@ What the report may claim (issue 11)
 Where things live
     :mod:`.rmcorr` the repeated-measures correlation and the inference on r; :mod:`.pairs` the
     KPI sets and the arithmetic ('mechanical') kinds of a pair; :mod:`.analysis` the analysis and
-    its verdicts (language-neutral); :mod:`.narrative` the sentences, headline cards and
-    labelled tables, every text from the catalog (``messages/<lang>/correlation.toml``).
+    its verdicts (language-neutral); :mod:`.plan` what the findings say, one language-neutral
+    record per sentence (catalog key + arguments; :func:`claimed` for the calibration);
+    :mod:`.narrative` the sentences, headline cards and labelled tables, every text from the
+    catalog (``messages/<lang>/correlation.toml``).
 """
 from __future__ import annotations
 
@@ -60,16 +62,17 @@ from .analysis import (CERTAINTIES, CLAIM_ALPHA, FINDING_PARTS, GRAINS, KINDS, L
                        infer_grain, kgi_states, kpi_correlations, pair_points, pair_table,
                        select_window, strongest_pairs, verdicts)
 from .narrative import (STATEMENT_COLUMNS, claims, describe_window, findings, format_exclusions,
-                        format_pair_table, headline, level_label, period_word, statements)
+                        format_pair_table, headline, level_label, period_word, render, statements)
 from .pairs import (ACTIVITY_KPIS, ARITHMETIC_KINDS, EFFICIENCY_KPIS, KGI_KPIS, MECHANICAL_KINDS,
                     is_mechanical, mechanical_kind)
+from .plan import PLAN_COLUMNS, claimed, statement_plan
 from .rmcorr import rm_corr
 
 __all__ = ["ACTIVITY_KPIS", "EFFICIENCY_KPIS", "KGI_KPIS", "MECHANICAL_KINDS", "ARITHMETIC_KINDS",
            "LEVELS", "LAG_LEVELS", "KINDS", "GRAINS", "CLAIM_ALPHA", "VERDICTS", "CERTAINTIES",
-           "RESULT_COLUMNS", "STATEMENT_COLUMNS", "FINDING_PARTS",
+           "RESULT_COLUMNS", "STATEMENT_COLUMNS", "PLAN_COLUMNS", "FINDING_PARTS",
            "rm_corr", "mechanical_kind", "is_mechanical", "infer_grain", "select_window",
            "kpi_correlations", "pair_table", "strongest_pairs", "pair_points", "exclusions",
-           "verdicts", "certainty", "kgi_states", "headline_figures",
+           "verdicts", "certainty", "kgi_states", "headline_figures", "statement_plan", "claimed",
            "level_label", "period_word", "format_pair_table", "format_exclusions",
-           "describe_window", "statements", "findings", "headline", "claims"]
+           "describe_window", "render", "statements", "findings", "headline", "claims"]

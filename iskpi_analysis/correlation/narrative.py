@@ -1,8 +1,9 @@
 """The correlation findings in words: sentences, headline cards and labelled tables.
 
 Every text comes from the catalog (``messages/<lang>/correlation.toml``, keys
-``correlation.*``) and is written from the verdicts of :mod:`.analysis`; nothing here
-decides what a result says.
+``correlation.*``). A findings sentence is the rendering (:func:`render`) of a language-neutral
+record of :mod:`.plan`, written from the verdicts of :mod:`.analysis`; nothing here decides what
+a result says.
 """
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import pandas as pd
 
 from .. import config, fmt, io, kpis
 from ..catalog import has, t
-from .analysis import (CLAIM_ALPHA, FINDING_PARTS, LEVELS, _active, _by_size, _check_claim, _check_grain,
-                       certainty, headline_figures, kgi_states, verdicts)
+from .analysis import CLAIM_ALPHA, FINDING_PARTS, LEVELS, _active, _check_grain, headline_figures
+from .plan import PLAN_COLUMNS, claimed, statement_plan
 
 __all__ = ["STATEMENT_COLUMNS", "level_label", "period_word", "format_pair_table", "format_exclusions",
-           "describe_window", "statements", "findings", "headline", "claims"]
+           "describe_window", "render", "statements", "findings", "headline", "claims"]
 
 
 def level_label(level: str, *, lang: str = config.DEFAULT_LANG) -> str:
@@ -108,77 +109,79 @@ def describe_window(window: pd.DataFrame, *, grain: str, months: int, month: str
              n_rows=fmt.num(len(window)), n_active=fmt.num(active))
 
 
-def _certainty(row, lang: str, alpha: float) -> str:
-    return t(f"correlation.certainty.{certainty(row, alpha=alpha)}", lang=lang)
-
-
-def _stat(row, lang: str) -> str:
+def _stat(row: dict, lang: str) -> str:
     return t("correlation.stat.line", lang=lang, r=f"{row['r']:+.2f}",
              ci=fmt.ci(row["ci_low"], row["ci_high"], as_pct=False), p=fmt.p_value(row["p_adj"]),
              n=int(row["n_reps"]), n_obs=fmt.num(row["n_obs"]))
 
 
-def _denominator_caution(row, lang: str) -> str:
-    """The warning DESIGN §5 asks for when a rate is set against its own denominator."""
-    if row["mechanical_kind"] != "denominator":
-        return ""
-    return t("correlation.stat.denominator_caution", lang=lang, x=kpis.label(row["x"], lang),
-             y=kpis.label(row["y"], lang))
-
-
 #: Columns of :func:`statements` (and :func:`claims`).
-STATEMENT_COLUMNS = ["part", "x", "y", "lag", "verdict", "claim", "r", "ci_low", "ci_high",
-                     "p_adj", "sentence"]
+STATEMENT_COLUMNS = [*PLAN_COLUMNS[:-2], "sentence"]
 
 
-def _statement(part, sentence, verdict, claim=False, row=None, lag=0, rows=None, xs=None) -> dict:
-    """One statement: the sentence and the verdict it was written from — one row's (``row``),
-    or the shared verdict of the pairs it names (``rows``: x and y joined by ';'; ``xs``: KPIs
-    named without a partner). x = y = '' when it speaks about its whole part."""
-    d = {"part": part, "x": "", "y": "", "lag": lag, "verdict": verdict, "claim": bool(claim),
-         "r": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_adj": np.nan, "sentence": sentence}
-    if row is not None:
-        d.update({k: row[k] for k in ("x", "y", "lag", "r", "ci_low", "ci_high", "p_adj")})
-        d["lag"] = int(row["lag"])
-    elif rows is not None:
-        d["x"], d["y"] = ";".join(rows["x"]), ";".join(rows["y"])
-    elif xs is not None:
-        d["x"] = ";".join(xs)
-    return d
-
-
-def _names(rows: pd.DataFrame, lang: str, with_r: bool = True) -> str:
+def _names(pairs, lang: str, with_r: bool = True) -> str:
     key = "correlation.pair.name_r" if with_r else "correlation.pair.name"
     return t("correlation.sep.list", lang=lang).join(
-        t(key, lang=lang, x=kpis.label(a, lang), y=kpis.label(b, lang), r=_r(r))
-        for a, b, r in zip(rows["x"], rows["y"], rows["r"]))
+        t(key, lang=lang, x=kpis.label(a, lang), y=kpis.label(b, lang), r=_r(r)) for a, b, r in pairs)
 
 
-def _effect(key: str, row, lang: str, per: str, alpha: float) -> str:
-    """A claimed effect of one row (``key`` ends in its verdict, 'rises' or 'falls')."""
-    return t(key, lang=lang, x=kpis.label(row["x"], lang),
-             y=kpis.label(row["y"], lang), per=per, stat=_stat(row, lang),
-             certainty=_certainty(row, lang, alpha))
+def _fields(args: dict, lang: str) -> dict:
+    """The catalog fields of a plan record's language-neutral arguments (one rule per argument
+    name, so every message that shares an argument words it the same way)."""
+    label = lambda k: kpis.label(k, lang)  # noqa: E731
+    sep = t("correlation.sep.list", lang=lang)
+    f = {}
+    for name, v in args.items():
+        if name == "row":
+            f.update(x=label(v["x"]), y=label(v["y"]), stat=_stat(v, lang))
+        elif name in ("x", "y"):
+            f[name] = label(v)
+        elif name == "r":
+            f["r"] = _r(v)
+        elif name == "per":
+            f["per"] = period_word(v, lang=lang)
+        elif name == "certainty":
+            f["certainty"] = t(f"correlation.certainty.{v}", lang=lang)
+        elif name in ("names", "pairs"):
+            f[name] = _names(v, lang)
+        elif name == "names_plain":
+            f["names"] = _names(v, lang, with_r=False)
+        elif name == "kpis":
+            f["names"] = sep.join(label(k) for k in v)
+        elif name == "drivers":
+            f["names"] = sep.join(t("correlation.pair.driver", lang=lang, x=label(a), y=label(b),
+                                    r=_r(r)) for a, b, r in v)
+        elif name == "flips":
+            f["where"] = t("correlation.sep.and", lang=lang).join(
+                t(f"correlation.simpson.{lv}", lang=lang, r=_r(r)) for lv, r in v)
+        elif name == "items":
+            f["items"] = sep.join(t("correlation.advice.item", lang=lang, y=label(y),
+                                    target=fmt.kpi_value(y, target, lang)) for y, target in v)
+        elif name == "alpha":
+            f["alpha"] = f"{v:.0%}"
+        elif name == "claim_alpha":
+            f["claim_alpha"] = f"{v:g}"
+        elif name == "n_obs":
+            f["n_obs"] = fmt.num(v)
+        elif name != "caution":
+            f[name] = v
+    return f
 
 
-def _lag_statements(results: pd.DataFrame, *, lang: str, alpha: float, claim_alpha: float,
-                    grain: str, max_items: int) -> list[dict]:
-    per = period_word(grain, lang=lang)
-    lag1 = results[(results["level"] == "within") & (results["lag"] == 1)
-                   & (results["kind"] == "activity_efficiency")]
-    if not len(lag1):
-        return []
-    v = verdicts(lag1, alpha=alpha, claim_alpha=claim_alpha)
-    out = [_statement("lag", _effect(f"correlation.lag.{row['verdict']}", row, lang, per, alpha),
-                      row["verdict"], True, row)
-           for _, row in _by_size(v[v["claimed"]]).head(max_items).iterrows()]
-    if out:
-        return out
-    ind = _by_size(v[v["verdict"] == "indicative"]).head(max_items)
-    if len(ind):
-        return [_statement("lag", t("correlation.lag.indicative", lang=lang, per=per,
-                                    names=_names(ind, lang)), "indicative", lag=1, rows=ind)]
-    return [_statement("lag", t("correlation.lag.none", lang=lang, per=per), "none", lag=1)]
+def render(record, *, lang: str = config.DEFAULT_LANG) -> str:
+    """The sentence of one :func:`statement_plan` record (its ``key`` and ``args``) in ``lang``."""
+    args = record["args"]
+    s = t(record["key"], lang=lang, **_fields(args, lang))
+    if args.get("caution"):  # a rate against its own denominator (DESIGN §5)
+        s += t("correlation.stat.denominator_caution", lang=lang,
+               x=kpis.label(args["row"]["x"], lang), y=kpis.label(args["row"]["y"], lang))
+    return s
+
+
+def _rendered(plan: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = plan.drop(columns=["key", "args"])
+    out["sentence"] = [render(r, lang=lang) for _, r in plan.iterrows()]
+    return out[STATEMENT_COLUMNS]
 
 
 def statements(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
@@ -186,9 +189,10 @@ def statements(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha:
                grain: str = "week", max_items: int = 4, parts=FINDING_PARTS) -> pd.DataFrame:
     """The findings sentences, each with the verdict it was written from.
 
-    Every sentence is derived from :func:`verdicts` (one verdict per result row): a sentence
-    that a relation rises or falls is written only for a claimed row of that sign, a sentence
-    that no relation was found only when no eligible row has a 95 % CI excluding 0.
+    Every sentence is rendered from a :func:`statement_plan` record, itself derived from
+    :func:`verdicts` (one verdict per result row): a sentence that a relation rises or falls is
+    written only for a claimed row of that sign, a sentence that no relation was found only when
+    no eligible row has a 95 % CI excluding 0.
 
     Parameters
     ----------
@@ -202,24 +206,9 @@ def statements(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha:
     effect), r, ci_low, ci_high, p_adj (of its pair) and sentence (Markdown, in ``lang``).
     """
     config.check_option("lang", lang, config.LANGS)
-    _check_grain(grain)
-    _check_claim(alpha, claim_alpha)
-    parts = tuple(parts)
-    bad = [p for p in parts if p not in FINDING_PARTS]
-    if bad:
-        raise ValueError(f"parts must be drawn from {FINDING_PARTS}, got {bad}")
-    if results.empty:
-        rows = [_statement("summary", t("correlation.statement.empty", lang=lang), "too_few")]
-    else:
-        rows = []
-        kw = dict(lang=lang, alpha=alpha, claim_alpha=claim_alpha, grain=grain, max_items=max_items)
-        if "efficiency" in parts:
-            rows += _efficiency_statements(results, targets=targets, **kw)
-        if "kgi" in parts:
-            rows += _kgi_statements(results, **kw)
-        if "lag" in parts:
-            rows += _lag_statements(results, **kw)
-    return pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
+    plan = statement_plan(results, alpha=alpha, claim_alpha=claim_alpha, targets=targets,
+                          grain=grain, max_items=max_items, parts=parts)
+    return _rendered(plan, lang)
 
 
 def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
@@ -248,122 +237,6 @@ def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: f
     """
     return statements(results, lang=lang, alpha=alpha, claim_alpha=claim_alpha, targets=targets,
                       grain=grain, max_items=max_items, parts=parts)["sentence"].tolist()
-
-
-def _simpson_statements(claimed: pd.DataFrame, results: pd.DataFrame, lang: str,
-                        max_items: int) -> list[dict]:
-    """Simpson cautions, for claimed within-rep rows whose sign flips at another level."""
-    lag0 = results[results["lag"] == 0].set_index(["x", "y", "level"])
-    out = []
-    for _, row in claimed[claimed["simpson"]].head(max_items).iterrows():
-        # name only the levels whose sign is opposite to the within-rep one
-        flips = [(lv, lag0.loc[(row["x"], row["y"], lv), "r"]) for lv in ("between", "pooled")]
-        flips = [(lv, r) for lv, r in flips if np.isfinite(r) and np.sign(r) == -np.sign(row["r"])]
-        if not flips:
-            continue
-        where = t("correlation.sep.and", lang=lang).join(
-            t(f"correlation.simpson.{lv}", lang=lang, r=_r(r)) for lv, r in flips)
-        out.append(_statement("simpson", t(
-            "correlation.simpson.sentence", lang=lang, x=kpis.label(row["x"], lang),
-            y=kpis.label(row["y"], lang), r=_r(row["r"]), where=where), row["verdict"], True, row))
-    return out
-
-
-def _efficiency_statements(results, *, lang, alpha, claim_alpha, targets, grain,
-                           max_items) -> list[dict]:
-    per = period_word(grain, lang=lang)
-    w0 = results[(results["level"] == "within") & (results["lag"] == 0)
-                 & (results["kind"] == "activity_efficiency")]
-    v = verdicts(w0, alpha=alpha, claim_alpha=claim_alpha)
-    measured = v[v["verdict"] != "too_few"]
-    arith = measured[measured["verdict"] == "built_in"]
-    tested = measured[measured["verdict"] != "built_in"]
-    claimed = tested[tested["claimed"]]
-    ind = tested[tested["verdict"] == "indicative"]
-    out = [_statement("summary", t(
-        "correlation.statement.summary", lang=lang, n=len(tested),
-        n_reps=int(measured["n_reps"].max()) if len(measured) else 0,
-        n_obs=fmt.num(int(measured["n_obs"].max()) if len(measured) else 0), per=per,
-        alpha=f"{alpha:.0%}", claim_alpha=f"{claim_alpha:g}", n_claimed=len(claimed),
-        n_arith=len(arith)), "summary")]
-    falls = _by_size(claimed[claimed["verdict"] == "falls"])
-    rises = _by_size(claimed[claimed["verdict"] == "rises"])
-    for _, row in pd.concat([falls.head(max_items), rises.head(max_items)]).iterrows():
-        out.append(_statement("efficiency", _effect(
-            f"correlation.statement.{row['verdict']}", row, lang, per, alpha)
-                              + _denominator_caution(row, lang), row["verdict"], True, row))
-    if not len(claimed) and len(ind):
-        shown = _by_size(ind).head(max_items)
-        out.append(_statement("efficiency", t("correlation.statement.indicative", lang=lang,
-                                              names=_names(shown, lang)), "indicative", rows=shown))
-    elif not len(claimed):
-        out.append(_statement("efficiency", t("correlation.statement.none", lang=lang), "none"))
-    mech = arith[arith["significant"]]
-    if len(mech):
-        out.append(_statement("arithmetic", t("correlation.statement.arithmetic", lang=lang,
-                                              names=_names(mech, lang, with_r=False)),
-                              "built_in", rows=mech))
-    out += _simpson_statements(claimed, results, lang, max_items)
-    out += _advice_statements(targets, falls=falls.head(max_items), ind=ind, n_tested=len(tested),
-                              lang=lang)
-    return out
-
-
-def _advice_statements(targets, *, falls, ind, n_tested, lang) -> list[dict]:
-    """What the findings mean for growth-phase targets: a trade-off only from claimed rows."""
-    if targets is None:
-        return []
-    if len(falls):
-        tg = targets.set_index("kpi_id")
-        items = [t("correlation.advice.item", lang=lang, y=kpis.label(y, lang),
-                   target=fmt.kpi_value(y, tg.loc[y, "target"], lang))
-                 for y in falls["y"] if y in tg.index]
-        if not items:
-            return []
-        return [_statement("advice", t("correlation.advice.falls", lang=lang, items=t(
-            "correlation.sep.list", lang=lang).join(dict.fromkeys(items))), "falls", True,
-            rows=falls)]
-    if not n_tested:
-        return []
-    neg_ind = ind[ind["r"] < 0]
-    if len(neg_ind):
-        return [_statement("advice", t("correlation.advice.indicative", lang=lang), "indicative",
-                           rows=neg_ind)]
-    return [_statement("advice", t("correlation.advice.none", lang=lang), "none")]
-
-
-def _kgi_statements(results, *, lang, alpha, claim_alpha, grain, max_items) -> list[dict]:
-    w0 = results[(results["level"] == "within") & (results["lag"] == 0) & (results["kind"] == "kpi_kgi")]
-    kg = verdicts(w0, alpha=alpha, claim_alpha=claim_alpha)
-    kg = kg[kg["verdict"] != "too_few"]
-    if not len(kg):
-        return []
-    out: list[dict] = []
-    per = period_word(grain, lang=lang)
-    sep = t("correlation.sep.list", lang=lang)
-    drivers = kg[kg["verdict"] == "rises"].sort_values("r", ascending=False).head(max_items)
-    if len(drivers):
-        names = sep.join(t("correlation.pair.driver", lang=lang, x=kpis.label(a, lang),
-                           y=kpis.label(b, lang), r=_r(r))
-                         for a, b, r in zip(drivers["x"], drivers["y"], drivers["r"]))
-        out.append(_statement("kgi", t("correlation.kgi.rises", lang=lang, per=per, names=names),
-                              "rises", True, rows=drivers))
-    # each activity KPI without a claimed positive link: say what its links are
-    state = kgi_states(kg)
-    for verdict in ("falls", "indicative", "none"):
-        xs = [a for a, s in state.items() if s == verdict]
-        if not xs:
-            continue
-        names = sep.join(kpis.label(a, lang) for a in xs)
-        if verdict == "falls":
-            rows_ = kg[kg["x"].isin(xs) & (kg["verdict"] == "falls")]
-            out.append(_statement("kgi", t("correlation.kgi.falls", lang=lang, names=names, per=per,
-                                           pairs=_names(rows_, lang)), "falls", True, rows=rows_))
-        else:
-            out.append(_statement("kgi", t(f"correlation.kgi.{verdict}", lang=lang, names=names),
-                                  verdict, xs=xs))
-    out += _simpson_statements(kg[kg["claimed"]], results, lang, max_items)
-    return out
 
 
 def headline(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
@@ -415,16 +288,14 @@ def claims(results: pd.DataFrame, *, lagged: pd.DataFrame | None = None,
     DataFrame with :data:`STATEMENT_COLUMNS`, one row per claiming sentence or headline card
     (part 'headline' for the card).
     """
-    st = [statements(results, lang=lang, alpha=alpha, claim_alpha=claim_alpha, targets=targets,
-                     grain=grain, parts=("efficiency",))]
-    if lagged is not None:
-        st.append(statements(lagged, lang=lang, alpha=alpha, claim_alpha=claim_alpha, grain="week",
-                             parts=("lag", "kgi") if include_kgi else ("lag",)))
-    out = pd.concat(st, ignore_index=True)
-    out = out[out["claim"]]
+    out = _rendered(claimed(results, lagged=lagged, targets=targets, alpha=alpha,
+                            claim_alpha=claim_alpha, grain=grain, include_kgi=include_kgi), lang)
     card = headline(results, lang=lang, alpha=alpha, claim_alpha=claim_alpha)[0]
     if card["note"]:  # the card names a pair
         sentence = t("correlation.headline.claim", lang=lang, **card)
-        out = pd.concat([out, pd.DataFrame([_statement("headline", sentence, "falls", True)])],
+        card_row = {"part": "headline", "x": "", "y": "", "lag": 0, "verdict": "falls",
+                    "claim": True, "r": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                    "p_adj": np.nan, "sentence": sentence}
+        out = pd.concat([out, pd.DataFrame([card_row], columns=STATEMENT_COLUMNS)],
                         ignore_index=True)
     return out.reset_index(drop=True)

@@ -45,7 +45,7 @@ def correlation_claims(tables: dict, *, month: str = MONTH, months: int = 3):
         for t in bcor.TABLES:
             tables[t].to_parquet(Path(tmp) / f"{t}.parquet", index=False)
         data = io.load_data(tmp, today="2026-11-30")
-        res, _, cl = bcor._analyse(data, months=months, min_denominator=20, alpha=0.05,
+        res, _, cl = bcor._analyse(data, months=months, min_trials=20, alpha=0.05,
                                    claim_alpha=correlation.CLAIM_ALPHA, grain="day", month=month)
     return res, cl
 

@@ -39,7 +39,7 @@ def teams(n_teams: int, n_reps: int, months: int) -> list:
             for i in range(n_teams)]
 
 
-def analyse(frames: dict, *, months: int, min_denominator: int = 20, alpha: float = 0.05,
+def analyse(frames: dict, *, months: int, min_trials: int = 20, alpha: float = 0.05,
             claim_alpha: float = correlation.CLAIM_ALPHA, grain: str = "day"):
     """Notebook 03's pipeline on generated frames: (results, lagged, claims).
 
@@ -50,18 +50,18 @@ def analyse(frames: dict, *, months: int, min_denominator: int = 20, alpha: floa
         for t in TABLES:
             frames[t].to_parquet(Path(tmp) / f"{t}.parquet", index=False)
         data = io.load_data(tmp, today="2026-10-15")
-        return _analyse(data, months=months, min_denominator=min_denominator, alpha=alpha,
+        return _analyse(data, months=months, min_trials=min_trials, alpha=alpha,
                         claim_alpha=claim_alpha, grain=grain)
 
 
-def _analyse(data, *, months, min_denominator, alpha, claim_alpha, grain, month=MONTH):
+def _analyse(data, *, months, min_trials, alpha, claim_alpha, grain, month=MONTH):
     window = correlation.select_window(aggregate.rep_period(data, grain=grain, deal_date="appointment"),
                                        month=month, months=months, grain=grain)
-    results = correlation.kpi_correlations(window, grain=grain, min_denominator=min_denominator,
+    results = correlation.kpi_correlations(window, grain=grain, min_trials=min_trials,
                                            alpha=alpha, lag=False, kgi=())
     weekly = correlation.select_window(aggregate.rep_period(data, grain="week", deal_date="appointment"),
                                        month=month, months=months, grain="week")
-    lagged = correlation.kpi_correlations(weekly, grain="week", min_denominator=min_denominator, alpha=alpha)
+    lagged = correlation.kpi_correlations(weekly, grain="week", min_trials=min_trials, alpha=alpha)
     cl = correlation.claims(results, lagged=lagged, targets=kpis.phase_targets("growth"), alpha=alpha,
                             claim_alpha=claim_alpha, grain=grain)
     return results, lagged, cl

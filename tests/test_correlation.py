@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from iskpi_analysis import correlation as cor
-from conftest import run_notebook
 
 DATA = Path(__file__).parent / "data"
 
@@ -103,13 +102,21 @@ def test_pooled_matches_scipy():
     from scipy import stats
 
     df = simulate(1)
-    res = cor.kpi_correlations(df, lag=False, min_denominator=0)
+    res = cor.kpi_correlations(df, lag=False, min_trials=0)
     r = row(res, "calls", "conversation_rate", "pooled")
     ref = stats.pearsonr(df["calls"], df["conversation_rate"])
     assert r["r"] == pytest.approx(ref.statistic, abs=1e-12)
     assert r["p_val"] == pytest.approx(ref.pvalue, rel=1e-8)
     lo, hi = ref.confidence_interval(0.95)
     assert (r["ci_low"], r["ci_high"]) == (pytest.approx(lo, abs=1e-9), pytest.approx(hi, abs=1e-9))
+
+
+def test_rm_corr_docstring_example():
+    import doctest
+
+    from iskpi_analysis.correlation import rmcorr
+
+    assert doctest.testmod(rmcorr).attempted >= 3 and doctest.testmod(rmcorr).failed == 0
 
 
 def test_rm_corr_input_errors():
@@ -142,7 +149,7 @@ def simpson_fixture() -> pd.DataFrame:
 
 def test_simpson_fixture_reported_and_flagged():
     res = cor.kpi_correlations(simpson_fixture(), activity=("calls",), efficiency=("connect_rate",),
-                               kgi=(), min_denominator=10)
+                               kgi=(), min_trials=10)
     w, p, b = (row(res, "calls", "connect_rate", lv) for lv in ("within", "pooled", "between"))
     assert w["r"] < -0.8 and w["p_val"] < 0.001 and w["dof"] == 20 - 4 - 1
     assert p["r"] > 0.8 and b["r"] > 0.8
@@ -258,24 +265,25 @@ def test_mechanical_pairs():
     assert cor.mechanical_kind("connect_rate", "deals_created") == "numerator"
 
 
-def test_min_denominator_excludes_and_counts():
+def test_min_trials_excludes_and_counts():
     df = simulate(7)
     df.loc[df.index[:10], "calls"] = 5  # ten tiny weeks
     df["connect_rate"] = df["connects"].clip(upper=df["calls"]) / df["calls"]
     df["connects"] = df["connects"].clip(upper=df["calls"])
-    res = cor.kpi_correlations(df, min_denominator=20, lag=False)
+    res = cor.kpi_correlations(df, min_trials=20, lag=False)
     w = row(res, "emails_sent", "connect_rate")
     assert w["n_excluded"] == 10 and w["n_obs"] == len(df) - 10
     # conversation rate's denominator (connects) shrank below 20 in the same ten weeks
     assert row(res, "emails_sent", "conversation_rate")["n_excluded"] == 10
     assert row(res, "calls", "email_reply_rate")["n_excluded"] == 0
-    ex = cor.exclusions(df, min_denominator=20).set_index("kpi_id")
+    ex = cor.exclusions(df, min_trials=20).set_index("kpi_id")
     assert ex.loc["connect_rate", "n_excluded"] == 10
-    assert ex.loc["connect_rate", "label"] == "コネクト率"
+    # the analysis result is language-neutral (issue 13): the label comes with the display table
+    assert cor.format_exclusions(ex.reset_index()).set_index("率").loc["コネクト率", "除外数"] == "10"
     # inactive periods (no calls, no e-mails) are left out by default
     df2 = df.copy()
     df2.loc[df2.index[-3:], ["calls", "emails_sent"]] = 0
-    res2 = cor.kpi_correlations(df2, lag=False, min_denominator=0)
+    res2 = cor.kpi_correlations(df2, lag=False, min_trials=0)
     assert row(res2, "calls", "deals_created")["n_obs"] == len(df) - 3
 
 
@@ -333,88 +341,3 @@ def test_plots_draw(tmp_path):
     assert ax2.get_xlabel() == "架電数"
     with pytest.raises(ValueError, match="kind must be one of"):
         pc.heatmap(res, kind="nope")
-
-
-# --------------------------------------------------------------------------- notebook
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_correlation.ipynb"
-
-
-def _run_notebook(out: Path, **params) -> dict:
-    from iskpi_analysis import notebook as nb
-
-    return nb.read_records(run_notebook("03_correlation", out, **params))
-
-
-@pytest.fixture(scope="module")
-def notebook_records(tmp_path_factory):
-    return _run_notebook(tmp_path_factory.mktemp("nb03") / "03.ipynb", month="2026-10")
-
-
-def _independent_rep_days(month_first: str, month_last: str, min_calls: int) -> pd.DataFrame:
-    """Rep-day calls and connects from the raw sample file with pandas and jpholiday only."""
-    import jpholiday
-
-    from iskpi_analysis import config
-
-    calls = pd.read_parquet(config.SAMPLE_DATA_DIR / "calls.parquet")
-    local = pd.to_datetime(calls["started_at"], utc=True).dt.tz_convert("Asia/Tokyo")
-    calls["date"] = local.dt.tz_localize(None).dt.normalize()
-    lo, hi = pd.Timestamp(month_first), pd.Period(month_last, "M").end_time.normalize()
-    calls = calls[(calls["date"] >= lo) & (calls["date"] <= hi)]
-    days = calls["date"].drop_duplicates()
-    business = {d for d in days if d.weekday() < 5 and not jpholiday.is_holiday(d.date())}
-    calls = calls[calls["date"].isin(business)]
-    conn = calls["connected"].astype(str).str.lower().isin(["true", "1"])
-    g = calls.assign(c=conn.astype(int)).groupby(["rep_id", "date"]).agg(calls=("call_id", "size"),
-                                                                         connects=("c", "sum"))
-    g = g[g["calls"] >= min_calls].reset_index()
-    g["connect_rate"] = g["connects"] / g["calls"]
-    return g[g.groupby("rep_id")["date"].transform("size") >= 2]
-
-
-def test_notebook_records_match_independent_computation(notebook_records):
-    import statsmodels.formula.api as smf
-
-    rec = notebook_records
-    assert rec["grain"] == "day" and rec["n_reps"] >= 30
-    pairs = pd.DataFrame(rec["pairs"]).set_index(["x", "y"])
-    got = pairs.loc[("calls", "connect_rate")]
-    d = _independent_rep_days("2026-08-01", "2026-10", min_calls=20)
-    full = smf.ols("connect_rate ~ C(rep_id) + calls", data=d).fit()
-    reduced = smf.ols("connect_rate ~ C(rep_id)", data=d).fit()
-    r_ref = np.sign(full.params["calls"]) * np.sqrt(1 - full.ssr / reduced.ssr)
-    assert got["r_within"] == pytest.approx(r_ref, abs=1e-9)
-    assert got["dof"] == full.df_resid and got["n_obs"] == len(d)
-    # the planted within-rep trade-off (sample TRUTH: -0.15 logit per SD of daily volume) is found,
-    # with the planted opposite sign between reps (skilled reps call more) flagged as Simpson
-    assert got["r_within"] < -0.2 and got["significant"] and got["ci_high"] < 0
-    assert got["r_between"] > 0 and got["simpson"]
-    assert any("架電数を増やした日はコネクト率が下がる" in f for f in rec["findings"])
-    assert any("シンプソン" in f for f in rec["findings"])
-    # deals come out of appointments: within reps, weeks with more appointments have more deals
-    kgi = pd.DataFrame(rec["kgi_within"]).set_index(["x", "y"])
-    assert kgi.loc[("appointments", "deals_created"), "r_within"] > 0.3
-    assert kgi.loc[("appointments", "deals_created"), "significant"]
-    # no carry-over was planted: nothing survives BH in the weekly lag outside arithmetic pairs
-    # (14 pairs: calls and e-mails × deal conversion are proxies of its denominator since issue 11)
-    lag = pd.DataFrame(rec["lag_within"])
-    lag = lag[(lag["kind"] == "activity_efficiency") & ~lag["mechanical_kind"].isin(cor.ARITHMETIC_KINDS)]
-    assert len(lag) == 14 and (lag["p_adj"] >= 0.05).all()
-    head = rec["headline"]
-    assert head[0]["value"] == "架電数×コネクト率"
-    # what the reader sees claimed: the planted trade-off, never an arithmetic pair
-    claims = pd.DataFrame(rec["claims"])
-    assert ((claims["x"] == "calls") & (claims["y"] == "connect_rate") & (claims["verdict"] == "falls")).any()
-    assert not any(p in set(zip(claims["x"], claims["y"])) for p in
-                   [("calls", "deal_conversion"), ("emails_sent", "deal_conversion")])
-
-
-def test_notebook_team_and_english(tmp_path):
-    rec = _run_notebook(tmp_path / "03_en.ipynb", month="2026-10", team="osaka_is", lang="en",
-                        grain="week", role="SDR")
-    reps = pd.read_parquet(Path(__file__).resolve().parents[1] / "data" / "sample" / "reps.parquet")
-    osaka_sdr = reps[(reps.team_id == "osaka_is") & (reps.role == "SDR")
-                     & ~(reps.left_on < pd.Timestamp("2026-08-01"))]  # employed in the window
-    assert rec["grain"] == "week" and rec["n_reps"] == len(osaka_sdr)
-    assert rec["findings"][0].startswith(tuple("0123456789")) and "pairs were tested" in rec["findings"][0]
-    assert not any(ch in "".join(rec["findings"]) for ch in "担当者率")

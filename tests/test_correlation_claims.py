@@ -258,3 +258,28 @@ def test_planted_tradeoff_still_claimed(seed):
     assert cor.headline(res)[0]["value"] == "架電数×コネクト率"
     # and the sentence beside it agrees with the CI in the table
     assert hit.iloc[0]["ci_high"] < 0
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_plan_is_language_neutral_and_renders_to_the_statements(base, seed):
+    """What 03 says is decided once without words (issue 13): the plan takes no lang, its
+    arguments are ids, codes and numbers, and rendering it gives exactly the findings."""
+    import inspect
+    import json
+    import re
+
+    res = grid_result(base, seed)
+    targets = kpis.phase_targets("growth")
+    assert "lang" not in inspect.signature(cor.statement_plan).parameters
+    assert "lang" not in inspect.signature(cor.claimed).parameters
+    plan = cor.statement_plan(res, alpha=ALPHA, claim_alpha=CLAIM, targets=targets, grain="week")
+    words = json.dumps([a for a in plan["args"]], default=str, ensure_ascii=False)
+    assert not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", words)
+    assert not re.search(r"\b(rises|falls|within reps|the|and)\b", words.replace('"falls"', ""))
+    for lang in ("ja", "en"):
+        st = cor.statements(res, lang=lang, alpha=ALPHA, claim_alpha=CLAIM, targets=targets, grain="week")
+        assert [cor.render(r, lang=lang) for _, r in plan.iterrows()] == st["sentence"].tolist()
+    cl = cor.claims(res, lagged=res, targets=targets, alpha=ALPHA, claim_alpha=CLAIM, grain="week")
+    neutral = cor.claimed(res, lagged=res, targets=targets, alpha=ALPHA, claim_alpha=CLAIM, grain="week")
+    body = cl[cl["part"] != "headline"]
+    assert body[["part", "x", "y", "verdict"]].values.tolist() == neutral[["part", "x", "y", "verdict"]].values.tolist()

@@ -8,27 +8,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
-from ._base import axes as _ax
-from ._base import text
 from .. import config, kpis
 from .. import correlation as cor
+from ..catalog import t
+from ._base import axes as _ax
 
-_T = {
-    "heatmap_title": {"ja": "{level}の相関(r){lag}", "en": "{level} correlation (r){lag}"},
-    "lag": {"ja": "・翌{per}", "en": ", next {per}"},
-    "muted": {"ja": "薄い色 = BH補正後に有意でない   † = 計算上の関連(分子・分母またはその元の件数が共通)",
-              "en": "faded = not significant after BH correction   † = partly arithmetic (shared or derived count)"},
-    "levels_title": {"ja": "水準別の相関(95%信頼区間)", "en": "Correlation by level (95% CI)"},
-    "scatter_title": {"ja": "{x} と {y}(担当者内 r = {r}、95%CI {ci})",
-                      "en": "{x} vs {y} (within-rep r = {r}, 95% CI {ci})"},
-    "fit": {"ja": "線 = 担当者ごとの共通傾き", "en": "lines = common within-rep slope"},
-    "others": {"ja": "ほか{n}人", "en": "{n} more reps"},
-    "next": {"ja": "(翌期)", "en": " (next period)"},
-}
-
-
-def _t(key: str, lang: str, **fields) -> str:
-    return text(_T, key, lang, **fields)
+__all__ = ["heatmap", "levels", "scatter"]
 
 
 def _axis_order(kind: str, present_x, present_y) -> tuple[list[str], list[str]]:
@@ -78,12 +63,13 @@ def heatmap(results: pd.DataFrame, *, kind: str = "activity_efficiency", level: 
                     color=("white" if abs(v) > 0.6 * lim else "#111111") if sig else "#9e9e9e")
     ax.set_xticks(range(len(ys)), [kpis.label(b, lang) for b in ys], rotation=25, ha="right")
     ax.set_yticks(range(len(xs)), [kpis.label(a, lang) for a in xs])
-    per = cor.period_word(grain, lang)
-    lag_txt = _t("lag", lang).format(per=per) if lag else ""
-    ax.set_title(_t("heatmap_title", lang).format(level=cor.level_label(level, lang), lag=lag_txt))
+    per = cor.period_word(grain, lang=lang)
+    lag_txt = t("correlation.plot.lag", lang=lang, per=per) if lag else ""
+    ax.set_title(t("correlation.plot.heatmap_title", lang=lang, level=cor.level_label(level, lang=lang),
+                   lag=lag_txt))
     ax.figure.colorbar(im, ax=ax, shrink=0.8, label="r")
     # the key goes in the x label, which matplotlib places below the rotated tick labels
-    ax.set_xlabel(_t("muted", lang), fontsize=8, color="#616161", loc="left")
+    ax.set_xlabel(t("correlation.plot.muted", lang=lang), fontsize=8, color="#616161", loc="left")
     return ax
 
 
@@ -109,13 +95,13 @@ def levels(results: pd.DataFrame, pairs, *, lag: int = 0, ax=None, lang: str = c
             lo, hi = row["ci_low"], row["ci_high"]
             err = None if not (np.isfinite(lo) and np.isfinite(hi)) else [[row["r"] - lo], [hi - row["r"]]]
             ax.errorbar(row["r"], base + off, xerr=err, fmt="o", color=colours[level], ms=5,
-                        capsize=2, label=cor.level_label(level, lang) if i == 0 else None)
+                        capsize=2, label=cor.level_label(level, lang=lang) if i == 0 else None)
     ax.axvline(0, color="#424242", lw=0.8)
     ax.set_yticks(range(len(pairs))[::-1],
                   [f"{kpis.label(x, lang)} × {kpis.label(y, lang)}" for x, y in pairs])
     ax.set_xlim(-1, 1)
     ax.set_xlabel("r")
-    ax.set_title(_t("levels_title", lang))
+    ax.set_title(t("correlation.plot.levels_title", lang=lang))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(cor.LEVELS), fontsize=8,
               frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
@@ -144,16 +130,17 @@ def scatter(points: pd.DataFrame, *, x: str, y: str, result=None, ax=None,
                    label=(names or {}).get(rep, rep) if i < max_legend else None)
         ax.plot(g["x"], g["fit"], color=c, lw=1.2)
     if len(reps) > max_legend:
-        ax.plot([], [], " ", label=_t("others", lang).format(n=len(reps) - max_legend))
+        ax.plot([], [], " ", label=t("correlation.plot.others", lang=lang, n=len(reps) - max_legend))
     for axis, k in ((ax.xaxis, x), (ax.yaxis, y)):
         if k in kpis.all_kpis() and kpis.get(k).unit == "rate":
             axis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.set_xlabel(kpis.label(x, lang))
-    ax.set_ylabel(kpis.label(y, lang) + (_t("next", lang) if lag else ""))
+    ax.set_ylabel(kpis.label(y, lang) + (t("correlation.plot.next", lang=lang) if lag else ""))
     if result is not None and np.isfinite(result["r"]):
         ci = f"[{result['ci_low']:+.2f}, {result['ci_high']:+.2f}]"
-        ax.set_title(_t("scatter_title", lang).format(x=kpis.label(x, lang), y=kpis.label(y, lang),
-                                                      r=f"{result['r']:+.2f}", ci=ci), fontsize=11)
-    ax.legend(fontsize=7, frameon=False, loc="best", title=_t("fit", lang), title_fontsize=7)
+        ax.set_title(t("correlation.plot.scatter_title", lang=lang, x=kpis.label(x, lang),
+                       y=kpis.label(y, lang), r=f"{result['r']:+.2f}", ci=ci), fontsize=11)
+    ax.legend(fontsize=7, frameon=False, loc="best", title=t("correlation.plot.fit", lang=lang),
+              title_fontsize=7)
     ax.spines[["top", "right"]].set_visible(False)
     return ax

@@ -20,6 +20,8 @@ ENABLED = True
 # an offset is constant, and tzdata has no pair of transitions less than an hour apart that
 # returns to the same offset, so an hourly reading sees every change of offset in the range.
 _STEP = pd.Timedelta(hours=1)
+_MAX_SPAN = pd.Timedelta(days=366 * 50)
+_EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 
 
 def fixed_offset(tz: str, start, end) -> dt.timedelta | None:
@@ -39,9 +41,14 @@ def fixed_offset(tz: str, start, end) -> dt.timedelta | None:
     """
     if start is None or end is None or pd.isna(start) or pd.isna(end):
         return None
-    lo, hi = (_utc(start), _utc(end))
-    if hi < lo:
-        lo, hi = hi, lo
+    try:
+        lo, hi = sorted((_utc(start), _utc(end)))
+    except (OverflowError, ValueError):  # e.g. a year-1600 typo outside pandas' range: ICU copes
+        return None
+    # before 1970 tzdata and ICU may disagree (local mean time); an hourly grid of centuries is
+    # large: such data keeps the general path, which is always right
+    if lo < _EPOCH or hi - lo > _MAX_SPAN:
+        return None
     # pandas converts with the zone's exact transition table (tzdata), vectorised
     utc = pd.date_range(lo.floor("h"), hi.ceil("h"), freq=_STEP).union(pd.DatetimeIndex([lo, hi]))
     local = utc.tz_convert(tz)

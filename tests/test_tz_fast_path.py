@@ -29,6 +29,8 @@ DERIVED = ["date", "hour", "weekday", "month", "business_day"]
     ("America/New_York", "2026-03-08T06:59:59Z", "2026-03-08T07:00:00Z", None),  # one second across
     ("Europe/London", "2026-01-01T00:00Z", "2026-12-31T00:00Z", None),
     ("Asia/Tokyo", None, None, None),  # no rows
+    ("Asia/Tokyo", "1600-01-01T00:00Z", "2026-01-01T00:00Z", None),  # a typo year: general path
+    ("Asia/Tokyo", "2026-01-02T00:00Z", "2026-01-01T00:00Z", dt.timedelta(hours=9)),  # ends swapped
 ])
 def test_fixed_offset(tz, start, end, expected):
     got = tzfast.fixed_offset(tz, start, end)

@@ -1027,7 +1027,7 @@ def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ran
         span = ranges.get(table) if col == EVENT_TIME.get(table) else None
         if span is None:  # leads, deals: small tables, one min/max read
             span = con.execute(f"SELECT min({col}), max({col}) FROM t_{table}").fetchall()[0]
-        return tzfast.local_sql(tz, ref or col, tzfast.fixed_offset(tz, *span))
+        return tzfast.local_sql(tz, ref or col, tzfast.fixed_offset(tz, *span, con=con))
     bday = "(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays))"
     if "calls" in present:
         con.execute(f"""CREATE VIEW v_calls_lean_all AS

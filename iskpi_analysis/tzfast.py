@@ -24,7 +24,7 @@ _MAX_SPAN = pd.Timedelta(days=366 * 50)
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 
 
-def fixed_offset(tz: str, start, end) -> dt.timedelta | None:
+def fixed_offset(tz: str, start, end, *, con=None) -> dt.timedelta | None:
     """The UTC offset of ``tz`` if it is the same at every instant of [``start``, ``end``], else None.
 
     Parameters
@@ -32,6 +32,9 @@ def fixed_offset(tz: str, start, end) -> dt.timedelta | None:
     tz : IANA zone name, e.g. "Asia/Tokyo".
     start, end : the first and last event time of the data (aware timestamps, or naive as UTC);
         None (no rows) gives None.
+    con : a DuckDB connection; when given, its ICU (the general path) must read the same single
+        offset on the same hourly grid, so a tzdata version DuckDB does not share (a zone that
+        changed its rules recently) keeps the general path instead of giving other local times.
 
     Returns
     -------
@@ -55,7 +58,19 @@ def fixed_offset(tz: str, start, end) -> dt.timedelta | None:
     offsets = pd.unique((local.tz_localize(None) - utc.tz_localize(None)).to_numpy())
     if len(offsets) != 1:
         return None
-    return pd.Timedelta(offsets[0]).to_pytimedelta()
+    offset = pd.Timedelta(offsets[0]).to_pytimedelta()
+    if con is not None and _icu_offsets(con, tz, lo, hi) != [offset]:
+        return None
+    return offset
+
+
+def _icu_offsets(con, tz: str, lo: pd.Timestamp, hi: pd.Timestamp) -> list[dt.timedelta]:
+    """The distinct offsets DuckDB's ICU gives over the hourly grid of [lo, hi] and at hi."""
+    rows = con.execute(
+        "SELECT DISTINCT epoch_us(timezone($tz, t)) - epoch_us(t) FROM ("
+        "SELECT unnest(generate_series($lo::TIMESTAMPTZ, $hi::TIMESTAMPTZ, INTERVAL 1 HOUR)) AS t "
+        "UNION ALL SELECT $hi::TIMESTAMPTZ)", {"tz": tz, "lo": lo.isoformat(), "hi": hi.isoformat()}).fetchall()
+    return [dt.timedelta(microseconds=r[0]) for r in rows]
 
 
 def local_sql(tz: str, col: str, offset: dt.timedelta | None) -> str:

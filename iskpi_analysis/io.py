@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import calendar, config
+from . import calendar, config, tzfast
 
 # --- the contract --------------------------------------------------------------------------
 # kind: id (unique string), str, ref (string, may be empty), ts (timestamp), date, bool,
@@ -903,7 +903,12 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
                 raw["calls"][0], "direction", f"{inbound:,} inbound call(s) (direction = in): kept in the "
                 "data, left out of call counts, connect rates, every call-based KPI and time of day",
                 code="inbound_calls"))
-    _create_views(con, present, tz, valid_talk_seconds, outbound_only=bool(inbound))
+    # each rep's first/last call and e-mail from the validation scan: the data's time range
+    # for the local-time fast path, without another scan
+    ranges = {t: (min((r[1] for r in spans[t] if r[1] is not None), default=None),
+                  max((r[2] for r in spans[t] if r[2] is not None), default=None))
+              for t in ("calls", "emails") if spans.get(t)}
+    _create_views(con, present, tz, valid_talk_seconds, outbound_only=bool(inbound), ranges=ranges)
     if "calls" in present:
         # exact count only for reps whose first/last call (from the validation scan) lies outside
         emp = {r[0]: (r[1], r[2]) for r in con.execute("SELECT rep_id, joined_on, left_on FROM t_reps").fetchall()}
@@ -1006,17 +1011,29 @@ def _create_holidays(con, years) -> None:
     con.unregister("df_holidays")
 
 
-def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False) -> None:
+def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ranges=None) -> None:
     """Typed views with derived local-time columns. The local time is computed once per row
     (inner select) and the ``*_lean`` view skips the reps join, for the aggregation hot path.
     Calls: ``v_calls[_lean]_all`` hold every call, ``v_calls[_lean]`` the outbound ones (the same
-    rows when no call is inbound, so the hot path pays no filter)."""
+    rows when no call is inbound, so the hot path pays no filter).
+
+    Local times shift by a fixed offset where the zone keeps one over the column's actual
+    [min, max] (``tzfast``; ``ranges``: table -> (min, max) of its event time, already known
+    from validation) and go through ICU otherwise.
+    """
+    ranges = ranges or {}
+
+    def loc(table, col, ref=None):
+        span = ranges.get(table) if col == EVENT_TIME.get(table) else None
+        if span is None:  # leads, deals: small tables, one min/max read
+            span = con.execute(f"SELECT min({col}), max({col}) FROM t_{table}").fetchall()[0]
+        return tzfast.local_sql(tz, ref or col, tzfast.fixed_offset(tz, *span, con=con))
     bday = "(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays))"
     if "calls" in present:
         con.execute(f"""CREATE VIEW v_calls_lean_all AS
             SELECT *, CAST(loc AS DATE) AS date FROM (
               SELECT call_id, rep_id, lead_id, started_at, connected, talk_seconds, appointment,
-                     decision_maker, script, direction, disposition_raw, timezone({_q(tz)}, started_at) AS loc,
+                     decision_maker, script, direction, disposition_raw, {loc('calls', 'started_at')} AS loc,
                      (connected AND talk_seconds >= {int(valid_talk_seconds)}) AS valid_conversation
               FROM t_calls)""")
         con.execute(f"""CREATE VIEW v_calls_all AS
@@ -1032,28 +1049,29 @@ def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False) -> 
         con.execute(f"CREATE VIEW v_calls_lean AS SELECT * FROM v_calls_lean_all{outbound}")
         con.execute(f"CREATE VIEW v_calls AS SELECT * FROM v_calls_all{outbound}")
     if "emails" in present:
+        e_loc = loc("emails", "sent_at")
         con.execute(f"""CREATE VIEW v_emails_lean AS
-            SELECT *, CAST(timezone({_q(tz)}, sent_at) AS DATE) AS date,
+            SELECT *, CAST({e_loc} AS DATE) AS date,
                    opened_at IS NOT NULL AS opened, clicked_at IS NOT NULL AS clicked,
                    replied_at IS NOT NULL AS replied
             FROM (SELECT email_id, rep_id, lead_id, sent_at, opened_at, clicked_at, replied_at FROM t_emails)""")
         con.execute(f"""CREATE VIEW v_emails AS
             SELECT e.email_id, e.rep_id, e.lead_id, e.sent_at, e.opened_at, e.clicked_at, e.replied_at,
                    e.opened, e.clicked, e.replied, r.team_id, r.role, e.date,
-                   strftime(timezone({_q(tz)}, e.sent_at), '%Y-%m') AS month
+                   strftime({loc('emails', 'sent_at', 'e.sent_at')}, '%Y-%m') AS month
             FROM v_emails_lean e JOIN t_reps r USING (rep_id)""")
     if "leads" in present:
-        loc = f"timezone({_q(tz)}, l.created_at)"
+        l_loc = loc("leads", "created_at", "l.created_at")
         con.execute(f"""CREATE VIEW v_leads AS
             SELECT l.lead_id, l.created_at, l.source, l.segment, l.owner_rep_id, l.mql_at, l.sql_at,
-                   r.team_id, CAST({loc} AS DATE) AS date, strftime({loc}, '%Y-%m') AS month
+                   r.team_id, CAST({l_loc} AS DATE) AS date, strftime({l_loc}, '%Y-%m') AS month
             FROM t_leads l LEFT JOIN t_reps r ON r.rep_id = l.owner_rep_id""")
     if "deals" in present:
-        loc = f"timezone({_q(tz)}, d.created_at)"
+        l_loc = loc("deals", "created_at", "d.created_at")
         con.execute(f"""CREATE VIEW v_deals AS
             SELECT d.* EXCLUDE (_row), r.team_id, r.role,
-                   CAST({loc} AS DATE) AS date, strftime({loc}, '%Y-%m') AS month,
-                   strftime(timezone({_q(tz)}, d.closed_at), '%Y-%m') AS closed_month
+                   CAST({l_loc} AS DATE) AS date, strftime({l_loc}, '%Y-%m') AS month,
+                   strftime({loc('deals', 'closed_at', 'd.closed_at')}, '%Y-%m') AS closed_month
             FROM t_deals d JOIN t_reps r USING (rep_id)""")
     con.execute("CREATE VIEW v_reps AS SELECT * EXCLUDE (_row) FROM t_reps")
     for t in ("teams", "costs"):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import config, kpis
 from . import stats as kst
+from .catalog import t
 
 #: Funnel stages (count columns) top to bottom.
 STAGES = ("calls", "connects", "valid_conversations", "appointments", "deals_created", "deals_won")
@@ -26,38 +27,19 @@ STAGE_RATES = {
     "deals_created": ("appointment_to_deal_rate", "deals_created", "appointments"),
     "deals_won": ("handoff_win_rate", "deals_won", "deals_closed"),
 }
-#: The seeds' reading of a low stage rate (kpi-setting-guide 数値管理 / 量不足と質不足,
-#: phase-kpi-design ボトルネック特定 / 引き継ぎ商談の受注率). {0}/{1} = KPI labels.
-READINGS = {
-    "calls": {
-        "ja": "{0}が目標に届いておらず、接触機会そのものが不足しています。まず活動量の確保が先です。",
-        "en": "{0} is below target: too few contacts. Secure activity volume first.",
-    },
-    "connect_rate": {
-        "ja": "{0}が低いのは、架電時間帯やリストの精度に課題があるサインです(つながる時間帯への架電・リストの優先順位づけを見直す)。",
-        "en": "A low {0} points to calling hours or list quality (call when people answer; prioritise the list).",
-    },
-    "conversation_rate": {
-        "ja": "{0}が低いのは、トーク内容や担当者のスキルに課題があるサインです(通話録音の振り返り・スクリプト改善)。",
-        "en": "A low {0} points to talk content and rep skills (review recordings, improve the script).",
-    },
-    "appointment_rate": {
-        "ja": "{1}は取れているのに{0}が低いのは、会話の質(トークスクリプトやヒアリング力)に課題がある可能性が高いと読めます。",
-        "en": "{1} is fine but {0} is low: conversation quality (script, discovery questions) is the likely issue.",
-    },
-    "appointment_rate_low_connect": {
-        "ja": "{0}が低く、トークスクリプトやヒアリング力の見直しが必要です。",
-        "en": "{0} is low: review the script and discovery questions.",
-    },
-    "appointment_to_deal_rate": {
-        "ja": "{0}が低いのは、訴求内容が顧客ニーズに合っていない、またはターゲット選定に課題があるサインです。",
-        "en": "A low {0} suggests the pitch does not fit customer needs, or the targeting is off.",
-    },
-    "handoff_win_rate": {
-        "ja": "{0}が低いのは、商談の質(BANT情報の精度)、引き継ぎ時の情報共有、ターゲット選定の精度のいずれかに課題があるサインです。",
-        "en": "A low {0} points to deal quality (BANT accuracy), handoff information, or targeting.",
-    },
-}
+#: Stage rates with a reading of their own (kpi-setting-guide 数値管理 / 量不足と質不足,
+#: phase-kpi-design ボトルネック特定 / 引き継ぎ商談の受注率); the sentences are in the catalog
+#: (``scorecard.reading.<key>``, placeholders {rate} and {connect} = KPI labels).
+READINGS = ("calls", "connect_rate", "conversation_rate", "appointment_rate",
+            "appointment_rate_low_connect", "appointment_to_deal_rate", "handoff_win_rate")
+
+
+def reading(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
+    """The seeds' reading of a low stage rate ``key`` (one of :data:`READINGS`), in ``lang``."""
+    config.check_option("key", key, READINGS)
+    rid = "calls" if key == "calls" else "appointment_rate" if key.startswith("appointment_rate") else key
+    return t(f"scorecard.reading.{key}", lang=lang, rate=stage_label(rid, lang),
+             connect=stage_label("connect_rate", lang))
 
 
 def stage_label(key: str, lang: str = config.DEFAULT_LANG) -> str:
@@ -213,22 +195,19 @@ def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None,
         r = cand.sort_values("attainment").iloc[0]
         rid = r["rate_id"]
         key = rid
-        extra = ""
         if rid == "appointment_rate":
             conn = stages[stages["rate_id"] == "connect_rate"].iloc[0]
             if not (conn["attainment"] >= 1):
                 key = "appointment_rate_low_connect"
-            extra = stage_label("connect_rate", lang)
-        reading = READINGS[key][lang].format(stage_label(rid, lang), extra)
         return {"stage": rid, "label": stage_label(rid, lang), "rate": float(r["rate"]),
                 "target": float(r["target"]), "attainment": float(r["attainment"]),
                 "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
-                "certainty": "sure" if bool(r["below_sure"]) else "likely", "reading": reading}
+                "certainty": "sure" if bool(r["below_sure"]) else "likely", "reading": reading(key, lang=lang)}
     if calls_attainment is not None and calls_attainment < 1:
         return {"stage": "calls", "label": kpis.label("calls", lang), "rate": np.nan,
                 "target": np.nan, "attainment": float(calls_attainment), "ci_low": np.nan,
                 "ci_high": np.nan, "certainty": "sure",
-                "reading": READINGS["calls"][lang].format(kpis.label("calls", lang))}
+                "reading": reading("calls", lang=lang)}
     return {"stage": None, "label": None, "rate": np.nan, "target": np.nan, "attainment": np.nan,
             "ci_low": np.nan, "ci_high": np.nan, "certainty": None, "reading": None}
 

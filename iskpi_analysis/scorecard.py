@@ -31,22 +31,29 @@ import pandas as pd
 from . import calendar as jcal
 from . import config, fmt, funnel, io, kpis, pacing, plan, quality
 from . import stats as kst
+from .catalog import has, t
 
 ALERT_LEVELS = ("ok", "watch", "alert", "small", "none")
-ALERT_LABELS = {
-    "ok": {"ja": "達成", "en": "On target"},
-    "watch": {"ja": "注意", "en": "Watch"},
-    "alert": {"ja": "警告", "en": "Alert"},
-    "small": {"ja": "件数不足", "en": "Too few"},
-    "none": {"ja": "目標なし", "en": "No target"},
-}
-LEVEL_LABELS = {"team": {"ja": "チーム", "en": "Team"}, "rep": {"ja": "担当者", "en": "Rep"}}
-PER_LABELS = {
-    "rep_day": {"ja": "1人1日あたり", "en": "per rep per day"},
-    "rep_month": {"ja": "1人1ヶ月あたり", "en": "per rep per month"},
-    "team_month": {"ja": "チーム月間", "en": "team per month"},
-    None: {"ja": "", "en": ""},
-}
+
+
+def alert_label(alert: str, *, lang: str = config.DEFAULT_LANG) -> str:
+    """Reader-facing name of an alert level (``ok`` → 達成 / On target)."""
+    return t(f"scorecard.alert.{alert}", lang=lang)
+
+
+def per_label(per: str | None, *, lang: str = config.DEFAULT_LANG) -> str:
+    """Reader-facing unit of a target (``rep_day`` → 1人1日あたり / per rep per day); "" for None."""
+    return t(f"scorecard.per.{per}", lang=lang) if per else ""
+
+
+def level_label(level: str, *, lang: str = config.DEFAULT_LANG) -> str:
+    """Reader-facing name of a tree level (``team`` / ``rep``)."""
+    return t(f"scorecard.level.{level}", lang=lang)
+
+
+#: {per: {lang: unit label}} for callers written against the old table (phase); from the catalog.
+PER_LABELS = {p: {lg: per_label(p, lang=lg) for lg in config.LANGS}
+              for p in ("rep_day", "rep_month", "team_month", None)}
 # KPIs the tree computes (dictionary ids); economics (CAC, LTV, ROI) come from :mod:`economics`.
 TREE_KPIS = ("calls", "connects", "valid_conversations", "emails_sent", "appointments",
              "target_account_contacts", "first_response_minutes",
@@ -510,19 +517,19 @@ def kpi_tree(data, *, month: str, rep_period: pd.DataFrame, phase: str | None = 
                 att = _attain(v["actual"], target, k.direction)
                 alert = _alert(att, lo, hi, target, k.direction, too_small, alert_below)
                 rows.append({
-                    "level": level, "level_label": LEVEL_LABELS[level][lang], "team_id": team_id,
+                    "level": level, "level_label": level_label(level, lang=lang), "team_id": team_id,
                     "rep_id": rep_id, "rep_name": (rep_names.get(rep_id) if rep_names is not None and rep_id else None),
                     "role": g["role"].iloc[0] if level == "rep" else None,
                     "phase": ph["phase"], "phase_label": ph["phase_label"], "tier": k.tier,
                     "tier_order": kpis.TIERS.index(k.tier), "tier_label": kpis.tier_label(k.tier, lang),
                     "kpi_id": kpi_id, "label": k.label(lang), "unit": k.unit, "direction": k.direction,
-                    "per": per, "per_label": PER_LABELS[per][lang],
+                    "per": per, "per_label": per_label(per, lang=lang),
                     "importance": int(spec["importance"]) if in_phase else 0, "in_phase": in_phase,
                     "actual": v["actual"], "total": v["total"], "k": v["k"], "n": v["n"],
                     "ci_low": lo, "ci_high": hi, "too_small": too_small, "target": target,
                     "target_basis": basis, "month_target": month_target, "attainment": att, "previous": pv["actual"],
                     "change": v["actual"] - pv["actual"], "alert": alert,
-                    "alert_label": ALERT_LABELS[alert][lang],
+                    "alert_label": alert_label(alert, lang=lang),
                     "value_text": _fmt_value(kpi_id, v["actual"], per, lang),
                     "target_text": _fmt_value(kpi_id, target, per, lang) if np.isfinite(target) else "–",
                 })
@@ -785,27 +792,16 @@ def smart_check(data, *, phase: str, rep_period: pd.DataFrame, month: str,
 
 
 def _smart_note(r, k, measurable, time_bound, share, n, lang):
-    tg = _fmt_value(r.kpi_id, r.target, r.per, lang)
+    """The SMART verdict of one target as a sentence (the verdict is decided in smart_check)."""
     if not measurable:
-        return (f"{r.label}: データから測定できません(必要な表がありません)。" if lang == "ja"
-                else f"{r.label}: cannot be measured from the data (table missing).")
+        return t("scorecard.smart.not_measurable", lang=lang, label=r.label)
     if not time_bound:
-        return (f"{r.label}: 期間(1日/月など)が指定されていません。" if lang == "ja"
-                else f"{r.label}: no period (per day / month) given.")
+        return t("scorecard.smart.no_period", lang=lang, label=r.label)
     if n == 0:
-        return (f"{r.label}: 過去実績がないため達成可能性は判定できません。" if lang == "ja"
-                else f"{r.label}: no history to judge achievability.")
-    if share < 0.1:
-        return (f"{r.label}: 目標{tg}は過去{n}件中{fmt.pct(share, 0)}しか達成しておらず、現実的でない可能性があります。"
-                if lang == "ja" else
-                f"{r.label}: target {tg} was reached in only {fmt.pct(share, 0)} of {n} past periods; it may be unrealistic.")
-    if share >= 0.9:
-        return (f"{r.label}: 目標{tg}は過去{n}件中{fmt.pct(share, 0)}が既に達成しており、挑戦性が低い可能性があります。"
-                if lang == "ja" else
-                f"{r.label}: target {tg} was already reached in {fmt.pct(share, 0)} of {n} past periods; it may be too easy.")
-    return (f"{r.label}: 目標{tg}は過去{n}件中{fmt.pct(share, 0)}が達成しており、妥当な水準です。"
-            if lang == "ja" else
-            f"{r.label}: target {tg} was reached in {fmt.pct(share, 0)} of {n} past periods; a fair level.")
+        return t("scorecard.smart.no_history", lang=lang, label=r.label)
+    key = "unrealistic" if share < 0.1 else "too_easy" if share >= 0.9 else "fair"
+    return t(f"scorecard.smart.{key}", lang=lang, label=r.label, n=n, share=fmt.pct(share, 0),
+             target=_fmt_value(r.kpi_id, r.target, r.per, lang))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -830,92 +826,100 @@ def findings_summary(tree: pd.DataFrame, *, team_id: str | None = None, bottlene
     the seed's reading and how sure, the landing forecast, what to do.
     """
     _check_lang(lang)
-    ja = lang == "ja"
     if team_id is None and len(tree):
         team_id = tree["team_id"].iloc[0]
-    card = team_card(tree, team_id)
-    out = []
-    judged = card[card["alert"].isin(["ok", "watch", "alert"])]
-    if len(judged):
-        ok = judged[judged["alert"] == "ok"]
-        ph = card["phase_label"].iloc[0]
-        okl = "、".join(ok["label"]) if ja else ", ".join(ok["label"])
-        if ja:
-            out.append(f"{month} は{ph}の目標{len(judged)}項目のうち{len(ok)}項目が達成水準です"
-                       + (f"({okl})。" if len(ok) else "。"))
-        else:
-            out.append(f"In {month}, {len(ok)} of {len(judged)} {ph}-phase targets are on track"
-                       + (f" ({okl})." if len(ok) else "."))
-        bad = judged[judged["alert"] != "ok"].sort_values(["alert", "attainment"], ascending=[True, True])
-        if len(bad):
-            worst = bad.sort_values("attainment").head(2)
-            parts = [f"{r.label}{'(' + r.per_label + ')' if r.per_label else ''} {r.value_text}"
-                     f"(目標 {r.target_text}、達成率 {fmt.pct(r.attainment, 0)})" if ja
-                     else f"{r.label}{' (' + r.per_label + ')' if r.per_label else ''} {r.value_text} "
-                     f"(target {r.target_text}, {fmt.pct(r.attainment, 0)})"
-                     for r in worst.itertuples()]
-            sure = any(r.alert == "alert" for r in worst.itertuples())
-            out.append(("未達は " + "、".join(parts) + ("で、目標との差ははっきりしています。" if sure
-                                                       else "ですが、差は誤差の範囲の可能性があります。"))
-                       if ja else ("Off target: " + "; ".join(parts)
-                                   + ("; the gap is clear." if sure else "; the gap may be within noise.")))
-    else:
-        out.append(f"{month} はこのフェーズで判定できる目標がありません。" if ja
-                   else f"No phase target can be judged for {month}.")
+    out = _targets_sentences(team_card(tree, team_id), month=month, lang=lang)
     if bottleneck and bottleneck.get("stage"):
-        b = bottleneck
-        if b["stage"] == "calls":
-            out.append(b["reading"])
-        else:
-            cert = ("信頼区間の上限も目標を下回っており、ほぼ確実なボトルネックです" if b["certainty"] == "sure"
-                    else "ただし信頼区間が目標にかかっており、確実とは言えません") if ja else (
-                "its whole interval is below target, so this is a clear bottleneck" if b["certainty"] == "sure"
-                else "but its interval reaches the target, so this is not certain")
-            out.append(f"ファネルのボトルネックは{b['label']}({fmt.pct(b['rate'])}、目標 {fmt.pct(b['target'])})で、{cert}。{b['reading']}"
-                       if ja else f"The funnel bottleneck is {b['label']} ({fmt.pct(b['rate'])} vs {fmt.pct(b['target'])}); {cert}. {b['reading']}")
+        out.append(_bottleneck_sentence(bottleneck, lang=lang))
     if pacing_rows is not None and len(pacing_rows):
-        pr = pacing_rows[pacing_rows["target"].notna() & (pacing_rows["remaining"] > 0)]
-        if len(pr):
-            r = pr.sort_values("projected_attainment").iloc[0]
-            lab = kpis.label(r["kpi_id"], lang)
-            v = ((lambda x: fmt.yen(x, lang)) if kpis.get(r["kpi_id"]).unit == "jpy"  # noqa: E731
-                 else (lambda x: fmt.num(x)))
-            if ja:
-                out.append(f"月末着地見込みは{lab}が {v(r['projected'])}(90%区間 {v(r['projected_low'])}〜{v(r['projected_high'])})で、"
-                           f"目標 {v(r['target'])} に対して達成確率はおよそ{fmt.pct(r['p_reach'], 0)}です。")
-            else:
-                out.append(f"Month-end landing for {lab}: {v(r['projected'])} (90% interval {v(r['projected_low'])}–{v(r['projected_high'])}) "
-                           f"vs target {v(r['target'])}; chance to reach about {fmt.pct(r['p_reach'], 0)}.")
-        else:  # the month is over: say how the most-behind monthly total landed
-            done = pacing_rows[pacing_rows["target"].notna()]
-            if len(done):
-                r = done.sort_values("projected_attainment").iloc[0]
-                lab = kpis.label(r["kpi_id"], lang)
-                v = ((lambda x: fmt.yen(x, lang)) if kpis.get(r["kpi_id"]).unit == "jpy"  # noqa: E731
-                     else (lambda x: fmt.num(x)))
-                att = fmt.pct(r["projected_attainment"], 0)
-                out.append(f"月末の{lab}は {v(r['actual'])} で、月間目標 {v(r['target'])} に対して達成率{att}でした。" if ja
-                           else f"{lab} closed the month at {v(r['actual'])} vs the monthly target {v(r['target'])} ({att}).")
+        s = _landing_sentence(pacing_rows, lang=lang)
+        if s:
+            out.append(s)
     if plan and plan.get("calls_prob"):
-        cur = plan.get("calls_actual")
-        if ja:
-            out.append(f"{plan['goal_label']}{plan['goal']:g}件を今の転換率で確実にするには、単純な逆算の{fmt.num(plan['calls_plain'])}件"
-                       f"(達成確率{fmt.pct(plan['p_plain'], 0)})ではなく、月約{fmt.num(plan['calls_prob'])}件の架電で"
-                       f"{fmt.pct(plan['probability'], 0)}の確率になります"
-                       + (f"(当月の架電は{fmt.num(cur)}件)。" if cur is not None else "。"))
-        else:
-            out.append(f"To make {plan['goal']:g} {plan['goal_label']} likely at current rates, plan about {fmt.num(plan['calls_prob'])} calls "
-                       f"a month for a {fmt.pct(plan['probability'], 0)} chance, not the plain {fmt.num(plan['calls_plain'])} "
-                       f"({fmt.pct(plan['p_plain'], 0)} chance)" + (f"; this month: {fmt.num(cur)} calls." if cur is not None else "."))
+        out.append(_plan_sentence(plan, lang=lang))
     if len(out) < 3:  # little to judge (few targets / missing tables): add the activity level
-        t = tree[(tree["team_id"] == team_id) & (tree["level"] == "team")].set_index("kpi_id")
-        if "calls" in t.index and "connect_rate" in t.index:
-            c, r = t.loc["calls"], t.loc["connect_rate"]
-            out.insert(1, f"当月の{c['label']}は{c['per_label']}{c['value_text']}件、{r['label']}は{r['value_text']}"
-                          f"(95%信頼区間 {fmt.ci(r['ci_low'], r['ci_high'])})でした。" if ja else
-                       f"This month: {c['label']} {c['value_text']} {c['per_label']}, {r['label']} {r['value_text']} "
-                       f"(95% CI {fmt.ci(r['ci_low'], r['ci_high'])}).")
+        s = _activity_sentence(tree, team_id, lang=lang)
+        if s:
+            out.insert(1, s)
     return out[:5]
+
+
+def _targets_sentences(card: pd.DataFrame, *, month: str, lang: str) -> list[str]:
+    """How many phase targets are on track, and the two furthest off (with how sure)."""
+    judged = card[card["alert"].isin(["ok", "watch", "alert"])]
+    if not len(judged):
+        return [t("scorecard.summary.nothing_judged", lang=lang, month=month)]
+    ok = judged[judged["alert"] == "ok"]
+    detail = (t("scorecard.summary.detail", lang=lang,
+                items=t("scorecard.summary.list_sep", lang=lang).join(ok["label"])) if len(ok) else "")
+    out = [t("scorecard.summary.on_track", lang=lang, month=month, phase=card["phase_label"].iloc[0],
+             judged=len(judged), ok=len(ok), detail=detail)]
+    bad = judged[judged["alert"] != "ok"]
+    if len(bad):
+        worst = bad.sort_values("attainment").head(2)
+        items = [t("scorecard.summary.off_item", lang=lang, label=r.label, value=r.value_text,
+                   per=t("scorecard.summary.per", lang=lang, per=r.per_label) if r.per_label else "",
+                   target=r.target_text, attainment=fmt.pct(r.attainment, 0))
+                 for r in worst.itertuples()]
+        sure = any(r.alert == "alert" for r in worst.itertuples())
+        out.append(t("scorecard.summary.off_sure" if sure else "scorecard.summary.off_noise", lang=lang,
+                     items=t("scorecard.summary.item_sep", lang=lang).join(items)))
+    return out
+
+
+def _bottleneck_sentence(b: dict, *, lang: str) -> str:
+    """The funnel bottleneck with its certainty and the seeds' reading."""
+    if b["stage"] == "calls":
+        return b["reading"]
+    cert = t("scorecard.summary.certainty_sure" if b["certainty"] == "sure"
+             else "scorecard.summary.certainty_likely", lang=lang)
+    return t("scorecard.summary.bottleneck", lang=lang, label=b["label"], rate=fmt.pct(b["rate"]),
+             target=fmt.pct(b["target"]), certainty=cert, reading=b["reading"])
+
+
+def _kpi_text(kpi_id: str, x, lang: str) -> str:
+    """A count or amount of the pacing table in its unit."""
+    return fmt.yen(x, lang) if kpis.get(kpi_id).unit == "jpy" else fmt.num(x)
+
+
+def _landing_sentence(pacing_rows: pd.DataFrame, *, lang: str) -> str | None:
+    """The month-end landing of the most-behind paced KPI (or how it landed, month over)."""
+    pr = pacing_rows[pacing_rows["target"].notna() & (pacing_rows["remaining"] > 0)]
+    if len(pr):
+        r = pr.sort_values("projected_attainment").iloc[0]
+        k = r["kpi_id"]
+        return t("scorecard.summary.landing", lang=lang, kpi=kpis.label(k, lang),
+                 projected=_kpi_text(k, r["projected"], lang), low=_kpi_text(k, r["projected_low"], lang),
+                 high=_kpi_text(k, r["projected_high"], lang), target=_kpi_text(k, r["target"], lang),
+                 chance=fmt.pct(r["p_reach"], 0))
+    done = pacing_rows[pacing_rows["target"].notna()]
+    if not len(done):
+        return None
+    r = done.sort_values("projected_attainment").iloc[0]
+    k = r["kpi_id"]
+    return t("scorecard.summary.landed", lang=lang, kpi=kpis.label(k, lang),
+             actual=_kpi_text(k, r["actual"], lang), target=_kpi_text(k, r["target"], lang),
+             attainment=fmt.pct(r["projected_attainment"], 0))
+
+
+def _plan_sentence(plan: dict, *, lang: str) -> str:
+    """The activity that makes the goal likely, against the plain reverse plan."""
+    cur = plan.get("calls_actual")
+    return t("scorecard.summary.plan", lang=lang, goal_label=plan["goal_label"], goal=f"{plan['goal']:g}",
+             calls_plain=fmt.num(plan["calls_plain"]), p_plain=fmt.pct(plan["p_plain"], 0),
+             calls_prob=fmt.num(plan["calls_prob"]), probability=fmt.pct(plan["probability"], 0),
+             current="" if cur is None else t("scorecard.summary.plan_current", lang=lang, calls=fmt.num(cur)))
+
+
+def _activity_sentence(tree: pd.DataFrame, team_id, *, lang: str) -> str | None:
+    """This month's calls and connect rate (when little else can be judged)."""
+    tt = tree[(tree["team_id"] == team_id) & (tree["level"] == "team")].set_index("kpi_id")
+    if not ("calls" in tt.index and "connect_rate" in tt.index):
+        return None
+    c, r = tt.loc["calls"], tt.loc["connect_rate"]
+    return t("scorecard.summary.activity", lang=lang, calls_label=c["label"], per=c["per_label"],
+             calls=c["value_text"], rate_label=r["label"], rate=r["value_text"],
+             ci=fmt.ci(r["ci_low"], r["ci_high"]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1019,38 +1023,10 @@ def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.Data
 
 # ---------------------------------------------------------------------------------------------
 # reader-facing column names of the scorecard tables
-COLUMN_LABELS = {
-    "team_id": ("チーム", "Team"), "team_name": ("チーム", "Team"), "rep_id": ("担当者ID", "Rep ID"),
-    "rep_name": ("担当者", "Rep"), "role": ("役割", "Role"), "tier_label": ("階層", "Tier"),
-    "label": ("KPI", "KPI"), "per_label": ("単位", "Unit"), "value_text": ("実績", "Actual"),
-    "target_text": ("目標", "Target"), "attainment": ("達成率", "Attainment"),
-    "previous": ("前月", "Last month"), "change": ("前月差", "Change"), "alert_label": ("判定", "Status"),
-    "n": ("件数(n)", "n"), "k": ("該当数(k)", "k"), "rate": ("率", "Rate"),
-    "ci": ("95%信頼区間", "95% CI"), "stage": ("段階", "Stage"), "needed": ("必要数", "Needed"),
-    "needed_ceil": ("必要数(切り上げ)", "Needed (rounded up)"), "rate_to_next": ("次段階への転換率", "Rate to next"),
-    "probability": ("目標達成確率", "Chance of reaching goal"), "calls": ("必要架電数", "Calls needed"),
-    "basis": ("計画の種類", "Plan"), "actual": ("実績", "Actual"), "projected": ("着地見込み", "Projected"),
-    "interval": ("90%区間", "90% interval"), "target": ("目標", "Target"), "p_reach": ("達成確率", "Chance"),
-    "business_days": ("営業日数", "Business days"), "elapsed": ("経過営業日", "Elapsed"),
-    "remaining": ("残り営業日", "Remaining"), "needed_per_day": ("必要ペース/日", "Needed per day"),
-    "source": ("リードソース", "Lead source"), "median_minutes": ("中央値(分)", "Median (min)"),
-    "p90_minutes": ("90パーセンタイル(分)", "90th pct (min)"), "n_leads": ("リード数", "Leads"),
-    "within_1h": ("1時間以内の割合", "Share within 1 h"), "p_adj": ("補正p値(BH)", "Adjusted p (BH)"),
-    "n_deals": ("商談数", "Deals"), "mean_score": ("平均スコア", "Mean score"),
-    "share_75": ("75点以上の割合", "Share ≥ 75"), "band": ("スコア帯", "Score band"),
-    "month": ("月", "Month"), "accuracy": ("予測精度", "Accuracy"), "covered": ("区間内", "In interval"),
-    "note": ("判定", "Assessment"), "specific": ("具体的", "Specific"), "measurable": ("測定可能", "Measurable"),
-    "time_bound": ("期限", "Time-bound"), "achievable": ("達成可能", "Achievable"),
-    "share_reaching": ("過去の達成割合", "Share reached before"), "kpi": ("KPI", "KPI"),
-    "value": ("値", "Value"), "assumption": ("前提", "Assumption"),
-}
-
-
 def column_labels(df: pd.DataFrame, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     """``df`` with its known columns renamed to reader-facing labels in ``lang``."""
-    _check_lang(lang)
-    i = 0 if lang == "ja" else 1
-    return df.rename(columns={c: v[i] for c, v in COLUMN_LABELS.items() if c in df.columns})
+    return df.rename(columns={c: t(f"scorecard.column.{c}", lang=lang) for c in df.columns
+                              if has(f"scorecard.column.{c}", lang=lang)})
 
 
 #: kept for notebooks written against the scorecard module; the rule lives in fmt

@@ -1,0 +1,143 @@
+"""The scorecard's narrative layer: leadership summary sentences, labelled display tables and
+column headings, all from the catalog (``messages/<lang>/scorecard.toml``)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import config, fmt, kpis
+from ..catalog import has, t
+from .tree import team_card
+
+__all__ = ["findings_summary", "column_labels", "missing_note"]
+
+_check_lang = kpis._check_lang
+
+
+# ---------------------------------------------------------------------------------------------
+# summary
+def findings_summary(tree: pd.DataFrame, *, team_id: str | None = None, bottleneck: dict | None = None,
+                     pacing_rows: pd.DataFrame | None = None, plan: dict | None = None,
+                     month: str = "", lang: str = config.DEFAULT_LANG) -> list[str]:
+    """3–5 sentences for leadership, generated from the numbers.
+
+    Parameters
+    ----------
+    tree : :func:`kpi_tree` output.
+    team_id : which team (default: the first team in the tree).
+    bottleneck : :func:`funnel.bottleneck` output for that team.
+    pacing_rows : :func:`pacing.pacing_table` rows (with targets) for that team.
+    plan : dict with goal, goal_label, calls_plain, p_plain, calls_prob, probability,
+        calls_projected (optional; month-end projected calls).
+
+    Returns
+    -------
+    list of sentences in ``lang``: on-track count, what is furthest off, the bottleneck with
+    the seed's reading and how sure, the landing forecast, what to do.
+    """
+    _check_lang(lang)
+    if team_id is None and len(tree):
+        team_id = tree["team_id"].iloc[0]
+    out = _targets_sentences(team_card(tree, team_id), month=month, lang=lang)
+    if bottleneck and bottleneck.get("stage"):
+        out.append(_bottleneck_sentence(bottleneck, lang=lang))
+    if pacing_rows is not None and len(pacing_rows):
+        s = _landing_sentence(pacing_rows, lang=lang)
+        if s:
+            out.append(s)
+    if plan and plan.get("calls_prob"):
+        out.append(_plan_sentence(plan, lang=lang))
+    if len(out) < 3:  # little to judge (few targets / missing tables): add the activity level
+        s = _activity_sentence(tree, team_id, lang=lang)
+        if s:
+            out.insert(1, s)
+    return out[:5]
+
+
+def _targets_sentences(card: pd.DataFrame, *, month: str, lang: str) -> list[str]:
+    """How many phase targets are on track, and the two furthest off (with how sure)."""
+    judged = card[card["alert"].isin(["ok", "watch", "alert"])]
+    if not len(judged):
+        return [t("scorecard.summary.nothing_judged", lang=lang, month=month)]
+    ok = judged[judged["alert"] == "ok"]
+    detail = (t("scorecard.summary.detail", lang=lang,
+                items=t("scorecard.summary.list_sep", lang=lang).join(ok["label"])) if len(ok) else "")
+    out = [t("scorecard.summary.on_track", lang=lang, month=month, phase=card["phase_label"].iloc[0],
+             judged=len(judged), ok=len(ok), detail=detail)]
+    bad = judged[judged["alert"] != "ok"]
+    if len(bad):
+        worst = bad.sort_values("attainment").head(2)
+        items = [t("scorecard.summary.off_item", lang=lang, label=r.label, value=r.value_text,
+                   per=t("scorecard.summary.per", lang=lang, per=r.per_label) if r.per_label else "",
+                   target=r.target_text, attainment=fmt.pct(r.attainment, 0))
+                 for r in worst.itertuples()]
+        sure = any(r.alert == "alert" for r in worst.itertuples())
+        out.append(t("scorecard.summary.off_sure" if sure else "scorecard.summary.off_noise", lang=lang,
+                     items=t("scorecard.summary.item_sep", lang=lang).join(items)))
+    return out
+
+
+def _bottleneck_sentence(b: dict, *, lang: str) -> str:
+    """The funnel bottleneck with its certainty and the seeds' reading."""
+    if b["stage"] == "calls":
+        return b["reading"]
+    cert = t("scorecard.summary.certainty_sure" if b["certainty"] == "sure"
+             else "scorecard.summary.certainty_likely", lang=lang)
+    return t("scorecard.summary.bottleneck", lang=lang, label=b["label"], rate=fmt.pct(b["rate"]),
+             target=fmt.pct(b["target"]), certainty=cert, reading=b["reading"])
+
+
+def _kpi_text(kpi_id: str, x, lang: str) -> str:
+    """A count or amount of the pacing table in its unit."""
+    return fmt.yen(x, lang) if kpis.get(kpi_id).unit == "jpy" else fmt.num(x)
+
+
+def _landing_sentence(pacing_rows: pd.DataFrame, *, lang: str) -> str | None:
+    """The month-end landing of the most-behind paced KPI (or how it landed, month over)."""
+    pr = pacing_rows[pacing_rows["target"].notna() & (pacing_rows["remaining"] > 0)]
+    if len(pr):
+        r = pr.sort_values("projected_attainment").iloc[0]
+        k = r["kpi_id"]
+        return t("scorecard.summary.landing", lang=lang, kpi=kpis.label(k, lang),
+                 projected=_kpi_text(k, r["projected"], lang), low=_kpi_text(k, r["projected_low"], lang),
+                 high=_kpi_text(k, r["projected_high"], lang), target=_kpi_text(k, r["target"], lang),
+                 chance=fmt.pct(r["p_reach"], 0))
+    done = pacing_rows[pacing_rows["target"].notna()]
+    if not len(done):
+        return None
+    r = done.sort_values("projected_attainment").iloc[0]
+    k = r["kpi_id"]
+    return t("scorecard.summary.landed", lang=lang, kpi=kpis.label(k, lang),
+             actual=_kpi_text(k, r["actual"], lang), target=_kpi_text(k, r["target"], lang),
+             attainment=fmt.pct(r["projected_attainment"], 0))
+
+
+def _plan_sentence(plan: dict, *, lang: str) -> str:
+    """The activity that makes the goal likely, against the plain reverse plan."""
+    cur = plan.get("calls_actual")
+    return t("scorecard.summary.plan", lang=lang, goal_label=plan["goal_label"], goal=f"{plan['goal']:g}",
+             calls_plain=fmt.num(plan["calls_plain"]), p_plain=fmt.pct(plan["p_plain"], 0),
+             calls_prob=fmt.num(plan["calls_prob"]), probability=fmt.pct(plan["probability"], 0),
+             current="" if cur is None else t("scorecard.summary.plan_current", lang=lang, calls=fmt.num(cur)))
+
+
+def _activity_sentence(tree: pd.DataFrame, team_id, *, lang: str) -> str | None:
+    """This month's calls and connect rate (when little else can be judged)."""
+    tt = tree[(tree["team_id"] == team_id) & (tree["level"] == "team")].set_index("kpi_id")
+    if not ("calls" in tt.index and "connect_rate" in tt.index):
+        return None
+    c, r = tt.loc["calls"], tt.loc["connect_rate"]
+    return t("scorecard.summary.activity", lang=lang, calls_label=c["label"], per=c["per_label"],
+             calls=c["value_text"], rate_label=r["label"], rate=r["value_text"],
+             ci=fmt.ci(r["ci_low"], r["ci_high"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# reader-facing column names of the scorecard tables
+def column_labels(df: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """``df`` with its known columns renamed to reader-facing labels in ``lang``."""
+    return df.rename(columns={c: t(f"scorecard.column.{c}", lang=lang) for c in df.columns
+                              if has(f"scorecard.column.{c}", lang=lang)})
+
+
+#: kept for notebooks written against the scorecard module; the rule lives in fmt
+missing_note = fmt.missing_note

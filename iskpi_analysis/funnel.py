@@ -38,11 +38,11 @@ def reading(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
     """The seeds' reading of a low stage rate ``key`` (one of :data:`READINGS`), in ``lang``."""
     config.check_option("key", key, READINGS)
     rid = "calls" if key == "calls" else "appointment_rate" if key.startswith("appointment_rate") else key
-    return t(f"scorecard.reading.{key}", lang=lang, rate=stage_label(rid, lang),
-             connect=stage_label("connect_rate", lang))
+    return t(f"scorecard.reading.{key}", lang=lang, rate=stage_label(rid, lang=lang),
+             connect=stage_label("connect_rate", lang=lang))
 
 
-def stage_label(key: str, lang: str = config.DEFAULT_LANG) -> str:
+def stage_label(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
     """Label of a funnel stage or stage rate (from the KPI dictionary)."""
     return kpis.label(key, lang)
 
@@ -147,7 +147,7 @@ def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LA
     for st in STAGES:
         if st not in counts.index:  # e.g. no deals table
             continue
-        row = {"stage": st, "stage_label": stage_label(st, lang), "count": int(counts[st]),
+        row = {"stage": st, "stage_label": stage_label(st, lang=lang), "count": int(counts[st]),
                "share_of_calls": counts[st] / calls if calls > 0 else np.nan}
         if st in STAGE_RATES:
             rid, num, den = STAGE_RATES[st]
@@ -159,7 +159,7 @@ def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LA
             tg = targets.get(rid)
             tval, basis = (tg if isinstance(tg, tuple) else (tg, "given" if tg is not None else None))
             rate = kst.safe_ratio(k, n)
-            row.update({"rate_id": rid, "rate_label": stage_label(rid, lang), "k": k, "n": n,
+            row.update({"rate_id": rid, "rate_label": stage_label(rid, lang=lang), "k": k, "n": n,
                         "rate": rate, "ci_low": lo, "ci_high": hi, "too_small": n < min_trials,
                         "target": np.nan if tval is None else float(tval),
                         "target_basis": basis})
@@ -199,7 +199,7 @@ def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None,
             conn = stages[stages["rate_id"] == "connect_rate"].iloc[0]
             if not (conn["attainment"] >= 1):
                 key = "appointment_rate_low_connect"
-        return {"stage": rid, "label": stage_label(rid, lang), "rate": float(r["rate"]),
+        return {"stage": rid, "label": stage_label(rid, lang=lang), "rate": float(r["rate"]),
                 "target": float(r["target"]), "attainment": float(r["attainment"]),
                 "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
                 "certainty": "sure" if bool(r["below_sure"]) else "likely", "reading": reading(key, lang=lang)}

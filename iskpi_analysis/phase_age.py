@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import config, kpis
+from . import kpis
 
 __all__ = ["months_since_launch", "phase_of", "team_phases"]
 
@@ -29,17 +29,18 @@ def phase_of(months: int) -> str:
 
 
 def team_phases(data, *, month: str, phase: str | None = None,
-                lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+                lang: str | None = None) -> pd.DataFrame:
     """Phase of every team for the month.
 
     Parameters
     ----------
     phase : None/"" = by months since launch; a phase name overrides it for every team.
+    lang : when given, a ``phase_label`` column in that language is added (for display).
 
     Returns
     -------
     DataFrame, one row per team: team_id, team_name, launched_on, months_since_launch, phase,
-    phase_label, phase_basis ("months_since_launch", "parameter" or "no_launch_date").
+    phase_basis ("months_since_launch", "parameter" or "no_launch_date").
     """
     if phase not in (None, "", *kpis.PHASES):
         raise ValueError(f"phase must be one of {('', *kpis.PHASES)}, got {phase!r}")
@@ -58,6 +59,8 @@ def team_phases(data, *, month: str, phase: str | None = None,
         else:
             ph, basis = "launch", "no_launch_date"
         rows.append({"team_id": r.team_id, "team_name": r.team_name, "launched_on": r.launched_on,
-                     "months_since_launch": m, "phase": ph, "phase_label": kpis.phase_label(ph, lang),
-                     "phase_basis": basis})
-    return pd.DataFrame(rows)
+                     "months_since_launch": m, "phase": ph, "phase_basis": basis})
+    out = pd.DataFrame(rows)
+    if lang is not None:
+        out.insert(out.columns.get_loc("phase") + 1, "phase_label", [kpis.phase_label(p, lang) for p in out["phase"]])
+    return out

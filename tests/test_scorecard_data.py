@@ -15,7 +15,7 @@ def sim():
     frames = make_frames()
     data = io.Dataset.from_frames(frames, today=pd.Timestamp("2026-11-30"))
     rp = aggregate.rep_period(data, grain="month")
-    tree = scorecard.kpi_tree(data, month="2026-10", rep_period=rp)
+    tree = scorecard.label_tree(scorecard.kpi_tree(data, month="2026-10", rep_period=rp))
     return frames, data, rp, tree
 
 
@@ -97,7 +97,7 @@ def test_team_scorecards_funnel_plan_pacing_summary(sim):
     assert (p["business_days"], p["elapsed"], p["remaining"]) == (21, 10, 11)  # 10-12 holiday
     assert 3 <= len(r["summary"]) <= 5
     assert any(kpis.label("appointment_rate") in s for s in r["summary"])
-    tree_en = scorecard.kpi_tree(data, month="2026-10", rep_period=rp, lang="en")
+    tree_en = scorecard.label_tree(scorecard.kpi_tree(data, month="2026-10", rep_period=rp), lang="en")
     bn_en = funnel.bottleneck(r["stages"], lang="en")
     en = scorecard.findings_summary(tree_en, bottleneck=bn_en, month="2026-10", lang="en")
     assert len(en) >= 2 and "bottleneck" in " ".join(en)

@@ -40,7 +40,8 @@ from .smart import *  # noqa: F403
 from .tables import *  # noqa: F403
 from .team import *  # noqa: F403
 from .tree import *  # noqa: F403
-from .tree import _alert, _attain, _fmt_value, _measurable, _value  # noqa: F401  (tests, smart)
+from .narrative import _fmt_value  # noqa: F401
+from .tree import _alert, _attain, _measurable, _value  # noqa: F401  (tests)
 from .views import *  # noqa: F403
 
 __all__ = [*tree.__all__, *views.__all__, *smart.__all__, *team.__all__, *narrative.__all__,

@@ -2,19 +2,81 @@
 column headings, all from the catalog (``messages/<lang>/scorecard.toml``)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .. import config, fmt, kpis
 from ..catalog import has, t
 from .tree import team_card
 
-__all__ = ["findings_summary", "column_labels", "missing_note"]
+__all__ = ["PER_LABELS", "alert_label", "per_label", "level_label", "label_tree", "format_value",
+           "change_text", "findings_summary", "column_labels", "missing_note"]
 
 _check_lang = kpis._check_lang
 
 
-# ---------------------------------------------------------------------------------------------
-# summary
+def alert_label(alert: str, *, lang: str = config.DEFAULT_LANG) -> str:
+    """Reader-facing name of an alert level (``ok`` → 達成 / On target)."""
+    return t(f"scorecard.alert.{alert}", lang=lang)
+
+
+def per_label(per: str | None, *, lang: str = config.DEFAULT_LANG) -> str:
+    """Reader-facing unit of a target (``rep_day`` → 1人1日あたり / per rep per day); "" for None."""
+    return t(f"scorecard.per.{per}", lang=lang) if per else ""
+
+
+def level_label(level: str, *, lang: str = config.DEFAULT_LANG) -> str:
+    """Reader-facing name of a tree level (``team`` / ``rep``)."""
+    return t(f"scorecard.level.{level}", lang=lang)
+
+
+#: {per: {lang: unit label}} for callers written against the old table (phase); from the catalog.
+PER_LABELS = {p: {lg: per_label(p, lang=lg) for lg in config.LANGS}
+              for p in ("rep_day", "rep_month", "team_month", None)}
+
+
+def label_tree(tree: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+    """The KPI tree (:func:`tree.kpi_tree`) with its reader-facing columns in ``lang``:
+    level_label, phase_label, tier_label, label, per_label, alert_label, value_text, target_text
+    (added beside the codes and figures they describe; a labelled tree is returned as is)."""
+    if "label" in tree.columns or not len(tree):
+        return tree
+    out = tree.copy()
+    out["phase_label"] = [kpis.phase_label(x, lang) for x in out["phase"]]
+    out["level_label"] = [level_label(x, lang=lang) for x in out["level"]]
+    out["tier_label"] = [kpis.tier_label(x, lang) for x in out["tier"]]
+    out["label"] = [kpis.label(x, lang) for x in out["kpi_id"]]
+    out["per_label"] = [per_label(x if isinstance(x, str) else None, lang=lang) for x in out["per"]]
+    out["alert_label"] = [alert_label(x, lang=lang) for x in out["alert"]]
+    out["value_text"] = [_fmt_value(k, x, p, lang) for k, x, p in zip(out["kpi_id"], out["actual"], out["per"])]
+    out["target_text"] = [_fmt_value(k, x, p, lang) if np.isfinite(x) else "–"
+                          for k, x, p in zip(out["kpi_id"], out["target"], out["per"])]
+    return out
+
+
+def format_value(kpi_id: str, x, per=None, *, lang: str = config.DEFAULT_LANG) -> str:
+    """A KPI value in its unit (per-rep-day counts with one decimal); missing → '–'."""
+    return _fmt_value(kpi_id, x, per, lang)
+
+
+def _fmt_value(kpi_id, x, per, lang):
+    if x is None or not np.isfinite(x):
+        return "–"
+    unit = kpis.get(kpi_id).unit
+    if unit == "count" and (per == "rep_day" or (per == "rep_month" and not float(x).is_integer())):
+        return fmt.num(x, 1)
+    return fmt.kpi_value(kpi_id, x, lang)
+
+
+def change_text(kpi_id: str, x, per=None, *, lang: str = config.DEFAULT_LANG) -> str:
+    """Signed change from last month: rates in percentage points, others in the KPI's unit."""
+    if x is None or not np.isfinite(x):
+        return "–"
+    if kpis.get(kpi_id).unit == "rate":
+        return f"{x * 100:+.1f}pt"
+    return ("+" if x > 0 else "") + _fmt_value(kpi_id, x, per, lang)
+
+
 def findings_summary(tree: pd.DataFrame, *, team_id: str | None = None, bottleneck: dict | None = None,
                      pacing_rows: pd.DataFrame | None = None, plan: dict | None = None,
                      month: str = "", lang: str = config.DEFAULT_LANG) -> list[str]:
@@ -35,6 +97,7 @@ def findings_summary(tree: pd.DataFrame, *, team_id: str | None = None, bottlene
     the seed's reading and how sure, the landing forecast, what to do.
     """
     _check_lang(lang)
+    tree = label_tree(tree, lang=lang)
     if team_id is None and len(tree):
         team_id = tree["team_id"].iloc[0]
     out = _targets_sentences(team_card(tree, team_id), month=month, lang=lang)

@@ -13,8 +13,8 @@ import pandas as pd
 
 from .. import config, fmt, kpis
 from ..catalog import t
-from .narrative import column_labels
-from .tree import change_text, format_value, rep_table
+from .narrative import _kpi_text, change_text, column_labels, format_value, label_tree
+from .tree import rep_table
 
 __all__ = ["team_heading", "team_title", "headline", "summary_markdown", "bottleneck_markdown",
            "pacing_note", "pacing_display", "rep_display", "tree_display", "seed_plan_sentence",
@@ -29,10 +29,6 @@ DEFAULT_LANG = config.DEFAULT_LANG
 
 def _rate_ci(df: pd.DataFrame) -> list[str]:
     return [f"{fmt.pct(x)} {fmt.ci(a, b)}" for x, a, b in zip(df["rate"], df["ci_low"], df["ci_high"])]
-
-
-def _kpi_text(kpi_id: str, x, lang: str) -> str:
-    return fmt.yen(x, lang) if kpis.get(kpi_id).unit == "jpy" else fmt.num(x)
 
 
 def team_heading(r: dict, *, lang: str = DEFAULT_LANG) -> str:
@@ -100,7 +96,7 @@ def rep_display(tree: pd.DataFrame, r: dict, team_id, *, lang: str = DEFAULT_LAN
     """Per-rep values and alert levels of the team's phase KPIs of at least ``min_importance``
     stars, labelled alike (for :func:`plots.scorecard.style_alerts`)."""
     ids = list(r["card"].loc[r["card"]["importance"] >= min_importance, "kpi_id"])
-    sub = tree[tree["team_id"] == team_id]
+    sub = label_tree(tree[tree["team_id"] == team_id], lang=lang)
     names = {k: kpis.label(k, lang) for k in ids}
     vals, levels = (rep_table(sub, kpi_ids=ids, value=v).drop(columns=["team_id", "rep_id"]).rename(columns=names)
                     for v in ("value_text", "alert"))
@@ -110,7 +106,7 @@ def rep_display(tree: pd.DataFrame, r: dict, team_id, *, lang: str = DEFAULT_LAN
 def tree_display(tree: pd.DataFrame, team_id, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The team's KPI tree, behavioural → strategic: actual, interval, target, attainment,
     last month, change and status."""
-    tt = tree[(tree["team_id"] == team_id) & (tree["level"] == "team")].sort_values(
+    tt = label_tree(tree[(tree["team_id"] == team_id) & (tree["level"] == "team")], lang=lang).sort_values(
         ["tier_order", "importance"], ascending=[True, False]).copy()
     tt["attainment"] = [fmt.pct(x, 0) for x in tt["attainment"]]
     tt["previous"] = [format_value(k, x, p, lang=lang) for k, x, p in zip(tt["kpi_id"], tt["previous"], tt["per"])]

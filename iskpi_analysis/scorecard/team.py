@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config, economics, funnel, kpis, pacing, plan
-from .narrative import findings_summary
+from .narrative import findings_summary, label_tree
 from .tree import team_card
 
 __all__ = ["paced_kpi", "default_goal", "team_scorecards", "forecast_summary"]
@@ -62,6 +62,7 @@ def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.Data
     (list of sentences).
     """
     _check_lang(lang)
+    tree = label_tree(tree, lang=lang)
     as_of = data.last_date if as_of is None else pd.Timestamp(as_of)
     names = (data.teams.set_index("team_id")["team_name"] if data.has("teams") else pd.Series(dtype=str))
     out = {}
@@ -89,7 +90,7 @@ def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.Data
             pr = prob_plan[prob_plan["basis"] == "probability"].iloc[-1]
             plan_summary = {"goal": goal, "goal_basis": goal_basis,
                             "calls_actual": int(crow["calls"].iloc[0]),
-                            "goal_label": funnel.stage_label("deals_won", lang),
+                            "goal_label": funnel.stage_label("deals_won", lang=lang),
                             "calls_plain": int(prob_plan["calls"].iloc[0]),
                             "p_plain": float(prob_plan["probability"].iloc[0]),
                             "calls_prob": None if pd.isna(pr["calls"]) else int(pr["calls"]),

@@ -26,37 +26,17 @@ import numpy as np
 import pandas as pd
 
 from .. import calendar as jcal
-from .. import config, fmt, io, kpis, pacing, quality
+from .. import io, kpis, pacing, quality
 from .. import stats as kst
-from ..catalog import t
 from ..phase_age import team_phases
 from .views import response_times
 
-__all__ = ["ALERT_LEVELS", "TREE_KPIS", "BDR_KPIS", "PER_LABELS", "alert_label", "per_label",
-           "level_label", "previous_month", "measures", "kpi_tree", "format_value", "change_text",
+__all__ = ["ALERT_LEVELS", "TREE_KPIS", "BDR_KPIS", "previous_month", "measures", "kpi_tree",
            "alerts", "team_card", "rep_table"]
 
 ALERT_LEVELS = ("ok", "watch", "alert", "small", "none")
 
 
-def alert_label(alert: str, *, lang: str = config.DEFAULT_LANG) -> str:
-    """Reader-facing name of an alert level (``ok`` → 達成 / On target)."""
-    return t(f"scorecard.alert.{alert}", lang=lang)
-
-
-def per_label(per: str | None, *, lang: str = config.DEFAULT_LANG) -> str:
-    """Reader-facing unit of a target (``rep_day`` → 1人1日あたり / per rep per day); "" for None."""
-    return t(f"scorecard.per.{per}", lang=lang) if per else ""
-
-
-def level_label(level: str, *, lang: str = config.DEFAULT_LANG) -> str:
-    """Reader-facing name of a tree level (``team`` / ``rep``)."""
-    return t(f"scorecard.level.{level}", lang=lang)
-
-
-#: {per: {lang: unit label}} for callers written against the old table (phase); from the catalog.
-PER_LABELS = {p: {lg: per_label(p, lang=lg) for lg in config.LANGS}
-              for p in ("rep_day", "rep_month", "team_month", None)}
 # KPIs the tree computes (dictionary ids); economics (CAC, LTV, ROI) come from :mod:`economics`.
 TREE_KPIS = ("calls", "connects", "valid_conversations", "emails_sent", "appointments",
              "target_account_contacts", "first_response_minutes",
@@ -283,8 +263,8 @@ def _alert(att, ci_low, ci_high, target, direction, too_small, alert_below):
 
 
 def kpi_tree(data, *, month: str, rep_period: pd.DataFrame, phase: str | None = None,
-             targets_file: str | None = None, lang: str = config.DEFAULT_LANG,
-             min_trials: int = 30, alert_below: float = 0.8, as_of=None) -> pd.DataFrame:
+             targets_file: str | None = None, min_trials: int = 30, alert_below: float = 0.8,
+             as_of=None) -> pd.DataFrame:
     """The month's KPI tree per team and per rep.
 
     Parameters
@@ -312,11 +292,10 @@ def kpi_tree(data, *, month: str, rep_period: pd.DataFrame, phase: str | None = 
         target; NaN for levels), attainment, previous (last month's actual), change (actual −
         previous), alert (ok/watch/alert/small/none), alert_label, value_text, target_text.
     """
-    _check_lang(lang)
     if not 0 < alert_below <= 1:
         raise ValueError(f"alert_below must be in (0, 1], got {alert_below}")
-    phases = team_phases(data, month=month, phase=phase, lang=lang).set_index("team_id")
-    targets_all = kpis.phase_targets(None, targets_file=targets_file or None, lang=lang)
+    phases = team_phases(data, month=month, phase=phase).set_index("team_id")
+    targets_all = kpis.phase_targets(None, targets_file=targets_file or None)
     specs = _kpi_specs(targets_all)
     prev_month = previous_month(month)
     has_prev = (pd.to_datetime(rep_period["period"]) == pd.Period(prev_month, freq="M").start_time).any()
@@ -349,11 +328,10 @@ def kpi_tree(data, *, month: str, rep_period: pd.DataFrame, phase: str | None = 
                 rows.append({"level": level, "team_id": team_id, "rep_id": rep_id,
                              "rep_name": (rep_names.get(rep_id) if rep_names is not None and rep_id else None),
                              "role": g["role"].iloc[0] if level == "rep" else None,
-                             "phase": ph["phase"], "phase_label": ph["phase_label"], **row})
+                             "phase": ph["phase"], **row})
     out = pd.DataFrame(rows)
     if len(out):
         out["rep_id"] = out["rep_id"].astype("string")
-        out = _label_tree(out, lang=lang)
     return out
 
 
@@ -396,21 +374,6 @@ def _tree_row(kpi_id: str, spec, g: pd.DataFrame, gp, *, level: str, frac: float
             "alert": _alert(att, lo, hi, target, k.direction, too_small, alert_below)}
 
 
-def _label_tree(tree: pd.DataFrame, *, lang: str) -> pd.DataFrame:
-    """The tree's reader-facing columns (level_label, tier_label, label, per_label, alert_label,
-    value_text, target_text), added beside the codes and figures they describe."""
-    out = tree.copy()
-    out["level_label"] = [level_label(x, lang=lang) for x in out["level"]]
-    out["tier_label"] = [kpis.tier_label(x, lang) for x in out["tier"]]
-    out["label"] = [kpis.label(x, lang) for x in out["kpi_id"]]
-    out["per_label"] = [per_label(x if isinstance(x, str) else None, lang=lang) for x in out["per"]]
-    out["alert_label"] = [alert_label(x, lang=lang) for x in out["alert"]]
-    out["value_text"] = [_fmt_value(k, x, p, lang) for k, x, p in zip(out["kpi_id"], out["actual"], out["per"])]
-    out["target_text"] = [_fmt_value(k, x, p, lang) if np.isfinite(x) else "–"
-                          for k, x, p in zip(out["kpi_id"], out["target"], out["per"])]
-    return out
-
-
 def _rt_median(rt, team_id, rep_id):
     if rt is None or not len(rt):
         return np.nan
@@ -428,29 +391,6 @@ def _measurable(kpi_id: str, data) -> bool:
     if kpi_id == "target_account_contacts" or kpi_id == "decision_maker_rate":
         return bool((data.reps["role"] == "BDR").any()) if kpi_id == "target_account_contacts" else True
     return kpi_id not in need or data.has(need[kpi_id])
-
-
-def format_value(kpi_id: str, x, per=None, *, lang: str = config.DEFAULT_LANG) -> str:
-    """A KPI value in its unit (per-rep-day counts with one decimal); missing → '–'."""
-    return _fmt_value(kpi_id, x, per, lang)
-
-
-def _fmt_value(kpi_id, x, per, lang):
-    if x is None or not np.isfinite(x):
-        return "–"
-    unit = kpis.get(kpi_id).unit
-    if unit == "count" and (per == "rep_day" or (per == "rep_month" and not float(x).is_integer())):
-        return fmt.num(x, 1)
-    return fmt.kpi_value(kpi_id, x, lang)
-
-
-def change_text(kpi_id: str, x, per=None, *, lang: str = config.DEFAULT_LANG) -> str:
-    """Signed change from last month: rates in percentage points, others in the KPI's unit."""
-    if x is None or not np.isfinite(x):
-        return "–"
-    if kpis.get(kpi_id).unit == "rate":
-        return f"{x * 100:+.1f}pt"
-    return ("+" if x > 0 else "") + _fmt_value(kpi_id, x, per, lang)
 
 
 def alerts(tree: pd.DataFrame, *, levels=("alert", "watch")) -> pd.DataFrame:

@@ -116,7 +116,7 @@ def bdr_view(tree: pd.DataFrame) -> pd.DataFrame:
     """BDR reps: decision-maker contact rate (with interval) and target-account contacts."""
     r = tree[(tree["level"] == "rep") & (tree["role"] == "BDR")
              & tree["kpi_id"].isin(["decision_maker_rate", "target_account_contacts"])]
-    return r[["team_id", "rep_id", "rep_name", "kpi_id", "label", "actual", "k", "n", "ci_low",
+    return r[["team_id", "rep_id", "rep_name", "kpi_id", "actual", "k", "n", "ci_low",
               "ci_high", "too_small", "previous", "change"]].reset_index(drop=True)
 
 

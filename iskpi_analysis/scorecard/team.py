@@ -8,9 +8,11 @@ import pandas as pd
 
 from .. import config, economics, funnel, kpis, pacing, plan
 from .narrative import findings_summary, label_tree
+from .smart import history_measures, smart_check
 from .tree import team_card
 
-__all__ = ["paced_kpi", "default_goal", "team_scorecards", "forecast_summary"]
+__all__ = ["paced_kpi", "default_goal", "team_scorecards", "forecast_summary", "win_rate_target",
+           "smart_by_phase", "records"]
 
 _check_lang = kpis._check_lang
 
@@ -137,3 +139,36 @@ def forecast_summary(teams: dict, *, months, at_business_day: int = 10,
     summary = rows.groupby(["team_id", "kpi_id"]).agg(accuracy=("accuracy", "mean"), covered=("covered", "mean"),
                                                       n=("month", "size")).reset_index()
     return rows, summary
+
+
+def win_rate_target(teams: dict, *, targets_file: str | None = None) -> float | None:
+    """The handoff win-rate target of the first team's phase (the line of the quality chart)."""
+    first = next(iter(teams.values()))["phase"] if teams else "growth"
+    return funnel.stage_targets(first, targets_file=targets_file or None).get("handoff_win_rate", (None,))[0]
+
+
+def smart_by_phase(data, teams: dict, *, rep_period: pd.DataFrame, month: str, months: int = 6,
+                   targets_file: str | None = None) -> dict:
+    """:func:`smart.smart_check` of every phase the teams are in, each against the history of
+    the teams in that phase ({phase: DataFrame}, the history computed once)."""
+    hist = history_measures(data, rep_period=rep_period, month=month, months=months)
+    out = {}
+    for ph in dict.fromkeys(r["phase"] for r in teams.values()):
+        out[ph] = smart_check(data, phase=ph, rep_period=rep_period, month=month, targets_file=targets_file,
+                              history=hist, team_ids=[t for t, r in teams.items() if r["phase"] == ph])
+    return out
+
+
+def records(teams: dict, tree: pd.DataFrame) -> dict:
+    """The values notebook 01 records for its tests and the report (``nb.record(name, value)``)."""
+    return {
+        "phases": {t: r["phase"] for t, r in teams.items()},
+        "summary": {t: r["summary"] for t, r in teams.items()},
+        "bottleneck": {t: r["bottleneck"]["stage"] for t, r in teams.items()},
+        "funnel": {t: {k: int(v) for k, v in r["counts"].drop("team_id").items()} for t, r in teams.items()},
+        "plan": {t: r["plan_summary"] for t, r in teams.items()},
+        "tree_team": tree[tree["level"] == "team"][["team_id", "kpi_id", "actual", "k", "n", "target",
+                                                    "attainment", "month_target", "alert"]],
+        "on_track": {t: [int((r["card"]["alert"] == "ok").sum()),
+                         int(r["card"]["alert"].isin(["ok", "watch", "alert"]).sum())] for t, r in teams.items()},
+    }

@@ -15,7 +15,9 @@ import pandas as pd
 
 from . import config, kpis
 from . import stats as kst
-from .catalog import t
+
+__all__ = ["STAGES", "STAGE_RATES", "READINGS", "stage_label", "stage_targets", "funnel_counts",
+           "funnel", "bottleneck", "observed_chain"]
 
 #: Funnel stages (count columns) top to bottom.
 STAGES = ("calls", "connects", "valid_conversations", "appointments", "deals_created", "deals_won")
@@ -27,19 +29,12 @@ STAGE_RATES = {
     "deals_created": ("appointment_to_deal_rate", "deals_created", "appointments"),
     "deals_won": ("handoff_win_rate", "deals_won", "deals_closed"),
 }
-#: Stage rates with a reading of their own (kpi-setting-guide 数値管理 / 量不足と質不足,
-#: phase-kpi-design ボトルネック特定 / 引き継ぎ商談の受注率); the sentences are in the catalog
-#: (``scorecard.reading.<key>``, placeholders {rate} and {connect} = KPI labels).
+#: The seeds' readings of a low stage rate (kpi-setting-guide 数値管理 / 量不足と質不足,
+#: phase-kpi-design ボトルネック特定 / 引き継ぎ商談の受注率): :func:`bottleneck` returns one of
+#: these codes as ``reading_key``; the sentences are in the catalog (``scorecard.reading.<key>``,
+#: turned into text by :func:`scorecard.describe_bottleneck`).
 READINGS = ("calls", "connect_rate", "conversation_rate", "appointment_rate",
             "appointment_rate_low_connect", "appointment_to_deal_rate", "handoff_win_rate")
-
-
-def reading(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
-    """The seeds' reading of a low stage rate ``key`` (one of :data:`READINGS`), in ``lang``."""
-    config.check_option("key", key, READINGS)
-    rid = "calls" if key == "calls" else "appointment_rate" if key.startswith("appointment_rate") else key
-    return t(f"scorecard.reading.{key}", lang=lang, rate=stage_label(rid, lang=lang),
-             connect=stage_label("connect_rate", lang=lang))
 
 
 def stage_label(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
@@ -120,8 +115,8 @@ def funnel_counts(data, *, month: str, rep_period: pd.DataFrame, by: str | None 
     return out[[*keys, *cols, "deals_won", "deals_closed"]]
 
 
-def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LANG,
-           min_trials: int = 30, confidence: float = 0.95) -> pd.DataFrame:
+def funnel(counts, *, targets: dict | None = None, min_trials: int = 30,
+           confidence: float = 0.95) -> pd.DataFrame:
     """Stage table of one funnel: counts, stage rates with Wilson intervals, targets.
 
     Parameters
@@ -133,7 +128,7 @@ def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LA
     Returns
     -------
     DataFrame, one row per stage (top first), columns
-        stage, stage_label, count, share_of_calls, rate_id, rate_label, k, n, rate, ci_low,
+        stage, count, share_of_calls, rate_id, k, n, rate, ci_low,
         ci_high, too_small, target, target_basis, attainment (rate / target), below_sure
         (ci_high < target), above_sure (ci_low > target).
     """
@@ -147,7 +142,7 @@ def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LA
     for st in STAGES:
         if st not in counts.index:  # e.g. no deals table
             continue
-        row = {"stage": st, "stage_label": stage_label(st, lang=lang), "count": int(counts[st]),
+        row = {"stage": st, "count": int(counts[st]),
                "share_of_calls": counts[st] / calls if calls > 0 else np.nan}
         if st in STAGE_RATES:
             rid, num, den = STAGE_RATES[st]
@@ -159,12 +154,12 @@ def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LA
             tg = targets.get(rid)
             tval, basis = (tg if isinstance(tg, tuple) else (tg, "given" if tg is not None else None))
             rate = kst.safe_ratio(k, n)
-            row.update({"rate_id": rid, "rate_label": stage_label(rid, lang=lang), "k": k, "n": n,
+            row.update({"rate_id": rid, "k": k, "n": n,
                         "rate": rate, "ci_low": lo, "ci_high": hi, "too_small": n < min_trials,
                         "target": np.nan if tval is None else float(tval),
                         "target_basis": basis})
         else:
-            row.update({"rate_id": None, "rate_label": None, "k": np.nan, "n": np.nan,
+            row.update({"rate_id": None, "k": np.nan, "n": np.nan,
                         "rate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "too_small": False,
                         "target": np.nan, "target_basis": None})
         rows.append(row)
@@ -175,8 +170,7 @@ def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LA
     return out
 
 
-def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None,
-               lang: str = config.DEFAULT_LANG) -> dict:
+def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None) -> dict:
     """The stage that limits results, with the seeds' reading.
 
     The limiting stage is the stage rate with the lowest attainment below 1 (rates with too
@@ -185,9 +179,9 @@ def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None,
 
     Returns
     -------
-    dict with stage (rate id, "calls" or None), label, rate, target, attainment, ci_low,
-    ci_high, certainty ("sure": interval entirely below target; "likely": point below, interval
-    reaches the target; None), reading (the seed's interpretation, in ``lang``).
+    dict with stage (rate id, "calls" or None), rate, target, attainment, ci_low, ci_high,
+    certainty ("sure": interval entirely below target; "likely": point below, interval reaches
+    the target; None), reading_key (the seeds' interpretation, one of :data:`READINGS`, or None).
     """
     cand = stages[stages["rate_id"].notna() & stages["target"].notna() & ~stages["too_small"]
                   & (stages["attainment"] < 1)]
@@ -199,17 +193,17 @@ def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None,
             conn = stages[stages["rate_id"] == "connect_rate"].iloc[0]
             if not (conn["attainment"] >= 1):
                 key = "appointment_rate_low_connect"
-        return {"stage": rid, "label": stage_label(rid, lang=lang), "rate": float(r["rate"]),
+        return {"stage": rid, "rate": float(r["rate"]),
                 "target": float(r["target"]), "attainment": float(r["attainment"]),
                 "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
-                "certainty": "sure" if bool(r["below_sure"]) else "likely", "reading": reading(key, lang=lang)}
+                "certainty": "sure" if bool(r["below_sure"]) else "likely", "reading_key": key}
     if calls_attainment is not None and calls_attainment < 1:
-        return {"stage": "calls", "label": kpis.label("calls", lang), "rate": np.nan,
+        return {"stage": "calls", "rate": np.nan,
                 "target": np.nan, "attainment": float(calls_attainment), "ci_low": np.nan,
                 "ci_high": np.nan, "certainty": "sure",
-                "reading": reading("calls", lang=lang)}
-    return {"stage": None, "label": None, "rate": np.nan, "target": np.nan, "attainment": np.nan,
-            "ci_low": np.nan, "ci_high": np.nan, "certainty": None, "reading": None}
+                "reading_key": "calls"}
+    return {"stage": None, "rate": np.nan, "target": np.nan, "attainment": np.nan,
+            "ci_low": np.nan, "ci_high": np.nan, "certainty": None, "reading_key": None}
 
 
 def observed_chain(stages: pd.DataFrame) -> dict:

@@ -22,6 +22,10 @@ import pandas as pd
 
 from . import stats as kst
 
+__all__ = ["BANT_COLUMNS", "BANT_POINTS", "BANT_FLOOR", "NEED_POINTS", "PROCESS_POINTS",
+           "NEXT_POINTS", "CATEGORY_COLUMNS", "bant_points", "quality_score", "score_by_rep",
+           "win_rate_by_score", "score_win_relation"]
+
 BANT_COLUMNS = ("budget_confirmed", "authority_confirmed", "need_confirmed", "timeline_confirmed")
 BANT_POINTS = {4: 30, 3: 20}  # 2 or fewer → BANT_FLOOR
 BANT_FLOOR = 10

@@ -98,7 +98,7 @@ def test_team_scorecards_funnel_plan_pacing_summary(sim):
     assert 3 <= len(r["summary"]) <= 5
     assert any(kpis.label("appointment_rate") in s for s in r["summary"])
     tree_en = scorecard.label_tree(scorecard.kpi_tree(data, month="2026-10", rep_period=rp), lang="en")
-    bn_en = funnel.bottleneck(r["stages"], lang="en")
+    bn_en = scorecard.describe_bottleneck(funnel.bottleneck(r["stages"]), lang="en")
     en = scorecard.findings_summary(tree_en, bottleneck=bn_en, month="2026-10", lang="en")
     assert len(en) >= 2 and "bottleneck" in " ".join(en)
     assert not any("\u3040" <= ch <= "\u30ff" for s in en for ch in s)  # no kana in English

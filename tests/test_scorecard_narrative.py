@@ -101,11 +101,18 @@ def test_english_plurals_and_the_seed_readings():
     assert t("scorecard.view.months", lang="en", n=1) == "1 month"
     assert t("scorecard.view.months", lang="en", n=6) == "6 months"
     assert t("scorecard.view.months", lang="ja", n=6) == "6ヶ月"
-    en = funnel.reading("appointment_rate", lang="en")
+    en = scorecard.bottleneck_reading("appointment_rate", lang="en")
     assert kpis.label("connect_rate", "en") in en and kpis.label("appointment_rate", "en") in en
-    assert "トークスクリプト" in funnel.reading("appointment_rate_low_connect", lang="ja")
+    assert "トークスクリプト" in scorecard.bottleneck_reading("appointment_rate_low_connect", lang="ja")
     with pytest.raises(ValueError, match="connect_rate"):
-        funnel.reading("no_such_stage", lang="en")
+        scorecard.bottleneck_reading("no_such_stage", lang="en")
+    # the funnel's verdict is a code; the words come only from the narrative layer
+    s = funnel.funnel(pd.Series({"calls": 1000, "connects": 120, "valid_conversations": 80, "appointments": 16}),
+                      targets={"connect_rate": 0.25})
+    b = funnel.bottleneck(s)
+    assert b["reading_key"] == "connect_rate" and "reading" not in b and "label" not in b
+    assert "stage_label" not in s and "rate_label" not in s
+    assert scorecard.describe_bottleneck(b, lang="en")["reading"] == scorecard.bottleneck_reading("connect_rate", lang="en")
 
 
 def test_phase_by_age_lives_in_its_own_module(sim):

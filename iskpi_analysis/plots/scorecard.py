@@ -10,6 +10,9 @@ from ._base import axes as _ax
 from .. import config, fmt, kpis
 from ..catalog import t
 
+__all__ = ["ALERT_COLORS", "attainment_cards", "funnel_chart", "pacing_chart", "quality_win_chart",
+           "response_time_chart", "style_alerts"]
+
 ALERT_COLORS = {"ok": "#2e7d32", "watch": "#f9a825", "alert": "#c62828", "small": "#bdbdbd",
                 "none": "#90a4ae"}
 
@@ -65,13 +68,13 @@ def funnel_chart(stages: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LA
     counts = s["count"].astype(float).clip(lower=0.8)
     ax.barh(y, counts, color=colors, height=0.6)
     ax.set_xscale("log")
-    ax.set_yticks(y, s["stage_label"])
+    ax.set_yticks(y, [kpis.label(st, lang) for st in s["stage"]])
     xmin = max(0.8, 10 ** np.floor(np.log10(max(counts.min(), 1.0)) - 0.3))
     ax.set_xlim(xmin, counts.max() * 40)
     for yi, r in zip(y, s.itertuples()):
         txt = fmt.num(r.count)
         if isinstance(r.rate_id, str):
-            txt += f"   {r.rate_label} {fmt.pct(r.rate)} {fmt.ci(r.ci_low, r.ci_high)}"
+            txt += f"   {kpis.label(r.rate_id, lang)} {fmt.pct(r.rate)} {fmt.ci(r.ci_low, r.ci_high)}"
             if np.isfinite(r.target):
                 txt += f"  {_t('target', lang)} {fmt.pct(r.target)}"
             if r.too_small:

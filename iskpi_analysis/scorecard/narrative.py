@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import config, fmt, kpis
+from .. import config, fmt, funnel, kpis
 from ..catalog import has, t
 from .tree import team_card
 
 __all__ = ["PER_LABELS", "alert_label", "per_label", "level_label", "label_tree", "format_value",
+           "bottleneck_reading", "describe_bottleneck",
            "change_text", "findings_summary", "column_labels", "missing_note"]
 
 _check_lang = kpis._check_lang
@@ -33,6 +34,22 @@ def level_label(level: str, *, lang: str = config.DEFAULT_LANG) -> str:
 #: {per: {lang: unit label}} for callers written against the old table (phase); from the catalog.
 PER_LABELS = {p: {lg: per_label(p, lang=lg) for lg in config.LANGS}
               for p in ("rep_day", "rep_month", "team_month", None)}
+
+
+def bottleneck_reading(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
+    """The seeds' reading of a low stage rate ``key`` (one of :data:`funnel.READINGS`), in ``lang``."""
+    config.check_option("key", key, funnel.READINGS)
+    rid = "calls" if key == "calls" else "appointment_rate" if key.startswith("appointment_rate") else key
+    return t(f"scorecard.reading.{key}", lang=lang, rate=kpis.label(rid, lang),
+             connect=kpis.label("connect_rate", lang))
+
+
+def describe_bottleneck(b: dict, *, lang: str = config.DEFAULT_LANG) -> dict:
+    """:func:`funnel.bottleneck` with its words: ``label`` (the stage rate's KPI label) and
+    ``reading`` (the seeds' interpretation), both None when no stage limits."""
+    key = b.get("reading_key")
+    return {**b, "label": kpis.label(b["stage"], lang) if b["stage"] else None,
+            "reading": bottleneck_reading(key, lang=lang) if key else None}
 
 
 def label_tree(tree: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:

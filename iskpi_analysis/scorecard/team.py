@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config, economics, funnel, kpis, pacing, plan
-from .narrative import findings_summary, label_tree
+from .narrative import describe_bottleneck, findings_summary, label_tree
 from .smart import history_measures, smart_check
 from .tree import team_card
 
@@ -77,10 +77,10 @@ def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.Data
         if not len(crow):
             continue
         stages = funnel.funnel(crow, targets=funnel.stage_targets(phase, targets_file=targets_file),
-                               lang=lang, min_trials=min_trials)
+                               min_trials=min_trials)
         calls_row = t_rows[(t_rows["kpi_id"] == "calls") & t_rows["in_phase"]]
         calls_att = float(calls_row["attainment"].iloc[0]) if len(calls_row) else None
-        bn = funnel.bottleneck(stages, calls_attainment=calls_att, lang=lang)
+        bn = describe_bottleneck(funnel.bottleneck(stages, calls_attainment=calls_att), lang=lang)
         chain = funnel.observed_chain(stages)
         reverse = prob_plan = plan_summary = None
         goal, goal_basis = default_goal(t_rows, crow.iloc[0], goal_won)

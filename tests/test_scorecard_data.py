@@ -86,8 +86,9 @@ def test_phase_override_and_targets_file(sim, tmp_path):
 def test_team_scorecards_funnel_plan_pacing_summary(sim):
     _, data, rp, tree = sim
     rpd = aggregate.rep_period(data, grain="day")
-    res = scorecard.team_scorecards(data, month="2026-10", tree=tree, rep_period=rp, rep_period_day=rpd,
-                                    as_of="2026-10-15", goal_won=10)
+    res = scorecard.describe_teams(scorecard.team_scorecards(data, month="2026-10", tree=tree, rep_period=rp,
+                                                             rep_period_day=rpd, as_of="2026-10-15", goal_won=10),
+                                   tree, month="2026-10")
     r = res["T1"]
     assert r["bottleneck"]["stage"] == "appointment_rate" and r["bottleneck"]["certainty"] == "sure"
     assert r["stages"].set_index("stage").loc["calls", "count"] == _team(tree, "calls")["total"]

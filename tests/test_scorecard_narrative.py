@@ -54,8 +54,8 @@ def test_kpi_tree_is_language_neutral_and_label_tree_adds_the_words(sim):
 
 def test_display_tables_and_sentences_in_english_have_no_japanese(sim):
     data, rp, rpd, tree = sim
-    teams = scorecard.team_scorecards(data, month="2026-10", tree=tree, rep_period=rp, rep_period_day=rpd,
-                                      lang="en")
+    teams = scorecard.describe_teams(scorecard.team_scorecards(data, month="2026-10", tree=tree, rep_period=rp,
+                                                               rep_period_day=rpd), tree, month="2026-10", lang="en")
     team_id, r = next(iter(teams.items()))
     seed = plan.reverse_plan(10, stages=["c", "v", "d", "o"], rates=[0.5, 0.4, 0.2])
     shown = [scorecard.headline(teams, lang="en"), scorecard.summary_markdown(r, lang="en"),

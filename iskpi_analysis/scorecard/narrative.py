@@ -10,7 +10,7 @@ from ..catalog import has, t
 from .tree import team_card
 
 __all__ = ["PER_LABELS", "alert_label", "per_label", "level_label", "label_tree", "format_value",
-           "bottleneck_reading", "describe_bottleneck",
+           "bottleneck_reading", "describe_bottleneck", "describe_teams",
            "change_text", "findings_summary", "column_labels", "missing_note"]
 
 _check_lang = kpis._check_lang
@@ -50,6 +50,24 @@ def describe_bottleneck(b: dict, *, lang: str = config.DEFAULT_LANG) -> dict:
     key = b.get("reading_key")
     return {**b, "label": kpis.label(b["stage"], lang) if b["stage"] else None,
             "reading": bottleneck_reading(key, lang=lang) if key else None}
+
+
+def describe_teams(teams: dict, tree: pd.DataFrame, *, month: str,
+                   lang: str = config.DEFAULT_LANG) -> dict:
+    """:func:`team.team_scorecards` with its words in ``lang``: phase_label, the card's labels
+    (:func:`label_tree`), the bottleneck's label and reading (:func:`describe_bottleneck`), the
+    plan's goal_label and the leadership ``summary`` (:func:`findings_summary`)."""
+    _check_lang(lang)
+    tree = label_tree(tree, lang=lang)
+    out = {}
+    for team_id, r in teams.items():
+        bn = describe_bottleneck(r["bottleneck"], lang=lang)
+        ps = r["plan_summary"] and {**r["plan_summary"], "goal_label": kpis.label("deals_won", lang)}
+        out[team_id] = {**r, "phase_label": kpis.phase_label(r["phase"], lang), "card": label_tree(r["card"], lang=lang),
+                        "bottleneck": bn, "plan_summary": ps,
+                        "summary": findings_summary(tree, team_id=team_id, bottleneck=bn, pacing_rows=r["pacing"],
+                                                    plan=ps, month=month, lang=lang)}
+    return out
 
 
 def label_tree(tree: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:

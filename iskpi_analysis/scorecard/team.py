@@ -1,4 +1,5 @@
-"""Everything one team's scorecard shows: funnel, bottleneck, reverse plan, pacing and summary."""
+"""Everything one team's scorecard shows: funnel, bottleneck, reverse plan and pacing (language-neutral;
+the words and the summary come from :func:`narrative.describe_teams`)."""
 from __future__ import annotations
 
 import math
@@ -6,15 +7,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import config, economics, funnel, kpis, pacing, plan
-from .narrative import describe_bottleneck, findings_summary, label_tree
+from .. import economics, funnel, pacing, plan
 from .smart import history_measures, smart_check
 from .tree import team_card
 
 __all__ = ["paced_kpi", "default_goal", "team_scorecards", "forecast_summary", "win_rate_target",
            "smart_by_phase", "records"]
-
-_check_lang = kpis._check_lang
 
 
 # ---------------------------------------------------------------------------------------------
@@ -49,22 +47,19 @@ def default_goal(team_rows: pd.DataFrame, counts: pd.Series, goal_won: int = 0) 
 
 def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.DataFrame,
                     rep_period_day: pd.DataFrame, targets_file: str | None = None, as_of=None,
-                    goal_won: int = 10, probability: float = 0.9, min_trials: int = 30,
-                    lang: str = config.DEFAULT_LANG) -> dict:
-    """Funnel, bottleneck, plan, pacing and summary of every team in ``tree``.
+                    goal_won: int = 10, probability: float = 0.9, min_trials: int = 30) -> dict:
+    """Funnel, bottleneck, plan and pacing of every team in ``tree`` (language-neutral; the
+    words and the summary are added by :func:`narrative.describe_teams`).
 
     Returns
     -------
-    dict team_id → dict with team_name, phase, phase_label, card (:func:`team_card`),
+    dict team_id → dict with team_name, phase, card (:func:`team_card`),
     counts (:func:`funnel.funnel_counts` row), stages (:func:`funnel.funnel`), bottleneck,
     chain (:func:`funnel.observed_chain`), reverse (:func:`plan.reverse_plan` or None),
     prob_plan (:func:`plan.probability_plan` or None), plan_summary (dict for the summary),
     daily (:func:`pacing.daily_totals`), pacing (:func:`pacing.pacing_table` of the paced KPIs
-    with month targets), paced_kpi, path (:func:`pacing.cumulative_path` of it), summary
-    (list of sentences).
+    with month targets), paced_kpi, path (:func:`pacing.cumulative_path` of it).
     """
-    _check_lang(lang)
-    tree = label_tree(tree, lang=lang)
     as_of = data.last_date if as_of is None else pd.Timestamp(as_of)
     names = (data.teams.set_index("team_id")["team_name"] if data.has("teams") else pd.Series(dtype=str))
     out = {}
@@ -80,7 +75,7 @@ def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.Data
                                min_trials=min_trials)
         calls_row = t_rows[(t_rows["kpi_id"] == "calls") & t_rows["in_phase"]]
         calls_att = float(calls_row["attainment"].iloc[0]) if len(calls_row) else None
-        bn = describe_bottleneck(funnel.bottleneck(stages, calls_attainment=calls_att), lang=lang)
+        bn = funnel.bottleneck(stages, calls_attainment=calls_att)
         chain = funnel.observed_chain(stages)
         reverse = prob_plan = plan_summary = None
         goal, goal_basis = default_goal(t_rows, crow.iloc[0], goal_won)
@@ -92,7 +87,6 @@ def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.Data
             pr = prob_plan[prob_plan["basis"] == "probability"].iloc[-1]
             plan_summary = {"goal": goal, "goal_basis": goal_basis,
                             "calls_actual": int(crow["calls"].iloc[0]),
-                            "goal_label": funnel.stage_label("deals_won", lang=lang),
                             "calls_plain": int(prob_plan["calls"].iloc[0]),
                             "p_plain": float(prob_plan["probability"].iloc[0]),
                             "calls_prob": None if pd.isna(pr["calls"]) else int(pr["calls"]),
@@ -106,14 +100,10 @@ def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.Data
                                    targets={c: float(mt[c]) for c in paced_cols}) if paced_cols else None
         pk = paced_kpi(t_rows[t_rows["in_phase"]])
         path = pacing.cumulative_path(daily[pk], month=month, as_of=as_of) if pk else None
-        summary = findings_summary(tree, team_id=team_id, bottleneck=bn, pacing_rows=ptab,
-                                   plan=plan_summary, month=month, lang=lang)
-        out[team_id] = {"team_name": names.get(team_id, team_id), "phase": phase,
-                        "phase_label": t_rows["phase_label"].iloc[0], "card": card,
+        out[team_id] = {"team_name": names.get(team_id, team_id), "phase": phase, "card": card,
                         "counts": crow.iloc[0], "stages": stages, "bottleneck": bn, "chain": chain,
                         "reverse": reverse, "prob_plan": prob_plan, "plan_summary": plan_summary,
-                        "daily": daily, "pacing": ptab, "paced_kpi": pk, "path": path,
-                        "summary": summary}
+                        "daily": daily, "pacing": ptab, "paced_kpi": pk, "path": path}
     return out
 
 

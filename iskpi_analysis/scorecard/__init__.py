@@ -26,8 +26,9 @@ Where things live
 ``tree``       the monthly measures per rep, the KPI tree (actual vs phase target, alerts)
 ``views``      response times (SDR), the BDR view, e-mail rates, MQL → SQL, conversion by source
 ``smart``      the SMART check of the targets file against the teams' history
-``team``       everything one team's scorecard shows (funnel, bottleneck, plan, pacing)
-``narrative``  the summary sentences and column headings (all text from ``messages/*/scorecard.toml``)
+``team``       everything one team's scorecard shows (funnel, bottleneck, plan, pacing), records
+``narrative``  the words of a result: labels of the tree, the bottleneck's reading, the leadership
+               summary, column headings (all text from ``messages/*/scorecard.toml``)
 ``tables``     labelled display tables and display sentences of notebook 01 (same catalog)
 Phase by age (months since launch) lives in :mod:`iskpi_analysis.phase_age`.
 """
@@ -40,8 +41,7 @@ from .smart import *  # noqa: F403
 from .tables import *  # noqa: F403
 from .team import *  # noqa: F403
 from .tree import *  # noqa: F403
-from .narrative import _fmt_value  # noqa: F401
-from .tree import _alert, _attain, _measurable, _value  # noqa: F401  (tests)
+from .tree import _alert, _attain  # noqa: F401  (the alert rule's unit tests)
 from .views import *  # noqa: F403
 
 __all__ = [*tree.__all__, *views.__all__, *smart.__all__, *team.__all__, *narrative.__all__,

@@ -1,5 +1,6 @@
-"""The scorecard's narrative layer: leadership summary sentences, labelled display tables and
-column headings, all from the catalog (``messages/<lang>/scorecard.toml``)."""
+"""The scorecard's narrative layer: the words of the language-neutral results — labels of the
+KPI tree, the bottleneck's seed reading, the leadership summary, column headings — all from the
+catalog (``messages/<lang>/scorecard.toml``). The notebook's display tables are in :mod:`.tables`."""
 from __future__ import annotations
 
 import numpy as np

@@ -184,8 +184,9 @@ def bdr_display(bdr: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
                                                 ci=fmt.ci(r.ci_low, r.ci_high), n=fmt.num(r.n))
         else:
             row[kpis.label(r.kpi_id, lang)] = fmt.num(r.actual)
-    return column_labels(pd.DataFrame(sorted(rows.values(), key=lambda d: (d["team_id"], d["rep_name"]))),
-                         lang=lang)
+    out = pd.DataFrame(sorted(rows.values(), key=lambda d: (d["team_id"], d["rep_name"])))
+    kpi_cols = [kpis.label(k, lang) for k in ("decision_maker_rate", "target_account_contacts")]
+    return column_labels(out[["team_id", "rep_name", *(c for c in kpi_cols if c in out)]], lang=lang)
 
 
 def email_display(er: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:

@@ -22,6 +22,8 @@ import pandas as pd
 from . import pacing
 from . import stats as kst
 
+__all__ = ["HEALTHY_LTV_CAC", "economics", "forecast_accuracy"]
+
 HEALTHY_LTV_CAC = 3.0
 
 

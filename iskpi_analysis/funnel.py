@@ -16,6 +16,9 @@ import pandas as pd
 from . import config, kpis
 from . import stats as kst
 
+__all__ = ["STAGES", "STAGE_RATES", "READINGS", "stage_label", "stage_targets", "funnel_counts",
+           "funnel", "bottleneck", "observed_chain"]
+
 #: Funnel stages (count columns) top to bottom.
 STAGES = ("calls", "connects", "valid_conversations", "appointments", "deals_created", "deals_won")
 #: Rate into each stage (after the first): (rate id, numerator stage, denominator column).
@@ -26,41 +29,15 @@ STAGE_RATES = {
     "deals_created": ("appointment_to_deal_rate", "deals_created", "appointments"),
     "deals_won": ("handoff_win_rate", "deals_won", "deals_closed"),
 }
-#: The seeds' reading of a low stage rate (kpi-setting-guide 数値管理 / 量不足と質不足,
-#: phase-kpi-design ボトルネック特定 / 引き継ぎ商談の受注率). {0}/{1} = KPI labels.
-READINGS = {
-    "calls": {
-        "ja": "{0}が目標に届いておらず、接触機会そのものが不足しています。まず活動量の確保が先です。",
-        "en": "{0} is below target: too few contacts. Secure activity volume first.",
-    },
-    "connect_rate": {
-        "ja": "{0}が低いのは、架電時間帯やリストの精度に課題があるサインです(つながる時間帯への架電・リストの優先順位づけを見直す)。",
-        "en": "A low {0} points to calling hours or list quality (call when people answer; prioritise the list).",
-    },
-    "conversation_rate": {
-        "ja": "{0}が低いのは、トーク内容や担当者のスキルに課題があるサインです(通話録音の振り返り・スクリプト改善)。",
-        "en": "A low {0} points to talk content and rep skills (review recordings, improve the script).",
-    },
-    "appointment_rate": {
-        "ja": "{1}は取れているのに{0}が低いのは、会話の質(トークスクリプトやヒアリング力)に課題がある可能性が高いと読めます。",
-        "en": "{1} is fine but {0} is low: conversation quality (script, discovery questions) is the likely issue.",
-    },
-    "appointment_rate_low_connect": {
-        "ja": "{0}が低く、トークスクリプトやヒアリング力の見直しが必要です。",
-        "en": "{0} is low: review the script and discovery questions.",
-    },
-    "appointment_to_deal_rate": {
-        "ja": "{0}が低いのは、訴求内容が顧客ニーズに合っていない、またはターゲット選定に課題があるサインです。",
-        "en": "A low {0} suggests the pitch does not fit customer needs, or the targeting is off.",
-    },
-    "handoff_win_rate": {
-        "ja": "{0}が低いのは、商談の質(BANT情報の精度)、引き継ぎ時の情報共有、ターゲット選定の精度のいずれかに課題があるサインです。",
-        "en": "A low {0} points to deal quality (BANT accuracy), handoff information, or targeting.",
-    },
-}
+#: The seeds' readings of a low stage rate (kpi-setting-guide 数値管理 / 量不足と質不足,
+#: phase-kpi-design ボトルネック特定 / 引き継ぎ商談の受注率): :func:`bottleneck` returns one of
+#: these codes as ``reading_key``; the sentences are in the catalog (``scorecard.reading.<key>``,
+#: turned into text by :func:`scorecard.describe_bottleneck`).
+READINGS = ("calls", "connect_rate", "conversation_rate", "appointment_rate",
+            "appointment_rate_low_connect", "appointment_to_deal_rate", "handoff_win_rate")
 
 
-def stage_label(key: str, lang: str = config.DEFAULT_LANG) -> str:
+def stage_label(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
     """Label of a funnel stage or stage rate (from the KPI dictionary)."""
     return kpis.label(key, lang)
 
@@ -138,8 +115,8 @@ def funnel_counts(data, *, month: str, rep_period: pd.DataFrame, by: str | None 
     return out[[*keys, *cols, "deals_won", "deals_closed"]]
 
 
-def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LANG,
-           min_trials: int = 30, confidence: float = 0.95) -> pd.DataFrame:
+def funnel(counts, *, targets: dict | None = None, min_trials: int = 30,
+           confidence: float = 0.95) -> pd.DataFrame:
     """Stage table of one funnel: counts, stage rates with Wilson intervals, targets.
 
     Parameters
@@ -151,7 +128,7 @@ def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LA
     Returns
     -------
     DataFrame, one row per stage (top first), columns
-        stage, stage_label, count, share_of_calls, rate_id, rate_label, k, n, rate, ci_low,
+        stage, count, share_of_calls, rate_id, k, n, rate, ci_low,
         ci_high, too_small, target, target_basis, attainment (rate / target), below_sure
         (ci_high < target), above_sure (ci_low > target).
     """
@@ -165,7 +142,7 @@ def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LA
     for st in STAGES:
         if st not in counts.index:  # e.g. no deals table
             continue
-        row = {"stage": st, "stage_label": stage_label(st, lang), "count": int(counts[st]),
+        row = {"stage": st, "count": int(counts[st]),
                "share_of_calls": counts[st] / calls if calls > 0 else np.nan}
         if st in STAGE_RATES:
             rid, num, den = STAGE_RATES[st]
@@ -177,12 +154,12 @@ def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LA
             tg = targets.get(rid)
             tval, basis = (tg if isinstance(tg, tuple) else (tg, "given" if tg is not None else None))
             rate = kst.safe_ratio(k, n)
-            row.update({"rate_id": rid, "rate_label": stage_label(rid, lang), "k": k, "n": n,
+            row.update({"rate_id": rid, "k": k, "n": n,
                         "rate": rate, "ci_low": lo, "ci_high": hi, "too_small": n < min_trials,
                         "target": np.nan if tval is None else float(tval),
                         "target_basis": basis})
         else:
-            row.update({"rate_id": None, "rate_label": None, "k": np.nan, "n": np.nan,
+            row.update({"rate_id": None, "k": np.nan, "n": np.nan,
                         "rate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "too_small": False,
                         "target": np.nan, "target_basis": None})
         rows.append(row)
@@ -193,8 +170,7 @@ def funnel(counts, *, targets: dict | None = None, lang: str = config.DEFAULT_LA
     return out
 
 
-def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None,
-               lang: str = config.DEFAULT_LANG) -> dict:
+def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None) -> dict:
     """The stage that limits results, with the seeds' reading.
 
     The limiting stage is the stage rate with the lowest attainment below 1 (rates with too
@@ -203,9 +179,9 @@ def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None,
 
     Returns
     -------
-    dict with stage (rate id, "calls" or None), label, rate, target, attainment, ci_low,
-    ci_high, certainty ("sure": interval entirely below target; "likely": point below, interval
-    reaches the target; None), reading (the seed's interpretation, in ``lang``).
+    dict with stage (rate id, "calls" or None), rate, target, attainment, ci_low, ci_high,
+    certainty ("sure": interval entirely below target; "likely": point below, interval reaches
+    the target; None), reading_key (the seeds' interpretation, one of :data:`READINGS`, or None).
     """
     cand = stages[stages["rate_id"].notna() & stages["target"].notna() & ~stages["too_small"]
                   & (stages["attainment"] < 1)]
@@ -213,24 +189,21 @@ def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None,
         r = cand.sort_values("attainment").iloc[0]
         rid = r["rate_id"]
         key = rid
-        extra = ""
         if rid == "appointment_rate":
             conn = stages[stages["rate_id"] == "connect_rate"].iloc[0]
             if not (conn["attainment"] >= 1):
                 key = "appointment_rate_low_connect"
-            extra = stage_label("connect_rate", lang)
-        reading = READINGS[key][lang].format(stage_label(rid, lang), extra)
-        return {"stage": rid, "label": stage_label(rid, lang), "rate": float(r["rate"]),
+        return {"stage": rid, "rate": float(r["rate"]),
                 "target": float(r["target"]), "attainment": float(r["attainment"]),
                 "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
-                "certainty": "sure" if bool(r["below_sure"]) else "likely", "reading": reading}
+                "certainty": "sure" if bool(r["below_sure"]) else "likely", "reading_key": key}
     if calls_attainment is not None and calls_attainment < 1:
-        return {"stage": "calls", "label": kpis.label("calls", lang), "rate": np.nan,
+        return {"stage": "calls", "rate": np.nan,
                 "target": np.nan, "attainment": float(calls_attainment), "ci_low": np.nan,
                 "ci_high": np.nan, "certainty": "sure",
-                "reading": READINGS["calls"][lang].format(kpis.label("calls", lang))}
-    return {"stage": None, "label": None, "rate": np.nan, "target": np.nan, "attainment": np.nan,
-            "ci_low": np.nan, "ci_high": np.nan, "certainty": None, "reading": None}
+                "reading_key": "calls"}
+    return {"stage": None, "rate": np.nan, "target": np.nan, "attainment": np.nan,
+            "ci_low": np.nan, "ci_high": np.nan, "certainty": None, "reading_key": None}
 
 
 def observed_chain(stages: pd.DataFrame) -> dict:

@@ -16,6 +16,8 @@ from scipy import stats as _st
 
 from . import calendar as jcal
 
+__all__ = ["PACED_KPIS", "month_days", "project", "pacing_table", "cumulative_path", "daily_totals"]
+
 
 def _per_business_day(daily, d: dict) -> pd.Series:
     """Daily totals on the month's business days up to as_of; activity on a weekend or holiday

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+__all__ = ["reverse_plan", "reach_probability", "calls_for_probability", "probability_plan"]
+
 
 def _check_rates(rates) -> np.ndarray:
     r = np.asarray(rates, dtype=float)

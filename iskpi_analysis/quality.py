@@ -22,6 +22,10 @@ import pandas as pd
 
 from . import stats as kst
 
+__all__ = ["BANT_COLUMNS", "BANT_POINTS", "BANT_FLOOR", "NEED_POINTS", "PROCESS_POINTS",
+           "NEXT_POINTS", "CATEGORY_COLUMNS", "bant_points", "quality_score", "score_by_rep",
+           "win_rate_by_score", "score_win_relation"]
+
 BANT_COLUMNS = ("budget_confirmed", "authority_confirmed", "need_confirmed", "timeline_confirmed")
 BANT_POINTS = {4: 30, 3: 20}  # 2 or fewer → BANT_FLOOR
 BANT_FLOOR = 10
@@ -119,7 +123,7 @@ def score_win_relation(scores: pd.DataFrame) -> dict:
     Returns
     -------
     dict with n (closed deals), mean_score_won, mean_score_lost, odds_ratio_per_10 (odds of
-    winning per +10 points), ci_low, ci_high (95 %), p_value; NaN when fewer than 10 closed deals
+    winning per +10 points), ci_low, ci_high (95 %), p_val; NaN when fewer than 10 closed deals
     or only one outcome.
     """
     closed = scores[scores["status"].isin(["won", "lost"])]
@@ -127,7 +131,7 @@ def score_win_relation(scores: pd.DataFrame) -> dict:
     x = closed["score"].astype(float).to_numpy()
     out = {"n": int(len(y)), "mean_score_won": float(np.mean(x[y == 1])) if (y == 1).any() else np.nan,
            "mean_score_lost": float(np.mean(x[y == 0])) if (y == 0).any() else np.nan,
-           "odds_ratio_per_10": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+           "odds_ratio_per_10": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_val": np.nan}
     if len(y) < 10 or y.min() == y.max() or np.ptp(x) == 0:
         return out
     import statsmodels.api as sm
@@ -138,5 +142,5 @@ def score_win_relation(scores: pd.DataFrame) -> dict:
         return out
     b, se = float(fit.params[1]), float(fit.bse[1])
     out.update({"odds_ratio_per_10": float(np.exp(b)), "ci_low": float(np.exp(b - 1.96 * se)),
-                "ci_high": float(np.exp(b + 1.96 * se)), "p_value": float(fit.pvalues[1])})
+                "ci_high": float(np.exp(b + 1.96 * se)), "p_val": float(fit.pvalues[1])})
     return out

@@ -189,7 +189,7 @@ def test_funnel_rates_and_wilson():
 def test_bottleneck_high_connect_low_appointment_reads_conversation_quality():
     s = funnel.funnel(COUNTS, targets={"connect_rate": 0.25, "conversation_rate": 0.6,
                                         "appointment_rate": 0.2})
-    b = funnel.bottleneck(s, lang="ja")
+    b = scorecard.describe_bottleneck(funnel.bottleneck(s), lang="ja")
     assert b["stage"] == "appointment_rate" and b["certainty"] == "sure"
     assert "トークスクリプト" in b["reading"] and kpis.label("connect_rate") in b["reading"]
 
@@ -198,7 +198,7 @@ def test_bottleneck_low_connect_reads_hours_and_list():
     c = COUNTS.copy()
     c["connects"], c["valid_conversations"], c["appointments"] = 120, 80, 16
     s = funnel.funnel(c, targets={"connect_rate": 0.25, "conversation_rate": 0.6, "appointment_rate": 0.2})
-    b = funnel.bottleneck(s, lang="en")
+    b = scorecard.describe_bottleneck(funnel.bottleneck(s), lang="en")
     assert b["stage"] == "connect_rate"
     assert "calling hours" in b["reading"] and "list" in b["reading"]
 

@@ -15,7 +15,7 @@ def sim():
     frames = make_frames()
     data = io.Dataset.from_frames(frames, today=pd.Timestamp("2026-11-30"))
     rp = aggregate.rep_period(data, grain="month")
-    tree = scorecard.kpi_tree(data, month="2026-10", rep_period=rp)
+    tree = scorecard.label_tree(scorecard.kpi_tree(data, month="2026-10", rep_period=rp))
     return frames, data, rp, tree
 
 
@@ -86,8 +86,9 @@ def test_phase_override_and_targets_file(sim, tmp_path):
 def test_team_scorecards_funnel_plan_pacing_summary(sim):
     _, data, rp, tree = sim
     rpd = aggregate.rep_period(data, grain="day")
-    res = scorecard.team_scorecards(data, month="2026-10", tree=tree, rep_period=rp, rep_period_day=rpd,
-                                    as_of="2026-10-15", goal_won=10)
+    res = scorecard.describe_teams(scorecard.team_scorecards(data, month="2026-10", tree=tree, rep_period=rp,
+                                                             rep_period_day=rpd, as_of="2026-10-15", goal_won=10),
+                                   tree, month="2026-10")
     r = res["T1"]
     assert r["bottleneck"]["stage"] == "appointment_rate" and r["bottleneck"]["certainty"] == "sure"
     assert r["stages"].set_index("stage").loc["calls", "count"] == _team(tree, "calls")["total"]
@@ -97,8 +98,8 @@ def test_team_scorecards_funnel_plan_pacing_summary(sim):
     assert (p["business_days"], p["elapsed"], p["remaining"]) == (21, 10, 11)  # 10-12 holiday
     assert 3 <= len(r["summary"]) <= 5
     assert any(kpis.label("appointment_rate") in s for s in r["summary"])
-    tree_en = scorecard.kpi_tree(data, month="2026-10", rep_period=rp, lang="en")
-    bn_en = funnel.bottleneck(r["stages"], lang="en")
+    tree_en = scorecard.label_tree(scorecard.kpi_tree(data, month="2026-10", rep_period=rp), lang="en")
+    bn_en = scorecard.describe_bottleneck(funnel.bottleneck(r["stages"]), lang="en")
     en = scorecard.findings_summary(tree_en, bottleneck=bn_en, month="2026-10", lang="en")
     assert len(en) >= 2 and "bottleneck" in " ".join(en)
     assert not any("\u3040" <= ch <= "\u30ff" for s in en for ch in s)  # no kana in English

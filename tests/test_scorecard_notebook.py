@@ -3,6 +3,7 @@ against independent computations from the raw sample files."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -144,3 +145,40 @@ def test_scorecard_notebook_skips_missing_sections(tmp_path):
     rec = nbm.read_records(out)
     assert 3 <= len(rec["summary"]["osaka_is"]) <= 5
     assert "deals_won" not in rec["funnel"]["osaka_is"]
+
+
+def test_prose_cells_come_in_tagged_language_pairs():
+    """Every markdown cell is tagged lang-ja or lang-en, one English cell right after each Japanese one."""
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    md = [c for c in cells if c["cell_type"] == "markdown"]
+    tags = [tuple(c.get("metadata", {}).get("tags", [])) for c in md]
+    assert tags == [("lang-ja",), ("lang-en",)] * (len(md) // 2) and len(md) >= 20
+    ja_chars = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+    for ja, en in zip(md[::2], md[1::2]):
+        assert ja_chars.search("".join(ja["source"])) and not ja_chars.search("".join(en["source"]))
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "lambda" not in code and "groupby" not in code and not ja_chars.search(code)
+    assert not re.search(r"""\bja\b(?!")""", code.replace('lang: str = "ja"', ""))
+
+
+@pytest.mark.slow
+def test_scorecard_notebook_in_english_has_no_japanese_outside_names(tmp_path):
+    out = run_notebook("01_scorecard", tmp_path / "en.ipynb", month=MONTH, lang="en")
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    d = config.SAMPLE_DATA_DIR
+    names = sorted({*pd.read_parquet(d / "reps.parquet")["rep_name"],
+                    *pd.read_parquet(d / "teams.parquet")["team_name"]}, key=len, reverse=True)
+    ja_chars = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
+    shown = []
+    for c in nb["cells"]:
+        for o in c.get("outputs", []):
+            for kind in ("text/markdown", "text/html", "text/plain"):
+                if kind in o.get("data", {}):
+                    shown.append("".join(o["data"][kind]))
+    assert len(shown) > 30
+    bad = []
+    for s in shown:
+        for n in names:
+            s = s.replace(n, "")
+        bad += [s[max(0, m.start() - 40):m.start() + 40] for m in ja_chars.finditer(s)][:1]
+    assert not bad, bad

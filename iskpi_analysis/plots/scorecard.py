@@ -7,36 +7,18 @@ import numpy as np
 import pandas as pd
 
 from ._base import axes as _ax
-from ._base import text
 from .. import config, fmt, kpis
+from ..catalog import t
+
+__all__ = ["ALERT_COLORS", "attainment_cards", "funnel_chart", "pacing_chart", "quality_win_chart",
+           "response_time_chart", "style_alerts"]
 
 ALERT_COLORS = {"ok": "#2e7d32", "watch": "#f9a825", "alert": "#c62828", "small": "#bdbdbd",
                 "none": "#90a4ae"}
-_T = {
-    "attainment": {"ja": "目標達成率", "en": "Attainment"},
-    "cards_title": {"ja": "KPI達成状況(チーム)", "en": "KPI attainment (team)"},
-    "funnel_title": {"ja": "ファネルと段階別転換率(95%信頼区間)", "en": "Funnel and stage rates (95% CI)"},
-    "count": {"ja": "件数(対数目盛)", "en": "Count (log scale)"},
-    "target": {"ja": "目標", "en": "target"},
-    "pacing_title": {"ja": "{0}の月末着地見込み", "en": "Month-end pacing: {0}"},
-    "bday": {"ja": "営業日", "en": "Business day"},
-    "cumulative": {"ja": "累計", "en": "Cumulative"},
-    "actual": {"ja": "実績", "en": "Actual"},
-    "projection": {"ja": "着地見込み(90%区間)", "en": "Projection (90% interval)"},
-    "ideal": {"ja": "目標ペース", "en": "Target pace"},
-    "quality_title": {"ja": "商談品質スコア帯別の受注率(95%信頼区間)", "en": "Win rate by quality score (95% CI)"},
-    "score_band": {"ja": "商談品質スコア", "en": "Deal quality score"},
-    "win_rate": {"ja": "受注率", "en": "Win rate"},
-    "rt_title": {"ja": "リード初動スピードの分布(営業時間ベース)", "en": "Lead response time (business minutes)"},
-    "minutes": {"ja": "初回接触までの営業時間(分)", "en": "Business minutes to first touch"},
-    "leads": {"ja": "リード数", "en": "Leads"},
-    "one_hour": {"ja": "1時間", "en": "1 hour"},
-    "too_small": {"ja": "件数不足", "en": "too few"},
-}
 
 
 def _t(key: str, lang: str, **fields) -> str:
-    return text(_T, key, lang, **fields)
+    return t(f"scorecard.plot.{key}", lang=lang, **fields)
 
 
 def attainment_cards(card: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG, cap: float = 2.0):
@@ -86,13 +68,13 @@ def funnel_chart(stages: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LA
     counts = s["count"].astype(float).clip(lower=0.8)
     ax.barh(y, counts, color=colors, height=0.6)
     ax.set_xscale("log")
-    ax.set_yticks(y, s["stage_label"])
+    ax.set_yticks(y, [kpis.label(st, lang) for st in s["stage"]])
     xmin = max(0.8, 10 ** np.floor(np.log10(max(counts.min(), 1.0)) - 0.3))
     ax.set_xlim(xmin, counts.max() * 40)
     for yi, r in zip(y, s.itertuples()):
         txt = fmt.num(r.count)
         if isinstance(r.rate_id, str):
-            txt += f"   {r.rate_label} {fmt.pct(r.rate)} {fmt.ci(r.ci_low, r.ci_high)}"
+            txt += f"   {kpis.label(r.rate_id, lang)} {fmt.pct(r.rate)} {fmt.ci(r.ci_low, r.ci_high)}"
             if np.isfinite(r.target):
                 txt += f"  {_t('target', lang)} {fmt.pct(r.target)}"
             if r.too_small:
@@ -138,11 +120,10 @@ def pacing_chart(path: pd.DataFrame, projection: dict, *, kpi_id: str, ax=None,
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_ylim(bottom=0)
     ax.set_xlabel(_t("bday", lang))
-    ax.set_ylabel(f"{_t('cumulative', lang)}({kpis.label(kpi_id, lang)})" if lang == "ja"
-                  else f"{_t('cumulative', lang)} ({kpis.label(kpi_id, lang)})")
+    ax.set_ylabel(_t("cumulative", lang, kpi=kpis.label(kpi_id, lang)))
     if kpis.get(kpi_id).unit == "jpy":
         ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.yen(v, lang)))
-    ax.set_title(_t("pacing_title", lang).format(kpis.label(kpi_id, lang)))
+    ax.set_title(_t("pacing_title", lang, kpi=kpis.label(kpi_id, lang)))
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return ax

@@ -14,13 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
+from .catalog import t
 
 TIERS = ("behavioral", "tactical", "strategic")
-TIER_LABELS = {
-    "behavioral": {"ja": "行動KPI", "en": "Behavioural KPI"},
-    "tactical": {"ja": "戦術KPI", "en": "Tactical KPI"},
-    "strategic": {"ja": "戦略KPI", "en": "Strategic KPI"},
-}
 UNITS = ("count", "rate", "minutes", "points", "jpy", "ratio")
 DIRECTIONS = ("higher", "lower")
 PHASES = ("launch", "growth", "mature")
@@ -43,7 +39,7 @@ class KPI:
 
     def label(self, lang: str = config.DEFAULT_LANG) -> str:
         _check_lang(lang)
-        return self.label_ja if lang == "ja" else self.label_en
+        return getattr(self, f"label_{lang}")
 
     @property
     def is_rate(self) -> bool:
@@ -85,10 +81,11 @@ def label(kpi_id: str, lang: str = config.DEFAULT_LANG) -> str:
 
 
 def tier_label(tier: str, lang: str = config.DEFAULT_LANG) -> str:
+    """Reader-facing name of a KPI tier (``common.tier.<tier>`` in the catalog)."""
     _check_lang(lang)
-    if tier not in TIER_LABELS:
+    if tier not in TIERS:
         raise ValueError(f"tier must be one of {TIERS}, got {tier!r}")
-    return TIER_LABELS[tier][lang]
+    return t(f"common.tier.{tier}", lang=lang)
 
 
 def dictionary_table(lang: str = config.DEFAULT_LANG) -> pd.DataFrame:

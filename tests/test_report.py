@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from iskpi_analysis import config, report
+from iskpi_analysis import catalog
 from iskpi_analysis import io as iskpi_io
 
 HERE = Path(__file__).parent
@@ -227,7 +228,7 @@ def test_report_writes_every_file(tiny_run):
     # the incomplete banner of staging pages is gone from every page of the final folder
     for page in [*tiny_run.html_files, tiny_run.index]:
         text = page.read_text(encoding="utf-8")
-        assert report.INCOMPLETE_START not in text and report.TEXT["ja"]["incomplete"] not in text
+        assert report.INCOMPLETE_START not in text and catalog.t("report.page.incomplete", lang="ja") not in text
 
 
 def test_manifest_contents(tiny_run, tiny_dir):
@@ -308,7 +309,7 @@ def test_rerun_replaces_month_cleanly(tiny_dir, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [MONTH]
     page = (second.out_dir / "T2" / "01_tiny.html").read_text(encoding="utf-8")
     assert 'lang="en"' in page and "Data fingerprint" in page and "Kit version" in page
-    assert "All 1 notebooks ran successfully." in second.index.read_text(encoding="utf-8")
+    assert "The 1 notebook ran successfully." in second.index.read_text(encoding="utf-8")
     # the parameters reached the notebook (papermill's injected cell of the executed notebook)
     nbj = json.loads((second.out_dir / "T2" / "01_tiny.ipynb").read_text(encoding="utf-8"))
     injected = next(c for c in nbj["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
@@ -353,7 +354,7 @@ def test_failing_notebook_exit_code_and_no_complete_index(tiny_dir, tmp_path, ca
     pages = sorted(failed.rglob("*.html"))
     assert len(pages) == 2
     for page in pages:
-        assert report.TEXT["ja"]["incomplete"] in page.read_text(encoding="utf-8"), page
+        assert catalog.t("report.page.incomplete", lang="ja") in page.read_text(encoding="utf-8"), page
     assert not list(out.glob(f".{MONTH}*"))
 
     # a successful re-run then replaces the month and removes the FAILED directory

@@ -21,10 +21,11 @@ import nbformat
 import pytest
 
 from iskpi_analysis import report, runguard
+from iskpi_analysis import catalog
 
 from test_report import FAILING, FIXTURE_NOTEBOOKS, MONTH, make_tiny_data, run_cli
 
-INCOMPLETE = report.TEXT["ja"]["incomplete"]
+INCOMPLETE = catalog.t("report.page.incomplete", lang="ja")
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+__all__ = ["BrowserError", "PageCheck", "Chromium", "CANDIDATES", "find_chromium", "check_page", "check_pages"]
+
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 _INSPECT_JS = r"""

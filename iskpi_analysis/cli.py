@@ -13,6 +13,8 @@ import sys
 
 from . import config
 
+__all__ = ["build_parser", "main"]
+
 
 def _validate(args) -> int:
     from . import io

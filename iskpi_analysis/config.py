@@ -10,6 +10,12 @@ import os
 import tempfile
 from pathlib import Path
 
+__all__ = [
+    "PACKAGE_DIR", "PROJECT_ROOT", "NOTEBOOKS_DIR", "SAMPLE_DATA_DIR", "DATA_DIR", "REPORTS_DIR", "KPI_FILE",
+    "PHASE_TARGETS_FILE", "DEFAULT_TZ", "VALID_TALK_SECONDS", "BUSINESS_HOURS", "DUCKDB_MEMORY_LIMIT",
+    "DUCKDB_TEMP_DIR", "DEFAULT_LANG", "LANGS", "check_option", "PREFER_FORMAT_ENV", "prefer_format",
+]
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"

@@ -36,6 +36,11 @@ import pandas as pd
 
 from . import calendar, config
 
+__all__ = [
+    "CONTRACT", "TABLES", "REQUIRED_TABLES", "Problem", "DataValidationError", "MonthWithoutCalls", "Dataset",
+    "file_sha256", "load_data", "month_bounds", "require_month_calls",
+]
+
 # --- the contract --------------------------------------------------------------------------
 # kind: id (unique string), str, ref (string, may be empty), ts (timestamp), date, bool,
 # int (non-negative integer), money (non-negative number), month (YYYY-MM), enum:<a|b|c>

@@ -16,6 +16,11 @@ import pandas as pd
 from . import config
 from .catalog import t
 
+__all__ = [
+    "TIERS", "UNITS", "DIRECTIONS", "PHASES", "PER", "KPI", "all_kpis", "get", "label", "tier_label",
+    "dictionary_table", "phase_label", "phase_targets", "phase_months",
+]
+
 TIERS = ("behavioral", "tactical", "strategic")
 UNITS = ("count", "rate", "minutes", "points", "jpy", "ratio")
 DIRECTIONS = ("higher", "lower")

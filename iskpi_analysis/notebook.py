@@ -17,6 +17,8 @@ import pandas as pd
 
 from . import config
 
+__all__ = ["RECORD_MIME", "setup", "data_dir", "record", "read_records"]
+
 RECORD_MIME = "application/vnd.iskpi.record+json"
 
 

@@ -27,6 +27,10 @@ import threading
 import time
 from pathlib import Path
 
+__all__ = [
+    "Locked", "MonthLock", "describe_holder", "exchange", "pid_alive", "descendants", "terminate", "watch_parent",
+]
+
 
 class Locked(RuntimeError):
     """The month is locked by another live run; ``holder`` is what its lock file says."""

@@ -14,6 +14,7 @@ English report folder (how issue 13's figures were measured).
 """
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -37,10 +38,20 @@ STRAY_EN = re.compile(r"\b(min_denominator|min_trials|min_rep_trials|min_calls|m
 
 
 # --- helpers -------------------------------------------------------------------------------------
+_BLOCK_END = re.compile(r"</(p|li|h[1-6]|tr|div|dt|dd|pre|caption|header|nav|section|title|ul|ol|table)>|<br\s*/?>",
+                        re.I)
+_CELL_END = re.compile(r"</t[dh]>", re.I)
+
+
 def page_lines(path: Path) -> list[str]:
-    """The visible text lines of an HTML page (tags, styles and data URIs removed)."""
-    text = report.export._text_of_html(path.read_text(encoding="utf-8"))
-    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+    """The visible text lines of an HTML page: one per paragraph, heading, list item, table row
+    (cells joined by spaces); tags, styles, scripts and data URIs removed."""
+    page = path.read_text(encoding="utf-8")
+    page = re.sub(r"data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+", "", page)
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S | re.I)
+    page = _CELL_END.sub(" ", _BLOCK_END.sub("\n", page))
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    return [" ".join(ln.split()) for ln in text.splitlines() if ln.strip()]
 
 
 def data_names(data_dir: Path) -> list[str]:

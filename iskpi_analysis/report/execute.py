@@ -92,7 +92,7 @@ def _execute_notebook(pm, task: dict, out_ipynb: Path, run: dict) -> None:
             wait *= 2
 
 
-def _keep_report_language(ipynb: Path, lang: str) -> None:
+def _keep_report_language(ipynb: Path, *, lang: str) -> None:
     """The executed notebook keeps only the report language's prose (see :func:`drop_other_languages`)."""
     nbj = json.loads(ipynb.read_text(encoding="utf-8"))
     n = len(nbj.get("cells", []))
@@ -126,7 +126,7 @@ def _run_one(task: dict) -> dict:
     t0 = time.perf_counter()
     try:
         _execute_notebook(pm, task, out_ipynb, run)
-        _keep_report_language(out_ipynb, task["parameters"].get("lang", config.DEFAULT_LANG))
+        _keep_report_language(out_ipynb, lang=task["parameters"].get("lang", config.DEFAULT_LANG))
         run["execute_seconds"] = round(time.perf_counter() - t0, 3)
         t1 = time.perf_counter()
         out_html = out_ipynb.with_suffix(".html")

@@ -76,7 +76,7 @@ def _text_of_html(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
-def _headline_html(items, lang: str) -> str:
+def _headline_html(items, *, lang: str) -> str:
     if not items:
         return ""
     cells = []
@@ -107,7 +107,7 @@ def note_text(problem, *, lang: str = config.DEFAULT_LANG) -> str:
     return t(key, lang=lang, file=problem.file, column=problem.column or "", n=n, count=fmt.num(n), **extra)
 
 
-def _quality_html(notes, lang: str, *, index_href: str | None = None) -> str:
+def _quality_html(notes, *, lang: str, index_href: str | None = None) -> str:
     """The data-quality note: on the index the list (counts, no rows), on a page a pointer to it."""
     if not notes:
         return ""
@@ -135,7 +135,7 @@ def _header_html(*, title, month, team_label, generated_at, fingerprint, version
 _HEADING_RE = re.compile(r'<h([1-3])\s+id="([^"]+)"\s*>(.*?)</h\1>', re.S)
 
 
-def _toc_html(body: str, lang: str, title: str | None = None) -> str:
+def _toc_html(body: str, *, lang: str, title: str | None = None) -> str:
     heads = [(int(lv), hid, re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip())
              for lv, hid, inner in _HEADING_RE.findall(body)]
     heads = [h for h in heads if h[2]]
@@ -245,13 +245,13 @@ def export_html(ipynb: str | Path, html_path: str | Path, *, month: str, team: s
     summary = ""
     if headline:
         summary = (f'<section class="headline"><h2 class="headline-title">{html.escape(t("report.page.headline", lang=lang))}'
-                   f"</h2>{_headline_html(headline, lang)}</section>")
+                   f"</h2>{_headline_html(headline, lang=lang)}</section>")
     body = body.replace('alt="No description has been provided for this image"',
                         f'alt="{html.escape(t("report.page.chart", lang=lang))}"')
-    quality = _quality_html(data_notes, lang, index_href=index_href)  # no index: the list itself
-    page = body.replace("<!--ISKPI-HEADER-->", header + quality + summary + _toc_html(body, lang, title))
+    quality = _quality_html(data_notes, lang=lang, index_href=index_href)  # no index: the list itself
+    page = body.replace("<!--ISKPI-HEADER-->", header + quality + summary + _toc_html(body, lang=lang, title=title))
     if incomplete:
-        page = mark_incomplete(page, lang)
+        page = mark_incomplete(page, lang=lang)
     css = _css()
     if embed_font:  # the banner's glyphs always: a kept page gets it again in a later staging folder
         css = _font_face(_text_of_html(page) + title + t("report.page.incomplete", lang=lang)) + css
@@ -274,7 +274,7 @@ def external_urls(page: str) -> list[str]:
     return sorted(set(_EXT_RE.findall(page)) | set(_CSS_URL_RE.findall(page)))
 
 
-def mark_incomplete(page: str, lang: str) -> str:
+def mark_incomplete(page: str, *, lang: str) -> str:
     """``page`` with the *incomplete* banner first in its body (see :func:`strip_incomplete`)."""
     banner = (f'{INCOMPLETE_START}<p class="failed-banner incomplete">{html.escape(t("report.page.incomplete", lang=lang))}'
               f"</p>{INCOMPLETE_END}")

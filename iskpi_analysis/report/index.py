@@ -40,7 +40,7 @@ def write_index(path: Path, *, month: str, lang: str, runs: list[dict], team_ord
             name = html.escape(r.get("title") or r["notebook"])
             if r["status"] == "ok":
                 href = html.escape(f"{team}/{r['notebook']}.html")
-                kpis = _headline_html(r.get("headline") or [], lang)
+                kpis = _headline_html(r.get("headline") or [], lang=lang)
                 secs = t("report.index.seconds", lang=lang, seconds=f"{r['seconds']:.0f}")
                 items.append(f'<div class="nb"><h3><a href="{href}">{name}</a> <span class="muted">'
                              f'({html.escape(r["notebook"])}, {secs})</span></h3>{kpis}</div>')
@@ -50,20 +50,20 @@ def write_index(path: Path, *, month: str, lang: str, runs: list[dict], team_ord
                              f'{html.escape(r["notebook"])}</h3><p>{err}</p></div>')
         sections.append(f'<section class="team" id="team-{html.escape(team)}"><h2>{html.escape(team_labels[team])}</h2>'
                         f"{''.join(items)}</section>")
-    body = (f"{header}<main class=\"iskpi-report index\">{status}{_quality_html(data_notes, lang)}{''.join(sections)}"
+    body = (f"{header}<main class=\"iskpi-report index\">{status}{_quality_html(data_notes, lang=lang)}{''.join(sections)}"
             f'<p class="muted"><a href="manifest.json">{html.escape(t("report.index.manifest", lang=lang))}</a></p></main>')
     css = _css()
     page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"/>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1.0"/>'
             f"<title>{html.escape(title)}</title><style>/*ISKPI-CSS*/</style></head><body>{body}</body></html>")
     if incomplete:
-        page = mark_incomplete(page, lang)
+        page = mark_incomplete(page, lang=lang)
     page = page.replace("/*ISKPI-CSS*/", _font_face(_text_of_html(page) + title) + css)
     path.write_text(page, encoding="utf-8")
     return path
 
 
-def _sources_html(report_runs: list[dict], pages: list[dict], lang: str) -> str:
+def _sources_html(report_runs: list[dict], pages: list[dict], *, lang: str) -> str:
     """The index's note on a month made of several runs: when, which teams, which data."""
     if len(report_runs) < 2:
         return ""

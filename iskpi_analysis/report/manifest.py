@@ -91,7 +91,7 @@ def _report_run_record(m: dict, run_id: str) -> dict:
             "parameters": p}
 
 
-def _carry_over(previous: dict, final: Path, staging: Path, produced: set, lang: str):
+def _carry_over(previous: dict, final: Path, staging: Path, produced: set, *, lang: str):
     """Copy the pages of the month's report that this run does not produce into ``staging``.
 
     Returns ``(pages, report_runs)``: the kept pages' manifest entries and the records of the
@@ -107,7 +107,7 @@ def _carry_over(previous: dict, final: Path, staging: Path, produced: set, lang:
         r = {**r, "report_run": r.get("report_run") or default_id}
         dst = staging / r["html"]
         dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.write_text(mark_incomplete((final / r["html"]).read_text(encoding="utf-8"), lang), encoding="utf-8")
+        dst.write_text(mark_incomplete((final / r["html"]).read_text(encoding="utf-8"), lang=lang), encoding="utf-8")
         for k in ("ipynb", "log"):
             if _safe_rel(r.get(k)) and (final / r[k]).is_file():
                 (staging / r[k]).parent.mkdir(parents=True, exist_ok=True)

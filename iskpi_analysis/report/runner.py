@@ -234,7 +234,7 @@ def _run_locked(month, *, root, lock, guard, pool, data, teams, team_order, nbs,
 
     kept, kept_sources = ([], [])
     if previous and not failed:
-        kept, kept_sources = _carry_over(previous, final, staging, set(order), lang)
+        kept, kept_sources = _carry_over(previous, final, staging, set(order), lang=lang)
     rank = {t: i for i, t in enumerate([ORG, *data.team_ids()])}
     pages = sorted(runs + kept, key=lambda r: (rank.get(r["team"], len(rank)), r["team"], r["notebook"]))
     page_teams = list(dict.fromkeys(r["team"] for r in pages))
@@ -253,7 +253,7 @@ def _run_locked(month, *, root, lock, guard, pool, data, teams, team_order, nbs,
     index = write_index(staging / "index.html", month=month, lang=lang, runs=pages, team_order=page_teams,
                         team_labels=labels, fingerprint=data.fingerprint, version=version,
                         generated_at=generated_at, failed=failed, data_notes=notes, incomplete=True,
-                        sources_html=_sources_html(manifest["report_runs"], pages, lang))
+                        sources_html=_sources_html(manifest["report_runs"], pages, lang=lang))
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                            encoding="utf-8")
     dest = _publish(staging, root=root, month=month, failed=failed, guard=guard, merge=merge, every_nb=every_nb,

@@ -20,6 +20,7 @@ Examples
 >>> round(ik.wilson_ci(12, 40)[0], 3)
 0.181
 """
+
 from __future__ import annotations
 
 import importlib
@@ -27,14 +28,43 @@ from typing import TYPE_CHECKING
 
 #: submodules reachable as attributes (``iskpi_analysis.timing``) without importing them all up front
 _MODULES = (
-    "aggregate", "browser", "calendar", "catalog", "cli", "config", "control_chart", "correlation",
-    "economics", "fmt", "funnel", "importers", "io", "kpis", "notebook", "pacing", "phase", "plan",
-    "plots", "quality", "report", "runguard", "sample", "scorecard", "stats", "timing",
+    "aggregate",
+    "browser",
+    "calendar",
+    "catalog",
+    "cli",
+    "config",
+    "control_chart",
+    "correlation",
+    "economics",
+    "fmt",
+    "funnel",
+    "importers",
+    "io",
+    "kpis",
+    "notebook",
+    "pacing",
+    "phase",
+    "plan",
+    "plots",
+    "quality",
+    "report",
+    "runguard",
+    "sample",
+    "scorecard",
+    "stats",
+    "timing",
 )
 #: the most used functions, with the module that defines them
 _FUNCTIONS = {
-    "load_data": "io", "generate": "sample", "TeamSpec": "sample", "t": "catalog",
-    "wilson_ci": "stats", "bh_adjust": "stats", "run_report": "report", "label": "kpis",
+    "load_data": "io",
+    "generate": "sample",
+    "TeamSpec": "sample",
+    "t": "catalog",
+    "wilson_ci": "stats",
+    "bh_adjust": "stats",
+    "run_report": "report",
+    "label": "kpis",
 }
 
 __all__ = [*_MODULES, *_FUNCTIONS, "__version__"]

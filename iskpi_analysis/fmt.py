@@ -1,4 +1,5 @@
 """Number formatting for what a reader sees (percent, thousands separators, yen)."""
+
 from __future__ import annotations
 
 import math

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from iskpi_analysis import correlation as cor
-from conftest import run_notebook
+from helpers import run_notebook
 
 DATA = Path(__file__).parent / "data"
 

@@ -1,4 +1,5 @@
 """The Examples sections of the statistical primitives, formatters and package run as written (doctest)."""
+
 from __future__ import annotations
 
 import doctest

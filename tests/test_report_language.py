@@ -12,6 +12,7 @@
 Run ``python tests/test_report_language.py DIR`` to print the share of Japanese lines of an
 English report folder (how issue 13's figures were measured).
 """
+
 from __future__ import annotations
 
 import html
@@ -32,14 +33,17 @@ BILINGUAL = HERE / "data" / "report_notebooks" / "bilingual"
 MONTH = "2026-10"
 JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60\u3000-\u303f]")
 #: English prose that must not reach a Japanese reader: parameter names and kit jargon
-STRAY_EN = re.compile(r"\b(min_denominator|min_trials|min_rep_trials|min_calls|min_rep_calls|goal_won|"
-                      r"window_months|current_phase|kpi_phase|p_value|q_value|seeds?|articles?|notebooks?)\b",
-                      re.I)
+STRAY_EN = re.compile(
+    r"\b(min_denominator|min_trials|min_rep_trials|min_calls|min_rep_calls|goal_won|"
+    r"window_months|current_phase|kpi_phase|p_value|q_value|seeds?|articles?|notebooks?)\b",
+    re.I,
+)
 
 
 # --- helpers -------------------------------------------------------------------------------------
-_BLOCK_END = re.compile(r"</(p|li|h[1-6]|tr|div|dt|dd|pre|caption|header|nav|section|title|ul|ol|table)>|<br\s*/?>",
-                        re.I)
+_BLOCK_END = re.compile(
+    r"</(p|li|h[1-6]|tr|div|dt|dd|pre|caption|header|nav|section|title|ul|ol|table)>|<br\s*/?>", re.I
+)
 _CELL_END = re.compile(r"</t[dh]>", re.I)
 
 
@@ -108,6 +112,7 @@ def _nb(*cells):
     return {"cells": [{"cell_type": "markdown", "metadata": {"tags": tags}, "source": src} for src, tags in cells]}
 
 
+@pytest.mark.unit
 def test_drop_other_languages_keeps_own_and_untagged_cells():
     nb = _nb(("# 題", ["lang-ja"]), ("# Title", ["lang-en"]), ("shared", []), ("x", ["remove", "lang-en"]))
     assert [c["source"] for c in report.drop_other_languages(nb, lang="en")["cells"]] == ["# Title", "shared", "x"]
@@ -117,27 +122,30 @@ def test_drop_other_languages_keeps_own_and_untagged_cells():
         report.drop_other_languages(_nb(), lang="fr")
 
 
+@pytest.mark.unit
 def test_data_quality_notes_follow_the_report_language():
-    p = iskpi_io.Problem("calls.csv", "direction", "1,200 inbound call(s) ...", code="inbound_calls",
-                         fields={"n": 1200})
+    p = iskpi_io.Problem(
+        "calls.csv", "direction", "1,200 inbound call(s) ...", code="inbound_calls", fields={"n": 1200}
+    )
     en, ja = report.note_text(p, lang="en"), report.note_text(p, lang="ja")
     assert en.startswith("calls.csv, column 'direction': 1,200 inbound calls") and not JA_CHAR.search(en)
     assert "受電 1,200 件" in ja and "inbound" not in ja
     one = iskpi_io.Problem("deals.csv", "closed_at", "won/lost deal without closed_at", count=1, code="no_closed_at")
     assert "1 won/lost deal without closed_at" in report.note_text(one, lang="en")
-    cols = iskpi_io.Problem("calls.csv", None, "2 column(s) ...", code="ignored_columns",
-                            fields={"n": 2, "columns": "memo, owner"})
-    assert report.note_text(cols, lang="en") == ("calls.csv: 2 columns not in the data contract, ignored: "
-                                                 "memo, owner")
+    cols = iskpi_io.Problem(
+        "calls.csv", None, "2 column(s) ...", code="ignored_columns", fields={"n": 2, "columns": "memo, owner"}
+    )
+    assert report.note_text(cols, lang="en") == ("calls.csv: 2 columns not in the data contract, ignored: memo, owner")
     assert "memo, owner" in report.note_text(cols, lang="ja") and "無視" in report.note_text(cols, lang="ja")
     # a warning without a sentence in the catalog keeps the validator's own summary
     odd = iskpi_io.Problem("calls.csv", None, "something new", count=3, code="no_such_code")
     assert report.note_text(odd, lang="ja") == odd.summary()
 
 
+@pytest.mark.unit
 def test_notes_of_real_data_are_rendered_in_both_languages(tmp_path):
     """Every warning code the validator emits on this data has a sentence in both languages."""
-    from conftest import CALLS, REPS, TEAMS, write_dir
+    from helpers import CALLS, REPS, TEAMS, write_dir
 
     calls = CALLS.assign(direction=["out", "in", "out", "out"], memo=["", "", "", ""])
     d = write_dir(tmp_path / "d", {"teams": TEAMS, "reps": REPS, "calls": calls})
@@ -150,14 +158,28 @@ def test_notes_of_real_data_are_rendered_in_both_languages(tmp_path):
 
 
 # --- a bilingual notebook through the report -----------------------------------------------------
-@pytest.mark.parametrize("lang, own, other", [("en", "Bilingual test report", "二言語テストのレポート"),
-                                              ("ja", "二言語テストのレポート", "Bilingual test report")])
+@pytest.mark.parametrize(
+    "lang, own, other",
+    [
+        ("en", "Bilingual test report", "二言語テストのレポート"),
+        ("ja", "二言語テストのレポート", "Bilingual test report"),
+    ],
+)
 def test_bilingual_notebook_reports_one_language(tmp_path, lang, own, other):
     from test_report import make_tiny_data
 
     data = make_tiny_data(tmp_path / "data")
-    res = report.run_report(MONTH, teams=["all"], data_dir=data, out_dir=tmp_path / "out", lang=lang,
-                            notebooks_dir=BILINGUAL, jobs=1, progress=False, kernel_name="python3")
+    res = report.run_report(
+        MONTH,
+        teams=["all"],
+        data_dir=data,
+        out_dir=tmp_path / "out",
+        lang=lang,
+        notebooks_dir=BILINGUAL,
+        jobs=1,
+        progress=False,
+        kernel_name="python3",
+    )
     page = res.out_dir / "all" / "01_bilingual.html"
     html = page.read_text(encoding="utf-8")
     lines = page_lines(page)
@@ -184,8 +206,15 @@ def _teams() -> list[str] | None:
 
 @pytest.mark.slow
 def test_english_sample_report_has_no_japanese_outside_data_values(tmp_path):
-    res = report.run_report(MONTH, teams=_teams(), out_dir=tmp_path, lang="en", progress=False,
-                            raise_on_failure=False, kernel_name="python3")
+    res = report.run_report(
+        MONTH,
+        teams=_teams(),
+        out_dir=tmp_path,
+        lang="en",
+        progress=False,
+        raise_on_failure=False,
+        kernel_name="python3",
+    )
     assert res.status == "complete", [report.describe_failure(r) for r in res.runs if r["status"] != "ok"]
     bad, total = japanese_lines(res.out_dir, data_names(config.SAMPLE_DATA_DIR))
     print(f"English report: {len(bad)} of {total} lines ({len(bad) / max(total, 1):.1%}) have Japanese")
@@ -194,8 +223,15 @@ def test_english_sample_report_has_no_japanese_outside_data_values(tmp_path):
 
 @pytest.mark.slow
 def test_japanese_sample_report_has_no_stray_english_prose(tmp_path):
-    res = report.run_report(MONTH, teams=_teams(), out_dir=tmp_path, lang="ja", progress=False,
-                            raise_on_failure=False, kernel_name="python3")
+    res = report.run_report(
+        MONTH,
+        teams=_teams(),
+        out_dir=tmp_path,
+        lang="ja",
+        progress=False,
+        raise_on_failure=False,
+        kernel_name="python3",
+    )
     assert res.status == "complete", [report.describe_failure(r) for r in res.runs if r["status"] != "ok"]
     bad = stray_english(res.out_dir)
     assert not bad, f"{len(bad)} line(s) with English prose:\n" + _summary(bad)
@@ -208,5 +244,7 @@ if __name__ == "__main__":  # python tests/test_report_language.py REPORT_DIR [j
         print(f"{len(found)} line(s) with stray English prose\n" + _summary(found, 200))
     else:
         found, n = japanese_lines(folder, data_names(config.SAMPLE_DATA_DIR))
-        print(f"{len(found)} of {n} lines ({len(found) / max(n, 1):.1%}) have Japanese outside data values\n"
-              + _summary(found, 200))
+        print(
+            f"{len(found)} of {n} lines ({len(found) / max(n, 1):.1%}) have Japanese outside data values\n"
+            + _summary(found, 200)
+        )

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from iskpi_analysis import aggregate, io, report
-from conftest import CALLS, REPS, TEAMS, write_dir
+from helpers import CALLS, REPS, TEAMS, write_dir
 from test_report import FIXTURE_NOTEBOOKS, make_tiny_data
 
 TODAY = "2026-11-22"

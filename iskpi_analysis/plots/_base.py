@@ -1,5 +1,6 @@
 """What every plot module shares: a language-checked label lookup and the seaborn-style
 ``ax=None`` rule (draw on the given Axes, or on a new figure of the chart's natural size)."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt

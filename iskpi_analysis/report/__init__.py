@@ -98,6 +98,7 @@ a list of dicts with ``label`` (str, reader's language) and ``value`` (preformat
 number which the runner formats with thousands separators), optional ``note`` (str). Recording
 nothing is fine: the index then only links the notebook.
 """
+
 from __future__ import annotations
 
 from .cli import add_report_arguments, main, report_main
@@ -139,4 +140,44 @@ from .staging import (
     check_out_dir,
 )
 
-__all__ = ['MONTH_RE', 'ORG', 'EXIT_OK', 'EXIT_FAILED', 'EXIT_INVALID', 'EXIT_LOCKED', 'ReportError', 'ReportLocked', 'discover_notebooks', 'validate_parameters', 'KERNEL_START_ERRORS', 'Progress', 'default_jobs', 'describe_failure', 'TEMPLATES_DIR', 'TEMPLATE_NAME', 'FONT_FILE_NAME', 'REMOVE_TAGS', 'MAX_HTML_BYTES', 'INCOMPLETE_START', 'INCOMPLETE_END', 'LANG_TAG_PREFIX', 'drop_other_languages', 'export_html', 'external_urls', 'mark_incomplete', 'note_text', 'strip_incomplete', 'write_index', 'PACKAGES', 'kit_version', 'ReportInterrupted', 'check_out_dir', 'NotebookFailed', 'ReportResult', 'run_report', 'add_report_arguments', 'report_main', 'main']
+__all__ = [
+    "MONTH_RE",
+    "ORG",
+    "EXIT_OK",
+    "EXIT_FAILED",
+    "EXIT_INVALID",
+    "EXIT_LOCKED",
+    "ReportError",
+    "ReportLocked",
+    "discover_notebooks",
+    "validate_parameters",
+    "KERNEL_START_ERRORS",
+    "Progress",
+    "default_jobs",
+    "describe_failure",
+    "TEMPLATES_DIR",
+    "TEMPLATE_NAME",
+    "FONT_FILE_NAME",
+    "REMOVE_TAGS",
+    "MAX_HTML_BYTES",
+    "INCOMPLETE_START",
+    "INCOMPLETE_END",
+    "LANG_TAG_PREFIX",
+    "drop_other_languages",
+    "export_html",
+    "external_urls",
+    "mark_incomplete",
+    "note_text",
+    "strip_incomplete",
+    "write_index",
+    "PACKAGES",
+    "kit_version",
+    "ReportInterrupted",
+    "check_out_dir",
+    "NotebookFailed",
+    "ReportResult",
+    "run_report",
+    "add_report_arguments",
+    "report_main",
+    "main",
+]

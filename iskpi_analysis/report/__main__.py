@@ -1,4 +1,5 @@
 """``python -m iskpi_analysis.report`` (same as ``iskpi report``)."""
+
 import sys
 
 from .cli import main

@@ -1,4 +1,5 @@
 """Notebook execution: the warm worker pool, one papermill run per task (kernel-start retries), progress."""
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -19,15 +20,20 @@ KERNEL_START_ERRORS = ("Kernel died before replying to kernel_info", "Kernel did
 
 
 def _utcnow() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _failure_from_exception(exc: BaseException) -> dict:
     info = {"ename": type(exc).__name__, "evalue": str(exc).strip().splitlines()[-1] if str(exc).strip() else ""}
     if hasattr(exc, "cell_index"):  # papermill.PapermillExecutionError
         src = (getattr(exc, "source", "") or "").strip().splitlines()
-        info.update(cell_index=exc.cell_index, execution_count=getattr(exc, "exec_count", None),
-                    cell_source_first_line=src[0] if src else "", ename=exc.ename, evalue=exc.evalue)
+        info.update(
+            cell_index=exc.cell_index,
+            execution_count=getattr(exc, "exec_count", None),
+            cell_source_first_line=src[0] if src else "",
+            ename=exc.ename,
+            evalue=exc.evalue,
+        )
     return info
 
 
@@ -37,10 +43,15 @@ def _failing_cell(ipynb: Path) -> dict:
         nbj = json.loads(ipynb.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
     def info(i, c, **kw):
         src = "".join(c.get("source", "")).strip().splitlines()
-        return {"cell_index": i, "execution_count": c.get("execution_count"),
-                "cell_source_first_line": src[0] if src else "", **kw}
+        return {
+            "cell_index": i,
+            "execution_count": c.get("execution_count"),
+            "cell_source_first_line": src[0] if src else "",
+            **kw,
+        }
 
     cells = nbj.get("cells", [])
     for i, c in enumerate(cells):
@@ -57,8 +68,10 @@ def describe_failure(run: dict) -> str:
     err = run.get("error") or {}
     where = f"team {run['team']}, notebook {run['notebook']}"
     if "cell_index" in err:
-        where += (f", cell {err['cell_index']} of the executed notebook (execution count {err.get('execution_count')}: "
-                  f"{err.get('cell_source_first_line', '')!r})")
+        where += (
+            f", cell {err['cell_index']} of the executed notebook (execution count {err.get('execution_count')}: "
+            f"{err.get('cell_source_first_line', '')!r})"
+        )
     return f"{where}: {err.get('ename', 'Error')}: {err.get('evalue', '')}"
 
 
@@ -73,10 +86,17 @@ def _execute_notebook(pm, task: dict, out_ipynb: Path, run: dict) -> None:
     wait = task.get("kernel_start_timeout") or 60
     for attempt in range(1, attempts + 1):
         try:
-            pm.execute_notebook(task["input"], str(out_ipynb), parameters=task["parameters"],
-                                kernel_name=task.get("kernel_name"), progress_bar=False, log_output=False,
-                                cwd=str(Path(task["input"]).parent), execution_timeout=task.get("timeout"),
-                                start_timeout=wait)
+            pm.execute_notebook(
+                task["input"],
+                str(out_ipynb),
+                parameters=task["parameters"],
+                kernel_name=task.get("kernel_name"),
+                progress_bar=False,
+                log_output=False,
+                cwd=str(Path(task["input"]).parent),
+                execution_timeout=task.get("timeout"),
+                start_timeout=wait,
+            )
             run["kernel_starts"] = attempt
             return
         except Exception as exc:
@@ -84,10 +104,15 @@ def _execute_notebook(pm, task: dict, out_ipynb: Path, run: dict) -> None:
                 raise
             run["kernel_starts"] = attempt
             if attempt == attempts:
-                raise RuntimeError(f"{exc} (the kernel failed to start {attempts} times; last start "
-                                   f"timeout {wait:g} s)") from exc
-            print(f"iskpi: kernel start {attempt} of {attempts} failed ({exc}); starting it again with a "
-                  f"{wait * 2:g} s start timeout", file=sys.stderr, flush=True)  # → the run's log
+                raise RuntimeError(
+                    f"{exc} (the kernel failed to start {attempts} times; last start timeout {wait:g} s)"
+                ) from exc
+            print(
+                f"iskpi: kernel start {attempt} of {attempts} failed ({exc}); starting it again with a "
+                f"{wait * 2:g} s start timeout",
+                file=sys.stderr,
+                flush=True,
+            )  # → the run's log
             time.sleep(attempt)  # let a loaded machine breathe
             wait *= 2
 
@@ -110,8 +135,13 @@ def _run_one(task: dict) -> dict:
     logging.getLogger("papermill").setLevel(logging.ERROR)  # "Passed unknown parameter" etc.
     out_ipynb = Path(task["out_ipynb"])
     out_ipynb.parent.mkdir(parents=True, exist_ok=True)
-    run = {"team": task["team"], "notebook": task["notebook"], "started_at": _utcnow(),
-           "ipynb": str(out_ipynb), "status": "running"}
+    run = {
+        "team": task["team"],
+        "notebook": task["notebook"],
+        "started_at": _utcnow(),
+        "ipynb": str(out_ipynb),
+        "status": "running",
+    }
     # The kernel inherits this process's stderr: send its chatter to a log file of the run.
     log = Path(task["log"]) if task.get("log") else None
     saved_fd = None
@@ -177,13 +207,17 @@ class Progress:
         self.failed += not ok
         mark = "✓ done  " if ok else "✗ FAILED"
         still = ", ".join(f"{t}/{n}" for t, n in self.running) or "-"
-        self._print(f"{mark} {run['team']}/{run['notebook']} {run['seconds']:.1f}s  "
-                    f"[{self.done}/{self.total}{f', {self.failed} failed' if self.failed else ''}]  running: {still}")
+        self._print(
+            f"{mark} {run['team']}/{run['notebook']} {run['seconds']:.1f}s  "
+            f"[{self.done}/{self.total}{f', {self.failed} failed' if self.failed else ''}]  running: {still}"
+        )
         if not ok:
             self._print("         " + describe_failure(run))
         if run.get("kernel_starts", 1) > 1:
-            self._print(f"         (the kernel of {run['team']}/{run['notebook']} started on attempt "
-                        f"{run['kernel_starts']}; see its log)")
+            self._print(
+                f"         (the kernel of {run['team']}/{run['notebook']} started on attempt "
+                f"{run['kernel_starts']}; see its log)"
+            )
 
 
 def default_jobs() -> int:
@@ -224,8 +258,9 @@ class _WarmPool:
 
     def __init__(self, jobs: int):
         self.jobs = jobs
-        self.executor = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
-                                               initializer=_worker_init, initargs=(os.getpid(),))
+        self.executor = cf.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=_mp_context(), initializer=_worker_init, initargs=(os.getpid(),)
+        )
         self.warmups = [self.executor.submit(_warm) for _ in range(jobs)]
 
     def submit(self, fn, *args):
@@ -269,9 +304,16 @@ def _execute(tasks: list[dict], jobs: int, prog: Progress, pool: _WarmPool | Non
                 try:
                     run = f.result()
                 except Exception as exc:  # noqa: BLE001 - a crashed worker is a failed run
-                    run = {"team": t["team"], "notebook": t["notebook"], "status": "failed", "seconds": 0.0,
-                           "started_at": None, "ended_at": _utcnow(), "ipynb": t["out_ipynb"],
-                           "error": {"ename": type(exc).__name__, "evalue": str(exc)}}
+                    run = {
+                        "team": t["team"],
+                        "notebook": t["notebook"],
+                        "status": "failed",
+                        "seconds": 0.0,
+                        "started_at": None,
+                        "ended_at": _utcnow(),
+                        "ipynb": t["out_ipynb"],
+                        "error": {"ename": type(exc).__name__, "evalue": str(exc)},
+                    }
                 prog.finish(run)
                 runs.append(run)
             submit()

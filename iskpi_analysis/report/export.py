@@ -1,5 +1,6 @@
 """HTML export of one executed notebook: header, headline, table of contents, data-quality pointer,
 incomplete banner, embedded font subset; no code, no stderr, nothing loaded from the network."""
+
 from __future__ import annotations
 
 import base64
@@ -50,9 +51,9 @@ def _font_face(text: str) -> str:
     font = Path(matplotlib_fontja.__file__).parent / "fonts" / FONT_FILE_NAME
     if not font.exists():  # pragma: no cover
         return ""
-    chars = {c for c in text if ord(c) > 0x7F} | set(" !\"#$%&'()*+,-./0123456789:;<=>?@"
-                                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
-                                                    "abcdefghijklmnopqrstuvwxyz{|}~")
+    chars = {c for c in text if ord(c) > 0x7F} | set(
+        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+    )
     opts = subset.Options()
     opts.flavor = "woff"
     opts.layout_features = ["*"]
@@ -65,8 +66,10 @@ def _font_face(text: str) -> str:
     buf = _stdio.BytesIO()
     subset.save_font(f, buf, opts)
     b64 = base64.b64encode(buf.getvalue()).decode("ascii")
-    return ("@font-face{font-family:'IPAexGothic Embedded';font-style:normal;font-weight:400 700;"
-            f"src:url(data:font/woff;base64,{b64}) format('woff');}}")
+    return (
+        "@font-face{font-family:'IPAexGothic Embedded';font-style:normal;font-weight:400 700;"
+        f"src:url(data:font/woff;base64,{b64}) format('woff');}}"
+    )
 
 
 def _text_of_html(page: str) -> str:
@@ -87,8 +90,10 @@ def _headline_html(items, *, lang: str) -> str:
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             v = fmt.num(v, 0 if float(v).is_integer() else 1)
         note = f'<div class="note">{html.escape(str(it["note"]))}</div>' if it.get("note") else ""
-        cells.append(f'<div class="kpi"><div class="label">{html.escape(str(it["label"]))}</div>'
-                     f'<div class="value">{html.escape("–" if v is None else str(v))}</div>{note}</div>')
+        cells.append(
+            f'<div class="kpi"><div class="label">{html.escape(str(it["label"]))}</div>'
+            f'<div class="value">{html.escape("–" if v is None else str(v))}</div>{note}</div>'
+        )
     return f'<div class="kpis">{"".join(cells)}</div>' if cells else ""
 
 
@@ -112,40 +117,59 @@ def _quality_html(notes, *, lang: str, index_href: str | None = None) -> str:
     if not notes:
         return ""
     if index_href is not None:
-        link = f' <a href="{html.escape(index_href)}#data-quality">{html.escape(t("report.quality.title", lang=lang))}</a>'
+        link = (
+            f' <a href="{html.escape(index_href)}#data-quality">{html.escape(t("report.quality.title", lang=lang))}</a>'
+        )
         pointer = t("report.quality.pointer", lang=lang, n=len(notes))
         return f'<p class="data-quality muted">{html.escape(pointer)}{link}</p>'
     items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-    return (f'<section class="data-quality" id="data-quality"><h2>{html.escape(t("report.quality.title", lang=lang))}'
-            f'</h2><p class="muted">{html.escape(t("report.quality.intro", lang=lang))}</p><ul>{items}</ul></section>')
+    return (
+        f'<section class="data-quality" id="data-quality"><h2>{html.escape(t("report.quality.title", lang=lang))}'
+        f'</h2><p class="muted">{html.escape(t("report.quality.intro", lang=lang))}</p><ul>{items}</ul></section>'
+    )
 
 
-def _header_html(*, title, month, team_label, generated_at, fingerprint, version, lang,
-                 index_href=None, failed=False) -> str:
-    meta = [(t("report.page.month", lang=lang), month), (t("report.page.team", lang=lang), team_label),
-            (t("report.page.generated", lang=lang), generated_at),
-            (t("report.page.fingerprint", lang=lang), fingerprint), (t("report.page.version", lang=lang), version)]
+def _header_html(
+    *, title, month, team_label, generated_at, fingerprint, version, lang, index_href=None, failed=False
+) -> str:
+    meta = [
+        (t("report.page.month", lang=lang), month),
+        (t("report.page.team", lang=lang), team_label),
+        (t("report.page.generated", lang=lang), generated_at),
+        (t("report.page.fingerprint", lang=lang), fingerprint),
+        (t("report.page.version", lang=lang), version),
+    ]
     dl = "".join(f"<div><dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd></div>" for k, v in meta)
-    back = f'<p class="back"><a href="{html.escape(index_href)}">{html.escape(t("report.page.back", lang=lang))}</a></p>' if index_href else ""
+    back = (
+        f'<p class="back"><a href="{html.escape(index_href)}">{html.escape(t("report.page.back", lang=lang))}</a></p>'
+        if index_href
+        else ""
+    )
     banner = f'<p class="failed-banner">{html.escape(t("report.index.failed_banner", lang=lang))}</p>' if failed else ""
-    return (f'<header class="iskpi-header"><p class="kit">{html.escape(t("report.page.kit", lang=lang))}</p>'
-            f"<h1 class=\"report-title\">{html.escape(title)}</h1><dl class=\"meta\">{dl}</dl>{back}</header>{banner}")
+    return (
+        f'<header class="iskpi-header"><p class="kit">{html.escape(t("report.page.kit", lang=lang))}</p>'
+        f'<h1 class="report-title">{html.escape(title)}</h1><dl class="meta">{dl}</dl>{back}</header>{banner}'
+    )
 
 
 _HEADING_RE = re.compile(r'<h([1-3])\s+id="([^"]+)"\s*>(.*?)</h\1>', re.S)
 
 
 def _toc_html(body: str, *, lang: str, title: str | None = None) -> str:
-    heads = [(int(lv), hid, re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip())
-             for lv, hid, inner in _HEADING_RE.findall(body)]
+    heads = [
+        (int(lv), hid, re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip())
+        for lv, hid, inner in _HEADING_RE.findall(body)
+    ]
     heads = [h for h in heads if h[2]]
     if heads and heads[0][0] == 1 and title is not None and heads[0][2] == title:
         heads = heads[1:]  # the notebook title is already the page header
     if len(heads) < 3:
         return ""
     top = min(h[0] for h in heads)
-    items = "".join(f'<li class="lv{lv - top}"><a href="#{hid}">{html.escape(html.unescape(text))}</a></li>'
-                    for lv, hid, text in heads)
+    items = "".join(
+        f'<li class="lv{lv - top}"><a href="#{hid}">{html.escape(html.unescape(text))}</a></li>'
+        for lv, hid, text in heads
+    )
     return f'<nav class="toc"><h2 class="toc-title">{html.escape(t("report.page.toc", lang=lang))}</h2><ol>{items}</ol></nav>'
 
 
@@ -210,10 +234,22 @@ def _clean_for_html(nbnode):
     return nbnode
 
 
-def export_html(ipynb: str | Path, html_path: str | Path, *, month: str, team: str, team_label: str,
-                lang: str = config.DEFAULT_LANG, fingerprint: str = "", version: str = "",
-                generated_at: str = "", index_href: str | None = "../index.html",
-                embed_font: bool = True, data_notes=None, incomplete: bool = False) -> dict:
+def export_html(
+    ipynb: str | Path,
+    html_path: str | Path,
+    *,
+    month: str,
+    team: str,
+    team_label: str,
+    lang: str = config.DEFAULT_LANG,
+    fingerprint: str = "",
+    version: str = "",
+    generated_at: str = "",
+    index_href: str | None = "../index.html",
+    embed_font: bool = True,
+    data_notes=None,
+    incomplete: bool = False,
+) -> dict:
     """Export an executed notebook to the leadership HTML (see the module docstring).
 
     ``data_notes``: the data's quality notes (``Dataset.quality_notes()``); the page says how
@@ -234,20 +270,38 @@ def export_html(ipynb: str | Path, html_path: str | Path, *, month: str, team: s
     node = drop_other_languages(nbformat.read(str(ipynb), as_version=4), lang=lang)
     title = _notebook_title(node, ipynb.stem)
     node = _clean_for_html(node)
-    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES_DIR)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                            embed_images=True, anchor_link_text="")
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        anchor_link_text="",
+    )
     resources = {"metadata": {"name": title}, "iskpi": {"lang": lang, "title": title}}
     body, _ = exporter.from_notebook_node(node, resources=resources)
     headline = records.get("headline")
-    header = _header_html(title=title, month=month, team_label=team_label, generated_at=generated_at,
-                          fingerprint=fingerprint, version=version, lang=lang, index_href=index_href)
+    header = _header_html(
+        title=title,
+        month=month,
+        team_label=team_label,
+        generated_at=generated_at,
+        fingerprint=fingerprint,
+        version=version,
+        lang=lang,
+        index_href=index_href,
+    )
     summary = ""
     if headline:
-        summary = (f'<section class="headline"><h2 class="headline-title">{html.escape(t("report.page.headline", lang=lang))}'
-                   f"</h2>{_headline_html(headline, lang=lang)}</section>")
-    body = body.replace('alt="No description has been provided for this image"',
-                        f'alt="{html.escape(t("report.page.chart", lang=lang))}"')
+        summary = (
+            f'<section class="headline"><h2 class="headline-title">{html.escape(t("report.page.headline", lang=lang))}'
+            f"</h2>{_headline_html(headline, lang=lang)}</section>"
+        )
+    body = body.replace(
+        'alt="No description has been provided for this image"',
+        f'alt="{html.escape(t("report.page.chart", lang=lang))}"',
+    )
     quality = _quality_html(data_notes, lang=lang, index_href=index_href)  # no index: the list itself
     page = body.replace("<!--ISKPI-HEADER-->", header + quality + summary + _toc_html(body, lang=lang, title=title))
     if incomplete:
@@ -258,12 +312,19 @@ def export_html(ipynb: str | Path, html_path: str | Path, *, month: str, team: s
     page = page.replace("/*ISKPI-CSS*/", css)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(page, encoding="utf-8")
-    return {"html": str(html_path), "html_bytes": html_path.stat().st_size, "title": title,
-            "headline": headline if isinstance(headline, list) else None,
-            "external_urls": external_urls(page)}
+    return {
+        "html": str(html_path),
+        "html_bytes": html_path.stat().st_size,
+        "title": title,
+        "headline": headline if isinstance(headline, list) else None,
+        "external_urls": external_urls(page),
+    }
 
 
-_EXT_RE = re.compile(r"""<(?:script|link|img|iframe|source|video|audio)\b[^>]*?\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""", re.I)
+_EXT_RE = re.compile(
+    r"""<(?:script|link|img|iframe|source|video|audio)\b[^>]*?\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""",
+    re.I,
+)
 
 
 _CSS_URL_RE = re.compile(r"""url\(\s*["']?((?:https?:)?//[^"')\s]+)""", re.I)
@@ -276,8 +337,10 @@ def external_urls(page: str) -> list[str]:
 
 def mark_incomplete(page: str, *, lang: str) -> str:
     """``page`` with the *incomplete* banner first in its body (see :func:`strip_incomplete`)."""
-    banner = (f'{INCOMPLETE_START}<p class="failed-banner incomplete">{html.escape(t("report.page.incomplete", lang=lang))}'
-              f"</p>{INCOMPLETE_END}")
+    banner = (
+        f'{INCOMPLETE_START}<p class="failed-banner incomplete">{html.escape(t("report.page.incomplete", lang=lang))}'
+        f"</p>{INCOMPLETE_END}"
+    )
     return re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + banner, page, count=1)
 
 

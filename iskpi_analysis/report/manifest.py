@@ -1,4 +1,5 @@
 """The run manifest: versions, git revision, input files, row counts, and the pages kept from earlier runs."""
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,26 @@ from .export import mark_incomplete
 from .params import ORG
 
 #: distributions whose versions the manifest lists
-PACKAGES = ("iskpi", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "matplotlib-fontja",
-            "seaborn", "papermill", "nbconvert", "nbformat", "nbclient", "ipykernel", "jupyter_client",
-            "pyarrow", "duckdb", "jpholiday", "fonttools")
+PACKAGES = (
+    "iskpi",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "matplotlib-fontja",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "nbclient",
+    "ipykernel",
+    "jupyter_client",
+    "pyarrow",
+    "duckdb",
+    "jpholiday",
+    "fonttools",
+)
 
 
 def _versions() -> dict[str, str | None]:
@@ -40,8 +58,9 @@ def kit_version() -> str:
 def _git_revision() -> dict:
     def git(*args):
         try:
-            r = subprocess.run(["git", "-C", str(config.PROJECT_ROOT), *args], capture_output=True,
-                               text=True, timeout=10)
+            r = subprocess.run(
+                ["git", "-C", str(config.PROJECT_ROOT), *args], capture_output=True, text=True, timeout=10
+            )
         except (OSError, subprocess.SubprocessError):
             return None
         return r.stdout.strip() if r.returncode == 0 else None
@@ -58,8 +77,12 @@ def _input_files(data) -> dict:
     out = {}
     for tname, p in sorted(data.files.items()):
         p = Path(p)
-        out[tname] = {"path": str(p.resolve()), "bytes": p.stat().st_size, "sha256": io.file_sha256(p),
-                      "rows": counts.get(tname)}
+        out[tname] = {
+            "path": str(p.resolve()),
+            "bytes": p.stat().st_size,
+            "sha256": io.file_sha256(p),
+            "rows": counts.get(tname),
+        }
     return out
 
 
@@ -85,10 +108,17 @@ def _safe_rel(p) -> bool:
 def _report_run_record(m: dict, run_id: str) -> dict:
     """What the manifest says about one report run (the ``report_runs`` entries)."""
     p = m.get("parameters", {})
-    return {"id": run_id, "started_at": m.get("started_at"), "ended_at": m.get("ended_at"),
-            "host": m.get("host"), "pid": m.get("pid"), "kit_version": m.get("kit_version"),
-            "generated_at": m.get("generated_at"), "fingerprint": m.get("data", {}).get("fingerprint"),
-            "parameters": p}
+    return {
+        "id": run_id,
+        "started_at": m.get("started_at"),
+        "ended_at": m.get("ended_at"),
+        "host": m.get("host"),
+        "pid": m.get("pid"),
+        "kit_version": m.get("kit_version"),
+        "generated_at": m.get("generated_at"),
+        "fingerprint": m.get("data", {}).get("fingerprint"),
+        "parameters": p,
+    }
 
 
 def _carry_over(previous: dict, final: Path, staging: Path, produced: set, *, lang: str):
@@ -123,29 +153,68 @@ def _carry_over(previous: dict, final: Path, staging: Path, produced: set, *, la
     return kept, [x for x in records if x.get("id") in ids]
 
 
-def build_manifest(data, *, staging: Path, status, version, run_id, generated_at, merged, parameters, month, teams,
-                   started_at, ended_at, seconds, team_labels, pages, failures, kept_sources) -> dict:
+def build_manifest(
+    data,
+    *,
+    staging: Path,
+    status,
+    version,
+    run_id,
+    generated_at,
+    merged,
+    parameters,
+    month,
+    teams,
+    started_at,
+    ended_at,
+    seconds,
+    team_labels,
+    pages,
+    failures,
+    kept_sources,
+) -> dict:
     """The ``manifest.json`` of a run (see the package docstring): parameters, input files, row
     counts, environment, and one entry per page with paths relative to the month's folder."""
+
     def rel(p):
         return str(Path(p).relative_to(staging)) if p and Path(p).is_absolute() else p
 
     m = {
         "status": status,
         "kit_version": version,
-        "run_id": run_id, "host": platform.node(), "pid": os.getpid(), "generated_at": generated_at,
+        "run_id": run_id,
+        "host": platform.node(),
+        "pid": os.getpid(),
+        "generated_at": generated_at,
         "merged": merged,
         "parameters": parameters,
-        "data": {"fingerprint": data.fingerprint, "tz": data.tz, "files": _input_files(data),
-                 "month_row_counts": _month_row_counts(data, month, teams), "warnings": list(data.warnings)},
-        "environment": {"packages": _versions(), "platform": platform.platform(),
-                        "cpu_count": default_jobs(), "git": _git_revision()},
-        "started_at": started_at, "ended_at": ended_at, "seconds": seconds,
+        "data": {
+            "fingerprint": data.fingerprint,
+            "tz": data.tz,
+            "files": _input_files(data),
+            "month_row_counts": _month_row_counts(data, month, teams),
+            "warnings": list(data.warnings),
+        },
+        "environment": {
+            "packages": _versions(),
+            "platform": platform.platform(),
+            "cpu_count": default_jobs(),
+            "git": _git_revision(),
+        },
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "seconds": seconds,
         "team_labels": team_labels,
         "report_runs": [],
-        "runs": [{**{k: v for k, v in r.items() if k not in ("ipynb", "html", "log")},
-                  "ipynb": rel(r["ipynb"]) if r.get("ipynb") and (staging / rel(r["ipynb"])).exists() else None,
-                  "html": rel(r.get("html")), "log": rel(r.get("log"))} for r in pages],
+        "runs": [
+            {
+                **{k: v for k, v in r.items() if k not in ("ipynb", "html", "log")},
+                "ipynb": rel(r["ipynb"]) if r.get("ipynb") and (staging / rel(r["ipynb"])).exists() else None,
+                "html": rel(r.get("html")),
+                "log": rel(r.get("log")),
+            }
+            for r in pages
+        ],
         "failures": [describe_failure(r) for r in failures],
     }
     m["report_runs"] = [_report_run_record(m, run_id), *kept_sources]

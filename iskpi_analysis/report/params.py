@@ -1,4 +1,5 @@
 """Report parameters: the month, teams, data and notebooks a run is about, checked before anything runs."""
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,9 @@ def discover_notebooks(notebooks_dir: str | Path | None = None, names=None) -> l
         for n in names:
             m = [p for p in found if fnmatch.fnmatch(p.stem, n) or fnmatch.fnmatch(p.name, n)]
             if not m:
-                raise ReportError(f"no notebook matches {n!r} in {d}; notebooks: "
-                                  f"{', '.join(p.stem for p in found) or '(none)'}")
+                raise ReportError(
+                    f"no notebook matches {n!r} in {d}; notebooks: {', '.join(p.stem for p in found) or '(none)'}"
+                )
             chosen += [p for p in m if p not in chosen]
         found = sorted(chosen)
     if not found:
@@ -50,8 +52,7 @@ def discover_notebooks(notebooks_dir: str | Path | None = None, names=None) -> l
     return found
 
 
-def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT_LANG,
-                        targets_file=None, jobs=None):
+def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT_LANG, targets_file=None, jobs=None):
     """Check the report parameters and load the data; returns ``(data, teams)``.
 
     Raises :class:`ReportError` with a message saying what is wrong and what is allowed.

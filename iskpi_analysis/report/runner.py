@@ -1,4 +1,5 @@
 """The run: validate, lock, execute every notebook × team, write index and manifest, swap into place."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,13 +42,12 @@ from .staging import (
 class NotebookFailed(RuntimeError):
     """At least one notebook failed; ``failures`` lists them, ``result`` is the failed run."""
 
-    def __init__(self, failures: list[dict], result: "ReportResult"):
+    def __init__(self, failures: list[dict], result: ReportResult):
         self.failures = failures
         self.result = result
         lines = [f"{len(failures)} notebook run(s) failed; incomplete output in {result.out_dir}"]
         lines += ["  - " + describe_failure(f) for f in failures]
         super().__init__("\n".join(lines))
-
 
 
 @dataclass
@@ -66,11 +66,26 @@ class ReportResult:
         return sorted(self.out_dir.glob("*/*.html"))
 
 
-def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str = config.DEFAULT_LANG,
-               targets_file=None, jobs: int | None = None, notebooks=None, notebooks_dir=None,
-               include_org: bool = True, timeout: int | None = None, progress: bool = True,
-               kernel_name: str | None = None, raise_on_failure: bool = True, replace: bool = False,
-               kernel_start_timeout: float = 60, kernel_start_attempts: int = 3) -> ReportResult:
+def run_report(
+    month: str,
+    *,
+    teams=None,
+    data_dir=None,
+    out_dir=None,
+    lang: str = config.DEFAULT_LANG,
+    targets_file=None,
+    jobs: int | None = None,
+    notebooks=None,
+    notebooks_dir=None,
+    include_org: bool = True,
+    timeout: int | None = None,
+    progress: bool = True,
+    kernel_name: str | None = None,
+    raise_on_failure: bool = True,
+    replace: bool = False,
+    kernel_start_timeout: float = 60,
+    kernel_start_attempts: int = 3,
+) -> ReportResult:
     """Run every notebook for ``month`` (organisation + teams) and write HTML, index and manifest.
 
     Parameters
@@ -127,8 +142,9 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
         pool = _WarmPool(jobs or default_jobs())
         lock = None
         try:
-            data, teams = validate_parameters(month, teams=teams, data_dir=data_dir, lang=lang,
-                                              targets_file=targets_file, jobs=jobs)
+            data, teams = validate_parameters(
+                month, teams=teams, data_dir=data_dir, lang=lang, targets_file=targets_file, jobs=jobs
+            )
             team_order = ([ORG] if include_org else []) + teams
             if not team_order:
                 raise ReportError("nothing to run: no team and include_org=False")
@@ -136,13 +152,30 @@ def run_report(month: str, *, teams=None, data_dir=None, out_dir=None, lang: str
             every_nb = [p.stem for p in nbs] == [p.stem for p in discover_notebooks(notebooks_dir)]
             covers_month = every_nb and include_org and set(teams) == set(data.team_ids())
             return _run_locked(
-                month, root=root, lock=lock, guard=guard, pool=pool, data=data, teams=teams,
-                team_order=team_order, nbs=nbs, lang=lang, targets_file=targets_file,
-                jobs=jobs or default_jobs(), include_org=include_org, timeout=timeout, progress=progress,
-                kernel_name=kernel_name, raise_on_failure=raise_on_failure,
-                merge=not (replace or covers_month), every_nb=every_nb,
-                kernel_start_timeout=kernel_start_timeout, kernel_start_attempts=kernel_start_attempts,
-                started_at=started_at, t_start=t_start)
+                month,
+                root=root,
+                lock=lock,
+                guard=guard,
+                pool=pool,
+                data=data,
+                teams=teams,
+                team_order=team_order,
+                nbs=nbs,
+                lang=lang,
+                targets_file=targets_file,
+                jobs=jobs or default_jobs(),
+                include_org=include_org,
+                timeout=timeout,
+                progress=progress,
+                kernel_name=kernel_name,
+                raise_on_failure=raise_on_failure,
+                merge=not (replace or covers_month),
+                every_nb=every_nb,
+                kernel_start_timeout=kernel_start_timeout,
+                kernel_start_attempts=kernel_start_attempts,
+                started_at=started_at,
+                t_start=t_start,
+            )
         except BaseException:
             pool.abort()
             if lock is not None:  # the staging dir is ours while we hold the lock; after the swap it is gone
@@ -171,9 +204,11 @@ def _prepare(month, *, root, lock, merge, lang, progress):
         _say(progress, f"{final} has no manifest of a complete report: this run replaces it")
     prev_lang = (previous or {}).get("parameters", {}).get("lang", lang)
     if prev_lang != lang:
-        raise ReportError(f"{final} is a report in --lang {prev_lang}; a partial run in --lang {lang} cannot "
-                          f"be merged into it: use --lang {prev_lang}, --replace to replace the month, or "
-                          f"another --out")
+        raise ReportError(
+            f"{final} is a report in --lang {prev_lang}; a partial run in --lang {lang} cannot "
+            f"be merged into it: use --lang {prev_lang}, --replace to replace the month, or "
+            f"another --out"
+        )
     staging = root / f".{month}.tmp-{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
@@ -181,25 +216,68 @@ def _prepare(month, *, root, lock, merge, lang, progress):
     return final, previous, staging
 
 
-def _tasks(month, *, staging, team_order, nbs, params, labels, timeout, kernel_name, kernel_start_timeout,
-           kernel_start_attempts, header) -> list[dict]:
+def _tasks(
+    month,
+    *,
+    staging,
+    team_order,
+    nbs,
+    params,
+    labels,
+    timeout,
+    kernel_name,
+    kernel_start_timeout,
+    kernel_start_attempts,
+    header,
+) -> list[dict]:
     """One task per team × notebook, in report order (what :func:`execute._run_one` receives)."""
     tasks = []
     for team in team_order:
         for p in nbs:
-            tasks.append({"input": str(p.resolve()), "notebook": p.stem, "team": team,
-                          "parameters": {"month": month, "team": team, **params},
-                          "out_ipynb": str(staging / team / f"{p.stem}.ipynb"), "timeout": timeout,
-                          "log": str(staging / "logs" / team / f"{p.stem}.log"),
-                          "kernel_name": kernel_name, "kernel_start_timeout": kernel_start_timeout,
-                          "kernel_start_attempts": kernel_start_attempts,
-                          "header": {"month": month, "team": team, "team_label": labels[team], **header}})
+            tasks.append(
+                {
+                    "input": str(p.resolve()),
+                    "notebook": p.stem,
+                    "team": team,
+                    "parameters": {"month": month, "team": team, **params},
+                    "out_ipynb": str(staging / team / f"{p.stem}.ipynb"),
+                    "timeout": timeout,
+                    "log": str(staging / "logs" / team / f"{p.stem}.log"),
+                    "kernel_name": kernel_name,
+                    "kernel_start_timeout": kernel_start_timeout,
+                    "kernel_start_attempts": kernel_start_attempts,
+                    "header": {"month": month, "team": team, "team_label": labels[team], **header},
+                }
+            )
     return tasks
 
 
-def _run_locked(month, *, root, lock, guard, pool, data, teams, team_order, nbs, lang, targets_file, jobs,
-                include_org, timeout, progress, kernel_name, raise_on_failure, merge, every_nb,
-                kernel_start_timeout, kernel_start_attempts, started_at, t_start) -> ReportResult:
+def _run_locked(
+    month,
+    *,
+    root,
+    lock,
+    guard,
+    pool,
+    data,
+    teams,
+    team_order,
+    nbs,
+    lang,
+    targets_file,
+    jobs,
+    include_org,
+    timeout,
+    progress,
+    kernel_name,
+    raise_on_failure,
+    merge,
+    every_nb,
+    kernel_start_timeout,
+    kernel_start_attempts,
+    started_at,
+    t_start,
+) -> ReportResult:
     """The run, once the parameters are valid and the month is locked."""
     final, previous, staging = _prepare(month, root=root, lock=lock, merge=merge, lang=lang, progress=progress)
     run_id = f"{started_at}#{os.getpid()}"
@@ -209,19 +287,39 @@ def _run_locked(month, *, root, lock, guard, pool, data, teams, team_order, nbs,
     labels = {**(previous or {}).get("team_labels", {}), **_team_labels(data, [x for x in team_order if x != ORG])}
     labels[ORG] = _t("report.page.org", lang=lang)
     version = kit_version()
-    now_local = dt.datetime.now(dt.timezone.utc).astimezone(_zone(data.tz))
+    now_local = dt.datetime.now(dt.UTC).astimezone(_zone(data.tz))
     generated_at = now_local.strftime("%Y-%m-%d %H:%M %Z")
-    params = {"data_dir": str(Path(data.data_dir).resolve()), "lang": lang,
-              "targets_file": str(Path(targets_file).resolve()) if targets_file else ""}
-    tasks = _tasks(month, staging=staging, team_order=team_order, nbs=nbs, params=params, labels=labels,
-                   timeout=timeout, kernel_name=kernel_name, kernel_start_timeout=kernel_start_timeout,
-                   kernel_start_attempts=kernel_start_attempts,
-                   header={"lang": lang, "fingerprint": data.fingerprint, "version": version,
-                           "generated_at": generated_at, "data_notes": notes})
+    params = {
+        "data_dir": str(Path(data.data_dir).resolve()),
+        "lang": lang,
+        "targets_file": str(Path(targets_file).resolve()) if targets_file else "",
+    }
+    tasks = _tasks(
+        month,
+        staging=staging,
+        team_order=team_order,
+        nbs=nbs,
+        params=params,
+        labels=labels,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        kernel_start_timeout=kernel_start_timeout,
+        kernel_start_attempts=kernel_start_attempts,
+        header={
+            "lang": lang,
+            "fingerprint": data.fingerprint,
+            "version": version,
+            "generated_at": generated_at,
+            "data_notes": notes,
+        },
+    )
     if progress:
-        print(f"iskpi report {month}: {len(nbs)} notebook(s) × {len(team_order)} "
-              f"({', '.join(team_order)}) = {len(tasks)} runs, {min(jobs, len(tasks))} in parallel",
-              file=sys.stderr, flush=True)
+        print(
+            f"iskpi report {month}: {len(nbs)} notebook(s) × {len(team_order)} "
+            f"({', '.join(team_order)}) = {len(tasks)} runs, {min(jobs, len(tasks))} in parallel",
+            file=sys.stderr,
+            flush=True,
+        )
     # interrupted or crashed from here on: run_report stops workers and kernels, removes the staging dir
     runs = _execute(tasks, jobs, Progress(len(tasks), enabled=progress), pool)
     pool.close()
@@ -242,28 +340,79 @@ def _run_locked(month, *, root, lock, guard, pool, data, teams, team_order, nbs,
         labels.setdefault(t, t)
     seconds = round(time.perf_counter() - t_start, 3)
     manifest = build_manifest(
-        data, staging=staging, status="failed" if failed else "complete", version=version, run_id=run_id,
-        generated_at=generated_at, merged=bool(kept),
-        parameters={"month": month, "teams": teams, "include_org": include_org, "lang": lang,
-                    "data_dir": params["data_dir"], "targets_file": params["targets_file"], "jobs": jobs,
-                    "notebooks_dir": str(nbs[0].parent.resolve()), "notebooks": [p.stem for p in nbs],
-                    "timeout": timeout},
-        month=month, teams=teams, started_at=started_at, ended_at=_utcnow(), seconds=seconds,
-        team_labels={t: labels[t] for t in page_teams}, pages=pages, failures=failures, kept_sources=kept_sources)
-    index = write_index(staging / "index.html", month=month, lang=lang, runs=pages, team_order=page_teams,
-                        team_labels=labels, fingerprint=data.fingerprint, version=version,
-                        generated_at=generated_at, failed=failed, data_notes=notes, incomplete=True,
-                        sources_html=_sources_html(manifest["report_runs"], pages, lang=lang))
-    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
-                                           encoding="utf-8")
-    dest = _publish(staging, root=root, month=month, failed=failed, guard=guard, merge=merge, every_nb=every_nb,
-                    team_order=team_order, runs=runs)
-    result = ReportResult(status=manifest["status"], out_dir=dest, index=dest / "index.html",
-                          manifest=dest / "manifest.json", runs=runs, seconds=seconds)
+        data,
+        staging=staging,
+        status="failed" if failed else "complete",
+        version=version,
+        run_id=run_id,
+        generated_at=generated_at,
+        merged=bool(kept),
+        parameters={
+            "month": month,
+            "teams": teams,
+            "include_org": include_org,
+            "lang": lang,
+            "data_dir": params["data_dir"],
+            "targets_file": params["targets_file"],
+            "jobs": jobs,
+            "notebooks_dir": str(nbs[0].parent.resolve()),
+            "notebooks": [p.stem for p in nbs],
+            "timeout": timeout,
+        },
+        month=month,
+        teams=teams,
+        started_at=started_at,
+        ended_at=_utcnow(),
+        seconds=seconds,
+        team_labels={t: labels[t] for t in page_teams},
+        pages=pages,
+        failures=failures,
+        kept_sources=kept_sources,
+    )
+    index = write_index(
+        staging / "index.html",
+        month=month,
+        lang=lang,
+        runs=pages,
+        team_order=page_teams,
+        team_labels=labels,
+        fingerprint=data.fingerprint,
+        version=version,
+        generated_at=generated_at,
+        failed=failed,
+        data_notes=notes,
+        incomplete=True,
+        sources_html=_sources_html(manifest["report_runs"], pages, lang=lang),
+    )
+    (staging / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    dest = _publish(
+        staging,
+        root=root,
+        month=month,
+        failed=failed,
+        guard=guard,
+        merge=merge,
+        every_nb=every_nb,
+        team_order=team_order,
+        runs=runs,
+    )
+    result = ReportResult(
+        status=manifest["status"],
+        out_dir=dest,
+        index=dest / "index.html",
+        manifest=dest / "manifest.json",
+        runs=runs,
+        seconds=seconds,
+    )
     if progress:
         merged = f" (merged with {len(kept)} kept page(s) of earlier runs)" if kept else ""
-        msg = (f"FAILED: {len(failures)} of {len(runs)} runs failed; incomplete output in {dest}" if failed
-               else f"done: {len(runs)} runs in {seconds:.1f}s → {index.name} in {dest}{merged}")
+        msg = (
+            f"FAILED: {len(failures)} of {len(runs)} runs failed; incomplete output in {dest}"
+            if failed
+            else f"done: {len(runs)} runs in {seconds:.1f}s → {index.name} in {dest}{merged}"
+        )
         print(msg, file=sys.stderr, flush=True)
     if failed and raise_on_failure:
         raise NotebookFailed(failures, result)
@@ -286,8 +435,9 @@ def _publish(staging: Path, *, root, month, failed, guard, merge, every_nb, team
     old_failed = root / f"{month}.FAILED"
     if not failed and old_failed.exists():
         # the failure record goes once a run has redone every team that failed there, all notebooks
-        failed_teams = {r.get("team") for r in (_read_manifest(old_failed, None) or {}).get("runs", [])
-                        if r.get("status") != "ok"}
+        failed_teams = {
+            r.get("team") for r in (_read_manifest(old_failed, None) or {}).get("runs", []) if r.get("status") != "ok"
+        }
         if not merge or (every_nb and failed_teams <= set(team_order)):
             shutil.rmtree(old_failed, ignore_errors=True)
     for r in runs:  # paths now point into the final directory
@@ -303,4 +453,4 @@ def _zone(name):
     try:
         return ZoneInfo(name)
     except Exception:  # noqa: BLE001
-        return dt.timezone.utc
+        return dt.UTC

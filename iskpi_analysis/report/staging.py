@@ -1,4 +1,5 @@
 """The month's folder: writable --out, the month lock, stale staging folders, the atomic swap, signals."""
+
 from __future__ import annotations
 
 import contextlib
@@ -39,8 +40,10 @@ def _lock_month(root: Path, month: str) -> runguard.MonthLock:
         root.mkdir(parents=True, exist_ok=True)
         return runguard.MonthLock(root, month).acquire(wait=3.0)
     except runguard.Locked as exc:
-        raise ReportLocked(f"month {month} in {root} is locked by {runguard.describe_holder(exc.holder)} "
-                           f"(lock file {exc.path}); wait for that run to end, or use another --out") from None
+        raise ReportLocked(
+            f"month {month} in {root} is locked by {runguard.describe_holder(exc.holder)} "
+            f"(lock file {exc.path}); wait for that run to end, or use another --out"
+        ) from None
     except OSError as exc:
         raise ReportError(f"cannot write the report to --out {root}: {exc.strerror or exc}") from None
 

@@ -250,7 +250,10 @@ def export_html(
     data_notes=None,
     incomplete: bool = False,
 ) -> dict:
-    """Export an executed notebook to the leadership HTML (see the module docstring).
+    """Export an executed notebook to the leadership HTML (see the :mod:`iskpi_analysis.report` docstring).
+
+    (Long because the page is assembled in one visible order: read, keep the report language,
+    clean, convert, then header + data-quality note + headline + TOC, banner, CSS and font.)
 
     ``data_notes``: the data's quality notes (``Dataset.quality_notes()``); the page says how
     many there are and points to the index, which lists them.

@@ -88,6 +88,9 @@ def run_report(
 ) -> ReportResult:
     """Run every notebook for ``month`` (organisation + teams) and write HTML, index and manifest.
 
+    (Its length is this docstring and the parameters; the body validates, locks and hands over
+    to :func:`_run_locked`.)
+
     Parameters
     ----------
     month : "YYYY-MM".
@@ -278,7 +281,12 @@ def _run_locked(
     started_at,
     t_start,
 ) -> ReportResult:
-    """The run, once the parameters are valid and the month is locked."""
+    """The run, once the parameters are valid and the month is locked.
+
+    Long on purpose: it is the one place that reads, in order, what a run does — prepare the
+    staging folder, build the tasks, execute, carry over kept pages, write manifest and index,
+    publish — each step a call into its own module; most of its lines are keyword arguments.
+    """
     final, previous, staging = _prepare(month, root=root, lock=lock, merge=merge, lang=lang, progress=progress)
     run_id = f"{started_at}#{os.getpid()}"
     for n in data.quality_notes():  # the reader of the terminal sees them too, not only manifest.json

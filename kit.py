@@ -3,13 +3,15 @@
 
     python3 kit.py report   set up .venv (pinned) if needed, then write the monthly report
                             for the sample data (reports/2026-10/index.html)
-    python3 kit.py test     set up if needed, then run the whole test suite
+    python3 kit.py test     set up if needed, then run the whole test suite (-m unit: the fast tier)
+    python3 kit.py lint     set up if needed, then ruff check + ruff format --check
     python3 kit.py lab      set up if needed, then open JupyterLab on notebooks/
     python3 kit.py help     list every command
 
 Extra arguments after the command go to the underlying tool, e.g.
 ``python3 kit.py report --month 2026-09 --team tokyo_sdr`` or ``python3 kit.py test -k io``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,8 +61,7 @@ def setup(*_args) -> int:
     if not PY.exists():
         print(f"creating virtual environment in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
-    rc = run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-c", LOCK,
-             "-e", f"{ROOT}[test]")
+    rc = run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-c", LOCK, "-e", f"{ROOT}[test]")
     if rc == 0:
         STAMP.write_text(_wanted_stamp())
     return rc
@@ -88,6 +89,16 @@ def test(*args) -> int:
         print("error: pytest collected no tests", file=sys.stderr)
         return 1
     return rc
+
+
+@command
+def lint(*args) -> int:
+    """Set up, then check the code with ruff (lint rules and formatting, see pyproject.toml)."""
+    rc = setup()
+    if rc:
+        return rc
+    ruff = BIN / ("ruff.exe" if os.name == "nt" else "ruff")
+    return run(ruff, "check", *args, ".") or run(ruff, "format", "--check", *args, ".")
 
 
 @command
@@ -133,8 +144,9 @@ def lock(*_args) -> int:
     if rc:
         return rc
     shutil.rmtree(ROOT / "build", ignore_errors=True)  # left by the non-editable install
-    frozen = subprocess.run([str(tpy), "-m", "pip", "freeze", "--exclude", "iskpi"],
-                            capture_output=True, text=True, check=True).stdout
+    frozen = subprocess.run(
+        [str(tpy), "-m", "pip", "freeze", "--exclude", "iskpi"], capture_output=True, text=True, check=True
+    ).stdout
     LOCK.write_text("# pinned by `python3 kit.py lock`; used as pip constraints by `kit.py setup`\n" + frozen)
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"wrote {LOCK} ({len(frozen.splitlines())} packages)")

@@ -12,6 +12,8 @@ from . import kpis
 from .io import Dataset
 from .stats import safe_ratio
 
+__all__ = ["GRAINS", "COUNT_COLUMNS", "DEAL_DATES", "BUCKET_KEYS", "add_rates", "rep_period", "call_buckets"]
+
 GRAINS = ("day", "week", "month")
 _PERIOD = {"day": "date", "week": "CAST(date_trunc('week', date) AS DATE)",
            "month": "CAST(date_trunc('month', date) AS DATE)"}

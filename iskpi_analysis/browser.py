@@ -16,6 +16,7 @@ leaves the machine (every request is ``file:`` or ``data:``), and no JavaScript 
 Chromium is found via ``$ISKPI_CHROMIUM`` or on PATH (``chromium``, ``chromium-browser``,
 ``google-chrome``, ``chrome``); on Debian/Ubuntu: ``apt-get install -y chromium``.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,6 +29,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+__all__ = ["BrowserError", "PageCheck", "Chromium", "CANDIDATES", "find_chromium", "check_page", "check_pages"]
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
@@ -104,21 +107,41 @@ class Chromium:
         self._buf = b""
         self._events: list[dict] = []
 
-    def __enter__(self) -> "Chromium":
+    def __enter__(self) -> Chromium:
         self._profile = tempfile.mkdtemp(prefix="iskpi-chromium-")
-        to_r, self._to_w = os.pipe()      # we write commands → browser reads fd 3
+        to_r, self._to_w = os.pipe()  # we write commands → browser reads fd 3
         self._from_r, from_w = os.pipe()  # browser writes fd 4 → we read
-        args = [self.binary, "--headless=new", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-                "--disable-background-networking", "--disable-sync", "--mute-audio", "--hide-scrollbars",
-                f"--user-data-dir={self._profile}", f"--window-size={self.width},{self.height}", "about:blank"]
+        args = [
+            self.binary,
+            "--headless=new",
+            "--remote-debugging-pipe",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--disable-sync",
+            "--mute-audio",
+            "--hide-scrollbars",
+            f"--user-data-dir={self._profile}",
+            f"--window-size={self.width},{self.height}",
+            "about:blank",
+        ]
 
         def child():  # runs in the child before exec: put the pipe ends on fd 3 and 4
             os.dup2(to_r, 3)
             os.dup2(from_w, 4)
 
-        self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, preexec_fn=child, pass_fds=(3, 4))
+        self._proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=child,
+            pass_fds=(3, 4),
+        )
         os.close(to_r)
         os.close(from_w)
         try:
@@ -198,8 +221,9 @@ class Chromium:
         self.wait_event("Page.loadEventFired")
 
     def evaluate(self, expression: str):
-        r = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                           "awaitPromise": True}, session=True)
+        r = self.send(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}, session=True
+        )
         if "exceptionDetails" in r:
             raise BrowserError(f"JS error: {r['exceptionDetails'].get('text')}")
         return r["result"].get("value")
@@ -208,11 +232,15 @@ class Chromium:
         height = self.height
         if full_page:
             height = min(max_height, int(self.evaluate("document.documentElement.scrollHeight") or self.height))
-        self.send("Emulation.setDeviceMetricsOverride", {"width": self.width, "height": max(height, 100),
-                                                         "deviceScaleFactor": 1, "mobile": False}, session=True)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": self.width, "height": max(height, 100), "deviceScaleFactor": 1, "mobile": False},
+            session=True,
+        )
         clip = {"x": 0, "y": 0, "width": self.width, "height": max(height, 100), "scale": 1}
-        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip},
-                         session=True)["data"]
+        data = self.send(
+            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}, session=True
+        )["data"]
         import base64
 
         path = Path(path)
@@ -229,8 +257,9 @@ class Chromium:
         self.open(url)
         info = self.evaluate(_INSPECT_JS)
         time.sleep(0.05)
-        res = PageCheck(url=url, title=info["title"], images=info["images"], links=info["links"],
-                        text_length=info["text_length"])
+        res = PageCheck(
+            url=url, title=info["title"], images=info["images"], links=info["links"], text_length=info["text_length"]
+        )
         for e in self._events:
             if e.get("method") == "Network.requestWillBeSent":
                 res.requests.append(e["params"]["request"]["url"][:120])

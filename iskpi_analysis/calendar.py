@@ -8,6 +8,8 @@ import jpholiday
 import numpy as np
 import pandas as pd
 
+__all__ = ["holidays", "holiday_name", "is_business_day", "business_days", "month_business_days"]
+
 
 @lru_cache(maxsize=None)
 def _holidays_of_year(year: int) -> frozenset:

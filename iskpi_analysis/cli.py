@@ -1,17 +1,20 @@
 """``iskpi`` command line: a thin wrapper over the Python API.
 
-    iskpi validate --data DIR      data-quality summary; exit 1 on contract errors
-    iskpi sample [--out DIR]       regenerate the deterministic sample data
-    iskpi report --month YYYY-MM   run every notebook and write the HTML report
-    iskpi import --from SOURCE --mapping M.toml --out DIR FILE...
-                                   vendor exports → contract files + import log, then validate
+iskpi validate --data DIR      data-quality summary; exit 1 on contract errors
+iskpi sample [--out DIR]       regenerate the deterministic sample data
+iskpi report --month YYYY-MM   run every notebook and write the HTML report
+iskpi import --from SOURCE --mapping M.toml --out DIR FILE...
+                               vendor exports → contract files + import log, then validate
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 
 from . import config
+
+__all__ = ["build_parser", "main"]
 
 
 def _validate(args) -> int:
@@ -30,8 +33,10 @@ def _validate(args) -> int:
     print(f"data: {data.data_dir}  (fingerprint {data.fingerprint}, time zone {data.tz})")
     print(summary.to_string(index=False, na_rep="-"))
     reps = data.reps
-    print(f"reps: {len(reps)} in {reps['team_id'].nunique()} team(s) "
-          f"({', '.join(f'{r}={n}' for r, n in reps['role'].value_counts().sort_index().items())})")
+    print(
+        f"reps: {len(reps)} in {reps['team_id'].nunique()} team(s) "
+        f"({', '.join(f'{r}={n}' for r, n in reps['role'].value_counts().sort_index().items())})"
+    )
     print(f"months with activity: {', '.join(data.months())}")
     if data.inbound_calls:
         print(f"inbound calls: {data.inbound_calls:,} (kept; connect rates and time of day use outbound calls)")
@@ -71,8 +76,9 @@ def _import(args) -> int:
     print(res.log.text())
     print(f"import log: {res.out / 'import_log.txt'}")
     # validate exactly as `iskpi validate` would (same parser defaults, same exit codes)
-    return int(_validate(build_parser().parse_args(["validate", "--data", str(res.out),
-                                                    "--tz", res.mapping.timezone])) or 0)
+    return int(
+        _validate(build_parser().parse_args(["validate", "--data", str(res.out), "--tz", res.mapping.timezone])) or 0
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,9 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a data directory against the data contract")
     v.add_argument("--data", default=str(config.DATA_DIR), help="data directory (default: sample data)")
     v.add_argument("--tz", default=config.DEFAULT_TZ, help="local time zone (default: %(default)s)")
-    v.add_argument("--prefer", choices=("csv", "parquet"), default=None,
-                   help="which file to read when a table has both NAME.csv and NAME.parquet "
-                        f"(default: ${config.PREFER_FORMAT_ENV}; unset, both is an error)")
+    v.add_argument(
+        "--prefer",
+        choices=("csv", "parquet"),
+        default=None,
+        help="which file to read when a table has both NAME.csv and NAME.parquet "
+        f"(default: ${config.PREFER_FORMAT_ENV}; unset, both is an error)",
+    )
     v.set_defaults(func=_validate)
 
     s = sub.add_parser("sample", help="regenerate the deterministic sample data")
@@ -95,10 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .importers.driver import SOURCES
 
-    imp = sub.add_parser("import", help="convert CRM exports (Salesforce, HubSpot, MiiTel, Zoho, any "
-                         "CSV/xlsx) into contract files, then validate them")
-    imp.add_argument("--from", dest="source", required=True, choices=tuple(SOURCES),
-                     help="the system the files were exported from")
+    imp = sub.add_parser(
+        "import",
+        help="convert CRM exports (Salesforce, HubSpot, MiiTel, Zoho, any "
+        "CSV/xlsx) into contract files, then validate them",
+    )
+    imp.add_argument(
+        "--from", dest="source", required=True, choices=tuple(SOURCES), help="the system the files were exported from"
+    )
     imp.add_argument("--mapping", help="mapping TOML (columns, values, reps, encoding; see examples/)")
     imp.add_argument("--out", required=True, help="directory for the contract files and import_log.*")
     imp.add_argument("files", nargs="+", metavar="FILE", help="export files (CSV or xlsx; several per table)")

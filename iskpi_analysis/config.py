@@ -4,11 +4,33 @@ Every path is derived from the project root, so notebooks opened from ``notebook
 report runner find the sample data and the package with no path edits. Environment variables
 override the defaults (``ISKPI_DATA_DIR``, ``ISKPI_REPORTS_DIR``, ``ISKPI_TZ``).
 """
+
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+__all__ = [
+    "PACKAGE_DIR",
+    "PROJECT_ROOT",
+    "NOTEBOOKS_DIR",
+    "SAMPLE_DATA_DIR",
+    "DATA_DIR",
+    "REPORTS_DIR",
+    "KPI_FILE",
+    "PHASE_TARGETS_FILE",
+    "DEFAULT_TZ",
+    "VALID_TALK_SECONDS",
+    "BUSINESS_HOURS",
+    "DUCKDB_MEMORY_LIMIT",
+    "DUCKDB_TEMP_DIR",
+    "DEFAULT_LANG",
+    "LANGS",
+    "check_option",
+    "PREFER_FORMAT_ENV",
+    "prefer_format",
+]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent

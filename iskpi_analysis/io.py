@@ -36,6 +36,11 @@ import pandas as pd
 
 from . import calendar, config, tzfast
 
+__all__ = [
+    "CONTRACT", "TABLES", "REQUIRED_TABLES", "Problem", "DataValidationError", "MonthWithoutCalls", "Dataset",
+    "file_sha256", "load_data", "month_bounds", "require_month_calls",
+]
+
 # --- the contract --------------------------------------------------------------------------
 # kind: id (unique string), str, ref (string, may be empty), ts (timestamp), date, bool,
 # int (non-negative integer), money (non-negative number), month (YYYY-MM), enum:<a|b|c>
@@ -88,6 +93,9 @@ class Problem:
     examples: list[str] = field(default_factory=list)
     #: a short stable name of the kind of problem (warnings the report summarises carry one)
     code: str = ""
+    #: the values a reader's sentence for ``code`` needs beyond file, column and count
+    #: (e.g. the ignored column names); the report renders the note from the catalog
+    fields: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         """File, column, what and how many — no row numbers (the report's data-quality note)."""
@@ -530,7 +538,8 @@ def _find_files(data_dir: Path, prefer: str | None) -> tuple[dict[str, Path], li
                 continue
             use, skip = (pq, csv_) if prefer == "parquet" else (csv_, pq)
             notes.append(Problem(str(data_dir), None, f"both {csv_.name} and {pq.name} exist: reading {use.name} "
-                                 f"(prefer = {prefer}), {skip.name} is ignored", code="both_formats"))
+                                 f"(prefer = {prefer}), {skip.name} is ignored", code="both_formats",
+                                 fields={"use": use.name, "skip": skip.name, "prefer": prefer}))
             files[t] = use
         elif pq.exists():
             files[t] = pq
@@ -542,7 +551,8 @@ def _find_files(data_dir: Path, prefer: str | None) -> tuple[dict[str, Path], li
                 msg = (f"{other[0].name} is not read (only {t}.csv or {t}.parquet are): "
                        f"{HOW_TO_EXPORT.replace('save it', 'save it as ' + t + '.csv')}")
                 (problems if t in REQUIRED_TABLES else notes).append(
-                    Problem(str(data_dir), None, msg, code="" if t in REQUIRED_TABLES else "unread_file"))
+                    Problem(str(data_dir), None, msg, code="" if t in REQUIRED_TABLES else "unread_file",
+                            fields={"name": other[0].name, "table": t}))
     return files, notes, problems
 
 
@@ -784,7 +794,8 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
         extra = [c for c in types if c not in spec and c != "_row"]
         if extra:
             chk.warnings.append(Problem(fname, None, f"{len(extra)} column(s) not in the data contract, ignored: "
-                                        f"{', '.join(c or '(unnamed)' for c in extra)}", code="ignored_columns"))
+                                        f"{', '.join(c or '(unnamed)' for c in extra)}", code="ignored_columns",
+                                        fields={"n": len(extra), "columns": ", ".join(c or "(unnamed)" for c in extra)}))
         sel, checks = [], []
         for c, (kind, req) in spec.items():
             if c not in types:
@@ -902,7 +913,7 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
             chk.warnings.append(Problem(
                 raw["calls"][0], "direction", f"{inbound:,} inbound call(s) (direction = in): kept in the "
                 "data, left out of call counts, connect rates, every call-based KPI and time of day",
-                code="inbound_calls"))
+                code="inbound_calls", fields={"n": int(inbound)}))
     # each rep's first/last call and e-mail from the validation scan: the data's time range
     # for the local-time fast path, without another scan
     ranges = {t: (min((r[1] for r in spans[t] if r[1] is not None), default=None),
@@ -922,7 +933,8 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
                             "OR (r.left_on IS NOT NULL AND c.date > r.left_on))").fetchall()[0][0]
         if n:
             chk.warnings.append(Problem(raw["calls"][0], None, f"{n} call(s) outside their rep's joined_on–left_on "
-                                        "period (kept)", code="outside_employment"))
+                                        "period (kept)", code="outside_employment",
+                                        fields={"n": int(n)}))
     if "emails" in present and "calls" in present:
         e_months = [r[0] for r in con.execute("SELECT DISTINCT month FROM v_emails ORDER BY 1").fetchall()]
         quiet = [m for m in e_months if not con.execute(
@@ -931,7 +943,8 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
         if quiet:
             chk.warnings.append(Problem(raw["calls"][0], None, f"{len(quiet)} month(s) with e-mails but no "
                                         f"(outbound) calls: {', '.join(quiet)}; a report of such a month is "
-                                        "refused", code="month_without_calls"))
+                                        "refused", code="month_without_calls",
+                                        fields={"n": len(quiet), "months": ", ".join(quiet)}))
     return Dataset(con, tz=tz, data_dir=data_dir, files=files, fingerprint=fingerprint,
                    notes=chk.warnings, present=present, valid_talk_seconds=valid_talk_seconds,
                    inbound_calls=inbound)

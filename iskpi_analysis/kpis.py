@@ -4,23 +4,37 @@ The definitions live in ``kpis.toml`` and ``phase_targets.toml`` beside this mod
 else in the kit spells a KPI's label or target. Use :func:`label` for a reader-facing name,
 :func:`get` for the whole definition and :func:`phase_targets` for a phase's target table.
 """
+
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from . import config
+from .catalog import t
+
+__all__ = [
+    "TIERS",
+    "UNITS",
+    "DIRECTIONS",
+    "PHASES",
+    "PER",
+    "KPI",
+    "all_kpis",
+    "get",
+    "label",
+    "tier_label",
+    "dictionary_table",
+    "phase_label",
+    "phase_targets",
+    "phase_months",
+]
 
 TIERS = ("behavioral", "tactical", "strategic")
-TIER_LABELS = {
-    "behavioral": {"ja": "行動KPI", "en": "Behavioural KPI"},
-    "tactical": {"ja": "戦術KPI", "en": "Tactical KPI"},
-    "strategic": {"ja": "戦略KPI", "en": "Strategic KPI"},
-}
 UNITS = ("count", "rate", "minutes", "points", "jpy", "ratio")
 DIRECTIONS = ("higher", "lower")
 PHASES = ("launch", "growth", "mature")
@@ -43,7 +57,7 @@ class KPI:
 
     def label(self, lang: str = config.DEFAULT_LANG) -> str:
         _check_lang(lang)
-        return self.label_ja if lang == "ja" else self.label_en
+        return getattr(self, f"label_{lang}")
 
     @property
     def is_rate(self) -> bool:
@@ -54,7 +68,7 @@ def _check_lang(lang: str) -> None:
     config.check_option("lang", lang, config.LANGS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _dictionary(path: str = str(config.KPI_FILE)) -> dict[str, KPI]:
     raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     out = {}
@@ -85,24 +99,31 @@ def label(kpi_id: str, lang: str = config.DEFAULT_LANG) -> str:
 
 
 def tier_label(tier: str, lang: str = config.DEFAULT_LANG) -> str:
+    """Reader-facing name of a KPI tier (``common.tier.<tier>`` in the catalog)."""
     _check_lang(lang)
-    if tier not in TIER_LABELS:
+    if tier not in TIERS:
         raise ValueError(f"tier must be one of {TIERS}, got {tier!r}")
-    return TIER_LABELS[tier][lang]
+    return t(f"common.tier.{tier}", lang=lang)
 
 
 def dictionary_table(lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     """The dictionary as a tidy table: kpi_id, label, tier, unit, direction, formula."""
     return pd.DataFrame(
         [
-            {"kpi_id": k.id, "label": k.label(lang), "tier": k.tier, "unit": k.unit,
-             "direction": k.direction, "formula": k.formula}
+            {
+                "kpi_id": k.id,
+                "label": k.label(lang),
+                "tier": k.tier,
+                "unit": k.unit,
+                "direction": k.direction,
+                "formula": k.formula,
+            }
             for k in _dictionary().values()
         ]
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _phase_file(path: str) -> dict:
     raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     phases = raw.get("phases", {})
@@ -126,8 +147,9 @@ def phase_label(phase: str, lang: str = config.DEFAULT_LANG) -> str:
     return _phase_file(str(config.PHASE_TARGETS_FILE))[phase][f"label_{lang}"]
 
 
-def phase_targets(phase: str | None = None, *, targets_file: str | Path | None = None,
-                  lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+def phase_targets(
+    phase: str | None = None, *, targets_file: str | Path | None = None, lang: str = config.DEFAULT_LANG
+) -> pd.DataFrame:
     """Phase target table(s) from the seed's template (or a user-edited copy).
 
     Returns
@@ -145,12 +167,21 @@ def phase_targets(phase: str | None = None, *, targets_file: str | Path | None =
             if kpi_id in ("label_ja", "label_en", "months"):
                 continue
             k = get(kpi_id)
-            rows.append({
-                "phase": ph, "kpi_id": kpi_id, "label": k.label(lang), "tier": k.tier,
-                "unit": k.unit, "direction": k.direction, "target": float(spec["target"]),
-                "per": spec.get("per"), "importance": int(spec.get("importance", 1)),
-                "low": spec.get("low"), "high": spec.get("high"),
-            })
+            rows.append(
+                {
+                    "phase": ph,
+                    "kpi_id": kpi_id,
+                    "label": k.label(lang),
+                    "tier": k.tier,
+                    "unit": k.unit,
+                    "direction": k.direction,
+                    "target": float(spec["target"]),
+                    "per": spec.get("per"),
+                    "importance": int(spec.get("importance", 1)),
+                    "low": spec.get("low"),
+                    "high": spec.get("high"),
+                }
+            )
     return pd.DataFrame(rows)
 
 

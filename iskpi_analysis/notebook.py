@@ -6,6 +6,7 @@ data directory. :func:`record` stores a JSON value in the executed notebook (a c
 that HTML export does not render) so tests can assert on what the notebook computed, the way
 microsoft/recommenders does with scrapbook.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from . import config
+
+__all__ = ["RECORD_MIME", "setup", "data_dir", "record", "read_records"]
 
 RECORD_MIME = "application/vnd.iskpi.record+json"
 
@@ -30,8 +33,15 @@ def setup(lang: str = config.DEFAULT_LANG) -> None:
     import matplotlib_fontja  # noqa: F401  registers the bundled IPAexGothic font
 
     matplotlib_fontja.japanize()
-    plt.rcParams.update({"figure.dpi": 96, "savefig.dpi": 96, "axes.grid": False,
-                         "figure.figsize": (8, 4.5), "axes.unicode_minus": False})
+    plt.rcParams.update(
+        {
+            "figure.dpi": 96,
+            "savefig.dpi": 96,
+            "axes.grid": False,
+            "figure.figsize": (8, 4.5),
+            "axes.unicode_minus": False,
+        }
+    )
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.width", 200)
     # A missing glyph must fail loudly in tests, not draw empty boxes in a report.

@@ -13,6 +13,7 @@ reports:
 - :func:`watch_parent` — a worker's watchdog: when the report process dies (any signal), the
   worker kills its kernels and exits, instead of running its notebook to the end.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,6 +28,17 @@ import threading
 import time
 from pathlib import Path
 
+__all__ = [
+    "Locked",
+    "MonthLock",
+    "describe_holder",
+    "exchange",
+    "pid_alive",
+    "descendants",
+    "terminate",
+    "watch_parent",
+]
+
 
 class Locked(RuntimeError):
     """The month is locked by another live run; ``holder`` is what its lock file says."""
@@ -39,8 +51,7 @@ class Locked(RuntimeError):
 def describe_holder(holder: dict) -> str:
     if not holder.get("pid"):
         return "another report run (still starting)"
-    return (f"report run pid {holder['pid']} on host {holder.get('host', '?')}, "
-            f"started {holder.get('started_at', '?')}")
+    return f"report run pid {holder['pid']} on host {holder.get('host', '?')}, started {holder.get('started_at', '?')}"
 
 
 def _read_holder(fd: int) -> dict:
@@ -65,7 +76,7 @@ class MonthLock:
         self.fd: int | None = None
         self.stale: dict | None = None
 
-    def acquire(self, wait: float = 0.0) -> "MonthLock":
+    def acquire(self, wait: float = 0.0) -> MonthLock:
         """Take the lock, trying for up to ``wait`` seconds (another run's cleanup holds a
         month's lock for a moment); raise :class:`Locked` if it stays taken."""
         deadline = time.monotonic() + wait
@@ -91,9 +102,12 @@ class MonthLock:
             os.close(fd)  # the holder removed the file between our open and flock: start again
         holder = _read_holder(fd)
         self.stale = holder if holder.get("pid") else None
-        me = {"pid": os.getpid(), "host": socket.gethostname(),
-              "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-              "command": " ".join(sys.argv)[:500]}
+        me = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "command": " ".join(sys.argv)[:500],
+        }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(me).encode("utf-8"), 0)
         self.fd = fd

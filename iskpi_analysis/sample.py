@@ -84,6 +84,11 @@ import pyarrow.parquet as pq
 
 from . import config
 
+__all__ = [
+    "TeamSpec", "DEFAULT_SEED", "DEFAULT_END", "DEFAULT_TEAMS", "DEFAULT_TRADEOFF", "DEFAULT_HOUR_CONFOUNDING",
+    "TRUTH", "make_truth", "quality_score", "generate", "TABLE_NAMES", "write_sample", "file_hashes", "main",
+]
+
 DEFAULT_SEED = 20261031
 DEFAULT_END = "2026-10-31"
 TZ = "Asia/Tokyo"

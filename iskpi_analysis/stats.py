@@ -5,15 +5,41 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+__all__ = ["wilson_ci", "proportion_table", "bh_adjust", "safe_ratio"]
+
 
 def wilson_ci(successes, trials, *, confidence: float = 0.95):
     """Wilson score interval for a binomial proportion.
 
-    Works on scalars or array-likes; trials == 0 gives NaN bounds.
+    Parameters
+    ----------
+    successes : int or array-like
+        Successes ``k`` (0 <= k <= trials).
+    trials : int or array-like
+        Trials ``n``; ``n == 0`` gives NaN bounds (no rate, not a rate of 0).
+    confidence : float, default 0.95
+        Coverage of the interval, in (0, 1).
 
     Returns
     -------
-    (low, high) as floats or numpy arrays.
+    (low, high) : floats for scalar input, numpy arrays otherwise.
+
+    Raises
+    ------
+    ValueError
+        ``confidence`` outside (0, 1), or successes outside [0, trials].
+
+    See Also
+    --------
+    statsmodels.stats.proportion.proportion_confint : ``method="wilson"`` gives the same bounds.
+
+    Examples
+    --------
+    >>> low, high = wilson_ci(12, 40)
+    >>> round(low, 3), round(high, 3)
+    (0.181, 0.454)
+    >>> wilson_ci([12, 0], [40, 0])[0].round(3).tolist()
+    [0.181, nan]
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
@@ -54,7 +80,29 @@ def proportion_table(successes, trials, *, confidence: float = 0.95, min_trials:
 
 
 def bh_adjust(p_values) -> np.ndarray:
-    """Benjamini–Hochberg adjusted p-values (NaN kept as NaN, not counted as a test)."""
+    """Benjamini–Hochberg adjusted p-values (``p_val`` → ``p_adj``).
+
+    Parameters
+    ----------
+    p_values : array-like of float
+        Raw p-values of one family of tests; NaN is kept as NaN and not counted as a test.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the input order, capped at 1 (monotone in the raw p-values).
+
+    See Also
+    --------
+    statsmodels.stats.multitest.multipletests : ``method="fdr_bh"`` gives the same values.
+
+    Examples
+    --------
+    >>> bh_adjust([0.01, 0.04, 0.03, 0.2]).round(4).tolist()
+    [0.04, 0.0533, 0.0533, 0.2]
+    >>> bh_adjust([0.01, float("nan"), 0.04]).tolist()
+    [0.02, nan, 0.04]
+    """
     p = np.asarray(p_values, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)

@@ -1,34 +1,43 @@
-"""Shared fixtures: the sample data (loaded once) and a writer for small CSV data directories."""
+"""Shared fixtures (the sample data, loaded once; a minimal data directory) and the test tiers.
+
+Helpers live in ``tests/helpers.py`` and are imported explicitly (``from helpers import
+write_dir``); the names below are re-exported only so older imports from conftest keep working.
+
+Tiers (markers registered in pyproject.toml; ``python3 kit.py test`` runs them all):
+``unit`` (fast, the default of a test that is none of the others), ``notebook`` (executes a
+notebook), ``report`` (runs the report runner), ``browser`` (opens pages in Chromium).
+``python3 kit.py test -m unit`` is the quick loop.
+"""
+
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
 import pytest
+from helpers import CALLS, REPS, TEAMS, run_notebook, write_dir  # noqa: F401 - re-exported, see above
 
 from iskpi_analysis import config, io
 
-REPS = pd.DataFrame({
-    "rep_id": ["r1", "r2"], "rep_name": ["佐藤 健", "鈴木 花子"], "team_id": ["t1", "t1"],
-    "role": ["SDR", "BDR"], "joined_on": ["2025-01-06", "2025-01-06"], "left_on": ["", ""],
-})
-TEAMS = pd.DataFrame({"team_id": ["t1"], "team_name": ["東京SDR"], "launched_on": ["2025-01-06"]})
-CALLS = pd.DataFrame({
-    "call_id": ["c1", "c2", "c3", "c4"], "rep_id": ["r1", "r1", "r2", "r2"],
-    "lead_id": ["L1", "L2", "L3", "L1"],
-    "started_at": ["2026-01-05T10:00:00", "2026-01-05T11:00:00", "2026-01-06T15:00:00+09:00",
-                   "2026-01-06T07:00:00Z"],
-    "connected": ["true", "false", "1", "yes"], "talk_seconds": ["150", "0", "60", "200"],
-    "appointment": ["true", "false", "0", "no"], "decision_maker": ["", "", "true", "false"],
-    "script": ["A", "A", "B", "B"],
-})
+#: test files by tier, matched on the file name (the rest is ``unit``, unless marked slow)
+TIER_FILES = {
+    "browser": ("test_browser",),
+    "report": ("test_report", "test_validate_consistent"),
+    "notebook": ("test_notebooks", "_notebook"),
+}
 
 
-def write_dir(path: Path, tables: dict[str, pd.DataFrame], encoding: str = "utf-8") -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    for name, df in tables.items():
-        df.to_csv(path / f"{name}.csv", index=False, encoding=encoding)
-    return path
+def _tier(item) -> str:
+    name = item.path.stem
+    for tier, patterns in TIER_FILES.items():
+        if any(p in name if p.startswith("_") else name.startswith(p) for p in patterns):
+            return tier
+    return "notebook" if item.get_closest_marker("slow") else "unit"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test with its tier (an explicit tier marker on a test wins)."""
+    tiers = ("unit", *TIER_FILES)
+    for item in items:
+        if not any(item.get_closest_marker(t) for t in tiers):
+            item.add_marker(getattr(pytest.mark, _tier(item)))
 
 
 @pytest.fixture
@@ -41,14 +50,3 @@ def mini_dir(tmp_path):
 def sample_data():
     """The committed sample data, loaded and validated once per test session."""
     return io.load_data(config.SAMPLE_DATA_DIR)
-
-
-def run_notebook(name: str, out: Path, **params) -> Path:
-    """Execute ``notebooks/<name>.ipynb`` with papermill the way the report runner does (cwd =
-    the notebooks directory, the python3 kernel) and return the executed notebook's path."""
-    import papermill as pm
-
-    src = config.NOTEBOOKS_DIR / f"{name}.ipynb"
-    pm.execute_notebook(str(src), str(out), parameters=params, cwd=str(config.NOTEBOOKS_DIR),
-                        kernel_name="python3", progress_bar=False)
-    return out

@@ -5,6 +5,7 @@ Chromium comes from the system packages (``apt-get install -y chromium``; ``.ci/
 Without it the test is skipped locally but FAILS when ``ISKPI_REQUIRE_BROWSER=1`` (set by
 ``.ci/run``) or ``CI`` is set, so the check cannot silently disappear there.
 """
+
 from __future__ import annotations
 
 import base64
@@ -13,10 +14,9 @@ import struct
 from pathlib import Path
 
 import pytest
+from test_report import sample_report  # the sample-data report, computed once per session
 
 from iskpi_analysis import browser
-
-from test_report import sample_report  # the sample-data report, computed once per session
 
 CHROMIUM = browser.find_chromium()
 
@@ -61,10 +61,14 @@ def test_index_and_report_open_in_chromium(tmp_path_factory):
 
 def test_check_detects_broken_image_dead_link_and_network(tmp_path):
     ok_png = base64.b64encode(
-        bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                      "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")).decode()
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+        )
+    ).decode()
     (tmp_path / "other.html").write_text('<html><body><h2 id="there">x</h2></body></html>', encoding="utf-8")
-    (tmp_path / "page.html").write_text(f"""<!DOCTYPE html><html><head><title>t</title></head><body>
+    (tmp_path / "page.html").write_text(
+        f"""<!DOCTYPE html><html><head><title>t</title></head><body>
 <img src="data:image/png;base64,{ok_png}">
 <img src="missing.png">
 <a href="#here">ok anchor</a><h2 id="here">here</h2>
@@ -73,7 +77,9 @@ def test_check_detects_broken_image_dead_link_and_network(tmp_path):
 <a href="other.html#gone">dead file anchor</a>
 <a href="nofile.html">dead file</a>
 <img src="https://example.invalid/x.png">
-</body></html>""", encoding="utf-8")
+</body></html>""",
+        encoding="utf-8",
+    )
     r = browser.check_page(tmp_path / "page.html", screenshot=tmp_path / "shot.png")
     text = "\n".join(r.problems)
     assert "broken image: missing.png" in text

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_notebook
+from helpers import run_notebook
 from iskpi_analysis import correlation as cor
 
 # --------------------------------------------------------------------------- notebook

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from iskpi_analysis import io
-from conftest import CALLS, REPS, TEAMS, write_dir
+from helpers import CALLS, REPS, TEAMS, write_dir
 
 TODAY = "2026-11-22"
 

@@ -1,6 +1,7 @@
 """Conventions every committed notebook keeps (docs/api.md "Notebooks"), checked on all of them:
 no outputs, a first code cell tagged ``parameters`` holding typed, commented literals that
 papermill can read, the common parameters the report runner passes, no def/class in cells."""
+
 from __future__ import annotations
 
 import json

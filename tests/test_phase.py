@@ -15,7 +15,7 @@ from scipy import optimize, special, stats
 from iskpi_analysis import aggregate, config, io, kpis, phase, sample
 from iskpi_analysis import notebook as nbm
 from iskpi_analysis.sample import TeamSpec
-from conftest import run_notebook
+from helpers import run_notebook
 
 END = "2026-10-31"
 MONTH = "2026-10"

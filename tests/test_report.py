@@ -5,6 +5,7 @@ Runtime is kept modest: the tiny fixture notebook on a tiny CSV data set for mos
 real notebooks for the organisation + one team on the sample data (the whole run over every
 team is the benchmark / main job).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iskpi_analysis import config, report
+from iskpi_analysis import catalog, config, report
 from iskpi_analysis import io as iskpi_io
 
 HERE = Path(__file__).parent
@@ -33,21 +34,35 @@ def make_tiny_data(path: Path) -> Path:
     """Two teams, four reps, 400 calls in Sep–Oct 2026 with distinctive lead/call ids."""
     path.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(7)
-    teams = pd.DataFrame({"team_id": ["T1", "T2"], "team_name": ["東京SDR", "大阪BDR"],
-                          "launched_on": ["2025-04-01", "2026-01-05"]})
-    reps = pd.DataFrame({"rep_id": ["r1", "r2", "r3", "r4"], "rep_name": ["佐藤", "鈴木", "高橋", "田中"],
-                         "team_id": ["T1", "T1", "T2", "T2"], "role": ["SDR", "SDR", "BDR", "BDR"],
-                         "joined_on": ["2025-04-01"] * 4, "left_on": [""] * 4})
+    teams = pd.DataFrame(
+        {"team_id": ["T1", "T2"], "team_name": ["東京SDR", "大阪BDR"], "launched_on": ["2025-04-01", "2026-01-05"]}
+    )
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["r1", "r2", "r3", "r4"],
+            "rep_name": ["佐藤", "鈴木", "高橋", "田中"],
+            "team_id": ["T1", "T1", "T2", "T2"],
+            "role": ["SDR", "SDR", "BDR", "BDR"],
+            "joined_on": ["2025-04-01"] * 4,
+            "left_on": [""] * 4,
+        }
+    )
     n = 400
     days = pd.DatetimeIndex(rng.choice(pd.date_range("2026-09-01", "2026-10-30", freq="B"), n))
     hours, minutes = rng.integers(9, 19, n), rng.integers(0, 60, n)
     conn = rng.random(n) < 0.3
     talk = np.where(conn, rng.integers(10, 400, n), 0)
-    calls = pd.DataFrame({
-        "call_id": [f"CALLX{i:05d}" for i in range(n)], "rep_id": rng.choice(reps.rep_id, n),
-        "lead_id": [f"LEADX{i:05d}" for i in rng.integers(0, 150, n)],
-        "started_at": [f"{d.date()}T{h:02d}:{m:02d}:00+09:00" for d, h, m in zip(days, hours, minutes)],
-        "connected": conn, "talk_seconds": talk, "appointment": conn & (talk > 200) & (rng.random(n) < 0.3)})
+    calls = pd.DataFrame(
+        {
+            "call_id": [f"CALLX{i:05d}" for i in range(n)],
+            "rep_id": rng.choice(reps.rep_id, n),
+            "lead_id": [f"LEADX{i:05d}" for i in rng.integers(0, 150, n)],
+            "started_at": [f"{d.date()}T{h:02d}:{m:02d}:00+09:00" for d, h, m in zip(days, hours, minutes)],
+            "connected": conn,
+            "talk_seconds": talk,
+            "appointment": conn & (talk > 200) & (rng.random(n) < 0.3),
+        }
+    )
     for name, df in {"teams": teams, "reps": reps, "calls": calls}.items():
         df.to_csv(path / f"{name}.csv", index=False)
     return path
@@ -59,9 +74,19 @@ def html_text_without_data_uris(path: Path) -> str:
 
 def assert_no_code(page: str) -> None:
     """No code input, prompts, tracebacks or injected parameters in a leadership HTML."""
-    for bad in ('class="input_area"', "In&nbsp;[", "Out[", "import ", "nb.record", "nb.setup(",
-                "injected-parameters", "Traceback", 'month = "', "this cell is tagged remove",
-                "<script"):
+    for bad in (
+        'class="input_area"',
+        "In&nbsp;[",
+        "Out[",
+        "import ",
+        "nb.record",
+        "nb.setup(",
+        "injected-parameters",
+        "Traceback",
+        'month = "',
+        "this cell is tagged remove",
+        "<script",
+    ):
         assert bad not in page, f"found {bad!r} in the HTML"
 
 
@@ -81,8 +106,9 @@ def tiny_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_run(tiny_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("tiny_reports")
-    res = report.run_report(MONTH, teams=["T1"], data_dir=tiny_dir, out_dir=out,
-                            notebooks_dir=FIXTURE_NOTEBOOKS, jobs=2, progress=False)
+    res = report.run_report(
+        MONTH, teams=["T1"], data_dir=tiny_dir, out_dir=out, notebooks_dir=FIXTURE_NOTEBOOKS, jobs=2, progress=False
+    )
     return res
 
 
@@ -102,8 +128,7 @@ def sample_report(tmp_path_factory):
         real = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
         nb_dir = config.NOTEBOOKS_DIR if real else FIXTURE_NOTEBOOKS
         out = tmp_path_factory.mktemp("sample_reports")
-        _SAMPLE["result"] = report.run_report(MONTH, teams=[team], out_dir=out, notebooks_dir=nb_dir,
-                                              progress=False)
+        _SAMPLE["result"] = report.run_report(MONTH, teams=[team], out_dir=out, notebooks_dir=nb_dir, progress=False)
         _SAMPLE["team"] = team
         _SAMPLE["data"] = data
     return _SAMPLE
@@ -124,19 +149,23 @@ def test_discover_notebooks_sorted_and_subset(tmp_path):
         report.discover_notebooks(tmp_path / "empty")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--month", "2026-13"], "--month must be YYYY-MM"),
-    (["--month", "202610"], "--month must be YYYY-MM"),
-    (["--month", "2030-01"], "month 2030-01 has no calls or e-mails"),
-    (["--month", MONTH, "--team", "T9"], "unknown team(s) T9; teams in the data: T1, T2"),
-    (["--month", MONTH, "--jobs", "0"], "--jobs must be a positive integer"),
-    (["--month", MONTH, "--notebooks", "99_nothing"], "no notebook matches '99_nothing'"),
-    (["--month", MONTH, "--targets", "/nonexistent/targets.toml"], "targets file not found"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--month", "2026-13"], "--month must be YYYY-MM"),
+        (["--month", "202610"], "--month must be YYYY-MM"),
+        (["--month", "2030-01"], "month 2030-01 has no calls or e-mails"),
+        (["--month", MONTH, "--team", "T9"], "unknown team(s) T9; teams in the data: T1, T2"),
+        (["--month", MONTH, "--jobs", "0"], "--jobs must be a positive integer"),
+        (["--month", MONTH, "--notebooks", "99_nothing"], "no notebook matches '99_nothing'"),
+        (["--month", MONTH, "--targets", "/nonexistent/targets.toml"], "targets file not found"),
+    ],
+)
 def test_cli_rejects_bad_parameters_before_running(argv, message, tiny_dir, tmp_path, capsys):
     out = tmp_path / "reports"
-    code, _, err = run_cli([*argv, "--data", str(tiny_dir), "--out", str(out),
-                            "--notebooks-dir", str(FIXTURE_NOTEBOOKS), "-q"], capsys)
+    code, _, err = run_cli(
+        [*argv, "--data", str(tiny_dir), "--out", str(out), "--notebooks-dir", str(FIXTURE_NOTEBOOKS), "-q"], capsys
+    )
     assert code == report.EXIT_INVALID == 2
     assert message in err
     assert not out.exists(), "nothing may be written when the parameters are invalid"
@@ -157,8 +186,9 @@ def test_cli_missing_or_invalid_data_dir(tmp_path, capsys):
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "reps.csv").write_text("rep_id\nr1\n", encoding="utf-8")
-    code, _, err = run_cli(["--month", MONTH, "--data", str(bad), "-q",
-                            "--notebooks-dir", str(FIXTURE_NOTEBOOKS)], capsys)
+    code, _, err = run_cli(
+        ["--month", MONTH, "--data", str(bad), "-q", "--notebooks-dir", str(FIXTURE_NOTEBOOKS)], capsys
+    )
     assert code == 2 and "breaks the data contract" in err and "calls" in err
 
 
@@ -189,22 +219,30 @@ def test_export_html_strips_code_and_noise(tmp_path):
 
     params = new_code_cell('month = "2026-10"', metadata={"tags": ["parameters"]})
     injected = new_code_cell('month = "2026-09"', metadata={"tags": ["injected-parameters"]})
-    hidden = new_code_cell("secret()", metadata={"tags": ["remove"]},
-                           outputs=[new_output("stream", name="stdout", text="HIDDEN-OUTPUT")])
-    noisy = new_code_cell("ax = plot()", outputs=[
-        new_output("stream", name="stderr", text="UserWarning: STDERR-NOISE"),
-        new_output("execute_result", data={"text/plain": "<Axes: title={'center': 'x'}>"}, execution_count=3),
-        new_output("display_data", data={RECORD_MIME: {"name": "headline",
-                                                        "value": [{"label": "架電数", "value": 12345}]}}),
-        new_output("display_data", data={"text/html": "<table><tr><td>1,234</td></tr></table>",
-                                         "text/plain": "df"}),
-    ])
-    nb = new_notebook(cells=[new_markdown_cell("# 見出しのテスト\n\n## 一\n\n## 二\n\n## 三"), params, injected,
-                             hidden, noisy])
+    hidden = new_code_cell(
+        "secret()", metadata={"tags": ["remove"]}, outputs=[new_output("stream", name="stdout", text="HIDDEN-OUTPUT")]
+    )
+    noisy = new_code_cell(
+        "ax = plot()",
+        outputs=[
+            new_output("stream", name="stderr", text="UserWarning: STDERR-NOISE"),
+            new_output("execute_result", data={"text/plain": "<Axes: title={'center': 'x'}>"}, execution_count=3),
+            new_output(
+                "display_data", data={RECORD_MIME: {"name": "headline", "value": [{"label": "架電数", "value": 12345}]}}
+            ),
+            new_output(
+                "display_data", data={"text/html": "<table><tr><td>1,234</td></tr></table>", "text/plain": "df"}
+            ),
+        ],
+    )
+    nb = new_notebook(
+        cells=[new_markdown_cell("# 見出しのテスト\n\n## 一\n\n## 二\n\n## 三"), params, injected, hidden, noisy]
+    )
     src = tmp_path / "x.ipynb"
     nbformat.write(nb, src)
-    info = report.export_html(src, tmp_path / "x.html", month=MONTH, team="T1", team_label="東京 (T1)",
-                              fingerprint="abc123", version="9.9")
+    info = report.export_html(
+        src, tmp_path / "x.html", month=MONTH, team="T1", team_label="東京 (T1)", fingerprint="abc123", version="9.9"
+    )
     page = (tmp_path / "x.html").read_text(encoding="utf-8")
     for gone in ("secret()", "HIDDEN-OUTPUT", "STDERR-NOISE", "&lt;Axes", 'month = "', "ax = plot()", RECORD_MIME):
         assert gone not in page, gone
@@ -227,7 +265,7 @@ def test_report_writes_every_file(tiny_run):
     # the incomplete banner of staging pages is gone from every page of the final folder
     for page in [*tiny_run.html_files, tiny_run.index]:
         text = page.read_text(encoding="utf-8")
-        assert report.INCOMPLETE_START not in text and report.TEXT["ja"]["incomplete"] not in text
+        assert report.INCOMPLETE_START not in text and catalog.t("report.page.incomplete", lang="ja") not in text
 
 
 def test_manifest_contents(tiny_run, tiny_dir):
@@ -272,8 +310,17 @@ def test_html_has_no_code_and_is_self_contained(tiny_run, tiny_dir):
 def test_report_header_headline_and_toc(tiny_run, tiny_dir):
     fp = iskpi_io.load_data(tiny_dir).fingerprint
     page = (tiny_run.out_dir / "T1" / "01_tiny.html").read_text(encoding="utf-8")
-    for part in ("インサイドセールス KPI レポート", "テスト用レポート（架電サマリー）", "2026-10", "東京SDR (T1)",
-                 fp, report.kit_version(), "作成日時", 'class="toc"', 'src="data:image/png;base64,'):
+    for part in (
+        "インサイドセールス KPI レポート",
+        "テスト用レポート（架電サマリー）",
+        "2026-10",
+        "東京SDR (T1)",
+        fp,
+        report.kit_version(),
+        "作成日時",
+        'class="toc"',
+        'src="data:image/png;base64,',
+    ):
         assert part in page
     # findings (headline) before details: the headline box and TOC precede the notebook body
     assert page.index('class="headline"') < page.index('class="toc"') < page.index('<main class="iskpi-report">')
@@ -289,26 +336,50 @@ def test_report_header_headline_and_toc(tiny_run, tiny_dir):
 
 
 def test_rerun_replaces_month_cleanly(tiny_dir, tmp_path):
-    first = report.run_report(MONTH, data_dir=tiny_dir, out_dir=tmp_path, notebooks_dir=FIXTURE_NOTEBOOKS,
-                              teams=["T1", "T2"], include_org=False, progress=False)
+    first = report.run_report(
+        MONTH,
+        data_dir=tiny_dir,
+        out_dir=tmp_path,
+        notebooks_dir=FIXTURE_NOTEBOOKS,
+        teams=["T1", "T2"],
+        include_org=False,
+        progress=False,
+    )
     (first.out_dir / "stale.txt").write_text("old", encoding="utf-8")
     assert "全 2 件" in first.index.read_text(encoding="utf-8")
     # a partial run merges into the month (tests/test_report_faults.py), so one in another language
     # is refused before anything runs ...
     with pytest.raises(report.ReportError, match="report in --lang ja; a partial run in --lang en cannot be merged"):
-        report.run_report(MONTH, data_dir=tiny_dir, out_dir=tmp_path, notebooks_dir=FIXTURE_NOTEBOOKS,
-                          teams=["T2"], include_org=False, lang="en", progress=False)
+        report.run_report(
+            MONTH,
+            data_dir=tiny_dir,
+            out_dir=tmp_path,
+            notebooks_dir=FIXTURE_NOTEBOOKS,
+            teams=["T2"],
+            include_org=False,
+            lang="en",
+            progress=False,
+        )
     assert sorted(p.name for p in tmp_path.iterdir()) == [MONTH] and (first.out_dir / "T1").is_dir()
     # ... and with replace=True (--replace) the second run (in English, one team) replaces the whole month
-    second = report.run_report(MONTH, data_dir=tiny_dir, out_dir=tmp_path, notebooks_dir=FIXTURE_NOTEBOOKS,
-                               teams=["T2"], include_org=False, lang="en", progress=False, replace=True)
+    second = report.run_report(
+        MONTH,
+        data_dir=tiny_dir,
+        out_dir=tmp_path,
+        notebooks_dir=FIXTURE_NOTEBOOKS,
+        teams=["T2"],
+        include_org=False,
+        lang="en",
+        progress=False,
+        replace=True,
+    )
     assert second.out_dir == first.out_dir
     assert not (second.out_dir / "stale.txt").exists()
     assert not (second.out_dir / "T1").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [MONTH]
     page = (second.out_dir / "T2" / "01_tiny.html").read_text(encoding="utf-8")
     assert 'lang="en"' in page and "Data fingerprint" in page and "Kit version" in page
-    assert "All 1 notebooks ran successfully." in second.index.read_text(encoding="utf-8")
+    assert "The 1 notebook ran successfully." in second.index.read_text(encoding="utf-8")
     # the parameters reached the notebook (papermill's injected cell of the executed notebook)
     nbj = json.loads((second.out_dir / "T2" / "01_tiny.ipynb").read_text(encoding="utf-8"))
     injected = next(c for c in nbj["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
@@ -328,8 +399,22 @@ def test_failing_notebook_exit_code_and_no_complete_index(tiny_dir, tmp_path, ca
     previous.mkdir(parents=True)
     (previous / "index.html").write_text("previous complete report", encoding="utf-8")
 
-    code, _, err = run_cli(["--month", MONTH, "--data", str(tiny_dir), "--out", str(out), "--no-org",
-                            "--team", "T1", "--notebooks-dir", str(nb_dir)], capsys)
+    code, _, err = run_cli(
+        [
+            "--month",
+            MONTH,
+            "--data",
+            str(tiny_dir),
+            "--out",
+            str(out),
+            "--no-org",
+            "--team",
+            "T1",
+            "--notebooks-dir",
+            str(nb_dir),
+        ],
+        capsys,
+    )
     assert code == report.EXIT_FAILED == 1
     # the progress display said what ran and what failed
     assert "▶ start  T1/02_failing" in err and "✓ done   T1/01_tiny" in err and "✗ FAILED T1/02_failing" in err
@@ -353,13 +438,14 @@ def test_failing_notebook_exit_code_and_no_complete_index(tiny_dir, tmp_path, ca
     pages = sorted(failed.rglob("*.html"))
     assert len(pages) == 2
     for page in pages:
-        assert report.TEXT["ja"]["incomplete"] in page.read_text(encoding="utf-8"), page
+        assert catalog.t("report.page.incomplete", lang="ja") in page.read_text(encoding="utf-8"), page
     assert not list(out.glob(f".{MONTH}*"))
 
     # a successful re-run then replaces the month and removes the FAILED directory
     (nb_dir / "02_failing.ipynb").unlink()
-    res = report.run_report(MONTH, data_dir=tiny_dir, out_dir=out, notebooks_dir=nb_dir, teams=["T1"],
-                            include_org=False, progress=False)
+    res = report.run_report(
+        MONTH, data_dir=tiny_dir, out_dir=out, notebooks_dir=nb_dir, teams=["T1"], include_org=False, progress=False
+    )
     assert res.status == "complete" and not failed.exists()
     assert "previous complete report" not in res.index.read_text(encoding="utf-8")
 
@@ -374,8 +460,16 @@ def test_run_report_api_raises_notebook_failed_and_names_timed_out_cell(tiny_dir
     slow.cells[3].source = "import time\ntime.sleep(60)"
     nbformat.write(slow, nb_dir / "02_slow.ipynb")
     with pytest.raises(report.NotebookFailed) as e:
-        report.run_report(MONTH, data_dir=tiny_dir, out_dir=tmp_path / "out", notebooks_dir=nb_dir,
-                          teams=["T2"], include_org=False, progress=False, timeout=3)
+        report.run_report(
+            MONTH,
+            data_dir=tiny_dir,
+            out_dir=tmp_path / "out",
+            notebooks_dir=nb_dir,
+            teams=["T2"],
+            include_org=False,
+            progress=False,
+            timeout=3,
+        )
     assert e.value.result.status == "failed"
     assert [f["notebook"] for f in e.value.failures] == ["01_failing", "02_slow"]
     slow_err = e.value.failures[1]["error"]
@@ -407,11 +501,19 @@ def test_sample_report_has_no_input_identifiers(tmp_path_factory):
     s = sample_report(tmp_path_factory)
     data = s["data"]
     ids: set[str] = set()
-    for table, col in (("calls", "call_id"), ("calls", "lead_id"), ("emails", "email_id"), ("emails", "lead_id"),
-                       ("leads", "lead_id"), ("deals", "deal_id"), ("deals", "lead_id")):
+    for table, col in (
+        ("calls", "call_id"),
+        ("calls", "lead_id"),
+        ("emails", "email_id"),
+        ("emails", "lead_id"),
+        ("leads", "lead_id"),
+        ("deals", "deal_id"),
+        ("deals", "lead_id"),
+    ):
         if data.has(table):
-            ids |= set(data.query(f"SELECT DISTINCT {col} FROM {data.sql(table)} WHERE {col} IS NOT NULL")
-                       [col].astype(str))
+            ids |= set(
+                data.query(f"SELECT DISTINCT {col} FROM {data.sql(table)} WHERE {col} IS NOT NULL")[col].astype(str)
+            )
     assert len(ids) > 1000
     for f in [*s["result"].html_files, s["result"].index]:
         text = html_text_without_data_uris(f)

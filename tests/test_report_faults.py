@@ -5,6 +5,7 @@ papermill kernels), a kernel whose start fails, and an unusable ``--out``.
 Kept fast like tests/test_report.py: the tiny fixture notebook on the tiny CSV data; the runs
 that must be killed use a copy whose one cell sleeps.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,12 +20,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from iskpi_analysis import report, runguard
-
 from test_report import FAILING, FIXTURE_NOTEBOOKS, MONTH, make_tiny_data, run_cli
 
-INCOMPLETE = report.TEXT["ja"]["incomplete"]
+from iskpi_analysis import catalog, report, runguard
+
+INCOMPLETE = catalog.t("report.page.incomplete", lang="ja")
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +49,23 @@ ISKPI = [str(_EXE)] if _EXE.exists() else [sys.executable, "-m", "iskpi_analysis
 
 def start_report(args, *, err_path: Path, env=None) -> subprocess.Popen:
     """``iskpi report ARGS`` in its own process (stderr to ``err_path``)."""
-    return subprocess.Popen([*ISKPI, "report", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=err_path.open("w"), text=True,
-                            env={**os.environ, **(env or {})})
+    return subprocess.Popen(
+        [*ISKPI, "report", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=err_path.open("w"),
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def run_report_cli(args, *, env=None, timeout=180) -> subprocess.CompletedProcess:
-    return subprocess.run([*ISKPI, "report", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [*ISKPI, "report", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def wait_for(cond, timeout: float, what: str, proc: subprocess.Popen | None = None):
@@ -105,8 +114,21 @@ def kill_all(tree: dict[int, str]) -> None:
 
 
 def slow_run_args(tiny_dir, nb_dir, out):
-    return ["--month", MONTH, "--data", tiny_dir, "--out", out, "--notebooks-dir", nb_dir,
-            "--team", "T1", "--no-org", "--jobs", "2"]
+    return [
+        "--month",
+        MONTH,
+        "--data",
+        tiny_dir,
+        "--out",
+        out,
+        "--notebooks-dir",
+        nb_dir,
+        "--team",
+        "T1",
+        "--no-org",
+        "--jobs",
+        "2",
+    ]
 
 
 def running_slow_report(tiny_dir, nb_dir, out, tmp_path):
@@ -124,7 +146,8 @@ def running_slow_report(tiny_dir, nb_dir, out, tmp_path):
 
 # --- 1. two runs of one month; a partial run into the full report ------------------------------
 def test_second_run_is_refused_while_the_month_is_locked_and_a_killed_run_is_cleaned_up(
-        tiny_dir, slow_notebooks, tmp_path):
+    tiny_dir, slow_notebooks, tmp_path
+):
     """Lock (message names the holder), KILL of the report (workers and kernels die with it, its
     staging pages say incomplete), and the next run takes the stale lock over and cleans up."""
     out = tmp_path / "reports"
@@ -154,8 +177,23 @@ def test_second_run_is_refused_while_the_month_is_locked_and_a_killed_run_is_cle
     assert pages and all(INCOMPLETE in p.read_text(encoding="utf-8") for p in pages), pages
 
     # the next run takes over the stale lock and removes the dead run's staging folder
-    nxt = run_report_cli(["--month", MONTH, "--data", tiny_dir, "--out", out, "--notebooks-dir", FIXTURE_NOTEBOOKS,
-                          "--team", "T1", "--no-org", "--jobs", "1"])
+    nxt = run_report_cli(
+        [
+            "--month",
+            MONTH,
+            "--data",
+            tiny_dir,
+            "--out",
+            out,
+            "--notebooks-dir",
+            FIXTURE_NOTEBOOKS,
+            "--team",
+            "T1",
+            "--no-org",
+            "--jobs",
+            "1",
+        ]
+    )
     assert nxt.returncode == 0, nxt.stderr
     assert f"took over the lock of report run pid {proc.pid}" in nxt.stderr
     assert f"removed .{MONTH}.tmp-{proc.pid}" in nxt.stderr
@@ -184,19 +222,26 @@ def test_term_stops_workers_and_kernels_and_leaves_nothing(tiny_dir, slow_notebo
 
 def test_partial_run_merges_into_the_full_report(tiny_dir, tmp_path):
     out = tmp_path / "reports"
-    full = report.run_report(MONTH, data_dir=tiny_dir, out_dir=out, notebooks_dir=FIXTURE_NOTEBOOKS,
-                             jobs=2, progress=False)
+    full = report.run_report(
+        MONTH, data_dir=tiny_dir, out_dir=out, notebooks_dir=FIXTURE_NOTEBOOKS, jobs=2, progress=False
+    )
     t1_page = (full.out_dir / "T1" / "01_tiny.html").read_bytes()
     m1 = json.loads(full.manifest.read_text(encoding="utf-8"))
     assert [r["team"] for r in m1["runs"]] == ["all", "T1", "T2"] and not m1["merged"]
     assert [rr["id"] for rr in m1["report_runs"]] == [m1["run_id"]]
 
     # --team T2 (with the organisation): replaces those pages, keeps T1's
-    part = report.run_report(MONTH, teams=["T2"], data_dir=tiny_dir, out_dir=out, notebooks_dir=FIXTURE_NOTEBOOKS,
-                             jobs=2, progress=False)
-    assert part.out_dir == full.out_dir and [(r["team"], r["status"]) for r in part.runs] == [("all", "ok"), ("T2", "ok")]
+    part = report.run_report(
+        MONTH, teams=["T2"], data_dir=tiny_dir, out_dir=out, notebooks_dir=FIXTURE_NOTEBOOKS, jobs=2, progress=False
+    )
+    assert part.out_dir == full.out_dir and [(r["team"], r["status"]) for r in part.runs] == [
+        ("all", "ok"),
+        ("T2", "ok"),
+    ]
     assert (part.out_dir / "T1" / "01_tiny.html").read_bytes() == t1_page, "the kept page is unchanged"
-    assert (part.out_dir / "T1" / "01_tiny.ipynb").is_file() and (part.out_dir / "logs" / "T1" / "01_tiny.log").is_file()
+    assert (part.out_dir / "T1" / "01_tiny.ipynb").is_file() and (
+        part.out_dir / "logs" / "T1" / "01_tiny.log"
+    ).is_file()
     m2 = json.loads(part.manifest.read_text(encoding="utf-8"))
     assert m2["status"] == "complete" and m2["merged"] and m2["parameters"]["teams"] == ["T2"]
     by_page = {r["team"]: r["report_run"] for r in m2["runs"]}
@@ -213,8 +258,9 @@ def test_partial_run_merges_into_the_full_report(tiny_dir, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [MONTH]
 
     # a run covering the month replaces it: one run again, nothing kept
-    again = report.run_report(MONTH, data_dir=tiny_dir, out_dir=out, notebooks_dir=FIXTURE_NOTEBOOKS,
-                              jobs=2, progress=False)
+    again = report.run_report(
+        MONTH, data_dir=tiny_dir, out_dir=out, notebooks_dir=FIXTURE_NOTEBOOKS, jobs=2, progress=False
+    )
     m3 = json.loads(again.manifest.read_text(encoding="utf-8"))
     assert not m3["merged"] and len(m3["report_runs"]) == 1
     assert {r["report_run"] for r in m3["runs"]} == {m3["run_id"]}
@@ -229,7 +275,8 @@ def flaky_kernel(tmp_path: Path, failures: int) -> dict:
     spec = jp / "kernels" / "flaky"
     spec.mkdir(parents=True)
     script = tmp_path / "flaky_kernel.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import os, sys
         for i in range({failures}):
             try:
@@ -238,38 +285,88 @@ def flaky_kernel(tmp_path: Path, failures: int) -> dict:
                 continue
             sys.exit(3)  # this start dies before replying to kernel_info
         os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *sys.argv[1:]])
-    """), encoding="utf-8")
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, str(script), "-f", "{connection_file}"],
-        "display_name": "flaky", "language": "python"}), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, str(script), "-f", "{connection_file}"],
+                "display_name": "flaky",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
     return {"JUPYTER_PATH": str(jp)}
 
 
 def test_kernel_start_failure_is_retried(tiny_dir, tmp_path):
     env = flaky_kernel(tmp_path, failures=1)
     out = tmp_path / "reports"
-    r = run_report_cli(["--month", MONTH, "--data", tiny_dir, "--out", out, "--notebooks-dir", FIXTURE_NOTEBOOKS,
-                        "--team", "T1", "--no-org", "--kernel", "flaky", "--jobs", "1"], env=env)
+    r = run_report_cli(
+        [
+            "--month",
+            MONTH,
+            "--data",
+            tiny_dir,
+            "--out",
+            out,
+            "--notebooks-dir",
+            FIXTURE_NOTEBOOKS,
+            "--team",
+            "T1",
+            "--no-org",
+            "--kernel",
+            "flaky",
+            "--jobs",
+            "1",
+        ],
+        env=env,
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "start-failed-0").exists(), "the first kernel start did fail"
     m = json.loads((out / MONTH / "manifest.json").read_text(encoding="utf-8"))
     assert m["runs"][0]["status"] == "ok" and m["runs"][0]["kernel_starts"] == 2
     assert "started on attempt 2" in r.stderr
     log = (out / MONTH / m["runs"][0]["log"]).read_text(encoding="utf-8")
-    assert "kernel start 1 of 3 failed (Kernel died before replying to kernel_info); starting it again with " \
-           "a 120 s start timeout" in log, log
+    assert (
+        "kernel start 1 of 3 failed (Kernel died before replying to kernel_info); starting it again with "
+        "a 120 s start timeout" in log
+    ), log
 
 
 def test_kernel_that_never_starts_fails_the_run_after_the_retries(tiny_dir, tmp_path):
     env = flaky_kernel(tmp_path, failures=99)
     out = tmp_path / "reports"
-    r = run_report_cli(["--month", MONTH, "--data", tiny_dir, "--out", out, "--notebooks-dir", FIXTURE_NOTEBOOKS,
-                        "--team", "T1", "--no-org", "--kernel", "flaky", "--jobs", "1",
-                        "--kernel-start-timeout", "5"], env=env)
+    r = run_report_cli(
+        [
+            "--month",
+            MONTH,
+            "--data",
+            tiny_dir,
+            "--out",
+            out,
+            "--notebooks-dir",
+            FIXTURE_NOTEBOOKS,
+            "--team",
+            "T1",
+            "--no-org",
+            "--kernel",
+            "flaky",
+            "--jobs",
+            "1",
+            "--kernel-start-timeout",
+            "5",
+        ],
+        env=env,
+    )
     assert r.returncode == report.EXIT_FAILED
     assert sorted(p.name for p in tmp_path.glob("start-failed-*")) == [f"start-failed-{i}" for i in range(3)]
-    assert ("team T1, notebook 01_tiny: RuntimeError: Kernel died before replying to kernel_info (the kernel "
-            "failed to start 3 times; last start timeout 20 s)") in r.stderr
+    assert (
+        "team T1, notebook 01_tiny: RuntimeError: Kernel died before replying to kernel_info (the kernel "
+        "failed to start 3 times; last start timeout 20 s)"
+    ) in r.stderr
     m = json.loads((out / f"{MONTH}.FAILED" / "manifest.json").read_text(encoding="utf-8"))
     assert m["runs"][0]["kernel_starts"] == 3
 
@@ -318,15 +415,24 @@ def test_stale_staging_of_other_months_is_removed_unless_that_month_is_running(t
     """Leftovers of a dead run are removed; those of a month whose lock a live process holds are not."""
     root = tmp_path / "reports"
     root.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         from iskpi_analysis import runguard
         runguard.MonthLock({str(root)!r}, "2026-08").acquire()
         print("locked", flush=True)
         time.sleep(120)
-    """)], stdout=subprocess.PIPE, text=True)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     dead_pid = int(dead.stdout)
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -349,13 +455,21 @@ def test_stale_staging_of_other_months_is_removed_unless_that_month_is_running(t
 
 
 def test_lock_of_a_killed_holder_is_taken_over(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import time
         from iskpi_analysis import runguard
         runguard.MonthLock({str(tmp_path)!r}, "2026-10").acquire()
         print("locked", flush=True)
         time.sleep(120)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(runguard.Locked, match=f"report run pid {holder.pid} on host {socket.gethostname()}"):

@@ -12,7 +12,7 @@ from scipy import stats as st
 
 from iskpi_analysis import config
 from iskpi_analysis import notebook as nbm
-from conftest import run_notebook
+from helpers import run_notebook
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "01_scorecard.ipynb"
 MONTH = "2026-10"

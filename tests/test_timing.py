@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from iskpi_analysis import config, io, stats, timing
-from conftest import run_notebook
+from helpers import run_notebook
 
 # ----------------------------------------------------------------------------- fixtures
 HOURS = list(range(9, 19))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from iskpi_analysis import aggregate, io, report
-from conftest import CALLS, REPS, TEAMS, write_dir
+from helpers import CALLS, REPS, TEAMS, write_dir
 from test_report import FIXTURE_NOTEBOOKS, make_tiny_data
 
 TODAY = "2026-11-22"
@@ -204,7 +204,10 @@ def test_report_prints_and_shows_the_data_quality_note(tmp_path, capsys):
     assert "data warning: deals.csv, column 'created_at': date after the data's last call or e-mail" in err
     index = res.index.read_text(encoding="utf-8")
     assert 'id="data-quality"' in index and "データ品質の注意" in index
-    assert "(3 rows)" in index or "(2 rows)" in index  # counts, not row numbers
+    # counts, not row numbers — in the report's language (issue 13: the notes were English in a ja report)
+    assert "データ最後の架電・メールより後の日付 3 件" in index or "データ最後の架電・メールより後の日付 2 件" in index
+    assert "データ契約にない列 1 個を無視しました: memo" in index
+    assert "not in the data contract" not in index and "after the data's last call" not in index
     assert "rows 2" not in index
     for page in res.html_files:
         text = page.read_text(encoding="utf-8")

@@ -1,15 +1,23 @@
 """What every plot module shares: a language-checked label lookup and the seaborn-style
 ``ax=None`` rule (draw on the given Axes, or on a new figure of the chart's natural size)."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from .. import kpis
+from .. import catalog, config, kpis
+
+__all__ = ["text", "axes"]
 
 
-def text(table: dict, key: str, lang: str, **fields) -> str:
-    """``table[key][lang]``, formatted with ``fields`` when given; ValueError on an unknown lang."""
+def text(table, key: str | None = None, lang: str = config.DEFAULT_LANG, **fields) -> str:
+    """A plot's label: a catalog message, ``text("timing.plot.hour", lang=lang)`` (the way to
+    write new labels: :func:`iskpi_analysis.catalog.t`), or — while plot modules still carry
+    their own ``{key: {lang: text}}`` tables — ``text(TABLE, key, lang)``.
+    ValueError on an unknown lang."""
     kpis._check_lang(lang)
+    if isinstance(table, str):
+        return catalog.t(table, lang=lang, **fields)
     s = table[key][lang]
     return s.format(**fields) if fields else s
 

@@ -19,11 +19,11 @@ peak RSS < 2 GB.
 
 The generated data is cached in benchmarks/data/ (git-ignored); delete it to regenerate.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -43,9 +43,16 @@ def generate(out: Path, reps: int, days: int, calls_per_day: int, seed: int = 1)
 
     out.mkdir(parents=True, exist_ok=True)
     rep_ids = np.array([f"R{i:04d}" for i in range(reps)])
-    pd.DataFrame({"rep_id": rep_ids, "rep_name": rep_ids, "team_id": [f"T{i % 10}" for i in range(reps)],
-                  "role": np.where(np.arange(reps) % 3 == 0, "BDR", "SDR"),
-                  "joined_on": pd.Timestamp("2025-01-01").date(), "left_on": None}).to_parquet(out / "reps.parquet")
+    pd.DataFrame(
+        {
+            "rep_id": rep_ids,
+            "rep_name": rep_ids,
+            "team_id": [f"T{i % 10}" for i in range(reps)],
+            "role": np.where(np.arange(reps) % 3 == 0, "BDR", "SDR"),
+            "joined_on": pd.Timestamp("2025-01-01").date(),
+            "left_on": None,
+        }
+    ).to_parquet(out / "reps.parquet")
     rng = np.random.default_rng(seed)
     start = pd.Timestamp("2025-10-01", tz=TZ).value // 10**9
     total = reps * days * calls_per_day
@@ -61,14 +68,17 @@ def generate(out: Path, reps: int, days: int, calls_per_day: int, seed: int = 1)
         connected = rng.random(n) < 0.22
         talk = np.where(connected, rng.integers(5, 600, n), 0)
         appt = connected & (talk >= 120) & (rng.random(n) < 0.2)
-        table = pa.table({
-            "call_id": pa.array(np.char.add("C", idx.astype("U12"))),
-            "rep_id": pa.array(rep_ids[rep]),
-            "lead_id": pa.array(np.char.add("L", rng.integers(0, 5_000_000, n).astype("U8"))),
-            "started_at": pa.array(secs * 1_000_000, type=pa.timestamp("us", tz=TZ)),
-            "connected": pa.array(connected), "talk_seconds": pa.array(talk.astype("int32")),
-            "appointment": pa.array(appt),
-        })
+        table = pa.table(
+            {
+                "call_id": pa.array(np.char.add("C", idx.astype("U12"))),
+                "rep_id": pa.array(rep_ids[rep]),
+                "lead_id": pa.array(np.char.add("L", rng.integers(0, 5_000_000, n).astype("U8"))),
+                "started_at": pa.array(secs * 1_000_000, type=pa.timestamp("us", tz=TZ)),
+                "connected": pa.array(connected),
+                "talk_seconds": pa.array(talk.astype("int32")),
+                "appointment": pa.array(appt),
+            }
+        )
         if writer is None:
             writer = pq.ParquetWriter(out / "calls.parquet", table.schema, compression="zstd")
         writer.write_table(table, row_group_size=chunk)
@@ -108,16 +118,22 @@ buckets = con.execute(\"\"\"SELECT rep_id, isodow(ts) - 1 AS weekday, hour(ts) A
 print(time.perf_counter() - t0, len(day), int(day.calls.sum()), len(buckets), int(buckets.calls.sum()))
 """
 # rep-day table, distinct leads with count(DISTINCT ...)
-DUCKDB = DUCKDB_TEMPLATE.replace("DAY_SQL", """SELECT rep_id, CAST(ts AS DATE) AS date, count(*) AS calls,
+DUCKDB = DUCKDB_TEMPLATE.replace(
+    "DAY_SQL",
+    """SELECT rep_id, CAST(ts AS DATE) AS date, count(*) AS calls,
     count_if(connected) AS connects, count_if(connected AND talk_seconds >= 120) AS valid_conversations,
     count_if(appointment) AS appointments, count(DISTINCT lead_id) AS leads_handled
-    FROM c GROUP BY ALL""")
+    FROM c GROUP BY ALL""",
+)
 # the same, distinct leads by two-level grouping (usually faster in DuckDB)
-DUCKDB_2LEVEL = DUCKDB_TEMPLATE.replace("DAY_SQL", """SELECT rep_id, date, sum(n) AS calls, sum(k) AS connects,
+DUCKDB_2LEVEL = DUCKDB_TEMPLATE.replace(
+    "DAY_SQL",
+    """SELECT rep_id, date, sum(n) AS calls, sum(k) AS connects,
     sum(v) AS valid_conversations, sum(a) AS appointments, count(lead_id) AS leads_handled
     FROM (SELECT rep_id, CAST(ts AS DATE) AS date, lead_id, count(*) AS n, count_if(connected) AS k,
                  count_if(connected AND talk_seconds >= 120) AS v, count_if(appointment) AS a
-          FROM c GROUP BY ALL) GROUP BY ALL""")
+          FROM c GROUP BY ALL) GROUP BY ALL""",
+)
 
 POLARS = """
 import sys, time
@@ -153,17 +169,25 @@ def main(argv=None) -> int:
         print(f"generated {n:,} calls in {time.perf_counter() - t0:.1f} s → {data_dir}")
     # Each run goes through its own runner process, so ru_maxrss is that run's own peak.
     results = {}
-    for name, code in (("duckdb", DUCKDB), ("duckdb_2level", DUCKDB_2LEVEL), ("polars", POLARS),
-                       ("kit", KIT_FAST), ("kit_general", KIT_GENERAL)):
+    for name, code in (
+        ("duckdb", DUCKDB),
+        ("duckdb_2level", DUCKDB_2LEVEL),
+        ("polars", POLARS),
+        ("kit", KIT_FAST),
+        ("kit_general", KIT_GENERAL),
+    ):
         runs = [measure_isolated(code, data_dir) for _ in range(args.repeat)]
         best = min(runs, key=lambda r: r["seconds"])
         best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
         best["peak_pss_mb"] = max(r["peak_pss_mb"] for r in runs)
         results[name] = best
-        print(f"{name:>11}: best {best['seconds']:.2f} s of {args.repeat} "
-              f"(all: {', '.join('%.2f' % r['seconds'] for r in runs)}), peak RSS {best['peak_rss_mb']:.0f} MB, "
-              f"peak PSS {best['peak_pss_mb']:.0f} MB, "
-              f"{best['calls']:,} calls, {best['rows_day']:,} rep-day rows with calls", flush=True)
+        print(
+            f"{name:>11}: best {best['seconds']:.2f} s of {args.repeat} "
+            f"(all: {', '.join(format(r['seconds'], '.2f') for r in runs)}), peak RSS {best['peak_rss_mb']:.0f} MB, "
+            f"peak PSS {best['peak_pss_mb']:.0f} MB, "
+            f"{best['calls']:,} calls, {best['rows_day']:,} rep-day rows with calls",
+            flush=True,
+        )
     ref_name = min(("duckdb", "duckdb_2level", "polars"), key=lambda k: results[k]["seconds"])
     ratio = results["kit"]["seconds"] / results[ref_name]["seconds"]
     ratio_general = results["kit_general"]["seconds"] / results[ref_name]["seconds"]
@@ -173,14 +197,21 @@ def main(argv=None) -> int:
         assert results[k]["calls"] == results[ref_name]["calls"], f"{k} and reference disagree on calls"
         assert results[k]["bucket_calls"] == results[ref_name]["bucket_calls"], f"{k}: bucket calls differ"
     assert results["kit"]["rows_day"] == results["kit_general"]["rows_day"], "fast and general paths disagree"
-    print(f"\nratio kit / best reference ({ref_name}): {ratio:.2f}  (bar ≤ 1.0: {'PASS' if ok_time else 'FAIL'}; "
-          f"issue 2's ≤ 1.5: {'PASS' if ratio <= 1.5 else 'FAIL'})")
+    print(
+        f"\nratio kit / best reference ({ref_name}): {ratio:.2f}  (bar ≤ 1.0: {'PASS' if ok_time else 'FAIL'}; "
+        f"issue 2's ≤ 1.5: {'PASS' if ratio <= 1.5 else 'FAIL'})"
+    )
     print(f"general path (ICU timezone): ratio {ratio_general:.2f}; fixed-offset fast path {speedup:.2f}× faster")
-    print(f"kit peak RSS: {results['kit']['peak_rss_mb']:.0f} MB, peak PSS {results['kit']['peak_pss_mb']:.0f} MB  "
-          f"(bar < 2048 MB: {'PASS' if ok_mem else 'FAIL'})")
+    print(
+        f"kit peak RSS: {results['kit']['peak_rss_mb']:.0f} MB, peak PSS {results['kit']['peak_pss_mb']:.0f} MB  "
+        f"(bar < 2048 MB: {'PASS' if ok_mem else 'FAIL'})"
+    )
     if args.json:
-        Path(args.json).write_text(json.dumps({"results": results, "ratio": ratio, "ratio_general": ratio_general,
-                                               "reference": ref_name}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {"results": results, "ratio": ratio, "ratio_general": ratio_general, "reference": ref_name}, indent=2
+            )
+        )
     return 0 if ok_time and ok_mem else 1
 
 
@@ -212,8 +243,9 @@ def measure_isolated(code: str, data_dir: Path) -> dict:
 
     import psutil
 
-    p = subprocess.Popen([sys.executable, "-c", RUNNER, code, str(data_dir)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", RUNNER, code, str(data_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     proc, peak, done = psutil.Process(p.pid), [0], threading.Event()
 
     def sample():
@@ -232,9 +264,15 @@ def measure_isolated(code: str, data_dir: Path) -> dict:
     if p.returncode:
         raise SystemExit(stderr)
     inner, n_day, calls_day, n_buckets, calls_buckets, peak_kb = stdout.strip().splitlines()[-1].split()
-    return {"seconds": float(inner), "peak_rss_mb": int(peak_kb) / 1024, "peak_pss_mb": peak[0] / 2**20,
-            "rows_day": int(n_day),
-            "calls": int(calls_day), "buckets": int(n_buckets), "bucket_calls": int(calls_buckets)}
+    return {
+        "seconds": float(inner),
+        "peak_rss_mb": int(peak_kb) / 1024,
+        "peak_pss_mb": peak[0] / 2**20,
+        "rows_day": int(n_day),
+        "calls": int(calls_day),
+        "buckets": int(n_buckets),
+        "bucket_calls": int(calls_buckets),
+    }
 
 
 if __name__ == "__main__":

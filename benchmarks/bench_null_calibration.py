@@ -20,6 +20,7 @@ and within-rep trade-off) every planted effect must still be found: the planted 
 
     python benchmarks/bench_null_calibration.py [--null 100] [--planted 5] [--seed 0]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,15 @@ def correlation_claims(tables: dict, *, month: str = MONTH, months: int = 3):
         for t in bcor.TABLES:
             tables[t].to_parquet(Path(tmp) / f"{t}.parquet", index=False)
         data = io.load_data(tmp, today="2026-11-30")
-        res, _, cl = bcor._analyse(data, months=months, min_trials=20, alpha=0.05,
-                                   claim_alpha=correlation.CLAIM_ALPHA, grain="day", month=month)
+        res, _, cl = bcor._analyse(
+            data,
+            months=months,
+            min_trials=20,
+            alpha=0.05,
+            claim_alpha=correlation.CLAIM_ALPHA,
+            grain="day",
+            month=month,
+        )
     return res, cl
 
 
@@ -67,8 +75,11 @@ def main(argv=None) -> int:
         tables = btim.null_tables(s)
         hour = btim.report_claims(tables)["claims"]
         _, vol = correlation_claims(tables)
-        pages = {"03": len(vol) > 0, "04": bool(hour["run"].str.startswith("04").any()),
-                 "02": bool(hour["run"].str.startswith("02").any())}
+        pages = {
+            "03": len(vol) > 0,
+            "04": bool(hour["run"].str.startswith("04").any()),
+            "02": bool(hour["run"].str.startswith("02").any()),
+        }
         for k, v in pages.items():
             by_page[k] += int(v)
         if any(pages.values()):
@@ -86,8 +97,10 @@ def main(argv=None) -> int:
         _, vol = correlation_claims(tables)
         trade += int(((vol["x"] == "calls") & (vol["y"] == "connect_rate") & (vol["verdict"] == "falls")).any())
     if a.planted:
-        print(f"planted data: every planted hour effect found in every 04/02 run: {_rate(hours, a.planted)}; "
-              f"planted trade-off (calls × connect rate, falling) claimed by 03: {_rate(trade, a.planted)}")
+        print(
+            f"planted data: every planted hour effect found in every 04/02 run: {_rate(hours, a.planted)}; "
+            f"planted trade-off (calls × connect rate, falling) claimed by 03: {_rate(trade, a.planted)}"
+        )
     print(f"({time.perf_counter() - t0:.0f} s)")
     return 0
 

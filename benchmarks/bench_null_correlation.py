@@ -15,6 +15,7 @@ would see claimed is :func:`iskpi_analysis.correlation.claims`.
 
     python benchmarks/bench_null_correlation.py [--seeds 100] [--planted 30] [--teams 2] [--reps 9] [--months 4]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,12 +36,18 @@ MONTH = "2026-09"
 def teams(n_teams: int, n_reps: int, months: int) -> list:
     start = sample.months_before(END, months - 1)
     n_bdr = n_reps // 3
-    return [sample.TeamSpec(f"t{i}", f"Team {i}", start, n_sdr=n_reps - n_bdr, n_bdr=n_bdr)
-            for i in range(n_teams)]
+    return [sample.TeamSpec(f"t{i}", f"Team {i}", start, n_sdr=n_reps - n_bdr, n_bdr=n_bdr) for i in range(n_teams)]
 
 
-def analyse(frames: dict, *, months: int, min_trials: int = 20, alpha: float = 0.05,
-            claim_alpha: float = correlation.CLAIM_ALPHA, grain: str = "day"):
+def analyse(
+    frames: dict,
+    *,
+    months: int,
+    min_trials: int = 20,
+    alpha: float = 0.05,
+    claim_alpha: float = correlation.CLAIM_ALPHA,
+    grain: str = "day",
+):
     """Notebook 03's pipeline on generated frames: (results, lagged, claims).
 
     The tables 03 reads are written to Parquet and loaded as a user's files would be (faster
@@ -50,20 +57,21 @@ def analyse(frames: dict, *, months: int, min_trials: int = 20, alpha: float = 0
         for t in TABLES:
             frames[t].to_parquet(Path(tmp) / f"{t}.parquet", index=False)
         data = io.load_data(tmp, today="2026-10-15")
-        return _analyse(data, months=months, min_trials=min_trials, alpha=alpha,
-                        claim_alpha=claim_alpha, grain=grain)
+        return _analyse(data, months=months, min_trials=min_trials, alpha=alpha, claim_alpha=claim_alpha, grain=grain)
 
 
 def _analyse(data, *, months, min_trials, alpha, claim_alpha, grain, month=MONTH):
-    window = correlation.select_window(aggregate.rep_period(data, grain=grain, deal_date="appointment"),
-                                       month=month, months=months, grain=grain)
-    results = correlation.kpi_correlations(window, grain=grain, min_trials=min_trials,
-                                           alpha=alpha, lag=False, kgi=())
-    weekly = correlation.select_window(aggregate.rep_period(data, grain="week", deal_date="appointment"),
-                                       month=month, months=months, grain="week")
+    window = correlation.select_window(
+        aggregate.rep_period(data, grain=grain, deal_date="appointment"), month=month, months=months, grain=grain
+    )
+    results = correlation.kpi_correlations(window, grain=grain, min_trials=min_trials, alpha=alpha, lag=False, kgi=())
+    weekly = correlation.select_window(
+        aggregate.rep_period(data, grain="week", deal_date="appointment"), month=month, months=months, grain="week"
+    )
     lagged = correlation.kpi_correlations(weekly, grain="week", min_trials=min_trials, alpha=alpha)
-    cl = correlation.claims(results, lagged=lagged, targets=kpis.phase_targets("growth"), alpha=alpha,
-                            claim_alpha=claim_alpha, grain=grain)
+    cl = correlation.claims(
+        results, lagged=lagged, targets=kpis.phase_targets("growth"), alpha=alpha, claim_alpha=claim_alpha, grain=grain
+    )
     return results, lagged, cl
 
 
@@ -95,18 +103,28 @@ def main(argv=None) -> int:
     hit = head = 0
     for seed in range(a.planted):
         res, _, cl = run(20_000 + seed, null=False, **shape)
-        hit += int(((cl["part"] == "efficiency") & (cl["x"] == "calls") & (cl["y"] == "connect_rate")
-                    & (cl["verdict"] == "falls")).any())
+        hit += int(
+            (
+                (cl["part"] == "efficiency")
+                & (cl["x"] == "calls")
+                & (cl["y"] == "connect_rate")
+                & (cl["verdict"] == "falls")
+            ).any()
+        )
         card = correlation.headline(res, claim_alpha=a.claim_alpha)[0]
         head += int(card["value"] == "架電数×コネクト率")
     print(f"organisation: {a.teams} team(s) × {a.reps} reps × {a.months} months; claim_alpha = {a.claim_alpha:g}")
-    print(f"null data:    {false_sets}/{a.seeds} data sets with a claimed effect = "
-          f"false-claim rate {false_sets / max(a.seeds, 1):.1%} (target ≤ 2 %)")
+    print(
+        f"null data:    {false_sets}/{a.seeds} data sets with a claimed effect = "
+        f"false-claim rate {false_sets / max(a.seeds, 1):.1%} (target ≤ 2 %)"
+    )
     if parts:
         print("              claims: " + ", ".join(f"{k} ({v})" for k, v in sorted(parts.items())))
     if a.planted:
-        print(f"planted data: trade-off calls × connect rate claimed in {hit}/{a.planted} = {hit / a.planted:.1%}; "
-              f"heads the index card in {head}/{a.planted} = {head / a.planted:.1%}")
+        print(
+            f"planted data: trade-off calls × connect rate claimed in {hit}/{a.planted} = {hit / a.planted:.1%}; "
+            f"heads the index card in {head}/{a.planted} = {head / a.planted:.1%}"
+        )
     print(f"({time.time() - t0:.0f} s)")
     return 0
 

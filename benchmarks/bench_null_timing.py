@@ -20,6 +20,7 @@ and avoids 12, 13 for the connect rate, and 02 names 10, 11, 16, 17 for every te
 
 Prints the two rates with their Wilson 95 % intervals.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,8 +68,7 @@ def report_claims(tables: dict, *, month: str = MONTH, months: int = 3) -> dict:
         # 02's hour claims come from phase.success_patterns, called by phase.diagnose exactly so
         # (the team's data up to the report month's end, notebook defaults); the rest of the
         # diagnosis makes no hour claim, so it is not rerun here
-        sp = phase.success_patterns(data.filter(team=team).filter(end=month_end), month=month,
-                                    window_months=months)
+        sp = phase.success_patterns(data.filter(team=team).filter(end=month_end), month=month, window_months=months)
         c = phase.pattern_claims(sp, team=team)
         c.insert(0, "run", f"02/{team}")
         out.append(c)
@@ -80,8 +80,10 @@ def recovered(res: dict) -> bool:
     """Every planted hour effect found in every run (04 organisation and teams, 02 teams)."""
     for w in res["windows"].values():
         a = w[w["scope"] == "all"]
-        if not (PLANTED_GOOD <= set(a.loc[a["verdict"] == "recommend", "hour"])
-                and PLANTED_DIP <= set(a.loc[a["verdict"] == "avoid", "hour"])):
+        if not (
+            PLANTED_GOOD <= set(a.loc[a["verdict"] == "recommend", "hour"])
+            and PLANTED_DIP <= set(a.loc[a["verdict"] == "avoid", "hour"])
+        ):
             return False
     return all(PLANTED_GOOD <= set(h) for h in res["patterns"].values())
 

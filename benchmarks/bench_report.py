@@ -10,6 +10,7 @@ runner measured it, the baseline per run (papermill, nbconvert) and the ratio ba
 Bar: the command is no slower than the baseline (ratio >= 1), faster where parallelism helps.
 Exit code 1 when the bar is missed (ratio < 1 / (1 + tolerance)).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,16 +63,38 @@ def run_baseline(args, runs: list[tuple[str, Path]], out: Path, data_dir: Path) 
         dest.mkdir(parents=True, exist_ok=True)
         ipynb = dest / nb.name
         t0 = time.perf_counter()
-        subprocess.run([*_tool("papermill"), str(nb), str(ipynb), "--cwd", str(nb.parent),
-                        "-p", "month", args.month, "-p", "team", team, "-p", "data_dir", str(data_dir),
-                        "-p", "lang", args.lang, "-p", "targets_file", ""],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                *_tool("papermill"),
+                str(nb),
+                str(ipynb),
+                "--cwd",
+                str(nb.parent),
+                "-p",
+                "month",
+                args.month,
+                "-p",
+                "team",
+                team,
+                "-p",
+                "data_dir",
+                str(data_dir),
+                "-p",
+                "lang",
+                args.lang,
+                "-p",
+                "targets_file",
+                "",
+            ],
+            check=True,
+            capture_output=True,
+        )
         t1 = time.perf_counter()
-        subprocess.run([*_tool("jupyter"), "nbconvert", "--to", "html", "--no-input", str(ipynb)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*_tool("jupyter"), "nbconvert", "--to", "html", "--no-input", str(ipynb)], check=True, capture_output=True
+        )
         t2 = time.perf_counter()
-        rows.append({"team": team, "notebook": nb.stem, "papermill": t1 - t0, "nbconvert": t2 - t1,
-                     "seconds": t2 - t0})
+        rows.append({"team": team, "notebook": nb.stem, "papermill": t1 - t0, "nbconvert": t2 - t1, "seconds": t2 - t0})
     return time.perf_counter() - t_all, rows
 
 
@@ -93,9 +116,12 @@ def main(argv=None) -> int:
     teams = args.teams or data.team_ids()
     nbs = report.discover_notebooks(args.notebooks_dir, args.notebooks)
     runs = [(t, nb) for t in ["all", *teams] for nb in nbs]
-    print(f"benchmark: {len(nbs)} notebook(s) × {1 + len(teams)} (all + {', '.join(teams)}) = {len(runs)} runs "
-          f"on {args.data} ({', '.join(f'{k}={v:,}' for k, v in data.row_counts().items())}); "
-          f"cores available: {report.default_jobs()}, jobs: {args.jobs or report.default_jobs()}", flush=True)
+    print(
+        f"benchmark: {len(nbs)} notebook(s) × {1 + len(teams)} (all + {', '.join(teams)}) = {len(runs)} runs "
+        f"on {args.data} ({', '.join(f'{k}={v:,}' for k, v in data.row_counts().items())}); "
+        f"cores available: {report.default_jobs()}, jobs: {args.jobs or report.default_jobs()}",
+        flush=True,
+    )
 
     best_cmd = best_base = None
     with tempfile.TemporaryDirectory(prefix="iskpi-bench-") as tmp:
@@ -118,27 +144,45 @@ def main(argv=None) -> int:
 
     by = {(r["team"], r["notebook"]): r for r in manifest["runs"]}
     print()
-    print(f"{'team':<14}{'notebook':<22}{'runner: exec':>13}{'html':>8}{'total':>8}   "
-          f"{'baseline: papermill':>20}{'nbconvert':>11}{'total':>8}")
+    print(
+        f"{'team':<14}{'notebook':<22}{'runner: exec':>13}{'html':>8}{'total':>8}   "
+        f"{'baseline: papermill':>20}{'nbconvert':>11}{'total':>8}"
+    )
     for b in base:
         r = by.get((b["team"], b["notebook"]), {})
-        print(f"{b['team']:<14}{b['notebook']:<22}{r.get('execute_seconds', float('nan')):>13.1f}"
-              f"{r.get('export_seconds', float('nan')):>8.1f}{r.get('seconds', float('nan')):>8.1f}   "
-              f"{b['papermill']:>20.1f}{b['nbconvert']:>11.1f}{b['seconds']:>8.1f}")
+        print(
+            f"{b['team']:<14}{b['notebook']:<22}{r.get('execute_seconds', float('nan')):>13.1f}"
+            f"{r.get('export_seconds', float('nan')):>8.1f}{r.get('seconds', float('nan')):>8.1f}   "
+            f"{b['papermill']:>20.1f}{b['nbconvert']:>11.1f}{b['seconds']:>8.1f}"
+        )
     ratio = wall_base / wall_cmd
     print()
-    print(f"load average during the benchmark: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpu(s) "
-          "(other processes on the machine distort both sides)")
+    print(
+        f"load average during the benchmark: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpu(s) "
+        "(other processes on the machine distort both sides)"
+    )
     print(f"whole command (incl. validation, index, manifest): {wall_cmd:8.1f}s")
     print(f"sequential baseline (papermill + nbconvert CLI):    {wall_base:8.1f}s")
     print(f"ratio baseline / command: {ratio:.2f}x  ({'faster' if ratio > 1 else 'slower'})")
     ok = ratio >= 1 / (1 + args.tolerance)
     print("bar (no slower than the sequential baseline):", "PASS" if ok else "FAIL")
     if args.json:
-        args.json.write_text(json.dumps({"command_seconds": wall_cmd, "baseline_seconds": wall_base,
-                                         "ratio": ratio, "runs": manifest["runs"], "baseline": base,
-                                         "jobs": manifest["parameters"]["jobs"]}, indent=2, ensure_ascii=False,
-                                        default=str), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "command_seconds": wall_cmd,
+                    "baseline_seconds": wall_base,
+                    "ratio": ratio,
+                    "runs": manifest["runs"],
+                    "baseline": base,
+                    "jobs": manifest["parameters"]["jobs"],
+                },
+                indent=2,
+                ensure_ascii=False,
+                default=str,
+            ),
+            encoding="utf-8",
+        )
     return 0 if ok else 1
 
 

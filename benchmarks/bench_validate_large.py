@@ -20,6 +20,7 @@ whatever the file size (DuckDB spills to disk beyond ``config.DUCKDB_MEMORY_LIMI
 
 The generated file is cached in benchmarks/data/ (git-ignored); delete it to regenerate.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,14 +41,18 @@ SCRIPTS = {"A": "標準トーク", "B": "課題ヒアリング型"}
 def generate(out: Path, rows: int) -> int:
     """Write teams.csv, reps.csv and a ``rows``-row calls.csv in CP932; returns the row count."""
     import numpy as np
-    import pandas as pd
 
     from iskpi_analysis import sample
 
     per_rep = 560_000 / 15  # calls of one generated rep over the sample's span (measured: 15 reps → 0.56 M)
     n_reps = max(5, int(np.ceil(rows / per_rep * 1.05)))
-    spec = sample.TeamSpec(team_id="tokyo_is", team_name="東京インサイドセールス", launched_on="2025-04-01",
-                           n_sdr=n_reps - n_reps // 3, n_bdr=n_reps // 3)
+    spec = sample.TeamSpec(
+        team_id="tokyo_is",
+        team_name="東京インサイドセールス",
+        launched_on="2025-04-01",
+        n_sdr=n_reps - n_reps // 3,
+        n_bdr=n_reps // 3,
+    )
     tables = sample.generate(teams=[spec])
     calls = tables["calls"].iloc[:rows].copy()
     if len(calls) < rows:
@@ -64,7 +69,7 @@ def generate(out: Path, rows: int) -> int:
     calls["started_at"] = calls["started_at"].dt.strftime("%Y-%m-%dT%H:%M:%S%z")
     with open(out / "calls.csv", "w", encoding="cp932", newline="") as fh:
         for i in range(0, n, 500_000):
-            calls.iloc[i:i + 500_000].to_csv(fh, index=False, header=i == 0)
+            calls.iloc[i : i + 500_000].to_csv(fh, index=False, header=i == 0)
     return n
 
 
@@ -115,8 +120,13 @@ def measure(code: str, data_dir: Path, env: dict | None = None) -> dict:
 
     import psutil
 
-    p = subprocess.Popen([sys.executable, "-c", code, str(data_dir), TODAY], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    p = subprocess.Popen(
+        [sys.executable, "-c", code, str(data_dir), TODAY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     proc, peak, done = psutil.Process(p.pid), [0], threading.Event()
 
     def sample():
@@ -142,7 +152,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--rows", type=int, default=5_000_000, help="calls in the generated file (default: %(default)s)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per path; the fastest is kept")
-    ap.add_argument("--low-limit", default="500MB", help="DuckDB memory limit of the kit_low run (default: %(default)s)")
+    ap.add_argument(
+        "--low-limit", default="500MB", help="DuckDB memory limit of the kit_low run (default: %(default)s)"
+    )
     args = ap.parse_args(argv)
     data_dir = HERE / "data" / f"cp932_calls_{args.rows}"
     if not (data_dir / "calls.csv").exists():
@@ -152,27 +164,42 @@ def main(argv=None) -> int:
     size = (data_dir / "calls.csv").stat().st_size
     print(f"calls.csv: {size / 2**20:.0f} MB, CP932", flush=True)
     results = {}
-    paths = (("stream", STREAM, None), ("read_all", READ_ALL, None), ("kit", KIT, None),
-             ("kit_low", KIT, {"ISKPI_DUCKDB_MEMORY": args.low_limit}))
+    paths = (
+        ("stream", STREAM, None),
+        ("read_all", READ_ALL, None),
+        ("kit", KIT, None),
+        ("kit_low", KIT, {"ISKPI_DUCKDB_MEMORY": args.low_limit}),
+    )
     for name, code, env in paths:
         runs = [measure(code, data_dir, env) for _ in range(args.repeat)]
         best = min(runs, key=lambda r: r["seconds"])
         best["peak_pss_mb"] = max(r["peak_pss_mb"] for r in runs)
         results[name] = best
-        print(f"{name:>8}: {best['seconds']:.1f} s, peak PSS {best['peak_pss_mb']:.0f} MB, "
-              f"{best['rows']:,} rows" + (f", {best['warnings']} warning(s)" if name.startswith("kit") else "")
-              + (f" (DuckDB memory limit {args.low_limit})" if name == "kit_low" else ""), flush=True)
-    assert results["kit"]["rows"] == results["kit_low"]["rows"] == results["stream"]["rows"] == args.rows, \
+        print(
+            f"{name:>8}: {best['seconds']:.1f} s, peak PSS {best['peak_pss_mb']:.0f} MB, "
+            f"{best['rows']:,} rows"
+            + (f", {best['warnings']} warning(s)" if name.startswith("kit") else "")
+            + (f" (DuckDB memory limit {args.low_limit})" if name == "kit_low" else ""),
+            flush=True,
+        )
+    assert results["kit"]["rows"] == results["kit_low"]["rows"] == results["stream"]["rows"] == args.rows, (
         "row counts disagree"
+    )
     kit = results["kit"]
-    print(f"\nkit / stream read: time {kit['seconds'] / results['stream']['seconds']:.2f}×, "
-          f"peak PSS {kit['peak_pss_mb'] / results['stream']['peak_pss_mb']:.2f}×")
-    print(f"kit / read_all:    time {kit['seconds'] / results['read_all']['seconds']:.2f}×, "
-          f"peak PSS {kit['peak_pss_mb'] / results['read_all']['peak_pss_mb']:.2f}×")
+    print(
+        f"\nkit / stream read: time {kit['seconds'] / results['stream']['seconds']:.2f}×, "
+        f"peak PSS {kit['peak_pss_mb'] / results['stream']['peak_pss_mb']:.2f}×"
+    )
+    print(
+        f"kit / read_all:    time {kit['seconds'] / results['read_all']['seconds']:.2f}×, "
+        f"peak PSS {kit['peak_pss_mb'] / results['read_all']['peak_pss_mb']:.2f}×"
+    )
     ok = kit["peak_pss_mb"] < BAR_MB
-    print(f"kit peak PSS {kit['peak_pss_mb']:.0f} MB (bar < {BAR_MB} MB: {'PASS' if ok else 'FAIL'}); "
-          f"with a {args.low_limit} DuckDB limit: {results['kit_low']['peak_pss_mb']:.0f} MB in "
-          f"{results['kit_low']['seconds']:.1f} s")
+    print(
+        f"kit peak PSS {kit['peak_pss_mb']:.0f} MB (bar < {BAR_MB} MB: {'PASS' if ok else 'FAIL'}); "
+        f"with a {args.low_limit} DuckDB limit: {results['kit_low']['peak_pss_mb']:.0f} MB in "
+        f"{results['kit_low']['seconds']:.1f} s"
+    )
     return 0 if ok else 1
 
 

@@ -4,6 +4,7 @@ All counting runs in DuckDB over the validated views of a :class:`~iskpi_analysi
 so a year of 25 million calls never becomes a pandas frame. Rates are ratios of sums, computed
 from the count columns named in the KPI dictionary (``kpis.toml``: numerator / denominator).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -15,11 +16,26 @@ from .stats import safe_ratio
 __all__ = ["GRAINS", "COUNT_COLUMNS", "DEAL_DATES", "BUCKET_KEYS", "add_rates", "rep_period", "call_buckets"]
 
 GRAINS = ("day", "week", "month")
-_PERIOD = {"day": "date", "week": "CAST(date_trunc('week', date) AS DATE)",
-           "month": "CAST(date_trunc('month', date) AS DATE)"}
-COUNT_COLUMNS = ("calls", "connects", "valid_conversations", "appointments", "decision_maker_connects",
-                 "emails_sent", "emails_opened", "emails_clicked", "emails_replied", "leads_handled",
-                 "deals_created", "deal_amount_jpy", "deals_unattributed")
+_PERIOD = {
+    "day": "date",
+    "week": "CAST(date_trunc('week', date) AS DATE)",
+    "month": "CAST(date_trunc('month', date) AS DATE)",
+}
+COUNT_COLUMNS = (
+    "calls",
+    "connects",
+    "valid_conversations",
+    "appointments",
+    "decision_maker_connects",
+    "emails_sent",
+    "emails_opened",
+    "emails_clicked",
+    "emails_replied",
+    "leads_handled",
+    "deals_created",
+    "deal_amount_jpy",
+    "deals_unattributed",
+)
 #: How a deal is dated in :func:`rep_period` (see its ``deal_date`` parameter).
 DEAL_DATES = ("created", "appointment")
 BUCKET_KEYS = ("team_id", "rep_id", "role", "weekday", "hour", "business_day", "date", "month")
@@ -85,12 +101,14 @@ def rep_period(data: Dataset, grain: str = "day", *, deal_date: str = "created")
     has_e, has_d = data.has("emails"), data.has("deals")
     calls = data.sql("calls", lean=True)
     # One scan per event table: calls and e-mails as one stream of rep-day events.
-    ev = [f"""SELECT rep_id, date, lead_id, true AS is_call, connected, valid_conversation, appointment,
+    ev = [
+        f"""SELECT rep_id, date, lead_id, true AS is_call, connected, valid_conversation, appointment,
                      connected AND coalesce(decision_maker, false) AS dm, NULL::BOOLEAN AS opened,
-                     NULL::BOOLEAN AS clicked, NULL::BOOLEAN AS replied FROM {calls}"""]
+                     NULL::BOOLEAN AS clicked, NULL::BOOLEAN AS replied FROM {calls}"""
+    ]
     if has_e:
         ev.append(f"""SELECT rep_id, date, lead_id, false, NULL, NULL, NULL, NULL, opened, clicked, replied
-                      FROM {data.sql('emails', lean=True)}""")
+                      FROM {data.sql("emails", lean=True)}""")
     # Distinct leads by two-level grouping (rep × day × lead, then rep × day): DuckDB's hash
     # aggregate does this in parallel, much faster than count(DISTINCT) inside the grouping.
     facts_sql = """count_if(is_call) AS calls, count_if(connected) AS connects,
@@ -98,18 +116,29 @@ def rep_period(data: Dataset, grain: str = "day", *, deal_date: str = "created")
                  count_if(dm) AS decision_maker_connects, count_if(NOT is_call) AS emails_sent,
                  count_if(opened) AS emails_opened, count_if(clicked) AS emails_clicked,
                  count_if(replied) AS emails_replied"""
-    sums = ("calls", "connects", "valid_conversations", "appointments", "decision_maker_connects",
-            "emails_sent", "emails_opened", "emails_clicked", "emails_replied")
-    parts = [f"""day AS MATERIALIZED (
-        SELECT rep_id, date, {', '.join(f'sum({c}) AS {c}' for c in sums)}, count(lead_id) AS leads_handled
-        FROM (SELECT rep_id, date, lead_id, {facts_sql} FROM ({' UNION ALL '.join(ev)}) GROUP BY ALL)
-        GROUP BY ALL)"""]
+    sums = (
+        "calls",
+        "connects",
+        "valid_conversations",
+        "appointments",
+        "decision_maker_connects",
+        "emails_sent",
+        "emails_opened",
+        "emails_clicked",
+        "emails_replied",
+    )
+    parts = [
+        f"""day AS MATERIALIZED (
+        SELECT rep_id, date, {", ".join(f"sum({c}) AS {c}" for c in sums)}, count(lead_id) AS leads_handled
+        FROM (SELECT rep_id, date, lead_id, {facts_sql} FROM ({" UNION ALL ".join(ev)}) GROUP BY ALL)
+        GROUP BY ALL)"""
+    ]
     # deals per rep × day, dated by created_at or by the appointment call that produced them
     if has_d:
         if deal_date == "appointment":
             dated = f"""SELECT d.rep_id, coalesce(c.date, d.date) AS date, d.amount_jpy,
                          c.date IS NULL AS unattributed
-                  FROM {data.sql('deals')} d ASOF LEFT JOIN (
+                  FROM {data.sql("deals")} d ASOF LEFT JOIN (
                       SELECT rep_id, lead_id, started_at, date FROM {calls} WHERE appointment) c
                     ON c.rep_id = d.rep_id AND c.lead_id = d.lead_id AND d.created_at >= c.started_at"""
         else:
@@ -125,15 +154,24 @@ def rep_period(data: Dataset, grain: str = "day", *, deal_date: str = "created")
     # is the result of earlier work, not a working day).
     parts.append(f"""grid AS (SELECT rep_id, date, bool_or(worked) AS worked FROM (
         SELECT r.rep_id, CAST(g AS DATE) AS date, true AS worked
-        FROM {data.sql('reps')} r,
+        FROM {data.sql("reps")} r,
              (SELECT min(date) d0, max(date) d1 FROM day) rng,
              generate_series(rng.d0, rng.d1, INTERVAL 1 DAY) t(g)
         WHERE CAST(g AS DATE) >= r.joined_on AND (r.left_on IS NULL OR CAST(g AS DATE) <= r.left_on)
           AND isodow(g) <= 5 AND CAST(g AS DATE) NOT IN (SELECT d FROM jp_holidays)
         UNION ALL SELECT rep_id, date, true FROM day{deal_days}) GROUP BY ALL)""")
     per = _PERIOD[grain]
-    facts = ("calls", "connects", "valid_conversations", "appointments", "decision_maker_connects",
-             "emails_sent", "emails_opened", "emails_clicked", "emails_replied")
+    facts = (
+        "calls",
+        "connects",
+        "valid_conversations",
+        "appointments",
+        "decision_maker_connects",
+        "emails_sent",
+        "emails_opened",
+        "emails_clicked",
+        "emails_replied",
+    )
     if grain == "day":
         parts.append("agg AS (SELECT * FROM day)")
     else:
@@ -142,8 +180,8 @@ def rep_period(data: Dataset, grain: str = "day", *, deal_date: str = "created")
         if has_e:
             touches.append(f"SELECT rep_id, {per} AS period, lead_id FROM {data.sql('emails', lean=True)}")
         parts.append(f"""lh AS (SELECT rep_id, period, count(lead_id) AS leads_handled FROM (
-                   SELECT DISTINCT rep_id, period, lead_id FROM ({' UNION ALL '.join(touches)})) GROUP BY ALL)""")
-        parts.append(f"""agg AS (SELECT rep_id, {per} AS period, {', '.join(f'sum({c}) AS {c}' for c in facts)}
+                   SELECT DISTINCT rep_id, period, lead_id FROM ({" UNION ALL ".join(touches)})) GROUP BY ALL)""")
+        parts.append(f"""agg AS (SELECT rep_id, {per} AS period, {", ".join(f"sum({c}) AS {c}" for c in facts)}
                    FROM day GROUP BY ALL)""")
     parts.append(f"""g AS (SELECT rep_id, {per} AS period, count_if(worked) AS n_days,
         bool_and(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays)) AS business_day
@@ -160,15 +198,16 @@ def rep_period(data: Dataset, grain: str = "day", *, deal_date: str = "created")
         parts.append(f"""d AS (SELECT rep_id, {per} AS period, sum(deals_created) AS deals_created,
                  sum(deal_amount_jpy) AS deal_amount_jpy, sum(deals_unattributed) AS deals_unattributed
                  FROM dday GROUP BY ALL)""")
-        cols += ["coalesce(d.deals_created, 0) AS deals_created",
-                 "coalesce(d.deal_amount_jpy, 0) AS deal_amount_jpy"]
+        cols += ["coalesce(d.deals_created, 0) AS deals_created", "coalesce(d.deal_amount_jpy, 0) AS deal_amount_jpy"]
         if deal_date == "appointment":
             cols.append("coalesce(d.deals_unattributed, 0) AS deals_unattributed")
         joins.append("LEFT JOIN d ON d.rep_id = g.rep_id AND d.period = g.period")
-    sql = (f"WITH {', '.join(parts)} SELECT g.rep_id, r.team_id, r.role, g.period, g.n_days, "
-           f"{'g.business_day, ' if grain == 'day' else ''}{', '.join(cols)} "
-           f"FROM g JOIN {data.sql('reps')} r ON r.rep_id = g.rep_id {' '.join(joins)} "
-           f"ORDER BY g.rep_id, g.period")
+    sql = (
+        f"WITH {', '.join(parts)} SELECT g.rep_id, r.team_id, r.role, g.period, g.n_days, "
+        f"{'g.business_day, ' if grain == 'day' else ''}{', '.join(cols)} "
+        f"FROM g JOIN {data.sql('reps')} r ON r.rep_id = g.rep_id {' '.join(joins)} "
+        f"ORDER BY g.rep_id, g.period"
+    )
     df = data.query(sql)
     df["period"] = pd.to_datetime(df["period"])
     for c in df.columns:
@@ -179,9 +218,13 @@ def rep_period(data: Dataset, grain: str = "day", *, deal_date: str = "created")
     return add_rates(df)
 
 
-_BUCKET_EXPR = {"weekday": "CAST(isodow(loc) - 1 AS INTEGER)", "hour": "CAST(hour(loc) AS INTEGER)",
-                "date": "date", "month": "strftime(loc, '%Y-%m')",
-                "business_day": "(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays))"}
+_BUCKET_EXPR = {
+    "weekday": "CAST(isodow(loc) - 1 AS INTEGER)",
+    "hour": "CAST(hour(loc) AS INTEGER)",
+    "date": "date",
+    "month": "strftime(loc, '%Y-%m')",
+    "business_day": "(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays))",
+}
 
 
 def call_buckets(data: Dataset, by=("rep_id", "weekday", "hour")) -> pd.DataFrame:
@@ -211,11 +254,11 @@ def call_buckets(data: Dataset, by=("rep_id", "weekday", "hour")) -> pd.DataFram
     inner = ", ".join(["rep_id"] + [f"{_BUCKET_EXPR[k]} AS {k}" for k in time_keys])
     df = data.query(f"""WITH b AS (SELECT {inner}, count(*) AS calls, count_if(connected) AS connects,
             count_if(valid_conversation) AS valid_conversations, count_if(appointment) AS appointments
-          FROM {data.sql('calls', lean=True)} GROUP BY ALL)
-        SELECT {', '.join(k if k in time_keys else f'r.{k}' for k in by)}, sum(calls) AS calls,
+          FROM {data.sql("calls", lean=True)} GROUP BY ALL)
+        SELECT {", ".join(k if k in time_keys else f"r.{k}" for k in by)}, sum(calls) AS calls,
                sum(connects) AS connects, sum(valid_conversations) AS valid_conversations,
                sum(appointments) AS appointments
-        FROM b JOIN {data.sql('reps')} r USING (rep_id) GROUP BY ALL ORDER BY ALL""")
+        FROM b JOIN {data.sql("reps")} r USING (rep_id) GROUP BY ALL ORDER BY ALL""")
     for c in ("calls", "connects", "valid_conversations", "appointments"):
         df[c] = df[c].astype("int64")
     for c in ("weekday", "hour"):

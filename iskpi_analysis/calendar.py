@@ -1,8 +1,9 @@
 """Japanese business-day calendar: weekends and national holidays (jpholiday) are not
 business days. Per-day KPIs and month-end pacing count business days only."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import jpholiday
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 __all__ = ["holidays", "holiday_name", "is_business_day", "business_days", "month_business_days"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holidays_of_year(year: int) -> frozenset:
     return frozenset(pd.Timestamp(d) for d, _name in jpholiday.year_holidays(year))
 
@@ -19,8 +20,7 @@ def _holidays_of_year(year: int) -> frozenset:
 def holidays(start, end) -> pd.DatetimeIndex:
     """Japanese national holidays in [start, end] (inclusive), as naive dates."""
     start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    days = sorted(d for y in range(start.year, end.year + 1) for d in _holidays_of_year(y)
-                  if start <= d <= end)
+    days = sorted(d for y in range(start.year, end.year + 1) for d in _holidays_of_year(y) if start <= d <= end)
     return pd.DatetimeIndex(days)
 
 

@@ -30,11 +30,12 @@ Examples
 >>> t("catalog.example.months", lang="ja", n=3)
 '3ヶ月'
 """
+
 from __future__ import annotations
 
 import string
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from . import config
@@ -54,7 +55,7 @@ def _flatten(prefix: str, node: dict, out: dict) -> None:
             out[key] = v
 
 
-@lru_cache(maxsize=None)
+@cache
 def messages(lang: str) -> dict[str, str | dict]:
     """Every message of ``lang`` as ``{key: text or plural table}`` (read once, cached)."""
     config.check_option("lang", lang, config.LANGS)
@@ -124,12 +125,14 @@ def labels(prefix: str, *, lang: str = config.DEFAULT_LANG) -> dict[str, str]:
     {'met': 'Yes', 'not_met': 'No'}
     """
     p = prefix + "."
-    return {k[len(p):]: v for k, v in messages(lang).items()
-            if k.startswith(p) and "." not in k[len(p):] and isinstance(v, str)}
+    return {
+        k[len(p) :]: v
+        for k, v in messages(lang).items()
+        if k.startswith(p) and "." not in k[len(p) :] and isinstance(v, str)
+    }
 
 
 def placeholders(msg: str | dict) -> set[str]:
     """The named fields a message (or every form of a plural message) uses."""
     forms = msg.values() if isinstance(msg, dict) else [msg]
-    return {name.split(".")[0].split("[")[0] for s in forms
-            for _, name, _, _ in string.Formatter().parse(s) if name}
+    return {name.split(".")[0].split("[")[0] for s in forms for _, name, _, _ in string.Formatter().parse(s) if name}

@@ -15,6 +15,7 @@ A process is called *stable* here when rule 2 never fires and at most ``max_out_
 points (default 2 %, i.e. one in 50) fall outside the limits: with 60 daily points a single
 stray value is expected now and then from a predictable process and should not flip a verdict.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -55,8 +56,15 @@ def xmr_limits(data, *, x: str | None = None) -> dict:
     n = int(v.size)
     mean = float(v.mean()) if n else np.nan
     mr_bar = float(np.abs(np.diff(v)).mean()) if n >= 2 else np.nan
-    return {"n": n, "mean": mean, "mr_bar": mr_bar, "lcl": mean - E2 * mr_bar,
-            "ucl": mean + E2 * mr_bar, "mr_ucl": D4 * mr_bar, "sigma_hat": mr_bar / 1.128}
+    return {
+        "n": n,
+        "mean": mean,
+        "mr_bar": mr_bar,
+        "lcl": mean - E2 * mr_bar,
+        "ucl": mean + E2 * mr_bar,
+        "mr_ucl": D4 * mr_bar,
+        "sigma_hat": mr_bar / 1.128,
+    }
 
 
 def _longest_runs(side: np.ndarray) -> np.ndarray:
@@ -106,13 +114,23 @@ def xmr(data, *, x: str | None = None, time: str | None = None, run_length: int 
     beyond = (v < lim["lcl"]) | (v > lim["ucl"])
     side = np.sign(v - lim["mean"]).astype(int) if v.size else np.zeros(0, dtype=int)
     in_run = _longest_runs(side) >= run_length
-    return pd.DataFrame({"time": t, "value": v, "moving_range": mr, "center": lim["mean"],
-                         "lcl": lim["lcl"], "ucl": lim["ucl"], "mr_ucl": lim["mr_ucl"],
-                         "beyond_limits": beyond, "in_run": in_run, "signal": beyond | in_run})
+    return pd.DataFrame(
+        {
+            "time": t,
+            "value": v,
+            "moving_range": mr,
+            "center": lim["mean"],
+            "lcl": lim["lcl"],
+            "ucl": lim["ucl"],
+            "mr_ucl": lim["mr_ucl"],
+            "beyond_limits": beyond,
+            "in_run": in_run,
+            "signal": beyond | in_run,
+        }
+    )
 
 
-def xmr_summary(chart: pd.DataFrame, *, target: float | None = None,
-                max_out_share: float = 0.02) -> dict:
+def xmr_summary(chart: pd.DataFrame, *, target: float | None = None, max_out_share: float = 0.02) -> dict:
     """Is the charted process stable, and does it clear a target?
 
     Parameters
@@ -131,10 +149,21 @@ def xmr_summary(chart: pd.DataFrame, *, target: float | None = None,
     """
     n = int(len(chart))
     if n < 2:
-        return {"n": n, "mean": float(chart["value"].mean()) if n else np.nan, "mr_bar": np.nan,
-                "lcl": np.nan, "ucl": np.nan, "n_beyond": 0, "n_beyond_low": 0, "longest_run": 0,
-                "run_signal": False, "stable": None, "target": target, "mean_at_target": None,
-                "lcl_clears_target": None}
+        return {
+            "n": n,
+            "mean": float(chart["value"].mean()) if n else np.nan,
+            "mr_bar": np.nan,
+            "lcl": np.nan,
+            "ucl": np.nan,
+            "n_beyond": 0,
+            "n_beyond_low": 0,
+            "longest_run": 0,
+            "run_signal": False,
+            "stable": None,
+            "target": target,
+            "mean_at_target": None,
+            "lcl_clears_target": None,
+        }
     v = chart["value"].to_numpy(dtype=float)
     side = np.sign(v - chart["center"].iloc[0]).astype(int)
     n_beyond = int(chart["beyond_limits"].sum())
@@ -142,9 +171,18 @@ def xmr_summary(chart: pd.DataFrame, *, target: float | None = None,
     stable = (n_beyond <= np.floor(max_out_share * n)) and not run_signal
     mean = float(chart["center"].iloc[0])
     lcl = float(chart["lcl"].iloc[0])
-    return {"n": n, "mean": mean, "mr_bar": float(np.nanmean(chart["moving_range"])),
-            "lcl": lcl, "ucl": float(chart["ucl"].iloc[0]), "n_beyond": n_beyond,
-            "n_beyond_low": int((v < lcl).sum()), "longest_run": int(_longest_runs(side).max()),
-            "run_signal": run_signal, "stable": bool(stable), "target": target,
-            "mean_at_target": None if target is None else bool(mean >= target),
-            "lcl_clears_target": None if target is None else bool(lcl >= target)}
+    return {
+        "n": n,
+        "mean": mean,
+        "mr_bar": float(np.nanmean(chart["moving_range"])),
+        "lcl": lcl,
+        "ucl": float(chart["ucl"].iloc[0]),
+        "n_beyond": n_beyond,
+        "n_beyond_low": int((v < lcl).sum()),
+        "longest_run": int(_longest_runs(side).max()),
+        "run_signal": run_signal,
+        "stable": bool(stable),
+        "target": target,
+        "mean_at_target": None if target is None else bool(mean >= target),
+        "lcl_clears_target": None if target is None else bool(lcl >= target),
+    }

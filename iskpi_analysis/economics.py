@@ -14,6 +14,7 @@ Forecast accuracy: for each past month, the month-end value is projected from th
 accuracy = 1 − |projected − actual| / actual (the KPI dictionary's formula), and whether the
 actual fell inside the projection interval.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -60,19 +61,31 @@ def economics(data, *, month: str, gross_margin: float = 0.7, lifetime_years: fl
         cac = kst.safe_ratio(cost, n_won)
         ltv = avg * gross_margin * lifetime_years if n_won else np.nan
         ratio = kst.safe_ratio(ltv, cac) if np.isfinite(cac) and np.isfinite(ltv) else np.nan
-        rows.append({"team_id": team_id, "month": month, "cost_jpy": float(cost), "deals_won": n_won,
-                     "won_amount_jpy": won_amt, "avg_won_amount_jpy": avg,
-                     "pipeline_jpy": float(openx.loc[openx["team_id"] == team_id, "amount_jpy"].sum()),
-                     "deal_amount_jpy": float(created.loc[created["team_id"] == team_id, "amount_jpy"].sum()),
-                     "cac_jpy": cac, "ltv_jpy": ltv, "ltv_cac": ratio,
-                     "healthy": bool(ratio >= HEALTHY_LTV_CAC) if np.isfinite(ratio) else None,
-                     "roi": kst.safe_ratio(won_amt * gross_margin - cost, cost),
-                     "gross_margin": gross_margin, "lifetime_years": lifetime_years})
+        rows.append(
+            {
+                "team_id": team_id,
+                "month": month,
+                "cost_jpy": float(cost),
+                "deals_won": n_won,
+                "won_amount_jpy": won_amt,
+                "avg_won_amount_jpy": avg,
+                "pipeline_jpy": float(openx.loc[openx["team_id"] == team_id, "amount_jpy"].sum()),
+                "deal_amount_jpy": float(created.loc[created["team_id"] == team_id, "amount_jpy"].sum()),
+                "cac_jpy": cac,
+                "ltv_jpy": ltv,
+                "ltv_cac": ratio,
+                "healthy": bool(ratio >= HEALTHY_LTV_CAC) if np.isfinite(ratio) else None,
+                "roi": kst.safe_ratio(won_amt * gross_margin - cost, cost),
+                "gross_margin": gross_margin,
+                "lifetime_years": lifetime_years,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def forecast_accuracy(daily: pd.DataFrame, *, months, at_business_day: int = 10,
-                      confidence: float = 0.9) -> pd.DataFrame:
+def forecast_accuracy(
+    daily: pd.DataFrame, *, months, at_business_day: int = 10, confidence: float = 0.9
+) -> pd.DataFrame:
     """How well mid-month pacing projections predicted past month-ends.
 
     Parameters
@@ -101,10 +114,19 @@ def forecast_accuracy(daily: pd.DataFrame, *, months, at_business_day: int = 10,
             p = pacing.project(daily[c], month=m, as_of=as_of, confidence=confidence)
             actual = pacing.project(daily[c], month=m)["actual"]
             err = p["projected"] - actual
-            rows.append({"month": m, "kpi_id": c, "as_of": as_of, "projected": p["projected"],
-                         "projected_low": p["projected_low"], "projected_high": p["projected_high"],
-                         "actual": actual, "error": err,
-                         "accuracy": 1 - abs(err) / actual if actual > 0 else np.nan,
-                         "covered": bool(p["projected_low"] <= actual <= p["projected_high"]),
-                         "business_days": bd["business_days"]})
+            rows.append(
+                {
+                    "month": m,
+                    "kpi_id": c,
+                    "as_of": as_of,
+                    "projected": p["projected"],
+                    "projected_low": p["projected_low"],
+                    "projected_high": p["projected_high"],
+                    "actual": actual,
+                    "error": err,
+                    "accuracy": 1 - abs(err) / actual if actual > 0 else np.nan,
+                    "covered": bool(p["projected_low"] <= actual <= p["projected_high"]),
+                    "business_days": bd["business_days"],
+                }
+            )
     return pd.DataFrame(rows)

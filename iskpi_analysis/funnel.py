@@ -8,6 +8,7 @@ it is "sure" when the whole Wilson interval lies below the target. Its reading i
 low connect rate → calling hours or list quality; high connect but low appointment rate →
 conversation quality and script; and so on (:data:`READINGS`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,17 @@ import pandas as pd
 from . import config, kpis
 from . import stats as kst
 
-__all__ = ["STAGES", "STAGE_RATES", "READINGS", "stage_label", "stage_targets", "funnel_counts",
-           "funnel", "bottleneck", "observed_chain"]
+__all__ = [
+    "STAGES",
+    "STAGE_RATES",
+    "READINGS",
+    "stage_label",
+    "stage_targets",
+    "funnel_counts",
+    "funnel",
+    "bottleneck",
+    "observed_chain",
+]
 
 #: Funnel stages (count columns) top to bottom.
 STAGES = ("calls", "connects", "valid_conversations", "appointments", "deals_created", "deals_won")
@@ -33,8 +43,15 @@ STAGE_RATES = {
 #: phase-kpi-design ボトルネック特定 / 引き継ぎ商談の受注率): :func:`bottleneck` returns one of
 #: these codes as ``reading_key``; the sentences are in the catalog (``scorecard.reading.<key>``,
 #: turned into text by :func:`scorecard.describe_bottleneck`).
-READINGS = ("calls", "connect_rate", "conversation_rate", "appointment_rate",
-            "appointment_rate_low_connect", "appointment_to_deal_rate", "handoff_win_rate")
+READINGS = (
+    "calls",
+    "connect_rate",
+    "conversation_rate",
+    "appointment_rate",
+    "appointment_rate_low_connect",
+    "appointment_to_deal_rate",
+    "handoff_win_rate",
+)
 
 
 def stage_label(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
@@ -87,8 +104,11 @@ def funnel_counts(data, *, month: str, rep_period: pd.DataFrame, by: str | None 
     if deals is None or "deals_created" not in rp.columns:  # no deals table: the funnel ends at appointments
         cols = ["calls", "connects", "valid_conversations", "appointments"]
         keys = [by] if by else []
-        base = (rp.groupby(by, observed=True)[cols].sum().reset_index() if by
-                else pd.DataFrame([rp[cols].sum()]).reset_index(drop=True))
+        base = (
+            rp.groupby(by, observed=True)[cols].sum().reset_index()
+            if by
+            else pd.DataFrame([rp[cols].sum()]).reset_index(drop=True)
+        )
         for c in cols:
             base[c] = base[c].fillna(0).astype("int64")
         return base[[*keys, *cols]]
@@ -115,8 +135,7 @@ def funnel_counts(data, *, month: str, rep_period: pd.DataFrame, by: str | None 
     return out[[*keys, *cols, "deals_won", "deals_closed"]]
 
 
-def funnel(counts, *, targets: dict | None = None, min_trials: int = 30,
-           confidence: float = 0.95) -> pd.DataFrame:
+def funnel(counts, *, targets: dict | None = None, min_trials: int = 30, confidence: float = 0.95) -> pd.DataFrame:
     """Stage table of one funnel: counts, stage rates with Wilson intervals, targets.
 
     Parameters
@@ -142,8 +161,7 @@ def funnel(counts, *, targets: dict | None = None, min_trials: int = 30,
     for st in STAGES:
         if st not in counts.index:  # e.g. no deals table
             continue
-        row = {"stage": st, "count": int(counts[st]),
-               "share_of_calls": counts[st] / calls if calls > 0 else np.nan}
+        row = {"stage": st, "count": int(counts[st]), "share_of_calls": counts[st] / calls if calls > 0 else np.nan}
         if st in STAGE_RATES:
             rid, num, den = STAGE_RATES[st]
             k, n = int(counts[num]), int(counts[den])
@@ -152,16 +170,35 @@ def funnel(counts, *, targets: dict | None = None, min_trials: int = 30,
             else:
                 lo, hi = kst.wilson_ci(k, n, confidence=confidence)
             tg = targets.get(rid)
-            tval, basis = (tg if isinstance(tg, tuple) else (tg, "given" if tg is not None else None))
+            tval, basis = tg if isinstance(tg, tuple) else (tg, "given" if tg is not None else None)
             rate = kst.safe_ratio(k, n)
-            row.update({"rate_id": rid, "k": k, "n": n,
-                        "rate": rate, "ci_low": lo, "ci_high": hi, "too_small": n < min_trials,
-                        "target": np.nan if tval is None else float(tval),
-                        "target_basis": basis})
+            row.update(
+                {
+                    "rate_id": rid,
+                    "k": k,
+                    "n": n,
+                    "rate": rate,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "too_small": n < min_trials,
+                    "target": np.nan if tval is None else float(tval),
+                    "target_basis": basis,
+                }
+            )
         else:
-            row.update({"rate_id": None, "k": np.nan, "n": np.nan,
-                        "rate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "too_small": False,
-                        "target": np.nan, "target_basis": None})
+            row.update(
+                {
+                    "rate_id": None,
+                    "k": np.nan,
+                    "n": np.nan,
+                    "rate": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "too_small": False,
+                    "target": np.nan,
+                    "target_basis": None,
+                }
+            )
         rows.append(row)
     out = pd.DataFrame(rows)
     out["attainment"] = out["rate"] / out["target"]
@@ -183,8 +220,9 @@ def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None) -
     certainty ("sure": interval entirely below target; "likely": point below, interval reaches
     the target; None), reading_key (the seeds' interpretation, one of :data:`READINGS`, or None).
     """
-    cand = stages[stages["rate_id"].notna() & stages["target"].notna() & ~stages["too_small"]
-                  & (stages["attainment"] < 1)]
+    cand = stages[
+        stages["rate_id"].notna() & stages["target"].notna() & ~stages["too_small"] & (stages["attainment"] < 1)
+    ]
     if len(cand):
         r = cand.sort_values("attainment").iloc[0]
         rid = r["rate_id"]
@@ -193,17 +231,37 @@ def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None) -
             conn = stages[stages["rate_id"] == "connect_rate"].iloc[0]
             if not (conn["attainment"] >= 1):
                 key = "appointment_rate_low_connect"
-        return {"stage": rid, "rate": float(r["rate"]),
-                "target": float(r["target"]), "attainment": float(r["attainment"]),
-                "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
-                "certainty": "sure" if bool(r["below_sure"]) else "likely", "reading_key": key}
+        return {
+            "stage": rid,
+            "rate": float(r["rate"]),
+            "target": float(r["target"]),
+            "attainment": float(r["attainment"]),
+            "ci_low": float(r["ci_low"]),
+            "ci_high": float(r["ci_high"]),
+            "certainty": "sure" if bool(r["below_sure"]) else "likely",
+            "reading_key": key,
+        }
     if calls_attainment is not None and calls_attainment < 1:
-        return {"stage": "calls", "rate": np.nan,
-                "target": np.nan, "attainment": float(calls_attainment), "ci_low": np.nan,
-                "ci_high": np.nan, "certainty": "sure",
-                "reading_key": "calls"}
-    return {"stage": None, "rate": np.nan, "target": np.nan, "attainment": np.nan,
-            "ci_low": np.nan, "ci_high": np.nan, "certainty": None, "reading_key": None}
+        return {
+            "stage": "calls",
+            "rate": np.nan,
+            "target": np.nan,
+            "attainment": float(calls_attainment),
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "certainty": "sure",
+            "reading_key": "calls",
+        }
+    return {
+        "stage": None,
+        "rate": np.nan,
+        "target": np.nan,
+        "attainment": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "certainty": None,
+        "reading_key": None,
+    }
 
 
 def observed_chain(stages: pd.DataFrame) -> dict:
@@ -217,6 +275,10 @@ def observed_chain(stages: pd.DataFrame) -> dict:
     r = stages[stages["rate_id"].notna()]
     rates = r["rate"].astype(float).tolist()
     usable = all(np.isfinite(x) and 0 < x <= 1 for x in rates)
-    return {"stages": list(stages["stage"]), "rates": rates,
-            "successes": r["k"].astype(int).tolist(), "trials": r["n"].astype(int).tolist(),
-            "usable": usable}
+    return {
+        "stages": list(stages["stage"]),
+        "rates": rates,
+        "successes": r["k"].astype(int).tolist(),
+        "trials": r["n"].astype(int).tolist(),
+        "usable": usable,
+    }

@@ -21,12 +21,12 @@ Row numbers: for CSV the physical line in the file where the record starts (the 
 1; blank lines and line breaks inside quoted values are counted); for Parquet and DataFrames the
 1-based row position.
 """
+
 from __future__ import annotations
 
 import codecs
 import csv
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +37,17 @@ import pandas as pd
 from . import calendar, config, tzfast
 
 __all__ = [
-    "CONTRACT", "TABLES", "REQUIRED_TABLES", "Problem", "DataValidationError", "MonthWithoutCalls", "Dataset",
-    "file_sha256", "load_data", "month_bounds", "require_month_calls",
+    "CONTRACT",
+    "TABLES",
+    "REQUIRED_TABLES",
+    "Problem",
+    "DataValidationError",
+    "MonthWithoutCalls",
+    "Dataset",
+    "file_sha256",
+    "load_data",
+    "month_bounds",
+    "require_month_calls",
 ]
 
 # --- the contract --------------------------------------------------------------------------
@@ -46,26 +55,61 @@ __all__ = [
 # int (non-negative integer), money (non-negative number), month (YYYY-MM), enum:<a|b|c>
 CONTRACT: dict[str, dict[str, tuple[str, bool]]] = {
     "teams": {"team_id": ("id", True), "team_name": ("str", False), "launched_on": ("date", True)},
-    "reps": {"rep_id": ("id", True), "rep_name": ("str", False), "team_id": ("str", True),
-             "role": ("enum:SDR|BDR", True), "joined_on": ("date", True), "left_on": ("date", False)},
-    "calls": {"call_id": ("id", True), "rep_id": ("str", True), "lead_id": ("str", False),
-              "started_at": ("ts", True), "connected": ("bool", True), "talk_seconds": ("int", True),
-              "appointment": ("bool", True), "decision_maker": ("bool", False), "script": ("str", False),
-              "direction": ("enum:in|out", False), "disposition_raw": ("str", False)},
-    "emails": {"email_id": ("id", True), "rep_id": ("str", True), "lead_id": ("str", False),
-               "sent_at": ("ts", True), "opened_at": ("ts", False), "clicked_at": ("ts", False),
-               "replied_at": ("ts", False)},
-    "leads": {"lead_id": ("id", True), "created_at": ("ts", True), "source": ("str", True),
-              "segment": ("str", False), "owner_rep_id": ("str", False), "mql_at": ("ts", False),
-              "sql_at": ("ts", False)},
-    "deals": {"deal_id": ("id", True), "lead_id": ("str", False), "rep_id": ("str", True),
-              "created_at": ("ts", True), "amount_jpy": ("money", False),
-              "budget_confirmed": ("bool", False), "authority_confirmed": ("bool", False),
-              "need_confirmed": ("bool", False), "timeline_confirmed": ("bool", False),
-              "need_clarity": ("enum:clear|overview|unclear", False),
-              "decision_process": ("enum:detailed|overview|unknown", False),
-              "next_action": ("enum:scheduled|timing_only|none", False),
-              "status": ("enum:open|won|lost", True), "closed_at": ("ts", False)},
+    "reps": {
+        "rep_id": ("id", True),
+        "rep_name": ("str", False),
+        "team_id": ("str", True),
+        "role": ("enum:SDR|BDR", True),
+        "joined_on": ("date", True),
+        "left_on": ("date", False),
+    },
+    "calls": {
+        "call_id": ("id", True),
+        "rep_id": ("str", True),
+        "lead_id": ("str", False),
+        "started_at": ("ts", True),
+        "connected": ("bool", True),
+        "talk_seconds": ("int", True),
+        "appointment": ("bool", True),
+        "decision_maker": ("bool", False),
+        "script": ("str", False),
+        "direction": ("enum:in|out", False),
+        "disposition_raw": ("str", False),
+    },
+    "emails": {
+        "email_id": ("id", True),
+        "rep_id": ("str", True),
+        "lead_id": ("str", False),
+        "sent_at": ("ts", True),
+        "opened_at": ("ts", False),
+        "clicked_at": ("ts", False),
+        "replied_at": ("ts", False),
+    },
+    "leads": {
+        "lead_id": ("id", True),
+        "created_at": ("ts", True),
+        "source": ("str", True),
+        "segment": ("str", False),
+        "owner_rep_id": ("str", False),
+        "mql_at": ("ts", False),
+        "sql_at": ("ts", False),
+    },
+    "deals": {
+        "deal_id": ("id", True),
+        "lead_id": ("str", False),
+        "rep_id": ("str", True),
+        "created_at": ("ts", True),
+        "amount_jpy": ("money", False),
+        "budget_confirmed": ("bool", False),
+        "authority_confirmed": ("bool", False),
+        "need_confirmed": ("bool", False),
+        "timeline_confirmed": ("bool", False),
+        "need_clarity": ("enum:clear|overview|unclear", False),
+        "decision_process": ("enum:detailed|overview|unknown", False),
+        "next_action": ("enum:scheduled|timing_only|none", False),
+        "status": ("enum:open|won|lost", True),
+        "closed_at": ("ts", False),
+    },
     "costs": {"month": ("month", True), "team_id": ("str", True), "cost_jpy": ("money", True)},
 }
 TABLES = tuple(CONTRACT)
@@ -74,8 +118,20 @@ REQUIRED_TABLES = ("reps", "calls")
 EVENT_TIME = {"calls": "started_at", "emails": "sent_at", "leads": "created_at", "deals": "created_at"}
 #: spellings accepted for an enum value, read case-insensitively after trimming (calls.direction:
 #: vendor exports say Inbound/Outbound or 受信/発信); an empty direction is outbound (contract v1)
-ENUM_ALIASES = {"direction": {"in": "in", "inbound": "in", "incoming": "in", "受信": "in", "着信": "in",
-                              "out": "out", "outbound": "out", "outgoing": "out", "発信": "out", "架電": "out"}}
+ENUM_ALIASES = {
+    "direction": {
+        "in": "in",
+        "inbound": "in",
+        "incoming": "in",
+        "受信": "in",
+        "着信": "in",
+        "out": "out",
+        "outbound": "out",
+        "outgoing": "out",
+        "発信": "out",
+        "架電": "out",
+    }
+}
 TRUE_WORDS = ("true", "1", "yes", "y", "t")
 FALSE_WORDS = ("false", "0", "no", "n", "f")
 MAX_ROWS_SHOWN = 5
@@ -100,8 +156,9 @@ class Problem:
     def summary(self) -> str:
         """File, column, what and how many — no row numbers (the report's data-quality note)."""
         where = self.file + (f", column '{self.column}'" if self.column else "")
-        return f"{where}: {self.message}" + (f" ({self.count:,} row{'s' if self.count != 1 else ''})"
-                                             if self.count else "")
+        return f"{where}: {self.message}" + (
+            f" ({self.count:,} row{'s' if self.count != 1 else ''})" if self.count else ""
+        )
 
     def __str__(self) -> str:
         where = self.file + (f", column '{self.column}'" if self.column else "")
@@ -139,8 +196,10 @@ def _ident(s: str) -> str:
 
 
 #: how to turn a file that is not CSV text into one (said by every "not CSV text" error)
-HOW_TO_EXPORT = ("save it as CSV: in Excel 'File > Save As > CSV UTF-8 (comma delimited) (*.csv)' "
-                 "(or 'CSV (comma delimited)', which is CP932), or convert the export with `iskpi import`")
+HOW_TO_EXPORT = (
+    "save it as CSV: in Excel 'File > Save As > CSV UTF-8 (comma delimited) (*.csv)' "
+    "(or 'CSV (comma delimited)', which is CP932), or convert the export with `iskpi import`"
+)
 
 
 def _sniff(path: Path) -> str:
@@ -166,12 +225,11 @@ def _detect_encoding(path: Path) -> str:
     """
     what = _sniff(path)
     if what:
-        raise DataValidationError([Problem(path.name, None, f"is not CSV text: it looks like {what}; "
-                                                            f"{HOW_TO_EXPORT}")])
+        raise DataValidationError([Problem(path.name, None, f"is not CSV text: it looks like {what}; {HOW_TO_EXPORT}")])
     with open(path, "rb") as fh:
         bom = fh.read(3) == b"\xef\xbb\xbf"
     where = ""
-    for enc in (("utf-8-sig",) if bom else ("utf-8", "cp932")):
+    for enc in ("utf-8-sig",) if bom else ("utf-8", "cp932"):
         dec, line = codecs.getincrementaldecoder(enc)(), 1
         try:
             with open(path, "rb") as fh:
@@ -179,15 +237,14 @@ def _detect_encoding(path: Path) -> str:
                     try:
                         dec.decode(block)
                     except UnicodeDecodeError as exc:
-                        line += block[:max(exc.start, 0)].count(b"\n")
+                        line += block[: max(exc.start, 0)].count(b"\n")
                         raise
                     line += block.count(b"\n")
                 dec.decode(b"", final=True)
             return enc
         except UnicodeDecodeError:
             where = f" (as {enc.upper()} it breaks near line {line})"
-    raise DataValidationError([Problem(path.name, None, f"is neither UTF-8 nor CP932 text{where}; "
-                                                        f"{HOW_TO_EXPORT}")])
+    raise DataValidationError([Problem(path.name, None, f"is neither UTF-8 nor CP932 text{where}; {HOW_TO_EXPORT}")])
 
 
 class _CsvFile:
@@ -201,14 +258,29 @@ class _CsvFile:
         with open(path, encoding=self.encoding, newline="") as fh:
             self.header = next((r for r in csv.reader(fh) if r), None)
         if self.header is None:
-            raise DataValidationError([Problem(self.name, None, "is empty (no header line): export the "
-                                                                "table with its header row of column names")])
+            raise DataValidationError(
+                [
+                    Problem(
+                        self.name,
+                        None,
+                        "is empty (no header line): export the table with its header row of column names",
+                    )
+                ]
+            )
         self.names = [h.strip() for h in self.header]
         dup = sorted({n for n in self.names if self.names.count(n) > 1})
         if dup:
-            raise DataValidationError([Problem(self.name, None, "line 1 (header): column name(s) appear more "
-                                               f"than once: {', '.join(n or '(unnamed)' for n in dup)}; "
-                                               "rename or delete the extra column")])
+            raise DataValidationError(
+                [
+                    Problem(
+                        self.name,
+                        None,
+                        "line 1 (header): column name(s) appear more "
+                        f"than once: {', '.join(n or '(unnamed)' for n in dup)}; "
+                        "rename or delete the extra column",
+                    )
+                ]
+            )
         self._identity = None
 
     def reader(self):
@@ -217,8 +289,9 @@ class _CsvFile:
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
-        ro = pcsv.ReadOptions(encoding="utf8" if self.encoding.startswith("utf-8") else self.encoding,
-                              block_size=1 << 22)  # arrow skips a UTF-8 BOM itself
+        ro = pcsv.ReadOptions(
+            encoding="utf8" if self.encoding.startswith("utf-8") else self.encoding, block_size=1 << 22
+        )  # arrow skips a UTF-8 BOM itself
         po = pcsv.ParseOptions(newlines_in_values=True)
         co = pcsv.ConvertOptions(column_types={h: pa.string() for h in self.header}, strings_can_be_null=False)
         src = pcsv.open_csv(self.path, read_options=ro, parse_options=po, convert_options=co)
@@ -228,9 +301,11 @@ class _CsvFile:
             first = 2
             for b in src:
                 n = b.num_rows
-                yield pa.RecordBatch.from_arrays(list(b.columns) + [pa.array(np.arange(first, first + n))],
-                                                 schema=schema)
+                yield pa.RecordBatch.from_arrays(
+                    list(b.columns) + [pa.array(np.arange(first, first + n))], schema=schema
+                )
                 first += n
+
         return pa.RecordBatchReader.from_batches(schema, batches())
 
     def _records(self):
@@ -257,9 +332,13 @@ class _CsvFile:
         for line, row in self._records():
             if len(row) != n:
                 text = ",".join(row)
-                return Problem(self.name, None, f"line {line}: {len(row)} field(s) where the header has {n} "
-                               f"({text[:80]!r}); a value holding a comma or a line break must be in double "
-                               "quotes, and stray lines (totals, notes) must be removed from the export")
+                return Problem(
+                    self.name,
+                    None,
+                    f"line {line}: {len(row)} field(s) where the header has {n} "
+                    f"({text[:80]!r}); a value holding a comma or a line break must be in double "
+                    "quotes, and stray lines (totals, notes) must be removed from the export",
+                )
         msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         return Problem(self.name, None, f"cannot be read as CSV ({msg}); check for an unclosed double quote")
 
@@ -291,8 +370,20 @@ class Dataset:
     Use :func:`load_data` or :meth:`from_frames` to build one.
     """
 
-    def __init__(self, con, *, tz, data_dir, files, fingerprint, notes, present,
-                 filters=None, valid_talk_seconds=config.VALID_TALK_SECONDS, inbound_calls=0):
+    def __init__(
+        self,
+        con,
+        *,
+        tz,
+        data_dir,
+        files,
+        fingerprint,
+        notes,
+        present,
+        filters=None,
+        valid_talk_seconds=config.VALID_TALK_SECONDS,
+        inbound_calls=0,
+    ):
         self._con = con
         self.tz = tz
         self.data_dir = data_dir
@@ -318,8 +409,14 @@ class Dataset:
 
     # --- construction --------------------------------------------------------------------
     @classmethod
-    def from_frames(cls, frames: dict[str, pd.DataFrame], *, tz: str = config.DEFAULT_TZ,
-                    valid_talk_seconds: int = config.VALID_TALK_SECONDS, today=None) -> "Dataset":
+    def from_frames(
+        cls,
+        frames: dict[str, pd.DataFrame],
+        *,
+        tz: str = config.DEFAULT_TZ,
+        valid_talk_seconds: int = config.VALID_TALK_SECONDS,
+        today=None,
+    ) -> Dataset:
         """Validate in-memory tables (as they would be read from files) and build a Dataset."""
         raw = {}
         for name, df in frames.items():
@@ -328,8 +425,15 @@ class Dataset:
             df = df.copy()
             df["_row"] = range(1, len(df) + 1)
             raw[name] = (f"{name} (DataFrame)", df)
-        return _build(raw, tz=tz, data_dir=None, files={}, fingerprint=_fingerprint_frames(frames),
-                      valid_talk_seconds=valid_talk_seconds, today=today)
+        return _build(
+            raw,
+            tz=tz,
+            data_dir=None,
+            files={},
+            fingerprint=_fingerprint_frames(frames),
+            valid_talk_seconds=valid_talk_seconds,
+            today=today,
+        )
 
     # --- access --------------------------------------------------------------------------
     def has(self, table: str) -> bool:
@@ -364,11 +468,12 @@ class Dataset:
         f = self._filters
         cond = []
         if lean and (f.get("team") or f.get("role")):
-            reps = " AND ".join(([f"team_id = {_q(f['team'])}"] if f.get("team") else [])
-                                + ([f"role = {_q(f['role'])}"] if f.get("role") else []))
+            reps = " AND ".join(
+                ([f"team_id = {_q(f['team'])}"] if f.get("team") else [])
+                + ([f"role = {_q(f['role'])}"] if f.get("role") else [])
+            )
             cond.append(f"rep_id IN (SELECT rep_id FROM v_reps WHERE {reps})")
-        if not lean and f.get("team") and table in ("teams", "reps", "calls", "emails", "leads",
-                                                     "deals", "costs"):
+        if not lean and f.get("team") and table in ("teams", "reps", "calls", "emails", "leads", "deals", "costs"):
             cond.append(f"team_id = {_q(f['team'])}")
         if not lean and f.get("role") and table in ("reps", "calls", "emails", "deals"):
             cond.append(f"role = {_q(f['role'])}")
@@ -401,7 +506,7 @@ class Dataset:
     deals = property(lambda self: self._frame("deals"))
     costs = property(lambda self: self._frame("costs"))
 
-    def filter(self, *, team: str | None = None, role: str | None = None, start=None, end=None) -> "Dataset":
+    def filter(self, *, team: str | None = None, role: str | None = None, start=None, end=None) -> Dataset:
         """A view of the data restricted to a team ("all"/None = whole organisation), a role
         (SDR/BDR) and an event-time window [start, end) in local time."""
         f = dict(self._filters)
@@ -418,9 +523,18 @@ class Dataset:
             f["start"] = str(pd.Timestamp(start))
         if end is not None:
             f["end"] = str(pd.Timestamp(end))
-        return Dataset(self._con, tz=self.tz, data_dir=self.data_dir, files=self.files,
-                       fingerprint=self.fingerprint, notes=self.notes, present=self._present,
-                       filters=f, valid_talk_seconds=self.valid_talk_seconds, inbound_calls=self.inbound_calls)
+        return Dataset(
+            self._con,
+            tz=self.tz,
+            data_dir=self.data_dir,
+            files=self.files,
+            fingerprint=self.fingerprint,
+            notes=self.notes,
+            present=self._present,
+            filters=f,
+            valid_talk_seconds=self.valid_talk_seconds,
+            inbound_calls=self.inbound_calls,
+        )
 
     @property
     def team(self) -> str:
@@ -464,8 +578,11 @@ class Dataset:
         return pd.Timestamp(v)
 
     def row_counts(self) -> dict[str, int]:
-        return {t: int(self._con.execute(f"SELECT count(*) FROM {self.sql(t, with_inbound=True)}").fetchall()[0][0])
-                for t in TABLES if self.has(t)}
+        return {
+            t: int(self._con.execute(f"SELECT count(*) FROM {self.sql(t, with_inbound=True)}").fetchall()[0][0])
+            for t in TABLES
+            if self.has(t)
+        }
 
     def summary(self) -> pd.DataFrame:
         """Rows and date range per table (the data-quality summary of ``iskpi validate``)."""
@@ -479,8 +596,15 @@ class Dataset:
             first = last = None
             if t in EVENT_TIME:
                 first, last = self._con.execute(f"SELECT min(date), max(date) FROM {src}").fetchall()[0]
-            rows.append({"table": t, "rows": int(n), "first": first, "last": last,
-                         "file": self.files[t].name if t in self.files else f"{t} (DataFrame)"})
+            rows.append(
+                {
+                    "table": t,
+                    "rows": int(n),
+                    "first": first,
+                    "last": last,
+                    "file": self.files[t].name if t in self.files else f"{t} (DataFrame)",
+                }
+            )
         out = pd.DataFrame(rows)
         out["rows"] = out["rows"].astype("Int64")
         return out
@@ -531,15 +655,27 @@ def _find_files(data_dir: Path, prefer: str | None) -> tuple[dict[str, Path], li
         pq, csv_ = data_dir / f"{t}.parquet", data_dir / f"{t}.csv"
         if pq.exists() and csv_.exists():
             if prefer is None:
-                problems.append(Problem(
-                    str(data_dir), None, f"both {csv_.name} and {pq.name} exist and could differ: delete the "
-                    "out-of-date one, or say which to read: `iskpi validate --prefer parquet` (or csv), "
-                    "ISKPI_PREFER_FORMAT=parquet for `iskpi report` and the notebooks"))
+                problems.append(
+                    Problem(
+                        str(data_dir),
+                        None,
+                        f"both {csv_.name} and {pq.name} exist and could differ: delete the "
+                        "out-of-date one, or say which to read: `iskpi validate --prefer parquet` (or csv), "
+                        "ISKPI_PREFER_FORMAT=parquet for `iskpi report` and the notebooks",
+                    )
+                )
                 continue
             use, skip = (pq, csv_) if prefer == "parquet" else (csv_, pq)
-            notes.append(Problem(str(data_dir), None, f"both {csv_.name} and {pq.name} exist: reading {use.name} "
-                                 f"(prefer = {prefer}), {skip.name} is ignored", code="both_formats",
-                                 fields={"use": use.name, "skip": skip.name, "prefer": prefer}))
+            notes.append(
+                Problem(
+                    str(data_dir),
+                    None,
+                    f"both {csv_.name} and {pq.name} exist: reading {use.name} "
+                    f"(prefer = {prefer}), {skip.name} is ignored",
+                    code="both_formats",
+                    fields={"use": use.name, "skip": skip.name, "prefer": prefer},
+                )
+            )
             files[t] = use
         elif pq.exists():
             files[t] = pq
@@ -548,11 +684,19 @@ def _find_files(data_dir: Path, prefer: str | None) -> tuple[dict[str, Path], li
         else:
             other = [data_dir / f"{t}{x}" for x in OTHER_SUFFIXES if (data_dir / f"{t}{x}").exists()]
             if other:
-                msg = (f"{other[0].name} is not read (only {t}.csv or {t}.parquet are): "
-                       f"{HOW_TO_EXPORT.replace('save it', 'save it as ' + t + '.csv')}")
+                msg = (
+                    f"{other[0].name} is not read (only {t}.csv or {t}.parquet are): "
+                    f"{HOW_TO_EXPORT.replace('save it', 'save it as ' + t + '.csv')}"
+                )
                 (problems if t in REQUIRED_TABLES else notes).append(
-                    Problem(str(data_dir), None, msg, code="" if t in REQUIRED_TABLES else "unread_file",
-                            fields={"name": other[0].name, "table": t}))
+                    Problem(
+                        str(data_dir),
+                        None,
+                        msg,
+                        code="" if t in REQUIRED_TABLES else "unread_file",
+                        fields={"name": other[0].name, "table": t},
+                    )
+                )
     return files, notes, problems
 
 
@@ -587,9 +731,15 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_data(data_dir: str | Path | None = None, *, tz: str = config.DEFAULT_TZ,
-              valid_talk_seconds: int = config.VALID_TALK_SECONDS, today=None,
-              memory_limit: str | None = None, prefer: str | None = None) -> Dataset:
+def load_data(
+    data_dir: str | Path | None = None,
+    *,
+    tz: str = config.DEFAULT_TZ,
+    valid_talk_seconds: int = config.VALID_TALK_SECONDS,
+    today=None,
+    memory_limit: str | None = None,
+    prefer: str | None = None,
+) -> Dataset:
     """Load and validate every contract table found in ``data_dir``.
 
     Parameters
@@ -616,9 +766,11 @@ def load_data(data_dir: str | Path | None = None, *, tz: str = config.DEFAULT_TZ
     if prefer is not None:
         config.check_option("prefer", prefer, ("csv", "parquet"))
     files, notes, problems = _find_files(data_dir, prefer)
-    problems += [Problem(f"{data_dir}", None, f"required table file missing: {t}.csv or {t}.parquet")
-                 for t in REQUIRED_TABLES if t not in files and not any(
-                     p.message.startswith((f"both {t}.csv", f"{t}.")) for p in problems)]
+    problems += [
+        Problem(f"{data_dir}", None, f"required table file missing: {t}.csv or {t}.parquet")
+        for t in REQUIRED_TABLES
+        if t not in files and not any(p.message.startswith((f"both {t}.csv", f"{t}.")) for p in problems)
+    ]
     raw = {}
     for t, path in files.items():
         try:
@@ -627,8 +779,17 @@ def load_data(data_dir: str | Path | None = None, *, tz: str = config.DEFAULT_TZ
             problems += exc.problems
     if problems:
         raise DataValidationError(problems)
-    return _build(raw, tz=tz, data_dir=data_dir, files=files, fingerprint=_fingerprint_files(files),
-                  valid_talk_seconds=valid_talk_seconds, today=today, memory_limit=memory_limit, notes=notes)
+    return _build(
+        raw,
+        tz=tz,
+        data_dir=data_dir,
+        files=files,
+        fingerprint=_fingerprint_files(files),
+        valid_talk_seconds=valid_talk_seconds,
+        today=today,
+        memory_limit=memory_limit,
+        notes=notes,
+    )
 
 
 # --- validation + typing -------------------------------------------------------------------
@@ -702,8 +863,15 @@ class _Checker:
         rows = [int(r[1]) for r in res]
         if file in self.lines:
             rows = self.lines[file][0].lines(rows, self.lines[file][1])
-        p = Problem(file, column, message, rows=rows, count=n,
-                    examples=[r[2] for r in res if r[2] is not None][:3] if example_col else [], code=code)
+        p = Problem(
+            file,
+            column,
+            message,
+            rows=rows,
+            count=n,
+            examples=[r[2] for r in res if r[2] is not None][:3] if example_col else [],
+            code=code,
+        )
         if warn:
             self.warnings.append(p)
         else:
@@ -723,14 +891,16 @@ class _Checker:
         for (col, msg, where, ex, warn, *code), n in zip(checks, counts):
             if n:
                 self.rows(file, col, msg, where, table, example_col=ex, warn=warn, code=(code or [""])[0])
-        return [(r[0], *r[1 + len(checks):]) for r in res]
+        return [(r[0], *r[1 + len(checks) :]) for r in res]
 
 
-_PARSE_MSG = {"ts": "unparseable timestamp (expected ISO 8601)",
-              "date": "unparseable date (expected YYYY-MM-DD)",
-              "bool": "unparseable boolean (expected true/false, 1/0, yes/no)",
-              "money": "not a number",
-              "month": "unparseable month (expected YYYY-MM)"}
+_PARSE_MSG = {
+    "ts": "unparseable timestamp (expected ISO 8601)",
+    "date": "unparseable date (expected YYYY-MM-DD)",
+    "bool": "unparseable boolean (expected true/false, 1/0, yes/no)",
+    "money": "not a number",
+    "month": "unparseable month (expected YYYY-MM)",
+}
 _SQL_TYPE = {"ts": "TIMESTAMPTZ", "date": "DATE", "bool": "BOOLEAN", "int": "BIGINT", "money": "DOUBLE"}
 
 
@@ -739,12 +909,22 @@ def _is_text(src_type: str) -> bool:
 
 
 def _is_integer_type(src_type: str) -> bool:
-    return src_type.upper() in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
-                                "USMALLINT", "UINTEGER", "UBIGINT")
+    return src_type.upper() in (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+    )
 
 
-def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, today=None,
-           memory_limit=None, notes=None) -> Dataset:
+def _build(
+    raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, today=None, memory_limit=None, notes=None
+) -> Dataset:
     con = duckdb.connect()
     try:  # the progress bar would print into logs; inside Jupyter DuckDB refuses the setting
         con.execute("SET enable_progress_bar = false")  # unless ipywidgets is installed
@@ -759,8 +939,7 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
     present = set()
     spans: dict[str, list] = {}
     has_direction = False
-    today = (pd.Timestamp(today).normalize() if today is not None
-             else pd.Timestamp.now(tz).normalize().tz_localize(None))
+    today = pd.Timestamp(today).normalize() if today is not None else pd.Timestamp.now(tz).normalize().tz_localize(None)
     today_sql = f"DATE {_q(today.date())}"
     tomorrow_sql = f"CAST({_q(str(today + pd.Timedelta(days=1)))} AS TIMESTAMPTZ)"  # session zone = tz
     # tables in contract order: teams and reps come first, so later tables can check references
@@ -768,8 +947,10 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
         fname, src = raw[t]
         typed_source = isinstance(src, Path)
         if typed_source:
-            con.execute(f"CREATE VIEW raw_{t} AS SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row "
-                        f"FROM read_parquet({_q(str(src))}, file_row_number = true)")
+            con.execute(
+                f"CREATE VIEW raw_{t} AS SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row "
+                f"FROM read_parquet({_q(str(src))}, file_row_number = true)"
+            )
         elif isinstance(src, _CsvFile):
             # streamed straight into the parsed table below: the text is read and parsed once
             try:
@@ -780,22 +961,37 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
         else:
             con.register(f"df_{t}", src)
             con.execute(f"CREATE VIEW raw_{t} AS SELECT * FROM df_{t}")
-        types = ({**{n: "VARCHAR" for n in src.names}, "_row": "BIGINT"} if isinstance(src, _CsvFile) else
-                 dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE raw_{t})").fetchall()))
+        types = (
+            {**{n: "VARCHAR" for n in src.names}, "_row": "BIGINT"}
+            if isinstance(src, _CsvFile)
+            else dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE raw_{t})").fetchall())
+        )
         spec = CONTRACT[t]
         missing = [c for c, (_k, req) in spec.items() if req and c not in types]
         for c in missing:
-            chk.problems.append(Problem(fname, c, "required column is missing "
-                                        f"(columns found: {', '.join(k for k in types if k != '_row')})"))
+            chk.problems.append(
+                Problem(
+                    fname,
+                    c,
+                    f"required column is missing (columns found: {', '.join(k for k in types if k != '_row')})",
+                )
+            )
         if missing:
             if isinstance(src, _CsvFile):
                 con.unregister(f"raw_{t}")
             continue
         extra = [c for c in types if c not in spec and c != "_row"]
         if extra:
-            chk.warnings.append(Problem(fname, None, f"{len(extra)} column(s) not in the data contract, ignored: "
-                                        f"{', '.join(c or '(unnamed)' for c in extra)}", code="ignored_columns",
-                                        fields={"n": len(extra), "columns": ", ".join(c or "(unnamed)" for c in extra)}))
+            chk.warnings.append(
+                Problem(
+                    fname,
+                    None,
+                    f"{len(extra)} column(s) not in the data contract, ignored: "
+                    f"{', '.join(c or '(unnamed)' for c in extra)}",
+                    code="ignored_columns",
+                    fields={"n": len(extra), "columns": ", ".join(c or "(unnamed)" for c in extra)},
+                )
+            )
         sel, checks = [], []
         for c, (kind, req) in spec.items():
             if c not in types:
@@ -830,14 +1026,29 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
             if kind.startswith("enum:"):
                 allowed = kind[5:].split("|")
                 also = [a for a in ENUM_ALIASES.get(c, {}) if a not in allowed]
-                checks.append((c, f"unknown value (allowed: {', '.join(allowed)}"
-                                  + (f"; also read: {', '.join(also)}, any case" if also else "")
-                                  + ("; empty = out" if c == "direction" else "") + ")",
-                               f"{val} IS NOT NULL AND {val} NOT IN ({', '.join(map(_q, allowed))})", c, False))
+                checks.append(
+                    (
+                        c,
+                        f"unknown value (allowed: {', '.join(allowed)}"
+                        + (f"; also read: {', '.join(also)}, any case" if also else "")
+                        + ("; empty = out" if c == "direction" else "")
+                        + ")",
+                        f"{val} IS NOT NULL AND {val} NOT IN ({', '.join(map(_q, allowed))})",
+                        c,
+                        False,
+                    )
+                )
             if kind in ("ts", "date"):
                 # compare with a constant (local midnight after today): no per-row conversion
-                checks.append((c, f"date in the future (after today, {today.date()})",
-                               f"{val} >= {tomorrow_sql}" if kind == "ts" else f"{val} > {today_sql}", c, False))
+                checks.append(
+                    (
+                        c,
+                        f"date in the future (after today, {today.date()})",
+                        f"{val} >= {tomorrow_sql}" if kind == "ts" else f"{val} > {today_sql}",
+                        c,
+                        False,
+                    )
+                )
         if typed_source:  # Parquet: a view, so the 25-million-row path parses nothing twice
             con.execute(f"CREATE VIEW p_{t} AS SELECT _row, {', '.join(sel)} FROM raw_{t}")
         elif isinstance(src, _CsvFile):  # parse once into a table: every later scan reads it
@@ -855,38 +1066,55 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
             chk.lines[fname] = (src, n_rows)
         if not n_rows:
             if t in REQUIRED_TABLES:
-                chk.problems.append(Problem(fname, None, f"has a header but no data rows: the kit needs the "
-                                            f"{t} of the period you report on — export them again with the rows"))
+                chk.problems.append(
+                    Problem(
+                        fname,
+                        None,
+                        f"has a header but no data rows: the kit needs the "
+                        f"{t} of the period you report on — export them again with the rows",
+                    )
+                )
                 continue
-            chk.warnings.append(Problem(fname, None, "has a header but no data rows (an empty table)",
-                                        code="empty_table"))
+            chk.warnings.append(
+                Problem(fname, None, "has a header but no data rows (an empty table)", code="empty_table")
+            )
         present.add(t)
         has_direction = has_direction or (t == "calls" and "direction" in types)
         checks += _table_checks(t, present)
         if t in ("calls", "emails", "deals") and "reps" in present:
             # one scan grouped by rep: row-level checks are summed, the rep reference is checked
             # per group, and each rep's first/last activity is kept for the employment check
-            per_rep = chk.scan(fname, f"p_{t}", checks, group="rep_id",
-                               extra=[f"min({EVENT_TIME[t]})", f"max({EVENT_TIME[t]})"])
+            per_rep = chk.scan(
+                fname, f"p_{t}", checks, group="rep_id", extra=[f"min({EVENT_TIME[t]})", f"max({EVENT_TIME[t]})"]
+            )
             known = set(r[0] for r in con.execute("SELECT rep_id FROM p_reps").fetchall())
             if any(g[0] not in known for g in per_rep):
-                chk.rows(fname, "rep_id", "rep_id not in reps table (unknown rep)",
-                         "rep_id IS NULL OR rep_id NOT IN (SELECT rep_id FROM p_reps WHERE rep_id IS NOT NULL)",
-                         f"p_{t}", example_col="rep_id")
+                chk.rows(
+                    fname,
+                    "rep_id",
+                    "rep_id not in reps table (unknown rep)",
+                    "rep_id IS NULL OR rep_id NOT IN (SELECT rep_id FROM p_reps WHERE rep_id IS NOT NULL)",
+                    f"p_{t}",
+                    example_col="rep_id",
+                )
             spans[t] = per_rep
         else:
             chk.scan(fname, f"p_{t}", checks)
         id_col = next((c for c, (k, _r) in spec.items() if k == "id"), None)
-        _check_duplicates(con, chk, t, fname, id_col, list(spec),
-                          raw_ok=typed_source and _is_text(types.get(id_col or "", "")))
+        _check_duplicates(
+            con, chk, t, fname, id_col, list(spec), raw_ok=typed_source and _is_text(types.get(id_col or "", ""))
+        )
 
     if chk.problems:
         raise DataValidationError(chk.problems)
 
     # --- the data's own span, holidays, and "after the data's last activity" --------------
-    span = " UNION ALL ".join(f"SELECT min({EVENT_TIME[t]}) lo, max({EVENT_TIME[t]}) hi FROM t_{t}"
-                              + (" WHERE direction IS DISTINCT FROM 'in'" if t == "calls" and has_direction else "")
-                              for t in ("calls", "emails") if t in present)
+    span = " UNION ALL ".join(
+        f"SELECT min({EVENT_TIME[t]}) lo, max({EVENT_TIME[t]}) hi FROM t_{t}"
+        + (" WHERE direction IS DISTINCT FROM 'in'" if t == "calls" and has_direction else "")
+        for t in ("calls", "emails")
+        if t in present
+    )
     lo, hi = con.execute(f"SELECT min(lo), max(hi) FROM ({span})").fetchall()[0]
     _create_holidays(con, range(lo.year if lo else 2000, (hi.year if hi else 2000) + 2))
     data_max = pd.Timestamp(hi).tz_convert(tz).date() if hi is not None else None
@@ -899,9 +1127,17 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
             for c, (kind, _r) in CONTRACT[t].items():
                 if kind in ("ts", "date") and c != "left_on":
                     local = f"CAST(timezone({_q(tz)}, {_ident(c)}) AS DATE)" if kind == "ts" else _ident(c)
-                    checks.append((c, f"date after the data's last call or e-mail ({data_max}), not after "
-                                      "today: kept, counted only in its own month",
-                                   f"{local} > DATE {_q(data_max)}", c, True, "after_last_activity"))
+                    checks.append(
+                        (
+                            c,
+                            f"date after the data's last call or e-mail ({data_max}), not after "
+                            "today: kept, counted only in its own month",
+                            f"{local} > DATE {_q(data_max)}",
+                            c,
+                            True,
+                            "after_last_activity",
+                        )
+                    )
             chk.scan(raw[t][0], f"t_{t}", checks)
     if chk.problems:
         raise DataValidationError(chk.problems)
@@ -910,78 +1146,162 @@ def _build(raw: dict, *, tz, data_dir, files, fingerprint, valid_talk_seconds, t
     if has_direction:
         inbound = con.execute("SELECT count_if(direction = 'in') FROM t_calls").fetchall()[0][0] or 0
         if inbound:
-            chk.warnings.append(Problem(
-                raw["calls"][0], "direction", f"{inbound:,} inbound call(s) (direction = in): kept in the "
-                "data, left out of call counts, connect rates, every call-based KPI and time of day",
-                code="inbound_calls", fields={"n": int(inbound)}))
+            chk.warnings.append(
+                Problem(
+                    raw["calls"][0],
+                    "direction",
+                    f"{inbound:,} inbound call(s) (direction = in): kept in the "
+                    "data, left out of call counts, connect rates, every call-based KPI and time of day",
+                    code="inbound_calls",
+                    fields={"n": int(inbound)},
+                )
+            )
     # each rep's first/last call and e-mail from the validation scan: the data's time range
     # for the local-time fast path, without another scan
-    ranges = {t: (min((r[1] for r in spans[t] if r[1] is not None), default=None),
-                  max((r[2] for r in spans[t] if r[2] is not None), default=None))
-              for t in ("calls", "emails") if spans.get(t)}
+    ranges = {
+        t: (
+            min((r[1] for r in spans[t] if r[1] is not None), default=None),
+            max((r[2] for r in spans[t] if r[2] is not None), default=None),
+        )
+        for t in ("calls", "emails")
+        if spans.get(t)
+    }
     _create_views(con, present, tz, valid_talk_seconds, outbound_only=bool(inbound), ranges=ranges)
     if "calls" in present:
         # exact count only for reps whose first/last call (from the validation scan) lies outside
         emp = {r[0]: (r[1], r[2]) for r in con.execute("SELECT rep_id, joined_on, left_on FROM t_reps").fetchall()}
-        outside = [rep for rep, first, last in spans.get("calls", [])
-                   if first is not None and (pd.Timestamp(first).tz_convert(tz).date() < emp[rep][0]
-                   or (emp[rep][1] is not None and pd.Timestamp(last).tz_convert(tz).date() > emp[rep][1]))]
+        outside = [
+            rep
+            for rep, first, last in spans.get("calls", [])
+            if first is not None
+            and (
+                pd.Timestamp(first).tz_convert(tz).date() < emp[rep][0]
+                or (emp[rep][1] is not None and pd.Timestamp(last).tz_convert(tz).date() > emp[rep][1])
+            )
+        ]
         n = 0
         if outside:
-            n = con.execute("SELECT count(*) FROM v_calls_lean_all c JOIN t_reps r USING (rep_id) "
-                            f"WHERE c.rep_id IN ({', '.join(map(_q, outside))}) AND (c.date < r.joined_on "
-                            "OR (r.left_on IS NOT NULL AND c.date > r.left_on))").fetchall()[0][0]
+            n = con.execute(
+                "SELECT count(*) FROM v_calls_lean_all c JOIN t_reps r USING (rep_id) "
+                f"WHERE c.rep_id IN ({', '.join(map(_q, outside))}) AND (c.date < r.joined_on "
+                "OR (r.left_on IS NOT NULL AND c.date > r.left_on))"
+            ).fetchall()[0][0]
         if n:
-            chk.warnings.append(Problem(raw["calls"][0], None, f"{n} call(s) outside their rep's joined_on–left_on "
-                                        "period (kept)", code="outside_employment",
-                                        fields={"n": int(n)}))
+            chk.warnings.append(
+                Problem(
+                    raw["calls"][0],
+                    None,
+                    f"{n} call(s) outside their rep's joined_on–left_on period (kept)",
+                    code="outside_employment",
+                    fields={"n": int(n)},
+                )
+            )
     if "emails" in present and "calls" in present:
         e_months = [r[0] for r in con.execute("SELECT DISTINCT month FROM v_emails ORDER BY 1").fetchall()]
-        quiet = [m for m in e_months if not con.execute(
-            f"SELECT 1 FROM v_calls_lean WHERE started_at >= {_q(month_bounds(m)[0])}::TIMESTAMP AT TIME ZONE {_q(tz)} "
-            f"AND started_at < {_q(month_bounds(m)[1])}::TIMESTAMP AT TIME ZONE {_q(tz)} LIMIT 1").fetchall()]
+        quiet = [
+            m
+            for m in e_months
+            if not con.execute(
+                f"SELECT 1 FROM v_calls_lean WHERE started_at >= {_q(month_bounds(m)[0])}::TIMESTAMP AT TIME ZONE {_q(tz)} "
+                f"AND started_at < {_q(month_bounds(m)[1])}::TIMESTAMP AT TIME ZONE {_q(tz)} LIMIT 1"
+            ).fetchall()
+        ]
         if quiet:
-            chk.warnings.append(Problem(raw["calls"][0], None, f"{len(quiet)} month(s) with e-mails but no "
-                                        f"(outbound) calls: {', '.join(quiet)}; a report of such a month is "
-                                        "refused", code="month_without_calls",
-                                        fields={"n": len(quiet), "months": ", ".join(quiet)}))
-    return Dataset(con, tz=tz, data_dir=data_dir, files=files, fingerprint=fingerprint,
-                   notes=chk.warnings, present=present, valid_talk_seconds=valid_talk_seconds,
-                   inbound_calls=inbound)
+            chk.warnings.append(
+                Problem(
+                    raw["calls"][0],
+                    None,
+                    f"{len(quiet)} month(s) with e-mails but no "
+                    f"(outbound) calls: {', '.join(quiet)}; a report of such a month is "
+                    "refused",
+                    code="month_without_calls",
+                    fields={"n": len(quiet), "months": ", ".join(quiet)},
+                )
+            )
+    return Dataset(
+        con,
+        tz=tz,
+        data_dir=data_dir,
+        files=files,
+        fingerprint=fingerprint,
+        notes=chk.warnings,
+        present=present,
+        valid_talk_seconds=valid_talk_seconds,
+        inbound_calls=inbound,
+    )
 
 
-_NOT_WHOLE = ("not a whole number (the kit never rounds: 119.6 s is not a 120 s conversation); "
-              "convert the column to whole units in the export, e.g. with `iskpi import` and its duration unit")
+_NOT_WHOLE = (
+    "not a whole number (the kit never rounds: 119.6 s is not a 120 s conversation); "
+    "convert the column to whole units in the export, e.g. with `iskpi import` and its duration unit"
+)
 
 
 def _table_checks(t: str, present: set) -> list[tuple]:
     """Checks that involve more than one column or another table (evaluated in the same scan)."""
     checks = []
     if t == "reps" and "teams" in present:
-        checks.append(("team_id", "team_id not in teams table",
-                       "team_id NOT IN (SELECT team_id FROM p_teams)", "team_id", False))
+        checks.append(
+            ("team_id", "team_id not in teams table", "team_id NOT IN (SELECT team_id FROM p_teams)", "team_id", False)
+        )
     if t == "leads" and "reps" in present:
-        checks.append(("owner_rep_id", "owner_rep_id not in reps table (unknown rep)",
-                       "owner_rep_id IS NOT NULL AND owner_rep_id NOT IN (SELECT rep_id FROM p_reps)",
-                       "owner_rep_id", False))
+        checks.append(
+            (
+                "owner_rep_id",
+                "owner_rep_id not in reps table (unknown rep)",
+                "owner_rep_id IS NOT NULL AND owner_rep_id NOT IN (SELECT rep_id FROM p_reps)",
+                "owner_rep_id",
+                False,
+            )
+        )
     if t == "calls":
-        checks.append(("talk_seconds", "talk_seconds > 0 on a call that did not connect",
-                       "NOT connected AND talk_seconds > 0", "talk_seconds", False))
-        checks.append(("appointment", "appointment = true on a call that did not connect",
-                       "NOT connected AND appointment", None, False))
+        checks.append(
+            (
+                "talk_seconds",
+                "talk_seconds > 0 on a call that did not connect",
+                "NOT connected AND talk_seconds > 0",
+                "talk_seconds",
+                False,
+            )
+        )
+        checks.append(
+            (
+                "appointment",
+                "appointment = true on a call that did not connect",
+                "NOT connected AND appointment",
+                None,
+                False,
+            )
+        )
     if t == "emails":
         for c in ("opened_at", "clicked_at", "replied_at"):
             checks.append((c, f"{c} before sent_at (kept as given)", f"{c} < sent_at", c, True, "before_sent"))
     if t == "deals":
-        checks.append(("closed_at", "closed_at on a deal whose status is open",
-                       "status = 'open' AND closed_at IS NOT NULL", "closed_at", False))
-        checks.append(("closed_at", "won/lost deal without closed_at (kept; its close month is unknown)",
-                       "status <> 'open' AND closed_at IS NULL", None, True, "no_closed_at"))
+        checks.append(
+            (
+                "closed_at",
+                "closed_at on a deal whose status is open",
+                "status = 'open' AND closed_at IS NOT NULL",
+                "closed_at",
+                False,
+            )
+        )
+        checks.append(
+            (
+                "closed_at",
+                "won/lost deal without closed_at (kept; its close month is unknown)",
+                "status <> 'open' AND closed_at IS NULL",
+                None,
+                True,
+                "no_closed_at",
+            )
+        )
     return checks
 
 
-def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str | None, cols: list[str],
-                      raw_ok: bool = False) -> None:
+def _check_duplicates(
+    con, chk: _Checker, t: str, fname: str, id_col: str | None, cols: list[str], raw_ok: bool = False
+) -> None:
     """Create ``t_<table>``: exact duplicate rows dropped (warning), conflicting ids are errors.
 
     ``raw_ok``: the id column of the source is already a clean string (Parquet), so the quick
@@ -994,8 +1314,9 @@ def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str | None
     ic = _ident(id_col)
     # 64-bit hashes first: equal ids hash equally, so no duplicate is missed; a hash collision
     # (about 1e-5 at 25 M rows) only costs the exact check below.
-    n_dup = con.execute(f"SELECT count(*) - count(DISTINCT hash({ic})) FROM {'raw' if raw_ok else 'p'}_{t}"
-                        ).fetchall()[0][0]
+    n_dup = con.execute(f"SELECT count(*) - count(DISTINCT hash({ic})) FROM {'raw' if raw_ok else 'p'}_{t}").fetchall()[
+        0
+    ][0]
     if n_dup:
         n_dup = con.execute(f"SELECT count(*) - count(DISTINCT {ic}) FROM p_{t}").fetchall()[0][0]
     if not n_dup:
@@ -1007,10 +1328,24 @@ def _check_duplicates(con, chk: _Checker, t: str, fname: str, id_col: str | None
                count(*) OVER (PARTITION BY {ic}) AS n_id,
                row_number() OVER (PARTITION BY {col_list} ORDER BY _row) AS k
         FROM p_{t} WHERE {ic} IN (SELECT {ic} FROM p_{t} GROUP BY 1 HAVING count(*) > 1)""")
-    chk.rows(fname, id_col, "duplicate id with different values in other columns",
-             "same < n_id", f"dup_{t}", example_col=id_col)
-    dropped = chk.rows(fname, id_col, "exact duplicate row dropped (same id and values)",
-                       "same = n_id AND k > 1", f"dup_{t}", example_col=id_col, warn=True, code="duplicate_dropped")
+    chk.rows(
+        fname,
+        id_col,
+        "duplicate id with different values in other columns",
+        "same < n_id",
+        f"dup_{t}",
+        example_col=id_col,
+    )
+    dropped = chk.rows(
+        fname,
+        id_col,
+        "exact duplicate row dropped (same id and values)",
+        "same = n_id AND k > 1",
+        f"dup_{t}",
+        example_col=id_col,
+        warn=True,
+        code="duplicate_dropped",
+    )
     drop = f"_row NOT IN (SELECT _row FROM dup_{t} WHERE same = n_id AND k > 1)" if dropped else "true"
     con.execute(f"CREATE VIEW t_{t} AS SELECT {typed} FROM p_{t} WHERE {drop}")
 
@@ -1041,12 +1376,13 @@ def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ran
         if span is None:  # leads, deals: small tables, one min/max read
             span = con.execute(f"SELECT min({col}), max({col}) FROM t_{table}").fetchall()[0]
         return tzfast.local_sql(tz, ref or col, tzfast.fixed_offset(tz, *span, con=con))
+
     bday = "(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays))"
     if "calls" in present:
         con.execute(f"""CREATE VIEW v_calls_lean_all AS
             SELECT *, CAST(loc AS DATE) AS date FROM (
               SELECT call_id, rep_id, lead_id, started_at, connected, talk_seconds, appointment,
-                     decision_maker, script, direction, disposition_raw, {loc('calls', 'started_at')} AS loc,
+                     decision_maker, script, direction, disposition_raw, {loc("calls", "started_at")} AS loc,
                      (connected AND talk_seconds >= {int(valid_talk_seconds)}) AS valid_conversation
               FROM t_calls)""")
         con.execute(f"""CREATE VIEW v_calls_all AS
@@ -1055,7 +1391,7 @@ def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ran
                    r.team_id, r.role, c.date,
                    strftime(c.loc, '%Y-%m') AS month, CAST(hour(c.loc) AS INTEGER) AS hour,
                    CAST(isodow(c.loc) - 1 AS INTEGER) AS weekday,
-                   {bday.replace('date', 'c.date')} AS business_day,
+                   {bday.replace("date", "c.date")} AS business_day,
                    c.valid_conversation
             FROM v_calls_lean_all c JOIN t_reps r USING (rep_id)""")
         outbound = " WHERE direction IS DISTINCT FROM 'in'" if outbound_only else ""
@@ -1071,7 +1407,7 @@ def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ran
         con.execute(f"""CREATE VIEW v_emails AS
             SELECT e.email_id, e.rep_id, e.lead_id, e.sent_at, e.opened_at, e.clicked_at, e.replied_at,
                    e.opened, e.clicked, e.replied, r.team_id, r.role, e.date,
-                   strftime({loc('emails', 'sent_at', 'e.sent_at')}, '%Y-%m') AS month
+                   strftime({loc("emails", "sent_at", "e.sent_at")}, '%Y-%m') AS month
             FROM v_emails_lean e JOIN t_reps r USING (rep_id)""")
     if "leads" in present:
         l_loc = loc("leads", "created_at", "l.created_at")
@@ -1084,7 +1420,7 @@ def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ran
         con.execute(f"""CREATE VIEW v_deals AS
             SELECT d.* EXCLUDE (_row), r.team_id, r.role,
                    CAST({l_loc} AS DATE) AS date, strftime({l_loc}, '%Y-%m') AS month,
-                   strftime({loc('deals', 'closed_at', 'd.closed_at')}, '%Y-%m') AS closed_month
+                   strftime({loc("deals", "closed_at", "d.closed_at")}, '%Y-%m') AS closed_month
             FROM t_deals d JOIN t_reps r USING (rep_id)""")
     con.execute("CREATE VIEW v_reps AS SELECT * EXCLUDE (_row) FROM t_reps")
     for t in ("teams", "costs"):
@@ -1114,24 +1450,42 @@ def require_month_calls(data: Dataset, month: str) -> None:
     start, end = month_bounds(month)
     calls_file = data.files["calls"].name if "calls" in data.files else "calls (DataFrame)"
     tz = _q(data.tz)
-    in_month = (f"started_at >= {_q(start)}::TIMESTAMP AT TIME ZONE {tz} "
-                f"AND started_at < {_q(end)}::TIMESTAMP AT TIME ZONE {tz}")
-    if data.query(f"SELECT count(*) AS n FROM (SELECT 1 FROM {data.sql('calls')} WHERE {in_month} LIMIT 1)"
-                  )["n"].iloc[0]:
+    in_month = (
+        f"started_at >= {_q(start)}::TIMESTAMP AT TIME ZONE {tz} "
+        f"AND started_at < {_q(end)}::TIMESTAMP AT TIME ZONE {tz}"
+    )
+    if data.query(f"SELECT count(*) AS n FROM (SELECT 1 FROM {data.sql('calls')} WHERE {in_month} LIMIT 1)")["n"].iloc[
+        0
+    ]:
         return
-    n_in = int(data.query(f"SELECT count(*) AS n FROM {data.sql('calls', with_inbound=True)} "
-                          f"WHERE {in_month}")["n"].iloc[0])
-    n_mail = int(data.query(f"SELECT count(*) AS n FROM {data.sql('emails')} "
-                            f"WHERE {in_month.replace('started_at', 'sent_at')}")["n"].iloc[0]) \
-        if data.has("emails") else 0
-    with_calls = [r[0] for r in data.con.execute(
-        f"SELECT DISTINCT month FROM {data.sql('calls')} ORDER BY 1").fetchall()]
+    n_in = int(
+        data.query(f"SELECT count(*) AS n FROM {data.sql('calls', with_inbound=True)} WHERE {in_month}")["n"].iloc[0]
+    )
+    n_mail = (
+        int(
+            data.query(
+                f"SELECT count(*) AS n FROM {data.sql('emails')} WHERE {in_month.replace('started_at', 'sent_at')}"
+            )["n"].iloc[0]
+        )
+        if data.has("emails")
+        else 0
+    )
+    with_calls = [
+        r[0] for r in data.con.execute(f"SELECT DISTINCT month FROM {data.sql('calls')} ORDER BY 1").fetchall()
+    ]
     who = "the whole organisation" if data.team == "all" else f"team {data.team}"
     if data._filters.get("role"):
         who += f" ({data._filters['role']})"
-    seen = ", ".join(x for x in ([f"{n_mail:,} e-mail(s)"] if n_mail else [])
-                     + ([f"{n_in:,} inbound call(s), which are not counted"] if n_in else [])) or "no activity"
+    seen = (
+        ", ".join(
+            x
+            for x in ([f"{n_mail:,} e-mail(s)"] if n_mail else [])
+            + ([f"{n_in:,} inbound call(s), which are not counted"] if n_in else [])
+        )
+        or "no activity"
+    )
     raise MonthWithoutCalls(
         f"{calls_file}: {who} has no outbound calls in {month} ({seen} that month); the report month's "
         f"calls are what the scorecard, phase, correlation and time-of-day analyses read. Add the month's "
-        f"calls to {calls_file}, or choose a month with calls: {', '.join(with_calls[-6:]) or '(none)'}")
+        f"calls to {calls_file}, or choose a month with calls: {', '.join(with_calls[-6:]) or '(none)'}"
+    )

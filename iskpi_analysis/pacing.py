@@ -8,6 +8,7 @@ plus the uncertainty of the run rate itself), ``s²`` the sample variance of the
 totals (Poisson ``s² = mean`` when fewer than two days have elapsed). The lower bound never goes
 below the actual already booked.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,8 +30,7 @@ def _per_business_day(daily, d: dict) -> pd.Series:
     bdays = jcal.business_days(d["month_start"], d["month_end"])
     per = np.zeros(len(bdays))
     if len(bdays) and len(s):
-        pos = np.searchsorted(bdays.values, s.index.values.astype(bdays.values.dtype),
-                              side="right") - 1
+        pos = np.searchsorted(bdays.values, s.index.values.astype(bdays.values.dtype), side="right") - 1
         pos = np.maximum(pos, 0)
         np.add.at(per, pos, s.to_numpy())
     return pd.Series(per, index=bdays)
@@ -54,12 +54,17 @@ def month_days(month: str, as_of=None) -> dict:
     as_of = min(max(as_of.normalize(), start - pd.Timedelta(days=1)), end)
     total = len(jcal.business_days(start, end))
     elapsed = len(jcal.business_days(start, as_of)) if as_of >= start else 0
-    return {"month_start": start, "month_end": end, "as_of": as_of, "business_days": total,
-            "elapsed": elapsed, "remaining": total - elapsed}
+    return {
+        "month_start": start,
+        "month_end": end,
+        "as_of": as_of,
+        "business_days": total,
+        "elapsed": elapsed,
+        "remaining": total - elapsed,
+    }
 
 
-def project(daily, *, month: str, as_of=None, target: float | None = None,
-            confidence: float = 0.9) -> dict:
+def project(daily, *, month: str, as_of=None, target: float | None = None, confidence: float = 0.9) -> dict:
     """Projected month-end value of one cumulative KPI from its daily totals.
 
     Parameters
@@ -100,9 +105,17 @@ def project(daily, *, month: str, as_of=None, target: float | None = None,
         sd = float(np.sqrt(remaining * var + remaining**2 * var / elapsed))
         z = _st.norm.ppf(0.5 + confidence / 2)
         lo, hi = float(max(actual, proj - z * sd)), float(proj + z * sd)
-    out = {"actual": actual, "business_days": d["business_days"], "elapsed": elapsed,
-           "remaining": remaining, "run_rate": rate, "projected": proj, "projected_low": lo,
-           "projected_high": hi, "target": np.nan if target is None else float(target)}
+    out = {
+        "actual": actual,
+        "business_days": d["business_days"],
+        "elapsed": elapsed,
+        "remaining": remaining,
+        "run_rate": rate,
+        "projected": proj,
+        "projected_low": lo,
+        "projected_high": hi,
+        "target": np.nan if target is None else float(target),
+    }
     t = out["target"]
     out["projected_attainment"] = proj / t if t and t > 0 else np.nan
     out["needed_per_day"] = max(t - actual, 0.0) / remaining if remaining and t == t else np.nan
@@ -116,8 +129,9 @@ def project(daily, *, month: str, as_of=None, target: float | None = None,
     return out
 
 
-def pacing_table(daily: pd.DataFrame, *, month: str, as_of=None, targets: dict | None = None,
-                 confidence: float = 0.9) -> pd.DataFrame:
+def pacing_table(
+    daily: pd.DataFrame, *, month: str, as_of=None, targets: dict | None = None, confidence: float = 0.9
+) -> pd.DataFrame:
     """:func:`project` for several KPIs at once.
 
     Parameters
@@ -130,8 +144,10 @@ def pacing_table(daily: pd.DataFrame, *, month: str, as_of=None, targets: dict |
     DataFrame, one row per KPI, columns kpi_id + every key of :func:`project`.
     """
     targets = targets or {}
-    rows = [{"kpi_id": c, **project(daily[c], month=month, as_of=as_of, target=targets.get(c),
-                                    confidence=confidence)} for c in daily.columns]
+    rows = [
+        {"kpi_id": c, **project(daily[c], month=month, as_of=as_of, target=targets.get(c), confidence=confidence)}
+        for c in daily.columns
+    ]
     return pd.DataFrame(rows)
 
 
@@ -148,13 +164,28 @@ def cumulative_path(daily, *, month: str, as_of=None) -> pd.DataFrame:
     bdays = per_day.index
     cum = np.cumsum(per_day.to_numpy())
     observed = bdays <= d["as_of"]
-    return pd.DataFrame({"date": bdays, "day_index": np.arange(1, len(bdays) + 1),
-                         "cumulative": np.where(observed, cum, np.nan), "observed": observed})
+    return pd.DataFrame(
+        {
+            "date": bdays,
+            "day_index": np.arange(1, len(bdays) + 1),
+            "cumulative": np.where(observed, cum, np.nan),
+            "observed": observed,
+        }
+    )
 
 
 #: KPIs with a daily total that pacing can project (cumulative counts and amounts).
-PACED_KPIS = ("calls", "connects", "valid_conversations", "emails_sent", "appointments",
-              "deals_created", "deal_amount_jpy", "sql_count", "won_amount_jpy")
+PACED_KPIS = (
+    "calls",
+    "connects",
+    "valid_conversations",
+    "emails_sent",
+    "appointments",
+    "deals_created",
+    "deal_amount_jpy",
+    "sql_count",
+    "won_amount_jpy",
+)
 
 
 def daily_totals(data, *, rep_period: pd.DataFrame) -> pd.DataFrame:

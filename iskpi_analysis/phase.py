@@ -89,6 +89,7 @@ Sentences (checklist evidence, the 2–3 reasons of the verdict, :func:`findings
 from the numbers in Japanese (``lang="ja"``) or English and say how sure they are (intervals,
 p-values, which unknown items could change the verdict, close calls).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -108,25 +109,46 @@ ANSWER_KEYS = ("fs_rules_established", "revenue_reporting", "winning_script")
 
 #: the seed's checklist: (item_id, phase, ja, en)
 ITEMS = (
-    ("launch_age", "launch", "組織立ち上げから6ヶ月未満である",
-     "Less than 6 months since the team was launched"),
-    ("activity_unstable", "launch", "行動KPI(架電数等)の目標達成が安定していない",
-     "Activity KPIs (calls etc.) are not yet met stably"),
-    ("no_success_pattern", "launch", "成功パターン(勝ちスクリプト等)がまだ確立されていない",
-     "No success pattern (winning script etc.) established yet"),
+    ("launch_age", "launch", "組織立ち上げから6ヶ月未満である", "Less than 6 months since the team was launched"),
+    (
+        "activity_unstable",
+        "launch",
+        "行動KPI(架電数等)の目標達成が安定していない",
+        "Activity KPIs (calls etc.) are not yet met stably",
+    ),
+    (
+        "no_success_pattern",
+        "launch",
+        "成功パターン(勝ちスクリプト等)がまだ確立されていない",
+        "No success pattern (winning script etc.) established yet",
+    ),
     ("skill_gap_large", "launch", "メンバー間のスキル差が大きい", "Large skill gap between reps"),
-    ("activity_stable", "growth", "行動KPIは安定して達成できるようになった",
-     "Activity KPIs are now met stably"),
-    ("volume_ok_quality_issue", "growth", "「量は足りているが、質が課題」という状況である",
-     "\"Volume is enough, quality is the issue\""),
-    ("data_3_months", "growth", "3ヶ月以上のデータが蓄積され、傾向分析が可能である",
-     "3+ months of data: trends can be analysed"),
-    ("fs_rules", "growth", "フィールドセールスとの連携ルールが確立されつつある",
-     "Rules with field sales are being established"),
-    ("efficiency_stable", "mature", "効率性KPIが安定的に目標達成できている",
-     "Efficiency KPIs are met stably"),
-    ("revenue_visible", "mature", "売上への貢献度を可視化・報告できる体制がある",
-     "Revenue contribution can be made visible and reported"),
+    ("activity_stable", "growth", "行動KPIは安定して達成できるようになった", "Activity KPIs are now met stably"),
+    (
+        "volume_ok_quality_issue",
+        "growth",
+        "「量は足りているが、質が課題」という状況である",
+        '"Volume is enough, quality is the issue"',
+    ),
+    (
+        "data_3_months",
+        "growth",
+        "3ヶ月以上のデータが蓄積され、傾向分析が可能である",
+        "3+ months of data: trends can be analysed",
+    ),
+    (
+        "fs_rules",
+        "growth",
+        "フィールドセールスとの連携ルールが確立されつつある",
+        "Rules with field sales are being established",
+    ),
+    ("efficiency_stable", "mature", "効率性KPIが安定的に目標達成できている", "Efficiency KPIs are met stably"),
+    (
+        "revenue_visible",
+        "mature",
+        "売上への貢献度を可視化・報告できる体制がある",
+        "Revenue contribution can be made visible and reported",
+    ),
 )
 ITEM_IDS = tuple(i[0] for i in ITEMS)
 ITEM_PHASE = {i[0]: i[1] for i in ITEMS}
@@ -135,16 +157,27 @@ RULE = {"launch": 3, "growth": 3, "mature": 2}
 
 #: the seed's five growth-transition signs: (sign_id, ja, en)
 SIGNS = (
-    ("sign_activity", "行動KPI(架電数等)が安定的に目標達成できるようになった",
-     "Activity KPIs (calls etc.) are met stably"),
-    ("sign_skill", "メンバー間のスキル差が縮まり、一定の品質が担保されるようになった",
-     "The skill gap between reps has narrowed; a baseline quality is ensured"),
-    ("sign_patterns", "成功パターン(効果的なトークスクリプト、最適な架電時間帯等)が見えてきた",
-     "Success patterns (effective scripts, best calling hours etc.) are visible"),
-    ("sign_data", "3ヶ月以上のデータが蓄積され、傾向分析が可能になった",
-     "3+ months of data: trends can be analysed"),
-    ("sign_conversion", "「量は足りているが、商談化率が上がらない」という課題が顕在化した",
-     "\"Volume is enough but deal conversion does not rise\" has become the issue"),
+    (
+        "sign_activity",
+        "行動KPI(架電数等)が安定的に目標達成できるようになった",
+        "Activity KPIs (calls etc.) are met stably",
+    ),
+    (
+        "sign_skill",
+        "メンバー間のスキル差が縮まり、一定の品質が担保されるようになった",
+        "The skill gap between reps has narrowed; a baseline quality is ensured",
+    ),
+    (
+        "sign_patterns",
+        "成功パターン(効果的なトークスクリプト、最適な架電時間帯等)が見えてきた",
+        "Success patterns (effective scripts, best calling hours etc.) are visible",
+    ),
+    ("sign_data", "3ヶ月以上のデータが蓄積され、傾向分析が可能になった", "3+ months of data: trends can be analysed"),
+    (
+        "sign_conversion",
+        "「量は足りているが、商談化率が上がらない」という課題が顕在化した",
+        '"Volume is enough but deal conversion does not rise" has become the issue',
+    ),
 )
 SIGN_IDS = tuple(s[0] for s in SIGNS)
 #: the seed FAQ's three conditions for moving to growth
@@ -153,60 +186,127 @@ MATURE_CONDITIONS = ("efficiency_stable", "revenue_visible")
 
 #: the seed's migration steps and their actions
 PLAN_STEPS = (
-    ("preparation", "移行準備", "Preparation",
-     ("現在のKPI達成状況を総括する", "次フェーズで追加するKPIを「参考値」として計測開始",
-      "チームメンバーに移行の方針を共有"),
-     ("Review how the current KPIs were met", "Start measuring the next phase's KPIs as references",
-      "Share the migration plan with the team")),
-    ("parallel", "並行運用期間(移行後1〜2ヶ月)", "Parallel run (months 1–2)",
-     ("新旧両方のKPIを設定し、モニタリング", "新KPIの目標値は現実的な水準から開始(達成可能な範囲)",
-      "週次で進捗を確認し、必要に応じて目標値を調整"),
-     ("Set and monitor both the old and the new KPIs",
-      "Start the new targets at a realistic, reachable level",
-      "Review progress weekly and adjust the targets if needed")),
-    ("full", "本格移行(移行後3ヶ月〜)", "Full switch (from month 3)",
-     ("新KPIを主要指標として確立", "旧KPIは補助指標またはモニタリング対象に格下げ",
-      "評価制度・インセンティブ設計も新KPIに連動させる"),
-     ("Make the new KPIs the main indicators", "Downgrade the old KPIs to supporting / monitored",
-      "Tie evaluation and incentives to the new KPIs")),
+    (
+        "preparation",
+        "移行準備",
+        "Preparation",
+        (
+            "現在のKPI達成状況を総括する",
+            "次フェーズで追加するKPIを「参考値」として計測開始",
+            "チームメンバーに移行の方針を共有",
+        ),
+        (
+            "Review how the current KPIs were met",
+            "Start measuring the next phase's KPIs as references",
+            "Share the migration plan with the team",
+        ),
+    ),
+    (
+        "parallel",
+        "並行運用期間(移行後1〜2ヶ月)",
+        "Parallel run (months 1–2)",
+        (
+            "新旧両方のKPIを設定し、モニタリング",
+            "新KPIの目標値は現実的な水準から開始(達成可能な範囲)",
+            "週次で進捗を確認し、必要に応じて目標値を調整",
+        ),
+        (
+            "Set and monitor both the old and the new KPIs",
+            "Start the new targets at a realistic, reachable level",
+            "Review progress weekly and adjust the targets if needed",
+        ),
+    ),
+    (
+        "full",
+        "本格移行(移行後3ヶ月〜)",
+        "Full switch (from month 3)",
+        (
+            "新KPIを主要指標として確立",
+            "旧KPIは補助指標またはモニタリング対象に格下げ",
+            "評価制度・インセンティブ設計も新KPIに連動させる",
+        ),
+        (
+            "Make the new KPIs the main indicators",
+            "Downgrade the old KPIs to supporting / monitored",
+            "Tie evaluation and incentives to the new KPIs",
+        ),
+    ),
 )
 
-_STATUS_LABELS = {"met": {"ja": "該当", "en": "Yes"}, "not_met": {"ja": "非該当", "en": "No"},
-                  "unknown": {"ja": "不明", "en": "Unknown"}}
-_SIGN_STATUS_LABELS = {"met": {"ja": "確認", "en": "Seen"}, "not_met": {"ja": "未確認", "en": "Not seen"},
-                       "unknown": {"ja": "不明", "en": "Unknown"}}
-_SOURCE_LABELS = {"data": {"ja": "データ", "en": "Data"}, "analyst": {"ja": "分析者の回答", "en": "Analyst"},
-                  "none": {"ja": "未回答", "en": "Not answered"}}
+_STATUS_LABELS = {
+    "met": {"ja": "該当", "en": "Yes"},
+    "not_met": {"ja": "非該当", "en": "No"},
+    "unknown": {"ja": "不明", "en": "Unknown"},
+}
+_SIGN_STATUS_LABELS = {
+    "met": {"ja": "確認", "en": "Seen"},
+    "not_met": {"ja": "未確認", "en": "Not seen"},
+    "unknown": {"ja": "不明", "en": "Unknown"},
+}
+_SOURCE_LABELS = {
+    "data": {"ja": "データ", "en": "Data"},
+    "analyst": {"ja": "分析者の回答", "en": "Analyst"},
+    "none": {"ja": "未回答", "en": "Not answered"},
+}
 _READINESS_LABELS = {
-    "ready": {"ja": "移行可", "en": "Ready"}, "not_yet": {"ja": "まだ早い", "en": "Not yet"},
+    "ready": {"ja": "移行可", "en": "Ready"},
+    "not_yet": {"ja": "まだ早い", "en": "Not yet"},
     "insufficient_data": {"ja": "判定保留(情報不足)", "en": "Insufficient data"},
-    "final": {"ja": "最終フェーズ", "en": "Final phase"}}
-_STANDING_LABELS = {"ahead": {"ja": "先行", "en": "Ahead"}, "in_line": {"ja": "チーム並み", "en": "In line"},
-                    "behind": {"ja": "遅れ", "en": "Behind"},
-                    "insufficient": {"ja": "データ不足", "en": "Too little data"}}
-_PLAN_STATUS = {"planned": {"ja": "計画", "en": "Planned"},
-                "provisional": {"ja": "最短案(翌月に条件を満たした場合)", "en": "Earliest, if ready next month"}}
+    "final": {"ja": "最終フェーズ", "en": "Final phase"},
+}
+_STANDING_LABELS = {
+    "ahead": {"ja": "先行", "en": "Ahead"},
+    "in_line": {"ja": "チーム並み", "en": "In line"},
+    "behind": {"ja": "遅れ", "en": "Behind"},
+    "insufficient": {"ja": "データ不足", "en": "Too little data"},
+}
+_PLAN_STATUS = {
+    "planned": {"ja": "計画", "en": "Planned"},
+    "provisional": {"ja": "最短案(翌月に条件を満たした場合)", "en": "Earliest, if ready next month"},
+}
 _INSUFFICIENT = {"ja": "判定保留", "en": "Undetermined"}
 
 COLUMN_LABELS = {
-    "no": ("No.", "No."), "phase_label": ("フェーズ", "Phase"), "label": ("チェック項目", "Item"),
-    "status_label": ("判定", "Status"), "source_label": ("判定方法", "Judged by"),
-    "value_text": ("値", "Value"), "threshold_text": ("基準", "Threshold"), "evidence": ("根拠", "Evidence"),
-    "sign_label": ("成長期移行のサイン", "Growth-transition sign"), "required": ("移行条件", "Condition"),
-    "team_name": ("チーム", "Team"), "months_text": ("経過月数", "Months since launch"),
+    "no": ("No.", "No."),
+    "phase_label": ("フェーズ", "Phase"),
+    "label": ("チェック項目", "Item"),
+    "status_label": ("判定", "Status"),
+    "source_label": ("判定方法", "Judged by"),
+    "value_text": ("値", "Value"),
+    "threshold_text": ("基準", "Threshold"),
+    "evidence": ("根拠", "Evidence"),
+    "sign_label": ("成長期移行のサイン", "Growth-transition sign"),
+    "required": ("移行条件", "Condition"),
+    "team_name": ("チーム", "Team"),
+    "months_text": ("経過月数", "Months since launch"),
     "time_phase_label": ("経過月数上のフェーズ", "Phase by months"),
-    "phase_text": ("判定フェーズ", "Diagnosed phase"), "counts_text": ("該当項目数(立上/成長/成熟)", "Items met (L/G/M)"),
-    "next_phase_label": ("次のフェーズ", "Next phase"), "readiness_label": ("移行判定", "Readiness"),
-    "rep_name": ("担当者", "Rep"), "role": ("役割", "Role"), "tenure_text": ("在籍", "Tenure"),
-    "working_days": ("稼働日数", "Working days"), "activity_text": ("1日あたり実績", "Per working day"),
+    "phase_text": ("判定フェーズ", "Diagnosed phase"),
+    "counts_text": ("該当項目数(立上/成長/成熟)", "Items met (L/G/M)"),
+    "next_phase_label": ("次のフェーズ", "Next phase"),
+    "readiness_label": ("移行判定", "Readiness"),
+    "rep_name": ("担当者", "Rep"),
+    "role": ("役割", "Role"),
+    "tenure_text": ("在籍", "Tenure"),
+    "working_days": ("稼働日数", "Working days"),
+    "activity_text": ("1日あたり実績", "Per working day"),
     "share_text": ("目標達成日の割合(95%CI)", "Days at target (95% CI)"),
     "conversion_text": ("商談化率(95%CI)", "Deal conversion (95% CI)"),
-    "standing_label": ("位置づけ", "Standing"), "note": ("コメント", "Note"),
-    "step_label": ("ステップ", "Step"), "period_text": ("期間", "Period"), "actions_text": ("やること", "Actions"),
-    "plan_status_label": ("状態", "Status"), "tier_label": ("階層", "Tier"), "kpi_label": ("KPI", "KPI"),
-    "target_text": ("目標値", "Target"), "stars": ("重要度", "Importance"), "change_label": ("扱い", "Change"),
-    "month": ("月", "Month"), "n_reps": ("担当者数", "Reps"), "rate_text": ("チーム全体", "Team"),
-    "cv_text": ("ばらつき(変動係数)", "Spread (CV)"), "n_text": ("件数", "n"),
+    "standing_label": ("位置づけ", "Standing"),
+    "note": ("コメント", "Note"),
+    "step_label": ("ステップ", "Step"),
+    "period_text": ("期間", "Period"),
+    "actions_text": ("やること", "Actions"),
+    "plan_status_label": ("状態", "Status"),
+    "tier_label": ("階層", "Tier"),
+    "kpi_label": ("KPI", "KPI"),
+    "target_text": ("目標値", "Target"),
+    "stars": ("重要度", "Importance"),
+    "change_label": ("扱い", "Change"),
+    "month": ("月", "Month"),
+    "n_reps": ("担当者数", "Reps"),
+    "rate_text": ("チーム全体", "Team"),
+    "cv_text": ("ばらつき(変動係数)", "Spread (CV)"),
+    "n_text": ("件数", "n"),
 }
 
 
@@ -353,8 +453,13 @@ def data_span(rep_day: pd.DataFrame, *, month: str) -> dict:
         return {"first_date": None, "last_date": None, "span_days": 0, "span_months": 0.0, "n_months": 0}
     first, last = act["period"].min(), act["period"].max()
     days = int((last - first).days) + 1
-    return {"first_date": first, "last_date": last, "span_days": days,
-            "span_months": days / 30.44, "n_months": int(act["period"].dt.to_period("M").nunique())}
+    return {
+        "first_date": first,
+        "last_date": last,
+        "span_days": days,
+        "span_months": days / 30.44,
+        "n_months": int(act["period"].dt.to_period("M").nunique()),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,13 +498,25 @@ def team_daily(rep_day: pd.DataFrame, *, start, end, kpi: str = "calls") -> pd.D
 
 def _working(rep_day, start, end):
     emails = rep_day["emails_sent"] if "emails_sent" in rep_day else 0
-    m = ((rep_day["period"] >= pd.Timestamp(start)) & (rep_day["period"] < pd.Timestamp(end))
-         & rep_day["business_day"].astype(bool) & ((rep_day["calls"] + emails) > 0))
+    m = (
+        (rep_day["period"] >= pd.Timestamp(start))
+        & (rep_day["period"] < pd.Timestamp(end))
+        & rep_day["business_day"].astype(bool)
+        & ((rep_day["calls"] + emails) > 0)
+    )
     return rep_day[m]
 
 
-def rep_stability(rep_day: pd.DataFrame, *, start, end, kpi: str = "calls", run_length: int = 9,
-                  max_out_share: float = 0.02, min_points: int = 20) -> pd.DataFrame:
+def rep_stability(
+    rep_day: pd.DataFrame,
+    *,
+    start,
+    end,
+    kpi: str = "calls",
+    run_length: int = 9,
+    max_out_share: float = 0.02,
+    min_points: int = 20,
+) -> pd.DataFrame:
     """Each rep's own XmR chart of ``kpi`` on their working business days in [start, end).
 
     A team mean averages day-to-day swings of its reps away, so stability is judged where it
@@ -416,16 +533,36 @@ def rep_stability(rep_day: pd.DataFrame, *, start, end, kpi: str = "calls", run_
         ch = control_chart.xmr(g[kpi].to_numpy(float), run_length=run_length)
         sm = control_chart.xmr_summary(ch, max_out_share=max_out_share)
         judged = sm["n"] >= min_points
-        rows.append({"rep_id": rep, "n_points": int(sm["n"]), "mean": sm["mean"], "lcl": sm["lcl"],
-                     "ucl": sm["ucl"], "n_beyond": sm["n_beyond"], "longest_run": sm["longest_run"],
-                     "run_signal": sm["run_signal"], "stable": bool(sm["stable"]) if judged else None})
-    return pd.DataFrame(rows, columns=["rep_id", "n_points", "mean", "lcl", "ucl", "n_beyond",
-                                       "longest_run", "run_signal", "stable"])
+        rows.append(
+            {
+                "rep_id": rep,
+                "n_points": int(sm["n"]),
+                "mean": sm["mean"],
+                "lcl": sm["lcl"],
+                "ucl": sm["ucl"],
+                "n_beyond": sm["n_beyond"],
+                "longest_run": sm["longest_run"],
+                "run_signal": sm["run_signal"],
+                "stable": bool(sm["stable"]) if judged else None,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["rep_id", "n_points", "mean", "lcl", "ucl", "n_beyond", "longest_run", "run_signal", "stable"]
+    )
 
 
-def activity_stability(rep_day: pd.DataFrame, *, month: str, target: float | None, kpi: str = "calls",
-                       window_months: int = 3, run_length: int = 9, max_out_share: float = 0.02,
-                       min_points: int = 20, min_stable_share: float = 0.8) -> tuple[pd.DataFrame, dict]:
+def activity_stability(
+    rep_day: pd.DataFrame,
+    *,
+    month: str,
+    target: float | None,
+    kpi: str = "calls",
+    window_months: int = 3,
+    run_length: int = 9,
+    max_out_share: float = 0.02,
+    min_points: int = 20,
+    min_stable_share: float = 0.8,
+) -> tuple[pd.DataFrame, dict]:
     """Is the team's activity achieved stably at the target?
 
     Stable means both: the XmR chart of the team's daily value per working rep shows no signal,
@@ -464,22 +601,57 @@ def activity_stability(rep_day: pd.DataFrame, *, month: str, target: float | Non
     k = int((w[kpi] >= target).sum()) if target is not None and n else 0
     lo, hi = kst.wilson_ci(k, n) if n else (np.nan, np.nan)
     se = s["mr_bar"] / 1.128 / np.sqrt(s["n"]) if s["n"] >= 2 else np.nan
-    out = {"kpi": kpi, "target": target, "window_start": start, "window_end": end,
-           "n_points": int(s["n"]), "n_rep_days": n, "k_at_target": k,
-           "share": k / n if n and target is not None else np.nan, "share_ci_low": lo, "share_ci_high": hi,
-           "mean": s["mean"], "mean_ci_low": s["mean"] - 1.96 * se, "mean_ci_high": s["mean"] + 1.96 * se,
-           **{c: s[c] for c in ("lcl", "ucl", "mr_bar", "n_beyond", "n_beyond_low", "longest_run",
-                                "run_signal", "stable", "mean_at_target", "lcl_clears_target")}}
-    reps = rep_stability(rep_day, start=start, end=end, kpi=kpi, run_length=run_length,
-                         max_out_share=max_out_share, min_points=min_points)
+    out = {
+        "kpi": kpi,
+        "target": target,
+        "window_start": start,
+        "window_end": end,
+        "n_points": int(s["n"]),
+        "n_rep_days": n,
+        "k_at_target": k,
+        "share": k / n if n and target is not None else np.nan,
+        "share_ci_low": lo,
+        "share_ci_high": hi,
+        "mean": s["mean"],
+        "mean_ci_low": s["mean"] - 1.96 * se,
+        "mean_ci_high": s["mean"] + 1.96 * se,
+        **{
+            c: s[c]
+            for c in (
+                "lcl",
+                "ucl",
+                "mr_bar",
+                "n_beyond",
+                "n_beyond_low",
+                "longest_run",
+                "run_signal",
+                "stable",
+                "mean_at_target",
+                "lcl_clears_target",
+            )
+        },
+    }
+    reps = rep_stability(
+        rep_day,
+        start=start,
+        end=end,
+        kpi=kpi,
+        run_length=run_length,
+        max_out_share=max_out_share,
+        min_points=min_points,
+    )
     judged = reps["stable"].dropna()
     share_ok = float(judged.astype(bool).mean()) if len(judged) else np.nan
     team_stable = out["stable"]
-    out.update(team_stable=team_stable, reps_judged=int(len(judged)),
-               reps_stable=int(judged.astype(bool).sum()), reps_stable_share=share_ok,
-               min_stable_share=min_stable_share, reps=reps,
-               stable=None if team_stable is None else
-               bool(team_stable and (not len(judged) or share_ok >= min_stable_share)))
+    out.update(
+        team_stable=team_stable,
+        reps_judged=int(len(judged)),
+        reps_stable=int(judged.astype(bool).sum()),
+        reps_stable_share=share_ok,
+        min_stable_share=min_stable_share,
+        reps=reps,
+        stable=None if team_stable is None else bool(team_stable and (not len(judged) or share_ok >= min_stable_share)),
+    )
     s = {**s, "stable": out["stable"]}
     if target is None:
         out.update(met=None, reason="no_target")
@@ -488,8 +660,11 @@ def activity_stability(rep_day: pd.DataFrame, *, month: str, target: float | Non
     else:
         stable, at = bool(s["stable"]), bool(s["mean_at_target"])
         out["met"] = stable and at
-        out["reason"] = "ok" if out["met"] else ("unstable_below" if not stable and not at else
-                                                 "unstable" if not stable else "below_target")
+        out["reason"] = (
+            "ok"
+            if out["met"]
+            else ("unstable_below" if not stable and not at else "unstable" if not stable else "below_target")
+        )
     return chart, out
 
 
@@ -535,12 +710,18 @@ def between_rep_cv(k, n, role=None, *, min_denominator: float = 50) -> dict:
         d2[sel] = (k[sel] / n[sel] / p - 1) ** 2
         noise[sel] = (1 - p) / (n[sel] * p)
     obs = d2.sum() / (m - g)
-    return {"n_reps": m, "rate": rate, "cv_observed": float(np.sqrt(obs)),
-            "cv_noise": float(np.sqrt(noise.mean())), "cv": float(np.sqrt(max(obs - noise.mean(), 0.0)))}
+    return {
+        "n_reps": m,
+        "rate": rate,
+        "cv_observed": float(np.sqrt(obs)),
+        "cv_noise": float(np.sqrt(noise.mean())),
+        "cv": float(np.sqrt(max(obs - noise.mean(), 0.0))),
+    }
 
 
-def skill_dispersion(rep_month: pd.DataFrame, *, month: str, kpi: str = "deal_conversion",
-                     months: int = 6, min_denominator: float = 50) -> pd.DataFrame:
+def skill_dispersion(
+    rep_month: pd.DataFrame, *, month: str, kpi: str = "deal_conversion", months: int = 6, min_denominator: float = 50
+) -> pd.DataFrame:
     """Month by month, how far apart the reps are on ``kpi`` (see :func:`between_rep_cv`).
 
     Returns
@@ -558,9 +739,18 @@ def skill_dispersion(rep_month: pd.DataFrame, *, month: str, kpi: str = "deal_co
     return pd.DataFrame(rows, columns=["period", "month", "n_reps", "rate", "cv_observed", "cv_noise", "cv"])
 
 
-def skill_gap(rep_month: pd.DataFrame, *, month: str, kpi: str = "deal_conversion", window_months: int = 3,
-              trend_months: int = 6, threshold: float = 0.30, min_denominator: float = 50,
-              min_reps: int = 3, alpha: float = 0.05) -> tuple[pd.DataFrame, dict]:
+def skill_gap(
+    rep_month: pd.DataFrame,
+    *,
+    month: str,
+    kpi: str = "deal_conversion",
+    window_months: int = 3,
+    trend_months: int = 6,
+    threshold: float = 0.30,
+    min_denominator: float = 50,
+    min_reps: int = 3,
+    alpha: float = 0.05,
+) -> tuple[pd.DataFrame, dict]:
     """Is the skill gap between reps large, and is it narrowing?
 
     Level: :func:`between_rep_cv` of each rep's ``kpi`` pooled over the window (reps with ≥
@@ -579,16 +769,31 @@ def skill_gap(rep_month: pd.DataFrame, *, month: str, kpi: str = "deal_conversio
     num, den = _rate_parts(kpi)
     if num not in rep_month.columns or den not in rep_month.columns:
         nan = float("nan")
-        return (pd.DataFrame(columns=["period", "month", "n_reps", "rate", "cv_observed", "cv_noise", "cv"]),
-                {"kpi": kpi, "threshold": threshold, "n_reps": 0, "rate": nan, "cv_observed": nan, "cv_noise": nan,
-                 "cv": nan, "large": None, "n_months": 0, "tau": nan, "p_value": nan, "narrowing": None,
-                 "first_cv": nan, "last_cv": nan, "missing": True})
+        return (
+            pd.DataFrame(columns=["period", "month", "n_reps", "rate", "cv_observed", "cv_noise", "cv"]),
+            {
+                "kpi": kpi,
+                "threshold": threshold,
+                "n_reps": 0,
+                "rate": nan,
+                "cv_observed": nan,
+                "cv_noise": nan,
+                "cv": nan,
+                "large": None,
+                "n_months": 0,
+                "tau": nan,
+                "p_value": nan,
+                "narrowing": None,
+                "first_cv": nan,
+                "last_cv": nan,
+                "missing": True,
+            },
+        )
     start, end = io.month_bounds(month, window_months)
     w = rep_month[(rep_month["period"] >= start) & (rep_month["period"] < end)]
     per_rep = w.groupby(["rep_id", "role"], as_index=False)[[num, den]].sum()
     lvl = between_rep_cv(per_rep[num], per_rep[den], per_rep["role"], min_denominator=min_denominator)
-    monthly = skill_dispersion(rep_month, month=month, kpi=kpi, months=trend_months,
-                               min_denominator=min_denominator)
+    monthly = skill_dispersion(rep_month, month=month, kpi=kpi, months=trend_months, min_denominator=min_denominator)
     tr = monthly[(monthly["n_reps"] >= min_reps) & monthly["cv"].notna()]
     tau = p = np.nan
     narrowing = None
@@ -597,10 +802,19 @@ def skill_gap(rep_month: pd.DataFrame, *, month: str, kpi: str = "deal_conversio
         tau, p = float(res.statistic), float(res.pvalue)
         narrowing = bool(p < alpha) if np.isfinite(p) else False
     large = None if lvl["n_reps"] < min_reps or not np.isfinite(lvl["cv"]) else bool(lvl["cv"] >= threshold)
-    return monthly, {"kpi": kpi, "threshold": threshold, **lvl, "large": large, "n_months": int(len(tr)),
-                     "tau": tau, "p_value": p, "narrowing": narrowing,
-                     "first_cv": float(tr["cv"].iloc[0]) if len(tr) else np.nan,
-                     "last_cv": float(tr["cv"].iloc[-1]) if len(tr) else np.nan, "missing": False}
+    return monthly, {
+        "kpi": kpi,
+        "threshold": threshold,
+        **lvl,
+        "large": large,
+        "n_months": int(len(tr)),
+        "tau": tau,
+        "p_value": p,
+        "narrowing": narrowing,
+        "first_cv": float(tr["cv"].iloc[0]) if len(tr) else np.nan,
+        "last_cv": float(tr["cv"].iloc[-1]) if len(tr) else np.nan,
+        "missing": False,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -622,13 +836,12 @@ def script_differences(data, *, alpha: float = 0.05, min_calls: int = 300) -> pd
     """
     from statsmodels.stats.contingency_tables import StratifiedTable
 
-    cols = ["kpi_id", "script", "rate", "other_rate", "n", "common_odds_ratio", "chi2", "p_value",
-            "q_value", "found"]
+    cols = ["kpi_id", "script", "rate", "other_rate", "n", "common_odds_ratio", "chi2", "p_value", "q_value", "found"]
     if not data.has("calls"):
         return pd.DataFrame(columns=cols)
     s = data.query(f"""SELECT rep_id, script, count(*) AS calls, count_if(connected) AS connects,
                          count_if(valid_conversation) AS valid, count_if(appointment) AS appointments
-                       FROM {data.sql('calls')} WHERE script IS NOT NULL AND business_day
+                       FROM {data.sql("calls")} WHERE script IS NOT NULL AND business_day
                        GROUP BY ALL ORDER BY ALL""")
     tot = s.groupby("script")["calls"].sum()
     scripts = sorted(tot[tot >= min_calls].index)
@@ -636,15 +849,19 @@ def script_differences(data, *, alpha: float = 0.05, min_calls: int = 300) -> pd
         return pd.DataFrame(columns=cols)
     s = s[s["script"].isin(scripts)]
     rows = []
-    for kpi_id, num, den in (("conversation_rate", "valid", "connects"),
-                             ("appointment_rate", "appointments", "valid")):
+    for kpi_id, num, den in (("conversation_rate", "valid", "connects"), ("appointment_rate", "appointments", "valid")):
         for sc in scripts[:1] if len(scripts) == 2 else scripts:
             mine = s[s["script"] == sc].groupby("rep_id")[[num, den]].sum()
             other = s[s["script"] != sc].groupby("rep_id")[[num, den]].sum()
             j = mine.merge(other, left_index=True, right_index=True, suffixes=("_s", "_o"), how="inner")
             tables = []
             for r in j.itertuples(index=False):
-                ks, ns, ko, no = getattr(r, f"{num}_s"), getattr(r, f"{den}_s"), getattr(r, f"{num}_o"), getattr(r, f"{den}_o")
+                ks, ns, ko, no = (
+                    getattr(r, f"{num}_s"),
+                    getattr(r, f"{den}_s"),
+                    getattr(r, f"{num}_o"),
+                    getattr(r, f"{den}_o"),
+                )
                 t = np.array([[ks, ns - ks], [ko, no - ko]], dtype=float)
                 if (t.sum(axis=0) > 0).all() and (t.sum(axis=1) > 0).all():
                     tables.append(t)
@@ -654,18 +871,35 @@ def script_differences(data, *, alpha: float = 0.05, min_calls: int = 300) -> pd
             res = st_.test_null_odds(correction=False)
             a = np.sum([t[0] for t in tables], axis=0)
             b = np.sum([t[1] for t in tables], axis=0)
-            rows.append({"kpi_id": kpi_id, "script": str(sc), "rate": a[0] / a.sum(), "other_rate": b[0] / b.sum(),
-                         "n": int(a.sum()), "common_odds_ratio": float(st_.oddsratio_pooled),
-                         "chi2": float(res.statistic), "p_value": float(res.pvalue)})
+            rows.append(
+                {
+                    "kpi_id": kpi_id,
+                    "script": str(sc),
+                    "rate": a[0] / a.sum(),
+                    "other_rate": b[0] / b.sum(),
+                    "n": int(a.sum()),
+                    "common_odds_ratio": float(st_.oddsratio_pooled),
+                    "chi2": float(res.statistic),
+                    "p_value": float(res.pvalue),
+                }
+            )
     out = pd.DataFrame(rows, columns=cols[:-2])
     out["q_value"] = kst.bh_adjust(out["p_value"].to_numpy()) if len(out) else []
     out["found"] = out["q_value"] < alpha
     return out[cols]
 
 
-def success_patterns(data, *, month: str, window_months: int = 3, alpha: float = 0.05, min_calls: int = 30,
-                     min_total_calls: int = 1000, min_rep_calls: int = 300,
-                     winning_script: bool | None = None) -> dict:
+def success_patterns(
+    data,
+    *,
+    month: str,
+    window_months: int = 3,
+    alpha: float = 0.05,
+    min_calls: int = 30,
+    min_total_calls: int = 1000,
+    min_rep_calls: int = 300,
+    winning_script: bool | None = None,
+) -> dict:
     """Are success patterns visible: reliable calling hours or a script that does better?
 
     ``data``: the team's Dataset (any window; it is cut to the evaluation window here).
@@ -689,16 +923,27 @@ def success_patterns(data, *, month: str, window_months: int = 3, alpha: float =
     """
     start, end = io.month_bounds(month, window_months)
     d = data.filter(start=start, end=end)
-    n = int(d.query(f"SELECT count(*) AS n FROM {d.sql('calls')} WHERE business_day")["n"].iloc[0]) \
-        if d.has("calls") else 0
-    out = {"calls": n, "windows": pd.DataFrame(), "recommended_hours": [], "best_hour": None,
-           "best_lift": np.nan, "scripts": pd.DataFrame(), "script_found": False,
-           "winning_script": winning_script}
+    n = (
+        int(d.query(f"SELECT count(*) AS n FROM {d.sql('calls')} WHERE business_day")["n"].iloc[0])
+        if d.has("calls")
+        else 0
+    )
+    out = {
+        "calls": n,
+        "windows": pd.DataFrame(),
+        "recommended_hours": [],
+        "best_hour": None,
+        "best_lift": np.nan,
+        "scripts": pd.DataFrame(),
+        "script_found": False,
+        "winning_script": winning_script,
+    }
     looked = []
     if n >= min_total_calls:
         looked.append("hours")
-        w = timing.reliable_windows(d, metric="connect_rate", min_calls=min_calls, alpha=alpha,
-                                    min_rep_calls=min_rep_calls)
+        w = timing.reliable_windows(
+            d, metric="connect_rate", min_calls=min_calls, alpha=alpha, min_rep_calls=min_rep_calls
+        )
         rec = w[(w["scope"] == "all") & (w["verdict"] == "recommend")] if len(w) else w
         sc = script_differences(d, alpha=alpha)
         if len(sc):
@@ -712,13 +957,19 @@ def success_patterns(data, *, month: str, window_months: int = 3, alpha: float =
                 ok = key is not None and (r.kpi_id, r.script) in key.index
                 if ok:
                     q = key.loc[(r.kpi_id, r.script)]
-                    ok = bool(q["p_value"] < alpha and np.sign(np.log(q["common_odds_ratio"]))
-                              == np.sign(np.log(r.common_odds_ratio)))
+                    ok = bool(
+                        q["p_value"] < alpha
+                        and np.sign(np.log(q["common_odds_ratio"])) == np.sign(np.log(r.common_odds_ratio))
+                    )
                 rep.append(ok)
             sc["replicated"] = rep
             sc["found"] = sc["found"] & sc["replicated"]
-        out.update(windows=w, recommended_hours=[int(h) for h in rec["hour"]] if len(rec) else [],
-                   scripts=sc, script_found=bool(sc["found"].any()) if len(sc) else False)
+        out.update(
+            windows=w,
+            recommended_hours=[int(h) for h in rec["hour"]] if len(rec) else [],
+            scripts=sc,
+            script_found=bool(sc["found"].any()) if len(sc) else False,
+        )
         if len(rec):
             best = rec.loc[rec["diff"].idxmax()]
             out.update(best_hour=int(best["hour"]), best_lift=float(best["diff"]))
@@ -746,8 +997,15 @@ def _growth_target(kpi_id: str, targets_file=None) -> float | None:
     return float(row["target"].iloc[0]) if len(row) else None
 
 
-def conversion_trend(rep_month: pd.DataFrame, *, month: str, target: float | None, window_months: int = 3,
-                     trend_months: int = 6, alpha: float = 0.05) -> tuple[pd.DataFrame, dict]:
+def conversion_trend(
+    rep_month: pd.DataFrame,
+    *,
+    month: str,
+    target: float | None,
+    window_months: int = 3,
+    trend_months: int = 6,
+    alpha: float = 0.05,
+) -> tuple[pd.DataFrame, dict]:
     """Deal conversion (deals created / leads handled, ratio of sums) by month, and its trend.
 
     The trend is the slope of a logistic regression of the monthly counts on the month index,
@@ -766,9 +1024,22 @@ def conversion_trend(rep_month: pd.DataFrame, *, month: str, target: float | Non
     import statsmodels.api as sm
 
     cols = ["period", "month", "deals_created", "leads_handled", "rate", "ci_low", "ci_high"]
-    empty = {"target": target, "rate": np.nan, "k": 0, "n": 0, "ci_low": np.nan, "ci_high": np.nan,
-             "below_target": None, "n_months": 0, "slope": np.nan, "slope_ci_low": np.nan,
-             "slope_ci_high": np.nan, "p_value": np.nan, "dispersion": np.nan, "rising": None}
+    empty = {
+        "target": target,
+        "rate": np.nan,
+        "k": 0,
+        "n": 0,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "below_target": None,
+        "n_months": 0,
+        "slope": np.nan,
+        "slope_ci_low": np.nan,
+        "slope_ci_high": np.nan,
+        "p_value": np.nan,
+        "dispersion": np.nan,
+        "rising": None,
+    }
     if "deals_created" not in rep_month.columns:
         return pd.DataFrame(columns=cols), empty
     start, end = io.month_bounds(month, trend_months)
@@ -777,16 +1048,18 @@ def conversion_trend(rep_month: pd.DataFrame, *, month: str, target: float | Non
     m = m[m["leads_handled"] > 0].reset_index(drop=True)
     m.insert(1, "month", m["period"].dt.strftime("%Y-%m"))
     m["rate"] = m["deals_created"] / m["leads_handled"]
-    m["ci_low"], m["ci_high"] = kst.wilson_ci(m["deals_created"].to_numpy(), m["leads_handled"].to_numpy()) \
-        if len(m) else ([], [])
+    m["ci_low"], m["ci_high"] = (
+        kst.wilson_ci(m["deals_created"].to_numpy(), m["leads_handled"].to_numpy()) if len(m) else ([], [])
+    )
     out = dict(empty)
     ws, _ = io.month_bounds(month, window_months)
     win = m[m["period"] >= ws]
     k, n = int(win["deals_created"].sum()), int(win["leads_handled"].sum())
     if n:
         lo, hi = kst.wilson_ci(k, n)
-        out.update(rate=k / n, k=k, n=n, ci_low=lo, ci_high=hi,
-                   below_target=None if target is None else bool(k / n < target))
+        out.update(
+            rate=k / n, k=k, n=n, ci_low=lo, ci_high=hi, below_target=None if target is None else bool(k / n < target)
+        )
     out["n_months"] = int(len(m))
     if len(m) >= 3:
         x = sm.add_constant(np.arange(len(m), dtype=float))
@@ -799,8 +1072,14 @@ def conversion_trend(rep_month: pd.DataFrame, *, month: str, target: float | Non
         slope, se = float(res.params[1]), float(res.bse[1]) * np.sqrt(phi)
         tq = _st.t.ppf(0.975, df) if df > 0 else np.inf
         p = float(2 * _st.t.sf(abs(slope / se), df)) if df > 0 and se > 0 else 1.0
-        out.update(slope=slope, slope_ci_low=slope - tq * se, slope_ci_high=slope + tq * se,
-                   p_value=p, dispersion=phi, rising=bool(slope > 0 and p < alpha))
+        out.update(
+            slope=slope,
+            slope_ci_low=slope - tq * se,
+            slope_ci_high=slope + tq * se,
+            p_value=p,
+            dispersion=phi,
+            rising=bool(slope > 0 and p < alpha),
+        )
     return m[cols], out
 
 
@@ -810,8 +1089,15 @@ def efficiency_kpis(targets_file=None) -> pd.DataFrame:
     return t[(t["unit"] == "rate") & (t["importance"] >= 2)].reset_index(drop=True)
 
 
-def efficiency_stability(rep_month: pd.DataFrame, deals: pd.DataFrame | None, *, month: str,
-                         targets_file=None, window_months: int = 3, min_trials: int = 30) -> tuple[pd.DataFrame, dict]:
+def efficiency_stability(
+    rep_month: pd.DataFrame,
+    deals: pd.DataFrame | None,
+    *,
+    month: str,
+    targets_file=None,
+    window_months: int = 3,
+    min_trials: int = 30,
+) -> tuple[pd.DataFrame, dict]:
     """Are the efficiency KPIs at target in every month of the window?
 
     deal_conversion comes from the rep-month table (deals created / leads handled);
@@ -849,8 +1135,17 @@ def efficiency_stability(rep_month: pd.DataFrame, deals: pd.DataFrame | None, *,
         for m in months:
             k, n = kn.get(m, (0, 0))
             rate = k / n if n else np.nan
-            rows.append({"kpi_id": r.kpi_id, "month": m, "k": k, "n": n, "rate": rate, "target": r.target,
-                         "at_target": None if n < min_trials else bool(rate >= r.target)})
+            rows.append(
+                {
+                    "kpi_id": r.kpi_id,
+                    "month": m,
+                    "k": k,
+                    "n": n,
+                    "rate": rate,
+                    "target": r.target,
+                    "at_target": None if n < min_trials else bool(rate >= r.target),
+                }
+            )
     monthly = pd.DataFrame(rows, columns=["kpi_id", "month", "k", "n", "rate", "target", "at_target"])
     ats = monthly["at_target"].tolist()
     if any(a is False for a in ats):
@@ -860,12 +1155,23 @@ def efficiency_stability(rep_month: pd.DataFrame, deals: pd.DataFrame | None, *,
     else:
         met = None
     counts = {k: int(sum(a is True for a in g["at_target"])) for k, g in monthly.groupby("kpi_id", sort=False)}
-    return monthly, {"kpis": list(eff["kpi_id"]), "months": months, "n_months_at_target": counts,
-                     "met": met, "missing": missing}
+    return monthly, {
+        "kpis": list(eff["kpi_id"]),
+        "months": months,
+        "n_months_at_target": counts,
+        "met": met,
+        "missing": missing,
+    }
 
 
-def revenue_traceability(deals: pd.DataFrame | None, *, month: str, window_months: int = 3,
-                         lookback_months: int = 12, min_share: float = 0.95) -> dict:
+def revenue_traceability(
+    deals: pd.DataFrame | None,
+    *,
+    month: str,
+    window_months: int = 3,
+    lookback_months: int = 12,
+    min_share: float = 0.95,
+) -> dict:
     """Can the team's revenue contribution be traced (deals with amounts and outcomes linked)?
 
     Deals created in the last ``lookback_months`` months up to the report month.
@@ -878,8 +1184,16 @@ def revenue_traceability(deals: pd.DataFrame | None, *, month: str, window_month
     a deals table).
     """
     if deals is None:
-        return {"n_deals": 0, "amount_share": np.nan, "closed": 0, "close_date_share": np.nan,
-                "lead_share": np.nan, "won_window": 0, "won_amount_window": 0.0, "traceable": None}
+        return {
+            "n_deals": 0,
+            "amount_share": np.nan,
+            "closed": 0,
+            "close_date_share": np.nan,
+            "lead_share": np.nan,
+            "won_window": 0,
+            "won_amount_window": 0.0,
+            "traceable": None,
+        }
     start, end = io.month_bounds(month, lookback_months)
     ws, _ = io.month_bounds(month, window_months)
     created = deals["created_at"].dt.tz_localize(None) if deals["created_at"].dt.tz is not None else deals["created_at"]
@@ -888,13 +1202,22 @@ def revenue_traceability(deals: pd.DataFrame | None, *, month: str, window_month
     closed = d[d["status"].isin(["won", "lost"])]
     mw = [str(pd.Period(month, freq="M") - i) for i in range(window_months)]
     won = deals[(deals["status"] == "won") & deals["closed_month"].isin(mw) & deals["amount_jpy"].notna()]
-    out = {"n_deals": n, "amount_share": float(d["amount_jpy"].notna().mean()) if n else np.nan,
-           "closed": int(len(closed)),
-           "close_date_share": float(closed["closed_at"].notna().mean()) if len(closed) else np.nan,
-           "lead_share": float(d["lead_id"].notna().mean()) if n and "lead_id" in d else np.nan,
-           "won_window": int(len(won)), "won_amount_window": float(won["amount_jpy"].sum())}
-    out["traceable"] = bool(n > 0 and out["amount_share"] >= min_share and len(closed) > 0
-                            and out["close_date_share"] >= min_share and len(won) > 0)
+    out = {
+        "n_deals": n,
+        "amount_share": float(d["amount_jpy"].notna().mean()) if n else np.nan,
+        "closed": int(len(closed)),
+        "close_date_share": float(closed["closed_at"].notna().mean()) if len(closed) else np.nan,
+        "lead_share": float(d["lead_id"].notna().mean()) if n and "lead_id" in d else np.nan,
+        "won_window": int(len(won)),
+        "won_amount_window": float(won["amount_jpy"].sum()),
+    }
+    out["traceable"] = bool(
+        n > 0
+        and out["amount_share"] >= min_share
+        and len(closed) > 0
+        and out["close_date_share"] >= min_share
+        and len(won) > 0
+    )
     return out
 
 
@@ -949,7 +1272,7 @@ def classify(statuses, *, min_judged: int = 5) -> dict:
     for j, u in enumerate(unknown):
         for fill, o in outcomes.items():
             if not fill[j]:
-                flipped = fill[:j] + (True,) + fill[j + 1:]
+                flipped = fill[:j] + (True,) + fill[j + 1 :]
                 if outcomes[flipped][0] != o[0]:
                     deciding.append(u)
                     break
@@ -961,15 +1284,21 @@ def classify(statuses, *, min_judged: int = 5) -> dict:
     if determined:
         # the basis is the one every answer gives
         basis = outcomes[tuple(False for _ in unknown)][1]
-    return {"phase": phase, "determined": determined, "basis": basis, "rules_met": rules_met,
-            "counts": counts,
-            "unknown": {ph: sum(1 for i in unknown if ITEM_PHASE[i] == ph) for ph in kpis.PHASES},
-            "totals": {ph: sum(1 for i in ITEM_IDS if ITEM_PHASE[i] == ph) for ph in kpis.PHASES},
-            "judged": judged, "possible": possible, "deciding": deciding}
+    return {
+        "phase": phase,
+        "determined": determined,
+        "basis": basis,
+        "rules_met": rules_met,
+        "counts": counts,
+        "unknown": {ph: sum(1 for i in unknown if ITEM_PHASE[i] == ph) for ph in kpis.PHASES},
+        "totals": {ph: sum(1 for i in ITEM_IDS if ITEM_PHASE[i] == ph) for ph in kpis.PHASES},
+        "judged": judged,
+        "possible": possible,
+        "deciding": deciding,
+    }
 
 
-def readiness(*, from_phase: str | None, checklist_status: dict, sign_status: dict,
-              determined: bool = True) -> dict:
+def readiness(*, from_phase: str | None, checklist_status: dict, sign_status: dict, determined: bool = True) -> dict:
     """Readiness for the phase after ``from_phase`` (see the module docstring).
 
     Returns
@@ -978,8 +1307,7 @@ def readiness(*, from_phase: str | None, checklist_status: dict, sign_status: di
     (ids checked: sign ids for growth, item ids for mature), failed, unknown (ids).
     """
     if not determined or from_phase is None:
-        return {"next_phase": None, "readiness": "insufficient_data", "conditions": [], "failed": [],
-                "unknown": []}
+        return {"next_phase": None, "readiness": "insufficient_data", "conditions": [], "failed": [], "unknown": []}
     nxt = next_phase_of(from_phase)
     if nxt is None:
         return {"next_phase": None, "readiness": "final", "conditions": [], "failed": [], "unknown": []}
@@ -1032,88 +1360,129 @@ def _stability_text(a: dict, lang: str) -> str:
     ja = lang == "ja"
     team_ok = a.get("team_stable", a["stable"])
     if team_ok:
-        team = (f"チームの管理図は安定しています(管理限界外 {a['n_beyond']}日、同じ側の最長連続 {a['longest_run']}日)" if ja
-                else f"The team's control chart is stable ({a['n_beyond']} days beyond the limits, "
-                     f"longest run {a['longest_run']})")
+        team = (
+            f"チームの管理図は安定しています(管理限界外 {a['n_beyond']}日、同じ側の最長連続 {a['longest_run']}日)"
+            if ja
+            else f"The team's control chart is stable ({a['n_beyond']} days beyond the limits, "
+            f"longest run {a['longest_run']})"
+        )
     else:
         sig = []
         if a["n_beyond"]:
             sig.append(f"管理限界外 {a['n_beyond']}日" if ja else f"{a['n_beyond']} days beyond the limits")
         if a["run_signal"]:
-            sig.append(f"中心線の同じ側に{a['longest_run']}日連続" if ja else f"a run of {a['longest_run']} days on one side")
-        team = (f"チームの管理図では工程が不安定です({'、'.join(sig)})" if ja else
-                f"The team's control chart is unstable ({', '.join(sig)})")
+            sig.append(
+                f"中心線の同じ側に{a['longest_run']}日連続" if ja else f"a run of {a['longest_run']} days on one side"
+            )
+        team = (
+            f"チームの管理図では工程が不安定です({'、'.join(sig)})"
+            if ja
+            else f"The team's control chart is unstable ({', '.join(sig)})"
+        )
     nj = a.get("reps_judged", 0)
     if not nj:
         return team
     share = a["reps_stable_share"]
     need = a["min_stable_share"]
-    reps = (f"。担当者ごとの管理図(チームの平均では個人の日々の振れが打ち消されるため)では{nj}人中{a['reps_stable']}人"
-            f"({_pct(share, 0)})が安定で、基準の{_pct(need, 0)}" if ja else
-            f". Per rep (a team mean averages each rep's day-to-day swings away), {a['reps_stable']} of {nj} "
-            f"reps ({_pct(share, 0)}) have a stable chart of their own, against the criterion of {_pct(need, 0)}")
+    reps = (
+        f"。担当者ごとの管理図(チームの平均では個人の日々の振れが打ち消されるため)では{nj}人中{a['reps_stable']}人"
+        f"({_pct(share, 0)})が安定で、基準の{_pct(need, 0)}"
+        if ja
+        else f". Per rep (a team mean averages each rep's day-to-day swings away), {a['reps_stable']} of {nj} "
+        f"reps ({_pct(share, 0)}) have a stable chart of their own, against the criterion of {_pct(need, 0)}"
+    )
     ok = share >= need
     reps += ("以上です" if ok else "に届きません") if ja else (" (met)" if ok else " (not met)")
     if team_ok and not ok:
-        reps += ("。行動量は安定しているとは言えません" if ja else "; activity is not stable")
+        reps += "。行動量は安定しているとは言えません" if ja else "; activity is not stable"
     return team + reps
 
 
 def _activity_text(a: dict, kpi_label: str, phase_lbl: str, window_months: int, lang: str) -> str:
     if a["reason"] == "no_target":
-        return (f"{kpi_label}の1人1日あたりの目標がフェーズの目標テンプレートにないため判定できません。" if lang == "ja"
-                else f"The phase templates have no per-rep-day target for {kpi_label}; not judged.")
+        return (
+            f"{kpi_label}の1人1日あたりの目標がフェーズの目標テンプレートにないため判定できません。"
+            if lang == "ja"
+            else f"The phase templates have no per-rep-day target for {kpi_label}; not judged."
+        )
     if a["reason"] == "too_few_days":
-        return (f"直近{window_months}ヶ月の営業日データが{a['n_points']}日しかなく、管理図で安定性を判定できません。"
-                if lang == "ja" else f"Only {a['n_points']} business days in the last {window_months} months; "
-                "too few for a control chart.")
+        return (
+            f"直近{window_months}ヶ月の営業日データが{a['n_points']}日しかなく、管理図で安定性を判定できません。"
+            if lang == "ja"
+            else f"Only {a['n_points']} business days in the last {window_months} months; too few for a control chart."
+        )
     ja = lang == "ja"
     at = a["mean_at_target"]
     if ja:
-        s = (f"{kpi_label}(稼働した担当者1人1日あたり、直近{window_months}ヶ月の営業日{a['n_points']}日)は"
-             f"平均{_n1(a['mean'])}件で、{phase_lbl}の目標{_tgt(a['target'])}件"
-             f"{'を上回ります' if at else 'に届きません'}。")
+        s = (
+            f"{kpi_label}(稼働した担当者1人1日あたり、直近{window_months}ヶ月の営業日{a['n_points']}日)は"
+            f"平均{_n1(a['mean'])}件で、{phase_lbl}の目標{_tgt(a['target'])}件"
+            f"{'を上回ります' if at else 'に届きません'}。"
+        )
         s += _stability_text(a, lang)
-        s += (f"。下方管理限界 {_n1(a['lcl'])}件は目標を{'上回り、ほぼ毎日目標に届く水準' if a['lcl_clears_target'] else '下回ります'}"
-              f"{'です' if a['lcl_clears_target'] else ''}。")
-        s += (f"担当者の稼働日のうち目標に届いた日は{_pct(a['share'])}"
-              f"(95%信頼区間 {_ci(a['share_ci_low'], a['share_ci_high'], lang)}、{a['k_at_target']:,}/{a['n_rep_days']:,}人日)。")
+        s += (
+            f"。下方管理限界 {_n1(a['lcl'])}件は目標を{'上回り、ほぼ毎日目標に届く水準' if a['lcl_clears_target'] else '下回ります'}"
+            f"{'です' if a['lcl_clears_target'] else ''}。"
+        )
+        s += (
+            f"担当者の稼働日のうち目標に届いた日は{_pct(a['share'])}"
+            f"(95%信頼区間 {_ci(a['share_ci_low'], a['share_ci_high'], lang)}、{a['k_at_target']:,}/{a['n_rep_days']:,}人日)。"
+        )
         return s
-    s = (f"{kpi_label} per working rep per day over the last {window_months} months ({a['n_points']} business "
-         f"days): mean {_n1(a['mean'])}, {'above' if at else 'below'} the {phase_lbl} target of {_tgt(a['target'])}. ")
+    s = (
+        f"{kpi_label} per working rep per day over the last {window_months} months ({a['n_points']} business "
+        f"days): mean {_n1(a['mean'])}, {'above' if at else 'below'} the {phase_lbl} target of {_tgt(a['target'])}. "
+    )
     s += _stability_text(a, lang)
-    s += (f"; its lower limit {_n1(a['lcl'])} is {'above' if a['lcl_clears_target'] else 'below'} the target. "
-          f"Reps reached the target on {_pct(a['share'])} of their working days "
-          f"(95% CI {_ci(a['share_ci_low'], a['share_ci_high'], lang)}, {a['k_at_target']:,}/{a['n_rep_days']:,} rep-days).")
+    s += (
+        f"; its lower limit {_n1(a['lcl'])} is {'above' if a['lcl_clears_target'] else 'below'} the target. "
+        f"Reps reached the target on {_pct(a['share'])} of their working days "
+        f"(95% CI {_ci(a['share_ci_low'], a['share_ci_high'], lang)}, {a['k_at_target']:,}/{a['n_rep_days']:,} rep-days)."
+    )
     return s
 
 
 def _skill_text(g: dict, kpi_label: str, window_months: int, lang: str, trend: bool = False) -> str:
     ja = lang == "ja"
     if g.get("missing"):
-        return (f"{kpi_label}を計算するデータがないため判定できません。" if ja
-                else f"No data to compute {kpi_label}; not judged.")
+        return (
+            f"{kpi_label}を計算するデータがないため判定できません。"
+            if ja
+            else f"No data to compute {kpi_label}; not judged."
+        )
     if g["large"] is None:
-        return (f"{kpi_label}のばらつきを測れる担当者が{g['n_reps']}人しかおらず、判定できません。" if ja
-                else f"Only {g['n_reps']} reps with enough {kpi_label} trials; not judged.")
+        return (
+            f"{kpi_label}のばらつきを測れる担当者が{g['n_reps']}人しかおらず、判定できません。"
+            if ja
+            else f"Only {g['n_reps']} reps with enough {kpi_label} trials; not judged."
+        )
     if ja:
-        s = (f"担当者間の{kpi_label}のばらつき(偶然の変動を除いた変動係数、役割別)は直近{window_months}ヶ月で"
-             f"{g['cv']:.2f}、基準{g['threshold']:.2f}{'以上で「大きい」' if g['large'] else '未満'}です(担当者{g['n_reps']}人)。")
+        s = (
+            f"担当者間の{kpi_label}のばらつき(偶然の変動を除いた変動係数、役割別)は直近{window_months}ヶ月で"
+            f"{g['cv']:.2f}、基準{g['threshold']:.2f}{'以上で「大きい」' if g['large'] else '未満'}です(担当者{g['n_reps']}人)。"
+        )
     else:
-        s = (f"The spread of {kpi_label} between reps (coefficient of variation net of chance, within role) "
-             f"is {g['cv']:.2f} over the last {window_months} months, {'at or above' if g['large'] else 'below'} "
-             f"the {g['threshold']:.2f} threshold ({g['n_reps']} reps).")
+        s = (
+            f"The spread of {kpi_label} between reps (coefficient of variation net of chance, within role) "
+            f"is {g['cv']:.2f} over the last {window_months} months, {'at or above' if g['large'] else 'below'} "
+            f"the {g['threshold']:.2f} threshold ({g['n_reps']} reps)."
+        )
     if trend:
         if g["narrowing"] is None:
-            s += ("月次の推移は4ヶ月分そろわず、縮小傾向は検定できません。" if ja
-                  else " Fewer than 4 months: the trend cannot be tested.")
+            s += (
+                "月次の推移は4ヶ月分そろわず、縮小傾向は検定できません。"
+                if ja
+                else " Fewer than 4 months: the trend cannot be tested."
+            )
         else:
-            s += (f"月次では{g['first_cv']:.2f}→{g['last_cv']:.2f}(過去{g['n_months']}ヶ月、ケンドールのτ={g['tau']:.2f}、"
-                  f"{fmt.p_value(g['p_value'])}){'で、縮小傾向は統計的に確かです' if g['narrowing'] else 'で、確かな縮小傾向はありません'}。"
-                  if ja else
-                  f" Monthly {g['first_cv']:.2f} → {g['last_cv']:.2f} over {g['n_months']} months (Kendall's "
-                  f"τ={g['tau']:.2f}, {fmt.p_value(g['p_value'])}): "
-                  f"{'a reliable narrowing' if g['narrowing'] else 'no reliable narrowing'}.")
+            s += (
+                f"月次では{g['first_cv']:.2f}→{g['last_cv']:.2f}(過去{g['n_months']}ヶ月、ケンドールのτ={g['tau']:.2f}、"
+                f"{fmt.p_value(g['p_value'])}){'で、縮小傾向は統計的に確かです' if g['narrowing'] else 'で、確かな縮小傾向はありません'}。"
+                if ja
+                else f" Monthly {g['first_cv']:.2f} → {g['last_cv']:.2f} over {g['n_months']} months (Kendall's "
+                f"τ={g['tau']:.2f}, {fmt.p_value(g['p_value'])}): "
+                f"{'a reliable narrowing' if g['narrowing'] else 'no reliable narrowing'}."
+            )
     return s
 
 
@@ -1124,18 +1493,25 @@ def _patterns_text(sp: dict, window_months: int, lang: str) -> str:
     looked = sp.get("looked_for", [])
     parts = []
     if "hours" not in looked:
-        parts.append(f"直近{window_months}ヶ月の架電が{sp['calls']:,}件と少なく、時間帯のパターンは調べられません" if ja else
-                     f"only {sp['calls']:,} calls in the last {window_months} months, too few to look for calling hours")
+        parts.append(
+            f"直近{window_months}ヶ月の架電が{sp['calls']:,}件と少なく、時間帯のパターンは調べられません"
+            if ja
+            else f"only {sp['calls']:,} calls in the last {window_months} months, too few to look for calling hours"
+        )
     else:
         hours = sp["recommended_hours"]
         if ja:
-            h = (f"直近{window_months}ヶ月の架電{sp['calls']:,}件では、コネクト率が中央値の時間帯より確実に高い時間帯は"
-                 f"{timing.hour_windows(hours, lang) if hours else 'ありません'}")
+            h = (
+                f"直近{window_months}ヶ月の架電{sp['calls']:,}件では、コネクト率が中央値の時間帯より確実に高い時間帯は"
+                f"{timing.hour_windows(hours, lang) if hours else 'ありません'}"
+            )
             if hours:
                 h += f"(最大 {sp['best_lift'] * 100:+.1f}ポイント、担当者と曜日を調整、時間帯分析(04)と同じ判定)"
         else:
-            h = (f"over {sp['calls']:,} calls in the last {window_months} months, hours with a connect rate reliably "
-                 f"above the median hour: {timing.hour_windows(hours, lang) if hours else 'none'}")
+            h = (
+                f"over {sp['calls']:,} calls in the last {window_months} months, hours with a connect rate reliably "
+                f"above the median hour: {timing.hour_windows(hours, lang) if hours else 'none'}"
+            )
             if hours:
                 h += f" (up to {sp['best_lift'] * 100:+.1f} pts, rep- and weekday-adjusted, the same rule as notebook 04)"
         parts.append(h)
@@ -1143,18 +1519,31 @@ def _patterns_text(sp: dict, window_months: int, lang: str) -> str:
         if len(sc):
             f = sc[sc["found"]]
             if ja:
-                parts.append("スクリプトによる差は" + (
-                    f"{kpis.label(f['kpi_id'].iloc[0], lang)}で確認できます(スクリプト{f['script'].iloc[0]} "
-                    f"{_pct(f['rate'].iloc[0])} 対 それ以外 {_pct(f['other_rate'].iloc[0])}、担当者を揃えた比較、前の期間でも同じ傾向)"
-                    if len(f) else "担当者を揃えて比べると確認できません"))
+                parts.append(
+                    "スクリプトによる差は"
+                    + (
+                        f"{kpis.label(f['kpi_id'].iloc[0], lang)}で確認できます(スクリプト{f['script'].iloc[0]} "
+                        f"{_pct(f['rate'].iloc[0])} 対 それ以外 {_pct(f['other_rate'].iloc[0])}、担当者を揃えた比較、前の期間でも同じ傾向)"
+                        if len(f)
+                        else "担当者を揃えて比べると確認できません"
+                    )
+                )
             else:
-                parts.append((f"scripts differ in {kpis.label(f['kpi_id'].iloc[0], lang)} (script {f['script'].iloc[0]} "
-                              f"{_pct(f['rate'].iloc[0])} vs the others {_pct(f['other_rate'].iloc[0])}, rep held fixed, "
-                              f"replicated in the previous window)") if len(f) else
-                             "no reliable difference between scripts (rep held fixed)")
+                parts.append(
+                    (
+                        f"scripts differ in {kpis.label(f['kpi_id'].iloc[0], lang)} (script {f['script'].iloc[0]} "
+                        f"{_pct(f['rate'].iloc[0])} vs the others {_pct(f['other_rate'].iloc[0])}, rep held fixed, "
+                        f"replicated in the previous window)"
+                    )
+                    if len(f)
+                    else "no reliable difference between scripts (rep held fixed)"
+                )
         else:
-            parts.append("スクリプトを比べられるデータ(2種類以上、各300件以上)がありません" if ja else
-                         "there are no script data to compare (two scripts with 300+ calls each)")
+            parts.append(
+                "スクリプトを比べられるデータ(2種類以上、各300件以上)がありません"
+                if ja
+                else "there are no script data to compare (two scripts with 300+ calls each)"
+            )
     s = ("。".join(parts) + "。") if ja else ("; ".join(parts).capitalize() + ".")
     if sp["winning_script"] is True:
         s += "分析者の回答: 勝ちスクリプトが確立されています。" if ja else " Analyst: a winning script is established."
@@ -1162,15 +1551,26 @@ def _patterns_text(sp: dict, window_months: int, lang: str) -> str:
         s += "分析者の回答: 勝ちスクリプトはまだありません。" if ja else " Analyst: no winning script yet."
     kinds = {"hours": "架電時間帯" if ja else "calling hours", "scripts": "スクリプト" if ja else "scripts"}
     if sp["visible"] is None:
-        miss = "・".join(kinds[k] for k in sp.get("not_looked_for", [])) if ja else \
-            " and ".join(kinds[k] for k in sp.get("not_looked_for", []))
-        s += (f"{miss}のパターンは確かめられず(分析者の回答もなし)、パターンが見つからないことは「ない」証拠にならないため、"
-              f"判定は不明とします(パラメータ winning_script で回答できます)。" if ja else
-              f" Patterns in {miss} could not be checked (and the analyst has not answered); not finding one kind "
-              f"of pattern is no proof of none, so this stays unknown (answer with the parameter winning_script).")
+        miss = (
+            "・".join(kinds[k] for k in sp.get("not_looked_for", []))
+            if ja
+            else " and ".join(kinds[k] for k in sp.get("not_looked_for", []))
+        )
+        s += (
+            f"{miss}のパターンは確かめられず(分析者の回答もなし)、パターンが見つからないことは「ない」証拠にならないため、"
+            f"判定は不明とします(パラメータ winning_script で回答できます)。"
+            if ja
+            else f" Patterns in {miss} could not be checked (and the analyst has not answered); not finding one kind "
+            f"of pattern is no proof of none, so this stays unknown (answer with the parameter winning_script)."
+        )
     elif sp["visible"] is False:
-        s += ("調べた種類(" + "・".join(kinds[k] for k in ("hours", "scripts")) + ")のどれにも成功パターンは見つかりません。"
-              if ja else " No success pattern was found in any kind looked for (calling hours, scripts).")
+        s += (
+            "調べた種類("
+            + "・".join(kinds[k] for k in ("hours", "scripts"))
+            + ")のどれにも成功パターンは見つかりません。"
+            if ja
+            else " No success pattern was found in any kind looked for (calling hours, scripts)."
+        )
     return s
 
 
@@ -1178,40 +1578,54 @@ def _conversion_text(c: dict, activity_met, window_months: int, trend_months: in
     ja = lang == "ja"
     lbl = kpis.label("deal_conversion", lang)
     if activity_met is False:
-        return ("行動量が目標に安定して届いていないため、「量は足りている」状態ではありません。" if ja
-                else "Activity is not stably at target, so volume is not yet enough.")
+        return (
+            "行動量が目標に安定して届いていないため、「量は足りている」状態ではありません。"
+            if ja
+            else "Activity is not stably at target, so volume is not yet enough."
+        )
     if not c["n"]:
-        return (f"{lbl}を計算できるデータ(商談・リード)がありません。" if ja else f"No data to compute {lbl}.")
+        return f"{lbl}を計算できるデータ(商談・リード)がありません。" if ja else f"No data to compute {lbl}."
     tgt = "–" if c["target"] is None else _pct(c["target"], 0)
     if ja:
-        s = (f"{lbl}は直近{window_months}ヶ月で{_pct(c['rate'])}(95%信頼区間 {_ci(c['ci_low'], c['ci_high'], lang)}、"
-             f"{c['k']:,}/{c['n']:,}件)で、成長期の目標{tgt}{'に届きません' if c['below_target'] else '以上です'}。")
+        s = (
+            f"{lbl}は直近{window_months}ヶ月で{_pct(c['rate'])}(95%信頼区間 {_ci(c['ci_low'], c['ci_high'], lang)}、"
+            f"{c['k']:,}/{c['n']:,}件)で、成長期の目標{tgt}{'に届きません' if c['below_target'] else '以上です'}。"
+        )
         if c["rising"] is None:
             s += "月次の推移は3ヶ月分そろわず検定できません。"
         else:
-            s += (f"月次の推移(過去{c['n_months']}ヶ月)は1ヶ月あたり{c['slope']:+.3f}(ロジット、{fmt.p_value(c['p_value'])})で、"
-                  f"{'確かに上昇しています' if c['rising'] else '上昇しているとは言えません'}。")
+            s += (
+                f"月次の推移(過去{c['n_months']}ヶ月)は1ヶ月あたり{c['slope']:+.3f}(ロジット、{fmt.p_value(c['p_value'])})で、"
+                f"{'確かに上昇しています' if c['rising'] else '上昇しているとは言えません'}。"
+            )
         return s
-    s = (f"{lbl} over the last {window_months} months: {_pct(c['rate'])} (95% CI {_ci(c['ci_low'], c['ci_high'], lang)}, "
-         f"{c['k']:,}/{c['n']:,}), {'below' if c['below_target'] else 'at or above'} the growth target of {tgt}. ")
+    s = (
+        f"{lbl} over the last {window_months} months: {_pct(c['rate'])} (95% CI {_ci(c['ci_low'], c['ci_high'], lang)}, "
+        f"{c['k']:,}/{c['n']:,}), {'below' if c['below_target'] else 'at or above'} the growth target of {tgt}. "
+    )
     if c["rising"] is None:
         s += "Fewer than 3 months: no trend test."
     else:
-        s += (f"Monthly trend over {c['n_months']} months: {c['slope']:+.3f} logit per month ({fmt.p_value(c['p_value'])}): "
-              f"{'reliably rising' if c['rising'] else 'not reliably rising'}.")
+        s += (
+            f"Monthly trend over {c['n_months']} months: {c['slope']:+.3f} logit per month ({fmt.p_value(c['p_value'])}): "
+            f"{'reliably rising' if c['rising'] else 'not reliably rising'}."
+        )
     return s
 
 
 def _efficiency_text(monthly: pd.DataFrame, e: dict, window_months: int, lang: str) -> str:
     ja = lang == "ja"
     if monthly.empty:
-        return ("効率性KPIを計算できるデータ(商談)がありません。" if ja else "No deal data for the efficiency KPIs.")
+        return "効率性KPIを計算できるデータ(商談)がありません。" if ja else "No deal data for the efficiency KPIs."
     parts = []
     for kpi_id, g in monthly.groupby("kpi_id", sort=False):
         vals = " / ".join(_pct(r) if n >= 1 else "–" for r, n in zip(g["rate"], g["n"]))
         ok = e["n_months_at_target"].get(kpi_id, 0)
-        parts.append(f"{kpis.label(kpi_id, lang)} {vals}(目標{_pct(g['target'].iloc[0], 0)}、{ok}/{len(g)}ヶ月達成)" if ja
-                     else f"{kpis.label(kpi_id, lang)} {vals} (target {_pct(g['target'].iloc[0], 0)}, met in {ok}/{len(g)} months)")
+        parts.append(
+            f"{kpis.label(kpi_id, lang)} {vals}(目標{_pct(g['target'].iloc[0], 0)}、{ok}/{len(g)}ヶ月達成)"
+            if ja
+            else f"{kpis.label(kpi_id, lang)} {vals} (target {_pct(g['target'].iloc[0], 0)}, met in {ok}/{len(g)} months)"
+        )
     if ja:
         s = f"成長期の効率性KPIの月次実績(直近{window_months}ヶ月): " + "、".join(parts) + "。"
         if e["met"] is None:
@@ -1228,20 +1642,27 @@ def _revenue_text(r: dict, answer, lang: str) -> str:
     if r["traceable"] is None:
         s = "商談データがないため、データでは判定できません。" if ja else "No deals table; the data cannot judge this."
     elif ja:
-        s = (f"直近12ヶ月の商談{r['n_deals']:,}件のうち金額あり{_pct(r['amount_share'], 0)}、決着済み商談の決着日あり"
-             f"{_pct(r['close_date_share'], 0)}、リードとの紐付け{_pct(r['lead_share'], 0)}。直近3ヶ月の受注は"
-             f"{r['won_window']:,}件・{fmt.yen(r['won_amount_window'], lang)}で、受注貢献金額を集計できます。"
-             if r["traceable"] else
-             f"直近12ヶ月の商談{r['n_deals']:,}件のうち金額あり{_pct(r['amount_share'], 0)}、決着日あり"
-             f"{_pct(r['close_date_share'], 0)}、直近3ヶ月の金額付き受注{r['won_window']:,}件で、受注貢献金額を追跡するには不十分です。")
+        s = (
+            f"直近12ヶ月の商談{r['n_deals']:,}件のうち金額あり{_pct(r['amount_share'], 0)}、決着済み商談の決着日あり"
+            f"{_pct(r['close_date_share'], 0)}、リードとの紐付け{_pct(r['lead_share'], 0)}。直近3ヶ月の受注は"
+            f"{r['won_window']:,}件・{fmt.yen(r['won_amount_window'], lang)}で、受注貢献金額を集計できます。"
+            if r["traceable"]
+            else f"直近12ヶ月の商談{r['n_deals']:,}件のうち金額あり{_pct(r['amount_share'], 0)}、決着日あり"
+            f"{_pct(r['close_date_share'], 0)}、直近3ヶ月の金額付き受注{r['won_window']:,}件で、受注貢献金額を追跡するには不十分です。"
+        )
     else:
-        s = (f"Of {r['n_deals']:,} deals in the last 12 months, {_pct(r['amount_share'], 0)} carry an amount, "
-             f"{_pct(r['close_date_share'], 0)} of closed deals a close date, {_pct(r['lead_share'], 0)} a lead; "
-             f"{r['won_window']:,} won deals ({fmt.yen(r['won_amount_window'], lang)}) in the last 3 months"
-             + (": won revenue can be traced." if r["traceable"] else ": not enough to trace won revenue."))
+        s = (
+            f"Of {r['n_deals']:,} deals in the last 12 months, {_pct(r['amount_share'], 0)} carry an amount, "
+            f"{_pct(r['close_date_share'], 0)} of closed deals a close date, {_pct(r['lead_share'], 0)} a lead; "
+            f"{r['won_window']:,} won deals ({fmt.yen(r['won_amount_window'], lang)}) in the last 3 months"
+            + (": won revenue can be traced." if r["traceable"] else ": not enough to trace won revenue.")
+        )
     if answer is not None:
-        s += (f"分析者の回答(報告体制): {'あり' if answer else 'なし'}。" if ja
-              else f" Analyst (reporting in place): {'yes' if answer else 'no'}.")
+        s += (
+            f"分析者の回答(報告体制): {'あり' if answer else 'なし'}。"
+            if ja
+            else f" Analyst (reporting in place): {'yes' if answer else 'no'}."
+        )
     return s
 
 
@@ -1257,8 +1678,11 @@ def _quality_issue_conclusion(q, c: dict, lang: str) -> str:
         why.append("目標に届かない" if ja else "below the target")
     if c["rising"] is False:
         why.append("上昇していない" if ja else "not rising")
-    return (f"{'・'.join(why)}ため、「量は足りているが、質が課題」に該当します。" if ja else
-            f" It is {' and '.join(why)}, so \"volume is enough, quality is the issue\" applies.")
+    return (
+        f"{'・'.join(why)}ため、「量は足りているが、質が課題」に該当します。"
+        if ja
+        else f' It is {" and ".join(why)}, so "volume is enough, quality is the issue" applies.'
+    )
 
 
 def sign_conversion_status(activity_status: str, c: dict, enough: bool) -> str:
@@ -1277,11 +1701,17 @@ def sign_conversion_status(activity_status: str, c: dict, enough: bool) -> str:
 def _sign_conversion_text(status: str, c: dict, base: str, lang: str) -> str:
     ja = lang == "ja"
     if status == "met":
-        return base + ("商談化率が上がらない状態にあたるため、このサインは確認できます。" if ja else
-                       " Conversion is not rising, so the sign is seen.")
+        return base + (
+            "商談化率が上がらない状態にあたるため、このサインは確認できます。"
+            if ja
+            else " Conversion is not rising, so the sign is seen."
+        )
     if status == "not_met" and c["rising"]:
-        return base + ("商談化率は上昇しているため、このサインは確認できません。" if ja else
-                       " Conversion is rising, so the sign is not seen.")
+        return base + (
+            "商談化率は上昇しているため、このサインは確認できません。"
+            if ja
+            else " Conversion is rising, so the sign is not seen."
+        )
     return base
 
 
@@ -1297,37 +1727,64 @@ def checklist(ev: dict, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     """
     ja = _ja(lang)
     rows = {}
-    a, sp, g, c, e, r = (ev["activity"], ev["patterns"], ev["skill"], ev["conversion"], ev["efficiency"],
-                         ev["revenue"])
+    a, sp, g, c, e, r = (ev["activity"], ev["patterns"], ev["skill"], ev["conversion"], ev["efficiency"], ev["revenue"])
     ans = ev["answers"]
     enough = ev["enough_data"]
     w, tm = ev["window_months"], ev["trend_months"]
-    short = (f"データ期間が{ev['span']['span_months']:.1f}ヶ月で、必要な{ev['min_months']}ヶ月に足りないため判定できません。"
-             if ja else f"Only {ev['span']['span_months']:.1f} months of data (needs {ev['min_months']}); not judged.")
+    short = (
+        f"データ期間が{ev['span']['span_months']:.1f}ヶ月で、必要な{ev['min_months']}ヶ月に足りないため判定できません。"
+        if ja
+        else f"Only {ev['span']['span_months']:.1f} months of data (needs {ev['min_months']}); not judged."
+    )
     # 1 launch age
     ms = ev["months_since_launch"]
     hi = kpis.phase_months("launch")[1]
     if ms is None:
-        rows["launch_age"] = ("unknown", "none", None, "–", hi, f"< {hi}",
-                              "チームの立ち上げ日がデータにないため判定できません。" if ja else
-                              "The data has no launch date for the team; not judged.")
+        rows["launch_age"] = (
+            "unknown",
+            "none",
+            None,
+            "–",
+            hi,
+            f"< {hi}",
+            "チームの立ち上げ日がデータにないため判定できません。"
+            if ja
+            else "The data has no launch date for the team; not judged.",
+        )
     else:
-        rows["launch_age"] = (_status(ms < hi), "data", float(ms), f"{ms}ヶ月" if ja else f"{ms} months", hi,
-                              f"{hi}ヶ月未満" if ja else f"< {hi} months",
-                              f"立ち上げ日({_date(ev['launched_on'], lang)})から{ms}ヶ月です。" if ja else
-                              f"{ms} months since the launch on {_date(ev['launched_on'], lang)}.")
+        rows["launch_age"] = (
+            _status(ms < hi),
+            "data",
+            float(ms),
+            f"{ms}ヶ月" if ja else f"{ms} months",
+            hi,
+            f"{hi}ヶ月未満" if ja else f"< {hi} months",
+            f"立ち上げ日({_date(ev['launched_on'], lang)})から{ms}ヶ月です。"
+            if ja
+            else f"{ms} months since the launch on {_date(ev['launched_on'], lang)}.",
+        )
     # 2 / 5 activity
     klabel = kpis.label(a["kpi"], lang)
     plabel = kpis.phase_label(ev["activity_target_phase"], lang) if ev["activity_target_phase"] else ""
     act_txt = _activity_text(a, klabel, plabel, w, lang) if enough else short
     act_met = a["met"] if enough else None
-    thr = "–" if a["target"] is None else (f"{_tgt(a['target'])}件/人日以上・管理図が安定" if ja else
-                                          f"≥ {_tgt(a['target'])}/rep-day, stable chart")
+    thr = (
+        "–"
+        if a["target"] is None
+        else (f"{_tgt(a['target'])}件/人日以上・管理図が安定" if ja else f"≥ {_tgt(a['target'])}/rep-day, stable chart")
+    )
     val = _f(a["mean"]) if enough else None
     vtxt = "–" if val is None else (f"平均{_n1(val)}件" if ja else f"mean {_n1(val)}")
     rows["activity_stable"] = (_status(act_met), "data", val, vtxt, a["target"], thr, act_txt)
-    rows["activity_unstable"] = (_status(None if act_met is None else not act_met), "data", val, vtxt,
-                                 a["target"], thr, act_txt)
+    rows["activity_unstable"] = (
+        _status(None if act_met is None else not act_met),
+        "data",
+        val,
+        vtxt,
+        a["target"],
+        thr,
+        act_txt,
+    )
     # 3 success patterns (negated)
     vis = sp["visible"] if enough else None
     if sp["winning_script"] is True:
@@ -1335,16 +1792,27 @@ def checklist(ev: dict, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     pat_txt = _patterns_text(sp, w, lang) if (enough or sp["winning_script"] is True) else short
     src = "data" if sp["source"] == "data" else "analyst"
     ph = len(sp["recommended_hours"])
-    rows["no_success_pattern"] = (_status(None if vis is None else not vis), src, float(ph),
-                                  (f"推奨時間帯 {ph}時間" if ja else f"{ph} good hours"), None,
-                                  "BH補正 q<0.05" if ja else "BH q<0.05", pat_txt)
+    rows["no_success_pattern"] = (
+        _status(None if vis is None else not vis),
+        src,
+        float(ph),
+        (f"推奨時間帯 {ph}時間" if ja else f"{ph} good hours"),
+        None,
+        "BH補正 q<0.05" if ja else "BH q<0.05",
+        pat_txt,
+    )
     # 4 skill gap
     sk_label = kpis.label(g["kpi"], lang)
     large = g["large"] if enough else None
-    rows["skill_gap_large"] = (_status(large), "data", _f(g["cv"]) if enough else None,
-                               "–" if not enough or not np.isfinite(g["cv"]) else f"CV {g['cv']:.2f}",
-                               g["threshold"], (f"変動係数 {g['threshold']:.2f}以上" if ja else f"CV ≥ {g['threshold']:.2f}"),
-                               _skill_text(g, sk_label, w, lang) if enough else short)
+    rows["skill_gap_large"] = (
+        _status(large),
+        "data",
+        _f(g["cv"]) if enough else None,
+        "–" if not enough or not np.isfinite(g["cv"]) else f"CV {g['cv']:.2f}",
+        g["threshold"],
+        (f"変動係数 {g['threshold']:.2f}以上" if ja else f"CV ≥ {g['threshold']:.2f}"),
+        _skill_text(g, sk_label, w, lang) if enough else short,
+    )
     # 6 volume ok, quality issue
     if not enough:
         q = None
@@ -1355,57 +1823,106 @@ def checklist(ev: dict, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     else:
         q = bool(c["below_target"] or not c["rising"])
     rows["volume_ok_quality_issue"] = (
-        _status(q), "data", _f(c["rate"]) if enough else None,
-        "–" if not enough or not np.isfinite(c["rate"]) else _pct(c["rate"]), c["target"],
-        (f"行動量が目標達成、かつ{kpis.label('deal_conversion', lang)}が目標{_pct(c['target'], 0)}未満または上昇なし" if ja
-         else f"activity at target and {kpis.label('deal_conversion', lang)} below {_pct(c['target'], 0)} or not rising")
-        if c["target"] is not None else "–",
-        (_conversion_text(c, act_met, w, tm, lang) + _quality_issue_conclusion(q, c, lang)) if enough else short)
+        _status(q),
+        "data",
+        _f(c["rate"]) if enough else None,
+        "–" if not enough or not np.isfinite(c["rate"]) else _pct(c["rate"]),
+        c["target"],
+        (
+            f"行動量が目標達成、かつ{kpis.label('deal_conversion', lang)}が目標{_pct(c['target'], 0)}未満または上昇なし"
+            if ja
+            else f"activity at target and {kpis.label('deal_conversion', lang)} below {_pct(c['target'], 0)} or not rising"
+        )
+        if c["target"] is not None
+        else "–",
+        (_conversion_text(c, act_met, w, tm, lang) + _quality_issue_conclusion(q, c, lang)) if enough else short,
+    )
     # 7 data span
     span = ev["span"]
-    rows["data_3_months"] = (_status(span["span_months"] >= ev["min_months"]) if span["span_days"] else "not_met",
-                             "data", float(span["span_months"]),
-                             f"{span['span_months']:.1f}ヶ月" if ja else f"{span['span_months']:.1f} months",
-                             ev["min_months"], f"{ev['min_months']}ヶ月以上" if ja else f"≥ {ev['min_months']} months",
-                             (f"活動データは{_date(span['first_date'], lang)}から{_date(span['last_date'], lang)}までの"
-                              f"{span['span_months']:.1f}ヶ月分です。" if ja else
-                              f"Activity data from {_date(span['first_date'], lang)} to {_date(span['last_date'], lang)}: "
-                              f"{span['span_months']:.1f} months.") if span["span_days"] else
-                             ("活動データがありません。" if ja else "No activity data."))
+    rows["data_3_months"] = (
+        _status(span["span_months"] >= ev["min_months"]) if span["span_days"] else "not_met",
+        "data",
+        float(span["span_months"]),
+        f"{span['span_months']:.1f}ヶ月" if ja else f"{span['span_months']:.1f} months",
+        ev["min_months"],
+        f"{ev['min_months']}ヶ月以上" if ja else f"≥ {ev['min_months']} months",
+        (
+            f"活動データは{_date(span['first_date'], lang)}から{_date(span['last_date'], lang)}までの"
+            f"{span['span_months']:.1f}ヶ月分です。"
+            if ja
+            else f"Activity data from {_date(span['first_date'], lang)} to {_date(span['last_date'], lang)}: "
+            f"{span['span_months']:.1f} months."
+        )
+        if span["span_days"]
+        else ("活動データがありません。" if ja else "No activity data."),
+    )
     # 8 field-sales rules (analyst only)
     fa = ans["fs_rules_established"]
-    rows["fs_rules"] = (_status(fa), "analyst" if fa is not None else "none", None,
-                        "–" if fa is None else (("はい" if fa else "いいえ") if ja else ("yes" if fa else "no")),
-                        None, "分析者の回答" if ja else "analyst's answer",
-                        (f"分析者の回答: {'はい' if fa else 'いいえ'}。" if ja else f"Analyst: {'yes' if fa else 'no'}.")
-                        if fa is not None else
-                        ("データでは判定できないため、分析者の回答(パラメータ fs_rules_established)を待っています。" if ja
-                         else "The data cannot judge this; waiting for the analyst (parameter fs_rules_established)."))
+    rows["fs_rules"] = (
+        _status(fa),
+        "analyst" if fa is not None else "none",
+        None,
+        "–" if fa is None else (("はい" if fa else "いいえ") if ja else ("yes" if fa else "no")),
+        None,
+        "分析者の回答" if ja else "analyst's answer",
+        (f"分析者の回答: {'はい' if fa else 'いいえ'}。" if ja else f"Analyst: {'yes' if fa else 'no'}.")
+        if fa is not None
+        else (
+            "データでは判定できないため、分析者の回答(パラメータ fs_rules_established)を待っています。"
+            if ja
+            else "The data cannot judge this; waiting for the analyst (parameter fs_rules_established)."
+        ),
+    )
     # 9 efficiency
     em = e["met"] if enough else None
     n_ok = sum(e["n_months_at_target"].values())
     n_all = len(ev["efficiency_monthly"])
-    rows["efficiency_stable"] = (_status(em), "data", float(n_ok) if enough and n_all else None,
-                                 (f"{n_ok}/{n_all} KPI・月で達成" if ja else f"{n_ok}/{n_all} KPI-months at target")
-                                 if enough and n_all else "–", None,
-                                 (f"全KPIが{w}ヶ月連続で目標以上" if ja else f"every KPI at target in all {w} months"),
-                                 _efficiency_text(ev["efficiency_monthly"], e, w, lang) if enough else short)
+    rows["efficiency_stable"] = (
+        _status(em),
+        "data",
+        float(n_ok) if enough and n_all else None,
+        (f"{n_ok}/{n_all} KPI・月で達成" if ja else f"{n_ok}/{n_all} KPI-months at target")
+        if enough and n_all
+        else "–",
+        None,
+        (f"全KPIが{w}ヶ月連続で目標以上" if ja else f"every KPI at target in all {w} months"),
+        _efficiency_text(ev["efficiency_monthly"], e, w, lang) if enough else short,
+    )
     # 10 revenue
     ra = ans["revenue_reporting"]
     rv = ra if ra is not None else r["traceable"]
-    rows["revenue_visible"] = (_status(rv), "analyst" if ra is not None else "data",
-                               _f(r["amount_share"]),
-                               "–" if not np.isfinite(r["amount_share"]) else
-                               (f"金額あり{_pct(r['amount_share'], 0)}" if ja else f"{_pct(r['amount_share'], 0)} with amount"),
-                               0.95, "金額・決着日あり95%以上、受注あり" if ja else "≥ 95 % with amount and close date, a won deal",
-                               _revenue_text(r, ra, lang))
+    rows["revenue_visible"] = (
+        _status(rv),
+        "analyst" if ra is not None else "data",
+        _f(r["amount_share"]),
+        "–"
+        if not np.isfinite(r["amount_share"])
+        else (f"金額あり{_pct(r['amount_share'], 0)}" if ja else f"{_pct(r['amount_share'], 0)} with amount"),
+        0.95,
+        "金額・決着日あり95%以上、受注あり" if ja else "≥ 95 % with amount and close date, a won deal",
+        _revenue_text(r, ra, lang),
+    )
     out = []
     for no, (iid, ph, _, _) in enumerate(ITEMS, start=1):
         s, src_, v, vt, th, tht, evd = rows[iid]
-        out.append({"no": no, "item_id": iid, "phase": ph, "phase_label": kpis.phase_label(ph, lang),
-                    "label": item_label(iid, lang), "status": s, "status_label": status_label(s, lang),
-                    "source": src_, "source_label": _SOURCE_LABELS[src_][lang], "value": v, "value_text": vt,
-                    "threshold": th, "threshold_text": tht, "evidence": evd})
+        out.append(
+            {
+                "no": no,
+                "item_id": iid,
+                "phase": ph,
+                "phase_label": kpis.phase_label(ph, lang),
+                "label": item_label(iid, lang),
+                "status": s,
+                "status_label": status_label(s, lang),
+                "source": src_,
+                "source_label": _SOURCE_LABELS[src_][lang],
+                "value": v,
+                "value_text": vt,
+                "threshold": th,
+                "threshold_text": tht,
+                "evidence": evd,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -1436,33 +1953,70 @@ def transition_signs(cl: pd.DataFrame, ev: dict, *, lang: str = config.DEFAULT_L
         s2 = "not_met"
     neg = {"met": "not_met", "not_met": "met", "unknown": "unknown"}
     s5 = sign_conversion_status(st["activity_stable"], ev["conversion"], ev["enough_data"])
-    status = {"sign_activity": st["activity_stable"], "sign_skill": s2,
-              "sign_patterns": neg[st["no_success_pattern"]], "sign_data": st["data_3_months"],
-              "sign_conversion": s5}
+    status = {
+        "sign_activity": st["activity_stable"],
+        "sign_skill": s2,
+        "sign_patterns": neg[st["no_success_pattern"]],
+        "sign_data": st["data_3_months"],
+        "sign_conversion": s5,
+    }
     act_met = {"met": True, "not_met": False}.get(st["activity_stable"])
-    s5_text = (_sign_conversion_text(s5, ev["conversion"], _conversion_text(
-        ev["conversion"], act_met, ev["window_months"], ev["trend_months"], lang), lang)
-        if ev["enough_data"] else evd["volume_ok_quality_issue"])
-    skill_ev = (_skill_text(g, kpis.label(g["kpi"], lang), ev["window_months"], lang, trend=True)
-                if ev["enough_data"] else evd["skill_gap_large"])
-    evidence = {"sign_activity": evd["activity_stable"], "sign_skill": skill_ev,
-                "sign_patterns": evd["no_success_pattern"], "sign_data": evd["data_3_months"],
-                "sign_conversion": s5_text}
+    s5_text = (
+        _sign_conversion_text(
+            s5,
+            ev["conversion"],
+            _conversion_text(ev["conversion"], act_met, ev["window_months"], ev["trend_months"], lang),
+            lang,
+        )
+        if ev["enough_data"]
+        else evd["volume_ok_quality_issue"]
+    )
+    skill_ev = (
+        _skill_text(g, kpis.label(g["kpi"], lang), ev["window_months"], lang, trend=True)
+        if ev["enough_data"]
+        else evd["skill_gap_large"]
+    )
+    evidence = {
+        "sign_activity": evd["activity_stable"],
+        "sign_skill": skill_ev,
+        "sign_patterns": evd["no_success_pattern"],
+        "sign_data": evd["data_3_months"],
+        "sign_conversion": s5_text,
+    }
     rows = []
     for no, (sid, _, _) in enumerate(SIGNS, start=1):
-        rows.append({"no": no, "sign_id": sid, "sign_label": sign_label(sid, lang), "status": status[sid],
-                     "status_label": status_label(status[sid], lang, sign=True),
-                     "required": ("必須" if ja else "required") if sid in GROWTH_CONDITIONS else
-                     ("参考" if ja else "supporting"), "evidence": evidence[sid]})
+        rows.append(
+            {
+                "no": no,
+                "sign_id": sid,
+                "sign_label": sign_label(sid, lang),
+                "status": status[sid],
+                "status_label": status_label(status[sid], lang, sign=True),
+                "required": ("必須" if ja else "required")
+                if sid in GROWTH_CONDITIONS
+                else ("参考" if ja else "supporting"),
+                "evidence": evidence[sid],
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------------------------------------
 # reps
-def rep_standing(rep_day: pd.DataFrame, rep_month: pd.DataFrame, reps: pd.DataFrame, *, month: str,
-                 target: float | None, next_phase: str | None, growth_conversion_target: float | None,
-                 kpi: str = "calls", window_months: int = 3, min_rep_days: int = 10,
-                 lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+def rep_standing(
+    rep_day: pd.DataFrame,
+    rep_month: pd.DataFrame,
+    reps: pd.DataFrame,
+    *,
+    month: str,
+    target: float | None,
+    next_phase: str | None,
+    growth_conversion_target: float | None,
+    kpi: str = "calls",
+    window_months: int = 3,
+    min_rep_days: int = 10,
+    lang: str = config.DEFAULT_LANG,
+) -> pd.DataFrame:
     """Who is ahead of the team (candidates for next-phase KPIs, the seed's FAQ) and who is behind.
 
     Returns
@@ -1487,15 +2041,19 @@ def rep_standing(rep_day: pd.DataFrame, rep_month: pd.DataFrame, reps: pd.DataFr
     team_conv = {}
     if conv is not None:
         cr_ = conv.join(role_of, how="inner").groupby("role")[["deals_created", "leads_handled"]].sum()
-        team_conv = {r: (v["deals_created"] / v["leads_handled"] if v["leads_handled"] else np.nan)
-                     for r, v in cr_.iterrows()}
+        team_conv = {
+            r: (v["deals_created"] / v["leads_handled"] if v["leads_handled"] else np.nan) for r, v in cr_.iterrows()
+        }
     rows = []
     for rep_id, g in w.groupby("rep_id"):
         n = int(len(g))
         k = int((g[kpi] >= target).sum()) if target is not None else 0
         lo, hi = kst.wilson_ci(k, n) if target is not None else (np.nan, np.nan)
-        dk, dn = (int(conv.loc[rep_id, "deals_created"]), int(conv.loc[rep_id, "leads_handled"])) \
-            if conv is not None and rep_id in conv.index else (0, 0)
+        dk, dn = (
+            (int(conv.loc[rep_id, "deals_created"]), int(conv.loc[rep_id, "leads_handled"]))
+            if conv is not None and rep_id in conv.index
+            else (0, 0)
+        )
         clo, chi = kst.wilson_ci(dk, dn) if dn else (np.nan, np.nan)
         joined = info.loc[rep_id, "joined_on"] if rep_id in info.index else pd.NaT
         tenure = scorecard.months_since_launch(joined, month) if pd.notna(joined) else None
@@ -1510,20 +2068,36 @@ def rep_standing(rep_day: pd.DataFrame, rep_month: pd.DataFrame, reps: pd.DataFr
                 ahead = target is not None and lo >= 0.5 and not conv_low
                 behind = act_low or conv_low
             elif next_phase == "mature":
-                ahead = (growth_conversion_target is not None and dn > 0 and clo >= growth_conversion_target
-                         and not act_low)
+                ahead = (
+                    growth_conversion_target is not None and dn > 0 and clo >= growth_conversion_target and not act_low
+                )
                 behind = conv_low
             else:
                 ahead, behind = False, conv_low
             standing = "ahead" if ahead and not behind else ("behind" if behind else "in_line")
-        rows.append({"rep_id": rep_id, "rep_name": info.loc[rep_id, "rep_name"] if "rep_name" in info and rep_id in info.index else rep_id,
-                     "role": g["role"].iloc[0], "joined_on": joined, "tenure_months": tenure, "working_days": n,
-                     "per_day": float(g[kpi].mean()), "days_at_target": k,
-                     "share_at_target": k / n if target is not None else np.nan, "share_ci_low": lo,
-                     "share_ci_high": hi, "deals_created": dk, "leads_handled": dn, "conversion": cr,
-                     "conversion_ci_low": clo, "conversion_ci_high": chi, "role_conversion": tc,
-                     "standing": standing,
-                     "standing_label": standing_label(standing, lang)})
+        rows.append(
+            {
+                "rep_id": rep_id,
+                "rep_name": info.loc[rep_id, "rep_name"] if "rep_name" in info and rep_id in info.index else rep_id,
+                "role": g["role"].iloc[0],
+                "joined_on": joined,
+                "tenure_months": tenure,
+                "working_days": n,
+                "per_day": float(g[kpi].mean()),
+                "days_at_target": k,
+                "share_at_target": k / n if target is not None else np.nan,
+                "share_ci_low": lo,
+                "share_ci_high": hi,
+                "deals_created": dk,
+                "leads_handled": dn,
+                "conversion": cr,
+                "conversion_ci_low": clo,
+                "conversion_ci_high": chi,
+                "role_conversion": tc,
+                "standing": standing,
+                "standing_label": standing_label(standing, lang),
+            }
+        )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -1533,27 +2107,45 @@ def rep_standing(rep_day: pd.DataFrame, rep_month: pd.DataFrame, reps: pd.DataFr
     for r in out.itertuples(index=False):
         new = r.tenure_months is not None and r.tenure_months < 3
         if r.standing == "insufficient":
-            n = (f"直近{window_months}ヶ月の稼働日が{r.working_days}日で、判定に必要な{min_rep_days}日に足りません。" if ja
-                 else f"{r.working_days} working days in the window (needs {min_rep_days}).")
+            n = (
+                f"直近{window_months}ヶ月の稼働日が{r.working_days}日で、判定に必要な{min_rep_days}日に足りません。"
+                if ja
+                else f"{r.working_days} working days in the window (needs {min_rep_days})."
+            )
         elif r.standing == "ahead":
-            n = ((f"稼働日の{_pct(r.share_at_target, 0)}で{klabel}の目標に到達。個別に成長期のKPI(商談化率など)を追加する候補です。"
-                  if next_phase == "growth" else
-                  f"{clabel} {_pct(r.conversion)}(95%CI {_ci(r.conversion_ci_low, r.conversion_ci_high, lang)})が成長期の目標以上。個別に成熟期のKPIを追加する候補です。")
-                 if ja else
-                 (f"At the {klabel} target on {_pct(r.share_at_target, 0)} of working days: a candidate for growth KPIs."
-                  if next_phase == "growth" else
-                  f"{clabel} {_pct(r.conversion)} (95% CI {_ci(r.conversion_ci_low, r.conversion_ci_high, lang)}) "
-                  "clears the growth target: a candidate for mature KPIs."))
+            n = (
+                (
+                    f"稼働日の{_pct(r.share_at_target, 0)}で{klabel}の目標に到達。個別に成長期のKPI(商談化率など)を追加する候補です。"
+                    if next_phase == "growth"
+                    else f"{clabel} {_pct(r.conversion)}(95%CI {_ci(r.conversion_ci_low, r.conversion_ci_high, lang)})が成長期の目標以上。個別に成熟期のKPIを追加する候補です。"
+                )
+                if ja
+                else (
+                    f"At the {klabel} target on {_pct(r.share_at_target, 0)} of working days: a candidate for growth KPIs."
+                    if next_phase == "growth"
+                    else f"{clabel} {_pct(r.conversion)} (95% CI {_ci(r.conversion_ci_low, r.conversion_ci_high, lang)}) "
+                    "clears the growth target: a candidate for mature KPIs."
+                )
+            )
         elif r.standing == "behind":
             parts = []
             if target is not None and np.isfinite(team_share) and r.share_ci_high < team_share:
-                parts.append(f"{klabel}の目標到達日 {_pct(r.share_at_target, 0)}(チーム {_pct(team_share, 0)})" if ja
-                             else f"days at the {klabel} target {_pct(r.share_at_target, 0)} (team {_pct(team_share, 0)})")
+                parts.append(
+                    f"{klabel}の目標到達日 {_pct(r.share_at_target, 0)}(チーム {_pct(team_share, 0)})"
+                    if ja
+                    else f"days at the {klabel} target {_pct(r.share_at_target, 0)} (team {_pct(team_share, 0)})"
+                )
             if r.leads_handled and np.isfinite(r.role_conversion) and r.conversion_ci_high < r.role_conversion:
-                parts.append(f"{clabel} {_pct(r.conversion)}(チームの{r.role} {_pct(r.role_conversion)})" if ja
-                             else f"{clabel} {_pct(r.conversion)} (team's {r.role}s {_pct(r.role_conversion)})")
-            n = (("、".join(parts) + "がチームを確かに下回ります。") if ja else
-                 ("; ".join(parts) + ": clearly below the team."))
+                parts.append(
+                    f"{clabel} {_pct(r.conversion)}(チームの{r.role} {_pct(r.role_conversion)})"
+                    if ja
+                    else f"{clabel} {_pct(r.conversion)} (team's {r.role}s {_pct(r.role_conversion)})"
+                )
+            n = (
+                ("、".join(parts) + "がチームを確かに下回ります。")
+                if ja
+                else ("; ".join(parts) + ": clearly below the team.")
+            )
         else:
             n = "チームと確かな差はありません。" if ja else "No clear difference from the team."
         if new and r.standing != "insufficient":
@@ -1561,8 +2153,9 @@ def rep_standing(rep_day: pd.DataFrame, rep_month: pd.DataFrame, reps: pd.DataFr
         notes.append(n)
     out["note"] = notes
     order = {"ahead": 0, "behind": 1, "in_line": 2, "insufficient": 3}
-    return out.sort_values(["standing", "rep_id"], key=lambda s: s.map(order) if s.name == "standing" else s) \
-        .reset_index(drop=True)
+    return out.sort_values(
+        ["standing", "rep_id"], key=lambda s: s.map(order) if s.name == "standing" else s
+    ).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1586,8 +2179,9 @@ def target_text(kpi_id: str, x, lang: str = config.DEFAULT_LANG) -> str:
     return fmt.num(x, 1)
 
 
-def next_phase_kpis(next_phase: str | None, *, current_phase: str | None = None, targets_file=None,
-                    lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+def next_phase_kpis(
+    next_phase: str | None, *, current_phase: str | None = None, targets_file=None, lang: str = config.DEFAULT_LANG
+) -> pd.DataFrame:
     """The next phase's KPI set and targets (phase template), and what happens to the current set.
 
     Returns
@@ -1600,17 +2194,35 @@ def next_phase_kpis(next_phase: str | None, *, current_phase: str | None = None,
     next phase.
     """
     ja = _ja(lang)
-    cols = ["phase", "kpi_id", "tier", "tier_label", "kpi_label", "target", "per", "target_text",
-            "importance", "stars", "change", "change_label"]
+    cols = [
+        "phase",
+        "kpi_id",
+        "tier",
+        "tier_label",
+        "kpi_label",
+        "target",
+        "per",
+        "target_text",
+        "importance",
+        "stars",
+        "change",
+        "change_label",
+    ]
     if next_phase is None:
         return pd.DataFrame(columns=cols)
     _check("next_phase", next_phase, kpis.PHASES)
     nxt = kpis.phase_targets(next_phase, targets_file=targets_file or None, lang=lang)
-    cur = kpis.phase_targets(current_phase, targets_file=targets_file or None, lang=lang) \
-        if current_phase else nxt.iloc[0:0]
-    labels = {"new": ("新規", "New"), "kept": ("継続(目標値を更新)", "Kept (new target)"),
-              "reference": ("新規(参考値として計測)", "New (measured as a reference)"),
-              "downgraded": ("補助指標へ格下げ", "Downgraded to supporting")}
+    cur = (
+        kpis.phase_targets(current_phase, targets_file=targets_file or None, lang=lang)
+        if current_phase
+        else nxt.iloc[0:0]
+    )
+    labels = {
+        "new": ("新規", "New"),
+        "kept": ("継続(目標値を更新)", "Kept (new target)"),
+        "reference": ("新規(参考値として計測)", "New (measured as a reference)"),
+        "downgraded": ("補助指標へ格下げ", "Downgraded to supporting"),
+    }
     rows = []
     dropped = cur[~cur["kpi_id"].isin(nxt["kpi_id"]) & (cur["importance"] >= 2)]
     for src, change in ((nxt, None), (dropped, "downgraded")):
@@ -1619,17 +2231,33 @@ def next_phase_kpis(next_phase: str | None, *, current_phase: str | None = None,
             per_lbl = scorecard.PER_LABELS.get(r.per, scorecard.PER_LABELS[None])[lang]
             val = target_text(r.kpi_id, r.target, lang)
             lower = r.direction == "lower"
-            tt = (f"{val}{'以下' if lower else '以上'}" + (f"({per_lbl})" if per_lbl else "")) if ja else \
-                (f"{'≤' if lower else '≥'} {val}" + (f" ({per_lbl})" if per_lbl else ""))
-            rows.append({"phase": r.phase, "kpi_id": r.kpi_id, "tier": r.tier, "tier_label": kpis.tier_label(r.tier, lang),
-                         "kpi_label": r.label, "target": r.target, "per": r.per, "target_text": tt,
-                         "importance": r.importance, "stars": "★" * r.importance + "☆" * (3 - r.importance),
-                         "change": ch, "change_label": labels[ch][0 if ja else 1]})
+            tt = (
+                (f"{val}{'以下' if lower else '以上'}" + (f"({per_lbl})" if per_lbl else ""))
+                if ja
+                else (f"{'≤' if lower else '≥'} {val}" + (f" ({per_lbl})" if per_lbl else ""))
+            )
+            rows.append(
+                {
+                    "phase": r.phase,
+                    "kpi_id": r.kpi_id,
+                    "tier": r.tier,
+                    "tier_label": kpis.tier_label(r.tier, lang),
+                    "kpi_label": r.label,
+                    "target": r.target,
+                    "per": r.per,
+                    "target_text": tt,
+                    "importance": r.importance,
+                    "stars": "★" * r.importance + "☆" * (3 - r.importance),
+                    "change": ch,
+                    "change_label": labels[ch][0 if ja else 1],
+                }
+            )
     return pd.DataFrame(rows, columns=cols)
 
 
-def migration_plan(month: str, *, next_phase: str | None, ready: bool = True,
-                   lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+def migration_plan(
+    month: str, *, next_phase: str | None, ready: bool = True, lang: str = config.DEFAULT_LANG
+) -> pd.DataFrame:
     """The seed's migration plan as dated steps from the report month.
 
     Preparation = the month after ``month`` (the seed's 移行1ヶ月前), parallel run = the two
@@ -1646,8 +2274,19 @@ def migration_plan(month: str, *, next_phase: str | None, ready: bool = True,
     without a next phase.
     """
     ja = _ja(lang)
-    cols = ["step", "step_label", "start", "end", "months", "period_text", "actions", "actions_text",
-            "status", "plan_status_label", "next_phase"]
+    cols = [
+        "step",
+        "step_label",
+        "start",
+        "end",
+        "months",
+        "period_text",
+        "actions",
+        "actions_text",
+        "status",
+        "plan_status_label",
+        "next_phase",
+    ]
     if next_phase is None:
         return pd.DataFrame(columns=cols)
     _check("next_phase", next_phase, kpis.PHASES)
@@ -1665,10 +2304,21 @@ def migration_plan(month: str, *, next_phase: str | None, ready: bool = True,
         else:
             pt = f"{_ym(str(a), lang)}〜{_ym(str(b), lang)}" if ja else f"{_ym(str(a), lang)} – {_ym(str(b), lang)}"
         acts = list(acts_ja if ja else acts_en)
-        rows.append({"step": step, "step_label": lja if ja else len_, "start": a.start_time,
-                     "end": b.end_time.normalize() if b is not None else pd.NaT, "months": ms,
-                     "period_text": pt, "actions": acts, "actions_text": " / ".join(acts), "status": status,
-                     "plan_status_label": _PLAN_STATUS[status][lang], "next_phase": next_phase})
+        rows.append(
+            {
+                "step": step,
+                "step_label": lja if ja else len_,
+                "start": a.start_time,
+                "end": b.end_time.normalize() if b is not None else pd.NaT,
+                "months": ms,
+                "period_text": pt,
+                "actions": acts,
+                "actions_text": " / ".join(acts),
+                "status": status,
+                "plan_status_label": _PLAN_STATUS[status][lang],
+                "next_phase": next_phase,
+            }
+        )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -1701,26 +2351,58 @@ class TeamDiagnosis:
 def _phase_basis_text(cls: dict, team_phase: str, ms, lang: str) -> str:
     ja = lang == "ja"
     c, t = cls["counts"], cls["totals"]
-    counts = (f"立ち上げ期{t['launch']}項目中{c['launch']}、成長期{t['growth']}項目中{c['growth']}、"
-              f"成熟期{t['mature']}項目中{c['mature']}項目" if ja else
-              f"{c['launch']}/{t['launch']} launch, {c['growth']}/{t['growth']} growth and "
-              f"{c['mature']}/{t['mature']} mature items")
-    age = ("" if ms is None else (f"(経過{ms}ヶ月、経過月数では{kpis.phase_label(team_phase, lang)})" if ja else
-                                  f" ({ms} months since launch: {kpis.phase_label(team_phase, lang)} by the calendar)"))
+    counts = (
+        f"立ち上げ期{t['launch']}項目中{c['launch']}、成長期{t['growth']}項目中{c['growth']}、"
+        f"成熟期{t['mature']}項目中{c['mature']}項目"
+        if ja
+        else f"{c['launch']}/{t['launch']} launch, {c['growth']}/{t['growth']} growth and "
+        f"{c['mature']}/{t['mature']} mature items"
+    )
+    age = (
+        ""
+        if ms is None
+        else (
+            f"(経過{ms}ヶ月、経過月数では{kpis.phase_label(team_phase, lang)})"
+            if ja
+            else f" ({ms} months since launch: {kpis.phase_label(team_phase, lang)} by the calendar)"
+        )
+    )
     if not cls["determined"]:
-        return (f"チェックリストは{counts}に該当{age}。" if ja else f"The checklist meets {counts}{age}.")
+        return f"チェックリストは{counts}に該当{age}。" if ja else f"The checklist meets {counts}{age}."
     ph = kpis.phase_label(cls["phase"], lang)
     if cls["basis"] == "rule":
         both = len(cls["rules_met"]) > 1
-        tail = ((f"複数のフェーズの基準を満たすため、記事のFAQに従い{ph}とします" if cls["phase"] == "launch" else
-                 f"成長期と成熟期の基準を両方満たすため{ph}とします") if both else f"{ph}の基準を満たします") if ja else \
-            ((f"several phases' rules hold; the lower phase ({ph}) is taken, per the seed's FAQ" if cls["phase"] == "launch"
-              else f"both the growth and the mature rule hold; {ph} is taken") if both else f"the {ph} rule holds")
-        return (f"チェックリストは{counts}に該当し、{tail}{age}。" if ja else f"The checklist meets {counts}: {tail}{age}.")
-    return (f"チェックリストは{counts}に該当し、どのフェーズの基準(3項目・3項目・2項目)も満たさないため、"
-            f"該当項目のある最も低いフェーズの{ph}とします{age}。" if ja else
-            f"The checklist meets {counts}: no phase's rule (3, 3, 2 items) holds, so the lowest phase with an "
-            f"item met is taken: {ph}{age}.")
+        tail = (
+            (
+                (
+                    f"複数のフェーズの基準を満たすため、記事のFAQに従い{ph}とします"
+                    if cls["phase"] == "launch"
+                    else f"成長期と成熟期の基準を両方満たすため{ph}とします"
+                )
+                if both
+                else f"{ph}の基準を満たします"
+            )
+            if ja
+            else (
+                (
+                    f"several phases' rules hold; the lower phase ({ph}) is taken, per the seed's FAQ"
+                    if cls["phase"] == "launch"
+                    else f"both the growth and the mature rule hold; {ph} is taken"
+                )
+                if both
+                else f"the {ph} rule holds"
+            )
+        )
+        return (
+            f"チェックリストは{counts}に該当し、{tail}{age}。" if ja else f"The checklist meets {counts}: {tail}{age}."
+        )
+    return (
+        f"チェックリストは{counts}に該当し、どのフェーズの基準(3項目・3項目・2項目)も満たさないため、"
+        f"該当項目のある最も低いフェーズの{ph}とします{age}。"
+        if ja
+        else f"The checklist meets {counts}: no phase's rule (3, 3, 2 items) holds, so the lowest phase with an "
+        f"item met is taken: {ph}{age}."
+    )
 
 
 def _reasons(cls, ready, cl, signs, ev, team_phase, ms, lang) -> list[str]:
@@ -1732,22 +2414,40 @@ def _reasons(cls, ready, cl, signs, ev, team_phase, ms, lang) -> list[str]:
         if not ev["span"]["span_days"]:
             out.append("この月までの活動データがありません。" if ja else "No activity data up to this month.")
         elif not ev["enough_data"]:
-            out.append(f"データ期間が{ev['span']['span_months']:.1f}ヶ月しかなく、傾向を読むのに必要な{ev['min_months']}ヶ月に足りません。"
-                       if ja else f"Only {ev['span']['span_months']:.1f} months of data; trends need {ev['min_months']}.")
-        out.append(f"判定できた項目は10項目中{cls['judged']}項目です。" if ja else
-                   f"{cls['judged']} of the 10 items could be judged.")
+            out.append(
+                f"データ期間が{ev['span']['span_months']:.1f}ヶ月しかなく、傾向を読むのに必要な{ev['min_months']}ヶ月に足りません。"
+                if ja
+                else f"Only {ev['span']['span_months']:.1f} months of data; trends need {ev['min_months']}."
+            )
+        out.append(
+            f"判定できた項目は10項目中{cls['judged']}項目です。"
+            if ja
+            else f"{cls['judged']} of the 10 items could be judged."
+        )
         if cls["deciding"] and len(cls["possible"]) > 1:
-            names = "、".join(f"「{item_label(i, lang)}」" for i in cls["deciding"][:3]) if ja else \
-                "; ".join(f"\"{item_label(i, lang)}\"" for i in cls["deciding"][:3])
-            poss = "・".join(kpis.phase_label(p, lang) for p in cls["possible"]) if ja else \
-                " or ".join(kpis.phase_label(p, lang) for p in cls["possible"])
-            out.append(f"不明な項目({names})の答え次第で{poss}の{'どちら' if len(cls['possible']) == 2 else 'どれ'}にもなり得るため、"
-                       "推測はせず判定を保留します。" if ja else
-                       f"Depending on the unknown items ({names}) the phase could be {poss}; no guess is made.")
+            names = (
+                "、".join(f"「{item_label(i, lang)}」" for i in cls["deciding"][:3])
+                if ja
+                else "; ".join(f'"{item_label(i, lang)}"' for i in cls["deciding"][:3])
+            )
+            poss = (
+                "・".join(kpis.phase_label(p, lang) for p in cls["possible"])
+                if ja
+                else " or ".join(kpis.phase_label(p, lang) for p in cls["possible"])
+            )
+            out.append(
+                f"不明な項目({names})の答え次第で{poss}の{'どちら' if len(cls['possible']) == 2 else 'どれ'}にもなり得るため、"
+                "推測はせず判定を保留します。"
+                if ja
+                else f"Depending on the unknown items ({names}) the phase could be {poss}; no guess is made."
+            )
         return out[:3]
     out = [_phase_basis_text(cls, team_phase, ms, lang)]
-    conds = ready["failed"] + ready["unknown"] + [c for c in ready["conditions"]
-                                                  if c not in ready["failed"] + ready["unknown"]]
+    conds = (
+        ready["failed"]
+        + ready["unknown"]
+        + [c for c in ready["conditions"] if c not in ready["failed"] + ready["unknown"]]
+    )
     for c in conds[:2]:
         out.append(sevd.get(c) or evd.get(c))
     if ready["readiness"] == "final":
@@ -1762,23 +2462,35 @@ def findings(diag: TeamDiagnosis, *, lang: str = config.DEFAULT_LANG) -> list[st
     name = diag.team_name
     out = []
     if v["phase"] is None:
-        out.append(f"{name}のフェーズは判定を保留します(情報不足)。" if ja else
-                   f"{name}: the phase is undetermined (insufficient data).")
+        out.append(
+            f"{name}のフェーズは判定を保留します(情報不足)。"
+            if ja
+            else f"{name}: the phase is undetermined (insufficient data)."
+        )
     else:
         nxt = v["next_phase"]
         r = v["readiness"]
         ph, tph = kpis.phase_label(v["phase"], lang), kpis.phase_label(v["time_phase"], lang)
         if v["phase"] == v["time_phase"]:
-            head = (f"{name}は{ph}と判定しました(経過月数でも{tph})。" if ja else
-                    f"{name} is diagnosed in the {ph} phase (also {tph} by the calendar).")
+            head = (
+                f"{name}は{ph}と判定しました(経過月数でも{tph})。"
+                if ja
+                else f"{name} is diagnosed in the {ph} phase (also {tph} by the calendar)."
+            )
         else:
-            head = (f"{name}はチェックリストでは{ph}の特徴を示していますが、経過月数では{tph}です。" if ja else
-                    f"{name} shows the traits of the {ph} phase, while the calendar says {tph}.")
+            head = (
+                f"{name}はチェックリストでは{ph}の特徴を示していますが、経過月数では{tph}です。"
+                if ja
+                else f"{name} shows the traits of the {ph} phase, while the calendar says {tph}."
+            )
         if r == "final":
             head += "最終フェーズのため、次のフェーズへの移行はありません。" if ja else " It is the last phase."
         elif nxt:
-            head += (f"{kpis.phase_label(nxt, lang)}への移行は「{readiness_label(r, lang)}」です。" if ja else
-                     f" Readiness for {kpis.phase_label(nxt, lang)}: {readiness_label(r, lang).lower()}.")
+            head += (
+                f"{kpis.phase_label(nxt, lang)}への移行は「{readiness_label(r, lang)}」です。"
+                if ja
+                else f" Readiness for {kpis.phase_label(nxt, lang)}: {readiness_label(r, lang).lower()}."
+            )
         out.append(head)
     out += v["reasons"]
     # how sure
@@ -1788,40 +2500,60 @@ def findings(diag: TeamDiagnosis, *, lang: str = config.DEFAULT_LANG) -> list[st
     unk = list(cl.loc[cl["status"] == "unknown", "item_id"])
     if cls["determined"]:
         if ja:
-            sure = f"10項目中{n_data}項目をデータで" + (f"、{n_an}項目を分析者の回答で" if n_an else "") + "判定しました。"
+            sure = (
+                f"10項目中{n_data}項目をデータで" + (f"、{n_an}項目を分析者の回答で" if n_an else "") + "判定しました。"
+            )
             if unk:
-                sure += ("不明な項目(" + "、".join(f"「{item_label(i, lang)}」" for i in unk)
-                         + ")がどう答えられても判定は変わりません。")
+                sure += (
+                    "不明な項目("
+                    + "、".join(f"「{item_label(i, lang)}」" for i in unk)
+                    + ")がどう答えられても判定は変わりません。"
+                )
         else:
             sure = f"{n_data} of 10 items were judged from data" + (f", {n_an} by the analyst" if n_an else "") + "."
             if unk:
-                sure += (" No answer to the unknown items (" + "; ".join(f"\"{item_label(i, lang)}\"" for i in unk)
-                         + ") could change the phase.")
+                sure += (
+                    " No answer to the unknown items ("
+                    + "; ".join(f'"{item_label(i, lang)}"' for i in unk)
+                    + ") could change the phase."
+                )
         out.append(sure + _close_calls(diag, lang))
     ahead = diag.reps[diag.reps["standing"] == "ahead"] if len(diag.reps) else diag.reps
     behind = diag.reps[diag.reps["standing"] == "behind"] if len(diag.reps) else diag.reps
     if len(ahead) and v["next_phase"]:
         names = "、".join(ahead["rep_name"].head(4)) if ja else ", ".join(ahead["rep_name"].head(4))
-        out.append(f"チームより先行している担当者は{len(ahead)}人({names}{'ほか' if len(ahead) > 4 else ''})で、"
-                   f"個別に{kpis.phase_label(v['next_phase'], lang)}のKPIを追加する候補です(記事のFAQ)。" if ja else
-                   f"{len(ahead)} {'rep is' if len(ahead) == 1 else 'reps are'} ahead of the team ({names}"
-                   f"{', …' if len(ahead) > 4 else ''}): candidates for "
-                   f"{kpis.phase_label(v['next_phase'], lang)} KPIs individually (the seed's FAQ).")
+        out.append(
+            f"チームより先行している担当者は{len(ahead)}人({names}{'ほか' if len(ahead) > 4 else ''})で、"
+            f"個別に{kpis.phase_label(v['next_phase'], lang)}のKPIを追加する候補です(記事のFAQ)。"
+            if ja
+            else f"{len(ahead)} {'rep is' if len(ahead) == 1 else 'reps are'} ahead of the team ({names}"
+            f"{', …' if len(ahead) > 4 else ''}): candidates for "
+            f"{kpis.phase_label(v['next_phase'], lang)} KPIs individually (the seed's FAQ)."
+        )
     if len(behind):
         names = "、".join(behind["rep_name"].head(4)) if ja else ", ".join(behind["rep_name"].head(4))
-        out.append(f"チームを確かに下回る担当者は{len(behind)}人({names}{'ほか' if len(behind) > 4 else ''})です。" if ja else
-                   f"{len(behind)} {'rep is' if len(behind) == 1 else 'reps are'} clearly behind the team ({names}"
-                   f"{', …' if len(behind) > 4 else ''}).")
+        out.append(
+            f"チームを確かに下回る担当者は{len(behind)}人({names}{'ほか' if len(behind) > 4 else ''})です。"
+            if ja
+            else f"{len(behind)} {'rep is' if len(behind) == 1 else 'reps are'} clearly behind the team ({names}"
+            f"{', …' if len(behind) > 4 else ''})."
+        )
     if len(diag.plan):
         p = diag.plan.set_index("step")
         if v["readiness"] == "ready":
-            out.append(f"移行計画: {p.loc['preparation', 'period_text']}に移行準備、{p.loc['parallel', 'period_text']}に並行運用、"
-                       f"{p.loc['full', 'period_text']}本格移行。" if ja else
-                       f"Plan: prepare in {p.loc['preparation', 'period_text']}, run both KPI sets in "
-                       f"{p.loc['parallel', 'period_text']}, switch fully {p.loc['full', 'period_text']}.")
+            out.append(
+                f"移行計画: {p.loc['preparation', 'period_text']}に移行準備、{p.loc['parallel', 'period_text']}に並行運用、"
+                f"{p.loc['full', 'period_text']}本格移行。"
+                if ja
+                else f"Plan: prepare in {p.loc['preparation', 'period_text']}, run both KPI sets in "
+                f"{p.loc['parallel', 'period_text']}, switch fully {p.loc['full', 'period_text']}."
+            )
         elif v["readiness"] == "not_yet":
-            out.append("条件を満たすまでは現在のKPIを維持し、満たした翌月から移行準備に入ります。" if ja else
-                       "Keep the current KPIs until the conditions are met; start preparing the month after.")
+            out.append(
+                "条件を満たすまでは現在のKPIを維持し、満たした翌月から移行準備に入ります。"
+                if ja
+                else "Keep the current KPIs until the conditions are met; start preparing the month after."
+            )
     return out
 
 
@@ -1831,31 +2563,73 @@ def _close_calls(diag: TeamDiagnosis, lang: str) -> str:
     ev = diag.evidence
     out = []
     a = ev["activity"]
-    if ev["enough_data"] and a["target"] is not None and np.isfinite(a.get("mean_ci_low", np.nan)) \
-            and a["mean_ci_low"] <= a["target"] <= a["mean_ci_high"]:
-        out.append(f"{kpis.label(a['kpi'], lang)}の平均(95%区間 {_ci(a['mean_ci_low'], a['mean_ci_high'], lang, pct=False)})"
-                   if ja else f"mean {kpis.label(a['kpi'], lang)} (95% interval {_ci(a['mean_ci_low'], a['mean_ci_high'], lang, pct=False)})")
+    if (
+        ev["enough_data"]
+        and a["target"] is not None
+        and np.isfinite(a.get("mean_ci_low", np.nan))
+        and a["mean_ci_low"] <= a["target"] <= a["mean_ci_high"]
+    ):
+        out.append(
+            f"{kpis.label(a['kpi'], lang)}の平均(95%区間 {_ci(a['mean_ci_low'], a['mean_ci_high'], lang, pct=False)})"
+            if ja
+            else f"mean {kpis.label(a['kpi'], lang)} (95% interval {_ci(a['mean_ci_low'], a['mean_ci_high'], lang, pct=False)})"
+        )
     c = ev["conversion"]
-    if ev["enough_data"] and c["target"] is not None and np.isfinite(c["ci_low"]) and c["ci_low"] <= c["target"] <= c["ci_high"]:
-        out.append(f"{kpis.label('deal_conversion', lang)}(95%信頼区間 {_ci(c['ci_low'], c['ci_high'], lang)})" if ja
-                   else f"{kpis.label('deal_conversion', lang)} (95% CI {_ci(c['ci_low'], c['ci_high'], lang)})")
+    if (
+        ev["enough_data"]
+        and c["target"] is not None
+        and np.isfinite(c["ci_low"])
+        and c["ci_low"] <= c["target"] <= c["ci_high"]
+    ):
+        out.append(
+            f"{kpis.label('deal_conversion', lang)}(95%信頼区間 {_ci(c['ci_low'], c['ci_high'], lang)})"
+            if ja
+            else f"{kpis.label('deal_conversion', lang)} (95% CI {_ci(c['ci_low'], c['ci_high'], lang)})"
+        )
     g = ev["skill"]
     if ev["enough_data"] and g["large"] is not None and abs(g["cv"] - g["threshold"]) < 0.05:
-        out.append(f"スキル差の変動係数 {g['cv']:.2f}(基準 {g['threshold']:.2f})" if ja else
-                   f"the skill-gap CV {g['cv']:.2f} (threshold {g['threshold']:.2f})")
+        out.append(
+            f"スキル差の変動係数 {g['cv']:.2f}(基準 {g['threshold']:.2f})"
+            if ja
+            else f"the skill-gap CV {g['cv']:.2f} (threshold {g['threshold']:.2f})"
+        )
     if not out:
-        return "判定に使った主な数値は基準から十分に離れています。" if ja else " The deciding figures are clear of their thresholds."
-    return ("ただし" + "、".join(out) + "は目標・基準が誤差の範囲内にあり、僅差の判定です。") if ja else \
-        (" Close calls: " + "; ".join(out) + " straddle their target or threshold.")
+        return (
+            "判定に使った主な数値は基準から十分に離れています。"
+            if ja
+            else " The deciding figures are clear of their thresholds."
+        )
+    return (
+        ("ただし" + "、".join(out) + "は目標・基準が誤差の範囲内にあり、僅差の判定です。")
+        if ja
+        else (" Close calls: " + "; ".join(out) + " straddle their target or threshold.")
+    )
 
 
-def diagnose(data, *, month: str, team: str, rep_day: pd.DataFrame, rep_month: pd.DataFrame,
-             answers: dict | None = None, targets_file=None, kpi_phase: str | None = None,
-             lang: str = config.DEFAULT_LANG, activity_kpi: str = "calls", skill_kpi: str = "deal_conversion",
-             window_months: int = 3, trend_months: int = 6, min_months: float = 3,
-             skill_gap_threshold: float = 0.30, run_length: int = 9, max_out_share: float = 0.02,
-             alpha: float = 0.05, min_trials: int = 30, min_judged: int = 5,
-             min_rep_days: int = 10) -> TeamDiagnosis:
+def diagnose(
+    data,
+    *,
+    month: str,
+    team: str,
+    rep_day: pd.DataFrame,
+    rep_month: pd.DataFrame,
+    answers: dict | None = None,
+    targets_file=None,
+    kpi_phase: str | None = None,
+    lang: str = config.DEFAULT_LANG,
+    activity_kpi: str = "calls",
+    skill_kpi: str = "deal_conversion",
+    window_months: int = 3,
+    trend_months: int = 6,
+    min_months: float = 3,
+    skill_gap_threshold: float = 0.30,
+    run_length: int = 9,
+    max_out_share: float = 0.02,
+    alpha: float = 0.05,
+    min_trials: int = 30,
+    min_judged: int = 5,
+    min_rep_days: int = 10,
+) -> TeamDiagnosis:
     """Phase diagnosis of one team for the report month.
 
     Parameters
@@ -1911,54 +2685,128 @@ def diagnose(data, *, month: str, team: str, rep_day: pd.DataFrame, rep_month: p
     span = data_span(rd, month=month)
     enough = span["span_months"] >= min_months
     a_target, a_phase = activity_target(time_phase, kpi=activity_kpi, targets_file=targets_file)
-    chart, act = activity_stability(rd, month=month, target=a_target, kpi=activity_kpi,
-                                    window_months=window_months, run_length=run_length,
-                                    max_out_share=max_out_share)
-    skill_monthly, gap = skill_gap(rm, month=month, kpi=skill_kpi, window_months=window_months,
-                                   trend_months=trend_months, threshold=skill_gap_threshold, alpha=alpha)
+    chart, act = activity_stability(
+        rd,
+        month=month,
+        target=a_target,
+        kpi=activity_kpi,
+        window_months=window_months,
+        run_length=run_length,
+        max_out_share=max_out_share,
+    )
+    skill_monthly, gap = skill_gap(
+        rm,
+        month=month,
+        kpi=skill_kpi,
+        window_months=window_months,
+        trend_months=trend_months,
+        threshold=skill_gap_threshold,
+        alpha=alpha,
+    )
     deals = td.deals if td.has("deals") else None
     if deals is not None:
         deals = deals[deals["created_at"].dt.tz_localize(None) <= month_end + pd.Timedelta(days=1)]
     conv_target = _growth_target("deal_conversion", targets_file)
-    conv_monthly, conv = conversion_trend(rm if deals is not None else rm.drop(columns=["deals_created"], errors="ignore"),
-                                          month=month, target=conv_target, window_months=window_months,
-                                          trend_months=trend_months, alpha=alpha)
-    eff_monthly, eff = efficiency_stability(rm, deals, month=month, targets_file=targets_file,
-                                            window_months=window_months, min_trials=min_trials)
+    conv_monthly, conv = conversion_trend(
+        rm if deals is not None else rm.drop(columns=["deals_created"], errors="ignore"),
+        month=month,
+        target=conv_target,
+        window_months=window_months,
+        trend_months=trend_months,
+        alpha=alpha,
+    )
+    eff_monthly, eff = efficiency_stability(
+        rm, deals, month=month, targets_file=targets_file, window_months=window_months, min_trials=min_trials
+    )
     rev = revenue_traceability(deals, month=month, window_months=window_months)
-    pat = success_patterns(td.filter(end=month_end + pd.Timedelta(days=1)), month=month, window_months=window_months,
-                           alpha=alpha, winning_script=ans["winning_script"])
-    ev = {"activity": act, "activity_target_phase": a_phase, "patterns": pat, "skill": gap, "conversion": conv,
-          "efficiency": eff, "efficiency_monthly": eff_monthly, "revenue": rev, "answers": ans,
-          "span": span, "enough_data": bool(enough), "window_months": window_months, "trend_months": trend_months,
-          "min_months": min_months, "months_since_launch": ms, "launched_on": tp["launched_on"]}
+    pat = success_patterns(
+        td.filter(end=month_end + pd.Timedelta(days=1)),
+        month=month,
+        window_months=window_months,
+        alpha=alpha,
+        winning_script=ans["winning_script"],
+    )
+    ev = {
+        "activity": act,
+        "activity_target_phase": a_phase,
+        "patterns": pat,
+        "skill": gap,
+        "conversion": conv,
+        "efficiency": eff,
+        "efficiency_monthly": eff_monthly,
+        "revenue": rev,
+        "answers": ans,
+        "span": span,
+        "enough_data": bool(enough),
+        "window_months": window_months,
+        "trend_months": trend_months,
+        "min_months": min_months,
+        "months_since_launch": ms,
+        "launched_on": tp["launched_on"],
+    }
     cl = checklist(ev, lang=lang)
     sg = transition_signs(cl, ev, lang=lang)
     cls = classify(cl, min_judged=min_judged)
     phase = cls["phase"]
     from_phase = None if phase is None else kpis.PHASES[min(kpis.PHASES.index(phase), kpis.PHASES.index(time_phase))]
-    rdy = readiness(from_phase=from_phase, checklist_status=dict(zip(cl["item_id"], cl["status"])),
-                    sign_status=dict(zip(sg["sign_id"], sg["status"])), determined=cls["determined"])
+    rdy = readiness(
+        from_phase=from_phase,
+        checklist_status=dict(zip(cl["item_id"], cl["status"])),
+        sign_status=dict(zip(sg["sign_id"], sg["status"])),
+        determined=cls["determined"],
+    )
     nxt = rdy["next_phase"]
     reasons = _reasons(cls, rdy, cl, sg, ev, time_phase, ms, lang)
-    verdict = {"phase": phase, "phase_label": phase_text(phase, lang), "time_phase": time_phase,
-               "time_phase_label": kpis.phase_label(time_phase, lang), "time_phase_basis": tp["phase_basis"],
-               "from_phase": from_phase, "next_phase": nxt,
-               "next_phase_label": kpis.phase_label(nxt, lang) if nxt else "–",
-               "readiness": rdy["readiness"], "readiness_label": readiness_label(rdy["readiness"], lang),
-               "failed": rdy["failed"], "unknown": rdy["unknown"], "conditions": rdy["conditions"],
-               "reasons": reasons, "determined": cls["determined"]}
-    reps_tbl = rep_standing(rd, rm, td.reps, month=month, target=a_target, next_phase=nxt,
-                            growth_conversion_target=conv_target, kpi=activity_kpi, window_months=window_months,
-                            min_rep_days=min_rep_days, lang=lang)
+    verdict = {
+        "phase": phase,
+        "phase_label": phase_text(phase, lang),
+        "time_phase": time_phase,
+        "time_phase_label": kpis.phase_label(time_phase, lang),
+        "time_phase_basis": tp["phase_basis"],
+        "from_phase": from_phase,
+        "next_phase": nxt,
+        "next_phase_label": kpis.phase_label(nxt, lang) if nxt else "–",
+        "readiness": rdy["readiness"],
+        "readiness_label": readiness_label(rdy["readiness"], lang),
+        "failed": rdy["failed"],
+        "unknown": rdy["unknown"],
+        "conditions": rdy["conditions"],
+        "reasons": reasons,
+        "determined": cls["determined"],
+    }
+    reps_tbl = rep_standing(
+        rd,
+        rm,
+        td.reps,
+        month=month,
+        target=a_target,
+        next_phase=nxt,
+        growth_conversion_target=conv_target,
+        kpi=activity_kpi,
+        window_months=window_months,
+        min_rep_days=min_rep_days,
+        lang=lang,
+    )
     plan_phase = nxt
     diag = TeamDiagnosis(
-        team_id=team, team_name=str(tp["team_name"]), month=month, months_since_launch=ms, time_phase=time_phase,
-        time_phase_basis=tp["phase_basis"], evidence=ev, chart=chart, skill_monthly=skill_monthly,
-        conversion_monthly=conv_monthly, checklist=cl, signs=sg, classification=cls, verdict=verdict,
+        team_id=team,
+        team_name=str(tp["team_name"]),
+        month=month,
+        months_since_launch=ms,
+        time_phase=time_phase,
+        time_phase_basis=tp["phase_basis"],
+        evidence=ev,
+        chart=chart,
+        skill_monthly=skill_monthly,
+        conversion_monthly=conv_monthly,
+        checklist=cl,
+        signs=sg,
+        classification=cls,
+        verdict=verdict,
         reps=reps_tbl,
         next_kpis=next_phase_kpis(plan_phase, current_phase=from_phase, targets_file=targets_file, lang=lang),
-        plan=migration_plan(month, next_phase=plan_phase, ready=rdy["readiness"] == "ready", lang=lang))
+        plan=migration_plan(month, next_phase=plan_phase, ready=rdy["readiness"] == "ready", lang=lang),
+    )
     diag.findings = findings(diag, lang=lang)
     return diag
 
@@ -1972,8 +2820,11 @@ def diagnose_teams(data, *, month: str, rep_day: pd.DataFrame, rep_month: pd.Dat
     """
     teams = [data.team] if data.team != "all" else data.team_ids()
     with_reps = set(data.reps["team_id"])
-    return {t: diagnose(data, month=month, team=t, rep_day=rep_day, rep_month=rep_month, **kwargs)
-            for t in teams if t in with_reps}
+    return {
+        t: diagnose(data, month=month, team=t, rep_day=rep_day, rep_month=rep_month, **kwargs)
+        for t in teams
+        if t in with_reps
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1991,15 +2842,27 @@ def summary_table(diags: dict, *, lang: str = config.DEFAULT_LANG) -> pd.DataFra
     rows = []
     for t, d in diags.items():
         v, c = d.verdict, d.classification
-        rows.append({"team_id": t, "team_name": d.team_name, "months_since_launch": d.months_since_launch,
-                     "months_text": "–" if d.months_since_launch is None else
-                     (f"{d.months_since_launch}ヶ月" if ja else f"{d.months_since_launch}"),
-                     "time_phase": v["time_phase"], "time_phase_label": v["time_phase_label"],
-                     "phase": v["phase"], "phase_text": v["phase_label"],
-                     "counts_text": f"{c['counts']['launch']}/4・{c['counts']['growth']}/4・{c['counts']['mature']}/2" if ja
-                     else f"{c['counts']['launch']}/4, {c['counts']['growth']}/4, {c['counts']['mature']}/2",
-                     "next_phase": v["next_phase"], "next_phase_label": v["next_phase_label"],
-                     "readiness": v["readiness"], "readiness_label": v["readiness_label"]})
+        rows.append(
+            {
+                "team_id": t,
+                "team_name": d.team_name,
+                "months_since_launch": d.months_since_launch,
+                "months_text": "–"
+                if d.months_since_launch is None
+                else (f"{d.months_since_launch}ヶ月" if ja else f"{d.months_since_launch}"),
+                "time_phase": v["time_phase"],
+                "time_phase_label": v["time_phase_label"],
+                "phase": v["phase"],
+                "phase_text": v["phase_label"],
+                "counts_text": f"{c['counts']['launch']}/4・{c['counts']['growth']}/4・{c['counts']['mature']}/2"
+                if ja
+                else f"{c['counts']['launch']}/4, {c['counts']['growth']}/4, {c['counts']['mature']}/2",
+                "next_phase": v["next_phase"],
+                "next_phase_label": v["next_phase_label"],
+                "readiness": v["readiness"],
+                "readiness_label": v["readiness_label"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -2013,8 +2876,11 @@ def headline_text(diag: TeamDiagnosis, *, lang: str = config.DEFAULT_LANG) -> st
     if v["phase"] is not None and v["phase"] != v["time_phase"]:
         ph += f"(経過月数では{v['time_phase_label']})" if ja else f" ({v['time_phase_label']} by the calendar)"
     if v["next_phase"]:
-        tail = (f"{v['next_phase_label']}への移行は「{v['readiness_label']}」" if ja else
-                f"readiness for {v['next_phase_label']}: {v['readiness_label']}")
+        tail = (
+            f"{v['next_phase_label']}への移行は「{v['readiness_label']}」"
+            if ja
+            else f"readiness for {v['next_phase_label']}: {v['readiness_label']}"
+        )
     else:
         tail = v["readiness_label"]
     return f"{diag.team_name}: {ph} — {tail}"
@@ -2028,12 +2894,16 @@ def headline(diags: dict, *, lang: str = config.DEFAULT_LANG) -> list[dict]:
     for d in diags.values():
         v = d.verdict
         if v["next_phase"]:
-            note = (f"{v['next_phase_label']}への移行: {v['readiness_label']}" if ja else
-                    f"to {v['next_phase_label']}: {v['readiness_label']}")
+            note = (
+                f"{v['next_phase_label']}への移行: {v['readiness_label']}"
+                if ja
+                else f"to {v['next_phase_label']}: {v['readiness_label']}"
+            )
         else:
             note = v["readiness_label"]
-        out.append({"label": f"{d.team_name} " + ("フェーズ" if ja else "phase"),
-                    "value": v["phase_label"], "note": note})
+        out.append(
+            {"label": f"{d.team_name} " + ("フェーズ" if ja else "phase"), "value": v["phase_label"], "note": note}
+        )
     return out
 
 
@@ -2045,8 +2915,11 @@ def no_plan_note(diag: TeamDiagnosis, *, lang: str = config.DEFAULT_LANG) -> str
         return None
     if v["readiness"] == "final":
         return "最終フェーズのため移行はありません。" if ja else "Last phase: no migration."
-    return ("フェーズの判定を保留しているため、移行計画は示しません。" if ja else
-            "The phase is undetermined: no migration plan.")
+    return (
+        "フェーズの判定を保留しているため、移行計画は示しません。"
+        if ja
+        else "The phase is undetermined: no migration plan."
+    )
 
 
 def key_figures(diag: TeamDiagnosis) -> dict:
@@ -2054,26 +2927,47 @@ def key_figures(diag: TeamDiagnosis) -> dict:
     ev = diag.evidence
     a, c, g, s = ev["activity"], ev["conversion"], ev["skill"], ev["span"]
     f = _f
-    return {"months_since_launch": diag.months_since_launch, "span_months": f(s["span_months"]),
-            "activity_kpi": a["kpi"], "activity_target": f(a["target"]), "activity_target_phase": ev["activity_target_phase"],
-            "activity_mean": f(a["mean"]), "activity_lcl": f(a["lcl"]), "activity_ucl": f(a["ucl"]),
-            "activity_stable": a["stable"], "activity_n_points": a["n_points"], "activity_k": a["k_at_target"],
-            "activity_n": a["n_rep_days"], "activity_share": f(a["share"]),
-            "window_start": str(a["window_start"].date()), "window_end": str(a["window_end"].date()),
-            "conversion": f(c["rate"]), "conversion_k": c["k"], "conversion_n": c["n"],
-            "conversion_target": f(c["target"]), "conversion_slope": f(c["slope"]), "conversion_p": f(c["p_value"]),
-            "skill_cv": f(g["cv"]), "skill_threshold": g["threshold"], "skill_n_reps": g["n_reps"],
-            "recommended_hours": ev["patterns"]["recommended_hours"],
-            "activity_team_stable": a.get("team_stable"), "activity_reps_judged": a.get("reps_judged", 0),
-            "activity_reps_stable": a.get("reps_stable", 0),
-            "patterns_looked_for": ev["patterns"].get("looked_for", []),
-            "efficiency_met": ev["efficiency"]["met"], "revenue_traceable": ev["revenue"]["traceable"]}
+    return {
+        "months_since_launch": diag.months_since_launch,
+        "span_months": f(s["span_months"]),
+        "activity_kpi": a["kpi"],
+        "activity_target": f(a["target"]),
+        "activity_target_phase": ev["activity_target_phase"],
+        "activity_mean": f(a["mean"]),
+        "activity_lcl": f(a["lcl"]),
+        "activity_ucl": f(a["ucl"]),
+        "activity_stable": a["stable"],
+        "activity_n_points": a["n_points"],
+        "activity_k": a["k_at_target"],
+        "activity_n": a["n_rep_days"],
+        "activity_share": f(a["share"]),
+        "window_start": str(a["window_start"].date()),
+        "window_end": str(a["window_end"].date()),
+        "conversion": f(c["rate"]),
+        "conversion_k": c["k"],
+        "conversion_n": c["n"],
+        "conversion_target": f(c["target"]),
+        "conversion_slope": f(c["slope"]),
+        "conversion_p": f(c["p_value"]),
+        "skill_cv": f(g["cv"]),
+        "skill_threshold": g["threshold"],
+        "skill_n_reps": g["n_reps"],
+        "recommended_hours": ev["patterns"]["recommended_hours"],
+        "activity_team_stable": a.get("team_stable"),
+        "activity_reps_judged": a.get("reps_judged", 0),
+        "activity_reps_stable": a.get("reps_stable", 0),
+        "patterns_looked_for": ev["patterns"].get("looked_for", []),
+        "efficiency_met": ev["efficiency"]["met"],
+        "revenue_traceable": ev["revenue"]["traceable"],
+    }
 
 
 def format_checklist(cl: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     """The checklist as the reader sees it (labelled columns)."""
-    return column_labels(cl[["no", "phase_label", "label", "status_label", "source_label", "value_text",
-                             "threshold_text", "evidence"]], lang)
+    return column_labels(
+        cl[["no", "phase_label", "label", "status_label", "source_label", "value_text", "threshold_text", "evidence"]],
+        lang,
+    )
 
 
 def format_signs(sg: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
@@ -2086,16 +2980,36 @@ def format_reps(reps: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, kpi: str
     if reps.empty:
         return reps
     t = reps.copy()
-    t["tenure_text"] = ["–" if m is None or pd.isna(m) else (f"{int(m)}ヶ月" if ja else f"{int(m)} mo") for m in t["tenure_months"]]
+    t["tenure_text"] = [
+        "–" if m is None or pd.isna(m) else (f"{int(m)}ヶ月" if ja else f"{int(m)} mo") for m in t["tenure_months"]
+    ]
     t["activity_text"] = [_n1(x) for x in t["per_day"]]
-    t["share_text"] = [(f"{_pct(s, 0)}({_pct(lo, 0)}〜{_pct(hi, 0)})" if ja else f"{_pct(s, 0)} ({_pct(lo, 0)}–{_pct(hi, 0)})")
-                       if np.isfinite(s) else "–"
-                       for s, lo, hi in zip(t["share_at_target"], t["share_ci_low"], t["share_ci_high"])]
-    t["conversion_text"] = [(f"{_pct(c)}({_pct(lo)}〜{_pct(hi)})" if ja else f"{_pct(c)} ({_pct(lo)}–{_pct(hi)})")
-                            if n else "–" for c, lo, hi, n in zip(t["conversion"], t["conversion_ci_low"],
-                                                                 t["conversion_ci_high"], t["leads_handled"])]
-    out = column_labels(t[["rep_name", "role", "tenure_text", "working_days", "activity_text", "share_text",
-                           "conversion_text", "standing_label", "note"]], lang)
+    t["share_text"] = [
+        (f"{_pct(s, 0)}({_pct(lo, 0)}〜{_pct(hi, 0)})" if ja else f"{_pct(s, 0)} ({_pct(lo, 0)}–{_pct(hi, 0)})")
+        if np.isfinite(s)
+        else "–"
+        for s, lo, hi in zip(t["share_at_target"], t["share_ci_low"], t["share_ci_high"])
+    ]
+    t["conversion_text"] = [
+        (f"{_pct(c)}({_pct(lo)}〜{_pct(hi)})" if ja else f"{_pct(c)} ({_pct(lo)}–{_pct(hi)})") if n else "–"
+        for c, lo, hi, n in zip(t["conversion"], t["conversion_ci_low"], t["conversion_ci_high"], t["leads_handled"])
+    ]
+    out = column_labels(
+        t[
+            [
+                "rep_name",
+                "role",
+                "tenure_text",
+                "working_days",
+                "activity_text",
+                "share_text",
+                "conversion_text",
+                "standing_label",
+                "note",
+            ]
+        ],
+        lang,
+    )
     per_day = f"{kpis.label(kpi, lang)}/日" if ja else f"{kpis.label(kpi, lang)} per day"
     return out.rename(columns={COLUMN_LABELS["activity_text"][0 if ja else 1]: per_day})
 
@@ -2117,8 +3031,14 @@ def format_skill(monthly: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> p
 
 #: display columns that hold sentences: wrapped, with a minimum width (the report CSS keeps
 #: other cells on one line)
-_WRAP = {"evidence": "21em", "note": "16em", "actions_text": "18em", "label": "10em",
-         "threshold_text": "7em", "sign_label": "12em"}
+_WRAP = {
+    "evidence": "21em",
+    "note": "16em",
+    "actions_text": "18em",
+    "label": "10em",
+    "threshold_text": "7em",
+    "sign_label": "12em",
+}
 
 
 def styled(df: pd.DataFrame, *, lang: str = config.DEFAULT_LANG):
@@ -2148,6 +3068,18 @@ def claims(diag: TeamDiagnosis) -> pd.DataFrame:
 
 def pattern_claims(patterns: dict, *, team: str) -> pd.DataFrame:
     """:func:`claims` from a :func:`success_patterns` result of ``team``."""
-    return pd.DataFrame([{"metric": "connect_rate", "where": "success_patterns", "factor": "hour",
-                          "scope": "all", "group": team, "level": int(h), "claim": "recommend"}
-                         for h in patterns["recommended_hours"]], columns=timing.CLAIM_COLUMNS)
+    return pd.DataFrame(
+        [
+            {
+                "metric": "connect_rate",
+                "where": "success_patterns",
+                "factor": "hour",
+                "scope": "all",
+                "group": team,
+                "level": int(h),
+                "claim": "recommend",
+            }
+            for h in patterns["recommended_hours"]
+        ],
+        columns=timing.CLAIM_COLUMNS,
+    )

@@ -1,6 +1,7 @@
 """Phase by age: a team's phase from whole months since its launch (the seeds' launch 0–6,
 growth 6–12, mature 12+ months), or a phase the reader forces. Language-neutral apart from
 the ``phase_label`` column."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,7 @@ def phase_of(months: int) -> str:
     return kpis.PHASES[-1]
 
 
-def team_phases(data, *, month: str, phase: str | None = None,
-                lang: str | None = None) -> pd.DataFrame:
+def team_phases(data, *, month: str, phase: str | None = None, lang: str | None = None) -> pd.DataFrame:
     """Phase of every team for the month.
 
     Parameters
@@ -58,8 +58,16 @@ def team_phases(data, *, month: str, phase: str | None = None,
             ph, basis = phase_of(int(m)), "months_since_launch"
         else:
             ph, basis = "launch", "no_launch_date"
-        rows.append({"team_id": r.team_id, "team_name": r.team_name, "launched_on": r.launched_on,
-                     "months_since_launch": m, "phase": ph, "phase_basis": basis})
+        rows.append(
+            {
+                "team_id": r.team_id,
+                "team_name": r.team_name,
+                "launched_on": r.launched_on,
+                "months_since_launch": m,
+                "phase": ph,
+                "phase_basis": basis,
+            }
+        )
     out = pd.DataFrame(rows)
     if lang is not None:
         out.insert(out.columns.get_loc("phase") + 1, "phase_label", [kpis.phase_label(p, lang) for p in out["phase"]])

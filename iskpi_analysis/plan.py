@@ -13,6 +13,7 @@ probability exactly. When the stage rates are themselves estimated from observed
 over the rates' posterior (Beta(k + ½, n − k + ½), Jeffreys prior) with a fixed-seed Monte
 Carlo; with huge counts this tends to the exact binomial answer.
 """
+
 from __future__ import annotations
 
 import math
@@ -59,8 +60,15 @@ def reverse_plan(goal: float, *, stages, rates) -> pd.DataFrame:
     needed = goal / cum
     # round away float noise (10 / 0.2 = 50.000000000000004) before taking the ceiling
     ceil = np.ceil(np.round(needed, 9)).astype("int64")
-    return pd.DataFrame({"stage": stages, "rate_to_next": np.append(r, np.nan),
-                         "needed": needed, "needed_ceil": ceil, "cumulative_rate": cum})
+    return pd.DataFrame(
+        {
+            "stage": stages,
+            "rate_to_next": np.append(r, np.nan),
+            "needed": needed,
+            "needed_ceil": ceil,
+            "cumulative_rate": cum,
+        }
+    )
 
 
 def _rate_draws(rates, successes, trials, draws: int, seed: int) -> np.ndarray:
@@ -80,8 +88,9 @@ def _rate_draws(rates, successes, trials, draws: int, seed: int) -> np.ndarray:
     return p
 
 
-def reach_probability(goal: int, calls: int, *, rates=None, successes=None, trials=None,
-                      draws: int = 20_000, seed: int = 0) -> float:
+def reach_probability(
+    goal: int, calls: int, *, rates=None, successes=None, trials=None, draws: int = 20_000, seed: int = 0
+) -> float:
     """P(at least ``goal`` at the last stage | ``calls`` at the top).
 
     Known ``rates``: the exact binomial tail ``P(Binomial(calls, Πrates) >= goal)``. Observed
@@ -93,9 +102,17 @@ def reach_probability(goal: int, calls: int, *, rates=None, successes=None, tria
     return float(np.mean(_st.binom.sf(int(goal) - 1, int(calls), p)))
 
 
-def calls_for_probability(goal: int, probability: float = 0.9, *, rates=None, successes=None,
-                          trials=None, draws: int = 20_000, seed: int = 0,
-                          max_factor: float = 100.0) -> int | None:
+def calls_for_probability(
+    goal: int,
+    probability: float = 0.9,
+    *,
+    rates=None,
+    successes=None,
+    trials=None,
+    draws: int = 20_000,
+    seed: int = 0,
+    max_factor: float = 100.0,
+) -> int | None:
     """Fewest calls with P(reaching ``goal``) >= ``probability``; None if beyond max_factor × plain."""
     if not 0 < probability < 1:
         raise ValueError(f"probability must be in (0, 1), got {probability}")
@@ -123,9 +140,17 @@ def calls_for_probability(goal: int, probability: float = 0.9, *, rates=None, su
     return int(hi)
 
 
-def probability_plan(goal: int, *, stages, rates, successes=None, trials=None,
-                     probabilities=(0.5, 0.8, 0.9), draws: int = 20_000,
-                     seed: int = 0) -> pd.DataFrame:
+def probability_plan(
+    goal: int,
+    *,
+    stages,
+    rates,
+    successes=None,
+    trials=None,
+    probabilities=(0.5, 0.8, 0.9),
+    draws: int = 20_000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Calls (and the stages below) needed to reach ``goal`` with each chosen probability.
 
     Parameters
@@ -148,17 +173,20 @@ def probability_plan(goal: int, *, stages, rates, successes=None, trials=None,
     stages = list(stages)
     if len(stages) != len(r) + 1:
         raise ValueError(f"need len(rates) + 1 = {len(r) + 1} stages, got {len(stages)}")
-    kw = {"rates": None if successes is not None else r, "successes": successes,
-          "trials": trials, "draws": draws, "seed": seed}
+    kw = {
+        "rates": None if successes is not None else r,
+        "successes": successes,
+        "trials": trials,
+        "draws": draws,
+        "seed": seed,
+    }
     plain = reverse_plan(goal, stages=stages, rates=r)
     plain_calls = int(plain["needed_ceil"].iloc[0])
     overall = float(np.prod(r))
     cum_from_top = np.append(1.0, np.cumprod(r))
-    rows = [{"basis": "plain", "probability": reach_probability(goal, plain_calls, **kw),
-             "calls": plain_calls}]
+    rows = [{"basis": "plain", "probability": reach_probability(goal, plain_calls, **kw), "calls": plain_calls}]
     for pr in probabilities:
-        rows.append({"basis": "probability", "probability": float(pr),
-                     "calls": calls_for_probability(goal, pr, **kw)})
+        rows.append({"basis": "probability", "probability": float(pr), "calls": calls_for_probability(goal, pr, **kw)})
     out = pd.DataFrame(rows)
     out["calls"] = out["calls"].astype("Int64")
     out["expected_goal"] = out["calls"].astype(float) * overall

@@ -15,6 +15,7 @@ next action                   20   scheduled = 20, timing_only = 10, none = 0
 A missing BANT flag counts as not confirmed and a missing category as the lowest level (what
 was not recorded was not established); ``missing_items`` says how many inputs were missing.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,9 +23,20 @@ import pandas as pd
 
 from . import stats as kst
 
-__all__ = ["BANT_COLUMNS", "BANT_POINTS", "BANT_FLOOR", "NEED_POINTS", "PROCESS_POINTS",
-           "NEXT_POINTS", "CATEGORY_COLUMNS", "bant_points", "quality_score", "score_by_rep",
-           "win_rate_by_score", "score_win_relation"]
+__all__ = [
+    "BANT_COLUMNS",
+    "BANT_POINTS",
+    "BANT_FLOOR",
+    "NEED_POINTS",
+    "PROCESS_POINTS",
+    "NEXT_POINTS",
+    "CATEGORY_COLUMNS",
+    "bant_points",
+    "quality_score",
+    "score_by_rep",
+    "win_rate_by_score",
+    "score_win_relation",
+]
 
 BANT_COLUMNS = ("budget_confirmed", "authority_confirmed", "need_confirmed", "timeline_confirmed")
 BANT_POINTS = {4: 30, 3: 20}  # 2 or fewer → BANT_FLOOR
@@ -32,8 +44,7 @@ BANT_FLOOR = 10
 NEED_POINTS = {"clear": 25, "overview": 15, "unclear": 5}
 PROCESS_POINTS = {"detailed": 25, "overview": 15, "unknown": 5}
 NEXT_POINTS = {"scheduled": 20, "timing_only": 10, "none": 0}
-CATEGORY_COLUMNS = {"need_clarity": NEED_POINTS, "decision_process": PROCESS_POINTS,
-                    "next_action": NEXT_POINTS}
+CATEGORY_COLUMNS = {"need_clarity": NEED_POINTS, "decision_process": PROCESS_POINTS, "next_action": NEXT_POINTS}
 
 
 def bant_points(n_confirmed) -> np.ndarray:
@@ -59,15 +70,21 @@ def quality_score(deals: pd.DataFrame) -> pd.DataFrame:
     missing_cols = [c for c in (*BANT_COLUMNS, *CATEGORY_COLUMNS) if c not in deals.columns]
     if missing_cols:
         raise ValueError(f"deals lacks columns needed for the quality score: {missing_cols}")
-    keep = [c for c in ("deal_id", "rep_id", "team_id", "status", "month", "closed_month",
-                        "amount_jpy") if c in deals.columns]
+    keep = [
+        c
+        for c in ("deal_id", "rep_id", "team_id", "status", "month", "closed_month", "amount_jpy")
+        if c in deals.columns
+    ]
     out = deals[keep].copy()
     flags = pd.DataFrame({c: deals[c].astype("boolean") for c in BANT_COLUMNS})
     missing = flags.isna().sum(axis=1)
     out["bant_confirmed"] = flags.fillna(False).astype(int).sum(axis=1).astype("int64")
     out["bant_points"] = bant_points(out["bant_confirmed"].to_numpy()).astype("int64")
-    for col, name in (("need_clarity", "need_points"), ("decision_process", "process_points"),
-                      ("next_action", "next_points")):
+    for col, name in (
+        ("need_clarity", "need_points"),
+        ("decision_process", "process_points"),
+        ("next_action", "next_points"),
+    ):
         table = CATEGORY_COLUMNS[col]
         vals = deals[col].astype("object").where(deals[col].notna(), None)
         unknown = {v for v in vals.dropna().unique() if v not in table}
@@ -75,8 +92,9 @@ def quality_score(deals: pd.DataFrame) -> pd.DataFrame:
             raise ValueError(f"{col} has values {sorted(unknown)}; allowed: {list(table)}")
         missing = missing + vals.isna().astype(int)
         out[name] = vals.map(lambda v, t=table: t.get(v, min(t.values()))).astype("int64")
-    out["score"] = (out["bant_points"] + out["need_points"] + out["process_points"]
-                    + out["next_points"]).astype("int64")
+    out["score"] = (out["bant_points"] + out["need_points"] + out["process_points"] + out["next_points"]).astype(
+        "int64"
+    )
     out["missing_items"] = missing.astype("int64")
     return out
 
@@ -90,13 +108,18 @@ def score_by_rep(scores: pd.DataFrame) -> pd.DataFrame:
     points, the growth-phase example target level), min_score, max_score.
     """
     g = scores.groupby("rep_id", observed=True)["score"]
-    return pd.DataFrame({"n_deals": g.size(), "mean_score": g.mean(),
-                         "share_75": g.apply(lambda s: float((s >= 75).mean())),
-                         "min_score": g.min(), "max_score": g.max()}).reset_index()
+    return pd.DataFrame(
+        {
+            "n_deals": g.size(),
+            "mean_score": g.mean(),
+            "share_75": g.apply(lambda s: float((s >= 75).mean())),
+            "min_score": g.min(),
+            "max_score": g.max(),
+        }
+    ).reset_index()
 
 
-def win_rate_by_score(scores: pd.DataFrame, *, bins=(0, 60, 75, 90, 101),
-                      min_trials: int = 10) -> pd.DataFrame:
+def win_rate_by_score(scores: pd.DataFrame, *, bins=(0, 60, 75, 90, 101), min_trials: int = 10) -> pd.DataFrame:
     """Handoff win rate (won / (won + lost)) of closed deals by quality-score band.
 
     Returns
@@ -129,9 +152,15 @@ def score_win_relation(scores: pd.DataFrame) -> dict:
     closed = scores[scores["status"].isin(["won", "lost"])]
     y = (closed["status"] == "won").astype(float).to_numpy()
     x = closed["score"].astype(float).to_numpy()
-    out = {"n": int(len(y)), "mean_score_won": float(np.mean(x[y == 1])) if (y == 1).any() else np.nan,
-           "mean_score_lost": float(np.mean(x[y == 0])) if (y == 0).any() else np.nan,
-           "odds_ratio_per_10": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_val": np.nan}
+    out = {
+        "n": int(len(y)),
+        "mean_score_won": float(np.mean(x[y == 1])) if (y == 1).any() else np.nan,
+        "mean_score_lost": float(np.mean(x[y == 0])) if (y == 0).any() else np.nan,
+        "odds_ratio_per_10": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "p_val": np.nan,
+    }
     if len(y) < 10 or y.min() == y.max() or np.ptp(x) == 0:
         return out
     import statsmodels.api as sm
@@ -141,6 +170,12 @@ def score_win_relation(scores: pd.DataFrame) -> dict:
     except Exception:  # perfect separation etc.: leave NaN
         return out
     b, se = float(fit.params[1]), float(fit.bse[1])
-    out.update({"odds_ratio_per_10": float(np.exp(b)), "ci_low": float(np.exp(b - 1.96 * se)),
-                "ci_high": float(np.exp(b + 1.96 * se)), "p_val": float(fit.pvalues[1])})
+    out.update(
+        {
+            "odds_ratio_per_10": float(np.exp(b)),
+            "ci_low": float(np.exp(b - 1.96 * se)),
+            "ci_high": float(np.exp(b + 1.96 * se)),
+            "p_val": float(fit.pvalues[1]),
+        }
+    )
     return out

@@ -67,13 +67,14 @@ Connect/conversation/appointment base rates: SDR 0.25 / 0.55 / 0.20, BDR 0.17 / 
 valid). Non-business days: a rep works with P = 0.03, Poisson(15) calls. Business-day absence
 P = 0.015 (no calls, no emails).
 """
+
 from __future__ import annotations
 
 import argparse
 import hashlib
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import jpholiday
@@ -85,8 +86,20 @@ import pyarrow.parquet as pq
 from . import config
 
 __all__ = [
-    "TeamSpec", "DEFAULT_SEED", "DEFAULT_END", "DEFAULT_TEAMS", "DEFAULT_TRADEOFF", "DEFAULT_HOUR_CONFOUNDING",
-    "TRUTH", "make_truth", "quality_score", "generate", "TABLE_NAMES", "write_sample", "file_hashes", "main",
+    "TeamSpec",
+    "DEFAULT_SEED",
+    "DEFAULT_END",
+    "DEFAULT_TEAMS",
+    "DEFAULT_TRADEOFF",
+    "DEFAULT_HOUR_CONFOUNDING",
+    "TRUTH",
+    "make_truth",
+    "quality_score",
+    "generate",
+    "TABLE_NAMES",
+    "write_sample",
+    "file_hashes",
+    "main",
 ]
 
 DEFAULT_SEED = 20261031
@@ -95,16 +108,41 @@ TZ = "Asia/Tokyo"
 
 # --- model constants -------------------------------------------------------------------------
 HOURS = np.arange(8, 20)  # calling hours 8..19 local
-HOUR_LOGIT = {8: -0.30, 9: 0.00, 10: 0.35, 11: 0.30, 12: -0.45, 13: -0.25, 14: 0.00,
-              15: 0.05, 16: 0.30, 17: 0.25, 18: -0.10, 19: -0.30}
+HOUR_LOGIT = {
+    8: -0.30,
+    9: 0.00,
+    10: 0.35,
+    11: 0.30,
+    12: -0.45,
+    13: -0.25,
+    14: 0.00,
+    15: 0.05,
+    16: 0.30,
+    17: 0.25,
+    18: -0.10,
+    19: -0.30,
+}
 WEEKDAY_LOGIT = {0: -0.20, 1: 0.00, 2: 0.05, 3: 0.05, 4: -0.05, 5: -0.30, 6: -0.30}
 GOOD_HOURS = (10, 11, 16, 17)
-HOUR_BASE_WEIGHT = {8: 0.03, 9: 0.09, 10: 0.12, 11: 0.11, 12: 0.04, 13: 0.09, 14: 0.11,
-                    15: 0.11, 16: 0.10, 17: 0.09, 18: 0.06, 19: 0.03}
-BASE_RATE = {"SDR": {"connect": 0.25, "conversation": 0.55, "appointment": 0.20},
-             "BDR": {"connect": 0.17, "conversation": 0.55, "appointment": 0.20}}
-SOURCE_APPT_LOGIT = {"referral": 0.70, "inbound_form": 0.30, "webinar": 0.00, "event": -0.20,
-                     "list": -0.50}
+HOUR_BASE_WEIGHT = {
+    8: 0.03,
+    9: 0.09,
+    10: 0.12,
+    11: 0.11,
+    12: 0.04,
+    13: 0.09,
+    14: 0.11,
+    15: 0.11,
+    16: 0.10,
+    17: 0.09,
+    18: 0.06,
+    19: 0.03,
+}
+BASE_RATE = {
+    "SDR": {"connect": 0.25, "conversation": 0.55, "appointment": 0.20},
+    "BDR": {"connect": 0.17, "conversation": 0.55, "appointment": 0.20},
+}
+SOURCE_APPT_LOGIT = {"referral": 0.70, "inbound_form": 0.30, "webinar": 0.00, "event": -0.20, "list": -0.50}
 SDR_SOURCES = {"inbound_form": 0.50, "webinar": 0.25, "event": 0.15, "referral": 0.10}
 BDR_SOURCES = {"list": 0.85, "event": 0.10, "referral": 0.05}
 SEGMENTS = ("SMB", "MidMarket", "Enterprise")
@@ -119,26 +157,102 @@ RAMP = {"days": 90, "activity_start": 0.60, "skill_start": -0.60}
 FIRST_TOUCH_SHARE = {"SDR": 0.08, "BDR": 0.15}  # share of calls that open a new lead
 FOLLOWUP_MEAN_BACK = 25  # follow-up calls pick a lead ~geometric(mean 25) leads back
 EMAIL = {"per_day": 30.0, "open": 0.30, "click_given_open": 1 / 6, "reply_given_open": 0.15}
-DEAL = {"p_from_appointment": 0.70, "win_intercept": -4.0, "win_slope_per_point": 0.05,
-        "amount_median_jpy": {"SMB": 900_000, "MidMarket": 1_800_000, "Enterprise": 3_500_000},
-        "amount_sigma": 0.45, "amount_clip_jpy": (300_000, 10_000_000),
-        "cycle_median_days": 40, "cycle_sigma": 0.5, "cycle_enterprise_factor": 1.5}
-QUALITY_POINTS = {"bant": {4: 30, 3: 20, "<=2": 10},
-                  "need_clarity": {"clear": 25, "overview": 15, "unclear": 5},
-                  "decision_process": {"detailed": 25, "overview": 15, "unknown": 5},
-                  "next_action": {"scheduled": 20, "timing_only": 10, "none": 0}}
+DEAL = {
+    "p_from_appointment": 0.70,
+    "win_intercept": -4.0,
+    "win_slope_per_point": 0.05,
+    "amount_median_jpy": {"SMB": 900_000, "MidMarket": 1_800_000, "Enterprise": 3_500_000},
+    "amount_sigma": 0.45,
+    "amount_clip_jpy": (300_000, 10_000_000),
+    "cycle_median_days": 40,
+    "cycle_sigma": 0.5,
+    "cycle_enterprise_factor": 1.5,
+}
+QUALITY_POINTS = {
+    "bant": {4: 30, 3: 20, "<=2": 10},
+    "need_clarity": {"clear": 25, "overview": 15, "unclear": 5},
+    "decision_process": {"detailed": 25, "overview": 15, "unknown": 5},
+    "next_action": {"scheduled": 20, "timing_only": 10, "none": 0},
+}
 COST = {"salary_per_rep_month": 600_000, "tools_per_rep_month": 50_000, "team_fixed_month": 300_000}
 WEEKEND_WORK_PROB = 0.03
 ABSENCE_PROB = 0.015
 DECISION_MAKER_P_BDR = 0.40
 
-SURNAMES = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田",
-            "山田", "佐々木", "山口", "松本", "井上", "木村", "林", "斎藤", "清水", "山崎", "森",
-            "池田", "橋本", "阿部", "石川", "山下", "中島", "石井", "小川", "前田", "岡田", "長谷川",
-            "藤田", "後藤", "近藤", "村上", "遠藤", "青木", "坂本"]
-GIVEN = ["健", "翔太", "大輔", "拓也", "直樹", "亮", "誠", "剛", "悠斗", "陽介", "美咲", "彩",
-         "さくら", "愛", "舞", "優子", "真由美", "恵", "葵", "結衣", "花子", "裕子", "智子", "聡",
-         "隆", "浩二", "和也", "健太", "真一", "結菜"]
+SURNAMES = [
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "佐々木",
+    "山口",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+    "斎藤",
+    "清水",
+    "山崎",
+    "森",
+    "池田",
+    "橋本",
+    "阿部",
+    "石川",
+    "山下",
+    "中島",
+    "石井",
+    "小川",
+    "前田",
+    "岡田",
+    "長谷川",
+    "藤田",
+    "後藤",
+    "近藤",
+    "村上",
+    "遠藤",
+    "青木",
+    "坂本",
+]
+GIVEN = [
+    "健",
+    "翔太",
+    "大輔",
+    "拓也",
+    "直樹",
+    "亮",
+    "誠",
+    "剛",
+    "悠斗",
+    "陽介",
+    "美咲",
+    "彩",
+    "さくら",
+    "愛",
+    "舞",
+    "優子",
+    "真由美",
+    "恵",
+    "葵",
+    "結衣",
+    "花子",
+    "裕子",
+    "智子",
+    "聡",
+    "隆",
+    "浩二",
+    "和也",
+    "健太",
+    "真一",
+    "結菜",
+]
 
 
 @dataclass(frozen=True)
@@ -199,31 +313,75 @@ def months_before(end: str, months: int) -> str:
 
 
 DEFAULT_TEAMS = [
-    TeamSpec("tokyo_is", "東京ISチーム", "2025-04-01", n_sdr=10, n_bdr=7, calls_per_day=100,
-             activity_cv=0.12, skill=0.25, conversion_trend=0.15, deal_quality=0.5,
-             new_hire_share=0.3, n_leavers=1),
-    TeamSpec("osaka_is", "大阪ISチーム", "2026-01-05", n_sdr=8, n_bdr=5, calls_per_day=100,
-             activity_cv=0.10, skill=-0.05, conversion_trend=0.0, deal_quality=-0.4,
-             new_hire_share=0.25, n_leavers=1),
-    TeamSpec("fukuoka_is", "福岡ISチーム", "2026-07-01", n_sdr=6, n_bdr=4, calls_per_day=95,
-             activity_cv=0.28, calls_ramp_months=2.0, calls_start_share=0.65, skill=-0.15,
-             conversion_trend=0.6, deal_quality=0.0, new_hire_share=0.1, n_leavers=0),
+    TeamSpec(
+        "tokyo_is",
+        "東京ISチーム",
+        "2025-04-01",
+        n_sdr=10,
+        n_bdr=7,
+        calls_per_day=100,
+        activity_cv=0.12,
+        skill=0.25,
+        conversion_trend=0.15,
+        deal_quality=0.5,
+        new_hire_share=0.3,
+        n_leavers=1,
+    ),
+    TeamSpec(
+        "osaka_is",
+        "大阪ISチーム",
+        "2026-01-05",
+        n_sdr=8,
+        n_bdr=5,
+        calls_per_day=100,
+        activity_cv=0.10,
+        skill=-0.05,
+        conversion_trend=0.0,
+        deal_quality=-0.4,
+        new_hire_share=0.25,
+        n_leavers=1,
+    ),
+    TeamSpec(
+        "fukuoka_is",
+        "福岡ISチーム",
+        "2026-07-01",
+        n_sdr=6,
+        n_bdr=4,
+        calls_per_day=95,
+        activity_cv=0.28,
+        calls_ramp_months=2.0,
+        calls_start_share=0.65,
+        skill=-0.15,
+        conversion_trend=0.6,
+        deal_quality=0.0,
+        new_hire_share=0.1,
+        n_leavers=0,
+    ),
 ]
 
 DEFAULT_TRADEOFF = -0.15
 DEFAULT_HOUR_CONFOUNDING = 0.30
 
 
-def make_truth(*, teams=None, hour_effect=True, tradeoff=DEFAULT_TRADEOFF,
-               hour_confounding=DEFAULT_HOUR_CONFOUNDING, end=DEFAULT_END) -> dict:
+def make_truth(
+    *,
+    teams=None,
+    hour_effect=True,
+    tradeoff=DEFAULT_TRADEOFF,
+    hour_confounding=DEFAULT_HOUR_CONFOUNDING,
+    end=DEFAULT_END,
+) -> dict:
     """The planted parameters of a generation (``TRUTH`` = the default sample's)."""
     teams = DEFAULT_TEAMS if teams is None else teams
     return {
-        "seed": DEFAULT_SEED, "end": end, "tz": TZ,
+        "seed": DEFAULT_SEED,
+        "end": end,
+        "tz": TZ,
         "hour_logit": {h: (v if hour_effect else 0.0) for h, v in HOUR_LOGIT.items()},
         "weekday_logit": {d: (v if hour_effect else 0.0) for d, v in WEEKDAY_LOGIT.items()},
         "hour_effect_applies_to": "connect",
-        "good_hours": GOOD_HOURS, "dip_hours": (12, 13),
+        "good_hours": GOOD_HOURS,
+        "dip_hours": (12, 13),
         "tradeoff_logit_per_sd": tradeoff,
         "tradeoff_applies_to": ("connect", "conversation"),
         "between_rep_activity_per_skill_sd": ACTIVITY_SKILL_COUPLING,
@@ -234,10 +392,13 @@ def make_truth(*, teams=None, hour_effect=True, tradeoff=DEFAULT_TRADEOFF,
         "source_appointment_logit": dict(SOURCE_APPT_LOGIT),
         "slow_response_appointment_logit": SLOW_RESPONSE_APPT_LOGIT,
         "slow_response_threshold_hours": 1.0,
-        "sdr_sources": dict(SDR_SOURCES), "bdr_sources": dict(BDR_SOURCES),
-        "response_delay": {"fast": (0.70, "exponential mean 20 min"),
-                           "medium": (0.20, "lognormal median 2 h sigma 0.8"),
-                           "slow": (0.10, "lognormal median 20 h sigma 0.7")},
+        "sdr_sources": dict(SDR_SOURCES),
+        "bdr_sources": dict(BDR_SOURCES),
+        "response_delay": {
+            "fast": (0.70, "exponential mean 20 min"),
+            "medium": (0.20, "lognormal median 2 h sigma 0.8"),
+            "slow": (0.10, "lognormal median 20 h sigma 0.7"),
+        },
         "email": dict(EMAIL),
         "deal": {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEAL.items()},
         "quality_points": QUALITY_POINTS,
@@ -247,15 +408,16 @@ def make_truth(*, teams=None, hour_effect=True, tradeoff=DEFAULT_TRADEOFF,
         "decision_maker_p_bdr_connected": DECISION_MAKER_P_BDR,
         "valid_talk_seconds": config.VALID_TALK_SECONDS,
         "first_touch_share_of_calls": dict(FIRST_TOUCH_SHARE),
-        "absence_prob": ABSENCE_PROB, "weekend_work_prob": WEEKEND_WORK_PROB,
+        "absence_prob": ABSENCE_PROB,
+        "weekend_work_prob": WEEKEND_WORK_PROB,
         "teams": {t.team_id: {k: v for k, v in t.__dict__.items()} for t in teams},
         # what standard estimators give on the default sample (seed 20261031), for tolerances
         "expected_recovery": {
             "within_rep_logit_slope_per_sd_calls": -0.13,  # binomial GLM, rep FE, rep-day n>=30
-            "hour_logit_rep_fixed_max_abs_error": 0.05,    # GLM hour+weekday+rep, vs hour 8
-            "hour_logit_pooled_good_hours_excess": 0.05,   # pooled minus rep-fixed at 10/11/16/17
-            "within_rep_corr_calls_connect_rate": -0.40,   # rep-day (business, n>=30), rep-standardised
-            "between_rep_corr_calls_connect_rate": 0.38,   # rep means
+            "hour_logit_rep_fixed_max_abs_error": 0.05,  # GLM hour+weekday+rep, vs hour 8
+            "hour_logit_pooled_good_hours_excess": 0.05,  # pooled minus rep-fixed at 10/11/16/17
+            "within_rep_corr_calls_connect_rate": -0.40,  # rep-day (business, n>=30), rep-standardised
+            "between_rep_corr_calls_connect_rate": 0.38,  # rep means
         },
     }
 
@@ -285,15 +447,17 @@ def _holidays(start: pd.Timestamp, end: pd.Timestamp) -> set:
 def _quality_score(b, nc, dp, na):
     n_conf = np.nan_to_num(b.astype(float), nan=0.0).sum(axis=1)
     bant = np.where(n_conf >= 4, 30, np.where(n_conf == 3, 20, 10))
-    return (bant + np.array([25, 15, 5])[nc] + np.array([25, 15, 5])[dp]
-            + np.array([20, 10, 0])[na])
+    return bant + np.array([25, 15, 5])[nc] + np.array([25, 15, 5])[dp] + np.array([20, 10, 0])[na]
 
 
 def quality_score(deals: pd.DataFrame) -> pd.Series:
     """The seed's 100-point deal quality score of generated deals (for tests/checks)."""
-    b = np.column_stack([deals[c].astype("boolean").fillna(False).to_numpy(dtype=float)
-                         for c in ("budget_confirmed", "authority_confirmed", "need_confirmed",
-                                   "timeline_confirmed")])
+    b = np.column_stack(
+        [
+            deals[c].astype("boolean").fillna(False).to_numpy(dtype=float)
+            for c in ("budget_confirmed", "authority_confirmed", "need_confirmed", "timeline_confirmed")
+        ]
+    )
     nc = deals["need_clarity"].map({"clear": 0, "overview": 1, "unclear": 2}).to_numpy(int)
     dp = deals["decision_process"].map({"detailed": 0, "overview": 1, "unknown": 2}).to_numpy(int)
     na = deals["next_action"].map({"scheduled": 0, "timing_only": 1, "none": 2}).to_numpy(int)
@@ -303,8 +467,7 @@ def quality_score(deals: pd.DataFrame) -> pd.Series:
 def _ts(sec: np.ndarray) -> pd.DatetimeIndex:
     """Local wall-clock seconds since 1970 (int64, NaN/-1 = missing) → tz-aware Tokyo ns."""
     sec = np.asarray(sec, dtype="float64")
-    vals = np.where(np.isnan(sec), np.iinfo(np.int64).min,
-                    np.nan_to_num(sec).astype("int64") * 1_000_000_000)
+    vals = np.where(np.isnan(sec), np.iinfo(np.int64).min, np.nan_to_num(sec).astype("int64") * 1_000_000_000)
     idx = pd.DatetimeIndex(vals.astype("datetime64[ns]"))
     return idx.tz_localize(TZ)
 
@@ -313,11 +476,17 @@ def _ts_series(sec) -> pd.Series:
     return pd.Series(_ts(sec))
 
 
-def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
-             end: str = DEFAULT_END, hour_effect: bool = True, tradeoff: float = DEFAULT_TRADEOFF,
-             hour_confounding: float = DEFAULT_HOUR_CONFOUNDING,
-             weekend_work_prob: float = WEEKEND_WORK_PROB,
-             truth: dict | None = None) -> dict[str, pd.DataFrame]:
+def generate(
+    seed: int = DEFAULT_SEED,
+    *,
+    teams: list[TeamSpec] | None = None,
+    end: str = DEFAULT_END,
+    hour_effect: bool = True,
+    tradeoff: float = DEFAULT_TRADEOFF,
+    hour_confounding: float = DEFAULT_HOUR_CONFOUNDING,
+    weekend_work_prob: float = WEEKEND_WORK_PROB,
+    truth: dict | None = None,
+) -> dict[str, pd.DataFrame]:
     """Generate the seven contract tables (``teams, reps, calls, emails, leads, deals, costs``).
 
     ``teams`` defaults to ``DEFAULT_TEAMS`` (the committed sample). ``hour_effect=False`` and
@@ -347,8 +516,7 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
     # --- reps ---------------------------------------------------------------------------------
     names = [s + " " + g for s in SURNAMES for g in GIVEN]
     n_total = sum(t.n_sdr + t.n_bdr for t in teams)
-    name_idx = rng.permutation(len(names))[:n_total] if n_total <= len(names) else \
-        rng.integers(0, len(names), n_total)
+    name_idx = rng.permutation(len(names))[:n_total] if n_total <= len(names) else rng.integers(0, len(names), n_total)
     rep_rows, k = [], 0
     for t in teams:
         n = t.n_sdr + t.n_bdr
@@ -374,9 +542,20 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
             joined = (t.start + pd.Timedelta(days=int(offs[i]))) if new[i] else pd.Timestamp(t.launched_on)
             left = t.start + pd.Timedelta(days=int(loffs[i])) if leave[i] else pd.NaT
             w = base_w * np.exp(hour_confounding * skills[i] / REP_SKILL_SD * good + hpref[i])
-            rep_rows.append(dict(rep_id=f"R{k + 1:03d}", rep_name=names[name_idx[k]], team=t,
-                                 role=roles[i], joined=joined, left=left, new=bool(new[i]),
-                                 skill=skills[i], act=act[i], hour_w=w / w.sum()))
+            rep_rows.append(
+                dict(
+                    rep_id=f"R{k + 1:03d}",
+                    rep_name=names[name_idx[k]],
+                    team=t,
+                    role=roles[i],
+                    joined=joined,
+                    left=left,
+                    new=bool(new[i]),
+                    skill=skills[i],
+                    act=act[i],
+                    hour_w=w / w.sum(),
+                )
+            )
             k += 1
 
     # --- rep-days ---------------------------------------------------------------------------
@@ -448,13 +627,15 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
     base_c = np.where(is_sdr, _logit(BASE_RATE["SDR"]["connect"]), _logit(BASE_RATE["BDR"]["connect"]))
     p_conn = _sigmoid(base_c + eff + hour_l[hour_i] + wd_l[call_wd] + tradeoff * zc)
     connected = rng.random(nc) < p_conn
-    base_v = np.where(is_sdr, _logit(BASE_RATE["SDR"]["conversation"]),
-                      _logit(BASE_RATE["BDR"]["conversation"]))
+    base_v = np.where(is_sdr, _logit(BASE_RATE["SDR"]["conversation"]), _logit(BASE_RATE["BDR"]["conversation"]))
     trend = rd["trend"][cr]
     p_valid = _sigmoid(base_v + eff + trend + tradeoff * zc)
     valid = connected & (rng.random(nc) < p_valid)
-    talk = np.where(valid, 120 + np.rint(np.exp(rng.normal(np.log(180), 0.6, nc))),
-                    np.where(connected, rng.integers(10, 120, nc), 0)).astype(np.int64)
+    talk = np.where(
+        valid,
+        120 + np.rint(np.exp(rng.normal(np.log(180), 0.6, nc))),
+        np.where(connected, rng.integers(10, 120, nc), 0),
+    ).astype(np.int64)
 
     # --- leads: first touches and follow-ups (per rep) ---------------------------------------
     first_touch = np.zeros(nc, bool)
@@ -493,17 +674,21 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
     seg = np.where(lead_is_sdr, rng.choice(3, nl, p=SDR_SEGMENTS), rng.choice(3, nl, p=BDR_SEGMENTS))
     ft_sec = secs[lead_first_call].astype(float)
     comp = rng.choice(3, nl, p=[0.70, 0.20, 0.10])
-    delay = np.where(comp == 0, rng.exponential(20 * 60, nl),
-                     np.where(comp == 1, np.exp(rng.normal(np.log(2 * 3600), 0.8, nl)),
-                              np.exp(rng.normal(np.log(20 * 3600), 0.7, nl))))
+    delay = np.where(
+        comp == 0,
+        rng.exponential(20 * 60, nl),
+        np.where(
+            comp == 1, np.exp(rng.normal(np.log(2 * 3600), 0.8, nl)), np.exp(rng.normal(np.log(20 * 3600), 0.7, nl))
+        ),
+    )
     delay = np.maximum(np.rint(delay), 30)
     bdr_created = (np.floor(ft_sec / 86400) - rng.integers(0, 15, nl)) * 86400 + 9 * 3600
-    rep_start = np.array([max(rp["joined"], rp["team"].start).value // 1_000_000_000 + 9 * 3600
-                          for rp in rep_rows], dtype=float)
+    rep_start = np.array(
+        [max(rp["joined"], rp["team"].start).value // 1_000_000_000 + 9 * 3600 for rp in rep_rows], dtype=float
+    )
     bdr_created = np.minimum(np.maximum(bdr_created, rep_start[lead_rep]), ft_sec - 60)
     # inbound leads are not created before the owner's first day (delay shortened if needed)
-    lead_created = np.where(lead_is_sdr, np.maximum(ft_sec - delay, rep_start[lead_rep] - 9 * 3600),
-                            bdr_created)
+    lead_created = np.where(lead_is_sdr, np.maximum(ft_sec - delay, rep_start[lead_rep] - 9 * 3600), bdr_created)
     slow = lead_is_sdr & (ft_sec - lead_created > 3600)
 
     # appointments: valid conversation, source & response effects, first per lead only
@@ -534,17 +719,19 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
     lead_ids = np.array([f"L{i + 1:07d}" for i in range(nl)], dtype=object)
     rep_ids = np.array([rp["rep_id"] for rp in rep_rows], dtype=object)
 
-    calls = pd.DataFrame({
-        "call_id": pd.array([f"C{i + 1:08d}" for i in range(nc)], dtype="str"),
-        "rep_id": pd.array(rep_ids[call_rep], dtype="str"),
-        "lead_id": pd.array(lead_ids[lrank[cl]], dtype="str"),
-        "started_at": _ts(secs),
-        "connected": connected,
-        "talk_seconds": talk,
-        "appointment": appointment,
-        "decision_maker": pd.array(np.where(is_sdr, pd.NA, connected & dm_draw), dtype="boolean"),
-        "script": pd.array(script, dtype="str"),
-    })
+    calls = pd.DataFrame(
+        {
+            "call_id": pd.array([f"C{i + 1:08d}" for i in range(nc)], dtype="str"),
+            "rep_id": pd.array(rep_ids[call_rep], dtype="str"),
+            "lead_id": pd.array(lead_ids[lrank[cl]], dtype="str"),
+            "started_at": _ts(secs),
+            "connected": connected,
+            "talk_seconds": talk,
+            "appointment": appointment,
+            "decision_maker": pd.array(np.where(is_sdr, pd.NA, connected & dm_draw), dtype="boolean"),
+            "script": pd.array(script, dtype="str"),
+        }
+    )
 
     # --- emails -------------------------------------------------------------------------------
     er = np.repeat(np.arange(len(rd["rep"])), rd["ne"])
@@ -579,30 +766,33 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
         return np.where(mask & (s <= end_sec), s, np.nan)
 
     e_lead_id = np.where(e_lead >= 0, lead_ids[lrank[np.maximum(e_lead, 0)]], None)
-    emails = pd.DataFrame({
-        "email_id": pd.array([f"E{i + 1:08d}" for i in range(ne_)], dtype="str"),
-        "rep_id": pd.array(rep_ids[e_rep], dtype="str"),
-        "lead_id": pd.array(e_lead_id, dtype="str"),
-        "sent_at": _ts(esec),
-        "opened_at": _ts(_ev(opened, o_sec)),
-        "clicked_at": _ts(_ev(clicked, c_sec)),
-        "replied_at": _ts(_ev(replied, r_sec)),
-    })
+    emails = pd.DataFrame(
+        {
+            "email_id": pd.array([f"E{i + 1:08d}" for i in range(ne_)], dtype="str"),
+            "rep_id": pd.array(rep_ids[e_rep], dtype="str"),
+            "lead_id": pd.array(e_lead_id, dtype="str"),
+            "sent_at": _ts(esec),
+            "opened_at": _ts(_ev(opened, o_sec)),
+            "clicked_at": _ts(_ev(clicked, c_sec)),
+            "replied_at": _ts(_ev(replied, r_sec)),
+        }
+    )
 
-    leads = pd.DataFrame({
-        "lead_id": pd.array(lead_ids, dtype="str"),
-        "created_at": _ts(lead_created[lorder]),
-        "source": pd.array(lead_source[lorder], dtype="str"),
-        "segment": pd.array(np.array(SEGMENTS)[seg[lorder]], dtype="str"),
-        "owner_rep_id": pd.array(rep_ids[lead_rep[lorder]], dtype="str"),
-        "mql_at": _ts(lead_mql[lorder]),
-        "sql_at": _ts(lead_sql[lorder]),
-    })
+    leads = pd.DataFrame(
+        {
+            "lead_id": pd.array(lead_ids, dtype="str"),
+            "created_at": _ts(lead_created[lorder]),
+            "source": pd.array(lead_source[lorder], dtype="str"),
+            "segment": pd.array(np.array(SEGMENTS)[seg[lorder]], dtype="str"),
+            "owner_rep_id": pd.array(rep_ids[lead_rep[lorder]], dtype="str"),
+            "mql_at": _ts(lead_mql[lorder]),
+            "sql_at": _ts(lead_sql[lorder]),
+        }
+    )
 
     # --- deals --------------------------------------------------------------------------------
     ac = appt_calls[rng.random(len(appt_calls)) < DEAL["p_from_appointment"]]
-    d_created = ((secs[ac] // 86400 + rng.integers(1, 6, len(ac))) * 86400
-                 + rng.integers(9 * 3600, 18 * 3600, len(ac)))
+    d_created = (secs[ac] // 86400 + rng.integers(1, 6, len(ac))) * 86400 + rng.integers(9 * 3600, 18 * 3600, len(ac))
     keep = d_created <= end_sec
     ac, d_created = ac[keep], d_created[keep]
     nd_ = len(ac)
@@ -610,8 +800,7 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
     d_rep = call_rep[ac]
     d_seg = seg[d_lead]
     team_q = np.array([rp["team"].deal_quality for rp in rep_rows])
-    q = team_q[d_rep] + 0.3 * np.array([rp["skill"] for rp in rep_rows])[d_rep] / REP_SKILL_SD \
-        + rng.normal(0, 1, nd_)
+    q = team_q[d_rep] + 0.3 * np.array([rp["skill"] for rp in rep_rows])[d_rep] / REP_SKILL_SD + rng.normal(0, 1, nd_)
     bant = (rng.random((nd_, 4)) < _sigmoid(0.4 + q)[:, None]).astype(float)
     bant[rng.random((nd_, 4)) < 0.04] = np.nan
     v1 = q + rng.normal(0, 0.7, nd_)
@@ -627,8 +816,7 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
     amount = np.round(amount / 10_000) * 10_000
     cycle = DEAL["cycle_median_days"] * np.exp(rng.normal(0, DEAL["cycle_sigma"], nd_))
     cycle = np.maximum(cycle * np.where(d_seg == 2, DEAL["cycle_enterprise_factor"], 1.0), 3)
-    closed = ((d_created // 86400 + np.rint(cycle).astype(np.int64)) * 86400
-              + rng.integers(10 * 3600, 19 * 3600, nd_))
+    closed = (d_created // 86400 + np.rint(cycle).astype(np.int64)) * 86400 + rng.integers(10 * 3600, 19 * 3600, nd_)
     won = rng.random(nd_) < p_win
     is_open = closed > end_sec
     status = np.where(is_open, "open", np.where(won, "won", "lost"))
@@ -637,35 +825,43 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
     def _b(col):
         return pd.array(np.where(np.isnan(bant[dorder, col]), None, bant[dorder, col] == 1), dtype="boolean")
 
-    deals = pd.DataFrame({
-        "deal_id": pd.array([f"D{i + 1:06d}" for i in range(nd_)], dtype="str"),
-        "lead_id": pd.array(lead_ids[lrank[d_lead[dorder]]], dtype="str"),
-        "rep_id": pd.array(rep_ids[d_rep[dorder]], dtype="str"),
-        "created_at": _ts(d_created[dorder]),
-        "amount_jpy": amount[dorder].astype(float),
-        "budget_confirmed": _b(0), "authority_confirmed": _b(1),
-        "need_confirmed": _b(2), "timeline_confirmed": _b(3),
-        "need_clarity": pd.array(np.array(["clear", "overview", "unclear"])[need[dorder]], dtype="str"),
-        "decision_process": pd.array(np.array(["detailed", "overview", "unknown"])[proc[dorder]], dtype="str"),
-        "next_action": pd.array(np.array(["scheduled", "timing_only", "none"])[nxt[dorder]], dtype="str"),
-        "status": pd.array(status[dorder], dtype="str"),
-        "closed_at": _ts(np.where(is_open, np.nan, closed)[dorder]),
-    })
+    deals = pd.DataFrame(
+        {
+            "deal_id": pd.array([f"D{i + 1:06d}" for i in range(nd_)], dtype="str"),
+            "lead_id": pd.array(lead_ids[lrank[d_lead[dorder]]], dtype="str"),
+            "rep_id": pd.array(rep_ids[d_rep[dorder]], dtype="str"),
+            "created_at": _ts(d_created[dorder]),
+            "amount_jpy": amount[dorder].astype(float),
+            "budget_confirmed": _b(0),
+            "authority_confirmed": _b(1),
+            "need_confirmed": _b(2),
+            "timeline_confirmed": _b(3),
+            "need_clarity": pd.array(np.array(["clear", "overview", "unclear"])[need[dorder]], dtype="str"),
+            "decision_process": pd.array(np.array(["detailed", "overview", "unknown"])[proc[dorder]], dtype="str"),
+            "next_action": pd.array(np.array(["scheduled", "timing_only", "none"])[nxt[dorder]], dtype="str"),
+            "status": pd.array(status[dorder], dtype="str"),
+            "closed_at": _ts(np.where(is_open, np.nan, closed)[dorder]),
+        }
+    )
 
     # --- teams, reps, costs ------------------------------------------------------------------
-    teams_df = pd.DataFrame({
-        "team_id": pd.array([t.team_id for t in teams], dtype="str"),
-        "team_name": pd.array([t.team_name for t in teams], dtype="str"),
-        "launched_on": pd.to_datetime([t.launched_on for t in teams]).astype("datetime64[ns]"),
-    })
-    reps = pd.DataFrame({
-        "rep_id": pd.array([rp["rep_id"] for rp in rep_rows], dtype="str"),
-        "rep_name": pd.array([rp["rep_name"] for rp in rep_rows], dtype="str"),
-        "team_id": pd.array([rp["team"].team_id for rp in rep_rows], dtype="str"),
-        "role": pd.array([rp["role"] for rp in rep_rows], dtype="str"),
-        "joined_on": pd.to_datetime([rp["joined"] for rp in rep_rows]).astype("datetime64[ns]"),
-        "left_on": pd.to_datetime([rp["left"] for rp in rep_rows]).astype("datetime64[ns]"),
-    })
+    teams_df = pd.DataFrame(
+        {
+            "team_id": pd.array([t.team_id for t in teams], dtype="str"),
+            "team_name": pd.array([t.team_name for t in teams], dtype="str"),
+            "launched_on": pd.to_datetime([t.launched_on for t in teams]).astype("datetime64[ns]"),
+        }
+    )
+    reps = pd.DataFrame(
+        {
+            "rep_id": pd.array([rp["rep_id"] for rp in rep_rows], dtype="str"),
+            "rep_name": pd.array([rp["rep_name"] for rp in rep_rows], dtype="str"),
+            "team_id": pd.array([rp["team"].team_id for rp in rep_rows], dtype="str"),
+            "role": pd.array([rp["role"] for rp in rep_rows], dtype="str"),
+            "joined_on": pd.to_datetime([rp["joined"] for rp in rep_rows]).astype("datetime64[ns]"),
+            "left_on": pd.to_datetime([rp["left"] for rp in rep_rows]).astype("datetime64[ns]"),
+        }
+    )
     cost_rows = []
     for t in teams:
         months = pd.period_range(pd.Timestamp(t.launched_on), end_d, freq="M")
@@ -685,24 +881,36 @@ def generate(seed: int = DEFAULT_SEED, *, teams: list[TeamSpec] | None = None,
     costs["team_id"] = costs["team_id"].astype("str")
 
     if truth is not None:
-        truth.update(make_truth(teams=teams, hour_effect=hour_effect, tradeoff=tradeoff,
-                                hour_confounding=hour_confounding, end=end))
+        truth.update(
+            make_truth(
+                teams=teams, hour_effect=hour_effect, tradeoff=tradeoff, hour_confounding=hour_confounding, end=end
+            )
+        )
         truth["seed"] = seed
-        rt = pd.DataFrame({
-            "rep_id": [rp["rep_id"] for rp in rep_rows],
-            "team_id": [rp["team"].team_id for rp in rep_rows],
-            "role": [rp["role"] for rp in rep_rows],
-            "new_hire": [rp["new"] for rp in rep_rows],
-            "skill": [rp["skill"] + rp["team"].skill for rp in rep_rows],
-            "rep_skill": [rp["skill"] for rp in rep_rows],
-            "activity_multiplier": [rp["act"] for rp in rep_rows],
-        })
+        rt = pd.DataFrame(
+            {
+                "rep_id": [rp["rep_id"] for rp in rep_rows],
+                "team_id": [rp["team"].team_id for rp in rep_rows],
+                "role": [rp["role"] for rp in rep_rows],
+                "new_hire": [rp["new"] for rp in rep_rows],
+                "skill": [rp["skill"] + rp["team"].skill for rp in rep_rows],
+                "rep_skill": [rp["skill"] for rp in rep_rows],
+                "activity_multiplier": [rp["act"] for rp in rep_rows],
+            }
+        )
         for j, h in enumerate(HOURS):
             rt[f"hour_weight_{h}"] = [rp["hour_w"][j] for rp in rep_rows]
         truth["reps"] = rt
 
-    out = {"teams": teams_df, "reps": reps, "calls": calls, "emails": emails, "leads": leads,
-           "deals": deals, "costs": costs}
+    out = {
+        "teams": teams_df,
+        "reps": reps,
+        "calls": calls,
+        "emails": emails,
+        "leads": leads,
+        "deals": deals,
+        "costs": costs,
+    }
     return {k: v.reset_index(drop=True) for k, v in out.items()}
 
 
@@ -715,8 +923,14 @@ def _to_arrow(df: pd.DataFrame) -> pa.Table:
     return tbl
 
 
-def write_sample(out_dir=config.SAMPLE_DATA_DIR, seed: int = DEFAULT_SEED, fmt: str = "parquet",
-                 *, tables: dict[str, pd.DataFrame] | None = None, **gen_kwargs) -> dict[str, Path]:
+def write_sample(
+    out_dir=config.SAMPLE_DATA_DIR,
+    seed: int = DEFAULT_SEED,
+    fmt: str = "parquet",
+    *,
+    tables: dict[str, pd.DataFrame] | None = None,
+    **gen_kwargs,
+) -> dict[str, Path]:
     """Generate (or take ``tables``) and write ``NAME.parquet`` / ``NAME.csv`` per table.
 
     Parquet: pyarrow, zstd, fixed row groups, no run-time metadata → byte-identical per seed.
@@ -732,16 +946,21 @@ def write_sample(out_dir=config.SAMPLE_DATA_DIR, seed: int = DEFAULT_SEED, fmt: 
         df = tables[name]
         path = out_dir / f"{name}.{fmt}"
         if fmt == "parquet":
-            pq.write_table(_to_arrow(df), path, compression="zstd", compression_level=9,
-                           row_group_size=ROW_GROUP_SIZE, use_dictionary=True,
-                           write_statistics=True)
+            pq.write_table(
+                _to_arrow(df),
+                path,
+                compression="zstd",
+                compression_level=9,
+                row_group_size=ROW_GROUP_SIZE,
+                use_dictionary=True,
+                write_statistics=True,
+            )
         else:
             d = df.copy()
             for c in d.columns:
                 s = d[c]
                 if isinstance(s.dtype, pd.DatetimeTZDtype):
-                    d[c] = s.dt.strftime("%Y-%m-%dT%H:%M:%S%z").str.replace(
-                        r"([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
+                    d[c] = s.dt.strftime("%Y-%m-%dT%H:%M:%S%z").str.replace(r"([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
                 elif pd.api.types.is_datetime64_dtype(s):
                     d[c] = s.dt.strftime("%Y-%m-%d")
                 elif pd.api.types.is_bool_dtype(s):

@@ -1,4 +1,5 @@
 """Statistical primitives shared by every analysis (one home each)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -74,9 +75,17 @@ def proportion_table(successes, trials, *, confidence: float = 0.95, min_trials:
     low, high = wilson_ci(k.to_numpy(), n.to_numpy(), confidence=confidence)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(n > 0, k / n, np.nan)
-    return pd.DataFrame({"n": n.astype("int64"), "k": k.astype("int64"), "rate": rate,
-                         "ci_low": low, "ci_high": high, "too_small": n < min_trials},
-                        index=k.index)
+    return pd.DataFrame(
+        {
+            "n": n.astype("int64"),
+            "k": k.astype("int64"),
+            "rate": rate,
+            "ci_low": low,
+            "ci_high": high,
+            "too_small": n < min_trials,
+        },
+        index=k.index,
+    )
 
 
 def bh_adjust(p_values) -> np.ndarray:

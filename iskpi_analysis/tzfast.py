@@ -7,6 +7,7 @@ offset is constant is checked over the data's own time range (never assumed from
 name): a zone with a transition inside the range (America/New_York across a DST change,
 Europe/London) keeps the general ICU path.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -69,7 +70,9 @@ def _icu_offsets(con, tz: str, lo: pd.Timestamp, hi: pd.Timestamp) -> list[dt.ti
     rows = con.execute(
         "SELECT DISTINCT epoch_us(timezone($tz, t)) - epoch_us(t) FROM ("
         "SELECT unnest(generate_series($lo::TIMESTAMPTZ, $hi::TIMESTAMPTZ, INTERVAL 1 HOUR)) AS t "
-        "UNION ALL SELECT $hi::TIMESTAMPTZ)", {"tz": tz, "lo": lo.isoformat(), "hi": hi.isoformat()}).fetchall()
+        "UNION ALL SELECT $hi::TIMESTAMPTZ)",
+        {"tz": tz, "lo": lo.isoformat(), "hi": hi.isoformat()},
+    ).fetchall()
     return [dt.timedelta(microseconds=r[0]) for r in rows]
 
 

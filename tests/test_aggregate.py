@@ -1,4 +1,5 @@
 """Aggregation (DuckDB hot path) against a straightforward pandas computation on small data."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,10 +12,15 @@ from iskpi_analysis import aggregate, calendar, io
 @pytest.fixture(scope="module")
 def small():
     rng = np.random.default_rng(7)
-    reps = pd.DataFrame({"rep_id": ["a", "b", "c"], "team_id": ["t1", "t1", "t2"],
-                         "role": ["SDR", "BDR", "SDR"],
-                         "joined_on": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-02-10"]),
-                         "left_on": pd.to_datetime([None, "2026-03-06", None])})
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["a", "b", "c"],
+            "team_id": ["t1", "t1", "t2"],
+            "role": ["SDR", "BDR", "SDR"],
+            "joined_on": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-02-10"]),
+            "left_on": pd.to_datetime([None, "2026-03-06", None]),
+        }
+    )
     n = 3000
     start = pd.Timestamp("2026-01-05", tz="Asia/Tokyo")
     ts = start + pd.to_timedelta(rng.integers(0, 80 * 24 * 60, n), unit="min")
@@ -22,35 +28,65 @@ def small():
     talk = np.where(connected, rng.integers(5, 400, n), 0)
     appt = connected & (talk >= 120) & (rng.random(n) < 0.3)
     rep = rng.choice(["a", "b", "c"], n)
-    calls = pd.DataFrame({"call_id": [f"c{i}" for i in range(n)], "rep_id": rep,
-                          "lead_id": [f"L{i}" for i in rng.integers(0, 500, n)],
-                          "started_at": ts, "connected": connected, "talk_seconds": talk,
-                          "appointment": appt, "decision_maker": rng.random(n) < 0.2, "script": "A"})
+    calls = pd.DataFrame(
+        {
+            "call_id": [f"c{i}" for i in range(n)],
+            "rep_id": rep,
+            "lead_id": [f"L{i}" for i in rng.integers(0, 500, n)],
+            "started_at": ts,
+            "connected": connected,
+            "talk_seconds": talk,
+            "appointment": appt,
+            "decision_maker": rng.random(n) < 0.2,
+            "script": "A",
+        }
+    )
     calls = calls[~((calls.rep_id == "c") & (calls.started_at < pd.Timestamp("2026-02-10", tz="Asia/Tokyo")))]
     m = 800
     sent = start + pd.to_timedelta(rng.integers(0, 80 * 24 * 60, m), unit="min")
     opened = rng.random(m) < 0.3
-    emails = pd.DataFrame({"email_id": [f"e{i}" for i in range(m)], "rep_id": rng.choice(["a", "b"], m),
-                           "lead_id": [f"L{i}" for i in rng.integers(0, 500, m)], "sent_at": sent,
-                           "opened_at": sent.where(opened) + pd.Timedelta("1h"),
-                           "clicked_at": pd.NaT, "replied_at": pd.NaT})
-    deals = pd.DataFrame({"deal_id": ["d1", "d2", "d3"], "rep_id": ["a", "a", "b"], "lead_id": ["L1", "L2", "L3"],
-                          "created_at": pd.to_datetime(["2026-01-07 10:00", "2026-01-20 11:00", "2026-02-03 09:00"]).tz_localize("Asia/Tokyo"),
-                          "amount_jpy": [1e6, 2e6, np.nan], "status": ["won", "open", "lost"],
-                          "closed_at": pd.to_datetime(["2026-02-01", None, "2026-02-20"]).tz_localize("Asia/Tokyo")})
-    return io.Dataset.from_frames({"reps": reps, "calls": calls, "emails": emails, "deals": deals},
-                                  today="2026-11-22")
+    emails = pd.DataFrame(
+        {
+            "email_id": [f"e{i}" for i in range(m)],
+            "rep_id": rng.choice(["a", "b"], m),
+            "lead_id": [f"L{i}" for i in rng.integers(0, 500, m)],
+            "sent_at": sent,
+            "opened_at": sent.where(opened) + pd.Timedelta("1h"),
+            "clicked_at": pd.NaT,
+            "replied_at": pd.NaT,
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["d1", "d2", "d3"],
+            "rep_id": ["a", "a", "b"],
+            "lead_id": ["L1", "L2", "L3"],
+            "created_at": pd.to_datetime(["2026-01-07 10:00", "2026-01-20 11:00", "2026-02-03 09:00"]).tz_localize(
+                "Asia/Tokyo"
+            ),
+            "amount_jpy": [1e6, 2e6, np.nan],
+            "status": ["won", "open", "lost"],
+            "closed_at": pd.to_datetime(["2026-02-01", None, "2026-02-20"]).tz_localize("Asia/Tokyo"),
+        }
+    )
+    return io.Dataset.from_frames({"reps": reps, "calls": calls, "emails": emails, "deals": deals}, today="2026-11-22")
 
 
 def _pandas_reference(d, grain):
     c = d.calls.copy()
     e = d.emails.copy()
-    key = {"day": lambda s: s, "week": lambda s: s - pd.to_timedelta(s.dt.day_of_week, unit="D"),
-           "month": lambda s: s.dt.to_period("M").dt.start_time}[grain]
+    key = {
+        "day": lambda s: s,
+        "week": lambda s: s - pd.to_timedelta(s.dt.day_of_week, unit="D"),
+        "month": lambda s: s.dt.to_period("M").dt.start_time,
+    }[grain]
     c["period"], e["period"] = key(c["date"]), key(e["date"])
-    cg = c.groupby(["rep_id", "period"]).agg(calls=("call_id", "size"), connects=("connected", "sum"),
-                                             valid_conversations=("valid_conversation", "sum"),
-                                             appointments=("appointment", "sum"))
+    cg = c.groupby(["rep_id", "period"]).agg(
+        calls=("call_id", "size"),
+        connects=("connected", "sum"),
+        valid_conversations=("valid_conversation", "sum"),
+        appointments=("appointment", "sum"),
+    )
     eg = e.groupby(["rep_id", "period"]).agg(emails_sent=("email_id", "size"), emails_opened=("opened", "sum"))
     touches = pd.concat([c[["rep_id", "period", "lead_id"]], e[["rep_id", "period", "lead_id"]]])
     lh = touches.groupby(["rep_id", "period"])["lead_id"].nunique().rename("leads_handled")
@@ -64,8 +100,15 @@ def test_rep_period_matches_pandas(small, grain):
     got = aggregate.rep_period(small, grain).set_index(["rep_id", "period"])
     ref = _pandas_reference(small, grain)
     active = got.loc[ref.index]
-    for col in ["calls", "connects", "valid_conversations", "appointments", "emails_sent",
-                "emails_opened", "leads_handled"]:
+    for col in [
+        "calls",
+        "connects",
+        "valid_conversations",
+        "appointments",
+        "emails_sent",
+        "emails_opened",
+        "leads_handled",
+    ]:
         assert (active[col].to_numpy() == ref[col].to_numpy()).all(), col
     np.testing.assert_allclose(active["connect_rate"], ref["connect_rate"])
     # rows without activity are zero-filled business days of employed reps, never more activity
@@ -94,8 +137,9 @@ def test_rates_are_ratios_of_sums(small):
 
 def test_call_buckets_match_pandas(small):
     got = aggregate.call_buckets(small, by=("weekday", "hour"))
-    ref = small.calls.groupby(["weekday", "hour", "business_day"]).agg(calls=("call_id", "size"),
-                                                                      connects=("connected", "sum"))
+    ref = small.calls.groupby(["weekday", "hour", "business_day"]).agg(
+        calls=("call_id", "size"), connects=("connected", "sum")
+    )
     got = got.set_index(["weekday", "hour", "business_day"]).loc[ref.index]
     assert (got["calls"].to_numpy() == ref["calls"].to_numpy()).all()
     assert (got["connects"].to_numpy() == ref["connects"].to_numpy()).all()

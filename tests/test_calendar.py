@@ -7,8 +7,8 @@ def test_holidays_and_weekends():
     # 2026-11-03 文化の日 and 2026-11-23 勤労感謝の日 are national holidays
     assert list(calendar.holidays("2026-11-01", "2026-11-30").strftime("%d")) == ["03", "23"]
     assert calendar.is_business_day("2026-11-02") is True
-    assert calendar.is_business_day("2026-11-03") is False   # holiday (Tuesday)
-    assert calendar.is_business_day("2026-11-07") is False   # Saturday
+    assert calendar.is_business_day("2026-11-03") is False  # holiday (Tuesday)
+    assert calendar.is_business_day("2026-11-07") is False  # Saturday
     assert calendar.holiday_name("2026-11-03") == "文化の日"
 
 

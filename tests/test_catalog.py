@@ -1,4 +1,5 @@
 """The text catalog: every key in every language, same placeholders, no unused key, clear errors."""
+
 from __future__ import annotations
 
 import doctest
@@ -26,14 +27,18 @@ def _source_text() -> str:
 def test_every_key_exists_in_every_language():
     ref = catalog.keys("ja")
     for lang in config.LANGS:
-        assert catalog.keys(lang) == ref, f"{lang}: missing {sorted(ref - catalog.keys(lang))}, " \
-                                          f"extra {sorted(catalog.keys(lang) - ref)}"
+        assert catalog.keys(lang) == ref, (
+            f"{lang}: missing {sorted(ref - catalog.keys(lang))}, extra {sorted(catalog.keys(lang) - ref)}"
+        )
 
 
 def test_placeholders_agree_between_languages():
     ja, en = catalog.messages("ja"), catalog.messages("en")
-    bad = {k: (catalog.placeholders(ja[k]), catalog.placeholders(en[k]))
-           for k in ja if k in en and catalog.placeholders(ja[k]) != catalog.placeholders(en[k])}
+    bad = {
+        k: (catalog.placeholders(ja[k]), catalog.placeholders(en[k]))
+        for k in ja
+        if k in en and catalog.placeholders(ja[k]) != catalog.placeholders(en[k])
+    }
     assert not bad
 
 
@@ -42,9 +47,14 @@ def test_no_unused_key():
     builds it from a literal prefix (``f"phase.status.{s}"`` uses every key under that prefix)."""
     src = _source_text()
     prefixes = set(re.findall(r"""f["']([a-z0-9_.]+\.)\{""", src))
-    unused = [k for k in catalog.keys("ja")
-              if f'"{k}"' not in src and f"'{k}'" not in src and not any(k.startswith(p) for p in prefixes)
-              and not k.startswith("catalog.example.")]
+    unused = [
+        k
+        for k in catalog.keys("ja")
+        if f'"{k}"' not in src
+        and f"'{k}'" not in src
+        and not any(k.startswith(p) for p in prefixes)
+        and not k.startswith("catalog.example.")
+    ]
     assert not unused, f"unused catalog keys: {unused}"
 
 

@@ -1,6 +1,7 @@
 """Issue 11 for time of day (04) and phase (02): the adjusted tests against statsmodels, the level
 of the per-hour test in small cells, null calibration and planted recovery of the claims, one
 rule for calling windows, and every sentence agreeing with the verdict it is written from."""
+
 from __future__ import annotations
 
 import sys
@@ -55,8 +56,19 @@ def test_per_hour_test_holds_its_level_in_small_cells():
     rng = np.random.default_rng(1)
     rej = tot = 0
     for _ in range(120):
-        rows = [{"rep_id": "r", "weekday": wd, "hour": h, "calls": 8, "connects": int(rng.binomial(8, 0.12)),
-                 "valid_conversations": 0, "appointments": 0} for h in range(9, 19) for wd in range(5)]
+        rows = [
+            {
+                "rep_id": "r",
+                "weekday": wd,
+                "hour": h,
+                "calls": 8,
+                "connects": int(rng.binomial(8, 0.12)),
+                "valid_conversations": 0,
+                "appointments": 0,
+            }
+            for h in range(9, 19)
+            for wd in range(5)
+        ]
         e = timing.adjusted_effects(pd.DataFrame(rows), adjust_for=None)
         e = e[(e["factor"] == "hour") & e["p_value"].notna()]
         rej += int((e["p_value"] < 0.05).sum())
@@ -73,8 +85,17 @@ def test_min_lift_is_relative_to_the_base_rate():
             for h in range(9, 19):
                 n = 400
                 p = 0.03 + (0.007 if h == 11 else 0.0)
-                rows.append({"rep_id": f"r{r}", "weekday": wd, "hour": h, "calls": n, "connects": n // 4,
-                             "valid_conversations": n // 8, "appointments": int(rng.binomial(n, p))})
+                rows.append(
+                    {
+                        "rep_id": f"r{r}",
+                        "weekday": wd,
+                        "hour": h,
+                        "calls": n,
+                        "connects": n // 4,
+                        "valid_conversations": n // 8,
+                        "appointments": int(rng.binomial(n, p)),
+                    }
+                )
     res = timing.analyze(pd.DataFrame(rows), metric="appointments_per_call", per_rep=False)
     w = res.windows.set_index("hour")
     assert w.loc[11, "min_lift"] == pytest.approx(timing.MIN_RELATIVE_LIFT * res.effects["average_rate"].iloc[0])
@@ -93,8 +114,17 @@ def test_four_boosted_hours_do_not_make_the_ordinary_ones_avoid():
             for h in range(8, 20):
                 n = 300
                 k = rng.binomial(n, 1 / (1 + np.exp(-(s + lift.get(h, 0.0)))))
-                rows.append({"rep_id": f"r{r}", "weekday": wd, "hour": h, "calls": n, "connects": int(k),
-                             "valid_conversations": 0, "appointments": 0})
+                rows.append(
+                    {
+                        "rep_id": f"r{r}",
+                        "weekday": wd,
+                        "hour": h,
+                        "calls": n,
+                        "connects": int(k),
+                        "valid_conversations": 0,
+                        "appointments": 0,
+                    }
+                )
     res = timing.analyze(pd.DataFrame(rows), per_rep=False)
     assert timing.window_hours(res.windows, "recommend") == [10, 11, 16, 17]
     assert timing.window_hours(res.windows, "avoid") == [13]
@@ -109,8 +139,8 @@ def test_null_data_sets_claim_nothing_on_04_and_02():
         res = bench.report_claims(bench.null_tables(seed))
         claimed += bool(len(res["claims"]))
         rep_rows += sum(int((w["scope"] == "rep").sum()) for w in res["windows"].values())
-    assert rep_rows > 0            # the per-rep windows were tested, and claimed nothing
-    assert claimed <= 1            # bar: ≤ 2.5 % of data sets
+    assert rep_rows > 0  # the per-rep windows were tested, and claimed nothing
+    assert claimed <= 1  # bar: ≤ 2.5 % of data sets
 
 
 @pytest.mark.slow
@@ -119,7 +149,7 @@ def test_planted_effects_are_recovered_and_02_names_the_same_hours_as_04():
     assert bench.recovered(res)
     for team, hours in res["patterns"].items():
         w = res["windows"][team]
-        assert hours == timing.window_hours(w, "recommend")          # one rule, one answer
+        assert hours == timing.window_hours(w, "recommend")  # one rule, one answer
     assert (res["claims"]["claim"] == "hour_matters").any()
 
 
@@ -130,8 +160,7 @@ def _result(kind: str) -> timing.TimingResult:
         c = simulate_counts(1, n_reps=2, calls_per_rep=40)
         return timing.analyze(c)
     lift = {"rising": 0.5, "flat": 0.0, "falling": -0.5}[kind]
-    return timing.analyze(simulate_counts(2, peaks=(11,), lift=lift, n_reps=6, calls_per_rep=3000),
-                          min_rep_calls=100)
+    return timing.analyze(simulate_counts(2, peaks=(11,), lift=lift, n_reps=6, calls_per_rep=3000), min_rep_calls=100)
 
 
 def _excludes_zero(r) -> bool:
@@ -146,10 +175,13 @@ def _check_timing_sentences(res: timing.TimingResult):
         t = res.hour_test()
         tile = [h for h in head if h["label"] in ("時間帯による差", "Does the hour matter?")]
         if np.isfinite(t["p_value"]):
-            assert tile[0]["value"] == (("あり" if t["shown"] else "確認できず") if ja else
-                                        ("yes" if t["shown"] else "not shown"))
+            assert tile[0]["value"] == (
+                ("あり" if t["shown"] else "確認できず") if ja else ("yes" if t["shown"] else "not shown")
+            )
             said = [s for s in text if ("尤度比検定" in s if ja else "likelihood-ratio" in s)]
-            assert said and (("明確に異なります" in said[0]) if ja else ("differs between hours" in said[0])) is t["shown"]
+            assert (
+                said and (("明確に異なります" in said[0]) if ja else ("differs between hours" in said[0])) is t["shown"]
+            )
         else:
             assert not tile
         rec = timing.window_hours(res.windows, "recommend")
@@ -169,8 +201,11 @@ def _check_timing_sentences(res: timing.TimingResult):
                     continue
                 verdict_part = s.split("担当者をそろえると" if ja else "holding the rep fixed")[-1]
                 if _excludes_zero(r):
-                    assert ("0を含みませんが" in verdict_part if ja else "excludes 0" in verdict_part) or \
-                        r.verdict in ("above", "below", "small"), s
+                    assert ("0を含みませんが" in verdict_part if ja else "excludes 0" in verdict_part) or r.verdict in (
+                        "above",
+                        "below",
+                        "small",
+                    ), s
                 if r.verdict == "above":
                     assert ("確実に高く" in verdict_part) if ja else ("reliably above" in verdict_part)
                 if r.verdict == "below":
@@ -192,15 +227,18 @@ def test_timing_sentences_follow_their_verdicts(kind):
         assert timing.claims(res).empty
 
 
-@pytest.mark.parametrize("verdict,reason,ci", [
-    ("neutral", "not_significant", (0.004, 0.03)),      # CI excludes 0, BH says not reliable
-    ("neutral", "not_significant", (-0.01, 0.03)),      # CI includes 0
-    ("neutral", "factor_not_shown", (0.004, 0.03)),     # CI excludes 0, the hour test fails
-    ("neutral", "factor_not_shown", (-0.01, 0.03)),
-    ("small", "below_min_lift", (0.002, 0.01)),
-    ("below", "clear", (-0.06, -0.03)),
-    ("above", "clear", (0.03, 0.06)),
-])
+@pytest.mark.parametrize(
+    "verdict,reason,ci",
+    [
+        ("neutral", "not_significant", (0.004, 0.03)),  # CI excludes 0, BH says not reliable
+        ("neutral", "not_significant", (-0.01, 0.03)),  # CI includes 0
+        ("neutral", "factor_not_shown", (0.004, 0.03)),  # CI excludes 0, the hour test fails
+        ("neutral", "factor_not_shown", (-0.01, 0.03)),
+        ("small", "below_min_lift", (0.002, 0.01)),
+        ("below", "clear", (-0.06, -0.03)),
+        ("above", "clear", (0.03, 0.06)),
+    ],
+)
 def test_every_verdict_and_interval_gets_a_matching_sentence(verdict, reason, ci):
     res = timing.analyze(simulate_counts(3, n_reps=6, calls_per_rep=3000), per_rep=False)
     e = res.effects.copy()
@@ -208,8 +246,15 @@ def test_every_verdict_and_interval_gets_a_matching_sentence(verdict, reason, ci
     e.loc[hour, "raw_verdict"] = e.loc[hour, "verdict"]
     i = e.index[hour & (e["level"] == 9)][0]
     raw = "below" if verdict == "above" else "above"
-    e.loc[i, ["raw_verdict", "verdict", "reason", "diff", "diff_ci_low", "diff_ci_high", "q_value"]] = \
-        [raw, verdict, reason, (ci[0] + ci[1]) / 2, ci[0], ci[1], 0.2 if verdict == "neutral" else 0.001]
+    e.loc[i, ["raw_verdict", "verdict", "reason", "diff", "diff_ci_low", "diff_ci_high", "q_value"]] = [
+        raw,
+        verdict,
+        reason,
+        (ci[0] + ci[1]) / 2,
+        ci[0],
+        ci[1],
+        0.2 if verdict == "neutral" else 0.001,
+    ]
     res.effects = e
     _check_timing_sentences(res)
     s = next(s for s in timing.findings(res) if s.startswith("9時台"))
@@ -227,8 +272,13 @@ SPEC = sample.TeamSpec("t4", "4ヶ月チーム", "2026-06-01", n_sdr=3, n_bdr=2,
 @pytest.fixture(scope="module")
 def diag():
     d = io.Dataset.from_frames(sample.generate(0, teams=[SPEC], end=END))
-    return phase.diagnose(d, month=MONTH, team="t4", rep_day=aggregate.rep_period(d, grain="day"),
-                          rep_month=aggregate.rep_period(d, grain="month"))
+    return phase.diagnose(
+        d,
+        month=MONTH,
+        team="t4",
+        rep_day=aggregate.rep_period(d, grain="day"),
+        rep_month=aggregate.rep_period(d, grain="month"),
+    )
 
 
 @pytest.mark.parametrize("rising", [True, False, None])
@@ -236,8 +286,13 @@ def diag():
 @pytest.mark.parametrize("activity", [True, False])
 def test_sign5_and_item6_sentences_follow_their_verdicts(diag, rising, below, activity):
     ev = dict(diag.evidence)
-    ev["conversion"] = {**ev["conversion"], "rising": rising, "below_target": below,
-                        "p_value": 0.033 if rising else 0.4, "slope": 0.05 if rising else 0.0}
+    ev["conversion"] = {
+        **ev["conversion"],
+        "rising": rising,
+        "below_target": below,
+        "p_value": 0.033 if rising else 0.4,
+        "slope": 0.05 if rising else 0.0,
+    }
     ev["activity"] = {**ev["activity"], "met": activity, "stable": activity, "team_stable": activity}
     for lang in ("ja", "en"):
         cl = phase.checklist(ev, lang=lang).set_index("item_id")
@@ -260,11 +315,16 @@ def test_sign5_and_item6_sentences_follow_their_verdicts(diag, rising, below, ac
                 assert rising_txt in i6["evidence"] and below
 
 
-@pytest.mark.parametrize("team_stable,reps_stable,expect", [
-    (True, 5, True), (True, 3, False), (False, 5, False)])
+@pytest.mark.parametrize("team_stable,reps_stable,expect", [(True, 5, True), (True, 3, False), (False, 5, False)])
 def test_activity_sentence_judges_reps_where_they_live(diag, team_stable, reps_stable, expect):
-    a = {**diag.evidence["activity"], "team_stable": team_stable, "reps_judged": 5, "reps_stable": reps_stable,
-         "reps_stable_share": reps_stable / 5, "min_stable_share": 0.8}
+    a = {
+        **diag.evidence["activity"],
+        "team_stable": team_stable,
+        "reps_judged": 5,
+        "reps_stable": reps_stable,
+        "reps_stable_share": reps_stable / 5,
+        "min_stable_share": 0.8,
+    }
     a["stable"] = bool(team_stable and reps_stable / 5 >= 0.8)
     assert a["stable"] is expect
     ev = {**diag.evidence, "activity": a}
@@ -282,26 +342,36 @@ def test_per_rep_stability_catches_what_the_team_mean_hides():
     rows = []
     for r in range(5):
         for i, d in enumerate(days):
-            shift = 25 if (i // 12) % 5 == r else -6   # a 12-day run above, the rest below
-            rows.append({"rep_id": f"r{r}", "team_id": "t", "period": d, "business_day": True,
-                         "calls": 100 + shift + (i % 3), "emails_sent": 0})
+            shift = 25 if (i // 12) % 5 == r else -6  # a 12-day run above, the rest below
+            rows.append(
+                {
+                    "rep_id": f"r{r}",
+                    "team_id": "t",
+                    "period": d,
+                    "business_day": True,
+                    "calls": 100 + shift + (i % 3),
+                    "emails_sent": 0,
+                }
+            )
     rd = pd.DataFrame(rows)
     _, a = phase.activity_stability(rd, month="2026-10", target=80, window_months=3)
-    assert a["team_stable"] is True          # the runs cancel out in the team mean
+    assert a["team_stable"] is True  # the runs cancel out in the team mean
     assert a["reps_stable"] == 0 and a["reps_judged"] == 5
     assert a["stable"] is False and a["met"] is False
 
 
-@pytest.mark.parametrize("winning,scripts,hours,expect", [
-    (None, False, False, None),       # no script data, no answer: unknown, not proof
-    (False, False, False, False),     # the analyst answered for scripts
-    (None, True, False, False),       # both kinds looked for, none found
-    (None, False, True, True),        # an hour found
-    (True, False, False, True),
-])
+@pytest.mark.parametrize(
+    "winning,scripts,hours,expect",
+    [
+        (None, False, False, None),  # no script data, no answer: unknown, not proof
+        (False, False, False, False),  # the analyst answered for scripts
+        (None, True, False, False),  # both kinds looked for, none found
+        (None, False, True, True),  # an hour found
+        (True, False, False, True),
+    ],
+)
 def test_no_success_pattern_needs_every_kind_looked_for(diag, winning, scripts, hours, expect):
-    tables = sample.generate(0, teams=[SPEC], end=END, hour_effect=hours,
-                             hour_confounding=0.0 if not hours else 0.3)
+    tables = sample.generate(0, teams=[SPEC], end=END, hour_effect=hours, hour_confounding=0.0 if not hours else 0.3)
     if not scripts:  # data without the optional script column's values: scripts cannot be compared
         tables["calls"] = tables["calls"].assign(script=pd.Series(pd.NA, index=tables["calls"].index, dtype="string"))
     data = io.Dataset.from_frames(tables)
@@ -317,10 +387,12 @@ def test_no_success_pattern_needs_every_kind_looked_for(diag, winning, scripts, 
 
 GRID = {
     "stable_flat": SPEC,
-    "swinging": sample.TeamSpec("t4", "揺れるチーム", "2026-06-01", n_sdr=3, n_bdr=2, calls_per_day=115,
-                                activity_cv=0.45),
-    "rising": sample.TeamSpec("t4", "伸びるチーム", "2026-03-02", n_sdr=3, n_bdr=2, calls_per_day=115,
-                              activity_cv=0.08, conversion_trend=1.5),
+    "swinging": sample.TeamSpec(
+        "t4", "揺れるチーム", "2026-06-01", n_sdr=3, n_bdr=2, calls_per_day=115, activity_cv=0.45
+    ),
+    "rising": sample.TeamSpec(
+        "t4", "伸びるチーム", "2026-03-02", n_sdr=3, n_bdr=2, calls_per_day=115, activity_cv=0.08, conversion_trend=1.5
+    ),
     "too_few": sample.TeamSpec("t4", "6週間チーム", "2026-09-21", n_sdr=3, n_bdr=2),
 }
 
@@ -329,8 +401,13 @@ GRID = {
 @pytest.mark.parametrize("kind", list(GRID))
 def test_phase_sentences_follow_their_verdicts(kind):
     d = io.Dataset.from_frames(sample.generate(1, teams=[GRID[kind]], end=END))
-    dg = phase.diagnose(d, month=MONTH, team="t4", rep_day=aggregate.rep_period(d, grain="day"),
-                        rep_month=aggregate.rep_period(d, grain="month"))
+    dg = phase.diagnose(
+        d,
+        month=MONTH,
+        team="t4",
+        rep_day=aggregate.rep_period(d, grain="day"),
+        rep_month=aggregate.rep_period(d, grain="month"),
+    )
     v = dg.verdict
     sg = dg.signs.set_index("sign_id")
     cl = dg.checklist.set_index("item_id")
@@ -346,7 +423,10 @@ def test_phase_sentences_follow_their_verdicts(kind):
     # signs against their evidence
     a = dg.evidence["activity"]
     if sg.loc["sign_activity", "status"] == "met":
-        assert "不安定" not in sg.loc["sign_activity", "evidence"] and "言えません" not in sg.loc["sign_activity", "evidence"]
+        assert (
+            "不安定" not in sg.loc["sign_activity", "evidence"]
+            and "言えません" not in sg.loc["sign_activity", "evidence"]
+        )
     if a.get("team_stable") and a["stable"] is False:
         assert "安定しているとは言えません" in cl.loc["activity_stable", "evidence"]
     c = dg.evidence["conversion"]
@@ -356,7 +436,10 @@ def test_phase_sentences_follow_their_verdicts(kind):
     if sg.loc["sign_conversion", "status"] == "met":
         assert "確かに上昇しています" not in sg.loc["sign_conversion", "evidence"]
     if cl.loc["no_success_pattern", "status"] == "unknown":
-        assert "不明" in cl.loc["no_success_pattern", "evidence"] or "判定できません" in cl.loc["no_success_pattern", "evidence"]
+        assert (
+            "不明" in cl.loc["no_success_pattern", "evidence"]
+            or "判定できません" in cl.loc["no_success_pattern", "evidence"]
+        )
     if kind == "swinging":
         assert a["reps_judged"] and a["stable"] is False
     if kind == "rising":

@@ -1,5 +1,6 @@
 """XmR (individuals and moving range) charts: limits against a worked example, signal rules on
 hand-made series, and the stability summary."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -62,7 +63,7 @@ def test_rule_1_point_beyond_the_limits():
 
 def test_rule_2_run_of_nine_on_one_side():
     low = [0.0, 1.0] * 4
-    x = low + [2.0, 2.1] * 4 + [2.0] + low          # 9 points in a row well above the mean
+    x = low + [2.0, 2.1] * 4 + [2.0] + low  # 9 points in a row well above the mean
     ch = cc.xmr(x)
     assert ch["center"].iloc[0] < 2.0
     run = np.flatnonzero(ch["in_run"])
@@ -88,11 +89,11 @@ def test_run_of_eight_is_not_a_signal_and_a_point_on_the_centre_breaks_a_run():
 
 
 def test_summary_tolerates_one_stray_point_in_sixty():
-    base = [100.0, 102.0, 99.0, 101.0] * 15        # 60 points, no runs
+    base = [100.0, 102.0, 99.0, 101.0] * 15  # 60 points, no runs
     one = list(base)
     one[30] = 160.0
     s1 = cc.xmr_summary(cc.xmr(one), target=95)
-    assert s1["n_beyond"] == 1 and s1["stable"] is True   # floor(0.02 × 60) = 1 allowed
+    assert s1["n_beyond"] == 1 and s1["stable"] is True  # floor(0.02 × 60) = 1 allowed
     two = list(one)
     two[45] = 160.0
     s2 = cc.xmr_summary(cc.xmr(two), target=95)

@@ -1,4 +1,5 @@
 """Activity ↔ efficiency correlation: reference values, planted effects, flags, notebook."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,15 @@ DATA = Path(__file__).parent / "data"
 
 
 # --------------------------------------------------------------------------- simulation
-def simulate(seed: int, *, n_reps: int = 12, n_weeks: int = 13, tradeoff: float = 0.0,
-             lag_tradeoff: float = 0.0, between_slope: float = 0.0) -> pd.DataFrame:
+def simulate(
+    seed: int,
+    *,
+    n_reps: int = 12,
+    n_weeks: int = 13,
+    tradeoff: float = 0.0,
+    lag_tradeoff: float = 0.0,
+    between_slope: float = 0.0,
+) -> pd.DataFrame:
     """A rep-week table shaped like ``aggregate.rep_period(grain='week')``.
 
     Weekly calls vary around each rep's own level (z = relative deviation). Connect probability
@@ -47,10 +55,24 @@ def simulate(seed: int, *, n_reps: int = 12, n_weeks: int = 13, tradeoff: float 
             leads = rng.poisson(300)
             deals = rng.binomial(leads, d_rep[i])
             amount = float(rng.gamma(2.0, 1_000_000, deals).sum())
-            rows.append(dict(rep_id=f"r{i:02d}", team_id="t1", role="SDR", period=per, n_days=5,
-                             calls=calls, connects=connects, valid_conversations=valid,
-                             appointments=appts, emails_sent=emails, emails_replied=replied,
-                             leads_handled=leads, deals_created=deals, deal_amount_jpy=amount))
+            rows.append(
+                dict(
+                    rep_id=f"r{i:02d}",
+                    team_id="t1",
+                    role="SDR",
+                    period=per,
+                    n_days=5,
+                    calls=calls,
+                    connects=connects,
+                    valid_conversations=valid,
+                    appointments=appts,
+                    emails_sent=emails,
+                    emails_replied=replied,
+                    leads_handled=leads,
+                    deals_created=deals,
+                    deal_amount_jpy=amount,
+                )
+            )
             z_prev = z
     df = pd.DataFrame(rows)
     ratio = lambda a, b: np.where(df[b] > 0, df[a] / df[b].where(df[b] > 0, 1), np.nan)  # noqa
@@ -142,14 +164,22 @@ def simpson_fixture() -> pd.DataFrame:
         for j in range(5):
             calls = 100 * (i + 1) + 10 * j
             rate = 0.10 + 0.05 * i - 0.008 * j + (0.002 if j % 2 else -0.002)
-            rows.append({"rep_id": f"r{i}", "period": pd.Timestamp("2026-09-07") + pd.Timedelta(weeks=j),
-                         "calls": calls, "connects": rate * calls, "connect_rate": rate})
+            rows.append(
+                {
+                    "rep_id": f"r{i}",
+                    "period": pd.Timestamp("2026-09-07") + pd.Timedelta(weeks=j),
+                    "calls": calls,
+                    "connects": rate * calls,
+                    "connect_rate": rate,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def test_simpson_fixture_reported_and_flagged():
-    res = cor.kpi_correlations(simpson_fixture(), activity=("calls",), efficiency=("connect_rate",),
-                               kgi=(), min_trials=10)
+    res = cor.kpi_correlations(
+        simpson_fixture(), activity=("calls",), efficiency=("connect_rate",), kgi=(), min_trials=10
+    )
     w, p, b = (row(res, "calls", "connect_rate", lv) for lv in ("within", "pooled", "between"))
     assert w["r"] < -0.8 and w["p_val"] < 0.001 and w["dof"] == 20 - 4 - 1
     assert p["r"] > 0.8 and b["r"] > 0.8
@@ -193,8 +223,13 @@ def test_planted_within_rep_tradeoff_recovered(seed):
     assert row(res, "calls", "connect_rate", "within_spearman")["r"] < -0.3
     assert row(res, "calls", "connect_rate", "between")["r"] > 0
     # the rest of the activity × efficiency matrix stays quiet (no planted relation there)
-    others = res[(res.level == "within") & (res.lag == 0) & (res.kind == "activity_efficiency")
-                 & ~res.mechanical & ~((res.x == "calls") & (res.y == "connect_rate"))]
+    others = res[
+        (res.level == "within")
+        & (res.lag == 0)
+        & (res.kind == "activity_efficiency")
+        & ~res.mechanical
+        & ~((res.x == "calls") & (res.y == "connect_rate"))
+    ]
     assert others["significant"].sum() == 0
     fs = " ".join(cor.findings(res))
     assert "架電数を増やした週はコネクト率が下がる" in fs
@@ -232,12 +267,12 @@ def test_null_data_nothing_survives_bh():
 
 
 def test_mechanical_pairs():
-    assert cor.is_mechanical("calls", "connect_rate")          # denominator
-    assert cor.is_mechanical("connects", "connect_rate")       # numerator
+    assert cor.is_mechanical("calls", "connect_rate")  # denominator
+    assert cor.is_mechanical("connects", "connect_rate")  # numerator
     assert cor.is_mechanical("connects", "conversation_rate")  # denominator
     assert cor.is_mechanical("emails_sent", "email_reply_rate")
     assert cor.is_mechanical("deal_conversion", "deals_created")
-    assert cor.is_mechanical("calls", "deal_conversion")       # leads handled = leads called/mailed
+    assert cor.is_mechanical("calls", "deal_conversion")  # leads handled = leads called/mailed
     assert cor.is_mechanical("deal_conversion", "deal_amount_jpy")
     assert not cor.is_mechanical("calls", "conversation_rate")
     assert not cor.is_mechanical("emails_sent", "connect_rate")
@@ -333,8 +368,9 @@ def test_plots_draw(tmp_path):
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert "架電数" in labels
     # non-significant cells are muted: their overlay patch exists
-    assert len(ax.patches) == int((~res[(res.level == "within") & (res.lag == 0)
-                                        & (res.kind == "activity_efficiency")]["significant"]).sum())
+    assert len(ax.patches) == int(
+        (~res[(res.level == "within") & (res.lag == 0) & (res.kind == "activity_efficiency")]["significant"]).sum()
+    )
     ax.figure.savefig(tmp_path / "h.png")
     pts = cor.pair_points(df, x="calls", y="connect_rate")
     ax2 = pc.scatter(pts, x="calls", y="connect_rate", result=row(res, "calls", "connect_rate"))

@@ -8,6 +8,7 @@
   the full calibration is benchmarks/bench_null_correlation.py), and the planted trade-off is
   still claimed on planted data.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -16,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_correlation import simulate
 
 from iskpi_analysis import correlation as cor
 from iskpi_analysis import kpis
-from test_correlation import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 ALPHA, CLAIM = 0.05, cor.CLAIM_ALPHA
@@ -28,9 +29,9 @@ ALPHA, CLAIM = 0.05, cor.CLAIM_ALPHA
 SCENARIOS = {
     "strong_pos": (0.40, 0.30, 0.50, 0.001),
     "strong_neg": (-0.40, -0.50, -0.30, 0.001),
-    "table_only_neg": (-0.12, -0.20, -0.04, 0.03),   # significant at alpha, not at the claim level
+    "table_only_neg": (-0.12, -0.20, -0.04, 0.03),  # significant at alpha, not at the claim level
     "table_only_pos": (0.12, 0.04, 0.20, 0.03),
-    "ci_only_pos": (0.08, 0.01, 0.15, 0.30),           # raw CI excludes 0, adjusted p does not
+    "ci_only_pos": (0.08, 0.01, 0.15, 0.30),  # raw CI excludes 0, adjusted p does not
     "ci_only_neg": (-0.08, -0.15, -0.01, 0.30),
     "null": (0.02, -0.06, 0.10, 0.80),
     "null_neg": (-0.03, -0.11, 0.05, 0.70),
@@ -99,14 +100,18 @@ def _named(scope, st):
 
 
 def _hand(rows):
-    return [hand_verdict(r, lo, hi, p, k) for r, lo, hi, p, k in
-            zip(rows["r"], rows["ci_low"], rows["ci_high"], rows["p_adj"], rows["mechanical_kind"])]
+    return [
+        hand_verdict(r, lo, hi, p, k)
+        for r, lo, hi, p, k in zip(rows["r"], rows["ci_low"], rows["ci_high"], rows["p_adj"], rows["mechanical_kind"])
+    ]
 
 
 RISE_WORDS = {"ja": ("上が", "高い", "多い"), "en": ("rises", "higher", "more")}
 FALL_WORDS = {"ja": ("下が", "少ない"), "en": ("falls", "fewer")}
-NONE_WORDS = {"ja": ("見つかりませんでした", "確認できません", "ありませんでした"),
-              "en": ("was found", "no link", "was not found")}
+NONE_WORDS = {
+    "ja": ("見つかりませんでした", "確認できません", "ありませんでした"),
+    "en": ("was found", "no link", "was not found"),
+}
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -196,8 +201,7 @@ def test_headline_and_claims_come_from_the_same_verdicts(base, seed):
     assert count["value"] == f"{int(tested.isin(['rises', 'falls']).sum())} / {len(tested)}"
     claimed = eff[hv.isin(["rises", "falls"])]
     assert simpson["value"] == str(int(claimed["simpson"].sum()))
-    cl = cor.claims(res, lagged=res, targets=kpis.phase_targets("growth"), alpha=ALPHA, claim_alpha=CLAIM,
-                    grain="week")
+    cl = cor.claims(res, lagged=res, targets=kpis.phase_targets("growth"), alpha=ALPHA, claim_alpha=CLAIM, grain="week")
     assert cl["claim"].all()
     lag1 = _scope(res, "efficiency", 1)
     any_claim = bool(len(claimed)) or any(v in ("rises", "falls") for v in _hand(lag1))
@@ -230,8 +234,9 @@ def test_arithmetic_pairs_never_claimed(base):
 
 # --------------------------------------------------------------------------- generated data
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_null_correlation",
-                                                  ROOT / "benchmarks" / "bench_null_correlation.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_null_correlation", ROOT / "benchmarks" / "bench_null_correlation.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

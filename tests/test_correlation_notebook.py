@@ -1,4 +1,5 @@
 """Notebook 03 run by papermill: its records against an independent computation, a team in English."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import run_notebook
+
 from iskpi_analysis import correlation as cor
 
 # --------------------------------------------------------------------------- notebook
@@ -28,9 +29,11 @@ def _run_notebook(out: Path, **params) -> dict:
 def _output_text(path: Path) -> str:
     """Every text output of an executed notebook (plain, Markdown, HTML; not images)."""
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return "\n".join("".join(o.get("text", "")) + "".join(
-        "".join(v) for k, v in o.get("data", {}).items() if k.startswith("text/"))
-        for c in cells for o in c.get("outputs", []))
+    return "\n".join(
+        "".join(o.get("text", "")) + "".join("".join(v) for k, v in o.get("data", {}).items() if k.startswith("text/"))
+        for c in cells
+        for o in c.get("outputs", [])
+    )
 
 
 def test_prose_in_both_languages_and_code_without_japanese():
@@ -70,8 +73,11 @@ def _independent_rep_days(month_first: str, month_last: str, min_trials: int) ->
     business = {d for d in days if d.weekday() < 5 and not jpholiday.is_holiday(d.date())}
     calls = calls[calls["date"].isin(business)]
     conn = calls["connected"].astype(str).str.lower().isin(["true", "1"])
-    g = calls.assign(c=conn.astype(int)).groupby(["rep_id", "date"]).agg(calls=("call_id", "size"),
-                                                                         connects=("c", "sum"))
+    g = (
+        calls.assign(c=conn.astype(int))
+        .groupby(["rep_id", "date"])
+        .agg(calls=("call_id", "size"), connects=("c", "sum"))
+    )
     g = g[g["calls"] >= min_trials].reset_index()
     g["connect_rate"] = g["connects"] / g["calls"]
     return g[g.groupby("rep_id")["date"].transform("size") >= 2]
@@ -111,20 +117,22 @@ def test_notebook_records_match_independent_computation(notebook_records):
     # what the reader sees claimed: the planted trade-off, never an arithmetic pair
     claims = pd.DataFrame(rec["claims"])
     assert ((claims["x"] == "calls") & (claims["y"] == "connect_rate") & (claims["verdict"] == "falls")).any()
-    assert not any(p in set(zip(claims["x"], claims["y"])) for p in
-                   [("calls", "deal_conversion"), ("emails_sent", "deal_conversion")])
+    assert not any(
+        p in set(zip(claims["x"], claims["y"]))
+        for p in [("calls", "deal_conversion"), ("emails_sent", "deal_conversion")]
+    )
 
 
 @pytest.mark.slow
 def test_notebook_team_and_english(tmp_path):
-    rec = _run_notebook(tmp_path / "03_en.ipynb", month="2026-10", team="osaka_is", lang="en",
-                        grain="week", role="SDR")
+    rec = _run_notebook(tmp_path / "03_en.ipynb", month="2026-10", team="osaka_is", lang="en", grain="week", role="SDR")
     # every text the English run shows (findings, window line, tables) is English
     shown = _output_text(tmp_path / "03_en.ipynb")
     assert "Window:" in shown and not JAPANESE.search(shown), JAPANESE.findall(shown)[:20]
     reps = pd.read_parquet(Path(__file__).resolve().parents[1] / "data" / "sample" / "reps.parquet")
-    osaka_sdr = reps[(reps.team_id == "osaka_is") & (reps.role == "SDR")
-                     & ~(reps.left_on < pd.Timestamp("2026-08-01"))]  # employed in the window
+    osaka_sdr = reps[
+        (reps.team_id == "osaka_is") & (reps.role == "SDR") & ~(reps.left_on < pd.Timestamp("2026-08-01"))
+    ]  # employed in the window
     assert rec["grain"] == "week" and rec["n_reps"] == len(osaka_sdr)
     assert rec["findings"][0].startswith(tuple("0123456789")) and "pairs were tested" in rec["findings"][0]
     assert not any(ch in "".join(rec["findings"]) for ch in "担当者率")

@@ -1,4 +1,5 @@
 """environment.yml (conda) and pyproject.toml list the same dependencies."""
+
 import re
 import tomllib
 
@@ -28,7 +29,7 @@ def test_environment_yml_matches_pyproject():
 
 def test_lock_pins_every_dependency():
     lock = (config.PROJECT_ROOT / "requirements.lock").read_text().lower()
-    pinned = {_norm(l.split("==")[0]) for l in lock.splitlines() if "==" in l}
+    pinned = {_norm(line.split("==")[0]) for line in lock.splitlines() if "==" in line}
     project = tomllib.loads((config.PROJECT_ROOT / "pyproject.toml").read_text())["project"]
     for dep in project["dependencies"] + project["optional-dependencies"]["test"]:
         assert _norm(dep) in pinned, f"{dep} is not pinned in requirements.lock"

@@ -9,6 +9,7 @@ definition, so at each grain it must equal the distinct (rep, period, lead) coun
 Downstream, pacing's daily totals, the funnel and forecast-accuracy actuals must agree with
 the direct count of deals created in each month.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,19 @@ from iskpi_analysis import aggregate, economics, funnel, io, pacing, scorecard
 
 TZ = "Asia/Tokyo"
 # Saturdays, Sundays and national holidays in the window, where deals land without activity
-SPECIAL_DAYS = pd.to_datetime(["2026-05-03", "2026-05-04", "2026-05-05", "2026-05-06", "2026-05-09",
-                               "2026-05-16", "2026-06-07", "2026-07-20", "2026-06-27"])
+SPECIAL_DAYS = pd.to_datetime(
+    [
+        "2026-05-03",
+        "2026-05-04",
+        "2026-05-05",
+        "2026-05-06",
+        "2026-05-09",
+        "2026-05-16",
+        "2026-06-07",
+        "2026-07-20",
+        "2026-06-27",
+    ]
+)
 START, END = pd.Timestamp("2026-04-27"), pd.Timestamp("2026-07-31")  # starts mid-week, ends a Friday
 N_SEEDS = 25
 
@@ -48,9 +60,15 @@ def make_frames(seed: int) -> dict[str, pd.DataFrame]:
     joined[-1] = START + pd.Timedelta(days=int(rng.integers(5, 30)))  # a mid-window hire
     left = [pd.NaT] * n_reps
     left[0] = START + pd.Timedelta(days=int(rng.integers(30, 60)))  # a leaver
-    reps = pd.DataFrame({"rep_id": rep_ids, "team_id": ["t1" if i % 2 == 0 else "t2" for i in range(n_reps)],
-                         "role": rng.choice(["SDR", "BDR"], n_reps),
-                         "joined_on": pd.to_datetime(joined), "left_on": pd.to_datetime(left)})
+    reps = pd.DataFrame(
+        {
+            "rep_id": rep_ids,
+            "team_id": ["t1" if i % 2 == 0 else "t2" for i in range(n_reps)],
+            "role": rng.choice(["SDR", "BDR"], n_reps),
+            "joined_on": pd.to_datetime(joined),
+            "left_on": pd.to_datetime(left),
+        }
+    )
     # calls and e-mails on every day (weekends and holidays too) except the special days
     all_days = pd.date_range(START, END, freq="D").difference(SPECIAL_DAYS)
     n = int(rng.integers(300, 1500))
@@ -62,27 +80,46 @@ def make_frames(seed: int) -> dict[str, pd.DataFrame]:
     talk = np.where(connected, rng.integers(5, 400, n), 0)
     appt = connected & (rng.random(n) < 0.25)
     leads_ids = [f"L{i}" for i in range(200)]
-    calls = pd.DataFrame({"call_id": [f"c{i}" for i in range(n)], "rep_id": rep,
-                          "lead_id": rng.choice(leads_ids, n), "started_at": ts, "connected": connected,
-                          "talk_seconds": talk, "appointment": appt,
-                          "decision_maker": rng.random(n) < 0.3, "script": "A"})
+    calls = pd.DataFrame(
+        {
+            "call_id": [f"c{i}" for i in range(n)],
+            "rep_id": rep,
+            "lead_id": rng.choice(leads_ids, n),
+            "started_at": ts,
+            "connected": connected,
+            "talk_seconds": talk,
+            "appointment": appt,
+            "decision_maker": rng.random(n) < 0.3,
+            "script": "A",
+        }
+    )
     calls = calls[_employed(calls["rep_id"], calls["started_at"], reps)]
     m = int(rng.integers(50, 400))
     sent = _stamp(rng, all_days, m)
     opened = rng.random(m) < 0.4
-    emails = pd.DataFrame({"email_id": [f"e{i}" for i in range(m)], "rep_id": rng.choice(rep_ids, m),
-                           "lead_id": np.where(rng.random(m) < 0.1, None, rng.choice(leads_ids, m)),
-                           "sent_at": sent, "opened_at": sent.where(opened) + pd.Timedelta("2h"),
-                           "clicked_at": (sent + pd.Timedelta("3h")).where(opened & (rng.random(m) < 0.3)),
-                           "replied_at": (sent + pd.Timedelta("5h")).where(opened & (rng.random(m) < 0.2))})
+    emails = pd.DataFrame(
+        {
+            "email_id": [f"e{i}" for i in range(m)],
+            "rep_id": rng.choice(rep_ids, m),
+            "lead_id": np.where(rng.random(m) < 0.1, None, rng.choice(leads_ids, m)),
+            "sent_at": sent,
+            "opened_at": sent.where(opened) + pd.Timedelta("2h"),
+            "clicked_at": (sent + pd.Timedelta("3h")).where(opened & (rng.random(m) < 0.3)),
+            "replied_at": (sent + pd.Timedelta("5h")).where(opened & (rng.random(m) < 0.2)),
+        }
+    )
     emails = emails[_employed(emails["rep_id"], emails["sent_at"], reps)]
     # deals: some after an appointment call (1-5 days later, any weekday), some on special days
     # with no activity at all that day, one by the leaver after leaving, one on the last day
     ac = calls[calls["appointment"]].sample(frac=0.7, random_state=seed)
     created = list(ac["started_at"] + pd.to_timedelta(rng.integers(1, 6, len(ac)), unit="D"))
     d_rep, d_lead = list(ac["rep_id"]), list(ac["lead_id"])
-    quiet = [d for d in SPECIAL_DAYS if not (calls["started_at"].dt.tz_convert(TZ).dt.normalize().dt.tz_localize(None) == d).any()
-             and not (emails["sent_at"].dt.tz_convert(TZ).dt.normalize().dt.tz_localize(None) == d).any()]
+    quiet = [
+        d
+        for d in SPECIAL_DAYS
+        if not (calls["started_at"].dt.tz_convert(TZ).dt.normalize().dt.tz_localize(None) == d).any()
+        and not (emails["sent_at"].dt.tz_convert(TZ).dt.normalize().dt.tz_localize(None) == d).any()
+    ]
     for d in SPECIAL_DAYS:
         k = int(rng.integers(1, 4))
         created += list(_stamp(rng, [d], k))
@@ -103,27 +140,46 @@ def make_frames(seed: int) -> dict[str, pd.DataFrame]:
     closed = closed.where(status != "open")
     closed = closed.where(closed <= pd.Timestamp(END.date()).tz_localize(TZ))
     status = np.where(closed.isna(), "open", status)
-    deals = pd.DataFrame({"deal_id": [f"d{i}" for i in range(nd)], "rep_id": d_rep[:nd],
-                          "lead_id": d_lead[:nd], "created_at": created,
-                          "amount_jpy": np.where(rng.random(nd) < 0.05, np.nan,
-                                                 rng.integers(1, 50, nd) * 100_000.0),
-                          "status": status, "closed_at": closed})
-    lead_created = _stamp(rng, pd.date_range(START - pd.Timedelta(days=30), END - pd.Timedelta(days=10)), len(leads_ids))
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"d{i}" for i in range(nd)],
+            "rep_id": d_rep[:nd],
+            "lead_id": d_lead[:nd],
+            "created_at": created,
+            "amount_jpy": np.where(rng.random(nd) < 0.05, np.nan, rng.integers(1, 50, nd) * 100_000.0),
+            "status": status,
+            "closed_at": closed,
+        }
+    )
+    lead_created = _stamp(
+        rng, pd.date_range(START - pd.Timedelta(days=30), END - pd.Timedelta(days=10)), len(leads_ids)
+    )
     sql = pd.Series(lead_created + pd.to_timedelta(rng.integers(0, 30, len(leads_ids)), unit="D"))
     sql = sql.where((rng.random(len(leads_ids)) < 0.3) & (sql <= pd.Timestamp(END.date()).tz_localize(TZ)))
-    leads = pd.DataFrame({"lead_id": leads_ids, "created_at": lead_created, "source": "list",
-                          "owner_rep_id": rng.choice(rep_ids, len(leads_ids)), "sql_at": sql})
+    leads = pd.DataFrame(
+        {
+            "lead_id": leads_ids,
+            "created_at": lead_created,
+            "source": "list",
+            "owner_rep_id": rng.choice(rep_ids, len(leads_ids)),
+            "sql_at": sql,
+        }
+    )
     months = [str(p) for p in pd.period_range(START, END, freq="M")]
-    costs = pd.DataFrame({"month": months * 2, "team_id": ["t1"] * len(months) + ["t2"] * len(months),
-                          "cost_jpy": rng.integers(1, 10, 2 * len(months)) * 1e6})
+    costs = pd.DataFrame(
+        {
+            "month": months * 2,
+            "team_id": ["t1"] * len(months) + ["t2"] * len(months),
+            "cost_jpy": rng.integers(1, 10, 2 * len(months)) * 1e6,
+        }
+    )
     frames = {"reps": reps, "calls": calls, "emails": emails, "deals": deals, "leads": leads, "costs": costs}
     frames["_quiet"] = pd.DataFrame({"d": quiet})  # test bookkeeping, not a table
     return frames
 
 
 def _load(frames):
-    return io.Dataset.from_frames({k: v for k, v in frames.items() if not k.startswith("_")},
-                                  today="2026-08-10")
+    return io.Dataset.from_frames({k: v for k, v in frames.items() if not k.startswith("_")}, today="2026-08-10")
 
 
 def _local_date(s: pd.Series) -> pd.Series:
@@ -141,19 +197,28 @@ def _period(dates: pd.Series, grain: str) -> pd.Series:
 def direct_totals(frames) -> dict[str, float]:
     """Every count column of rep_period, counted straight from the event tables."""
     c, e, d = frames["calls"], frames["emails"], frames["deals"]
-    return {"calls": len(c), "connects": int(c["connected"].sum()),
-            "valid_conversations": int((c["connected"] & (c["talk_seconds"] >= 120)).sum()),
-            "appointments": int(c["appointment"].sum()),
-            "decision_maker_connects": int((c["connected"] & c["decision_maker"]).sum()),
-            "emails_sent": len(e), "emails_opened": int(e["opened_at"].notna().sum()),
-            "emails_clicked": int(e["clicked_at"].notna().sum()),
-            "emails_replied": int(e["replied_at"].notna().sum()),
-            "deals_created": len(d), "deal_amount_jpy": float(d["amount_jpy"].sum())}
+    return {
+        "calls": len(c),
+        "connects": int(c["connected"].sum()),
+        "valid_conversations": int((c["connected"] & (c["talk_seconds"] >= 120)).sum()),
+        "appointments": int(c["appointment"].sum()),
+        "decision_maker_connects": int((c["connected"] & c["decision_maker"]).sum()),
+        "emails_sent": len(e),
+        "emails_opened": int(e["opened_at"].notna().sum()),
+        "emails_clicked": int(e["clicked_at"].notna().sum()),
+        "emails_replied": int(e["replied_at"].notna().sum()),
+        "deals_created": len(d),
+        "deal_amount_jpy": float(d["amount_jpy"].sum()),
+    }
 
 
 def direct_leads_handled(frames, grain: str) -> int:
-    t = pd.concat([frames["calls"][["rep_id", "lead_id", "started_at"]].rename(columns={"started_at": "t"}),
-                   frames["emails"][["rep_id", "lead_id", "sent_at"]].rename(columns={"sent_at": "t"})])
+    t = pd.concat(
+        [
+            frames["calls"][["rep_id", "lead_id", "started_at"]].rename(columns={"started_at": "t"}),
+            frames["emails"][["rep_id", "lead_id", "sent_at"]].rename(columns={"sent_at": "t"}),
+        ]
+    )
     t = t.dropna(subset=["lead_id"])
     t["period"] = _period(_local_date(t["t"]), grain)
     return int(len(t.drop_duplicates(["rep_id", "period", "lead_id"])))
@@ -184,25 +249,54 @@ def test_every_count_is_the_same_at_every_grain(seed, deal_date):
         ref = d.groupby(["rep_id", "period"]).size()
         rp = aggregate.rep_period(data, "day")
         got = rp.groupby(["rep_id", rp["period"].dt.to_period("M").dt.start_time])["deals_created"].sum()
-        pd.testing.assert_series_equal(got[got > 0].sort_index(), ref.sort_index(), check_names=False,
-                                       check_dtype=False)
+        pd.testing.assert_series_equal(
+            got[got > 0].sort_index(), ref.sort_index(), check_names=False, check_dtype=False
+        )
 
 
 def test_appointment_dating_uses_the_latest_appointment_call():
     """Deal dated by the lead's latest appointment call by the same rep at or before creation."""
-    reps = pd.DataFrame({"rep_id": ["a", "b"], "team_id": "t", "role": "SDR",
-                         "joined_on": pd.to_datetime(["2026-01-01"] * 2), "left_on": pd.NaT})
-    ts = pd.to_datetime(["2026-03-02 10:00", "2026-03-04 10:00", "2026-03-05 10:00", "2026-03-06 10:00",
-                         "2026-03-06 11:00", "2026-03-09 10:00"]).tz_localize(TZ)
-    calls = pd.DataFrame({"call_id": list("123456"), "rep_id": ["a", "a", "b", "a", "a", "b"],
-                          "lead_id": ["L1", "L1", "L1", "L1", "L2", "L3"], "started_at": ts,
-                          "connected": True, "talk_seconds": 200,
-                          "appointment": [True, True, True, True, False, False]})
-    deals = pd.DataFrame({"deal_id": ["d1", "d2", "d3"], "rep_id": ["a", "a", "a"],
-                          "lead_id": ["L1", "L2", None],
-                          "created_at": pd.to_datetime(["2026-03-05 15:00", "2026-03-07 12:00",
-                                                        "2026-03-08 12:00"]).tz_localize(TZ),
-                          "amount_jpy": [1e6, 2e6, 3e6], "status": "open", "closed_at": pd.NaT})
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["a", "b"],
+            "team_id": "t",
+            "role": "SDR",
+            "joined_on": pd.to_datetime(["2026-01-01"] * 2),
+            "left_on": pd.NaT,
+        }
+    )
+    ts = pd.to_datetime(
+        [
+            "2026-03-02 10:00",
+            "2026-03-04 10:00",
+            "2026-03-05 10:00",
+            "2026-03-06 10:00",
+            "2026-03-06 11:00",
+            "2026-03-09 10:00",
+        ]
+    ).tz_localize(TZ)
+    calls = pd.DataFrame(
+        {
+            "call_id": list("123456"),
+            "rep_id": ["a", "a", "b", "a", "a", "b"],
+            "lead_id": ["L1", "L1", "L1", "L1", "L2", "L3"],
+            "started_at": ts,
+            "connected": True,
+            "talk_seconds": 200,
+            "appointment": [True, True, True, True, False, False],
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["d1", "d2", "d3"],
+            "rep_id": ["a", "a", "a"],
+            "lead_id": ["L1", "L2", None],
+            "created_at": pd.to_datetime(["2026-03-05 15:00", "2026-03-07 12:00", "2026-03-08 12:00"]).tz_localize(TZ),
+            "amount_jpy": [1e6, 2e6, 3e6],
+            "status": "open",
+            "closed_at": pd.NaT,
+        }
+    )
     data = io.Dataset.from_frames({"reps": reps, "calls": calls, "deals": deals}, today="2026-03-31")
     rp = aggregate.rep_period(data, "day", deal_date="appointment")
     a = rp[rp["rep_id"] == "a"].set_index("period")
@@ -238,7 +332,8 @@ def test_pacing_funnel_forecast_and_scorecard_agree_on_deals(seed):
         assert funnel.funnel_counts(data, month=m, rep_period=month_rp)["deals_created"].iloc[0] == want
         assert acc.loc[(m, "deals_created"), "actual"] == want
         assert acc.loc[(m, "calls"), "actual"] == int(
-            (_local_date(frames["calls"]["started_at"]).dt.strftime("%Y-%m") == m).sum())
+            (_local_date(frames["calls"]["started_at"]).dt.strftime("%Y-%m") == m).sum()
+        )
         assert acc.loc[(m, "sql_count"), "actual"] == int((sql_day.dt.strftime("%Y-%m") == m).sum())
         by_team = funnel.funnel_counts(data, month=m, rep_period=month_rp, by="team_id")
         assert by_team["deals_created"].sum() == want

@@ -1,5 +1,6 @@
 """Bad input to ``iskpi import``: every problem names the file, the physical line, the column,
 the value and the mapping key that would fix it; nothing is dropped or rounded silently."""
+
 import shutil
 
 import pytest
@@ -35,7 +36,9 @@ def test_unmapped_disposition_names_file_line_column_value_and_fix(tmp_path):
     f = tmp_path / "tasks.csv"
     f.write_bytes(text.encode("cp932"))
     err, msg = problems_of(tmp_path, "salesforce", [f], m)
-    assert "tasks.csv, line 10, column '通話結果': value not covered by the mapping for connected — value '留守電'" in msg
+    assert (
+        "tasks.csv, line 10, column '通話結果': value not covered by the mapping for connected — value '留守電'" in msg
+    )
     assert 'fix: [values.connected] "留守電" = true | false' in msg
 
 
@@ -44,17 +47,22 @@ def test_physical_line_after_multiline_memo_and_blank_line(tmp_path):
     text = (DATA / "miitel_history_2026-10.csv").read_text(encoding="utf-8-sig")
     # the 4th record starts on line 9: its predecessor's memo spans lines 3-6 and line 8 is blank
     f = tmp_path / "history.csv"
-    f.write_text(text.replace("a1f3c9e0-0004,Outbound call (No Answer)", "a1f3c9e0-0004,Outbound call (Busy)"),
-                 encoding="utf-8")
+    f.write_text(
+        text.replace("a1f3c9e0-0004,Outbound call (No Answer)", "a1f3c9e0-0004,Outbound call (Busy)"), encoding="utf-8"
+    )
     err, msg = problems_of(tmp_path, "miitel", [f], m)
-    assert "history.csv, line 9, column 'Call type': value not covered by the mapping for direction — " \
-           "value 'Outbound call (Busy)'" in msg
+    assert (
+        "history.csv, line 9, column 'Call type': value not covered by the mapping for direction — "
+        "value 'Outbound call (Busy)'" in msg
+    )
     assert '[values.direction] "Outbound call (Busy)" = "in" | "out" | "skip"' in msg
     assert '[values.connected] "Outbound call (Busy)" = true | false' in msg
 
 
 def test_same_problem_on_many_rows_is_one_entry_with_its_lines(tmp_path):
-    m = setup(tmp_path, "zoho", (EXAMPLES / "mapping-zoho.toml").read_text().replace('"No response/Busy" = false\n', ""))
+    m = setup(
+        tmp_path, "zoho", (EXAMPLES / "mapping-zoho.toml").read_text().replace('"No response/Busy" = false\n', "")
+    )
     err, msg = problems_of(tmp_path, "zoho", [DATA / "zoho_calls_2026-10.sjis.csv"], m)
     assert len(err.problems) == 1
     assert err.problems[0].lines == [2]
@@ -62,8 +70,13 @@ def test_same_problem_on_many_rows_is_one_entry_with_its_lines(tmp_path):
 
 
 def test_fractional_duration_is_an_error_not_rounded(tmp_path):
-    m = setup(tmp_path, "hubspot", (EXAMPLES / "mapping-hubspot.toml").read_text()
-              .replace('duration_rounding = "nearest"', 'duration_rounding = "error"'))
+    m = setup(
+        tmp_path,
+        "hubspot",
+        (EXAMPLES / "mapping-hubspot.toml")
+        .read_text()
+        .replace('duration_rounding = "nearest"', 'duration_rounding = "error"'),
+    )
     err, msg = problems_of(tmp_path, "hubspot", [DATA / "hubspot_calls_2026-10.csv"], m)
     assert "hubspot_calls_2026-10.csv, line 3, column 'hs_call_duration'" in msg
     assert "185.4 s is not a whole number of seconds" in msg and "duration_rounding" in msg
@@ -71,19 +84,26 @@ def test_fractional_duration_is_an_error_not_rounded(tmp_path):
 
 def test_unknown_owner_names_the_alias_to_add(tmp_path):
     m = setup(tmp_path, "zoho")
-    text = (DATA / "zoho_calls_2026-10.sjis.csv").read_bytes().decode("shift_jis").replace(",鈴木 一郎,Meeting", ",鈴木 次郎,Meeting")
+    text = (
+        (DATA / "zoho_calls_2026-10.sjis.csv")
+        .read_bytes()
+        .decode("shift_jis")
+        .replace(",鈴木 一郎,Meeting", ",鈴木 次郎,Meeting")
+    )
     f = tmp_path / "calls.csv"
     f.write_bytes(text.encode("shift_jis"))
     err, msg = problems_of(tmp_path, "zoho", [f], m)
     assert "calls.csv, line 4, column 'Call Owner': owner not found among the reps — value '鈴木 次郎'" in msg
-    assert "add \"鈴木 次郎\" to that rep's aliases column in reps.csv" in msg
+    assert 'add "鈴木 次郎" to that rep\'s aliases column in reps.csv' in msg
 
 
 def test_miitel_dash_user_needs_a_fallback_column(tmp_path):
     """MiiTel documents ユーザー名 "-" on unanswered calls (Japanese list-view export)."""
-    csv = ("シーケンス ID,通話種別,ユーザー名,内線番号,発信日時,通話開始日時,通話終了日時,応対メモ\n"
-           "s-1,発信 (不在),-,ext201,2026/10/06 09:30:05,,,\n"
-           "s-2,発信,佐藤 花子,ext201,2026/10/06 09:41:10,2026/10/06 09:41:25,2026/10/06 09:44:40,アポ獲得\n")
+    csv = (
+        "シーケンス ID,通話種別,ユーザー名,内線番号,発信日時,通話開始日時,通話終了日時,応対メモ\n"
+        "s-1,発信 (不在),-,ext201,2026/10/06 09:30:05,,,\n"
+        "s-2,発信,佐藤 花子,ext201,2026/10/06 09:41:10,2026/10/06 09:41:25,2026/10/06 09:44:40,アポ獲得\n"
+    )
     f = tmp_path / "応対履歴.csv"
     f.write_bytes(csv.encode("cp932"))
     m = setup(tmp_path, "miitel")
@@ -99,20 +119,31 @@ def test_miitel_dash_user_needs_a_fallback_column(tmp_path):
 
 def test_overlapping_files_with_different_content_is_an_error(tmp_path):
     m = setup(tmp_path, "hubspot")
-    nov = (DATA / "hubspot_calls_2026-11.csv").read_text().replace("51000008,2026-10-30T01:15:00Z,81234002,OUTBOUND,"
-                                                                   "f240bbac-87c9-4f6e-bf70-924b57d47db7,240000",
-                                                                   "51000008,2026-10-30T01:15:00Z,81234002,OUTBOUND,"
-                                                                   "f240bbac-87c9-4f6e-bf70-924b57d47db7,250000")
+    nov = (
+        (DATA / "hubspot_calls_2026-11.csv")
+        .read_text()
+        .replace(
+            "51000008,2026-10-30T01:15:00Z,81234002,OUTBOUND,f240bbac-87c9-4f6e-bf70-924b57d47db7,240000",
+            "51000008,2026-10-30T01:15:00Z,81234002,OUTBOUND,f240bbac-87c9-4f6e-bf70-924b57d47db7,250000",
+        )
+    )
     f = tmp_path / "hubspot_calls_2026-11.csv"
     f.write_text(nov)
     err, msg = problems_of(tmp_path, "hubspot", [DATA / "hubspot_calls_2026-10.csv", f], m)
-    assert ("hubspot_calls_2026-11.csv, line 3, column 'call_id': same id as hubspot_calls_2026-10.csv line 9 "
-            "but different talk_seconds (240 vs 250)") in msg
+    assert (
+        "hubspot_calls_2026-11.csv, line 3, column 'call_id': same id as hubspot_calls_2026-10.csv line 9 "
+        "but different talk_seconds (240 vs 250)"
+    ) in msg
 
 
 def test_talk_on_a_call_that_did_not_connect_needs_a_decision(tmp_path):
-    m = setup(tmp_path, "salesforce", (EXAMPLES / "mapping-salesforce.toml").read_text()
-              .replace('talk_when_not_connected = "zero"', 'talk_when_not_connected = "error"'))
+    m = setup(
+        tmp_path,
+        "salesforce",
+        (EXAMPLES / "mapping-salesforce.toml")
+        .read_text()
+        .replace('talk_when_not_connected = "zero"', 'talk_when_not_connected = "error"'),
+    )
     err, msg = problems_of(tmp_path, "salesforce", [DATA / "salesforce_tasks_2026-10.cp932.csv"], m)
     assert "line 5, column '通話時間 (秒)': 35 s of talk on a call the mapping says did not connect" in msg
     assert '[options] talk_when_not_connected = "zero"' in msg
@@ -133,8 +164,11 @@ def test_xlsx_renamed_csv_and_utf16_say_what_the_file_is(tmp_path):
 
 
 def test_wrong_encoding_names_the_line(tmp_path):
-    m = setup(tmp_path, "salesforce", (EXAMPLES / "mapping-salesforce.toml").read_text()
-              .replace('encoding = "auto"', 'encoding = "utf-8"'))
+    m = setup(
+        tmp_path,
+        "salesforce",
+        (EXAMPLES / "mapping-salesforce.toml").read_text().replace('encoding = "auto"', 'encoding = "utf-8"'),
+    )
     err, msg = problems_of(tmp_path, "salesforce", [DATA / "salesforce_tasks_2026-10.cp932.csv"], m)
     assert "line 1 is not utf-8 text" in msg and 'encoding = "utf-8", "cp932" or "shift_jis"' in msg
 
@@ -173,8 +207,21 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert "NOT IMPORTED" in err and '[values.connected] "Interested" = true | false' in err
     assert cli.main(args + [str(tmp_path / "missing.csv")]) == 2
     (tmp_path / "bad.toml").write_text("[read\n")
-    assert cli.main(["import", "--from", "zoho", "--mapping", str(tmp_path / "bad.toml"), "--out",
-                     str(tmp_path / "out"), str(DATA / "zoho_calls_2026-10.sjis.csv")]) == 2
+    assert (
+        cli.main(
+            [
+                "import",
+                "--from",
+                "zoho",
+                "--mapping",
+                str(tmp_path / "bad.toml"),
+                "--out",
+                str(tmp_path / "out"),
+                str(DATA / "zoho_calls_2026-10.sjis.csv"),
+            ]
+        )
+        == 2
+    )
     assert "not valid TOML" in capsys.readouterr().err
 
 
@@ -196,7 +243,7 @@ def test_title_lines_above_the_header_and_a_missing_id_column(tmp_path):
     err, msg = problems_of(tmp_path, "salesforce", [f], m)
     # without header_line the title row is taken as the header: nothing maps, every field is missing
     assert "report.xlsx" in msg
-    m.write_text(m.read_text().replace('[read]\n', '[read]\nheader_line = 4\n'), encoding="utf-8")
+    m.write_text(m.read_text().replace("[read]\n", "[read]\nheader_line = 4\n"), encoding="utf-8")
     err, msg = problems_of(tmp_path, "salesforce", [f], m)
     assert "report.xlsx, lines 5, 6 (2 rows), column 'call_id': the export has no id column" in msg
     assert "活動 ID" in msg
@@ -204,8 +251,11 @@ def test_title_lines_above_the_header_and_a_missing_id_column(tmp_path):
 
 def test_data_after_a_footer_is_an_error(tmp_path):
     m = setup(tmp_path, "hubspot")
-    text = (DATA / "hubspot_calls_2026-10.csv").read_text() + "\n\"Total\"\n" + \
-        "51000099,2026-10-30T02:40:00Z,81234003,OUTBOUND,17b47fee-58de-441e-a44c-c6300d46f273,0,x,\n"
+    text = (
+        (DATA / "hubspot_calls_2026-10.csv").read_text()
+        + '\n"Total"\n'
+        + "51000099,2026-10-30T02:40:00Z,81234003,OUTBOUND,17b47fee-58de-441e-a44c-c6300d46f273,0,x,\n"
+    )
     f = tmp_path / "calls.csv"
     f.write_text(text)
     err, msg = problems_of(tmp_path, "hubspot", [f], m)
@@ -226,8 +276,9 @@ def test_a_column_the_mapping_names_wins_over_the_source_default(tmp_path):
     f = tmp_path / "tasks.csv"
     f.write_bytes("\r\n".join(lines).encode("cp932"))
     m = setup(tmp_path, "salesforce")
-    m.write_text(m.read_text() + '\n[columns]\n"日付" = "activity_date"\n"キーマン" = "decision_maker"\n',
-                 encoding="utf-8")
+    m.write_text(
+        m.read_text() + '\n[columns]\n"日付" = "activity_date"\n"キーマン" = "decision_maker"\n', encoding="utf-8"
+    )
     res = import_files([f], source="salesforce", mapping=m, out=tmp_path / "out")
     calls = res.tables["calls"].set_index("call_id")
     assert calls.loc["00T5j00000AbC002", "started_at"].strftime("%m-%d %H:%M") == "10-01 10:08"

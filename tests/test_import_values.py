@@ -1,18 +1,40 @@
 """Value conversions of ``iskpi import`` against hand-computed values."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from iskpi_analysis.importers.values import (Unconvertible, to_amount, to_bool, to_date, to_month, to_seconds,
-                                             to_timestamp)
+from iskpi_analysis.importers.values import (
+    Unconvertible,
+    to_amount,
+    to_bool,
+    to_date,
+    to_month,
+    to_seconds,
+    to_timestamp,
+)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-@pytest.mark.parametrize("text,value", [("はい", True), ("いいえ", False), ("○", True), ("×", False),
-                                        ("有", True), ("無", False), ("TRUE", True), ("false", False),
-                                        ("１", True), ("0", False), ("あり", True), ("なし", False)])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("はい", True),
+        ("いいえ", False),
+        ("○", True),
+        ("×", False),
+        ("有", True),
+        ("無", False),
+        ("TRUE", True),
+        ("false", False),
+        ("１", True),
+        ("0", False),
+        ("あり", True),
+        ("なし", False),
+    ],
+)
 def test_japanese_booleans(text, value):
     assert to_bool(text)[0] is value
 
@@ -22,11 +44,19 @@ def test_unknown_boolean_is_an_error():
         to_bool("たぶん")
 
 
-@pytest.mark.parametrize("text,unit,secs,how", [
-    ("125", "s", 125, None), ("125", "auto", 125, None), ("95000", "ms", 95, "ms → s"),
-    ("03:05", "mm:ss", 185, "mm:ss → s"), ("65:20", "mm:ss", 3920, "mm:ss → s"),
-    ("1:02:03", "h:mm:ss", 3723, "h:mm:ss → s"), ("0:03:15", "auto", 195, "h:mm:ss → s"),
-    ("１２０", "s", 120, None)])
+@pytest.mark.parametrize(
+    "text,unit,secs,how",
+    [
+        ("125", "s", 125, None),
+        ("125", "auto", 125, None),
+        ("95000", "ms", 95, "ms → s"),
+        ("03:05", "mm:ss", 185, "mm:ss → s"),
+        ("65:20", "mm:ss", 3920, "mm:ss → s"),
+        ("1:02:03", "h:mm:ss", 3723, "h:mm:ss → s"),
+        ("0:03:15", "auto", 195, "h:mm:ss → s"),
+        ("１２０", "s", 120, None),
+    ],
+)
 def test_durations(text, unit, secs, how):
     assert to_seconds(text, unit) == (secs, how)
 
@@ -47,9 +77,20 @@ def test_bad_durations(text, unit):
         to_seconds(text, unit)
 
 
-@pytest.mark.parametrize("text,yen", [("1200000", 1_200_000), ("1,200,000", 1_200_000), ("¥1,200,000", 1_200_000),
-                                      ("￥1,200,000", 1_200_000), ("1,200,000円", 1_200_000), ("120万円", 1_200_000),
-                                      ("12.5万円", 125_000), ("980千円", 980_000), ("120万", 1_200_000)])
+@pytest.mark.parametrize(
+    "text,yen",
+    [
+        ("1200000", 1_200_000),
+        ("1,200,000", 1_200_000),
+        ("¥1,200,000", 1_200_000),
+        ("￥1,200,000", 1_200_000),
+        ("1,200,000円", 1_200_000),
+        ("120万円", 1_200_000),
+        ("12.5万円", 125_000),
+        ("980千円", 980_000),
+        ("120万", 1_200_000),
+    ],
+)
 def test_amounts(text, yen):
     assert to_amount(text)[0] == yen
 
@@ -65,7 +106,7 @@ def test_timestamps():
     assert to_timestamp("2026/10/01 10:05", "Asia/Tokyo")[0] == local
     assert to_timestamp("2026年10月01日 10:05", "Asia/Tokyo")[0] == local
     assert to_timestamp("2026-10-01T01:05:00Z", "Asia/Tokyo") == (local, None)
-    assert to_timestamp("1790816700000", "Asia/Tokyo")[0] == datetime(2026, 10, 1, 1, 5, tzinfo=timezone.utc)
+    assert to_timestamp("1790816700000", "Asia/Tokyo")[0] == datetime(2026, 10, 1, 1, 5, tzinfo=UTC)
     assert to_timestamp("01-10-2026 10:05", "Asia/Tokyo", ("%d-%m-%Y %H:%M",))[0] == local
     with pytest.raises(Unconvertible, match="without a time of day"):
         to_timestamp("2026/10/01", "Asia/Tokyo")

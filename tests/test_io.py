@@ -1,11 +1,12 @@
 """Loader and contract validation: every validation error has a test that checks its message."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from helpers import CALLS, REPS, TEAMS, write_dir
 
 from iskpi_analysis import io
-from helpers import CALLS, REPS, TEAMS, write_dir
 
 TODAY = "2026-11-22"
 
@@ -15,8 +16,12 @@ def load(path, **kw):
 
 
 def broken(tmp_path, calls=None, reps=None, teams=None, **other):
-    tables = {"teams": TEAMS if teams is None else teams, "reps": REPS if reps is None else reps,
-              "calls": CALLS if calls is None else calls, **other}
+    tables = {
+        "teams": TEAMS if teams is None else teams,
+        "reps": REPS if reps is None else reps,
+        "calls": CALLS if calls is None else calls,
+        **other,
+    }
     return write_dir(tmp_path / "d", tables)
 
 
@@ -70,8 +75,19 @@ def test_parquet_and_csv_give_same_tables(tmp_path, mini_dir):
     pq.mkdir()
     for name, df in {"teams": TEAMS, "reps": REPS}.items():
         df.replace("", None).to_parquet(pq / f"{name}.parquet")
-    typed = load(mini_dir).calls[["call_id", "rep_id", "lead_id", "started_at", "connected",
-                                   "talk_seconds", "appointment", "decision_maker", "script"]]
+    typed = load(mini_dir).calls[
+        [
+            "call_id",
+            "rep_id",
+            "lead_id",
+            "started_at",
+            "connected",
+            "talk_seconds",
+            "appointment",
+            "decision_maker",
+            "script",
+        ]
+    ]
     typed.to_parquet(pq / "calls.parquet")
     a, b = load(mini_dir).calls, load(pq).calls
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
@@ -163,8 +179,11 @@ def test_dates_after_the_datas_own_max_are_kept_with_a_warning(tmp_path):
     leads = pd.DataFrame({"lead_id": ["L1"], "created_at": ["2026-03-01T09:00:00"], "source": ["webinar"]})
     d = load(broken(tmp_path, leads=leads))
     assert len(d.leads) == 1 and d.last_date == pd.Timestamp("2026-01-06") and d.months() == ["2026-01"]
-    assert any("leads.csv, column 'created_at': date after the data's last call or e-mail (2026-01-06)" in w
-               and "1 row (rows 2)" in w for w in d.warnings)
+    assert any(
+        "leads.csv, column 'created_at': date after the data's last call or e-mail (2026-01-06)" in w
+        and "1 row (rows 2)" in w
+        for w in d.warnings
+    )
 
 
 def test_empty_required_value_and_bad_enum(tmp_path):

@@ -5,13 +5,35 @@ from iskpi_analysis import kpis
 
 def test_dictionary_covers_design_section_4():
     ids = set(kpis.all_kpis())
-    expected = {"calls", "connects", "valid_conversations", "emails_sent", "appointments",
-                "target_account_contacts", "first_response_minutes", "connect_rate",
-                "conversation_rate", "appointment_rate", "deal_conversion", "email_open_rate",
-                "email_click_rate", "email_reply_rate", "sql_count", "mql_to_sql_rate",
-                "decision_maker_rate", "deal_quality_score", "handoff_win_rate", "deal_amount_jpy",
-                "won_amount_jpy", "pipeline_jpy", "cac_jpy", "ltv_jpy", "ltv_cac", "roi",
-                "forecast_accuracy"}
+    expected = {
+        "calls",
+        "connects",
+        "valid_conversations",
+        "emails_sent",
+        "appointments",
+        "target_account_contacts",
+        "first_response_minutes",
+        "connect_rate",
+        "conversation_rate",
+        "appointment_rate",
+        "deal_conversion",
+        "email_open_rate",
+        "email_click_rate",
+        "email_reply_rate",
+        "sql_count",
+        "mql_to_sql_rate",
+        "decision_maker_rate",
+        "deal_quality_score",
+        "handoff_win_rate",
+        "deal_amount_jpy",
+        "won_amount_jpy",
+        "pipeline_jpy",
+        "cac_jpy",
+        "ltv_jpy",
+        "ltv_cac",
+        "roi",
+        "forecast_accuracy",
+    }
     assert expected <= ids
     for k in kpis.all_kpis().values():
         assert k.label_ja and k.label_en and k.formula
@@ -51,7 +73,8 @@ def test_edited_targets_file(tmp_path):
     from iskpi_analysis import config
 
     text = config.PHASE_TARGETS_FILE.read_text(encoding="utf-8").replace(
-        "deal_conversion = { target = 0.15", "deal_conversion = { target = 0.07")
+        "deal_conversion = { target = 0.15", "deal_conversion = { target = 0.07"
+    )
     f = tmp_path / "targets.toml"
     f.write_text(text, encoding="utf-8")
     growth = kpis.phase_targets("growth", targets_file=f).set_index("kpi_id")

@@ -1,6 +1,7 @@
 """Phase diagnosis: the checklist rule on hand-made answer sets (ties included), the statistics
 against independent computations, generated teams with planted truth, and notebook 02 on the
 sample data via papermill (recorded values against figures recomputed from the raw files)."""
+
 from __future__ import annotations
 
 import json
@@ -10,12 +11,12 @@ import jpholiday
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_notebook
 from scipy import optimize, special, stats
 
 from iskpi_analysis import aggregate, config, io, kpis, phase, sample
 from iskpi_analysis import notebook as nbm
 from iskpi_analysis.sample import TeamSpec
-from helpers import run_notebook
 
 END = "2026-10-31"
 MONTH = "2026-10"
@@ -41,23 +42,26 @@ def answers(launch=0, growth=0, mature=0, unknown=()):
 
 # ------------------------------------------------------------------------------------------
 # the rule
-@pytest.mark.parametrize("counts, expected, basis", [
-    ((3, 0, 0), "launch", "rule"),
-    ((4, 2, 1), "launch", "rule"),
-    ((1, 3, 0), "growth", "rule"),
-    ((0, 4, 1), "growth", "rule"),
-    ((0, 1, 2), "mature", "rule"),
-    # ties / overlaps
-    ((3, 3, 0), "launch", "rule"),     # launch and growth rules both hold: the lower phase (FAQ)
-    ((3, 0, 2), "launch", "rule"),     # launch and mature: the lower phase
-    ((3, 3, 2), "launch", "rule"),     # all three: launch
-    ((0, 3, 2), "mature", "rule"),     # growth and mature: mature (growth items are kept capabilities)
-    # no rule holds: the lowest phase with an item met
-    ((2, 2, 1), "launch", "fallback"),
-    ((0, 2, 1), "growth", "fallback"),
-    ((0, 0, 1), "mature", "fallback"),
-    ((0, 0, 0), "launch", "fallback"),
-])
+@pytest.mark.parametrize(
+    "counts, expected, basis",
+    [
+        ((3, 0, 0), "launch", "rule"),
+        ((4, 2, 1), "launch", "rule"),
+        ((1, 3, 0), "growth", "rule"),
+        ((0, 4, 1), "growth", "rule"),
+        ((0, 1, 2), "mature", "rule"),
+        # ties / overlaps
+        ((3, 3, 0), "launch", "rule"),  # launch and growth rules both hold: the lower phase (FAQ)
+        ((3, 0, 2), "launch", "rule"),  # launch and mature: the lower phase
+        ((3, 3, 2), "launch", "rule"),  # all three: launch
+        ((0, 3, 2), "mature", "rule"),  # growth and mature: mature (growth items are kept capabilities)
+        # no rule holds: the lowest phase with an item met
+        ((2, 2, 1), "launch", "fallback"),
+        ((0, 2, 1), "growth", "fallback"),
+        ((0, 0, 1), "mature", "fallback"),
+        ((0, 0, 0), "launch", "fallback"),
+    ],
+)
 def test_rule_on_hand_made_answer_sets(counts, expected, basis):
     c = phase.classify(answers(*counts))
     assert c["determined"] is True
@@ -94,8 +98,9 @@ def test_unknown_items_that_could_change_the_phase_give_insufficient_data():
 
 def test_too_few_judged_items_is_insufficient_even_when_the_answers_agree():
     st = {i: "unknown" for i in phase.ITEM_IDS}
-    st.update({"launch_age": "met", "activity_unstable": "met", "no_success_pattern": "met",
-               "data_3_months": "not_met"})
+    st.update(
+        {"launch_age": "met", "activity_unstable": "met", "no_success_pattern": "met", "data_3_months": "not_met"}
+    )
     c = phase.classify(st)
     assert c["possible"] == ["launch"] and c["judged"] == 4
     assert c["phase"] is None and not c["determined"]
@@ -119,22 +124,31 @@ def test_readiness_rules():
     r = phase.readiness(from_phase="launch", checklist_status={}, sign_status=signs_ok)
     assert r["next_phase"] == "growth" and r["readiness"] == "ready"
     # sign 2 and 5 are supporting: not met does not block
-    r = phase.readiness(from_phase="launch", checklist_status={},
-                        sign_status={**signs_ok, "sign_skill": "not_met", "sign_conversion": "unknown"})
+    r = phase.readiness(
+        from_phase="launch",
+        checklist_status={},
+        sign_status={**signs_ok, "sign_skill": "not_met", "sign_conversion": "unknown"},
+    )
     assert r["readiness"] == "ready"
-    r = phase.readiness(from_phase="launch", checklist_status={},
-                        sign_status={**signs_ok, "sign_activity": "not_met", "sign_data": "unknown"})
+    r = phase.readiness(
+        from_phase="launch",
+        checklist_status={},
+        sign_status={**signs_ok, "sign_activity": "not_met", "sign_data": "unknown"},
+    )
     assert r["readiness"] == "not_yet" and r["failed"] == ["sign_activity"] and r["unknown"] == ["sign_data"]
     r = phase.readiness(from_phase="launch", checklist_status={}, sign_status={**signs_ok, "sign_patterns": "unknown"})
     assert r["readiness"] == "insufficient_data"
-    r = phase.readiness(from_phase="growth", checklist_status={"efficiency_stable": "met", "revenue_visible": "met"},
-                        sign_status={})
+    r = phase.readiness(
+        from_phase="growth", checklist_status={"efficiency_stable": "met", "revenue_visible": "met"}, sign_status={}
+    )
     assert r["next_phase"] == "mature" and r["readiness"] == "ready"
     r = phase.readiness(from_phase="growth", checklist_status={"efficiency_stable": "not_met"}, sign_status={})
     assert r["readiness"] == "not_yet" and r["failed"] == ["efficiency_stable"]
     assert phase.readiness(from_phase="mature", checklist_status={}, sign_status={})["readiness"] == "final"
-    assert phase.readiness(from_phase=None, checklist_status={}, sign_status={},
-                           determined=False)["readiness"] == "insufficient_data"
+    assert (
+        phase.readiness(from_phase=None, checklist_status={}, sign_status={}, determined=False)["readiness"]
+        == "insufficient_data"
+    )
 
 
 def test_parse_answer():
@@ -159,7 +173,7 @@ def test_between_rep_cv_recovers_a_planted_spread():
     k = rng.binomial(trials, np.clip(p, 0.001, 0.999))
     r = phase.between_rep_cv(k, np.full(n_reps, trials))
     assert r["cv"] == pytest.approx(true_cv, abs=0.02)
-    assert r["cv_observed"] > r["cv"]                      # noise inflates the raw spread
+    assert r["cv_observed"] > r["cv"]  # noise inflates the raw spread
     # binomial noise only: sqrt((1−p)/(n p)) = sqrt(0.8/80) = 0.1
     assert r["cv_noise"] == pytest.approx(0.1, abs=0.005)
     k0 = rng.binomial(trials, 0.2, n_reps)
@@ -177,8 +191,16 @@ def test_between_rep_cv_is_within_role():
 
 
 def _rep_month(k, n, periods):
-    return pd.DataFrame({"rep_id": "r1", "team_id": "t", "role": "SDR", "period": pd.to_datetime(periods),
-                         "deals_created": k, "leads_handled": n})
+    return pd.DataFrame(
+        {
+            "rep_id": "r1",
+            "team_id": "t",
+            "role": "SDR",
+            "period": pd.to_datetime(periods),
+            "deals_created": k,
+            "leads_handled": n,
+        }
+    )
 
 
 def test_conversion_trend_slope_matches_an_independent_fit():
@@ -209,7 +231,7 @@ def test_conversion_trend_slope_matches_an_independent_fit():
     assert c["n_months"] == 6 and list(monthly["rate"]) == pytest.approx(list(k / n))
     # window rate: last 3 months, ratio of sums, with its Wilson interval
     assert c["k"] == 205 and c["n"] == 1510 and c["rate"] == pytest.approx(205 / 1510)
-    assert c["below_target"] is True        # 13.6 % < 15 %
+    assert c["below_target"] is True  # 13.6 % < 15 %
     assert (c["ci_low"], c["ci_high"]) == pytest.approx(stats.binomtest(205, 1510).proportion_ci(method="wilson"))
 
 
@@ -220,25 +242,43 @@ def test_conversion_trend_widens_with_month_to_month_noise():
     noisy = smooth + np.array([60, -70, 80, -60, 70, -50])
     _, a = phase.conversion_trend(_rep_month(smooth, n, periods), month="2026-10", target=0.15)
     _, b = phase.conversion_trend(_rep_month(noisy, n, periods), month="2026-10", target=0.15)
-    assert a["dispersion"] == 1.0          # no extra-binomial variation: floored at 1
+    assert a["dispersion"] == 1.0  # no extra-binomial variation: floored at 1
     assert b["dispersion"] > 5
     assert (b["slope_ci_high"] - b["slope_ci_low"]) > 2 * (a["slope_ci_high"] - a["slope_ci_low"])
-    assert b["rising"] is False            # a wobble is not a trend
+    assert b["rising"] is False  # a wobble is not a trend
 
 
 def test_activity_stability_counts_working_days_only():
     days = pd.bdate_range("2026-08-03", periods=30)
     rows = []
     for i, d in enumerate(days):
-        rows.append({"rep_id": "a", "team_id": "t", "role": "SDR", "period": d, "business_day": True,
-                     "calls": 110 if i % 2 else 90, "emails_sent": 5})
-        rows.append({"rep_id": "b", "team_id": "t", "role": "SDR", "period": d, "business_day": True,
-                     "calls": 0 if i == 3 else 100, "emails_sent": 0 if i == 3 else 3})   # day off
+        rows.append(
+            {
+                "rep_id": "a",
+                "team_id": "t",
+                "role": "SDR",
+                "period": d,
+                "business_day": True,
+                "calls": 110 if i % 2 else 90,
+                "emails_sent": 5,
+            }
+        )
+        rows.append(
+            {
+                "rep_id": "b",
+                "team_id": "t",
+                "role": "SDR",
+                "period": d,
+                "business_day": True,
+                "calls": 0 if i == 3 else 100,
+                "emails_sent": 0 if i == 3 else 3,
+            }
+        )  # day off
     rd = pd.DataFrame(rows)
     chart, a = phase.activity_stability(rd, month="2026-09", target=100, window_months=2)
-    assert a["n_points"] == 30 and a["n_rep_days"] == 59            # rep b's day off is left out
-    assert chart["value"].iloc[3] == 110.0                         # only rep a worked that day
-    assert a["k_at_target"] == 15 + 29                             # a: the 110 days; b: every working day
+    assert a["n_points"] == 30 and a["n_rep_days"] == 59  # rep b's day off is left out
+    assert chart["value"].iloc[3] == 110.0  # only rep a worked that day
+    assert a["k_at_target"] == 15 + 29  # a: the 110 days; b: every working day
     # per day: the mean over the reps who worked (day 3: only rep a, who made 110 calls)
     expected = np.mean([110.0 if i == 3 else ((110 if i % 2 else 90) + 100) / 2 for i in range(30)])
     assert a["mean"] == pytest.approx(expected)
@@ -267,13 +307,18 @@ def test_next_phase_kpis_come_from_the_phase_templates():
     ids = [k for k in raw["growth"] if k not in ("label_ja", "label_en", "months")]
     growth_rows = nk[nk["change"] != "downgraded"]
     assert list(growth_rows["kpi_id"]) == ids
-    assert dict(zip(growth_rows["kpi_id"], growth_rows["target"])) == {k: float(raw["growth"][k]["target"]) for k in ids}
+    assert dict(zip(growth_rows["kpi_id"], growth_rows["target"])) == {
+        k: float(raw["growth"][k]["target"]) for k in ids
+    }
     assert growth_rows.set_index("kpi_id").loc["calls", "change"] == "kept"
     assert growth_rows.set_index("kpi_id").loc["deal_conversion", "change"] == "new"
     assert growth_rows.set_index("kpi_id").loc["connect_rate", "change"] == "reference"
     down = set(nk.loc[nk["change"] == "downgraded", "kpi_id"])
-    assert down == {k for k in raw["launch"] if k not in ("label_ja", "label_en", "months", "calls")
-                    and raw["launch"][k].get("importance", 1) >= 2}
+    assert down == {
+        k
+        for k in raw["launch"]
+        if k not in ("label_ja", "label_en", "months", "calls") and raw["launch"][k].get("importance", 1) >= 2
+    }
     assert growth_rows.set_index("kpi_id").loc["deal_conversion", "target_text"] == "15%以上"
     assert phase.next_phase_kpis(None).empty
 
@@ -288,10 +333,29 @@ def test_activity_target_falls_back_to_the_nearest_lower_phase():
 
 # ------------------------------------------------------------------------------------------
 # generated teams with known truth
-READY = TeamSpec("t4", "4ヶ月チーム", "2026-06-01", n_sdr=3, n_bdr=2, calls_per_day=115, activity_cv=0.08,
-                 skill=-0.3, conversion_trend=0.0)
-NOT_READY = TeamSpec("t8", "8ヶ月チーム", "2026-02-01", n_sdr=3, n_bdr=2, calls_per_day=70, activity_cv=0.10,
-                     calls_ramp_months=8, calls_start_share=0.6, skill=-0.3)
+READY = TeamSpec(
+    "t4",
+    "4ヶ月チーム",
+    "2026-06-01",
+    n_sdr=3,
+    n_bdr=2,
+    calls_per_day=115,
+    activity_cv=0.08,
+    skill=-0.3,
+    conversion_trend=0.0,
+)
+NOT_READY = TeamSpec(
+    "t8",
+    "8ヶ月チーム",
+    "2026-02-01",
+    n_sdr=3,
+    n_bdr=2,
+    calls_per_day=70,
+    activity_cv=0.10,
+    calls_ramp_months=8,
+    calls_start_share=0.6,
+    skill=-0.3,
+)
 WEEKS6 = TeamSpec("t6", "6週間チーム", "2026-09-21", n_sdr=3, n_bdr=2)
 
 
@@ -312,10 +376,10 @@ def test_four_month_team_with_stable_activity_and_flat_conversion_is_ready_for_g
     a = dg.evidence["activity"]
     assert a["target"] == 100 and a["stable"] and a["mean"] > 100
     c = dg.evidence["conversion"]
-    assert c["rising"] is False                                    # planted: no trend
+    assert c["rising"] is False  # planted: no trend
     st = dict(zip(dg.signs["sign_id"], dg.signs["status"]))
     assert st["sign_activity"] == st["sign_patterns"] == st["sign_data"] == "met"
-    assert st["sign_conversion"] == "met"                          # volume enough, conversion flat
+    assert st["sign_conversion"] == "met"  # volume enough, conversion flat
     assert set(dg.evidence["patterns"]["recommended_hours"]) & set(sample.GOOD_HOURS)
     assert 2 <= len(v["reasons"]) <= 3
     assert (dg.plan["status"] == "planned").all()
@@ -329,7 +393,7 @@ def test_eight_month_team_with_unstable_low_activity_is_not_ready(seed):
     v = dg.verdict
     assert dg.months_since_launch == 8 and v["time_phase"] == "growth"
     a = dg.evidence["activity"]
-    assert a["target"] == 80                                       # the growth template's calls target
+    assert a["target"] == 80  # the growth template's calls target
     assert a["reason"] == "unstable_below" and a["stable"] is False and a["mean"] < 80
     assert v["phase"] == "launch" and v["readiness"] == "not_yet" and v["next_phase"] == "growth"
     assert v["failed"] == ["sign_activity"]
@@ -346,8 +410,14 @@ def test_six_weeks_of_data_is_insufficient_not_a_guess():
     assert dg.evidence["span"]["span_months"] < 1.6
     st = dict(zip(dg.checklist["item_id"], dg.checklist["status"]))
     assert st["data_3_months"] == "not_met" and st["launch_age"] == "met"
-    for item in ("activity_stable", "activity_unstable", "skill_gap_large", "volume_ok_quality_issue",
-                 "no_success_pattern", "efficiency_stable"):
+    for item in (
+        "activity_stable",
+        "activity_unstable",
+        "skill_gap_large",
+        "volume_ok_quality_issue",
+        "no_success_pattern",
+        "efficiency_stable",
+    ):
         assert st[item] == "unknown"
     assert dg.classification["judged"] < 5
     assert any("3ヶ月" in r for r in v["reasons"])
@@ -382,17 +452,23 @@ def test_no_hour_effect_means_no_reliable_hours():
 
 def test_analyst_answers_are_shown_as_the_analysts_and_never_assumed():
     tables = sample.generate(0, teams=[READY], end=END)
-    d = io.Dataset.from_frames({k: tables[k] for k in ("teams", "reps", "calls")})   # no deals
+    d = io.Dataset.from_frames({k: tables[k] for k in ("teams", "reps", "calls")})  # no deals
     rd, rm = aggregate.rep_period(d, grain="day"), aggregate.rep_period(d, grain="month")
     dg = phase.diagnose(d, month=MONTH, team="t4", rep_day=rd, rep_month=rm)
     cl = dg.checklist.set_index("item_id")
     assert cl.loc["fs_rules", "status"] == "unknown" and cl.loc["fs_rules", "source"] == "none"
-    assert cl.loc["revenue_visible", "status"] == "unknown"        # no deals table, no answer
+    assert cl.loc["revenue_visible", "status"] == "unknown"  # no deals table, no answer
     assert cl.loc["efficiency_stable", "status"] == "unknown"
     # without deals the mature items could go either way: no phase is guessed
     assert dg.verdict["phase"] is None and set(dg.classification["deciding"]) >= {"revenue_visible"}
-    dg2 = phase.diagnose(d, month=MONTH, team="t4", rep_day=rd, rep_month=rm,
-                         answers={"fs_rules_established": "yes", "revenue_reporting": "no"})
+    dg2 = phase.diagnose(
+        d,
+        month=MONTH,
+        team="t4",
+        rep_day=rd,
+        rep_month=rm,
+        answers={"fs_rules_established": "yes", "revenue_reporting": "no"},
+    )
     cl2 = dg2.checklist.set_index("item_id")
     assert cl2.loc["fs_rules", "status"] == "met" and cl2.loc["fs_rules", "source"] == "analyst"
     assert cl2.loc["revenue_visible", "status"] == "not_met" and cl2.loc["revenue_visible", "source"] == "analyst"
@@ -467,13 +543,22 @@ def _check_sample_records(rec, teams_expected, *, fs_rules="unknown", fs_source=
         assert kf["months_since_launch"] == ms
         time_phase = "launch" if ms < 6 else ("growth" if ms < 12 else "mature")
         assert v["time_phase"] == time_phase
-        target = float((targets[time_phase] if "calls" in targets[time_phase] else targets["growth"])["calls"]["target"])
+        target = float(
+            (targets[time_phase] if "calls" in targets[time_phase] else targets["growth"])["calls"]["target"]
+        )
         assert kf["activity_target"] == target
         # working rep-days on JP business days in the window, recomputed from the raw files
         c = calls[(calls["team_id"] == team) & calls["date"].between(ws, we)]
         e = emails[(emails["team_id"] == team) & emails["date"].between(ws, we)]
-        per = (c.groupby(["rep_id", "date"]).size().rename("calls").to_frame()
-               .join(e.groupby(["rep_id", "date"]).size().rename("emails"), how="outer").fillna(0).reset_index())
+        per = (
+            c.groupby(["rep_id", "date"])
+            .size()
+            .rename("calls")
+            .to_frame()
+            .join(e.groupby(["rep_id", "date"]).size().rename("emails"), how="outer")
+            .fillna(0)
+            .reset_index()
+        )
         per = per[[d.weekday() < 5 and not jpholiday.is_holiday(d.date()) for d in per["date"]]]
         assert kf["activity_n"] == len(per)
         assert kf["activity_k"] == int((per["calls"] >= target).sum())
@@ -484,8 +569,11 @@ def _check_sample_records(rec, teams_expected, *, fs_rules="unknown", fs_source=
         assert kf["activity_team_stable"] is bool(stable)
         # stability judged where it lives (issue 11): each rep's own chart of their working days
         # (reps with ≥ 20 judged); at least 80 % of them stable as well as the team's chart
-        rep_ok = [_independent_xmr(g.sort_values("date")["calls"].to_numpy())[3]
-                  for _, g in per.groupby("rep_id") if len(g) >= 20]
+        rep_ok = [
+            _independent_xmr(g.sort_values("date")["calls"].to_numpy())[3]
+            for _, g in per.groupby("rep_id")
+            if len(g) >= 20
+        ]
         assert kf["activity_reps_judged"] == len(rep_ok) and kf["activity_reps_stable"] == sum(rep_ok)
         stable = bool(stable and (not rep_ok or np.mean(rep_ok) >= 0.8))
         assert kf["activity_stable"] is stable
@@ -537,9 +625,12 @@ def test_phase_notebook_on_sample(executed):
     rec = nbm.read_records(executed)
     _check_sample_records(rec, ["fukuoka_is", "osaka_is", "tokyo_is"])
     # the sample's three teams (independent figures above): fukuoka launch, osaka and tokyo growth
-    assert {t: v["phase"] for t, v in rec["verdicts"].items()} == \
-        {"fukuoka_is": "launch", "osaka_is": "growth", "tokyo_is": "growth"}
-    assert rec["verdicts"]["tokyo_is"]["time_phase"] == "mature"       # evidence, not the calendar
+    assert {t: v["phase"] for t, v in rec["verdicts"].items()} == {
+        "fukuoka_is": "launch",
+        "osaka_is": "growth",
+        "tokyo_is": "growth",
+    }
+    assert rec["verdicts"]["tokyo_is"]["time_phase"] == "mature"  # evidence, not the calendar
     for t, reasons in rec["reasons"].items():
         assert 2 <= len(reasons) <= 3
         assert all(any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in s) for s in reasons)
@@ -548,18 +639,17 @@ def test_phase_notebook_on_sample(executed):
     stderr = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("name") == "stderr"]
     assert not errors and not stderr
     images = sum("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
-    assert images == 4 * 3   # per team: checklist counts, control chart, skill gap, migration timeline
+    assert images == 4 * 3  # per team: checklist counts, control chart, skill gap, migration timeline
 
 
 @pytest.mark.slow
 def test_phase_notebook_one_team_in_english(tmp_path):
     out = tmp_path / "02_osaka_en.ipynb"
-    run_notebook("02_phase", out, month=MONTH, team="osaka_is", lang="en",
-                 fs_rules_established="osaka_is:yes")
+    run_notebook("02_phase", out, month=MONTH, team="osaka_is", lang="en", fs_rules_established="osaka_is:yes")
     rec = nbm.read_records(out)
     _check_sample_records(rec, ["osaka_is"], fs_rules="met", fs_source="analyst")
     assert rec["verdicts"]["osaka_is"]["phase"] == "growth"
-    assert rec["verdicts"]["osaka_is"]["counts"]["growth"] == 4     # the analyst's yes adds item 8
+    assert rec["verdicts"]["osaka_is"]["counts"]["growth"] == 4  # the analyst's yes adds item 8
     text = " ".join(rec["findings"]["osaka_is"])
     assert "Growth" in text and "Mature" in text and "Deal conversion" in text
     assert not any(w in text for w in ("です", "ます", "判定", "商談化率"))

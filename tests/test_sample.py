@@ -1,4 +1,5 @@
 """The sample generator: determinism, contract, planted effects, committed data/sample."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,19 +16,51 @@ TABLES = ("teams", "reps", "calls", "emails", "leads", "deals", "costs")
 COLUMNS = {
     "teams": ["team_id", "team_name", "launched_on"],
     "reps": ["rep_id", "rep_name", "team_id", "role", "joined_on", "left_on"],
-    "calls": ["call_id", "rep_id", "lead_id", "started_at", "connected", "talk_seconds",
-              "appointment", "decision_maker", "script"],
+    "calls": [
+        "call_id",
+        "rep_id",
+        "lead_id",
+        "started_at",
+        "connected",
+        "talk_seconds",
+        "appointment",
+        "decision_maker",
+        "script",
+    ],
     "emails": ["email_id", "rep_id", "lead_id", "sent_at", "opened_at", "clicked_at", "replied_at"],
     "leads": ["lead_id", "created_at", "source", "segment", "owner_rep_id", "mql_at", "sql_at"],
-    "deals": ["deal_id", "lead_id", "rep_id", "created_at", "amount_jpy", "budget_confirmed",
-              "authority_confirmed", "need_confirmed", "timeline_confirmed", "need_clarity",
-              "decision_process", "next_action", "status", "closed_at"],
+    "deals": [
+        "deal_id",
+        "lead_id",
+        "rep_id",
+        "created_at",
+        "amount_jpy",
+        "budget_confirmed",
+        "authority_confirmed",
+        "need_confirmed",
+        "timeline_confirmed",
+        "need_clarity",
+        "decision_process",
+        "next_action",
+        "status",
+        "closed_at",
+    ],
     "costs": ["month", "team_id", "cost_jpy"],
 }
-TS = {"calls": ["started_at"], "emails": ["sent_at", "opened_at", "clicked_at", "replied_at"],
-      "leads": ["created_at", "mql_at", "sql_at"], "deals": ["created_at", "closed_at"]}
-IDS = {"calls": "call_id", "emails": "email_id", "leads": "lead_id", "deals": "deal_id",
-       "reps": "rep_id", "teams": "team_id"}
+TS = {
+    "calls": ["started_at"],
+    "emails": ["sent_at", "opened_at", "clicked_at", "replied_at"],
+    "leads": ["created_at", "mql_at", "sql_at"],
+    "deals": ["created_at", "closed_at"],
+}
+IDS = {
+    "calls": "call_id",
+    "emails": "email_id",
+    "leads": "lead_id",
+    "deals": "deal_id",
+    "reps": "rep_id",
+    "teams": "team_id",
+}
 
 SMALL = [TeamSpec("t1", "テストチーム", "2026-09-01", n_sdr=3, n_bdr=2)]
 END = "2026-10-31"
@@ -88,6 +121,7 @@ def test_different_seed_differs(small):
 
 def test_parquet_has_no_run_metadata(tmp_path):
     import pyarrow.parquet as pq
+
     p = sample.write_sample(tmp_path, seed=7, teams=SMALL, end=END)
     md = pq.ParquetFile(p["calls"]).metadata
     assert md.row_group(0).num_rows <= sample.ROW_GROUP_SIZE
@@ -208,9 +242,10 @@ def test_deal_quality_drives_wins(full):
 def test_leads_response_and_sources(full):
     leads, calls = full["leads"], full["calls"]
     first = calls.groupby("lead_id")["started_at"].min()
-    sdr = leads["source"].isin(["inbound_form", "webinar", "event", "referral"]) & \
-        leads["owner_rep_id"].map(full["reps"].set_index("rep_id")["role"]).eq("SDR")
-    rt = (first.reindex(leads.loc[sdr, "lead_id"]).to_numpy() - leads.loc[sdr, "created_at"].to_numpy())
+    sdr = leads["source"].isin(["inbound_form", "webinar", "event", "referral"]) & leads["owner_rep_id"].map(
+        full["reps"].set_index("rep_id")["role"]
+    ).eq("SDR")
+    rt = first.reindex(leads.loc[sdr, "lead_id"]).to_numpy() - leads.loc[sdr, "created_at"].to_numpy()
     rt_h = pd.to_timedelta(rt).total_seconds() / 3600
     assert (rt_h > 0).all()
     assert 0.55 < (rt_h < 1).mean() < 0.85
@@ -244,10 +279,10 @@ def test_null_scenario_has_no_effects():
 
 def test_scenarios_fast_and_controllable():
     t0 = time.perf_counter()
-    launch = TeamSpec("l", "立ち上げ", sample.months_before(END, 4), n_sdr=4, n_bdr=2,
-                      calls_per_day=100, activity_cv=0.08)
-    weak = TeamSpec("w", "不安定", sample.months_before(END, 8), n_sdr=4, n_bdr=2,
-                    calls_per_day=70, activity_cv=0.45)
+    launch = TeamSpec(
+        "l", "立ち上げ", sample.months_before(END, 4), n_sdr=4, n_bdr=2, calls_per_day=100, activity_cv=0.08
+    )
+    weak = TeamSpec("w", "不安定", sample.months_before(END, 8), n_sdr=4, n_bdr=2, calls_per_day=70, activity_cv=0.45)
     short = TeamSpec("s", "短期", "2025-01-06", data_start=str((pd.Timestamp(END) - pd.Timedelta(weeks=6)).date()))
     d = sample.generate(1, teams=[launch, weak, short], end=END)
     assert time.perf_counter() - t0 < 5
@@ -257,8 +292,7 @@ def test_scenarios_fast_and_controllable():
     cvs = rd.groupby(team)["n"].std() / means
     assert 92 <= means["l"] <= 108 and means["w"] < 80
     assert cvs["w"] > 2 * cvs["l"]
-    first_s = d["calls"].loc[d["calls"]["rep_id"].isin(d["reps"].query("team_id == 's'")["rep_id"]),
-                             "started_at"].min()
+    first_s = d["calls"].loc[d["calls"]["rep_id"].isin(d["reps"].query("team_id == 's'")["rep_id"]), "started_at"].min()
     assert first_s.tz_localize(None) >= pd.Timestamp(END) - pd.Timedelta(weeks=6)
     assert d["teams"].set_index("team_id").loc["s", "launched_on"] == pd.Timestamp("2025-01-06")
 
@@ -268,6 +302,7 @@ def test_csv_output(tmp_path):
     text = p["calls"].read_text(encoding="utf-8")
     assert "+09:00" in text.splitlines()[1]
     from iskpi_analysis import io
+
     data = io.load_data(tmp_path)
     assert len(data.calls) == len(sample.generate(7, teams=SMALL, end=END)["calls"])
 
@@ -279,8 +314,9 @@ def test_committed_sample_is_fresh(full, tmp_path):
     for name, path in fresh.items():
         c = committed / path.name
         assert c.exists(), f"{c} missing: run python -m iskpi_analysis.sample"
-        assert hashlib.sha256(c.read_bytes()).hexdigest() == \
-            hashlib.sha256(path.read_bytes()).hexdigest(), f"{c} is stale"
+        assert hashlib.sha256(c.read_bytes()).hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest(), (
+            f"{c} is stale"
+        )
     total = sum(p.stat().st_size for p in committed.glob("*.parquet"))
     assert total < 25 * 1024 * 1024
 

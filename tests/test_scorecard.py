@@ -1,4 +1,5 @@
 """Scorecard formulas against hand-computed values and exact references (issue 6)."""
+
 from __future__ import annotations
 
 import math
@@ -119,18 +120,30 @@ def test_project_complete_month_has_no_interval():
 
 # --- deal quality score table ----------------------------------------------------------------------
 def _deal(b, a, n, t, need, proc, nxt, status="won"):
-    return {"deal_id": "d", "rep_id": "r", "status": status, "budget_confirmed": b,
-            "authority_confirmed": a, "need_confirmed": n, "timeline_confirmed": t,
-            "need_clarity": need, "decision_process": proc, "next_action": nxt}
+    return {
+        "deal_id": "d",
+        "rep_id": "r",
+        "status": status,
+        "budget_confirmed": b,
+        "authority_confirmed": a,
+        "need_confirmed": n,
+        "timeline_confirmed": t,
+        "need_clarity": need,
+        "decision_process": proc,
+        "next_action": nxt,
+    }
 
 
-@pytest.mark.parametrize("row, expected", [
-    (_deal(True, True, True, True, "clear", "detailed", "scheduled"), 100),
-    (_deal(True, True, True, False, "overview", "overview", "timing_only"), 20 + 15 + 15 + 10),
-    (_deal(True, True, False, False, "unclear", "unknown", "none"), 10 + 5 + 5 + 0),
-    (_deal(False, False, False, False, "clear", "unknown", "scheduled"), 10 + 25 + 5 + 20),
-    (_deal(True, True, True, None, None, "detailed", None), 20 + 5 + 25 + 0),  # missing = lowest
-])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (_deal(True, True, True, True, "clear", "detailed", "scheduled"), 100),
+        (_deal(True, True, True, False, "overview", "overview", "timing_only"), 20 + 15 + 15 + 10),
+        (_deal(True, True, False, False, "unclear", "unknown", "none"), 10 + 5 + 5 + 0),
+        (_deal(False, False, False, False, "clear", "unknown", "scheduled"), 10 + 25 + 5 + 20),
+        (_deal(True, True, True, None, None, "detailed", None), 20 + 5 + 25 + 0),  # missing = lowest
+    ],
+)
 def test_quality_score_table(row, expected):
     q = quality.quality_score(pd.DataFrame([row]))
     assert q["score"].item() == expected
@@ -149,11 +162,13 @@ def test_quality_score_rejects_unknown_category():
 
 
 def test_win_rate_by_score_and_relation():
-    rows = ([_deal(True, True, True, True, "clear", "detailed", "scheduled", "won")] * 8
-            + [_deal(True, True, True, True, "clear", "detailed", "scheduled", "lost")] * 2
-            + [_deal(False, False, False, False, "unclear", "unknown", "none", "won")] * 2
-            + [_deal(False, False, False, False, "unclear", "unknown", "none", "lost")] * 8
-            + [_deal(False, False, False, False, "unclear", "unknown", "none", "open")] * 5)
+    rows = (
+        [_deal(True, True, True, True, "clear", "detailed", "scheduled", "won")] * 8
+        + [_deal(True, True, True, True, "clear", "detailed", "scheduled", "lost")] * 2
+        + [_deal(False, False, False, False, "unclear", "unknown", "none", "won")] * 2
+        + [_deal(False, False, False, False, "unclear", "unknown", "none", "lost")] * 8
+        + [_deal(False, False, False, False, "unclear", "unknown", "none", "open")] * 5
+    )
     q = quality.quality_score(pd.DataFrame(rows))
     b = quality.win_rate_by_score(q, min_trials=5)
     assert b.loc[b["band"] == "90–100", ["k", "n"]].values.tolist() == [[8, 10]]
@@ -165,13 +180,21 @@ def test_win_rate_by_score_and_relation():
 
 
 # --- funnel & bottleneck --------------------------------------------------------------------------
-COUNTS = pd.Series({"calls": 1000, "connects": 250, "valid_conversations": 150, "appointments": 15,
-                    "deals_created": 10, "deals_won": 3, "deals_closed": 10})
+COUNTS = pd.Series(
+    {
+        "calls": 1000,
+        "connects": 250,
+        "valid_conversations": 150,
+        "appointments": 15,
+        "deals_created": 10,
+        "deals_won": 3,
+        "deals_closed": 10,
+    }
+)
 
 
 def test_funnel_rates_and_wilson():
-    s = funnel.funnel(COUNTS, targets={"connect_rate": 0.25, "conversation_rate": 0.6,
-                                        "appointment_rate": 0.2})
+    s = funnel.funnel(COUNTS, targets={"connect_rate": 0.25, "conversation_rate": 0.6, "appointment_rate": 0.2})
     r = s.set_index("stage")
     assert r.loc["connects", "rate"] == 0.25 and r.loc["appointments", "rate"] == 0.1
     # Wilson 95 % for 15 / 150 by hand
@@ -187,8 +210,7 @@ def test_funnel_rates_and_wilson():
 
 
 def test_bottleneck_high_connect_low_appointment_reads_conversation_quality():
-    s = funnel.funnel(COUNTS, targets={"connect_rate": 0.25, "conversation_rate": 0.6,
-                                        "appointment_rate": 0.2})
+    s = funnel.funnel(COUNTS, targets={"connect_rate": 0.25, "conversation_rate": 0.6, "appointment_rate": 0.2})
     b = scorecard.describe_bottleneck(funnel.bottleneck(s), lang="ja")
     assert b["stage"] == "appointment_rate" and b["certainty"] == "sure"
     assert "トークスクリプト" in b["reading"] and kpis.label("connect_rate") in b["reading"]
@@ -218,10 +240,15 @@ def test_stage_targets_use_phase_then_reference():
 
 
 # --- phase, alerts, response time ----------------------------------------------------------------
-@pytest.mark.parametrize("launched, month, months, phase", [
-    ("2026-07-01", "2026-10", 3, "launch"), ("2026-04-15", "2026-10", 5, "launch"),
-    ("2026-04-01", "2026-10", 6, "growth"), ("2025-10-01", "2026-10", 12, "mature"),
-])
+@pytest.mark.parametrize(
+    "launched, month, months, phase",
+    [
+        ("2026-07-01", "2026-10", 3, "launch"),
+        ("2026-04-15", "2026-10", 5, "launch"),
+        ("2026-04-01", "2026-10", 6, "growth"),
+        ("2025-10-01", "2026-10", 12, "mature"),
+    ],
+)
 def test_months_since_launch_and_phase(launched, month, months, phase):
     m = scorecard.months_since_launch(launched, month)
     assert m == months and scorecard.phase_of(m) == phase
@@ -244,8 +271,10 @@ def test_alert_levels():
 def test_business_minutes_over_weekend_and_holiday():
     # Fri 2026-10-09 17:30 → Tue 10-13 09:30 (Mon 10-12 is スポーツの日): 30 + 30 minutes
     assert scorecard.business_minutes(["2026-10-09 17:30"], ["2026-10-13 09:30"])[0] == 60
-    m = scorecard.business_minutes(["2026-10-10 08:00", "2026-10-13 08:00", "2026-10-13 10:00"],
-                                   ["2026-10-13 10:00", "2026-10-13 08:30", "2026-10-13 10:45"])
+    m = scorecard.business_minutes(
+        ["2026-10-10 08:00", "2026-10-13 08:00", "2026-10-13 10:00"],
+        ["2026-10-13 10:00", "2026-10-13 08:30", "2026-10-13 10:45"],
+    )
     assert m.tolist() == [60, 0, 45]
 
 
@@ -267,19 +296,23 @@ def _ts(s):
 
 
 def test_economics_hand_computed():
-    deals = pd.DataFrame({
-        "team_id": ["t"] * 4, "status": ["won", "won", "lost", "open"],
-        "amount_jpy": [1_000_000.0, 3_000_000.0, 5_000_000.0, 7_000_000.0],
-        "created_at": [_ts("2026-09-10"), _ts("2026-10-02"), _ts("2026-10-03"), _ts("2026-10-04")],
-        "closed_at": [_ts("2026-10-05"), _ts("2026-10-20"), _ts("2026-10-21"), pd.NaT],
-        "month": ["2026-09", "2026-10", "2026-10", "2026-10"],
-        "closed_month": ["2026-10", "2026-10", "2026-10", None]})
+    deals = pd.DataFrame(
+        {
+            "team_id": ["t"] * 4,
+            "status": ["won", "won", "lost", "open"],
+            "amount_jpy": [1_000_000.0, 3_000_000.0, 5_000_000.0, 7_000_000.0],
+            "created_at": [_ts("2026-09-10"), _ts("2026-10-02"), _ts("2026-10-03"), _ts("2026-10-04")],
+            "closed_at": [_ts("2026-10-05"), _ts("2026-10-20"), _ts("2026-10-21"), pd.NaT],
+            "month": ["2026-09", "2026-10", "2026-10", "2026-10"],
+            "closed_month": ["2026-10", "2026-10", "2026-10", None],
+        }
+    )
     costs = pd.DataFrame({"month": ["2026-10"], "team_id": ["t"], "cost_jpy": [2_000_000.0]})
     e = economics.economics(_Data(deals, costs), month="2026-10", gross_margin=0.5, lifetime_years=2)
     r = e.iloc[0]
     assert r.won_amount_jpy == 4_000_000 and r.deals_won == 2
-    assert r.cac_jpy == 1_000_000                      # 2,000,000 / 2 won
-    assert r.ltv_jpy == 2_000_000 * 0.5 * 2            # average won × margin × years
+    assert r.cac_jpy == 1_000_000  # 2,000,000 / 2 won
+    assert r.ltv_jpy == 2_000_000 * 0.5 * 2  # average won × margin × years
     assert r.ltv_cac == pytest.approx(2.0) and not r.healthy
     assert r.roi == pytest.approx((4_000_000 * 0.5 - 2_000_000) / 2_000_000)
     assert r.pipeline_jpy == 7_000_000 and r.deal_amount_jpy == 15_000_000
@@ -314,21 +347,32 @@ def test_plots_colour_by_alert_and_mute_small():
 
     from iskpi_analysis.plots import scorecard as psc
 
-    card = pd.DataFrame({"label": ["a", "b", "c"], "attainment": [1.2, 0.5, 0.9],
-                         "alert": ["ok", "alert", "small"], "value_text": ["1", "2", "3"],
-                         "target_text": ["1", "4", "3"]})
+    card = pd.DataFrame(
+        {
+            "label": ["a", "b", "c"],
+            "attainment": [1.2, 0.5, 0.9],
+            "alert": ["ok", "alert", "small"],
+            "value_text": ["1", "2", "3"],
+            "target_text": ["1", "4", "3"],
+        }
+    )
     ax = psc.attainment_cards(card)
     colours = [mc.to_hex(p.get_facecolor()) for p in ax.patches]
     assert colours == [psc.ALERT_COLORS["ok"], psc.ALERT_COLORS["alert"], psc.ALERT_COLORS["small"]]
     s = funnel.funnel(COUNTS, targets={"appointment_rate": 0.2}, min_trials=200)
     ax = psc.funnel_chart(s, bottleneck="appointment_rate")
     fc = [mc.to_hex(p.get_facecolor()) for p in ax.patches]
-    assert fc[3] == psc.ALERT_COLORS["alert"]            # the bottleneck stage
-    assert fc[5] == psc.ALERT_COLORS["small"]            # 10 closed deals < min_trials
-    path = pacing.cumulative_path(pd.Series(10.0, index=pd.date_range("2026-11-02", "2026-11-10")),
-                                  month="2026-11", as_of="2026-11-10")
-    proj = pacing.project(pd.Series(10.0, index=pd.date_range("2026-11-02", "2026-11-10")),
-                          month="2026-11", as_of="2026-11-10", target=200)
+    assert fc[3] == psc.ALERT_COLORS["alert"]  # the bottleneck stage
+    assert fc[5] == psc.ALERT_COLORS["small"]  # 10 closed deals < min_trials
+    path = pacing.cumulative_path(
+        pd.Series(10.0, index=pd.date_range("2026-11-02", "2026-11-10")), month="2026-11", as_of="2026-11-10"
+    )
+    proj = pacing.project(
+        pd.Series(10.0, index=pd.date_range("2026-11-02", "2026-11-10")),
+        month="2026-11",
+        as_of="2026-11-10",
+        target=200,
+    )
     ax = psc.pacing_chart(path, proj, kpi_id="calls")
     assert ax.get_xlim()[1] == pytest.approx(19.5)
     plt.close("all")

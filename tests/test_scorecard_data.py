@@ -1,13 +1,13 @@
 """KPI tree, funnel, pacing and views on data: a small planted simulation and the sample data."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-
-from iskpi_analysis import aggregate, funnel, kpis, pacing, quality, sample, scorecard
 from test_scorecard_fixtures import RATES, make_frames
-from iskpi_analysis import io
+
+from iskpi_analysis import aggregate, funnel, io, kpis, quality, sample, scorecard
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,8 @@ def test_phase_override_and_targets_file(sim, tmp_path):
     assert _team(t, "calls")["target"] == kpis.phase_targets("launch").set_index("kpi_id").loc["calls", "target"]
     # a user-edited targets file changes the target and the attainment
     text = kpis.config.PHASE_TARGETS_FILE.read_text(encoding="utf-8").replace(
-        "calls = { target = 80,", "calls = { target = 40,")
+        "calls = { target = 80,", "calls = { target = 40,"
+    )
     f = tmp_path / "targets.toml"
     f.write_text(text, encoding="utf-8")
     t2 = scorecard.kpi_tree(data, month="2026-10", rep_period=rp, targets_file=str(f))
@@ -86,9 +87,13 @@ def test_phase_override_and_targets_file(sim, tmp_path):
 def test_team_scorecards_funnel_plan_pacing_summary(sim):
     _, data, rp, tree = sim
     rpd = aggregate.rep_period(data, grain="day")
-    res = scorecard.describe_teams(scorecard.team_scorecards(data, month="2026-10", tree=tree, rep_period=rp,
-                                                             rep_period_day=rpd, as_of="2026-10-15", goal_won=10),
-                                   tree, month="2026-10")
+    res = scorecard.describe_teams(
+        scorecard.team_scorecards(
+            data, month="2026-10", tree=tree, rep_period=rp, rep_period_day=rpd, as_of="2026-10-15", goal_won=10
+        ),
+        tree,
+        month="2026-10",
+    )
     r = res["T1"]
     assert r["bottleneck"]["stage"] == "appointment_rate" and r["bottleneck"]["certainty"] == "sure"
     assert r["stages"].set_index("stage").loc["calls", "count"] == _team(tree, "calls")["total"]
@@ -146,6 +151,7 @@ def test_response_time_recovers_planted_sdr_delays(sample_data):
     sdr = rt[rt["owner_rep_id"].map(reps) == "SDR"]
     # planted: 70 % Exp(20 min) + 20 % lognormal(median 2 h, σ 0.8) + 10 % ~20 h
     from scipy import stats as st
+
     expected = 0.7 * (1 - np.exp(-3)) + 0.2 * st.norm.cdf(np.log(0.5) / 0.8) + 0.1 * st.norm.cdf(np.log(1 / 20) / 0.7)
     assert (sdr["minutes"] <= 60).mean() == pytest.approx(expected, abs=0.03)
     assert (sdr["business_minutes"] <= sdr["minutes"] + 1e-9).all()

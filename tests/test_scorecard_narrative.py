@@ -1,19 +1,28 @@
 """The scorecard's analyses are language-neutral and its text comes from the catalog: every display
 table and sentence exists in both languages, English carries no Japanese, verdicts are codes."""
+
 from __future__ import annotations
 
 import re
 
 import pandas as pd
 import pytest
+from test_scorecard_fixtures import make_frames
 
 from iskpi_analysis import aggregate, funnel, io, kpis, phase_age, plan, scorecard
 from iskpi_analysis.catalog import t
-from test_scorecard_fixtures import make_frames
 
 JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
-LABEL_COLUMNS = {"level_label", "phase_label", "tier_label", "label", "per_label", "alert_label",
-                 "value_text", "target_text"}
+LABEL_COLUMNS = {
+    "level_label",
+    "phase_label",
+    "tier_label",
+    "label",
+    "per_label",
+    "alert_label",
+    "value_text",
+    "target_text",
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,26 +63,40 @@ def test_kpi_tree_is_language_neutral_and_label_tree_adds_the_words(sim):
 
 def test_display_tables_and_sentences_in_english_have_no_japanese(sim):
     data, rp, rpd, tree = sim
-    teams = scorecard.describe_teams(scorecard.team_scorecards(data, month="2026-10", tree=tree, rep_period=rp,
-                                                               rep_period_day=rpd), tree, month="2026-10", lang="en")
+    teams = scorecard.describe_teams(
+        scorecard.team_scorecards(data, month="2026-10", tree=tree, rep_period=rp, rep_period_day=rpd),
+        tree,
+        month="2026-10",
+        lang="en",
+    )
     team_id, r = next(iter(teams.items()))
     seed = plan.reverse_plan(10, stages=["c", "v", "d", "o"], rates=[0.5, 0.4, 0.2])
-    shown = [scorecard.headline(teams, lang="en"), scorecard.summary_markdown(r, lang="en"),
-             scorecard.bottleneck_markdown(r["bottleneck"], lang="en"),
-             scorecard.pacing_note(r, "2026-10-14", lang="en"), *scorecard.rep_display(tree, r, team_id, lang="en"),
-             scorecard.tree_display(tree, team_id, lang="en"), scorecard.seed_plan_sentence(seed, lang="en"),
-             scorecard.plan_heading(r, lang="en"), scorecard.conversion_heading(months=3, lang="en"),
-             scorecard.forecast_heading(months=1, at_business_day=10, lang="en")]
+    shown = [
+        scorecard.headline(teams, lang="en"),
+        scorecard.summary_markdown(r, lang="en"),
+        scorecard.bottleneck_markdown(r["bottleneck"], lang="en"),
+        scorecard.pacing_note(r, "2026-10-14", lang="en"),
+        *scorecard.rep_display(tree, r, team_id, lang="en"),
+        scorecard.tree_display(tree, team_id, lang="en"),
+        scorecard.seed_plan_sentence(seed, lang="en"),
+        scorecard.plan_heading(r, lang="en"),
+        scorecard.conversion_heading(months=3, lang="en"),
+        scorecard.forecast_heading(months=1, at_business_day=10, lang="en"),
+    ]
     if r["pacing"] is not None:
         shown.append(scorecard.pacing_display(r["pacing"], lang="en"))
     if r["reverse"] is not None:
-        shown += [scorecard.reverse_display(r["reverse"], lang="en"),
-                  scorecard.prob_plan_display(r["prob_plan"], lang="en")]
+        shown += [
+            scorecard.reverse_display(r["reverse"], lang="en"),
+            scorecard.prob_plan_display(r["prob_plan"], lang="en"),
+        ]
     rt = scorecard.response_times(data, month="2026-10")
-    shown += [scorecard.response_sentence(scorecard.response_summary(rt), lang="en"),
-              scorecard.response_display(scorecard.response_summary(rt, by="source"), lang="en"),
-              scorecard.email_display(scorecard.email_rates(data, month="2026-10", rep_period=rp), lang="en"),
-              scorecard.conversion_display(scorecard.conversion_by_source(data, month="2026-10"), lang="en")]
+    shown += [
+        scorecard.response_sentence(scorecard.response_summary(rt), lang="en"),
+        scorecard.response_display(scorecard.response_summary(rt, by="source"), lang="en"),
+        scorecard.email_display(scorecard.email_rates(data, month="2026-10", rep_period=rp), lang="en"),
+        scorecard.conversion_display(scorecard.conversion_by_source(data, month="2026-10"), lang="en"),
+    ]
     qv = scorecard.quality_view(data, month="2026-10")
     shown.append(scorecard.quality_display(qv["by_rep"], lang="en"))
     names = {*data.teams["team_name"], *data.reps["rep_name"]}  # data values, not prose
@@ -107,12 +130,16 @@ def test_english_plurals_and_the_seed_readings():
     with pytest.raises(ValueError, match="connect_rate"):
         scorecard.bottleneck_reading("no_such_stage", lang="en")
     # the funnel's verdict is a code; the words come only from the narrative layer
-    s = funnel.funnel(pd.Series({"calls": 1000, "connects": 120, "valid_conversations": 80, "appointments": 16}),
-                      targets={"connect_rate": 0.25})
+    s = funnel.funnel(
+        pd.Series({"calls": 1000, "connects": 120, "valid_conversations": 80, "appointments": 16}),
+        targets={"connect_rate": 0.25},
+    )
     b = funnel.bottleneck(s)
     assert b["reading_key"] == "connect_rate" and "reading" not in b and "label" not in b
     assert "stage_label" not in s and "rate_label" not in s
-    assert scorecard.describe_bottleneck(b, lang="en")["reading"] == scorecard.bottleneck_reading("connect_rate", lang="en")
+    assert scorecard.describe_bottleneck(b, lang="en")["reading"] == scorecard.bottleneck_reading(
+        "connect_rate", lang="en"
+    )
 
 
 def test_phase_by_age_lives_in_its_own_module(sim):

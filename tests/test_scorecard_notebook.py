@@ -1,5 +1,6 @@
 """notebooks/01_scorecard.ipynb on the sample data via papermill, asserting recorded values
 against independent computations from the raw sample files."""
+
 from __future__ import annotations
 
 import json
@@ -8,11 +9,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_notebook
 from scipy import stats as st
 
 from iskpi_analysis import config
 from iskpi_analysis import notebook as nbm
-from helpers import run_notebook
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "01_scorecard.ipynb"
 MONTH = "2026-10"
@@ -21,8 +22,7 @@ TZ = "Asia/Tokyo"
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    return run_notebook("01_scorecard", tmp_path_factory.mktemp("nb") / "01_scorecard.out.ipynb",
-                        month=MONTH)
+    return run_notebook("01_scorecard", tmp_path_factory.mktemp("nb") / "01_scorecard.out.ipynb", month=MONTH)
 
 
 def _raw():
@@ -41,8 +41,10 @@ def _raw():
 
 def _score(d: pd.DataFrame) -> pd.Series:
     """The seed's point table, written again independently of the package."""
-    bant = sum(d[c].astype("boolean").fillna(False).astype(int) for c in
-               ("budget_confirmed", "authority_confirmed", "need_confirmed", "timeline_confirmed"))
+    bant = sum(
+        d[c].astype("boolean").fillna(False).astype(int)
+        for c in ("budget_confirmed", "authority_confirmed", "need_confirmed", "timeline_confirmed")
+    )
     b = np.select([bant == 4, bant == 3], [30, 20], 10)
     nc = d["need_clarity"].map({"clear": 25, "overview": 15}).fillna(5)
     dp = d["decision_process"].map({"detailed": 25, "overview": 15}).fillna(5)
@@ -72,13 +74,23 @@ def check_records(path) -> None:
     # the exact binomial with the rates taken as known (the rates' uncertainty adds calls)
     for team, p in rec["plan"].items():
         f = rec["funnel"][team]
-        rate = (f["connects"] / f["calls"] * f["valid_conversations"] / f["connects"]
-                * f["appointments"] / f["valid_conversations"] * f["deals_created"] / f["appointments"]
-                * f["deals_won"] / f["deals_closed"])
+        rate = (
+            f["connects"]
+            / f["calls"]
+            * f["valid_conversations"]
+            / f["connects"]
+            * f["appointments"]
+            / f["valid_conversations"]
+            * f["deals_created"]
+            / f["appointments"]
+            * f["deals_won"]
+            / f["deals_closed"]
+        )
         assert p["calls_plain"] == int(np.ceil(p["goal"] / rate - 1e-9))
         assert 0.45 < p["p_plain"] < 0.6
-        known = next(n for n in range(p["calls_plain"], 10 * p["calls_plain"])
-                     if st.binom.sf(p["goal"] - 1, n, rate) >= 0.9)
+        known = next(
+            n for n in range(p["calls_plain"], 10 * p["calls_plain"]) if st.binom.sf(p["goal"] - 1, n, rate) >= 0.9
+        )
         assert p["calls_prob"] >= known
     # KPI tree: the connect rate of each team is the ratio of sums
     tt = pd.DataFrame(rec["tree_team"])
@@ -123,7 +135,6 @@ def test_scorecard_notebook_on_sample(executed):
     assert images >= 8  # cards, funnel and pacing per team + quality + response time
 
 
-
 @pytest.mark.slow
 def test_scorecard_notebook_skips_missing_sections(tmp_path):
     """Only teams, reps and calls: every deal/lead/email section says so in a line, no error."""
@@ -134,12 +145,17 @@ def test_scorecard_notebook_skips_missing_sections(tmp_path):
         pd.read_parquet(d / f"{t}.parquet").to_parquet(mini / f"{t}.parquet")
     calls = pd.read_parquet(d / "calls.parquet")
     calls[pd.to_datetime(calls["started_at"], utc=True) >= pd.Timestamp("2026-09-30", tz="UTC")].to_parquet(
-        mini / "calls.parquet")
+        mini / "calls.parquet"
+    )
     out = tmp_path / "out.ipynb"
     run_notebook("01_scorecard", out, month=MONTH, data_dir=str(mini), team="osaka_is")
     nb = json.loads(out.read_text(encoding="utf-8"))
-    md = ["".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
-          if "text/markdown" in o.get("data", {})]
+    md = [
+        "".join(o["data"]["text/markdown"])
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+        if "text/markdown" in o.get("data", {})
+    ]
     skipped = [m for m in md if "省略" in m]
     assert len(skipped) >= 6  # response time, emails, MQL, source, quality, economics, plan
     rec = nbm.read_records(out)
@@ -166,8 +182,11 @@ def test_scorecard_notebook_in_english_has_no_japanese_outside_names(tmp_path):
     out = run_notebook("01_scorecard", tmp_path / "en.ipynb", month=MONTH, lang="en")
     nb = json.loads(out.read_text(encoding="utf-8"))
     d = config.SAMPLE_DATA_DIR
-    names = sorted({*pd.read_parquet(d / "reps.parquet")["rep_name"],
-                    *pd.read_parquet(d / "teams.parquet")["team_name"]}, key=len, reverse=True)
+    names = sorted(
+        {*pd.read_parquet(d / "reps.parquet")["rep_name"], *pd.read_parquet(d / "teams.parquet")["team_name"]},
+        key=len,
+        reverse=True,
+    )
     ja_chars = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
     shown = []
     for c in nb["cells"]:
@@ -180,5 +199,5 @@ def test_scorecard_notebook_in_english_has_no_japanese_outside_names(tmp_path):
     for s in shown:
         for n in names:
             s = s.replace(n, "")
-        bad += [s[max(0, m.start() - 40):m.start() + 40] for m in ja_chars.finditer(s)][:1]
+        bad += [s[max(0, m.start() - 40) : m.start() + 40] for m in ja_chars.finditer(s)][:1]
     assert not bad, bad

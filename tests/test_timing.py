@@ -1,5 +1,6 @@
 """Time of day / weekday analysis (issue 4): Wilson references, local time, confounding,
 planted peaks, flat pattern, chi-square, breakdowns and the notebook on the sample data."""
+
 from __future__ import annotations
 
 import re
@@ -7,16 +8,17 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_notebook
 
 from iskpi_analysis import config, io, stats, timing
-from helpers import run_notebook
 
 # ----------------------------------------------------------------------------- fixtures
 HOURS = list(range(9, 19))
 
 
-def simulate_counts(seed: int, *, peaks=(), lift: float = 0.6, n_reps: int = 20,
-                    calls_per_rep: int = 3000) -> pd.DataFrame:
+def simulate_counts(
+    seed: int, *, peaks=(), lift: float = 0.6, n_reps: int = 20, calls_per_rep: int = 3000
+) -> pd.DataFrame:
     """Rep × weekday × hour binomial counts: rep skill varies and is correlated with the hours a
     rep calls (so raw views are confounded); ``peaks`` hours get ``lift`` on the logit scale."""
     rng = np.random.default_rng(seed)
@@ -33,10 +35,18 @@ def simulate_counts(seed: int, *, peaks=(), lift: float = 0.6, n_reps: int = 20,
             for h, nh in zip(HOURS, n):
                 logit = skill[r] + (lift if h in peaks else 0.0)
                 k = rng.binomial(nh, 1 / (1 + np.exp(-logit)))
-                rows.append({"rep_id": f"r{r:02d}", "team_id": "t1", "weekday": wd, "hour": h,
-                             "calls": int(nh), "connects": int(k),
-                             "valid_conversations": int(rng.binomial(k, 0.5)),
-                             "appointments": int(rng.binomial(k, 0.1))})
+                rows.append(
+                    {
+                        "rep_id": f"r{r:02d}",
+                        "team_id": "t1",
+                        "weekday": wd,
+                        "hour": h,
+                        "calls": int(nh),
+                        "connects": int(k),
+                        "valid_conversations": int(rng.binomial(k, 0.5)),
+                        "appointments": int(rng.binomial(k, 0.1)),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -49,15 +59,25 @@ def confounded_counts() -> pd.DataFrame:
             for wd in range(5):
                 nn = n // 5
                 k = round(nn * p)
-                rows.append({"rep_id": rep, "team_id": "t1", "weekday": wd, "hour": hour,
-                             "calls": nn, "connects": k, "valid_conversations": k // 2,
-                             "appointments": k // 4})
+                rows.append(
+                    {
+                        "rep_id": rep,
+                        "team_id": "t1",
+                        "weekday": wd,
+                        "hour": hour,
+                        "calls": nn,
+                        "connects": k,
+                        "valid_conversations": k // 2,
+                        "appointments": k // 4,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 # ----------------------------------------------------------------------------- Wilson
-@pytest.mark.parametrize("k,n,low,high", [(0, 10, 0.0, 0.27753), (5, 20, 0.11186, 0.46870),
-                                          (95, 100, 0.88825, 0.97846)])
+@pytest.mark.parametrize(
+    "k,n,low,high", [(0, 10, 0.0, 0.27753), (5, 20, 0.11186, 0.46870), (95, 100, 0.88825, 0.97846)]
+)
 def test_wilson_reference_values(k, n, low, high):
     lo, hi = stats.wilson_ci(k, n)
     assert lo == pytest.approx(low, abs=5e-6)
@@ -65,9 +85,17 @@ def test_wilson_reference_values(k, n, low, high):
 
 
 def test_rate_table_intervals_and_too_small():
-    counts = pd.DataFrame({"rep_id": ["a", "a", "a"], "weekday": [0, 0, 1], "hour": [9, 10, 9],
-                           "calls": [20, 100, 10], "connects": [5, 95, 0],
-                           "valid_conversations": [1, 2, 0], "appointments": [0, 1, 0]})
+    counts = pd.DataFrame(
+        {
+            "rep_id": ["a", "a", "a"],
+            "weekday": [0, 0, 1],
+            "hour": [9, 10, 9],
+            "calls": [20, 100, 10],
+            "connects": [5, 95, 0],
+            "valid_conversations": [1, 2, 0],
+            "appointments": [0, 1, 0],
+        }
+    )
     t = timing.rate_table(counts, by=("weekday", "hour"), min_calls=30)
     cell = t.set_index(["weekday", "hour"])
     assert cell.loc[(0, 9), "ci_low"] == pytest.approx(0.11186, abs=5e-6)
@@ -98,20 +126,33 @@ def test_invalid_options_raise():
 
 # ----------------------------------------------------------------------------- local time
 def test_utc_input_lands_in_local_hour_and_weekday(tmp_path):
-    reps = pd.DataFrame({"rep_id": ["r1"], "rep_name": ["佐藤"], "team_id": ["t1"], "role": ["SDR"],
-                         "joined_on": ["2025-01-06"], "left_on": [""]})
-    calls = pd.DataFrame({
-        "call_id": ["c1", "c2", "c3", "c4", "c5"], "rep_id": ["r1"] * 5, "lead_id": [""] * 5,
-        "started_at": [
-            "2026-01-05T23:30:00Z",       # Tue 2026-01-06 08:30 JST
-            "2026-01-09T15:00:00Z",       # Sat 2026-01-10 00:00 JST (weekend)
-            "2026-01-11T16:00:00Z",       # Mon 2026-01-12 01:00 JST = 成人の日 (holiday)
-            "2026-01-07T10:15:00",        # naive = local: Wed 10:15
-            "2026-01-08T05:00:00+00:00",  # Thu 14:00 JST
-        ],
-        "connected": ["true", "false", "true", "true", "false"],
-        "talk_seconds": [130, 0, 10, 300, 0], "appointment": ["false"] * 5,
-    })
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["r1"],
+            "rep_name": ["佐藤"],
+            "team_id": ["t1"],
+            "role": ["SDR"],
+            "joined_on": ["2025-01-06"],
+            "left_on": [""],
+        }
+    )
+    calls = pd.DataFrame(
+        {
+            "call_id": ["c1", "c2", "c3", "c4", "c5"],
+            "rep_id": ["r1"] * 5,
+            "lead_id": [""] * 5,
+            "started_at": [
+                "2026-01-05T23:30:00Z",  # Tue 2026-01-06 08:30 JST
+                "2026-01-09T15:00:00Z",  # Sat 2026-01-10 00:00 JST (weekend)
+                "2026-01-11T16:00:00Z",  # Mon 2026-01-12 01:00 JST = 成人の日 (holiday)
+                "2026-01-07T10:15:00",  # naive = local: Wed 10:15
+                "2026-01-08T05:00:00+00:00",  # Thu 14:00 JST
+            ],
+            "connected": ["true", "false", "true", "true", "false"],
+            "talk_seconds": [130, 0, 10, 300, 0],
+            "appointment": ["false"] * 5,
+        }
+    )
     d = tmp_path / "d"
     d.mkdir()
     reps.to_csv(d / "reps.csv", index=False)
@@ -128,7 +169,8 @@ def test_utc_input_lands_in_local_hour_and_weekday(tmp_path):
     pd.testing.assert_frame_equal(
         pd_counts[["weekday", "hour", *timing.COUNT_COLUMNS]].reset_index(drop=True),
         biz[["weekday", "hour", *timing.COUNT_COLUMNS]].reset_index(drop=True),
-        check_dtype=False)
+        check_dtype=False,
+    )
 
 
 # ----------------------------------------------------------------------------- chi-square
@@ -159,7 +201,9 @@ def test_confounding_raw_favours_9_adjusted_does_not():
     assert team.loc[9, "verdict"] != "recommend"
     text = timing.findings(res)
     assert not any("推奨架電時間帯とします" in s for s in text)
-    assert any(s.startswith("9時台は集計値では中央値の時間帯より高く見えます") for s in text)  # contrast: the median hour (issue 11)
+    assert any(
+        s.startswith("9時台は集計値では中央値の時間帯より高く見えます") for s in text
+    )  # contrast: the median hour (issue 11)
     en = timing.findings(res, lang="en")
     assert any("holding the rep fixed" in s and s.startswith("9:00") for s in en)
 
@@ -216,15 +260,27 @@ def test_hour_windows_merge_runs():
 
 # ----------------------------------------------------------------------------- breakdowns
 def test_attempt_numbers_and_breakdown():
-    calls = pd.DataFrame({
-        "call_id": [f"c{i}" for i in range(6)],
-        "rep_id": ["r1"] * 6, "lead_id": ["L1", "L1", "L2", "L1", None, "L2"],
-        "started_at": pd.to_datetime(["2026-01-06 10:00", "2026-01-07 10:00", "2026-01-06 11:00",
-                                      "2026-01-08 10:00", "2026-01-06 12:00",
-                                      "2026-01-05 09:00"]).tz_localize("Asia/Tokyo"),
-        "connected": [False, True, True, True, False, False], "talk_seconds": [0, 200, 10, 150, 0, 0],
-        "appointment": [False] * 6, "role": ["SDR"] * 6,
-    })
+    calls = pd.DataFrame(
+        {
+            "call_id": [f"c{i}" for i in range(6)],
+            "rep_id": ["r1"] * 6,
+            "lead_id": ["L1", "L1", "L2", "L1", None, "L2"],
+            "started_at": pd.to_datetime(
+                [
+                    "2026-01-06 10:00",
+                    "2026-01-07 10:00",
+                    "2026-01-06 11:00",
+                    "2026-01-08 10:00",
+                    "2026-01-06 12:00",
+                    "2026-01-05 09:00",
+                ]
+            ).tz_localize("Asia/Tokyo"),
+            "connected": [False, True, True, True, False, False],
+            "talk_seconds": [0, 200, 10, 150, 0, 0],
+            "appointment": [False] * 6,
+            "role": ["SDR"] * 6,
+        }
+    )
     a = timing.attempt_numbers(calls, cap=3)
     assert a.tolist()[:4] == [1, 2, 2, 3] and pd.isna(a.iloc[4]) and a.iloc[5] == 1
     b = timing.breakdown(calls, by="attempt", attempt_cap=3, min_calls=0).set_index("group")
@@ -271,15 +327,27 @@ def test_one_rep_has_nothing_to_hold_fixed():
 
 
 def test_rep_filter_on_calls(tmp_path):
-    calls = pd.DataFrame({
-        "call_id": [f"c{i}" for i in range(6)], "rep_id": ["r1", "r1", "r2", "r2", "r2", "r1"],
-        "lead_id": ["L1", "L2", "L1", "L3", "L3", "L1"],
-        "started_at": pd.to_datetime(["2026-01-06 10:00", "2026-01-06 11:00", "2026-01-07 10:00",
-                                      "2026-01-07 15:00", "2026-01-08 15:00",
-                                      "2026-01-09 10:00"]).tz_localize("Asia/Tokyo"),
-        "connected": [True, False, True, False, True, True], "talk_seconds": [200, 0, 30, 0, 150, 130],
-        "appointment": [False] * 6, "role": ["SDR", "SDR", "BDR", "BDR", "BDR", "SDR"],
-    })
+    calls = pd.DataFrame(
+        {
+            "call_id": [f"c{i}" for i in range(6)],
+            "rep_id": ["r1", "r1", "r2", "r2", "r2", "r1"],
+            "lead_id": ["L1", "L2", "L1", "L3", "L3", "L1"],
+            "started_at": pd.to_datetime(
+                [
+                    "2026-01-06 10:00",
+                    "2026-01-06 11:00",
+                    "2026-01-07 10:00",
+                    "2026-01-07 15:00",
+                    "2026-01-08 15:00",
+                    "2026-01-09 10:00",
+                ]
+            ).tz_localize("Asia/Tokyo"),
+            "connected": [True, False, True, False, True, True],
+            "talk_seconds": [200, 0, 30, 0, 150, 130],
+            "appointment": [False] * 6,
+            "role": ["SDR", "SDR", "BDR", "BDR", "BDR", "SDR"],
+        }
+    )
     r2 = timing.call_counts(calls, by=("hour",), rep="r2")
     assert r2.set_index("hour")["calls"].to_dict() == {10: 1, 15: 2}
     assert r2.set_index("hour")["connects"].to_dict() == {10: 1, 15: 1}
@@ -302,7 +370,10 @@ def test_display_tables_are_formatted():
     assert list(reps.columns) == ["チーム", "名前", "架電数", "推奨時間帯", "避けたい時間帯"]
     assert len(reps) == 6
     eff = timing.effects_table(res.effects, factor="hour")
-    assert eff.iloc[0]["時間帯"] == "9時台" and eff["判定"].isin(["中央値より高い", "中央値より低い", "差は不明確", "差はあるが小さい"]).all()
+    assert (
+        eff.iloc[0]["時間帯"] == "9時台"
+        and eff["判定"].isin(["中央値より高い", "中央値より低い", "差は不明確", "差はあるが小さい"]).all()
+    )
     hourly = timing.hourly_table([res], lang="en")
     assert list(hourly.columns) == ["Hour", "Calls", "Connect rate"]
     assert hourly["Connect rate"].str.fullmatch(r"\d+\.\d% \[\d+\.\d%, \d+\.\d%\]").all()
@@ -324,8 +395,9 @@ def test_disagreement_sentence_says_whether_the_estimate_moved():
     i = e.index[(e["factor"] == "hour") & (e["level"] == 9)][0]
     e.loc[i, ["raw_diff", "diff", "diff_ci_low", "diff_ci_high", "q_value"]] = [0.012, 0.011, -0.001, 0.023, 0.07]
     e.loc[i, ["raw_verdict", "verdict", "reason"]] = ["above", "neutral", "not_significant"]
-    e.loc[e["factor"] == "hour", "raw_verdict"] = np.where(e.loc[e["factor"] == "hour", "level"] == 9,
-                                                           "above", e.loc[e["factor"] == "hour", "verdict"])
+    e.loc[e["factor"] == "hour", "raw_verdict"] = np.where(
+        e.loc[e["factor"] == "hour", "level"] == 9, "above", e.loc[e["factor"] == "hour", "verdict"]
+    )
     res.effects = e
     text = timing.findings(res)
     s9 = next(s for s in text if s.startswith("9時台は集計値"))
@@ -348,8 +420,17 @@ def _small_cell_counts():
             if (wd, h) == (2, 12):
                 n = 12
             k = int(round(n * (0.30 if h in (10, 16) else 0.2)))
-            rows.append({"rep_id": "a", "weekday": wd, "hour": h, "calls": n, "connects": k,
-                         "valid_conversations": k // 2, "appointments": k // 5})
+            rows.append(
+                {
+                    "rep_id": "a",
+                    "weekday": wd,
+                    "hour": h,
+                    "calls": n,
+                    "connects": k,
+                    "valid_conversations": k // 2,
+                    "appointments": k // 5,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -367,8 +448,7 @@ def test_heatmap_hatches_exactly_the_too_small_cells():
     # the hatched rectangles sit on the too-small cells (centre = (hour index, weekday index))
     hours = sorted(by_cell["hour"].unique())
     centres = {(int(round(p.get_y() + 0.5)), hours[int(round(p.get_x() + 0.5))]) for p in hatched}
-    assert centres == set(zip(by_cell.loc[by_cell["too_small"], "weekday"],
-                              by_cell.loc[by_cell["too_small"], "hour"]))
+    assert centres == set(zip(by_cell.loc[by_cell["too_small"], "weekday"], by_cell.loc[by_cell["too_small"], "hour"]))
     # the colour layer is masked there: too-small cells are never coloured as if real
     arr = ax.images[0].get_array()
     assert int(np.ma.getmaskarray(arr).sum()) == n_small
@@ -433,8 +513,11 @@ def test_adjusted_effects_plot_shows_the_confounding():
     assert ay.max() - ay.min() < 1e-6
     # against the median hour (issue 11) the raw picture has 17:00 as its median (neutral) and
     # 9:00 above it; adjusted, both are neutral: 9:00 disagrees, shaded and explained
-    shaded = [p for p in ax.patches if p.get_facecolor()[:3] == pytest.approx((1.0, 0.953, 0.769), abs=0.01)
-              and p.get_width() > 0.5]
+    shaded = [
+        p
+        for p in ax.patches
+        if p.get_facecolor()[:3] == pytest.approx((1.0, 0.953, 0.769), abs=0.01) and p.get_width() > 0.5
+    ]
     assert len(shaded) == 1
     legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
     assert "判定が異なる" in legend and "集計値" in legend
@@ -447,8 +530,15 @@ def test_group_rates_hatches_small_groups():
 
     from iskpi_analysis.plots import timing as ptm
 
-    t = pd.DataFrame({"group": ["1", "2", "5+"], "calls": [400, 300, 12], "connects": [80, 75, 3],
-                      "valid_conversations": [0, 0, 0], "appointments": [0, 0, 0]})
+    t = pd.DataFrame(
+        {
+            "group": ["1", "2", "5+"],
+            "calls": [400, 300, 12],
+            "connects": [80, 75, 3],
+            "valid_conversations": [0, 0, 0],
+            "appointments": [0, 0, 0],
+        }
+    )
     table = timing.rate_table(t, by="group", min_calls=30)
     ax = ptm.group_rates(table, by="attempt", min_calls=30)
     hatched = [p for p in ax.patches if p.get_hatch() == ptm.SMALL_HATCH]
@@ -519,8 +609,11 @@ def _raw_calls(start="2026-08-01", end="2026-11-01", team=None):
 
 
 def _execute(tmp_path_factory, name, **params):
-    return run_notebook("04_time_of_day", tmp_path_factory.mktemp("nb04") / f"{name}.ipynb",
-                        **{"month": "2026-10", "months": 3, **params})
+    return run_notebook(
+        "04_time_of_day",
+        tmp_path_factory.mktemp("nb04") / f"{name}.ipynb",
+        **{"month": "2026-10", "months": 3, **params},
+    )
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ The fast path is taken only where the zone's offset is constant over the data's 
 (checked from the zone's transitions), and then every derived local column must equal the
 general path's; across a DST change the general path is kept and must match pandas.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,19 +21,22 @@ DERIVED = ["date", "hour", "weekday", "month", "business_day"]
 
 
 # --- fixed_offset against zoneinfo ------------------------------------------------------------
-@pytest.mark.parametrize("tz, start, end, expected", [
-    ("Asia/Tokyo", "2015-01-01T00:00Z", "2026-11-30T00:00Z", dt.timedelta(hours=9)),
-    ("America/New_York", "2026-07-01T00:00Z", "2026-07-31T23:59Z", dt.timedelta(hours=-4)),
-    ("America/New_York", "2026-01-05T00:00Z", "2026-02-27T00:00Z", dt.timedelta(hours=-5)),
-    ("Europe/London", "2026-01-01T00:00Z", "2026-03-28T00:00Z", dt.timedelta(0)),
-    ("America/New_York", "2026-03-01T00:00Z", "2026-03-20T00:00Z", None),  # spring forward 03-08
-    ("America/New_York", "2026-10-20T00:00Z", "2026-11-10T00:00Z", None),  # fall back 11-01
-    ("America/New_York", "2026-03-08T06:59:59Z", "2026-03-08T07:00:00Z", None),  # one second across
-    ("Europe/London", "2026-01-01T00:00Z", "2026-12-31T00:00Z", None),
-    ("Asia/Tokyo", None, None, None),  # no rows
-    ("Asia/Tokyo", "1600-01-01T00:00Z", "2026-01-01T00:00Z", None),  # a typo year: general path
-    ("Asia/Tokyo", "2026-01-02T00:00Z", "2026-01-01T00:00Z", dt.timedelta(hours=9)),  # ends swapped
-])
+@pytest.mark.parametrize(
+    "tz, start, end, expected",
+    [
+        ("Asia/Tokyo", "2015-01-01T00:00Z", "2026-11-30T00:00Z", dt.timedelta(hours=9)),
+        ("America/New_York", "2026-07-01T00:00Z", "2026-07-31T23:59Z", dt.timedelta(hours=-4)),
+        ("America/New_York", "2026-01-05T00:00Z", "2026-02-27T00:00Z", dt.timedelta(hours=-5)),
+        ("Europe/London", "2026-01-01T00:00Z", "2026-03-28T00:00Z", dt.timedelta(0)),
+        ("America/New_York", "2026-03-01T00:00Z", "2026-03-20T00:00Z", None),  # spring forward 03-08
+        ("America/New_York", "2026-10-20T00:00Z", "2026-11-10T00:00Z", None),  # fall back 11-01
+        ("America/New_York", "2026-03-08T06:59:59Z", "2026-03-08T07:00:00Z", None),  # one second across
+        ("Europe/London", "2026-01-01T00:00Z", "2026-12-31T00:00Z", None),
+        ("Asia/Tokyo", None, None, None),  # no rows
+        ("Asia/Tokyo", "1600-01-01T00:00Z", "2026-01-01T00:00Z", None),  # a typo year: general path
+        ("Asia/Tokyo", "2026-01-02T00:00Z", "2026-01-01T00:00Z", dt.timedelta(hours=9)),  # ends swapped
+    ],
+)
 def test_fixed_offset(tz, start, end, expected):
     got = tzfast.fixed_offset(tz, start, end)
     assert got == expected
@@ -58,19 +62,33 @@ def _dataset(stamps_utc: pd.DatetimeIndex, tz: str, *, fast: bool, monkeypatch) 
     n = len(stamps_utc)
     rng = np.random.default_rng(3)
     connected = rng.random(n) < 0.3
-    reps = pd.DataFrame({"rep_id": ["a", "b"], "team_id": "t1", "role": ["SDR", "BDR"],
-                         "joined_on": pd.Timestamp("2025-01-01").date(), "left_on": None})
-    calls = pd.DataFrame({"call_id": [f"c{i:05d}" for i in range(n)], "rep_id": rng.choice(["a", "b"], n),
-                          "lead_id": [f"L{i}" for i in rng.integers(0, 300, n)],
-                          "started_at": stamps_utc, "connected": connected,
-                          "talk_seconds": np.where(connected, rng.integers(5, 400, n), 0),
-                          "appointment": False})
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["a", "b"],
+            "team_id": "t1",
+            "role": ["SDR", "BDR"],
+            "joined_on": pd.Timestamp("2025-01-01").date(),
+            "left_on": None,
+        }
+    )
+    calls = pd.DataFrame(
+        {
+            "call_id": [f"c{i:05d}" for i in range(n)],
+            "rep_id": rng.choice(["a", "b"], n),
+            "lead_id": [f"L{i}" for i in rng.integers(0, 300, n)],
+            "started_at": stamps_utc,
+            "connected": connected,
+            "talk_seconds": np.where(connected, rng.integers(5, 400, n), 0),
+            "appointment": False,
+        }
+    )
     return io.Dataset.from_frames({"reps": reps, "calls": calls}, tz=tz, today="2026-11-30")
 
 
 def _derived(data: io.Dataset) -> pd.DataFrame:
-    return data.query("SELECT call_id, started_at, date, hour, weekday, month, business_day "
-                      "FROM v_calls ORDER BY call_id").set_index("call_id")
+    return data.query(
+        "SELECT call_id, started_at, date, hour, weekday, month, business_day FROM v_calls ORDER BY call_id"
+    ).set_index("call_id")
 
 
 def _path(data: io.Dataset) -> str:
@@ -83,10 +101,16 @@ def _pandas_reference(stamps_utc: pd.DatetimeIndex, tz: str) -> pd.DataFrame:
     local = stamps_utc.tz_convert(tz)
     holidays = set(pd.to_datetime(calendar.holidays("2025-01-01", "2026-12-31")).date)
     dates = local.date
-    return pd.DataFrame({
-        "date": dates, "hour": local.hour, "weekday": local.day_of_week, "month": local.strftime("%Y-%m"),
-        "business_day": [d.weekday() < 5 and d not in holidays for d in dates],
-    }, index=[f"c{i:05d}" for i in range(len(stamps_utc))])
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "hour": local.hour,
+            "weekday": local.day_of_week,
+            "month": local.strftime("%Y-%m"),
+            "business_day": [d.weekday() < 5 and d not in holidays for d in dates],
+        },
+        index=[f"c{i:05d}" for i in range(len(stamps_utc))],
+    )
 
 
 def _check_against_pandas(got: pd.DataFrame, ref: pd.DataFrame) -> None:
@@ -118,8 +142,12 @@ def test_tokyo_takes_the_fast_path_and_equals_the_general_path(monkeypatch):
     _check_against_pandas(a, ref)
     # the planted edges: 2026-01-31T15:30Z is 2026-02-01 00:30 in Tokyo, a Sunday
     i = ref.index[list(stamps).index(pd.Timestamp("2026-01-31T15:30Z"))]
-    assert (str(a.loc[i, "date"])[:10], a.loc[i, "hour"], a.loc[i, "month"], a.loc[i, "weekday"]) \
-        == ("2026-02-01", 0, "2026-02", 6)
+    assert (str(a.loc[i, "date"])[:10], a.loc[i, "hour"], a.loc[i, "month"], a.loc[i, "weekday"]) == (
+        "2026-02-01",
+        0,
+        "2026-02",
+        6,
+    )
     # 2025-12-31T15:00Z is New Year's Day 00:00 in Tokyo: a holiday, not a business day
     j = ref.index[list(stamps).index(pd.Timestamp("2025-12-31T15:00Z"))]
     assert (a.loc[j, "month"], a.loc[j, "hour"], bool(a.loc[j, "business_day"])) == ("2026-01", 0, False)
@@ -148,9 +176,10 @@ def test_new_york_across_dst_keeps_the_general_path(monkeypatch, around):
 def test_constant_non_tokyo_offset_in_range_is_exact(monkeypatch):
     # New York data entirely in July: -4 h all along, the fast path applies and is exact
     rng = np.random.default_rng(5)
-    stamps = (pd.Timestamp("2026-07-01T04:00Z") + pd.to_timedelta(rng.integers(0, 31 * 86400 - 1, 2000), unit="s"))
-    stamps = pd.DatetimeIndex(stamps).append(pd.DatetimeIndex(["2026-07-01T04:00Z", "2026-07-04T03:59:59Z",
-                                                               "2026-07-04T04:00Z"]))
+    stamps = pd.Timestamp("2026-07-01T04:00Z") + pd.to_timedelta(rng.integers(0, 31 * 86400 - 1, 2000), unit="s")
+    stamps = pd.DatetimeIndex(stamps).append(
+        pd.DatetimeIndex(["2026-07-01T04:00Z", "2026-07-04T03:59:59Z", "2026-07-04T04:00Z"])
+    )
     fast = _dataset(stamps, "America/New_York", fast=True, monkeypatch=monkeypatch)
     general = _dataset(stamps, "America/New_York", fast=False, monkeypatch=monkeypatch)
     assert (_path(fast), _path(general)) == ("fast", "general")
@@ -176,8 +205,12 @@ def sample_both():
 def test_sample_takes_the_fast_path_for_every_view(sample_both):
     fast, general = sample_both
     for d, kind in ((fast, "make_timestamp"), (general, "timezone(")):
-        sqls = dict(d.con.execute("SELECT view_name, sql FROM duckdb_views() WHERE view_name IN "
-                                  "('v_calls_lean_all', 'v_emails_lean', 'v_leads', 'v_deals')").fetchall())
+        sqls = dict(
+            d.con.execute(
+                "SELECT view_name, sql FROM duckdb_views() WHERE view_name IN "
+                "('v_calls_lean_all', 'v_emails_lean', 'v_leads', 'v_deals')"
+            ).fetchall()
+        )
         assert len(sqls) == 4 and all(kind in s for s in sqls.values()), sqls
 
 
@@ -189,8 +222,7 @@ def test_sample_rep_period_identical(sample_both, grain):
     pd.testing.assert_frame_equal(a, b)
 
 
-@pytest.mark.parametrize("by", [("rep_id", "weekday", "hour"), ("team_id", "business_day", "month"),
-                                ("date",)])
+@pytest.mark.parametrize("by", [("rep_id", "weekday", "hour"), ("team_id", "business_day", "month"), ("date",)])
 def test_sample_call_buckets_identical(sample_both, by):
     fast, general = sample_both
     a, b = aggregate.call_buckets(fast, by=by), aggregate.call_buckets(general, by=by)
@@ -201,8 +233,11 @@ def test_sample_call_buckets_identical(sample_both, by):
 @pytest.mark.parametrize("table", ["emails", "leads", "deals"])
 def test_sample_other_local_columns_identical(sample_both, table):
     fast, general = sample_both
-    cols = {"emails": "email_id, date, month", "leads": "lead_id, date, month",
-            "deals": "deal_id, date, month, closed_month"}[table]
+    cols = {
+        "emails": "email_id, date, month",
+        "leads": "lead_id, date, month",
+        "deals": "deal_id, date, month, closed_month",
+    }[table]
     q = f"SELECT {cols} FROM v_{table} ORDER BY 1"
     a, b = fast.query(q), general.query(q)
     assert len(a) > 50

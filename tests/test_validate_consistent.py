@@ -1,5 +1,6 @@
 """Issue 12 §1: consistent exports are accepted (warnings counted and shown, never silent), inbound
 calls stay out of every call KPI, and a month without calls is refused with a clear message."""
+
 from __future__ import annotations
 
 import json
@@ -7,10 +8,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from iskpi_analysis import aggregate, io, report
 from helpers import CALLS, REPS, TEAMS, write_dir
 from test_report import FIXTURE_NOTEBOOKS, make_tiny_data
+
+from iskpi_analysis import aggregate, io, report
 
 TODAY = "2026-11-22"
 
@@ -23,14 +24,27 @@ def load(path, **kw):
 def late_export(tmp_path):
     """The mini data (last call Tue 6 Jan 2026) plus a deal created days after the appointment,
     a deal in the next month and MQL/SQL stamps on the Saturday after the last call."""
-    deals = pd.DataFrame({"deal_id": ["D1", "D2", "D3"], "lead_id": ["L1", "L3", "L1"], "rep_id": ["r1", "r2", "r1"],
-                          "created_at": ["2026-01-05T17:00:00", "2026-01-09T10:00:00", "2026-02-02T10:00:00"],
-                          "amount_jpy": ["100", "200", "400"], "status": ["open", "open", "open"]})
-    leads = pd.DataFrame({"lead_id": ["L1", "L2"], "created_at": ["2026-01-02T09:00:00", "2026-01-02T09:00:00"],
-                          "source": ["webinar", "list"], "owner_rep_id": ["r1", "r1"],
-                          "mql_at": ["2026-01-10T09:00:00", ""], "sql_at": ["2026-01-10T12:00:00", ""]})
-    return write_dir(tmp_path / "late", {"teams": TEAMS, "reps": REPS, "calls": CALLS, "deals": deals,
-                                         "leads": leads})
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["D1", "D2", "D3"],
+            "lead_id": ["L1", "L3", "L1"],
+            "rep_id": ["r1", "r2", "r1"],
+            "created_at": ["2026-01-05T17:00:00", "2026-01-09T10:00:00", "2026-02-02T10:00:00"],
+            "amount_jpy": ["100", "200", "400"],
+            "status": ["open", "open", "open"],
+        }
+    )
+    leads = pd.DataFrame(
+        {
+            "lead_id": ["L1", "L2"],
+            "created_at": ["2026-01-02T09:00:00", "2026-01-02T09:00:00"],
+            "source": ["webinar", "list"],
+            "owner_rep_id": ["r1", "r1"],
+            "mql_at": ["2026-01-10T09:00:00", ""],
+            "sql_at": ["2026-01-10T12:00:00", ""],
+        }
+    )
+    return write_dir(tmp_path / "late", {"teams": TEAMS, "reps": REPS, "calls": CALLS, "deals": deals, "leads": leads})
 
 
 def test_events_after_the_last_call_are_kept_and_counted(tmp_path):
@@ -40,9 +54,14 @@ def test_events_after_the_last_call_are_kept_and_counted(tmp_path):
     assert d.last_date == pd.Timestamp("2026-01-06") and d.months() == ["2026-01"]
     after = [n for n in d.notes if n.code == "after_last_activity"]
     assert {(n.file, n.column, n.count) for n in after} == {
-        ("deals.csv", "created_at", 2), ("leads.csv", "mql_at", 1), ("leads.csv", "sql_at", 1)}
-    assert "deals.csv, column 'created_at': date after the data's last call or e-mail (2026-01-06), not after " \
-           "today: kept, counted only in its own month (2 rows)" in d.quality_notes()
+        ("deals.csv", "created_at", 2),
+        ("leads.csv", "mql_at", 1),
+        ("leads.csv", "sql_at", 1),
+    }
+    assert (
+        "deals.csv, column 'created_at': date after the data's last call or e-mail (2026-01-06), not after "
+        "today: kept, counted only in its own month (2 rows)" in d.quality_notes()
+    )
 
 
 def test_each_analysis_counts_late_events_only_in_their_month(tmp_path):
@@ -51,7 +70,9 @@ def test_each_analysis_counts_late_events_only_in_their_month(tmp_path):
     # every grain has the same total (issue 11): D3 (2 Feb, after the last call) is counted in
     # February, D1 (5 Jan) and D2 (9 Jan, after the last call but in January) in January
     assert month.groupby("period")["deals_created"].sum().to_dict() == {
-        pd.Timestamp("2026-01-01"): 2, pd.Timestamp("2026-02-01"): 1}
+        pd.Timestamp("2026-01-01"): 2,
+        pd.Timestamp("2026-02-01"): 1,
+    }
     day = aggregate.rep_period(d, grain="day")
     assert day["deals_created"].sum() == 3
     # a January window sees only January's deals; the data's span still ends with its last call
@@ -61,11 +82,15 @@ def test_each_analysis_counts_late_events_only_in_their_month(tmp_path):
 
 
 def test_dates_after_today_stay_an_error(tmp_path):
-    deals = pd.DataFrame({"deal_id": ["D1"], "rep_id": ["r1"], "created_at": ["2026-12-01T10:00:00"],
-                          "status": ["open"]})
+    deals = pd.DataFrame(
+        {"deal_id": ["D1"], "rep_id": ["r1"], "created_at": ["2026-12-01T10:00:00"], "status": ["open"]}
+    )
     path = write_dir(tmp_path / "d", {"teams": TEAMS, "reps": REPS, "calls": CALLS, "deals": deals})
-    with pytest.raises(io.DataValidationError, match=r"deals.csv, column 'created_at': date in the future "
-                                                     r"\(after today, 2026-11-22\)"):
+    with pytest.raises(
+        io.DataValidationError,
+        match=r"deals.csv, column 'created_at': date in the future "
+        r"\(after today, 2026-11-22\)",
+    ):
         load(path)
 
 
@@ -82,14 +107,19 @@ def test_validate_on_a_consistent_export_exits_0_and_lists_warnings(tmp_path, ca
 def mixed_calls():
     """8 calls of r1 on Mon 5 Jan: 4 outbound (2 connected), 4 inbound (all connected)."""
     n = 8
-    return pd.DataFrame({
-        "call_id": [f"c{i}" for i in range(n)], "rep_id": ["r1"] * n, "lead_id": [f"L{i}" for i in range(n)],
-        "started_at": [f"2026-01-05T{9 + i}:00:00" for i in range(n)],
-        "connected": ["true", "false", "true", "false", "true", "true", "true", "true"],
-        "talk_seconds": ["130", "0", "30", "0", "300", "300", "300", "300"],
-        "appointment": ["true", "false", "false", "false", "true", "false", "false", "false"],
-        "direction": ["out", "", "Outbound", "発信", "in", "Inbound", "受信", "INBOUND"],
-        "disposition_raw": ["アポ獲得", "不在", "受付ブロック", "不在", "問い合わせ", "", "", ""]})
+    return pd.DataFrame(
+        {
+            "call_id": [f"c{i}" for i in range(n)],
+            "rep_id": ["r1"] * n,
+            "lead_id": [f"L{i}" for i in range(n)],
+            "started_at": [f"2026-01-05T{9 + i}:00:00" for i in range(n)],
+            "connected": ["true", "false", "true", "false", "true", "true", "true", "true"],
+            "talk_seconds": ["130", "0", "30", "0", "300", "300", "300", "300"],
+            "appointment": ["true", "false", "false", "false", "true", "false", "false", "false"],
+            "direction": ["out", "", "Outbound", "発信", "in", "Inbound", "受信", "INBOUND"],
+            "disposition_raw": ["アポ獲得", "不在", "受付ブロック", "不在", "問い合わせ", "", "", ""],
+        }
+    )
 
 
 def test_inbound_calls_are_kept_but_out_of_every_call_kpi(tmp_path):
@@ -131,12 +161,33 @@ def test_unknown_direction_is_an_error_listing_what_is_read(tmp_path):
 
 # --- a month with e-mails but no calls ------------------------------------------------------
 def email_only_month(tmp_path):
-    reps = pd.concat([REPS, pd.DataFrame({"rep_id": ["r3"], "rep_name": ["高橋"], "team_id": ["t2"], "role": ["SDR"],
-                                          "joined_on": ["2025-01-06"], "left_on": [""]})], ignore_index=True)
-    teams = pd.concat([TEAMS, pd.DataFrame({"team_id": ["t2"], "team_name": ["大阪"],
-                                            "launched_on": ["2025-01-06"]})], ignore_index=True)
-    emails = pd.DataFrame({"email_id": ["e1", "e2", "e3"], "rep_id": ["r1", "r3", "r3"],
-                           "sent_at": ["2026-02-03T10:00:00", "2026-01-07T10:00:00", "2026-01-08T10:00:00"]})
+    reps = pd.concat(
+        [
+            REPS,
+            pd.DataFrame(
+                {
+                    "rep_id": ["r3"],
+                    "rep_name": ["高橋"],
+                    "team_id": ["t2"],
+                    "role": ["SDR"],
+                    "joined_on": ["2025-01-06"],
+                    "left_on": [""],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    teams = pd.concat(
+        [TEAMS, pd.DataFrame({"team_id": ["t2"], "team_name": ["大阪"], "launched_on": ["2025-01-06"]})],
+        ignore_index=True,
+    )
+    emails = pd.DataFrame(
+        {
+            "email_id": ["e1", "e2", "e3"],
+            "rep_id": ["r1", "r3", "r3"],
+            "sent_at": ["2026-02-03T10:00:00", "2026-01-07T10:00:00", "2026-01-08T10:00:00"],
+        }
+    )
     return write_dir(tmp_path / "e", {"teams": teams, "reps": reps, "calls": CALLS, "emails": emails})
 
 
@@ -169,12 +220,23 @@ def test_report_refuses_a_month_without_calls_naming_team_and_month(tmp_path, ca
 
 
 def test_report_refuses_a_month_with_inbound_calls_only(tmp_path):
-    calls = pd.concat([CALLS, mixed_calls().assign(call_id=lambda c: "in" + c["call_id"], direction="inbound",
-                                                   started_at=lambda c: c["started_at"].str.replace("2026-01", "2026-02"))
-                       ], ignore_index=True)
+    calls = pd.concat(
+        [
+            CALLS,
+            mixed_calls().assign(
+                call_id=lambda c: "in" + c["call_id"],
+                direction="inbound",
+                started_at=lambda c: c["started_at"].str.replace("2026-01", "2026-02"),
+            ),
+        ],
+        ignore_index=True,
+    )
     path = write_dir(tmp_path / "i", {"teams": TEAMS, "reps": REPS, "calls": calls})
-    with pytest.raises(report.ReportError, match=r"the whole organisation has no outbound calls in 2026-02 "
-                                                 r"\(8 inbound call\(s\), which are not counted that month\)"):
+    with pytest.raises(
+        report.ReportError,
+        match=r"the whole organisation has no outbound calls in 2026-02 "
+        r"\(8 inbound call\(s\), which are not counted that month\)",
+    ):
         report.validate_parameters("2026-02", data_dir=path)
 
 
@@ -191,14 +253,27 @@ def test_report_prints_and_shows_the_data_quality_note(tmp_path, capsys):
     path = make_tiny_data(tmp_path / "data")
     # the tiny data's last call is on or before Fri 30 Oct; deals a few days later are consistent
     rng = np.random.default_rng(1)
-    deals = pd.DataFrame({"deal_id": [f"D{i}" for i in range(3)], "rep_id": ["r1", "r2", "r3"],
-                          "created_at": ["2026-10-31T10:00:00", "2026-11-02T10:00:00", "2026-11-03T10:00:00"],
-                          "amount_jpy": rng.integers(1, 9, 3) * 100000, "status": ["open"] * 3})
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"D{i}" for i in range(3)],
+            "rep_id": ["r1", "r2", "r3"],
+            "created_at": ["2026-10-31T10:00:00", "2026-11-02T10:00:00", "2026-11-03T10:00:00"],
+            "amount_jpy": rng.integers(1, 9, 3) * 100000,
+            "status": ["open"] * 3,
+        }
+    )
     deals.to_csv(path / "deals.csv", index=False)
     calls = pd.read_csv(path / "calls.csv", dtype=str).assign(memo="x")
     calls.to_csv(path / "calls.csv", index=False)
-    res = report.run_report("2026-10", teams=["T1"], data_dir=path, out_dir=tmp_path / "out",
-                            notebooks_dir=FIXTURE_NOTEBOOKS, jobs=1, progress=False)
+    res = report.run_report(
+        "2026-10",
+        teams=["T1"],
+        data_dir=path,
+        out_dir=tmp_path / "out",
+        notebooks_dir=FIXTURE_NOTEBOOKS,
+        jobs=1,
+        progress=False,
+    )
     err = capsys.readouterr().err
     assert "data warning: calls.csv: 1 column(s) not in the data contract, ignored: memo" in err
     assert "data warning: deals.csv, column 'created_at': date after the data's last call or e-mail" in err

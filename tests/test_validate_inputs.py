@@ -1,14 +1,15 @@
 """Issue 12 §3: every bad input is named (file, line, column, value, what to do), nothing is lost,
 nothing is silent. One test per case of the issue."""
+
 from __future__ import annotations
 
 import zipfile
 
 import pandas as pd
 import pytest
+from helpers import CALLS, REPS, TEAMS, write_dir
 
 from iskpi_analysis import io
-from helpers import CALLS, REPS, TEAMS, write_dir
 
 TODAY = "2026-11-22"
 
@@ -75,8 +76,8 @@ def test_csv_next_to_parquet_is_an_error_naming_both(tmp_path, monkeypatch, caps
 # --- talk_seconds = 119.6 -------------------------------------------------------------------
 def test_fractional_seconds_are_an_error_not_rounded(tmp_path):
     calls = CALLS.copy()
-    calls.loc[0, "talk_seconds"] = "119.6"   # would have become a 120 s valid conversation
-    calls.loc[3, "talk_seconds"] = "200.0"   # a whole number written with a decimal point is fine
+    calls.loc[0, "talk_seconds"] = "119.6"  # would have become a 120 s valid conversation
+    calls.loc[3, "talk_seconds"] = "200.0"  # a whole number written with a decimal point is fine
     msg = error_text(base_dir(tmp_path, calls=calls))
     assert "calls.csv, column 'talk_seconds': not a whole number" in msg
     assert "1 row (rows 2)" in msg and "'119.6'" in msg and "never rounds" in msg and "iskpi import" in msg
@@ -110,15 +111,22 @@ def _write(path, text: str, encoding="utf-8"):
 def test_line_numbers_count_blank_lines_and_quoted_line_breaks(tmp_path):
     d = base_dir(tmp_path)
     header = ",".join(CALLS.columns)
-    _write(d / "calls.csv", "\n".join([
-        header,                                                            # line 1
-        'c1,r1,L1,2026-01-05T10:00:00,true,150,true,,"A',                  # line 2: a note with
-        'second line of the script"',                                      # line 3: a line break
-        "",                                                                # line 4: blank
-        "c2,r1,L2,2026-01-05T11:00:00,false,0,false,,A",                   # line 5
-        "",                                                                # line 6: blank
-        "c3,r2,L3,2026-01-06T15:00:00+09:00,maybe,60,false,true,B",        # line 7: the bad value
-        "c4,r2,L1,2026-01-06T07:00:00Z,yes,200,no,false,B"]) + "\n")       # line 8
+    _write(
+        d / "calls.csv",
+        "\n".join(
+            [
+                header,  # line 1
+                'c1,r1,L1,2026-01-05T10:00:00,true,150,true,,"A',  # line 2: a note with
+                'second line of the script"',  # line 3: a line break
+                "",  # line 4: blank
+                "c2,r1,L2,2026-01-05T11:00:00,false,0,false,,A",  # line 5
+                "",  # line 6: blank
+                "c3,r2,L3,2026-01-06T15:00:00+09:00,maybe,60,false,true,B",  # line 7: the bad value
+                "c4,r2,L1,2026-01-06T07:00:00Z,yes,200,no,false,B",
+            ]
+        )
+        + "\n",
+    )  # line 8
     msg = error_text(d)
     # pandas (and pyarrow) count records: it would have said row 4
     assert "calls.csv, column 'connected': unparseable boolean" in msg and "1 row (rows 7)" in msg
@@ -128,10 +136,19 @@ def test_line_numbers_count_blank_lines_and_quoted_line_breaks(tmp_path):
 def test_a_record_with_too_many_fields_names_its_line(tmp_path):
     d = base_dir(tmp_path)
     header = ",".join(CALLS.columns)
-    _write(d / "calls.csv", "\n".join([
-        header, "c1,r1,L1,2026-01-05T10:00:00,true,150,true,,A", "",
-        "c2,r1,L2,2026-01-05T11:00:00,false,0,false,,A,extra,values",
-        "c3,r2,L3,2026-01-06T15:00:00+09:00,true,60,false,true,B"]) + "\n")
+    _write(
+        d / "calls.csv",
+        "\n".join(
+            [
+                header,
+                "c1,r1,L1,2026-01-05T10:00:00,true,150,true,,A",
+                "",
+                "c2,r1,L2,2026-01-05T11:00:00,false,0,false,,A,extra,values",
+                "c3,r2,L3,2026-01-06T15:00:00+09:00,true,60,false,true,B",
+            ]
+        )
+        + "\n",
+    )
     msg = error_text(d)
     assert "calls.csv: line 4: 11 field(s) where the header has 9" in msg and "double quotes" in msg
 
@@ -187,10 +204,18 @@ def test_a_long_quoted_memo_keeps_line_numbers(tmp_path):
     d = base_dir(tmp_path)
     header = ",".join(CALLS.columns)
     memo = "x" * 200_000 + "\n" + "y" * 10  # longer than the csv module's default field limit
-    _write(d / "calls.csv", "\n".join([
-        header, f'c1,r1,L1,2026-01-05T10:00:00,true,150,true,,"{memo}"',
-        "c2,r1,L2,2026-01-05T11:00:00,false,0,false,,A",
-        "c3,r2,L3,2026-01-06T15:00:00+09:00,true,-60,false,true,B"]) + "\n")
+    _write(
+        d / "calls.csv",
+        "\n".join(
+            [
+                header,
+                f'c1,r1,L1,2026-01-05T10:00:00,true,150,true,,"{memo}"',
+                "c2,r1,L2,2026-01-05T11:00:00,false,0,false,,A",
+                "c3,r2,L3,2026-01-06T15:00:00+09:00,true,-60,false,true,B",
+            ]
+        )
+        + "\n",
+    )
     msg = error_text(d)
     assert "calls.csv, column 'talk_seconds': negative value" in msg and "1 row (rows 5)" in msg
 

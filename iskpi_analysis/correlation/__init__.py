@@ -55,24 +55,97 @@ Where things live
     :mod:`.narrative` the sentences, headline cards and labelled tables, every text from the
     catalog (``messages/<lang>/correlation.toml``).
 """
+
 from __future__ import annotations
 
-from .analysis import (CERTAINTIES, CLAIM_ALPHA, FINDING_PARTS, GRAINS, KINDS, LAG_LEVELS, LEVELS,
-                       RESULT_COLUMNS, VERDICTS, certainty, exclusions, headline_figures,
-                       infer_grain, kgi_states, kpi_correlations, pair_points, pair_table,
-                       select_window, strongest_pairs, verdicts)
-from .narrative import (STATEMENT_COLUMNS, claims, describe_window, findings, format_exclusions,
-                        format_pair_table, headline, level_label, period_word, render, statements)
-from .pairs import (ACTIVITY_KPIS, ARITHMETIC_KINDS, EFFICIENCY_KPIS, KGI_KPIS, MECHANICAL_KINDS,
-                    is_mechanical, mechanical_kind)
+from .analysis import (
+    CERTAINTIES,
+    CLAIM_ALPHA,
+    FINDING_PARTS,
+    GRAINS,
+    KINDS,
+    LAG_LEVELS,
+    LEVELS,
+    RESULT_COLUMNS,
+    VERDICTS,
+    certainty,
+    exclusions,
+    headline_figures,
+    infer_grain,
+    kgi_states,
+    kpi_correlations,
+    pair_points,
+    pair_table,
+    select_window,
+    strongest_pairs,
+    verdicts,
+)
+from .narrative import (
+    STATEMENT_COLUMNS,
+    claims,
+    describe_window,
+    findings,
+    format_exclusions,
+    format_pair_table,
+    headline,
+    level_label,
+    period_word,
+    render,
+    statements,
+)
+from .pairs import (
+    ACTIVITY_KPIS,
+    ARITHMETIC_KINDS,
+    EFFICIENCY_KPIS,
+    KGI_KPIS,
+    MECHANICAL_KINDS,
+    is_mechanical,
+    mechanical_kind,
+)
 from .plan import PLAN_COLUMNS, claimed, statement_plan
 from .rmcorr import rm_corr
 
-__all__ = ["ACTIVITY_KPIS", "EFFICIENCY_KPIS", "KGI_KPIS", "MECHANICAL_KINDS", "ARITHMETIC_KINDS",
-           "LEVELS", "LAG_LEVELS", "KINDS", "GRAINS", "CLAIM_ALPHA", "VERDICTS", "CERTAINTIES",
-           "RESULT_COLUMNS", "STATEMENT_COLUMNS", "PLAN_COLUMNS", "FINDING_PARTS",
-           "rm_corr", "mechanical_kind", "is_mechanical", "infer_grain", "select_window",
-           "kpi_correlations", "pair_table", "strongest_pairs", "pair_points", "exclusions",
-           "verdicts", "certainty", "kgi_states", "headline_figures", "statement_plan", "claimed",
-           "level_label", "period_word", "format_pair_table", "format_exclusions",
-           "describe_window", "render", "statements", "findings", "headline", "claims"]
+__all__ = [
+    "ACTIVITY_KPIS",
+    "EFFICIENCY_KPIS",
+    "KGI_KPIS",
+    "MECHANICAL_KINDS",
+    "ARITHMETIC_KINDS",
+    "LEVELS",
+    "LAG_LEVELS",
+    "KINDS",
+    "GRAINS",
+    "CLAIM_ALPHA",
+    "VERDICTS",
+    "CERTAINTIES",
+    "RESULT_COLUMNS",
+    "STATEMENT_COLUMNS",
+    "PLAN_COLUMNS",
+    "FINDING_PARTS",
+    "rm_corr",
+    "mechanical_kind",
+    "is_mechanical",
+    "infer_grain",
+    "select_window",
+    "kpi_correlations",
+    "pair_table",
+    "strongest_pairs",
+    "pair_points",
+    "exclusions",
+    "verdicts",
+    "certainty",
+    "kgi_states",
+    "headline_figures",
+    "statement_plan",
+    "claimed",
+    "level_label",
+    "period_word",
+    "format_pair_table",
+    "format_exclusions",
+    "describe_window",
+    "render",
+    "statements",
+    "findings",
+    "headline",
+    "claims",
+]

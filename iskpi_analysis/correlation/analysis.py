@@ -5,6 +5,7 @@ Rep-period rows in a window (:func:`select_window`) → every pair at every leve
 headline card and claim of :mod:`.narrative` reads. No function here takes ``lang``.
 See the package docstring for the method and what the report may claim.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,14 +13,31 @@ import pandas as pd
 
 from .. import io
 from ..stats import bh_adjust
-from .pairs import (ACTIVITY_KPIS, ARITHMETIC_KINDS, EFFICIENCY_KPIS, KGI_KPIS, _denominator, _kpi,
-                    mechanical_kind)
+from .pairs import ACTIVITY_KPIS, ARITHMETIC_KINDS, EFFICIENCY_KPIS, KGI_KPIS, _denominator, _kpi, mechanical_kind
 from .rmcorr import _check_confidence, _pearson_arrays, _rm_arrays
 
-__all__ = ["LEVELS", "LAG_LEVELS", "KINDS", "GRAINS", "CLAIM_ALPHA", "VERDICTS", "RESULT_COLUMNS",
-           "CERTAINTIES", "FINDING_PARTS", "infer_grain", "select_window", "kpi_correlations",
-           "pair_table", "strongest_pairs", "pair_points", "exclusions", "verdicts", "certainty",
-           "kgi_states", "headline_figures"]
+__all__ = [
+    "LEVELS",
+    "LAG_LEVELS",
+    "KINDS",
+    "GRAINS",
+    "CLAIM_ALPHA",
+    "VERDICTS",
+    "RESULT_COLUMNS",
+    "CERTAINTIES",
+    "FINDING_PARTS",
+    "infer_grain",
+    "select_window",
+    "kpi_correlations",
+    "pair_table",
+    "strongest_pairs",
+    "pair_points",
+    "exclusions",
+    "verdicts",
+    "certainty",
+    "kgi_states",
+    "headline_figures",
+]
 
 LEVELS = ("within", "within_spearman", "between", "pooled")
 LAG_LEVELS = ("within", "within_spearman")
@@ -36,9 +54,28 @@ CLAIM_ALPHA = 0.01
 #: 'built_in' (arithmetic pair) and 'too_few' (no r).
 VERDICTS = ("rises", "falls", "indicative", "none", "built_in", "too_few")
 
-RESULT_COLUMNS = ["x", "y", "kind", "lag", "level", "r", "ci_low", "ci_high", "dof", "p_val",
-                  "p_adj", "significant", "n_obs", "n_reps", "n_excluded", "mechanical",
-                  "mechanical_kind", "simpson", "flag", "note"]
+RESULT_COLUMNS = [
+    "x",
+    "y",
+    "kind",
+    "lag",
+    "level",
+    "r",
+    "ci_low",
+    "ci_high",
+    "dof",
+    "p_val",
+    "p_adj",
+    "significant",
+    "n_obs",
+    "n_reps",
+    "n_excluded",
+    "mechanical",
+    "mechanical_kind",
+    "simpson",
+    "flag",
+    "note",
+]
 
 
 def infer_grain(data: pd.DataFrame, *, subject: str = "rep_id") -> str:
@@ -57,8 +94,9 @@ def _check_grain(grain: str) -> None:
         raise ValueError(f"grain must be one of {GRAINS}, got {grain!r}")
 
 
-def select_window(data: pd.DataFrame, *, month: str, months: int = 1, grain: str | None = None,
-                  business_days_only: bool = True) -> pd.DataFrame:
+def select_window(
+    data: pd.DataFrame, *, month: str, months: int = 1, grain: str | None = None, business_days_only: bool = True
+) -> pd.DataFrame:
     """Rows of a rep-period table inside the ``months`` calendar months ending with ``month``.
 
     Week grain keeps only whole weeks (Monday to Sunday) lying inside the window, so a week cut by
@@ -134,11 +172,21 @@ def _rep_level(data: pd.DataFrame, kpi_id: str, subject: str) -> pd.Series:
     return g[kpi_id].mean().astype(float), None
 
 
-def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=EFFICIENCY_KPIS,
-                     kgi=KGI_KPIS, subject: str = "rep_id", grain: str | None = None,
-                     min_trials: float = 10, lag: bool = True, drop_inactive: bool = True,
-                     alpha: float = 0.05, simpson_min_r: float = 0.1,
-                     confidence: float = 0.95) -> pd.DataFrame:
+def kpi_correlations(
+    data: pd.DataFrame,
+    *,
+    activity=ACTIVITY_KPIS,
+    efficiency=EFFICIENCY_KPIS,
+    kgi=KGI_KPIS,
+    subject: str = "rep_id",
+    grain: str | None = None,
+    min_trials: float = 10,
+    lag: bool = True,
+    drop_inactive: bool = True,
+    alpha: float = 0.05,
+    simpson_min_r: float = 0.1,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
     """Correlation of every activity KPI with every efficiency KPI, and of each KPI with the KGI.
 
     (Over 80 lines only because this docstring documents every result column; the work is in
@@ -191,8 +239,7 @@ def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=E
         raise ValueError(f"min_trials must be >= 0, got {min_trials}")
     for c in (subject, "period"):
         if c not in data.columns:
-            raise ValueError(f"data lacks column {c!r}; pass a rep-period table "
-                             "(aggregate.rep_period)")
+            raise ValueError(f"data lacks column {c!r}; pass a rep-period table (aggregate.rep_period)")
     grain = grain or infer_grain(data, subject=subject)
     _check_grain(grain)
 
@@ -209,24 +256,30 @@ def kpi_correlations(data: pd.DataFrame, *, activity=ACTIVITY_KPIS, efficiency=E
     used = {k for p in pairs for k in p[:2]}
     vals = {k: _values(d, k, min_trials) for k in used}
     rep_vals = {k: _rep_level(d, k, subject) for k in used}
-    ctx = dict(d=d, subject=subject, subj=subj, has_next=has_next if lag else None,
-               min_trials=min_trials, confidence=confidence)
-    rows = [row for x, y, kind in pairs
-            for row in _pair_rows(x, y, kind, vals=vals, rep_vals=rep_vals, **ctx)]
+    ctx = dict(
+        d=d,
+        subject=subject,
+        subj=subj,
+        has_next=has_next if lag else None,
+        min_trials=min_trials,
+        confidence=confidence,
+    )
+    rows = [row for x, y, kind in pairs for row in _pair_rows(x, y, kind, vals=vals, rep_vals=rep_vals, **ctx)]
     out = pd.DataFrame(rows)
     if out.empty:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     out = _adjust(out, alpha=alpha)
     out["simpson"] = _simpson(out, alpha=alpha, min_r=simpson_min_r)
-    out["flag"] = [";".join(f for f, on in (("mechanical", m), ("simpson", s)) if on)
-                   for m, s in zip(out["mechanical"], out["simpson"])]
+    out["flag"] = [
+        ";".join(f for f, on in (("mechanical", m), ("simpson", s)) if on)
+        for m, s in zip(out["mechanical"], out["simpson"])
+    ]
     for c in ("dof", "n_obs", "n_reps", "n_excluded"):
         out[c] = out[c].astype("int64")
     return out[RESULT_COLUMNS]
 
 
-def _pair_rows(x, y, kind, *, d, subject, subj, has_next, vals, rep_vals, min_trials,
-               confidence) -> list[dict]:
+def _pair_rows(x, y, kind, *, d, subject, subj, has_next, vals, rep_vals, min_trials, confidence) -> list[dict]:
     """The result rows of one pair: every level at lag 0, the within levels at lag 1 (when
     ``has_next`` is given)."""
     (xv, xe), (yv, ye) = vals[x], vals[y]
@@ -265,8 +318,7 @@ def _between(rep_x, rep_y, *, min_trials, confidence) -> dict:
     for den in (dx, dy):
         if den is not None:
             excl |= den < max(min_trials, 1)
-    res = _pearson_arrays(rx.where(~excl).to_numpy(), ry.where(~excl).to_numpy(),
-                          confidence=confidence)
+    res = _pearson_arrays(rx.where(~excl).to_numpy(), ry.where(~excl).to_numpy(), confidence=confidence)
     res["n_reps"] = res["n_obs"]
     res["n_excluded"] = int(excl.sum())
     return res
@@ -293,9 +345,13 @@ def _simpson(out: pd.DataFrame, *, alpha: float, min_r: float) -> pd.Series:
         w = lag0.loc[(x, y, "within")]
         for other in ("between", "pooled"):
             o = lag0.loc[(x, y, other)]
-            if (np.isfinite(w["r"]) and np.isfinite(o["r"]) and np.sign(w["r"]) != np.sign(o["r"])
-                    and min(abs(w["r"]), abs(o["r"])) >= min_r
-                    and min(w["p_val"], o["p_val"]) < alpha):
+            if (
+                np.isfinite(w["r"])
+                and np.isfinite(o["r"])
+                and np.sign(w["r"]) != np.sign(o["r"])
+                and min(abs(w["r"]), abs(o["r"])) >= min_r
+                and min(w["p_val"], o["p_val"]) < alpha
+            ):
                 flags[(out["x"] == x) & (out["y"] == y) & (out["lag"] == 0)] = True
     return flags
 
@@ -313,7 +369,8 @@ def pair_table(results: pd.DataFrame, *, lag: int = 0) -> pd.DataFrame:
     res = results[results["lag"] == lag]
     w = res[res["level"] == "within"].set_index(["x", "y"])
     out = w[["kind", "r", "ci_low", "ci_high", "dof", "p_val", "p_adj", "significant"]].rename(
-        columns={"r": "r_within"})
+        columns={"r": "r_within"}
+    )
     for level in ("within_spearman", "between", "pooled"):
         o = res[res["level"] == level].set_index(["x", "y"])
         if o.empty:
@@ -327,8 +384,15 @@ def pair_table(results: pd.DataFrame, *, lag: int = 0) -> pd.DataFrame:
     return out.reset_index()
 
 
-def strongest_pairs(results: pd.DataFrame, *, n: int = 4, kind: str | None = None, lag: int = 0,
-                    level: str = "within", include_mechanical: bool = False) -> pd.DataFrame:
+def strongest_pairs(
+    results: pd.DataFrame,
+    *,
+    n: int = 4,
+    kind: str | None = None,
+    lag: int = 0,
+    level: str = "within",
+    include_mechanical: bool = False,
+) -> pd.DataFrame:
     """The ``n`` pairs with the largest |r| at ``level`` (significant ones first).
 
     Returns
@@ -344,14 +408,21 @@ def strongest_pairs(results: pd.DataFrame, *, n: int = 4, kind: str | None = Non
         sel = sel[sel["kind"] == kind]
     if not include_mechanical:
         sel = sel[~sel["mechanical_kind"].isin(ARITHMETIC_KINDS)]
-    sel = sel.assign(_abs=sel["r"].abs()).sort_values(["significant", "_abs"],
-                                                        ascending=[False, False])
+    sel = sel.assign(_abs=sel["r"].abs()).sort_values(["significant", "_abs"], ascending=[False, False])
     return sel.drop(columns="_abs").head(n).reset_index(drop=True)
 
 
-def pair_points(data: pd.DataFrame, *, x: str, y: str, subject: str = "rep_id",
-                min_trials: float = 10, lag: int = 0, grain: str | None = None,
-                drop_inactive: bool = True) -> pd.DataFrame:
+def pair_points(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    subject: str = "rep_id",
+    min_trials: float = 10,
+    lag: int = 0,
+    grain: str | None = None,
+    drop_inactive: bool = True,
+) -> pd.DataFrame:
     """The observations behind one pair, with the repeated-measures fit, for a scatter plot.
 
     Returns
@@ -373,8 +444,9 @@ def pair_points(data: pd.DataFrame, *, x: str, y: str, subject: str = "rep_id",
         nm = _next_mask(d, grain, subject)
         yv = np.where(nm, _lead(d, yv, subject).astype(float), np.nan)
         xv = np.where(nm, xv, np.nan)
-    pts = pd.DataFrame({"rep_id": d[subject].to_numpy(), "period": d["period"].to_numpy(),
-                        "x": xv, "y": yv}).dropna(subset=["x", "y"])
+    pts = pd.DataFrame({"rep_id": d[subject].to_numpy(), "period": d["period"].to_numpy(), "x": xv, "y": yv}).dropna(
+        subset=["x", "y"]
+    )
     pts = pts[pts.groupby("rep_id")["x"].transform("size") >= 2]
     res = _rm_arrays(pts["x"], pts["y"], pts["rep_id"])
     slope = res["slope"] if np.isfinite(res["slope"]) else 0.0
@@ -384,8 +456,9 @@ def pair_points(data: pd.DataFrame, *, x: str, y: str, subject: str = "rep_id",
     return pts.reset_index(drop=True)
 
 
-def exclusions(data: pd.DataFrame, *, rates=EFFICIENCY_KPIS, min_trials: float = 10,
-               drop_inactive: bool = True) -> pd.DataFrame:
+def exclusions(
+    data: pd.DataFrame, *, rates=EFFICIENCY_KPIS, min_trials: float = 10, drop_inactive: bool = True
+) -> pd.DataFrame:
     """How many rep-periods each rate loses to the too-few-trials rule.
 
     Returns
@@ -400,10 +473,16 @@ def exclusions(data: pd.DataFrame, *, rates=EFFICIENCY_KPIS, min_trials: float =
             continue
         _, excl = _values(d, r, min_trials)
         n = len(d)
-        rows.append({"kpi_id": r, "denominator": _denominator(r), "n_obs": n,
-                     "n_excluded": int(excl.sum()), "share_excluded": excl.sum() / n if n else np.nan})
-    return pd.DataFrame(rows, columns=["kpi_id", "denominator", "n_obs", "n_excluded",
-                                       "share_excluded"])
+        rows.append(
+            {
+                "kpi_id": r,
+                "denominator": _denominator(r),
+                "n_obs": n,
+                "n_excluded": int(excl.sum()),
+                "share_excluded": excl.sum() / n if n else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=["kpi_id", "denominator", "n_obs", "n_excluded", "share_excluded"])
 
 
 def _check_claim(alpha: float, claim_alpha: float) -> None:
@@ -413,8 +492,7 @@ def _check_claim(alpha: float, claim_alpha: float) -> None:
         raise ValueError(f"claim_alpha must be in (0, alpha = {alpha}], got {claim_alpha}")
 
 
-def verdicts(results: pd.DataFrame, *, alpha: float = 0.05,
-             claim_alpha: float = CLAIM_ALPHA) -> pd.DataFrame:
+def verdicts(results: pd.DataFrame, *, alpha: float = 0.05, claim_alpha: float = CLAIM_ALPHA) -> pd.DataFrame:
     """What each result row says: the one verdict every sentence, headline and claim reads.
 
     Parameters
@@ -438,8 +516,11 @@ def verdicts(results: pd.DataFrame, *, alpha: float = 0.05,
     claimed = finite & ~built & (out["p_adj"] < claim_alpha) & (r != 0)
     ci_excludes_0 = (out["ci_low"] > 0) | (out["ci_high"] < 0)
     indicative = finite & ~built & ~claimed & (ci_excludes_0 | (out["p_adj"] < alpha))
-    out["verdict"] = np.select([~finite, built, claimed & (r > 0), claimed & (r < 0), indicative],
-                               ["too_few", "built_in", "rises", "falls", "indicative"], default="none")
+    out["verdict"] = np.select(
+        [~finite, built, claimed & (r > 0), claimed & (r < 0), indicative],
+        ["too_few", "built_in", "rises", "falls", "indicative"],
+        default="none",
+    )
     out["claimed"] = out["verdict"].isin(["rises", "falls"])
     return out
 
@@ -474,8 +555,7 @@ def kgi_states(kg: pd.DataFrame) -> dict[str, str]:
     return state
 
 
-def headline_figures(results: pd.DataFrame, *, alpha: float = 0.05,
-                     claim_alpha: float = CLAIM_ALPHA) -> dict:
+def headline_figures(results: pd.DataFrame, *, alpha: float = 0.05, claim_alpha: float = CLAIM_ALPHA) -> dict:
     """The figures of the headline cards, from the same :func:`verdicts` as the findings.
 
     Returns
@@ -484,14 +564,16 @@ def headline_figures(results: pd.DataFrame, *, alpha: float = 0.05,
     claimed r, or None), ``n_claimed`` and ``n_tested`` (claimed relations among tested,
     non-arithmetic pairs) and ``n_simpson`` (claimed relations whose sign flips between levels).
     """
-    w0 = results[(results["level"] == "within") & (results["lag"] == 0)
-                 & (results["kind"] == "activity_efficiency")]
+    w0 = results[(results["level"] == "within") & (results["lag"] == 0) & (results["kind"] == "activity_efficiency")]
     v = verdicts(w0, alpha=alpha, claim_alpha=claim_alpha)
     tested = v[~v["verdict"].isin(["too_few", "built_in"])]
     falls = tested[tested["verdict"] == "falls"].sort_values("r")
-    return {"tradeoff": falls.iloc[0] if len(falls) else None,
-            "n_claimed": int(tested["claimed"].sum()), "n_tested": len(tested),
-            "n_simpson": int((tested["claimed"] & tested["simpson"]).sum())}
+    return {
+        "tradeoff": falls.iloc[0] if len(falls) else None,
+        "n_claimed": int(tested["claimed"].sum()),
+        "n_tested": len(tested),
+        "n_simpson": int((tested["claimed"] & tested["simpson"]).sum()),
+    }
 
 
 FINDING_PARTS = ("efficiency", "kgi", "lag")

@@ -5,6 +5,7 @@ Every text comes from the catalog (``messages/<lang>/correlation.toml``, keys
 record of :mod:`.plan`, written from the verdicts of :mod:`.analysis`; nothing here decides what
 a result says.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,19 @@ from ..catalog import has, t
 from .analysis import CLAIM_ALPHA, FINDING_PARTS, LEVELS, _active, _check_grain, headline_figures
 from .plan import PLAN_COLUMNS, claimed, statement_plan
 
-__all__ = ["STATEMENT_COLUMNS", "level_label", "period_word", "format_pair_table", "format_exclusions",
-           "describe_window", "render", "statements", "findings", "headline", "claims"]
+__all__ = [
+    "STATEMENT_COLUMNS",
+    "level_label",
+    "period_word",
+    "format_pair_table",
+    "format_exclusions",
+    "describe_window",
+    "render",
+    "statements",
+    "findings",
+    "headline",
+    "claims",
+]
 
 
 def level_label(level: str, *, lang: str = config.DEFAULT_LANG) -> str:
@@ -40,8 +52,19 @@ def _pair(x: str, y: str, lang: str) -> str:
     return t("correlation.pair.name", lang=lang, x=kpis.label(x, lang), y=kpis.label(y, lang))
 
 
-_TABLE_COLUMNS = ("kpi", "versus", "r_within", "dof", "p_adj", "r_rank", "r_between", "r_pooled",
-                  "reps_obs", "excluded", "caution")
+_TABLE_COLUMNS = (
+    "kpi",
+    "versus",
+    "r_within",
+    "dof",
+    "p_adj",
+    "r_rank",
+    "r_between",
+    "r_pooled",
+    "reps_obs",
+    "excluded",
+    "caution",
+)
 
 
 def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
@@ -58,21 +81,26 @@ def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -
     def col(name):
         return table[name] if name in table else pd.Series(np.nan, index=table.index)
 
-    return pd.DataFrame({
-        h["kpi"]: [kpis.label(v, lang) for v in table["x"]],
-        h["versus"]: [kpis.label(v, lang) for v in table["y"]],
-        h["r_within"]: ["–" if pd.isna(r) else f"{r:+.2f} {fmt.ci(lo, hi, as_pct=False)}"
-                        for r, lo, hi in zip(table["r_within"], table["ci_low"], table["ci_high"])],
-        h["dof"]: table["dof"].to_numpy(),
-        h["p_adj"]: [fmt.p_value(v, name="") for v in table["p_adj"]],
-        h["r_rank"]: [_r(v) for v in col("r_within_spearman")],
-        h["r_between"]: [_r(v) for v in col("r_between")],
-        h["r_pooled"]: [_r(v) for v in col("r_pooled")],
-        h["reps_obs"]: [f"{a}/{fmt.num(b)}" for a, b in zip(table["n_reps"], table["n_obs"])],
-        h["excluded"]: [fmt.num(v) for v in table["n_excluded"]],
-        h["caution"]: [sep.join(flags[f] for f in s.split(";") if f) if isinstance(s, str) else ""
-                       for s in table["flag"]],
-    })
+    return pd.DataFrame(
+        {
+            h["kpi"]: [kpis.label(v, lang) for v in table["x"]],
+            h["versus"]: [kpis.label(v, lang) for v in table["y"]],
+            h["r_within"]: [
+                "–" if pd.isna(r) else f"{r:+.2f} {fmt.ci(lo, hi, as_pct=False)}"
+                for r, lo, hi in zip(table["r_within"], table["ci_low"], table["ci_high"])
+            ],
+            h["dof"]: table["dof"].to_numpy(),
+            h["p_adj"]: [fmt.p_value(v, name="") for v in table["p_adj"]],
+            h["r_rank"]: [_r(v) for v in col("r_within_spearman")],
+            h["r_between"]: [_r(v) for v in col("r_between")],
+            h["r_pooled"]: [_r(v) for v in col("r_pooled")],
+            h["reps_obs"]: [f"{a}/{fmt.num(b)}" for a, b in zip(table["n_reps"], table["n_obs"])],
+            h["excluded"]: [fmt.num(v) for v in table["n_excluded"]],
+            h["caution"]: [
+                sep.join(flags[f] for f in s.split(";") if f) if isinstance(s, str) else "" for s in table["flag"]
+            ],
+        }
+    )
 
 
 def _count_label(count: str, lang: str) -> str:
@@ -80,39 +108,57 @@ def _count_label(count: str, lang: str) -> str:
     denominator of deal conversion) from the catalog."""
     if count in kpis.all_kpis():
         return kpis.label(count, lang)
-    return t(f"correlation.count.{count}", lang=lang) if has(f"correlation.count.{count}", lang=lang) \
-        else count
+    return t(f"correlation.count.{count}", lang=lang) if has(f"correlation.count.{count}", lang=lang) else count
 
 
 def format_exclusions(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     """An :func:`exclusions` table with labels and formatted numbers for a report reader."""
-    h = {k: t(f"correlation.exclusions.{k}", lang=lang)
-         for k in ("rate", "denominator", "n_obs", "n_excluded", "share_excluded")}
-    return pd.DataFrame({
-        h["rate"]: [kpis.label(k, lang) for k in table["kpi_id"]],
-        h["denominator"]: [_count_label(d, lang) for d in table["denominator"]],
-        h["n_obs"]: [fmt.num(v) for v in table["n_obs"]],
-        h["n_excluded"]: [fmt.num(v) for v in table["n_excluded"]],
-        h["share_excluded"]: [fmt.pct(v) for v in table["share_excluded"]],
-    })
+    h = {
+        k: t(f"correlation.exclusions.{k}", lang=lang)
+        for k in ("rate", "denominator", "n_obs", "n_excluded", "share_excluded")
+    }
+    return pd.DataFrame(
+        {
+            h["rate"]: [kpis.label(k, lang) for k in table["kpi_id"]],
+            h["denominator"]: [_count_label(d, lang) for d in table["denominator"]],
+            h["n_obs"]: [fmt.num(v) for v in table["n_obs"]],
+            h["n_excluded"]: [fmt.num(v) for v in table["n_excluded"]],
+            h["share_excluded"]: [fmt.pct(v) for v in table["share_excluded"]],
+        }
+    )
 
 
-def describe_window(window: pd.DataFrame, *, grain: str, months: int, month: str,
-                    lang: str = config.DEFAULT_LANG) -> str:
+def describe_window(
+    window: pd.DataFrame, *, grain: str, months: int, month: str, lang: str = config.DEFAULT_LANG
+) -> str:
     """One line saying what was analysed: months, reps, observations and the grain."""
     _check_grain(grain)
     first = f"{io.month_bounds(month, months)[0]:%Y-%m}"
     active = int(_active(window).sum()) if len(window) else 0
     n_reps = int(window["rep_id"].nunique()) if len(window) else 0
-    return t("correlation.window.line", lang=lang, first=first, month=month, n=months,
-             n_reps=n_reps, per=t(f"correlation.window_period.{grain}", lang=lang),
-             n_rows=fmt.num(len(window)), n_active=fmt.num(active))
+    return t(
+        "correlation.window.line",
+        lang=lang,
+        first=first,
+        month=month,
+        n=months,
+        n_reps=n_reps,
+        per=t(f"correlation.window_period.{grain}", lang=lang),
+        n_rows=fmt.num(len(window)),
+        n_active=fmt.num(active),
+    )
 
 
 def _stat(row: dict, lang: str) -> str:
-    return t("correlation.stat.line", lang=lang, r=f"{row['r']:+.2f}",
-             ci=fmt.ci(row["ci_low"], row["ci_high"], as_pct=False), p=fmt.p_value(row["p_adj"]),
-             n=int(row["n_reps"]), n_obs=fmt.num(row["n_obs"]))
+    return t(
+        "correlation.stat.line",
+        lang=lang,
+        r=f"{row['r']:+.2f}",
+        ci=fmt.ci(row["ci_low"], row["ci_high"], as_pct=False),
+        p=fmt.p_value(row["p_adj"]),
+        n=int(row["n_reps"]),
+        n_obs=fmt.num(row["n_obs"]),
+    )
 
 
 #: Columns of :func:`statements` (and :func:`claims`).
@@ -122,7 +168,8 @@ STATEMENT_COLUMNS = [*PLAN_COLUMNS[:-2], "sentence"]
 def _names(pairs, lang: str, with_r: bool = True) -> str:
     key = "correlation.pair.name_r" if with_r else "correlation.pair.name"
     return t("correlation.sep.list", lang=lang).join(
-        t(key, lang=lang, x=kpis.label(a, lang), y=kpis.label(b, lang), r=_r(r)) for a, b, r in pairs)
+        t(key, lang=lang, x=kpis.label(a, lang), y=kpis.label(b, lang), r=_r(r)) for a, b, r in pairs
+    )
 
 
 def _fields(args: dict, lang: str) -> dict:
@@ -149,14 +196,18 @@ def _fields(args: dict, lang: str) -> dict:
         elif name == "kpis":
             f["names"] = sep.join(label(k) for k in v)
         elif name == "drivers":
-            f["names"] = sep.join(t("correlation.pair.driver", lang=lang, x=label(a), y=label(b),
-                                    r=_r(r)) for a, b, r in v)
+            f["names"] = sep.join(
+                t("correlation.pair.driver", lang=lang, x=label(a), y=label(b), r=_r(r)) for a, b, r in v
+            )
         elif name == "flips":
             f["where"] = t("correlation.sep.and", lang=lang).join(
-                t(f"correlation.simpson.{lv}", lang=lang, r=_r(r)) for lv, r in v)
+                t(f"correlation.simpson.{lv}", lang=lang, r=_r(r)) for lv, r in v
+            )
         elif name == "items":
-            f["items"] = sep.join(t("correlation.advice.item", lang=lang, y=label(y),
-                                    target=fmt.kpi_value(y, target, lang)) for y, target in v)
+            f["items"] = sep.join(
+                t("correlation.advice.item", lang=lang, y=label(y), target=fmt.kpi_value(y, target, lang))
+                for y, target in v
+            )
         elif name == "alpha":
             f["alpha"] = f"{v:.0%}"
         elif name == "claim_alpha":
@@ -173,8 +224,12 @@ def render(record, *, lang: str = config.DEFAULT_LANG) -> str:
     args = record["args"]
     s = t(record["key"], lang=lang, **_fields(args, lang))
     if args.get("caution"):  # a rate against its own denominator (DESIGN §5)
-        s += t("correlation.stat.denominator_caution", lang=lang,
-               x=kpis.label(args["row"]["x"], lang), y=kpis.label(args["row"]["y"], lang))
+        s += t(
+            "correlation.stat.denominator_caution",
+            lang=lang,
+            x=kpis.label(args["row"]["x"], lang),
+            y=kpis.label(args["row"]["y"], lang),
+        )
     return s
 
 
@@ -184,9 +239,17 @@ def _rendered(plan: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out[STATEMENT_COLUMNS]
 
 
-def statements(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
-               claim_alpha: float = CLAIM_ALPHA, targets: pd.DataFrame | None = None,
-               grain: str = "week", max_items: int = 4, parts=FINDING_PARTS) -> pd.DataFrame:
+def statements(
+    results: pd.DataFrame,
+    *,
+    lang: str = config.DEFAULT_LANG,
+    alpha: float = 0.05,
+    claim_alpha: float = CLAIM_ALPHA,
+    targets: pd.DataFrame | None = None,
+    grain: str = "week",
+    max_items: int = 4,
+    parts=FINDING_PARTS,
+) -> pd.DataFrame:
     """The findings sentences, each with the verdict it was written from.
 
     Every sentence is rendered from a :func:`statement_plan` record, itself derived from
@@ -206,14 +269,23 @@ def statements(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha:
     effect), r, ci_low, ci_high, p_adj (of its pair) and sentence (Markdown, in ``lang``).
     """
     config.check_option("lang", lang, config.LANGS)
-    plan = statement_plan(results, alpha=alpha, claim_alpha=claim_alpha, targets=targets,
-                          grain=grain, max_items=max_items, parts=parts)
+    plan = statement_plan(
+        results, alpha=alpha, claim_alpha=claim_alpha, targets=targets, grain=grain, max_items=max_items, parts=parts
+    )
     return _rendered(plan, lang)
 
 
-def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
-             targets: pd.DataFrame | None = None, grain: str = "week", max_items: int = 4,
-             parts=FINDING_PARTS, claim_alpha: float = CLAIM_ALPHA) -> list[str]:
+def findings(
+    results: pd.DataFrame,
+    *,
+    lang: str = config.DEFAULT_LANG,
+    alpha: float = 0.05,
+    targets: pd.DataFrame | None = None,
+    grain: str = "week",
+    max_items: int = 4,
+    parts=FINDING_PARTS,
+    claim_alpha: float = CLAIM_ALPHA,
+) -> list[str]:
     """Plain-language findings generated from :func:`kpi_correlations` results.
 
     Parameters
@@ -235,12 +307,21 @@ def findings(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: f
     -------
     list of sentences (Markdown) in ``lang``: the ``sentence`` column of :func:`statements`.
     """
-    return statements(results, lang=lang, alpha=alpha, claim_alpha=claim_alpha, targets=targets,
-                      grain=grain, max_items=max_items, parts=parts)["sentence"].tolist()
+    return statements(
+        results,
+        lang=lang,
+        alpha=alpha,
+        claim_alpha=claim_alpha,
+        targets=targets,
+        grain=grain,
+        max_items=max_items,
+        parts=parts,
+    )["sentence"].tolist()
 
 
-def headline(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05,
-             claim_alpha: float = CLAIM_ALPHA) -> list[dict]:
+def headline(
+    results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05, claim_alpha: float = CLAIM_ALPHA
+) -> list[dict]:
     """Three headline figures for the report index (``label``, ``value``, ``note``), from the
     same :func:`verdicts` as the findings: the strongest claimed volume–efficiency trade-off
     within reps (never an arithmetic pair), how many pairs show a claimed relation, and how many
@@ -250,24 +331,35 @@ def headline(results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: f
     label = t("correlation.headline.tradeoff", lang=lang)
     if h["tradeoff"] is not None:
         top = h["tradeoff"]
-        trade = {"label": label, "value": _pair(top["x"], top["y"], lang),
-                 "note": f"r = {top['r']:+.2f}"}
+        trade = {"label": label, "value": _pair(top["x"], top["y"], lang), "note": f"r = {top['r']:+.2f}"}
     else:
-        trade = {"label": label, "value": t("correlation.headline.none_found", lang=lang),
-                 "note": ""}
-    return [trade,
-            {"label": t("correlation.headline.claimed", lang=lang),
-             "value": f"{h['n_claimed']} / {h['n_tested']}",
-             "note": t("correlation.headline.claimed_note", lang=lang,
-                       claim_alpha=f"{claim_alpha:g}")},
-            {"label": t("correlation.headline.sign", lang=lang), "value": str(h["n_simpson"]),
-             "note": t("correlation.headline.sign_note", lang=lang)}]
+        trade = {"label": label, "value": t("correlation.headline.none_found", lang=lang), "note": ""}
+    return [
+        trade,
+        {
+            "label": t("correlation.headline.claimed", lang=lang),
+            "value": f"{h['n_claimed']} / {h['n_tested']}",
+            "note": t("correlation.headline.claimed_note", lang=lang, claim_alpha=f"{claim_alpha:g}"),
+        },
+        {
+            "label": t("correlation.headline.sign", lang=lang),
+            "value": str(h["n_simpson"]),
+            "note": t("correlation.headline.sign_note", lang=lang),
+        },
+    ]
 
 
-def claims(results: pd.DataFrame, *, lagged: pd.DataFrame | None = None,
-           targets: pd.DataFrame | None = None, lang: str = config.DEFAULT_LANG,
-           alpha: float = 0.05, claim_alpha: float = CLAIM_ALPHA, grain: str = "day",
-           include_kgi: bool = False) -> pd.DataFrame:
+def claims(
+    results: pd.DataFrame,
+    *,
+    lagged: pd.DataFrame | None = None,
+    targets: pd.DataFrame | None = None,
+    lang: str = config.DEFAULT_LANG,
+    alpha: float = 0.05,
+    claim_alpha: float = CLAIM_ALPHA,
+    grain: str = "day",
+    include_kgi: bool = False,
+) -> pd.DataFrame:
     """Every effect a reader of 03 sees claimed: headline card, findings sentences, advice.
 
     For calibration: on data with no volume–efficiency effect (``sample.generate(...,
@@ -288,14 +380,33 @@ def claims(results: pd.DataFrame, *, lagged: pd.DataFrame | None = None,
     DataFrame with :data:`STATEMENT_COLUMNS`, one row per claiming sentence or headline card
     (part 'headline' for the card).
     """
-    out = _rendered(claimed(results, lagged=lagged, targets=targets, alpha=alpha,
-                            claim_alpha=claim_alpha, grain=grain, include_kgi=include_kgi), lang)
+    out = _rendered(
+        claimed(
+            results,
+            lagged=lagged,
+            targets=targets,
+            alpha=alpha,
+            claim_alpha=claim_alpha,
+            grain=grain,
+            include_kgi=include_kgi,
+        ),
+        lang,
+    )
     card = headline(results, lang=lang, alpha=alpha, claim_alpha=claim_alpha)[0]
     if card["note"]:  # the card names a pair
         sentence = t("correlation.headline.claim", lang=lang, **card)
-        card_row = {"part": "headline", "x": "", "y": "", "lag": 0, "verdict": "falls",
-                    "claim": True, "r": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                    "p_adj": np.nan, "sentence": sentence}
-        out = pd.concat([out, pd.DataFrame([card_row], columns=STATEMENT_COLUMNS)],
-                        ignore_index=True)
+        card_row = {
+            "part": "headline",
+            "x": "",
+            "y": "",
+            "lag": 0,
+            "verdict": "falls",
+            "claim": True,
+            "r": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "p_adj": np.nan,
+            "sentence": sentence,
+        }
+        out = pd.concat([out, pd.DataFrame([card_row], columns=STATEMENT_COLUMNS)], ignore_index=True)
     return out.reset_index(drop=True)

@@ -4,18 +4,25 @@ A rate against its own numerator (or a count below it in the funnel), against a 
 feeds its denominator through a derived count, or two sides sharing a count: see
 :func:`mechanical_kind`. :data:`ARITHMETIC_KINDS` are never claimed.
 """
+
 from __future__ import annotations
 
 from .. import kpis
 
-__all__ = ["ACTIVITY_KPIS", "EFFICIENCY_KPIS", "KGI_KPIS", "MECHANICAL_KINDS", "ARITHMETIC_KINDS",
-           "mechanical_kind", "is_mechanical"]
+__all__ = [
+    "ACTIVITY_KPIS",
+    "EFFICIENCY_KPIS",
+    "KGI_KPIS",
+    "MECHANICAL_KINDS",
+    "ARITHMETIC_KINDS",
+    "mechanical_kind",
+    "is_mechanical",
+]
 
 #: Activity (behavioural) KPIs: counts per rep-period.
 ACTIVITY_KPIS = ("calls", "connects", "valid_conversations", "emails_sent", "appointments")
 #: Efficiency (tactical) KPIs: rates, each a ratio of sums of two count columns.
-EFFICIENCY_KPIS = ("connect_rate", "conversation_rate", "appointment_rate", "deal_conversion",
-                   "email_reply_rate")
+EFFICIENCY_KPIS = ("connect_rate", "conversation_rate", "appointment_rate", "deal_conversion", "email_reply_rate")
 #: The KGI: what the KPIs are supposed to move.
 KGI_KPIS = ("deals_created", "deal_amount_jpy")
 
@@ -26,10 +33,16 @@ _DERIVED_FROM = {"deal_amount_jpy": ("deals_created",), "leads_handled": ("calls
 #: Funnel subsets: each count is a subset of its parent (a connect is a call that reached the
 #: person, a valid conversation a connect of 2 minutes or more, a deal an appointment handed to
 #: field sales, …), so it scales with every count above it.
-_FUNNEL_PARENT = {"connects": "calls", "valid_conversations": "connects",
-                  "appointments": "valid_conversations", "deals_created": "appointments",
-                  "decision_maker_connects": "connects", "emails_opened": "emails_sent",
-                  "emails_clicked": "emails_sent", "emails_replied": "emails_sent"}
+_FUNNEL_PARENT = {
+    "connects": "calls",
+    "valid_conversations": "connects",
+    "appointments": "valid_conversations",
+    "deals_created": "appointments",
+    "decision_maker_connects": "connects",
+    "emails_opened": "emails_sent",
+    "emails_clicked": "emails_sent",
+    "emails_replied": "emails_sent",
+}
 MECHANICAL_KINDS = ("numerator", "denominator", "proxy", "shared", "")
 #: Kinds whose relation is arithmetic by construction (not a question about behaviour): never a
 #: headline, a findings sentence about behaviour, or target advice (tables show them, marked).

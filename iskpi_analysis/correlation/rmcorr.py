@@ -2,6 +2,7 @@
 
 Statistical primitives of :mod:`iskpi_analysis.correlation` (no KPI knowledge, no text).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,8 +59,17 @@ def _rm_arrays(x, y, subject, *, rank: bool = False, confidence: float = 0.95) -
     codes, uniq = pd.factorize(s)
     k, n = len(uniq), len(x)
     dof = n - k - 1
-    out = {"r": np.nan, "dof": max(dof, 0), "p_val": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-           "n_obs": n, "n_reps": k, "slope": np.nan, "note": ""}
+    out = {
+        "r": np.nan,
+        "dof": max(dof, 0),
+        "p_val": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "n_obs": n,
+        "n_reps": k,
+        "slope": np.nan,
+        "note": "",
+    }
     if k < 2 or dof < 2:
         out["note"] = "too_few"
         return out
@@ -83,8 +93,15 @@ def _pearson_arrays(x, y, *, confidence: float = 0.95) -> dict:
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     n = len(x)
-    out = {"r": np.nan, "dof": max(n - 2, 0), "p_val": np.nan, "ci_low": np.nan,
-           "ci_high": np.nan, "n_obs": n, "note": ""}
+    out = {
+        "r": np.nan,
+        "dof": max(n - 2, 0),
+        "p_val": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "n_obs": n,
+        "note": "",
+    }
     if n < 4:
         out["note"] = "too_few"
         return out
@@ -97,8 +114,7 @@ def _pearson_arrays(x, y, *, confidence: float = 0.95) -> dict:
     return out
 
 
-def rm_corr(data: pd.DataFrame, *, x: str, y: str, subject: str,
-            confidence: float = 0.95) -> pd.DataFrame:
+def rm_corr(data: pd.DataFrame, *, x: str, y: str, subject: str, confidence: float = 0.95) -> pd.DataFrame:
     """Repeated-measures correlation (Bland & Altman 1995; Bakdash & Marusich 2017).
 
     Each subject's mean is removed from ``x`` and ``y``; r is the Pearson correlation of the
@@ -147,5 +163,4 @@ def rm_corr(data: pd.DataFrame, *, x: str, y: str, subject: str,
     res = _rm_arrays(data[x], data[y], data[subject], confidence=confidence)
     if res["n_reps"] < 3 and res["note"] == "":
         res["note"] = "fewer than 3 subjects"
-    return pd.DataFrame([{k: res[k] for k in ("r", "dof", "p_val", "ci_low", "ci_high",
-                                               "n_obs", "n_reps", "slope")}])
+    return pd.DataFrame([{k: res[k] for k in ("r", "dof", "p_val", "ci_low", "ci_high", "n_obs", "n_reps", "slope")}])

@@ -7,10 +7,19 @@ one module per vendor (:mod:`.salesforce`, :mod:`.hubspot`, :mod:`.miitel`, :mod
 :mod:`.generic`), :mod:`.convert` (rows → contract rows), :mod:`.log` (the import log) and
 :mod:`.driver` (the whole import).
 """
+
 from .driver import SOURCES, ImportResult, import_files
 from .mapping import MappingError, load_mapping
 from .problems import ImportProblem, ImportProblems
 from .readers import ReadError
 
-__all__ = ["SOURCES", "ImportResult", "import_files", "MappingError", "load_mapping", "ImportProblem",
-           "ImportProblems", "ReadError"]
+__all__ = [
+    "SOURCES",
+    "ImportResult",
+    "import_files",
+    "MappingError",
+    "load_mapping",
+    "ImportProblem",
+    "ImportProblems",
+    "ReadError",
+]

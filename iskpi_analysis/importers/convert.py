@@ -4,6 +4,7 @@ converts each value with :mod:`.values`, counts every conversion in the log and 
 value the mapping does not cover into a problem naming file, line, column, value and the
 mapping key that would fix it.
 """
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -15,8 +16,7 @@ from .problems import Collector
 from .readers import RawTable
 from .reps import Reps
 from .source import HELPER_FIELDS, Source
-from .values import (Unconvertible, _whole, to_amount, to_bool, to_date, to_int, to_month, to_seconds,
-                     to_timestamp)
+from .values import Unconvertible, _whole, to_amount, to_bool, to_date, to_int, to_month, to_seconds, to_timestamp
 
 IGNORE = "ignore"
 #: columns whose value is a rep (resolved through the reps of the mapping)
@@ -39,8 +39,16 @@ def contract_columns(table: str) -> dict[str, tuple[str, bool]]:
 
 
 class Converter:
-    def __init__(self, raw: RawTable, tm: TableMapping, mapping: Mapping, source: Source,
-                 reps: Reps | None, log: ImportLog, problems: Collector):
+    def __init__(
+        self,
+        raw: RawTable,
+        tm: TableMapping,
+        mapping: Mapping,
+        source: Source,
+        reps: Reps | None,
+        log: ImportLog,
+        problems: Collector,
+    ):
         self.raw, self.tm, self.mapping, self.source = raw, tm, mapping, source
         self.reps, self.log, self.problems = reps, log, problems
         self.table = tm.table
@@ -59,8 +67,10 @@ class Converter:
         allowed = set(contract_columns(self.table)) | (set(HELPER_FIELDS) if self.table == "calls" else set())
         for c, f in self.tm.columns.items():
             if f != IGNORE and f not in allowed:
-                raise MappingError(f"[{self.tm.prefix}columns] \"{c}\" = \"{f}\": {f!r} is not a column of "
-                                   f"{self.table} (allowed: {', '.join(sorted(allowed))}, or \"ignore\")")
+                raise MappingError(
+                    f'[{self.tm.prefix}columns] "{c}" = "{f}": {f!r} is not a column of '
+                    f'{self.table} (allowed: {", ".join(sorted(allowed))}, or "ignore")'
+                )
         field_of, column_of, ignored = {}, {}, []
         present = {key(h) for h in self.raw.header}
         # a field the mapping names takes precedence over the source's own name for it
@@ -77,9 +87,14 @@ class Converter:
                 ignored.append(h)
                 continue
             if f in column_of:
-                self.problems.add(self.raw.name, 1, h, None,
-                                  f"both '{column_of[f]}' and '{h}' would be {f}",
-                                  f'[{self.tm.prefix}columns] "{h}" = "ignore"  (or map it to another column)')
+                self.problems.add(
+                    self.raw.name,
+                    1,
+                    h,
+                    None,
+                    f"both '{column_of[f]}' and '{h}' would be {f}",
+                    f'[{self.tm.prefix}columns] "{h}" = "ignore"  (or map it to another column)',
+                )
                 continue
             field_of[h], column_of[f] = f, h
         return field_of, column_of, ignored
@@ -120,20 +135,29 @@ class Converter:
         out = {}
         direction = self.derive("direction", rec, raw_row)
         if direction == "skip":
-            raise Skip(f"{self.col(self._src('direction'))} = {rec.get(self._src('direction'), '')!r} "
-                       "(mapped to \"skip\")")
+            raise Skip(
+                f'{self.col(self._src("direction"))} = {rec.get(self._src("direction"), "")!r} (mapped to "skip")'
+            )
         if direction is not _MISSING:
             out["direction"] = direction
         ok &= direction is not _BAD
         out["call_id"] = rec.get("call_id", "").strip()
         if "call_id" not in self.column_of:
-            self._fail("call_id", None, "the export has no id column (overlapping files are de-duplicated by it)",
-                       "add the record id to the export (Salesforce report: 活動 ID; HubSpot: Record ID), and "
-                       f'if its name is not known, [{self.tm.prefix}columns] "<id column>" = "call_id"')
+            self._fail(
+                "call_id",
+                None,
+                "the export has no id column (overlapping files are de-duplicated by it)",
+                "add the record id to the export (Salesforce report: 活動 ID; HubSpot: Record ID), and "
+                f'if its name is not known, [{self.tm.prefix}columns] "<id column>" = "call_id"',
+            )
             ok = False
         elif not out["call_id"]:
-            self._fail("call_id", "", "empty call id (every call needs its export id; overlapping files are "
-                       "de-duplicated by it)", f'[{self.tm.prefix}columns] "<id column>" = "call_id"')
+            self._fail(
+                "call_id",
+                "",
+                "empty call id (every call needs its export id; overlapping files are de-duplicated by it)",
+                f'[{self.tm.prefix}columns] "<id column>" = "call_id"',
+            )
             ok = False
         out["rep_id"] = self._rep(rec)
         ok &= out["rep_id"] is not None
@@ -147,8 +171,7 @@ class Converter:
             ok &= v is not _BAD
             out[t] = None if v in (_MISSING, _BAD) else v
         # the vendor's own result: its result column, else its call type (MiiTel has no other)
-        out["disposition_raw"] = (rec.get("disposition_raw", "").strip() or rec.get("call_type", "").strip()
-                                  or None)
+        out["disposition_raw"] = rec.get("disposition_raw", "").strip() or rec.get("call_type", "").strip() or None
         out["script"] = rec.get("script", "").strip() or None
         if not ok:
             return None
@@ -156,20 +179,30 @@ class Converter:
             return None
         if not out["connected"] and talk:
             if self.mapping.talk_when_not_connected == "zero":
-                self.log.count("calls", "talk_seconds", "talk time of a call that did not connect set to 0 "
-                               "(talk_when_not_connected = \"zero\")")
+                self.log.count(
+                    "calls",
+                    "talk_seconds",
+                    'talk time of a call that did not connect set to 0 (talk_when_not_connected = "zero")',
+                )
                 talk = 0
             else:
-                self._fail("talk_seconds", rec.get("talk_seconds", str(talk)).strip(),
-                           f"{talk} s of talk on a call the mapping says did not connect "
-                           f"({self.col(self._src('connected'))} = {rec.get(self._src('connected'), '')!r})",
-                           '[options] talk_when_not_connected = "zero"  (ringing, voicemail or a gatekeeper '
-                           f'is not a conversation), or map that result as connected in [{self.tm.prefix}values.connected]')
+                self._fail(
+                    "talk_seconds",
+                    rec.get("talk_seconds", str(talk)).strip(),
+                    f"{talk} s of talk on a call the mapping says did not connect "
+                    f"({self.col(self._src('connected'))} = {rec.get(self._src('connected'), '')!r})",
+                    '[options] talk_when_not_connected = "zero"  (ringing, voicemail or a gatekeeper '
+                    f"is not a conversation), or map that result as connected in [{self.tm.prefix}values.connected]",
+                )
                 return None
         if out["appointment"] and not out["connected"]:
-            self._fail("appointment", None, "an appointment on a call that did not connect",
-                       f"check [{self.tm.prefix}values.connected] for {rec.get(self._src('connected'), '')!r} "
-                       "and the appointment rules")
+            self._fail(
+                "appointment",
+                None,
+                "an appointment on a call that did not connect",
+                f"check [{self.tm.prefix}values.connected] for {rec.get(self._src('connected'), '')!r} "
+                "and the appointment rules",
+            )
             return None
         out["talk_seconds"] = talk
         return out
@@ -179,10 +212,14 @@ class Converter:
         if owner in self.source.no_owner or not owner:
             fb = rec.get("rep_fallback", "").strip()
             if not fb:
-                why = (f"{owner!r} is how {self.source.name} marks a call without a user" if owner
-                       else "empty rep")
-                self._fail("rep_id", owner, why, f'[{self.tm.prefix}columns] "<column naming the caller, e.g. '
-                           'the line or extension>" = "rep_fallback", and that value as an alias of the rep')
+                why = f"{owner!r} is how {self.source.name} marks a call without a user" if owner else "empty rep"
+                self._fail(
+                    "rep_id",
+                    owner,
+                    why,
+                    f'[{self.tm.prefix}columns] "<column naming the caller, e.g. '
+                    'the line or extension>" = "rep_fallback", and that value as an alias of the rep',
+                )
                 return None
             owner = fb
             self.log.count(self.table, "rep_id", "rep from rep_fallback column")
@@ -203,14 +240,22 @@ class Converter:
                 return value
             text = rec.get("started_at")
             if text is None:
-                self._fail("started_at", None, "no column for the call's start time",
-                           f'[{self.tm.prefix}columns] "<start time column>" = "started_at"')
+                self._fail(
+                    "started_at",
+                    None,
+                    "no column for the call's start time",
+                    f'[{self.tm.prefix}columns] "<start time column>" = "started_at"',
+                )
                 return None
             return self.convert("started_at", text, to_timestamp, self.tz, self.date_formats)[0]
         except Unconvertible as exc:
-            self._fail("started_at", rec.get("started_at"), str(exc),
-                       '[read] date_formats = ["<strptime layout, e.g. %Y/%m/%d %H:%M>"] (naive times are in '
-                       f'[read] timezone = "{self.tz}")')
+            self._fail(
+                "started_at",
+                rec.get("started_at"),
+                str(exc),
+                '[read] date_formats = ["<strptime layout, e.g. %Y/%m/%d %H:%M>"] (naive times are in '
+                f'[read] timezone = "{self.tz}")',
+            )
             return None
 
     def _talk(self, rec: dict):
@@ -222,17 +267,25 @@ class Converter:
                     return got[0]
             text = rec.get("talk_seconds")
             if text is None:
-                self._fail("talk_seconds", None, "no column for the talk time",
-                           f'[{self.tm.prefix}columns] "<duration column>" = "talk_seconds"')
+                self._fail(
+                    "talk_seconds",
+                    None,
+                    "no column for the talk time",
+                    f'[{self.tm.prefix}columns] "<duration column>" = "talk_seconds"',
+                )
                 return None
             if not text.strip():
                 self._fail("talk_seconds", "", "empty talk time", "fill it in the export (0 for no talk)")
                 return None
             return self.convert("talk_seconds", text, to_seconds, self.unit, self.mapping.duration_rounding)[0]
         except Unconvertible as exc:
-            self._fail("talk_seconds", rec.get("talk_seconds"), str(exc),
-                       '[read] duration_unit = "s" | "ms" | "mm:ss" | "h:mm:ss" | "auto"; '
-                       '[read] duration_rounding = "nearest" to round on purpose')
+            self._fail(
+                "talk_seconds",
+                rec.get("talk_seconds"),
+                str(exc),
+                '[read] duration_unit = "s" | "ms" | "mm:ss" | "h:mm:ss" | "auto"; '
+                '[read] duration_rounding = "nearest" to round on purpose',
+            )
             return None
 
     # --- derived values: exact values, rules, the source's defaults, booleans, default --
@@ -246,29 +299,44 @@ class Converter:
         where = f"[{self.tm.prefix}values.{target}]"
         if text is None:
             if target in self.tm.defaults:
-                return self._check(target, self.tm.defaults[target], f"[{self.tm.prefix}defaults] {target}",
-                                   "default (no column)")
+                return self._check(
+                    target, self.tm.defaults[target], f"[{self.tm.prefix}defaults] {target}", "default (no column)"
+                )
             if target in ("decision_maker", "direction"):
                 return _MISSING
-            self._fail(target, None, f"no column for {target} (derived from {src})",
-                       f'[{self.tm.prefix}columns] "<column>" = "{src}", or [{self.tm.prefix}defaults] '
-                       f'{target} = false')
+            self._fail(
+                target,
+                None,
+                f"no column for {target} (derived from {src})",
+                f'[{self.tm.prefix}columns] "<column>" = "{src}", or [{self.tm.prefix}defaults] {target} = false',
+            )
             return _BAD
         k = key(text)
         if k in self.tm.values.get(target, {}):
-            return self._check(target, self.tm.values[target][k], f"{where} {text!r}",
-                               f"{text.strip()!r} → {_show(self.tm.values[target][k])}")
+            return self._check(
+                target,
+                self.tm.values[target][k],
+                f"{where} {text!r}",
+                f"{text.strip()!r} → {_show(self.tm.values[target][k])}",
+            )
         for rule in self.tm.rules.get(target, []):
             if rule.matches(self._rule_text(rule, text, rec, raw_row)):
-                return self._check(target, rule.value, f"[[{self.tm.prefix}rules.{target}]]",
-                                   f"rule {rule.describe()} → {_show(rule.value)}")
+                return self._check(
+                    target,
+                    rule.value,
+                    f"[[{self.tm.prefix}rules.{target}]]",
+                    f"rule {rule.describe()} → {_show(rule.value)}",
+                )
         vendor = {key(r): v for r, v in self.source.values.get(target, {}).items()}
         if k in vendor:
-            return self._check(target, vendor[k], "", f"{text.strip()!r} → {_show(vendor[k])} ({self.source.name} default)")
+            return self._check(
+                target, vendor[k], "", f"{text.strip()!r} → {_show(vendor[k])} ({self.source.name} default)"
+            )
         for rule in self.source.rules.get(target, []):
             if rule.matches(self._rule_text(rule, text, rec, raw_row)):
-                return self._check(target, rule.value, "", f"{rule.describe()} → {_show(rule.value)} "
-                                   f"({self.source.name} default)")
+                return self._check(
+                    target, rule.value, "", f"{rule.describe()} → {_show(rule.value)} ({self.source.name} default)"
+                )
         if src == target and target == "direction" and key(text) in ("in", "out"):
             return key(text)  # already in contract form
         if src == target and target != "direction" and text.strip():
@@ -277,15 +345,21 @@ class Converter:
             except Unconvertible:
                 pass
         if target in self.tm.defaults:
-            return self._check(target, self.tm.defaults[target], f"[{self.tm.prefix}defaults] {target}",
-                               f"default → {_show(self.tm.defaults[target])}")
+            return self._check(
+                target,
+                self.tm.defaults[target],
+                f"[{self.tm.prefix}defaults] {target}",
+                f"default → {_show(self.tm.defaults[target])}",
+            )
         if not text.strip() and target == "decision_maker":
             return _MISSING
         choices = " | ".join(_show(a) if not isinstance(a, str) else f'"{a}"' for a in allowed)
         fix = f'{where} "{text.strip()}" = {choices}'
         if target == "appointment":
-            fix += (f"  — or a rule [[{self.tm.prefix}rules.appointment]] column = \"{self.col(src)}\" "
-                    f"contains = \"…\" value = true, and [{self.tm.prefix}defaults] appointment = false")
+            fix += (
+                f'  — or a rule [[{self.tm.prefix}rules.appointment]] column = "{self.col(src)}" '
+                f'contains = "…" value = true, and [{self.tm.prefix}defaults] appointment = false'
+            )
         self._fail(src, text.strip(), f"value not covered by the mapping for {target}", fix)
         return _BAD
 
@@ -301,8 +375,9 @@ class Converter:
 
     def _check(self, target: str, value, where: str, how: str):
         if value not in TARGETS[target] or isinstance(value, bool) != (target != "direction"):
-            raise MappingError(f"{where}: {target} must be one of "
-                               f"{', '.join(map(_show, TARGETS[target]))}, got {value!r}")
+            raise MappingError(
+                f"{where}: {target} must be one of {', '.join(map(_show, TARGETS[target]))}, got {value!r}"
+            )
         self.log.count(self.table, target, how)
         return value
 
@@ -316,10 +391,12 @@ class Converter:
                     text = str(self.tm.defaults[c])
                     self.log.count(self.table, c, "default")
                 elif req:
-                    self._fail(c, "" if text is not None else None,
-                               "required value is empty" if text is not None else "no column for it",
-                               f'[{self.tm.prefix}columns] "<column>" = "{c}"' if text is None
-                               else "fill it in the export")
+                    self._fail(
+                        c,
+                        "" if text is not None else None,
+                        "required value is empty" if text is not None else "no column for it",
+                        f'[{self.tm.prefix}columns] "<column>" = "{c}"' if text is None else "fill it in the export",
+                    )
                     ok = False
                     continue
                 else:
@@ -357,8 +434,9 @@ class Converter:
         if fn:
             return self.convert(c, text, fn)[0]
         if kind == "ts":
-            return self.convert(c, text, to_timestamp, self.tz, self.date_formats,
-                                self.table not in ("calls", "emails"))[0]
+            return self.convert(
+                c, text, to_timestamp, self.tz, self.date_formats, self.table not in ("calls", "emails")
+            )[0]
         if kind == "date":
             return self.convert(c, text, to_date, self.date_formats)[0]
         if kind == "int":

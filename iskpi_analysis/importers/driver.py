@@ -1,6 +1,7 @@
 """``iskpi import``: read the exports, convert them with the mapping, de-duplicate overlapping
 files, write contract Parquet files and the import log, then (in the CLI) validate the result.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -40,8 +41,10 @@ def _assign(files: list[Path], mapping: Mapping) -> dict[Path, str]:
         hits = [t for t, tm in mapping.tables.items() if any(fnmatch.fnmatch(f.name, p) for p in tm.files)]
         if len(hits) != 1:
             what = "matches no" if not hits else f"matches the files patterns of {', '.join(hits)} —"
-            raise MappingError(f"{f.name} {what} [tables.NAME] files pattern; say which table it is for, "
-                               f'e.g. [tables.calls] files = ["{f.name}"]')
+            raise MappingError(
+                f"{f.name} {what} [tables.NAME] files pattern; say which table it is for, "
+                f'e.g. [tables.calls] files = ["{f.name}"]'
+            )
         out[f] = hits[0]
     return out
 
@@ -66,16 +69,22 @@ def _dedupe(table: str, rows: list[dict], problems: Collector, log: ImportLog) -
             log.duplicates[table] += 1
         else:
             diff = [k for k in a if a[k] != b.get(k)]
-            problems.add(r["_file"], r["_line"], id_col, r[id_col],
-                         f"same id as {first['_file']} line {first['_line']} but different "
-                         f"{', '.join(diff)} ({', '.join(f'{a[k]!r} vs {b[k]!r}' for k in diff[:2])})",
-                         "keep one version of the row: re-export the older month, or remove the stale file")
+            problems.add(
+                r["_file"],
+                r["_line"],
+                id_col,
+                r[id_col],
+                f"same id as {first['_file']} line {first['_line']} but different "
+                f"{', '.join(diff)} ({', '.join(f'{a[k]!r} vs {b[k]!r}' for k in diff[:2])})",
+                "keep one version of the row: re-export the older month, or remove the stale file",
+            )
     return kept
 
 
 def _frame(table: str, rows: list[dict], tz: str) -> pd.DataFrame:
-    cols = [c for c in contract_columns(table) if any(r.get(c) is not None for r in rows)
-            or contract_columns(table)[c][1]]
+    cols = [
+        c for c in contract_columns(table) if any(r.get(c) is not None for r in rows) or contract_columns(table)[c][1]
+    ]
     df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
     for c in cols:
         kind = contract_columns(table)[c][0]
@@ -130,8 +139,10 @@ def import_files(files, *, source: str, mapping=None, out) -> ImportResult:
     src = SOURCES[source]
     m = load_mapping(mapping, source=source)
     if source != "generic" and set(m.tables) != {"calls"}:
-        raise MappingError(f"--from {source} imports calls; import other tables ({', '.join(set(m.tables) - {'calls'})}) "
-                           "with --from generic")
+        raise MappingError(
+            f"--from {source} imports calls; import other tables ({', '.join(set(m.tables) - {'calls'})}) "
+            "with --from generic"
+        )
     files = [Path(f) for f in files]
     reps = load_reps(m)
     log = ImportLog(source, str(mapping) if mapping else None)
@@ -139,23 +150,38 @@ def import_files(files, *, source: str, mapping=None, out) -> ImportResult:
     rows: dict[str, list[dict]] = {t: [] for t in m.tables}
     for f, table in _assign(files, m).items():
         try:
-            raw = read_table(f, encoding=m.encoding, delimiter=m.delimiter, sheet=m.sheet,
-                             header_line=m.header_line)
+            raw = read_table(f, encoding=m.encoding, delimiter=m.delimiter, sheet=m.sheet, header_line=m.header_line)
         except ReadError as exc:
             problems.add(f.name, None, None, None, str(exc).split(": ", 1)[-1])
             continue
         conv = Converter(raw, m.tables[table], m, src if table == "calls" else generic.SOURCE, reps, log, problems)
         got = list(conv.rows())
         rows[table] += got
-        log.files.append(FileEntry(raw.name, table, raw.encoding, len(raw.rows), raw.blank_lines, conv.ignored,
-                                   raw.skipped_above, raw.footer, conv.unused))
+        log.files.append(
+            FileEntry(
+                raw.name,
+                table,
+                raw.encoding,
+                len(raw.rows),
+                raw.blank_lines,
+                conv.ignored,
+                raw.skipped_above,
+                raw.footer,
+                conv.unused,
+            )
+        )
     problems.raise_if_any()
     frames = {}
     for t in m.tables:
         kept = _dedupe(t, rows[t], problems, log)
         if not kept:
-            problems.add(", ".join(e.file for e in log.files if e.table == t) or t, None, None, None,
-                         f"no {t} rows to import (every row was skipped or the files are empty)")
+            problems.add(
+                ", ".join(e.file for e in log.files if e.table == t) or t,
+                None,
+                None,
+                None,
+                f"no {t} rows to import (every row was skipped or the files are empty)",
+            )
         frames[t] = _frame(t, kept, m.timezone)
     if reps is not None:
         if "reps" in frames:

@@ -2,6 +2,7 @@
 **milliseconds**, ``hs_call_direction`` (INBOUND/OUTBOUND), ``hs_call_disposition`` as outcome
 GUIDs. The default outcome map is HubSpot's documented default call outcomes (a portal's own
 outcomes have their own GUIDs: add them under ``[values.connected]``)."""
+
 from .source import Source
 
 #: HubSpot's default call outcomes (GUID → label), as listed by GET /calling/v1/dispositions
@@ -17,17 +18,34 @@ OUTCOMES = {
 CONNECTED = {"Connected"}
 
 COLUMNS = {
-    "hs_object_id": "call_id", "Record ID": "call_id", "hubspot_owner_id": "rep_id",
-    "Activity assigned to": "rep_id", "hs_timestamp": "started_at", "Activity date": "started_at",
-    "hs_call_duration": "talk_seconds", "hs_call_direction": "direction", "Call direction": "direction",
-    "hs_call_disposition": "disposition_raw", "Call outcome": "disposition_raw",
-    "hs_call_body": "memo", "Call notes": "memo", "hs_call_title": "subject", "Call title": "subject",
+    "hs_object_id": "call_id",
+    "Record ID": "call_id",
+    "hubspot_owner_id": "rep_id",
+    "Activity assigned to": "rep_id",
+    "hs_timestamp": "started_at",
+    "Activity date": "started_at",
+    "hs_call_duration": "talk_seconds",
+    "hs_call_direction": "direction",
+    "Call direction": "direction",
+    "hs_call_disposition": "disposition_raw",
+    "Call outcome": "disposition_raw",
+    "hs_call_body": "memo",
+    "Call notes": "memo",
+    "hs_call_title": "subject",
+    "Call title": "subject",
 }
 VALUES = {
     "direction": {"INBOUND": "in", "OUTBOUND": "out"},
-    "connected": {**{g: label in CONNECTED for g, label in OUTCOMES.items()},
-                  **{label: label in CONNECTED for label in OUTCOMES.values()}},
+    "connected": {
+        **{g: label in CONNECTED for g, label in OUTCOMES.items()},
+        **{label: label in CONNECTED for label in OUTCOMES.values()},
+    },
 }
 
-SOURCE = Source(name="hubspot", columns=COLUMNS, values=VALUES,
-                derive={"connected": "disposition_raw", "direction": "direction", "appointment": "disposition_raw"}, duration_unit="ms")
+SOURCE = Source(
+    name="hubspot",
+    columns=COLUMNS,
+    values=VALUES,
+    derive={"connected": "disposition_raw", "direction": "direction", "appointment": "disposition_raw"},
+    duration_unit="ms",
+)

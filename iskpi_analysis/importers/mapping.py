@@ -7,6 +7,7 @@ A mapping describes one table (``table = "calls"``, the default) with top-level 
 ``[values.X]``, ``[[rules.X]]``, ``[defaults]`` and ``[derive]``, or several tables (generic
 imports) as ``[tables.NAME]`` sections holding the same keys plus ``files`` (name patterns).
 """
+
 from __future__ import annotations
 
 import re
@@ -20,11 +21,18 @@ from .. import config
 from .readers import ENCODINGS
 from .values import DURATION_UNITS, ROUNDING
 
-TOP_KEYS = ("source", "table", "read", "columns", "values", "rules", "defaults", "derive", "options",
-            "reps", "tables")
+TOP_KEYS = ("source", "table", "read", "columns", "values", "rules", "defaults", "derive", "options", "reps", "tables")
 TABLE_KEYS = ("files", "columns", "values", "rules", "defaults", "derive")
-READ_KEYS = ("encoding", "delimiter", "sheet", "header_line", "timezone", "date_formats", "duration_unit",
-             "duration_rounding")
+READ_KEYS = (
+    "encoding",
+    "delimiter",
+    "sheet",
+    "header_line",
+    "timezone",
+    "date_formats",
+    "duration_unit",
+    "duration_rounding",
+)
 OPTION_KEYS = ("talk_when_not_connected", "salesforce_date")
 RULE_KEYS = ("column", "contains", "regex", "value")
 REP_KEYS = ("file", "list")
@@ -60,22 +68,23 @@ class Rule:
         return bool(self.regex and self.regex.search(t))
 
     def describe(self) -> str:
-        what = (f"contains {list(self.contains)}" if self.contains else "") + \
-               (f"{' or ' if self.contains else ''}regex {self.regex.pattern!r}" if self.regex else "")
+        what = (f"contains {list(self.contains)}" if self.contains else "") + (
+            f"{' or ' if self.contains else ''}regex {self.regex.pattern!r}" if self.regex else ""
+        )
         return f"{self.column or ''} {what}".strip()
 
 
 @dataclass
 class TableMapping:
     table: str
-    prefix: str = ""        # "tables.NAME." when the table has its own section (for fix hints)
+    prefix: str = ""  # "tables.NAME." when the table has its own section (for fix hints)
     files: list[str] = field(default_factory=lambda: ["*"])
-    columns: dict[str, str] = field(default_factory=dict)      # export column → field
+    columns: dict[str, str] = field(default_factory=dict)  # export column → field
     values: dict[str, dict[str, object]] = field(default_factory=dict)  # field → {key(raw): value}
-    raw_keys: dict[str, dict[str, str]] = field(default_factory=dict)   # field → {key(raw): raw as written}
+    raw_keys: dict[str, dict[str, str]] = field(default_factory=dict)  # field → {key(raw): raw as written}
     rules: dict[str, list[Rule]] = field(default_factory=dict)
     defaults: dict[str, object] = field(default_factory=dict)
-    derive: dict[str, str] = field(default_factory=dict)        # target → source field
+    derive: dict[str, str] = field(default_factory=dict)  # target → source field
 
 
 @dataclass
@@ -88,7 +97,7 @@ class Mapping:
     header_line: int | None = None
     timezone: str = config.DEFAULT_TZ
     date_formats: list[str] = field(default_factory=list)
-    duration_unit: str | None = None       # None: the source's own unit
+    duration_unit: str | None = None  # None: the source's own unit
     duration_rounding: str = "error"
     talk_when_not_connected: str = "error"
     salesforce_date: str = "activity_date"
@@ -130,17 +139,19 @@ def _table(name: str, d: dict, path, section: str) -> TableMapping:
     tm.files = [files] if isinstance(files, str) else list(files)
     cols = d.get("columns", {})
     if not isinstance(cols, dict) or not all(isinstance(v, str) for v in cols.values()):
-        raise MappingError(f"{_where(path, sub('columns'))}: write \"export column\" = \"contract column\"")
+        raise MappingError(f'{_where(path, sub("columns"))}: write "export column" = "contract column"')
     tm.columns = dict(cols)
     for target, vals in d.get("values", {}).items():
         if not isinstance(vals, dict):
-            raise MappingError(f"{_where(path, sub('values.' + target))}: write \"raw value\" = value")
+            raise MappingError(f'{_where(path, sub("values." + target))}: write "raw value" = value')
         tm.values[target], tm.raw_keys[target] = {}, {}
         for raw, v in vals.items():
             k = key(raw)
             if k in tm.values[target] and tm.values[target][k] != v:
-                raise MappingError(f"{_where(path, sub('values.' + target))}: {raw!r} and "
-                                   f"{tm.raw_keys[target][k]!r} are the same value written twice with different meanings")
+                raise MappingError(
+                    f"{_where(path, sub('values.' + target))}: {raw!r} and "
+                    f"{tm.raw_keys[target][k]!r} are the same value written twice with different meanings"
+                )
             tm.values[target][k], tm.raw_keys[target][k] = v, raw
     for target, rules in d.get("rules", {}).items():
         where = _where(path, f"[{sub('rules.' + target)}]")
@@ -166,8 +177,12 @@ def _table(name: str, d: dict, path, section: str) -> TableMapping:
 
 
 #: what a calls mapping may set the derived values to
-TARGET_VALUES = {"direction": ("in", "out", "skip"), "connected": (True, False), "appointment": (True, False),
-                 "decision_maker": (True, False)}
+TARGET_VALUES = {
+    "direction": ("in", "out", "skip"),
+    "connected": (True, False),
+    "appointment": (True, False),
+    "decision_maker": (True, False),
+}
 
 
 def _show(v) -> str:
@@ -177,16 +192,23 @@ def _show(v) -> str:
 def _check_targets(tm: TableMapping, path, sub) -> None:
     """Every value a calls mapping gives connected/appointment/decision_maker/direction is
     checked when the file is read, not when (or whether) a row happens to use it."""
-    given = [(f"values.{t}", raw, v) for t, vals in tm.values.items() if t in TARGET_VALUES
-             for k, v in vals.items() for raw in [tm.raw_keys[t][k]]]
+    given = [
+        (f"values.{t}", raw, v)
+        for t, vals in tm.values.items()
+        if t in TARGET_VALUES
+        for k, v in vals.items()
+        for raw in [tm.raw_keys[t][k]]
+    ]
     given += [(f"rules.{t}", "value", r.value) for t, rules in tm.rules.items() if t in TARGET_VALUES for r in rules]
     given += [("defaults", t, v) for t, v in tm.defaults.items() if t in TARGET_VALUES]
     for section, k, v in given:
         t = section.split(".")[-1] if section != "defaults" else k
         ok = v in TARGET_VALUES[t] and (isinstance(v, bool) == (t != "direction"))
         if not ok:
-            raise MappingError(f"{_where(path, sub(section))} {k!r}: {t} must be one of "
-                               f"{', '.join(map(_show, TARGET_VALUES[t]))}, got {v!r}")
+            raise MappingError(
+                f"{_where(path, sub(section))} {k!r}: {t} must be one of "
+                f"{', '.join(map(_show, TARGET_VALUES[t]))}, got {v!r}"
+            )
 
 
 def load_mapping(path: str | Path | None, *, source: str | None = None) -> Mapping:
@@ -205,8 +227,9 @@ def load_mapping(path: str | Path | None, *, source: str | None = None) -> Mappi
     _check_keys(d, TOP_KEYS, f"{path.name}")
     m = Mapping(path, source=d.get("source", source))
     if source and m.source and m.source != source:
-        raise MappingError(f"{path.name}: source = {m.source!r} but --from {source}; use the mapping written "
-                           "for this source")
+        raise MappingError(
+            f"{path.name}: source = {m.source!r} but --from {source}; use the mapping written for this source"
+        )
     rd = d.get("read", {})
     _check_keys(rd, READ_KEYS, _where(path, "read"))
     m.encoding = _choice(rd.get("encoding", "auto"), ENCODINGS, f"{_where(path, 'read')} encoding")
@@ -214,25 +237,32 @@ def load_mapping(path: str | Path | None, *, source: str | None = None) -> Mappi
     m.sheet = rd.get("sheet") or None
     m.header_line = rd.get("header_line")
     if m.header_line is not None and (not isinstance(m.header_line, int) or m.header_line < 1):
-        raise MappingError(f"{_where(path, 'read')} header_line must be a line number (1 = the first line), "
-                           f"got {m.header_line!r}")
+        raise MappingError(
+            f"{_where(path, 'read')} header_line must be a line number (1 = the first line), got {m.header_line!r}"
+        )
     m.timezone = rd.get("timezone", config.DEFAULT_TZ)
     try:
         ZoneInfo(m.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise MappingError(f"{_where(path, 'read')} timezone: unknown time zone {m.timezone!r} "
-                           "(e.g. \"Asia/Tokyo\", \"UTC\")") from None
+        raise MappingError(
+            f'{_where(path, "read")} timezone: unknown time zone {m.timezone!r} (e.g. "Asia/Tokyo", "UTC")'
+        ) from None
     m.date_formats = list(rd.get("date_formats", []))
     if "duration_unit" in rd:
         m.duration_unit = _choice(rd["duration_unit"], DURATION_UNITS, f"{_where(path, 'read')} duration_unit")
-    m.duration_rounding = _choice(rd.get("duration_rounding", "error"), ROUNDING,
-                                  f"{_where(path, 'read')} duration_rounding")
+    m.duration_rounding = _choice(
+        rd.get("duration_rounding", "error"), ROUNDING, f"{_where(path, 'read')} duration_rounding"
+    )
     op = d.get("options", {})
     _check_keys(op, OPTION_KEYS, _where(path, "options"))
-    m.talk_when_not_connected = _choice(op.get("talk_when_not_connected", "error"), TALK_WHEN_NOT_CONNECTED,
-                                        f"{_where(path, 'options')} talk_when_not_connected")
-    m.salesforce_date = _choice(op.get("salesforce_date", "activity_date"), SALESFORCE_DATE,
-                                f"{_where(path, 'options')} salesforce_date")
+    m.talk_when_not_connected = _choice(
+        op.get("talk_when_not_connected", "error"),
+        TALK_WHEN_NOT_CONNECTED,
+        f"{_where(path, 'options')} talk_when_not_connected",
+    )
+    m.salesforce_date = _choice(
+        op.get("salesforce_date", "activity_date"), SALESFORCE_DATE, f"{_where(path, 'options')} salesforce_date"
+    )
     reps = d.get("reps", {})
     _check_keys(reps, REP_KEYS, _where(path, "reps"))
     if "file" in reps:
@@ -246,8 +276,10 @@ def load_mapping(path: str | Path | None, *, source: str | None = None) -> Mappi
     if "tables" in d:
         stray = [k for k in ("columns", "values", "rules", "defaults", "derive") if k in d]
         if stray:
-            raise MappingError(f"{path.name}: [{stray[0]}] at the top level and [tables.*] sections together; "
-                               f"move it into [tables.NAME.{stray[0]}]")
+            raise MappingError(
+                f"{path.name}: [{stray[0]}] at the top level and [tables.*] sections together; "
+                f"move it into [tables.NAME.{stray[0]}]"
+            )
         for name, td in d["tables"].items():
             m.tables[name] = _table(name, td, path, f"tables.{name}")
     else:

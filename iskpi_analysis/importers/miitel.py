@@ -13,30 +13,50 @@ Connected and direction come from the call type; the talk time is call end − c
 (0 when the call did not connect); the start of a call is when dialling began, so that
 time-of-day analysis counts attempts at the hour they were made.
 """
+
 from __future__ import annotations
 
 from .source import Source
 from .values import to_timestamp
 
 COLUMNS = {
-    "Sequence ID": "call_id", "シーケンス ID": "call_id", "シーケンスID": "call_id",
-    "User name": "rep_id", "ユーザー名": "rep_id", "Call type": "call_type", "通話種別": "call_type",
-    "Dial begin time": "started_at", "発信日時": "started_at", "発信開始日時": "started_at",
-    "Call begin time": "call_begin_at", "通話開始日時": "call_begin_at",
-    "Call end time": "call_end_at", "通話終了日時": "call_end_at",
-    "Talk time": "talk_seconds", "通話時間": "talk_seconds",
-    "応対メモ": "memo", "Memo": "memo",
+    "Sequence ID": "call_id",
+    "シーケンス ID": "call_id",
+    "シーケンスID": "call_id",
+    "User name": "rep_id",
+    "ユーザー名": "rep_id",
+    "Call type": "call_type",
+    "通話種別": "call_type",
+    "Dial begin time": "started_at",
+    "発信日時": "started_at",
+    "発信開始日時": "started_at",
+    "Call begin time": "call_begin_at",
+    "通話開始日時": "call_begin_at",
+    "Call end time": "call_end_at",
+    "通話終了日時": "call_end_at",
+    "Talk time": "talk_seconds",
+    "通話時間": "talk_seconds",
+    "応対メモ": "memo",
+    "Memo": "memo",
 }
 _TYPES = {  # call type → (direction, connected); "skip": not a rep's call (internal, transfers)
-    "Outbound call": ("out", True), "Outbound call (No Answer)": ("out", False),
-    "Inbound call": ("in", True), "Inbound call (No Answer)": ("in", False),
-    "発信": ("out", True), "発信 (不在)": ("out", False), "着信": ("in", True), "着信 (不在)": ("in", False),
-    "Internal call": ("skip", False), "Internal call (No Answer)": ("skip", False),
-    "内線": ("skip", False), "内線 (不在)": ("skip", False), "転送": ("skip", False),
-    "転送 (不在)": ("skip", False), "留守番電話": ("skip", False),
+    "Outbound call": ("out", True),
+    "Outbound call (No Answer)": ("out", False),
+    "Inbound call": ("in", True),
+    "Inbound call (No Answer)": ("in", False),
+    "発信": ("out", True),
+    "発信 (不在)": ("out", False),
+    "着信": ("in", True),
+    "着信 (不在)": ("in", False),
+    "Internal call": ("skip", False),
+    "Internal call (No Answer)": ("skip", False),
+    "内線": ("skip", False),
+    "内線 (不在)": ("skip", False),
+    "転送": ("skip", False),
+    "転送 (不在)": ("skip", False),
+    "留守番電話": ("skip", False),
 }
-VALUES = {"direction": {t: d for t, (d, _c) in _TYPES.items()},
-          "connected": {t: c for t, (_d, c) in _TYPES.items()}}
+VALUES = {"direction": {t: d for t, (d, _c) in _TYPES.items()}, "connected": {t: c for t, (_d, c) in _TYPES.items()}}
 
 
 def talk_seconds(row: dict, ctx):
@@ -51,10 +71,17 @@ def talk_seconds(row: dict, ctx):
     secs = (e - b).total_seconds()
     if secs < 0:
         from .values import Unconvertible
+
         raise Unconvertible("call end time before call begin time")
     return ctx.whole_seconds(secs, "call end − call begin")
 
 
-SOURCE = Source(name="miitel", columns=COLUMNS, values=VALUES,
-                derive={"connected": "call_type", "direction": "call_type", "appointment": "memo"},
-                duration_unit="auto", talk_seconds=talk_seconds, no_owner=("-", "プレディクティブコール"))
+SOURCE = Source(
+    name="miitel",
+    columns=COLUMNS,
+    values=VALUES,
+    derive={"connected": "call_type", "direction": "call_type", "appointment": "memo"},
+    duration_unit="auto",
+    talk_seconds=talk_seconds,
+    no_owner=("-", "プレディクティブコール"),
+)

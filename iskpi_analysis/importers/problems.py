@@ -2,6 +2,7 @@
 mapping key that would fix it. Identical problems (same file, column, value and fix) are grouped
 into one entry with their line numbers, so a thousand rows with one unmapped result make one
 line of the message."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

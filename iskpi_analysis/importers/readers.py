@@ -5,6 +5,7 @@ an editor (blank lines and quoted multi-line memo fields included).
 The xlsx reader is openpyxl (read-only mode): pure Python, maintained with pandas as its default
 xlsx engine, and it also writes xlsx, which the tests use to build their workbook.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,12 +32,18 @@ class RawTable:
     lines: list[int] = field(default_factory=list)
     encoding: str = ""
     blank_lines: int = 0
-    skipped_above: int = 0          # lines above the header ([read] header_line)
-    footer: list[str] = field(default_factory=list)   # report footer lines (Salesforce: 合計, Copyright…)
+    skipped_above: int = 0  # lines above the header ([read] header_line)
+    footer: list[str] = field(default_factory=list)  # report footer lines (Salesforce: 合計, Copyright…)
 
 
-def read_table(path: Path, *, encoding: str = "auto", delimiter: str = ",", sheet: str | None = None,
-               header_line: int | None = None) -> RawTable:
+def read_table(
+    path: Path,
+    *,
+    encoding: str = "auto",
+    delimiter: str = ",",
+    sheet: str | None = None,
+    header_line: int | None = None,
+) -> RawTable:
     """``header_line``: the physical line (xlsx: sheet row) of the header, for exports with
     title or filter lines above it; default the first non-blank line."""
     path = Path(path)
@@ -45,26 +52,33 @@ def read_table(path: Path, *, encoding: str = "auto", delimiter: str = ",", shee
     head = path.open("rb").read(8)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         if not head.startswith(b"PK"):
-            raise ReadError(f"{path.name}: named .xlsx but is not an Excel workbook "
-                            "(open it in Excel and save as .xlsx, or rename it to .csv if it is text)")
+            raise ReadError(
+                f"{path.name}: named .xlsx but is not an Excel workbook "
+                "(open it in Excel and save as .xlsx, or rename it to .csv if it is text)"
+            )
         return _read_xlsx(path, sheet, header_line)
     if path.suffix.lower() == ".xls":
         raise ReadError(f"{path.name}: old Excel 97-2003 .xls is not read; save it as .xlsx or CSV UTF-8")
     if head.startswith(b"PK\x03\x04"):
-        raise ReadError(f"{path.name}: looks like an Excel workbook (xlsx) renamed to {path.suffix or 'no extension'}; "
-                        "rename it to .xlsx, or export it from Excel as 'CSV UTF-8 (コンマ区切り)'")
+        raise ReadError(
+            f"{path.name}: looks like an Excel workbook (xlsx) renamed to {path.suffix or 'no extension'}; "
+            "rename it to .xlsx, or export it from Excel as 'CSV UTF-8 (コンマ区切り)'"
+        )
     return _read_csv(path, encoding, delimiter, header_line)
 
 
 def _decode(path: Path, encoding: str) -> tuple[str, str]:
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 3 and raw[1:2] == b"\x00" and raw[3:4] == b"\x00"):
-        raise ReadError(f"{path.name}: UTF-16 text (Excel's 'Unicode テキスト'); export it as "
-                        "'CSV UTF-8 (コンマ区切り)' or CSV (Shift-JIS), or set nothing and save as .xlsx")
+        raise ReadError(
+            f"{path.name}: UTF-16 text (Excel's 'Unicode テキスト'); export it as "
+            "'CSV UTF-8 (コンマ区切り)' or CSV (Shift-JIS), or set nothing and save as .xlsx"
+        )
     if encoding not in ENCODINGS:
         raise ReadError(f"encoding must be one of {ENCODINGS}, got {encoding!r} ([read] encoding)")
-    tries = ([encoding] if encoding != "auto"
-             else ["utf-8-sig"] if raw.startswith(b"\xef\xbb\xbf") else ["utf-8", "cp932"])
+    tries = (
+        [encoding] if encoding != "auto" else ["utf-8-sig"] if raw.startswith(b"\xef\xbb\xbf") else ["utf-8", "cp932"]
+    )
     for enc in tries:
         try:
             return raw.decode(enc), enc
@@ -72,8 +86,10 @@ def _decode(path: Path, encoding: str) -> tuple[str, str]:
             last = exc
     pos = last.start
     line = raw[:pos].count(b"\n") + 1
-    raise ReadError(f"{path.name}: line {line} is not {' or '.join(tries)} text (byte {raw[pos:pos + 2]!r}); "
-                    "set [read] encoding = \"utf-8\", \"cp932\" or \"shift_jis\" to the file's encoding")
+    raise ReadError(
+        f"{path.name}: line {line} is not {' or '.join(tries)} text (byte {raw[pos : pos + 2]!r}); "
+        'set [read] encoding = "utf-8", "cp932" or "shift_jis" to the file\'s encoding'
+    )
 
 
 def _read_csv(path: Path, encoding: str, delimiter: str, header_line: int | None = None) -> RawTable:
@@ -82,7 +98,7 @@ def _read_csv(path: Path, encoding: str, delimiter: str, header_line: int | None
         text, enc = text[1:], "utf-8-sig"
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     out, prev, above = None, 0, 0
-    blank_since_data = False   # a report footer follows a blank line
+    blank_since_data = False  # a report footer follows a blank line
     footer_at = None
     try:
         for rec in reader:
@@ -107,12 +123,16 @@ def _read_csv(path: Path, encoding: str, delimiter: str, header_line: int | None
                 out.footer.append(rec[0].strip())
                 continue
             if footer_at:
-                raise ReadError(f"{path.name}: line {start} is data after one-cell footer lines (from line "
-                                f"{footer_at}); remove the stray lines")
+                raise ReadError(
+                    f"{path.name}: line {start} is data after one-cell footer lines (from line "
+                    f"{footer_at}); remove the stray lines"
+                )
             if len(rec) != len(out.header):
-                raise ReadError(f"{path.name}: line {start} has {len(rec)} fields, the header has "
-                                f"{len(out.header)} (a stray '{delimiter}' or quote? if the header is not the "
-                                "first line, set [read] header_line)")
+                raise ReadError(
+                    f"{path.name}: line {start} has {len(rec)} fields, the header has "
+                    f"{len(out.header)} (a stray '{delimiter}' or quote? if the header is not the "
+                    "first line, set [read] header_line)"
+                )
             blank_since_data = False
             out.rows.append(dict(zip(out.header, rec)))
             out.lines.append(start)
@@ -182,8 +202,8 @@ def _read_xlsx(path: Path, sheet: str | None, header_line: int | None = None) ->
                 _check_header(path.name, header, i)
                 out = RawTable(path.name, header, encoding="xlsx", skipped_above=above)
                 continue
-            cells = (cells + [""] * len(out.header))[:max(len(out.header), len(cells))]
-            extra = [c for c in cells[len(out.header):] if c.strip()]
+            cells = (cells + [""] * len(out.header))[: max(len(out.header), len(cells))]
+            extra = [c for c in cells[len(out.header) :] if c.strip()]
             if extra:
                 raise ReadError(f"{path.name}: row {i} has values right of the last header column ({extra[0]!r})")
             out.rows.append(dict(zip(out.header, cells)))

@@ -2,6 +2,7 @@
 ``rep_id``, from a reps table file or the mapping's ``[[reps.list]]``. Names are compared without
 spaces and width differences ("佐藤 花子" = "佐藤花子" = "佐藤　花子"), e-mails case-insensitively.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,8 +21,9 @@ class Reps:
 
     def __init__(self, entries: list[dict], origin: str):
         self.origin = origin
-        self.table = pd.DataFrame([{c: str(e.get(c, "") or "") for c in REP_COLUMNS} for e in entries],
-                                  columns=list(REP_COLUMNS))
+        self.table = pd.DataFrame(
+            [{c: str(e.get(c, "") or "") for c in REP_COLUMNS} for e in entries], columns=list(REP_COLUMNS)
+        )
         self._by_key: dict[str, str] = {}
         for e in entries:
             rid = str(e["rep_id"]).strip()
@@ -33,8 +35,10 @@ class Reps:
                     continue
                 k = key(spelling)
                 if self._by_key.get(k, rid) != rid:
-                    raise MappingError(f"{origin}: {spelling!r} names two reps ({self._by_key[k]} and {rid}); "
-                                       "make names/aliases unique")
+                    raise MappingError(
+                        f"{origin}: {spelling!r} names two reps ({self._by_key[k]} and {rid}); "
+                        "make names/aliases unique"
+                    )
                 self._by_key[k] = rid
 
     def resolve(self, owner: str) -> str | None:
@@ -42,8 +46,10 @@ class Reps:
 
     def fix_hint(self, owner: str) -> str:
         if self.origin.startswith("[[reps.list]]"):
-            return (f'add aliases = ["{owner}"] to that rep\'s [[reps.list]] entry in the mapping '
-                    "(or a new [[reps.list]] entry with rep_id, rep_name, team_id, role, joined_on)")
+            return (
+                f'add aliases = ["{owner}"] to that rep\'s [[reps.list]] entry in the mapping '
+                "(or a new [[reps.list]] entry with rep_id, rep_name, team_id, role, joined_on)"
+            )
         return f'add "{owner}" to that rep\'s aliases column in {self.origin} (aliases are separated by |)'
 
 

@@ -7,15 +7,25 @@ direction, disposition_raw, connected, appointment, decision_maker, script) plus
 adapter reads: memo, subject, call_type, activity_date, completed_at, created_at, call_begin_at,
 call_end_at, rep_fallback.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .mapping import Rule
 
-HELPER_FIELDS = ("memo", "subject", "call_type", "activity_date", "completed_at", "created_at",
-                 "call_begin_at", "call_end_at", "rep_fallback")
+HELPER_FIELDS = (
+    "memo",
+    "subject",
+    "call_type",
+    "activity_date",
+    "completed_at",
+    "created_at",
+    "call_begin_at",
+    "call_end_at",
+    "rep_fallback",
+)
 
 
 @dataclass(frozen=True)

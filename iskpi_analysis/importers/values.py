@@ -6,6 +6,7 @@ that cannot be converted raises :class:`Unconvertible` with the reason; the call
 line, column and the mapping key that would fix it. Nothing is rounded or dropped silently:
 a fractional duration is an error unless the mapping sets ``duration_rounding``.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,16 @@ FALSE_WORDS = ("false", "f", "no", "n", "0", "いいえ", "×", "✕", "✗", "�
 DURATION_UNITS = ("s", "ms", "mm:ss", "h:mm:ss", "auto")
 ROUNDING = ("error", "nearest", "floor")
 #: timestamp layouts tried after ISO 8601 (the mapping's ``date_formats`` come first)
-TS_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
-              "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H時%M分", "%Y.%m.%d %H:%M")
+TS_FORMATS = (
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日 %H時%M分",
+    "%Y.%m.%d %H:%M",
+)
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d")
 
 
@@ -39,8 +48,7 @@ def to_bool(text: str) -> tuple[bool, str | None]:
     if t in TRUE_WORDS or t in FALSE_WORDS:
         value = t in TRUE_WORDS
         return value, None if t in ("true", "false") else f"'{t}' → {str(value).lower()}"
-    raise Unconvertible("not a boolean (known: " + ", ".join(TRUE_WORDS[:8]) + " / "
-                        + ", ".join(FALSE_WORDS[:8]) + ")")
+    raise Unconvertible("not a boolean (known: " + ", ".join(TRUE_WORDS[:8]) + " / " + ", ".join(FALSE_WORDS[:8]) + ")")
 
 
 _CLOCK = re.compile(r"(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d+)?)")
@@ -52,10 +60,12 @@ def _whole(seconds: float, rounding: str, how: str) -> tuple[int, str]:
     if rounding == "nearest":
         return int(seconds + 0.5), how + " (rounded to the nearest second)"
     if rounding == "floor":
-        return int(seconds), how + " (fraction of a second dropped: duration_rounding = \"floor\")"
-    raise Unconvertible(f"{seconds:g} s is not a whole number of seconds (talk time is counted in "
-                        "whole seconds; set duration_rounding = \"nearest\" or \"floor\" in [read] "
-                        "to round on purpose)")
+        return int(seconds), how + ' (fraction of a second dropped: duration_rounding = "floor")'
+    raise Unconvertible(
+        f"{seconds:g} s is not a whole number of seconds (talk time is counted in "
+        'whole seconds; set duration_rounding = "nearest" or "floor" in [read] '
+        "to round on purpose)"
+    )
 
 
 def to_seconds(text: str, unit: str = "auto", rounding: str = "error") -> tuple[int, str | None]:
@@ -102,8 +112,15 @@ def to_amount(text: str) -> tuple[float, str | None]:
     num = float(num_txt.replace(",", ""))
     unit = m.group("unit") or ""
     factor = {"万円": 10_000, "万": 10_000, "千円": 1_000, "千": 1_000}.get(unit, 1)
-    marks = [k for k, present in (("¥", "¥" in text or "￥" in text), (",", "," in num_txt or "，" in text),
-                                  (unit or "円", bool(unit))) if present]
+    marks = [
+        k
+        for k, present in (
+            ("¥", "¥" in text or "￥" in text),
+            (",", "," in num_txt or "，" in text),
+            (unit or "円", bool(unit)),
+        )
+        if present
+    ]
     return num * factor, ("amount " + " ".join(marks) if marks else None)
 
 
@@ -140,8 +157,10 @@ def to_timestamp(text: str, tz: str, formats=(), date_only: bool = False) -> tup
         if date_only:
             return _aware(d, tz, f"date only '{f}' → 00:00")
         raise Unconvertible("a date without a time of day (calls and e-mails need their hour)")
-    raise Unconvertible("unparseable timestamp (ISO 8601, YYYY/MM/DD HH:MM[:SS], YYYY年MM月DD日 HH:MM, "
-                        "or a layout in [read] date_formats)")
+    raise Unconvertible(
+        "unparseable timestamp (ISO 8601, YYYY/MM/DD HH:MM[:SS], YYYY年MM月DD日 HH:MM, "
+        "or a layout in [read] date_formats)"
+    )
 
 
 def _aware(d: datetime, tz: str, layout: str) -> tuple[datetime, str]:

@@ -1,6 +1,7 @@
 """Correlation charts (notebook 03): the within-rep heatmap, the levels of a pair side by side,
 and the scatter behind a pair coloured by rep. Each takes computed results from
 :mod:`iskpi_analysis.correlation`, draws on ``ax`` and returns the Axes; nothing is aggregated here."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -24,8 +25,16 @@ def _axis_order(kind: str, present_x, present_y) -> tuple[list[str], list[str]]:
     return [k for k in xs if k in set(present_x)], [k for k in ys if k in set(present_y)]
 
 
-def heatmap(results: pd.DataFrame, *, kind: str = "activity_efficiency", level: str = "within",
-            lag: int = 0, grain: str = "week", ax=None, lang: str = config.DEFAULT_LANG):
+def heatmap(
+    results: pd.DataFrame,
+    *,
+    kind: str = "activity_efficiency",
+    level: str = "within",
+    lag: int = 0,
+    grain: str = "week",
+    ax=None,
+    lang: str = config.DEFAULT_LANG,
+):
     """Matrix of r for one level and lag; cells that are not significant after BH are faded.
 
     ``results``: output of :func:`correlation.kpi_correlations`. Rows are the x KPIs (activity,
@@ -55,18 +64,33 @@ def heatmap(results: pd.DataFrame, *, kind: str = "activity_efficiency", level: 
             sig = bool(cell["significant"].get(key, False)) and np.isfinite(v)
             dagger = "†" if cell["mechanical"].get(key, False) else ""
             if not sig:
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="white", alpha=0.72,
-                                       edgecolor="none", hatch=None if np.isfinite(v) else "///"))
+                ax.add_patch(
+                    Rectangle(
+                        (j - 0.5, i - 0.5),
+                        1,
+                        1,
+                        facecolor="white",
+                        alpha=0.72,
+                        edgecolor="none",
+                        hatch=None if np.isfinite(v) else "///",
+                    )
+                )
             txt = "–" if not np.isfinite(v) else f"{v:+.2f}{dagger}"
             # no bold: the bundled IPAexGothic has a single weight
-            ax.text(j, i, txt, ha="center", va="center", fontsize=10,
-                    color=("white" if abs(v) > 0.6 * lim else "#111111") if sig else "#9e9e9e")
+            ax.text(
+                j,
+                i,
+                txt,
+                ha="center",
+                va="center",
+                fontsize=10,
+                color=("white" if abs(v) > 0.6 * lim else "#111111") if sig else "#9e9e9e",
+            )
     ax.set_xticks(range(len(ys)), [kpis.label(b, lang) for b in ys], rotation=25, ha="right")
     ax.set_yticks(range(len(xs)), [kpis.label(a, lang) for a in xs])
     per = cor.period_word(grain, lang=lang)
     lag_txt = t("correlation.plot.lag", lang=lang, per=per) if lag else ""
-    ax.set_title(t("correlation.plot.heatmap_title", lang=lang, level=cor.level_label(level, lang=lang),
-                   lag=lag_txt))
+    ax.set_title(t("correlation.plot.heatmap_title", lang=lang, level=cor.level_label(level, lang=lang), lag=lag_txt))
     ax.figure.colorbar(im, ax=ax, shrink=0.8, label="r")
     # the key goes in the x label, which matplotlib places below the rotated tick labels
     ax.set_xlabel(t("correlation.plot.muted", lang=lang), fontsize=8, color="#616161", loc="left")
@@ -81,8 +105,7 @@ def levels(results: pd.DataFrame, pairs, *, lag: int = 0, ax=None, lang: str = c
         raise ValueError("pairs must name at least one (x, y) pair")
     sel = results[results["lag"] == lag].set_index(["x", "y", "level"])
     ax = _ax(ax, (8, 0.9 * len(pairs) + 1.4))
-    colours = {"within": "#1565c0", "within_spearman": "#64b5f6", "between": "#ef6c00",
-               "pooled": "#757575"}
+    colours = {"within": "#1565c0", "within_spearman": "#64b5f6", "between": "#ef6c00", "pooled": "#757575"}
     offs = np.linspace(0.27, -0.27, len(cor.LEVELS))
     for i, (x, y) in enumerate(pairs):
         base = len(pairs) - 1 - i
@@ -94,23 +117,38 @@ def levels(results: pd.DataFrame, pairs, *, lag: int = 0, ax=None, lang: str = c
                 continue
             lo, hi = row["ci_low"], row["ci_high"]
             err = None if not (np.isfinite(lo) and np.isfinite(hi)) else [[row["r"] - lo], [hi - row["r"]]]
-            ax.errorbar(row["r"], base + off, xerr=err, fmt="o", color=colours[level], ms=5,
-                        capsize=2, label=cor.level_label(level, lang=lang) if i == 0 else None)
+            ax.errorbar(
+                row["r"],
+                base + off,
+                xerr=err,
+                fmt="o",
+                color=colours[level],
+                ms=5,
+                capsize=2,
+                label=cor.level_label(level, lang=lang) if i == 0 else None,
+            )
     ax.axvline(0, color="#424242", lw=0.8)
-    ax.set_yticks(range(len(pairs))[::-1],
-                  [f"{kpis.label(x, lang)} × {kpis.label(y, lang)}" for x, y in pairs])
+    ax.set_yticks(range(len(pairs))[::-1], [f"{kpis.label(x, lang)} × {kpis.label(y, lang)}" for x, y in pairs])
     ax.set_xlim(-1, 1)
     ax.set_xlabel("r")
     ax.set_title(t("correlation.plot.levels_title", lang=lang))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(cor.LEVELS), fontsize=8,
-              frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(cor.LEVELS), fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
-def scatter(points: pd.DataFrame, *, x: str, y: str, result=None, ax=None,
-            lang: str = config.DEFAULT_LANG, max_legend: int = 8, lag: int = 0,
-            names: dict | None = None):
+def scatter(
+    points: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    result=None,
+    ax=None,
+    lang: str = config.DEFAULT_LANG,
+    max_legend: int = 8,
+    lag: int = 0,
+    names: dict | None = None,
+):
     """The rep-periods behind one pair, coloured by rep, with each rep's line at the common
     within-rep slope (what the repeated-measures correlation measures).
 
@@ -126,8 +164,9 @@ def scatter(points: pd.DataFrame, *, x: str, y: str, result=None, ax=None,
     for i, rep in enumerate(reps):
         g = points[points["rep_id"] == rep].sort_values("x")
         c = cmap(i % 20)
-        ax.scatter(g["x"], g["y"], s=14, color=c, alpha=0.7,
-                   label=(names or {}).get(rep, rep) if i < max_legend else None)
+        ax.scatter(
+            g["x"], g["y"], s=14, color=c, alpha=0.7, label=(names or {}).get(rep, rep) if i < max_legend else None
+        )
         ax.plot(g["x"], g["fit"], color=c, lw=1.2)
     if len(reps) > max_legend:
         ax.plot([], [], " ", label=t("correlation.plot.others", lang=lang, n=len(reps) - max_legend))
@@ -138,9 +177,17 @@ def scatter(points: pd.DataFrame, *, x: str, y: str, result=None, ax=None,
     ax.set_ylabel(kpis.label(y, lang) + (t("correlation.plot.next", lang=lang) if lag else ""))
     if result is not None and np.isfinite(result["r"]):
         ci = f"[{result['ci_low']:+.2f}, {result['ci_high']:+.2f}]"
-        ax.set_title(t("correlation.plot.scatter_title", lang=lang, x=kpis.label(x, lang),
-                       y=kpis.label(y, lang), r=f"{result['r']:+.2f}", ci=ci), fontsize=11)
-    ax.legend(fontsize=7, frameon=False, loc="best", title=t("correlation.plot.fit", lang=lang),
-              title_fontsize=7)
+        ax.set_title(
+            t(
+                "correlation.plot.scatter_title",
+                lang=lang,
+                x=kpis.label(x, lang),
+                y=kpis.label(y, lang),
+                r=f"{result['r']:+.2f}",
+                ci=ci,
+            ),
+            fontsize=11,
+        )
+    ax.legend(fontsize=7, frameon=False, loc="best", title=t("correlation.plot.fit", lang=lang), title_fontsize=7)
     ax.spines[["top", "right"]].set_visible(False)
     return ax

@@ -1,18 +1,18 @@
 """Phase-diagnosis charts: XmR control chart with the target line, checklist counts against the
 seed's rule, skill-gap trend, migration timeline. Each takes computed results (never
 aggregates), draws on ``ax`` and returns the Axes."""
+
 from __future__ import annotations
 
 import matplotlib.dates as mdates
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
+from .. import config, kpis
 from ._base import axes as _ax
 from ._base import text
-from .. import config, kpis
 
 STATUS_COLORS = {"met": "#2e7d32", "unknown": "#bdbdbd", "not_met": "#eceff1"}
 STEP_COLORS = {"preparation": "#90caf9", "parallel": "#42a5f5", "full": "#1565c0"}
@@ -27,13 +27,14 @@ _T = {
     "date": {"ja": "営業日", "en": "Business day"},
     "check_title": {"ja": "チェックリストの該当項目数と判定基準", "en": "Checklist items met vs the seed's rule"},
     "items": {"ja": "項目数", "en": "Items"},
-    "met": {"ja": "該当", "en": "Met"}, "unknown": {"ja": "不明", "en": "Unknown"},
+    "met": {"ja": "該当", "en": "Met"},
+    "unknown": {"ja": "不明", "en": "Unknown"},
     "not_met": {"ja": "非該当", "en": "Not met"},
     "rule": {"ja": "判定基準", "en": "Rule"},
     "diagnosed": {"ja": "判定", "en": "diagnosed"},
     "gap_title": {"ja": "担当者間の{0}のばらつき(月次)", "en": "Spread of {0} between reps by month"},
     "cv": {"ja": "変動係数(偶然の変動を除く)", "en": "Coefficient of variation (net of chance)"},
-    "threshold": {"ja": "「大きい」の基準 {0}", "en": "\"Large\" threshold {0}"},
+    "threshold": {"ja": "「大きい」の基準 {0}", "en": '"Large" threshold {0}'},
     "plan_title": {"ja": "{0}への移行計画", "en": "Migration plan to {0}"},
     "report": {"ja": "レポート月", "en": "Report month"},
     "provisional": {"ja": "(最短案: 翌月に条件を満たした場合)", "en": " (earliest, if ready next month)"},
@@ -68,7 +69,9 @@ def control_chart(chart: pd.DataFrame, summary: dict, *, ax=None, lang: str = co
         if out.any():
             ax.scatter(t[out], v[out], color="#c62828", s=30, marker="D", zorder=4, label=_t("beyond", lang))
     if summary.get("target") is not None:
-        ax.axhline(summary["target"], color="#c62828", lw=1.6, label=_t("target", lang).format(f"{summary['target']:.0f}"))
+        ax.axhline(
+            summary["target"], color="#c62828", lw=1.6, label=_t("target", lang).format(f"{summary['target']:.0f}")
+        )
     lbl = kpis.label(summary["kpi"], lang)
     ax.set_title(_t("xmr_title", lang).format(lbl))
     ax.set_ylabel(lbl)
@@ -76,8 +79,17 @@ def control_chart(chart: pd.DataFrame, summary: dict, *, ax=None, lang: str = co
     ax.xaxis.set_major_locator(mdates.MonthLocator())
     ax.xaxis.set_minor_locator(mdates.WeekdayLocator(byweekday=0))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
-    ys = [x for x in (np.nanmin(v) if len(v) else None, np.nanmax(v) if len(v) else None,
-                      summary.get("target"), summary.get("lcl"), summary.get("ucl")) if x is not None and np.isfinite(x)]
+    ys = [
+        x
+        for x in (
+            np.nanmin(v) if len(v) else None,
+            np.nanmax(v) if len(v) else None,
+            summary.get("target"),
+            summary.get("lcl"),
+            summary.get("ucl"),
+        )
+        if x is not None and np.isfinite(x)
+    ]
     if ys:
         pad = (max(ys) - min(ys)) * 0.08 + 1
         ax.set_ylim(min(ys) - pad, max(ys) + pad)
@@ -102,15 +114,35 @@ def checklist_chart(checklist: pd.DataFrame, classification: dict, *, ax=None, l
         for st in ("met", "unknown", "not_met"):
             n = int((rows["status"] == st).sum())
             if n:
-                ax.barh(yi, n, left=left, color=STATUS_COLORS[st], edgecolor="#78909c", height=0.55,
-                        hatch="//" if st == "unknown" else None)
+                ax.barh(
+                    yi,
+                    n,
+                    left=left,
+                    color=STATUS_COLORS[st],
+                    edgecolor="#78909c",
+                    height=0.55,
+                    hatch="//" if st == "unknown" else None,
+                )
                 left += n
         ax.plot([RULE[ph], RULE[ph]], [yi - 0.38, yi + 0.38], color="#c62828", lw=2.2)
         mark = f"  ← {_t('diagnosed', lang)}" if classification.get("phase") == ph else ""
-        ax.text(len(rows) + 0.12, yi, f"{classification['counts'][ph]}/{len(rows)}{mark}", va="center",
-                fontsize=9.5, color="#c62828" if mark else "#212121")
-    handles = [Patch(facecolor=STATUS_COLORS[st], edgecolor="#78909c", hatch="//" if st == "unknown" else None,
-                     label=_t(st, lang)) for st in ("met", "unknown", "not_met")]
+        ax.text(
+            len(rows) + 0.12,
+            yi,
+            f"{classification['counts'][ph]}/{len(rows)}{mark}",
+            va="center",
+            fontsize=9.5,
+            color="#c62828" if mark else "#212121",
+        )
+    handles = [
+        Patch(
+            facecolor=STATUS_COLORS[st],
+            edgecolor="#78909c",
+            hatch="//" if st == "unknown" else None,
+            label=_t(st, lang),
+        )
+        for st in ("met", "unknown", "not_met")
+    ]
     handles.append(Line2D([0], [0], color="#c62828", lw=2.2, label=_t("rule", lang)))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.set_yticks(y, [kpis.phase_label(ph, lang) for ph in phases])
@@ -122,14 +154,15 @@ def checklist_chart(checklist: pd.DataFrame, classification: dict, *, ax=None, l
     return ax
 
 
-def skill_gap_chart(monthly: pd.DataFrame, *, threshold: float, kpi: str = "deal_conversion", ax=None,
-                    lang: str = config.DEFAULT_LANG):
+def skill_gap_chart(
+    monthly: pd.DataFrame, *, threshold: float, kpi: str = "deal_conversion", ax=None, lang: str = config.DEFAULT_LANG
+):
     """Between-rep coefficient of variation by month (:func:`phase.skill_dispersion`) with the
     "large gap" threshold."""
     ax = _ax(ax, (7, 3.2))
     m = monthly[monthly["cv"].notna()]
     ax.plot(m["month"], m["cv"], marker="o", color="#5e35b1", lw=1.5)
-    for x, yv, n in zip(m["month"], m["cv"], m["n_reps"]):
+    for x, yv in zip(m["month"], m["cv"]):
         ax.annotate(f"{yv:.2f}", (x, yv), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
     ax.axhline(threshold, color="#c62828", lw=1.2, ls="--", label=_t("threshold", lang).format(f"{threshold:.2f}"))
     top = max([threshold, *m["cv"].tolist()]) if len(m) else threshold
@@ -141,8 +174,9 @@ def skill_gap_chart(monthly: pd.DataFrame, *, threshold: float, kpi: str = "deal
     return ax
 
 
-def migration_timeline(plan: pd.DataFrame, *, month: str, ax=None, lang: str = config.DEFAULT_LANG,
-                       horizon_months: int = 7):
+def migration_timeline(
+    plan: pd.DataFrame, *, month: str, ax=None, lang: str = config.DEFAULT_LANG, horizon_months: int = 7
+):
     """The seed's migration steps as a timeline from the report month (:func:`phase.migration_plan`)."""
     ax = _ax(ax, (9, 2.6))
     p0 = pd.Period(month, freq="M")
@@ -154,17 +188,33 @@ def migration_timeline(plan: pd.DataFrame, *, month: str, ax=None, lang: str = c
     for yi, r in zip(y, rows.itertuples(index=False)):
         end = r.end if pd.notna(r.end) else x1 - pd.Timedelta(days=1)
         width = (end + pd.Timedelta(days=1) - r.start).days
-        ax.barh(yi, width, left=mdates.date2num(r.start), height=0.55, color=STEP_COLORS[r.step],
-                alpha=0.45 if provisional else 1.0, edgecolor="#1a237e", hatch="//" if provisional else None)
+        ax.barh(
+            yi,
+            width,
+            left=mdates.date2num(r.start),
+            height=0.55,
+            color=STEP_COLORS[r.step],
+            alpha=0.45 if provisional else 1.0,
+            edgecolor="#1a237e",
+            hatch="//" if provisional else None,
+        )
         txt = r.period_text
-        ax.text(mdates.date2num(r.start) + 3, yi, txt, va="center", fontsize=8.5,
-                color="white" if r.step == "full" and not provisional else "#0d1b2a")
+        ax.text(
+            mdates.date2num(r.start) + 3,
+            yi,
+            txt,
+            va="center",
+            fontsize=8.5,
+            color="white" if r.step == "full" and not provisional else "#0d1b2a",
+        )
     ax.axvline(mdates.date2num(x0), color="#424242", lw=1)
     top = (y.max() if len(y) else 0) + 0.5
     ax.axvspan(mdates.date2num(x0), mdates.date2num((p0 + 1).start_time), color="#eeeeee", zorder=0)
     ax.text(mdates.date2num(x0) + 2, top, _t("report", lang), fontsize=8, color="#424242")
     if provisional:  # the month in which the conditions are checked again
-        ax.axvspan(mdates.date2num((p0 + 1).start_time), mdates.date2num((p0 + 2).start_time), color="#fff8e1", zorder=0)
+        ax.axvspan(
+            mdates.date2num((p0 + 1).start_time), mdates.date2num((p0 + 2).start_time), color="#fff8e1", zorder=0
+        )
         ax.text(mdates.date2num((p0 + 1).start_time) + 2, top, _t("recheck", lang), fontsize=8, color="#8d6e00")
     ax.set_yticks(y, list(rows["step_label"]))
     ax.set_xlim(mdates.date2num(x0), mdates.date2num(x1))

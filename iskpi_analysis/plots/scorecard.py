@@ -1,20 +1,27 @@
 """Scorecard charts: attainment cards, funnel, month-end pacing, quality vs win rate, response
 time. Each takes computed results (never aggregates), draws on ``ax`` and returns the Axes."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ._base import axes as _ax
 from .. import config, fmt, kpis
 from ..catalog import t
+from ._base import axes as _ax
 
-__all__ = ["ALERT_COLORS", "attainment_cards", "funnel_chart", "pacing_chart", "quality_win_chart",
-           "response_time_chart", "style_alerts"]
+__all__ = [
+    "ALERT_COLORS",
+    "attainment_cards",
+    "funnel_chart",
+    "pacing_chart",
+    "quality_win_chart",
+    "response_time_chart",
+    "style_alerts",
+]
 
-ALERT_COLORS = {"ok": "#2e7d32", "watch": "#f9a825", "alert": "#c62828", "small": "#bdbdbd",
-                "none": "#90a4ae"}
+ALERT_COLORS = {"ok": "#2e7d32", "watch": "#f9a825", "alert": "#c62828", "small": "#bdbdbd", "none": "#90a4ae"}
 
 
 def _t(key: str, lang: str, **fields) -> str:
@@ -37,8 +44,7 @@ def attainment_cards(card: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_
         txt = f"{fmt.pct(r.attainment, 0)}  ({r.value_text} / {_t('target', lang)} {r.target_text})"
         if r.alert == "small":
             txt += f" {_t('too_small', lang)}"
-        ax.text(a + 0.02, yi, txt, va="center", fontsize=9,
-                color="#757575" if r.alert == "small" else "#212121")
+        ax.text(a + 0.02, yi, txt, va="center", fontsize=9, color="#757575" if r.alert == "small" else "#212121")
     ax.set_yticks(y, [f"{r.label}" for r in c.itertuples()])
     ax.set_xlim(0, cap * 1.6)
     ax.set_xlabel(_t("attainment", lang))
@@ -48,8 +54,7 @@ def attainment_cards(card: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_
     return ax
 
 
-def funnel_chart(stages: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG,
-                 bottleneck: str | None = None):
+def funnel_chart(stages: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG, bottleneck: str | None = None):
     """Funnel counts (log scale) with each stage rate, its Wilson interval and target.
 
     ``stages``: :func:`funnel.funnel` output. The bottleneck stage rate (id) is drawn in red.
@@ -79,16 +84,21 @@ def funnel_chart(stages: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LA
                 txt += f"  {_t('target', lang)} {fmt.pct(r.target)}"
             if r.too_small:
                 txt += f" ({_t('too_small', lang)})"
-        ax.text(max(r.count, 0.8) * 1.1, yi, txt, va="center", fontsize=9,
-                color="#757575" if (isinstance(r.rate_id, str) and r.too_small) else "#212121")
+        ax.text(
+            max(r.count, 0.8) * 1.1,
+            yi,
+            txt,
+            va="center",
+            fontsize=9,
+            color="#757575" if (isinstance(r.rate_id, str) and r.too_small) else "#212121",
+        )
     ax.set_xlabel(_t("count", lang))
     ax.set_title(_t("funnel_title", lang))
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
-def pacing_chart(path: pd.DataFrame, projection: dict, *, kpi_id: str, ax=None,
-                 lang: str = config.DEFAULT_LANG):
+def pacing_chart(path: pd.DataFrame, projection: dict, *, kpi_id: str, ax=None, lang: str = config.DEFAULT_LANG):
     """Cumulative actual by business day, the projection band to month end and the target pace.
 
     ``path``: :func:`pacing.cumulative_path`; ``projection``: one :func:`pacing.project` dict
@@ -96,8 +106,7 @@ def pacing_chart(path: pd.DataFrame, projection: dict, *, kpi_id: str, ax=None,
     """
     ax = _ax(ax, (8, 4))
     obs = path[path["observed"]]
-    ax.plot(obs["day_index"], obs["cumulative"], marker="o", ms=3, color="#1565c0",
-            label=_t("actual", lang))
+    ax.plot(obs["day_index"], obs["cumulative"], marker="o", ms=3, color="#1565c0", label=_t("actual", lang))
     n = int(projection["business_days"])
     e = int(projection["elapsed"])
     if projection["remaining"] > 0 and e > 0 and np.isfinite(projection["projected"]):
@@ -105,13 +114,25 @@ def pacing_chart(path: pd.DataFrame, projection: dict, *, kpi_id: str, ax=None,
         a = projection["actual"]
         ax.plot(x, [a, projection["projected"]], ls="--", color="#1565c0")
         frac = np.array([0.0, 1.0])
-        ax.fill_between(x, a + frac * (projection["projected_low"] - a),
-                        a + frac * (projection["projected_high"] - a), color="#1565c0", alpha=0.15,
-                        label=_t("projection", lang))
-        ax.errorbar([n], [projection["projected"]],
-                    yerr=[[projection["projected"] - projection["projected_low"]],
-                          [projection["projected_high"] - projection["projected"]]],
-                    fmt="o", color="#1565c0", capsize=4)
+        ax.fill_between(
+            x,
+            a + frac * (projection["projected_low"] - a),
+            a + frac * (projection["projected_high"] - a),
+            color="#1565c0",
+            alpha=0.15,
+            label=_t("projection", lang),
+        )
+        ax.errorbar(
+            [n],
+            [projection["projected"]],
+            yerr=[
+                [projection["projected"] - projection["projected_low"]],
+                [projection["projected_high"] - projection["projected"]],
+            ],
+            fmt="o",
+            color="#1565c0",
+            capsize=4,
+        )
     t = projection.get("target", np.nan)
     if t is not None and np.isfinite(t):
         ax.plot([0, n], [0, t], color="#757575", ls=":", label=_t("ideal", lang))
@@ -129,8 +150,7 @@ def pacing_chart(path: pd.DataFrame, projection: dict, *, kpi_id: str, ax=None,
     return ax
 
 
-def quality_win_chart(bands: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG,
-                      target: float | None = None):
+def quality_win_chart(bands: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG, target: float | None = None):
     """Handoff win rate by quality-score band with Wilson intervals; small bands muted.
 
     ``bands``: :func:`quality.win_rate_by_score`; ``target``: win-rate target line (optional).
@@ -142,10 +162,24 @@ def quality_win_chart(bands: pd.DataFrame, *, ax=None, lang: str = config.DEFAUL
     colors = [ALERT_COLORS["small"] if s else "#1565c0" for s in b["too_small"]]
     ax.bar(x, rate.fillna(0), color=colors, width=0.6)
     ok = rate.notna().to_numpy()
-    ax.errorbar(x[ok], rate[ok], yerr=[rate[ok] - b["ci_low"][ok], b["ci_high"][ok] - rate[ok]],
-                fmt="none", color="#212121", capsize=4)
+    ax.errorbar(
+        x[ok],
+        rate[ok],
+        yerr=[rate[ok] - b["ci_low"][ok], b["ci_high"][ok] - rate[ok]],
+        fmt="none",
+        color="#212121",
+        capsize=4,
+    )
     for xi, r in zip(x, b.itertuples()):
-        ax.text(xi, 0.01, f"n={r.n}", ha="center", va="bottom", fontsize=8, color="white" if r.n and not r.too_small else "#616161")
+        ax.text(
+            xi,
+            0.01,
+            f"n={r.n}",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="white" if r.n and not r.too_small else "#616161",
+        )
     if target is not None and np.isfinite(target):
         ax.axhline(target, color="#c62828", ls="--", lw=1, label=f"{_t('target', lang)} {fmt.pct(target, 0)}")
         ax.legend(frameon=False, fontsize=8)
@@ -159,8 +193,7 @@ def quality_win_chart(bands: pd.DataFrame, *, ax=None, lang: str = config.DEFAUL
     return ax
 
 
-def response_time_chart(rt: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG,
-                        max_minutes: float = 8 * 60):
+def response_time_chart(rt: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG, max_minutes: float = 8 * 60):
     """Histogram of business minutes to first touch (touched leads), 1-hour line."""
     ax = _ax(ax, (7, 3.5))
     m = rt.loc[rt["touched"], "business_minutes"].astype(float).clip(upper=max_minutes)
@@ -182,7 +215,11 @@ def style_alerts(table: pd.DataFrame, alerts: pd.DataFrame):
 
     def colour(_):
         return alerts.reindex_like(table).map(
-            lambda a: f"background-color: {light.get(a, '')}; color: {'#9e9e9e' if a == 'small' else '#212121'}"
-            if isinstance(a, str) and a in light else "")
+            lambda a: (
+                f"background-color: {light.get(a, '')}; color: {'#9e9e9e' if a == 'small' else '#212121'}"
+                if isinstance(a, str) and a in light
+                else ""
+            )
+        )
 
     return table.style.apply(colour, axis=None).hide(axis="index")

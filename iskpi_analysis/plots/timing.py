@@ -6,6 +6,7 @@ on ``ax`` (a new figure when None) and returns the Axes. Buckets flagged ``too_s
 as hatched grey, never coloured as if their rate were real. Labels come from the label helpers
 of :mod:`iskpi_analysis.timing` (Japanese by default, ``lang="en"`` for English).
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -15,25 +16,31 @@ from matplotlib import colors as mcolors
 from matplotlib import ticker as mticker
 from matplotlib.patches import Patch, Rectangle
 
-from ._base import axes as _ax
-from ._base import text
 from .. import config, fmt, kpis
 from .. import timing as tm
+from ._base import axes as _ax
+from ._base import text
 
 SMALL_FACE = "#eeeeee"
 SMALL_EDGE = "#9e9e9e"
 SMALL_HATCH = "///"
-VERDICT_COLORS = {"above": "#1565c0", "below": "#c62828", "small": "#8d6e63", "neutral": "#757575",
-                  "too_small": SMALL_EDGE}
+VERDICT_COLORS = {
+    "above": "#1565c0",
+    "below": "#c62828",
+    "small": "#8d6e63",
+    "neutral": "#757575",
+    "too_small": SMALL_EDGE,
+}
 RAW_COLOR = "#9e9e9e"
 ACCENT = "#1565c0"
 
 _T = {
     "heatmap_title": {"ja": "{m}(曜日 × 時間帯)", "en": "{m} by weekday and hour"},
-    "too_small": {"ja": "斜線 = 件数不足({n}件未満、率は表示しません)",
-                  "en": "hatched = too few calls (under {n}; rate not shown)"},
-    "too_small_nomin": {"ja": "斜線 = 件数不足(率は表示しません)",
-                        "en": "hatched = too few calls (rate not shown)"},
+    "too_small": {
+        "ja": "斜線 = 件数不足({n}件未満、率は表示しません)",
+        "en": "hatched = too few calls (under {n}; rate not shown)",
+    },
+    "too_small_nomin": {"ja": "斜線 = 件数不足(率は表示しません)", "en": "hatched = too few calls (rate not shown)"},
     "colour_centre": {"ja": "{m}(色の中心 = 全体平均 {v})", "en": "{m} (colour centre = overall {v})"},
     "hourly_title": {"ja": "時間帯別の{m}(帯 = 95%信頼区間)", "en": "{m} by hour (band = 95% CI)"},
     "overall": {"ja": "全体平均 {v}", "en": "overall {v}"},
@@ -41,8 +48,7 @@ _T = {
     "small_point": {"ja": "件数不足({n}件未満)", "en": "too few calls (under {n})"},
     "small_point_nomin": {"ja": "件数不足", "en": "too few calls"},
     "volume": {"ja": "{d}(右目盛)", "en": "{d} (right axis)"},
-    "effects_title": {"ja": "{f}別の{m}:集計値と{adj}(95%信頼区間)",
-                      "en": "{m} by {f}: raw vs {adj} (95% CI)"},
+    "effects_title": {"ja": "{f}別の{m}:集計値と{adj}(95%信頼区間)", "en": "{m} by {f}: raw vs {adj} (95% CI)"},
     "adj_rep": {"ja": "担当者調整後", "en": "rep-adjusted"},
     "adj_none": {"ja": "調整後", "en": "adjusted"},
     "raw": {"ja": "集計値", "en": "raw"},
@@ -73,8 +79,15 @@ def _legend_below(ax, handles, labels, ncol: int, y: float = -0.14):
     ncol = max(1, min(ncol, len(handles)))
     rows = -(-len(handles) // ncol)
     order = [r * ncol + c for c in range(ncol) for r in range(rows) if r * ncol + c < len(handles)]
-    return ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper center",
-                     bbox_to_anchor=(0.5, y), ncol=ncol, frameon=False, fontsize=8)
+    return ax.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="upper center",
+        bbox_to_anchor=(0.5, y),
+        ncol=ncol,
+        frameon=False,
+        fontsize=8,
+    )
 
 
 def _pct_axis(axis) -> None:
@@ -89,8 +102,7 @@ def _rate_digits(values) -> int:
 
 
 def _empty(ax, lang: str, title: str):
-    ax.text(0.5, 0.5, _t("no_data", lang), ha="center", va="center", transform=ax.transAxes,
-            color=SMALL_EDGE)
+    ax.text(0.5, 0.5, _t("no_data", lang), ha="center", va="center", transform=ax.transAxes, color=SMALL_EDGE)
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -104,9 +116,17 @@ def _average(average):
 
 
 # ----------------------------------------------------------------------------- heatmap
-def heatmap(by_cell: pd.DataFrame, *, metric: str = "connect_rate", average=None,
-            min_calls: int | None = None, annotate: bool = True, cmap: str = "RdBu", ax=None,
-            lang: str = config.DEFAULT_LANG):
+def heatmap(
+    by_cell: pd.DataFrame,
+    *,
+    metric: str = "connect_rate",
+    average=None,
+    min_calls: int | None = None,
+    annotate: bool = True,
+    cmap: str = "RdBu",
+    ax=None,
+    lang: str = config.DEFAULT_LANG,
+):
     """Weekday × hour heatmap of a rate; buckets below ``min_calls`` hatched grey, not coloured.
 
     Parameters
@@ -134,7 +154,8 @@ def heatmap(by_cell: pd.DataFrame, *, metric: str = "connect_rate", average=None
     weekdays = sorted(t["weekday"].unique())
     hours = sorted(t["hour"].unique())
     grid = t.set_index(["weekday", "hour"]).reindex(
-        pd.MultiIndex.from_product([weekdays, hours], names=["weekday", "hour"]))
+        pd.MultiIndex.from_product([weekdays, hours], names=["weekday", "hour"])
+    )
     rate = grid["rate"].to_numpy(float).reshape(len(weekdays), len(hours))
     n = grid["n"].fillna(0).to_numpy(float).reshape(rate.shape)
     small = grid["too_small"].fillna(True).astype(bool).to_numpy().reshape(rate.shape) | ~np.isfinite(rate)
@@ -152,25 +173,43 @@ def heatmap(by_cell: pd.DataFrame, *, metric: str = "connect_rate", average=None
         extend = "both" if dev.max() > half * 1.001 else "neither"
         norm = mcolors.CenteredNorm(vcenter=avg, halfrange=half)
     else:
-        norm = mcolors.Normalize(vmin=np.nanmin(shown) if len(shown) else 0,
-                                 vmax=np.nanmax(shown) if len(shown) else 1)
+        norm = mcolors.Normalize(vmin=np.nanmin(shown) if len(shown) else 0, vmax=np.nanmax(shown) if len(shown) else 1)
     cm = plt.get_cmap(cmap).with_extremes(bad=SMALL_FACE)
     im = ax.imshow(masked, cmap=cm, norm=norm, aspect="auto", interpolation="nearest")
     for (i, j), s in np.ndenumerate(small):
         if s:
-            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=SMALL_FACE, edgecolor="white",
-                                   hatchcolor=SMALL_EDGE, hatch=SMALL_HATCH, lw=0.8))
+            ax.add_patch(
+                Rectangle(
+                    (j - 0.5, i - 0.5),
+                    1,
+                    1,
+                    facecolor=SMALL_FACE,
+                    edgecolor="white",
+                    hatchcolor=SMALL_EDGE,
+                    hatch=SMALL_HATCH,
+                    lw=0.8,
+                )
+            )
     digits = _rate_digits(shown) + 1
     if annotate:
         for (i, j), v in np.ndenumerate(rate):
             if small[i, j]:
-                ax.text(j, i, f"n={fmt.num(n[i, j])}", ha="center", va="center", fontsize=7,
-                        color="#616161", bbox=dict(facecolor=SMALL_FACE, edgecolor="none", pad=1))
+                ax.text(
+                    j,
+                    i,
+                    f"n={fmt.num(n[i, j])}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="#616161",
+                    bbox=dict(facecolor=SMALL_FACE, edgecolor="none", pad=1),
+                )
             else:
                 r, g, b, _ = cm(norm(v))
                 dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-                ax.text(j, i, fmt.pct(v, digits), ha="center", va="center", fontsize=8,
-                        color="white" if dark else "#212121")
+                ax.text(
+                    j, i, fmt.pct(v, digits), ha="center", va="center", fontsize=8, color="white" if dark else "#212121"
+                )
     labels = tm.column_labels(lang)
     ax.set_xticks(range(len(hours)), [tm.hour_label(h, lang) for h in hours], fontsize=8)
     ax.set_yticks(range(len(weekdays)), [tm.weekday_label(d, lang) for d in weekdays])
@@ -183,23 +222,32 @@ def heatmap(by_cell: pd.DataFrame, *, metric: str = "connect_rate", average=None
     cb = ax.figure.colorbar(im, ax=ax, fraction=0.035, pad=0.02, extend=extend)
     _pct_axis(cb.ax.yaxis)
     m = tm.metric_label(metric, lang)
-    cb.set_label(_t("colour_centre", lang, m=m, v=fmt.pct(avg)) if avg is not None else m,
-                 fontsize=8)
+    cb.set_label(_t("colour_centre", lang, m=m, v=fmt.pct(avg)) if avg is not None else m, fontsize=8)
     cb.ax.tick_params(labelsize=8)
     if small.any():
-        note = (_t("too_small", lang, n=min_calls) if min_calls is not None
-                else _t("too_small_nomin", lang))
-        ax.legend(handles=[Patch(facecolor=SMALL_FACE, edgecolor=SMALL_EDGE, hatch=SMALL_HATCH,
-                                 label=note)],
-                  loc="lower right", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2,
-                  frameon=False, fontsize=8)
+        note = _t("too_small", lang, n=min_calls) if min_calls is not None else _t("too_small_nomin", lang)
+        ax.legend(
+            handles=[Patch(facecolor=SMALL_FACE, edgecolor=SMALL_EDGE, hatch=SMALL_HATCH, label=note)],
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            borderaxespad=0.2,
+            frameon=False,
+            fontsize=8,
+        )
     return ax
 
 
 # ----------------------------------------------------------------------------- hourly rate
-def hourly_rate(by_hour: pd.DataFrame, *, metric: str = "connect_rate", average=None,
-                min_calls: int | None = None, show_volume: bool = True, ax=None,
-                lang: str = config.DEFAULT_LANG):
+def hourly_rate(
+    by_hour: pd.DataFrame,
+    *,
+    metric: str = "connect_rate",
+    average=None,
+    min_calls: int | None = None,
+    show_volume: bool = True,
+    ax=None,
+    lang: str = config.DEFAULT_LANG,
+):
     """Rate by hour with its Wilson 95 % band, the overall average line and (optionally) the
     number of calls per hour as light bars on a right-hand axis.
 
@@ -221,8 +269,15 @@ def hourly_rate(by_hour: pd.DataFrame, *, metric: str = "connect_rate", average=
     if show_volume:
         den = tm.METRICS[metric][1]
         vol = ax.twinx()
-        vol.bar(hours, t["n"], width=0.7, color="#cfd8dc", alpha=0.6, zorder=0,
-                label=_t("volume", lang, d=kpis.label(den, lang)))
+        vol.bar(
+            hours,
+            t["n"],
+            width=0.7,
+            color="#cfd8dc",
+            alpha=0.6,
+            zorder=0,
+            label=_t("volume", lang, d=kpis.label(den, lang)),
+        )
         vol.set_ylim(0, t["n"].max() * 3.2)
         vol.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.num(v)))
         vol.tick_params(labelsize=8, colors="#90a4ae")
@@ -231,13 +286,27 @@ def hourly_rate(by_hour: pd.DataFrame, *, metric: str = "connect_rate", average=
         ax.patch.set_visible(False)
     rate = t["rate"].to_numpy(float)
     lo, hi = t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float)
-    ax.fill_between(hours, np.where(ok, lo, np.nan), np.where(ok, hi, np.nan), color=ACCENT,
-                    alpha=0.18, lw=0, label="95%CI" if lang == "en" else "95%信頼区間")
+    ax.fill_between(
+        hours,
+        np.where(ok, lo, np.nan),
+        np.where(ok, hi, np.nan),
+        color=ACCENT,
+        alpha=0.18,
+        lw=0,
+        label="95%CI" if lang == "en" else "95%信頼区間",
+    )
     ax.plot(hours, np.where(ok, rate, np.nan), marker="o", ms=4, color=ACCENT, label=m)
     if (~ok).any():
-        ax.plot(hours[~ok], rate[~ok], ls="none", marker="o", ms=6, mfc="white", mec=SMALL_EDGE,
-                label=(_t("small_point", lang, n=min_calls) if min_calls is not None
-                       else _t("small_point_nomin", lang)))
+        ax.plot(
+            hours[~ok],
+            rate[~ok],
+            ls="none",
+            marker="o",
+            ms=6,
+            mfc="white",
+            mec=SMALL_EDGE,
+            label=(_t("small_point", lang, n=min_calls) if min_calls is not None else _t("small_point_nomin", lang)),
+        )
     avg = _average(average)
     if avg is not None:
         ax.axhline(avg, color="#424242", ls="--", lw=1, label=_t("overall", lang, v=fmt.pct(avg)))
@@ -260,8 +329,14 @@ def hourly_rate(by_hour: pd.DataFrame, *, metric: str = "connect_rate", average=
 
 
 # ----------------------------------------------------------------------------- adjusted effects
-def adjusted_effects(effects: pd.DataFrame, *, factor: str = "hour", metric: str = "connect_rate",
-                     ax=None, lang: str = config.DEFAULT_LANG):
+def adjusted_effects(
+    effects: pd.DataFrame,
+    *,
+    factor: str = "hour",
+    metric: str = "connect_rate",
+    ax=None,
+    lang: str = config.DEFAULT_LANG,
+):
     """Raw rate and rep-adjusted rate side by side per hour (or weekday), each with its 95 %
     interval, with the average and the median level every verdict is compared with (dotted);
     levels where the raw and the adjusted verdict disagree are shaded.
@@ -272,9 +347,25 @@ def adjusted_effects(effects: pd.DataFrame, *, factor: str = "hour", metric: str
     tm._check("factor", factor, tm.FACTORS)
     tm._check("metric", metric, tm.METRICS)
     tm._check("lang", lang, config.LANGS)
-    _need(effects, ["factor", "level", "raw_rate", "raw_ci_low", "raw_ci_high", "raw_verdict",
-                    "adjusted_rate", "adjusted_ci_low", "adjusted_ci_high", "average_rate",
-                    "verdict", "too_small", "adjusted_for"], "adjusted_effects")
+    _need(
+        effects,
+        [
+            "factor",
+            "level",
+            "raw_rate",
+            "raw_ci_low",
+            "raw_ci_high",
+            "raw_verdict",
+            "adjusted_rate",
+            "adjusted_ci_low",
+            "adjusted_ci_high",
+            "average_rate",
+            "verdict",
+            "too_small",
+            "adjusted_for",
+        ],
+        "adjusted_effects",
+    )
     e = effects[effects["factor"] == factor].sort_values("level").reset_index(drop=True)
     adj = _t("adj_rep" if len(e) and e["adjusted_for"].iloc[0] else "adj_none", lang)
     f_label = tm.column_labels(lang)[factor]
@@ -286,31 +377,51 @@ def adjusted_effects(effects: pd.DataFrame, *, factor: str = "hour", metric: str
         return _empty(ax, lang, title)
     x = np.arange(len(e))
     off = 0.17
-    disagree = (e["raw_verdict"] != e["verdict"]) & ~e["too_small"].astype(bool) \
-        & e["adjusted_rate"].notna()
+    disagree = (e["raw_verdict"] != e["verdict"]) & ~e["too_small"].astype(bool) & e["adjusted_rate"].notna()
     for xi in x[disagree.to_numpy()]:
         ax.axvspan(xi - 0.5, xi + 0.5, color="#fff3c4", zorder=0, lw=0)
     raw = e["raw_rate"].to_numpy(float)
-    ax.errorbar(x - off, raw, yerr=[raw - e["raw_ci_low"], e["raw_ci_high"] - raw], fmt="o", ms=5,
-                color=RAW_COLOR, mfc="white", capsize=3, lw=1.2, label=_t("raw", lang))
+    ax.errorbar(
+        x - off,
+        raw,
+        yerr=[raw - e["raw_ci_low"], e["raw_ci_high"] - raw],
+        fmt="o",
+        ms=5,
+        color=RAW_COLOR,
+        mfc="white",
+        capsize=3,
+        lw=1.2,
+        label=_t("raw", lang),
+    )
     for v in ("above", "below", "small", "neutral"):
         sel = (e["verdict"] == v) & e["adjusted_rate"].notna()
         if not sel.any():
             continue
         a = e.loc[sel, "adjusted_rate"].to_numpy(float)
-        ax.errorbar(x[sel.to_numpy()] + off, a,
-                    yerr=[a - e.loc[sel, "adjusted_ci_low"], e.loc[sel, "adjusted_ci_high"] - a],
-                    fmt="s", ms=5, color=VERDICT_COLORS[v], capsize=3, lw=1.6,
-                    label=_t(f"adjusted_{v}", lang, adj=adj, f=fl))
+        ax.errorbar(
+            x[sel.to_numpy()] + off,
+            a,
+            yerr=[a - e.loc[sel, "adjusted_ci_low"], e.loc[sel, "adjusted_ci_high"] - a],
+            fmt="s",
+            ms=5,
+            color=VERDICT_COLORS[v],
+            capsize=3,
+            lw=1.6,
+            label=_t(f"adjusted_{v}", lang, adj=adj, f=fl),
+        )
     avg = e["average_rate"].dropna()
     if len(avg):
-        ax.axhline(avg.iloc[0], color="#424242", ls="--", lw=1,
-                   label=_t("average", lang, v=fmt.pct(avg.iloc[0])))
+        ax.axhline(avg.iloc[0], color="#424242", ls="--", lw=1, label=_t("average", lang, v=fmt.pct(avg.iloc[0])))
     ref = e["reference_rate"].dropna() if "reference_rate" in e.columns else pd.Series(dtype=float)
     if len(ref):
         # the contrast of every verdict: the median level (timing.adjusted_effects)
-        ax.axhline(ref.iloc[0], color=VERDICT_COLORS["neutral"], ls=":", lw=1.2,
-                   label=_t("reference", lang, f=fl, v=fmt.pct(ref.iloc[0])))
+        ax.axhline(
+            ref.iloc[0],
+            color=VERDICT_COLORS["neutral"],
+            ls=":",
+            lw=1.2,
+            label=_t("reference", lang, f=fl, v=fmt.pct(ref.iloc[0])),
+        )
     if disagree.any():
         ax.add_patch(Rectangle((0, 0), 0, 0, color="#fff3c4", label=_t("disagree", lang, adj=adj)))
     ax.set_xticks(x, [tm.level_label(factor, lv, lang) for lv in e["level"]], fontsize=8)
@@ -325,9 +436,18 @@ def adjusted_effects(effects: pd.DataFrame, *, factor: str = "hour", metric: str
     ax.set_ylabel(m)
     ax.set_title(title)
     handles, labels = ax.get_legend_handles_labels()
-    order = [_t(k, lang, adj=adj, f=fl, v=fmt.pct(avg.iloc[0]) if len(avg) else "") for k in
-             ("raw", "adjusted_above", "adjusted_below", "adjusted_small", "adjusted_neutral", "average",
-              "disagree")]
+    order = [
+        _t(k, lang, adj=adj, f=fl, v=fmt.pct(avg.iloc[0]) if len(avg) else "")
+        for k in (
+            "raw",
+            "adjusted_above",
+            "adjusted_below",
+            "adjusted_small",
+            "adjusted_neutral",
+            "average",
+            "disagree",
+        )
+    ]
     order.insert(6, _t("reference", lang, f=fl, v=fmt.pct(ref.iloc[0]) if len(ref) else ""))
     pairs = sorted(zip(handles, labels), key=lambda hl: order.index(hl[1]) if hl[1] in order else 99)
     _legend_below(ax, [h for h, _ in pairs], [lb for _, lb in pairs], ncol=3)
@@ -336,8 +456,16 @@ def adjusted_effects(effects: pd.DataFrame, *, factor: str = "hour", metric: str
 
 
 # ----------------------------------------------------------------------------- breakdowns
-def group_rates(table: pd.DataFrame, *, by: str, metric: str = "connect_rate", average=None,
-                min_calls: int | None = None, ax=None, lang: str = config.DEFAULT_LANG):
+def group_rates(
+    table: pd.DataFrame,
+    *,
+    by: str,
+    metric: str = "connect_rate",
+    average=None,
+    min_calls: int | None = None,
+    ax=None,
+    lang: str = config.DEFAULT_LANG,
+):
     """Rate per breakdown group (lead source, segment, role, attempt) with Wilson intervals;
     too-small groups hatched grey with their n only.
 
@@ -361,11 +489,25 @@ def group_rates(table: pd.DataFrame, *, by: str, metric: str = "connect_rate", a
     small = t["too_small"].astype(bool).to_numpy()
     rate = t["rate"].astype(float).fillna(0).to_numpy()
     ax.barh(y[~small], rate[~small], color=ACCENT, height=0.6, alpha=0.85)
-    ax.barh(y[small], rate[small], facecolor=SMALL_FACE, edgecolor=SMALL_EDGE, hatchcolor=SMALL_EDGE,
-            hatch=SMALL_HATCH, height=0.6)
+    ax.barh(
+        y[small],
+        rate[small],
+        facecolor=SMALL_FACE,
+        edgecolor=SMALL_EDGE,
+        hatchcolor=SMALL_EDGE,
+        hatch=SMALL_HATCH,
+        height=0.6,
+    )
     ok = ~small
-    ax.errorbar(rate[ok], y[ok], xerr=[rate[ok] - t["ci_low"][ok], t["ci_high"][ok] - rate[ok]],
-                fmt="none", color="#212121", capsize=3, lw=1)
+    ax.errorbar(
+        rate[ok],
+        y[ok],
+        xerr=[rate[ok] - t["ci_low"][ok], t["ci_high"][ok] - rate[ok]],
+        fmt="none",
+        color="#212121",
+        capsize=3,
+        lw=1,
+    )
     top = float(np.nanmax(np.r_[t["ci_high"][ok].to_numpy(float), rate])) if len(t) else 1.0
     digits = _rate_digits(rate)
     for yi, r, s in zip(y, t.itertuples(), small):
@@ -376,13 +518,21 @@ def group_rates(table: pd.DataFrame, *, by: str, metric: str = "connect_rate", a
         ax.axvline(avg, color="#424242", ls="--", lw=1, label=_t("overall", lang, v=fmt.pct(avg)))
     handles = []
     if small.any():
-        handles.append(Patch(facecolor=SMALL_FACE, edgecolor=SMALL_EDGE, hatch=SMALL_HATCH,
-                             label=(_t("small_point", lang, n=min_calls) if min_calls is not None
-                                    else _t("small_point_nomin", lang))))
+        handles.append(
+            Patch(
+                facecolor=SMALL_FACE,
+                edgecolor=SMALL_EDGE,
+                hatch=SMALL_HATCH,
+                label=(
+                    _t("small_point", lang, n=min_calls) if min_calls is not None else _t("small_point_nomin", lang)
+                ),
+            )
+        )
     h, _ = ax.get_legend_handles_labels()
     if h or handles:
-        ax.legend(handles=h + handles, loc="upper center", bbox_to_anchor=(0.5, -0.16),
-                  ncol=2, frameon=False, fontsize=8)
+        ax.legend(
+            handles=h + handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False, fontsize=8
+        )
     labels = [tm.attempt_label(g, lang) if by == "attempt" else str(g) for g in t["group"]]
     ax.set_yticks(y, labels)
     ax.set_xlim(0, top * 1.45)

@@ -32,6 +32,7 @@ Where things live
 ``tables``     labelled display tables and display sentences of notebook 01 (same catalog)
 Phase by age (months since launch) lives in :mod:`iskpi_analysis.phase_age`.
 """
+
 from __future__ import annotations
 
 from ..phase_age import months_since_launch, phase_of, team_phases
@@ -44,6 +45,14 @@ from .tree import *  # noqa: F403
 from .tree import _alert, _attain  # noqa: F401  (the alert rule's unit tests)
 from .views import *  # noqa: F403
 
-__all__ = [*tree.__all__, *views.__all__, *smart.__all__, *team.__all__, *narrative.__all__,
-           *tables.__all__,
-           "months_since_launch", "phase_of", "team_phases"]
+__all__ = [
+    *tree.__all__,
+    *views.__all__,
+    *smart.__all__,
+    *team.__all__,
+    *narrative.__all__,
+    *tables.__all__,
+    "months_since_launch",
+    "phase_of",
+    "team_phases",
+]

@@ -1,6 +1,7 @@
 """The scorecard's narrative layer: the words of the language-neutral results — labels of the
 KPI tree, the bottleneck's seed reading, the leadership summary, column headings — all from the
 catalog (``messages/<lang>/scorecard.toml``). The notebook's display tables are in :mod:`.tables`."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,9 +11,21 @@ from .. import config, fmt, funnel, kpis
 from ..catalog import has, t
 from .tree import team_card
 
-__all__ = ["PER_LABELS", "alert_label", "per_label", "level_label", "label_tree", "format_value",
-           "bottleneck_reading", "describe_bottleneck", "describe_teams",
-           "change_text", "findings_summary", "column_labels", "missing_note"]
+__all__ = [
+    "PER_LABELS",
+    "alert_label",
+    "per_label",
+    "level_label",
+    "label_tree",
+    "format_value",
+    "bottleneck_reading",
+    "describe_bottleneck",
+    "describe_teams",
+    "change_text",
+    "findings_summary",
+    "column_labels",
+    "missing_note",
+]
 
 _check_lang = kpis._check_lang
 
@@ -33,28 +46,32 @@ def level_label(level: str, *, lang: str = config.DEFAULT_LANG) -> str:
 
 
 #: {per: {lang: unit label}} for callers written against the old table (phase); from the catalog.
-PER_LABELS = {p: {lg: per_label(p, lang=lg) for lg in config.LANGS}
-              for p in ("rep_day", "rep_month", "team_month", None)}
+PER_LABELS = {
+    p: {lg: per_label(p, lang=lg) for lg in config.LANGS} for p in ("rep_day", "rep_month", "team_month", None)
+}
 
 
 def bottleneck_reading(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
     """The seeds' reading of a low stage rate ``key`` (one of :data:`funnel.READINGS`), in ``lang``."""
     config.check_option("key", key, funnel.READINGS)
     rid = "calls" if key == "calls" else "appointment_rate" if key.startswith("appointment_rate") else key
-    return t(f"scorecard.reading.{key}", lang=lang, rate=kpis.label(rid, lang),
-             connect=kpis.label("connect_rate", lang))
+    return t(
+        f"scorecard.reading.{key}", lang=lang, rate=kpis.label(rid, lang), connect=kpis.label("connect_rate", lang)
+    )
 
 
 def describe_bottleneck(b: dict, *, lang: str = config.DEFAULT_LANG) -> dict:
     """:func:`funnel.bottleneck` with its words: ``label`` (the stage rate's KPI label) and
     ``reading`` (the seeds' interpretation), both None when no stage limits."""
     key = b.get("reading_key")
-    return {**b, "label": kpis.label(b["stage"], lang) if b["stage"] else None,
-            "reading": bottleneck_reading(key, lang=lang) if key else None}
+    return {
+        **b,
+        "label": kpis.label(b["stage"], lang) if b["stage"] else None,
+        "reading": bottleneck_reading(key, lang=lang) if key else None,
+    }
 
 
-def describe_teams(teams: dict, tree: pd.DataFrame, *, month: str,
-                   lang: str = config.DEFAULT_LANG) -> dict:
+def describe_teams(teams: dict, tree: pd.DataFrame, *, month: str, lang: str = config.DEFAULT_LANG) -> dict:
     """:func:`team.team_scorecards` with its words in ``lang``: phase_label, the card's labels
     (:func:`label_tree`), the bottleneck's label and reading (:func:`describe_bottleneck`), the
     plan's goal_label and the leadership ``summary`` (:func:`findings_summary`)."""
@@ -64,10 +81,16 @@ def describe_teams(teams: dict, tree: pd.DataFrame, *, month: str,
     for team_id, r in teams.items():
         bn = describe_bottleneck(r["bottleneck"], lang=lang)
         ps = r["plan_summary"] and {**r["plan_summary"], "goal_label": kpis.label("deals_won", lang)}
-        out[team_id] = {**r, "phase_label": kpis.phase_label(r["phase"], lang), "card": label_tree(r["card"], lang=lang),
-                        "bottleneck": bn, "plan_summary": ps,
-                        "summary": findings_summary(tree, team_id=team_id, bottleneck=bn, pacing_rows=r["pacing"],
-                                                    plan=ps, month=month, lang=lang)}
+        out[team_id] = {
+            **r,
+            "phase_label": kpis.phase_label(r["phase"], lang),
+            "card": label_tree(r["card"], lang=lang),
+            "bottleneck": bn,
+            "plan_summary": ps,
+            "summary": findings_summary(
+                tree, team_id=team_id, bottleneck=bn, pacing_rows=r["pacing"], plan=ps, month=month, lang=lang
+            ),
+        }
     return out
 
 
@@ -85,8 +108,10 @@ def label_tree(tree: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.Dat
     out["per_label"] = [per_label(x if isinstance(x, str) else None, lang=lang) for x in out["per"]]
     out["alert_label"] = [alert_label(x, lang=lang) for x in out["alert"]]
     out["value_text"] = [_fmt_value(k, x, p, lang) for k, x, p in zip(out["kpi_id"], out["actual"], out["per"])]
-    out["target_text"] = [_fmt_value(k, x, p, lang) if np.isfinite(x) else "–"
-                          for k, x, p in zip(out["kpi_id"], out["target"], out["per"])]
+    out["target_text"] = [
+        _fmt_value(k, x, p, lang) if np.isfinite(x) else "–"
+        for k, x, p in zip(out["kpi_id"], out["target"], out["per"])
+    ]
     return out
 
 
@@ -113,9 +138,16 @@ def change_text(kpi_id: str, x, per=None, *, lang: str = config.DEFAULT_LANG) ->
     return ("+" if x > 0 else "") + _fmt_value(kpi_id, x, per, lang)
 
 
-def findings_summary(tree: pd.DataFrame, *, team_id: str | None = None, bottleneck: dict | None = None,
-                     pacing_rows: pd.DataFrame | None = None, plan: dict | None = None,
-                     month: str = "", lang: str = config.DEFAULT_LANG) -> list[str]:
+def findings_summary(
+    tree: pd.DataFrame,
+    *,
+    team_id: str | None = None,
+    bottleneck: dict | None = None,
+    pacing_rows: pd.DataFrame | None = None,
+    plan: dict | None = None,
+    month: str = "",
+    lang: str = config.DEFAULT_LANG,
+) -> list[str]:
     """3–5 sentences for leadership, generated from the numbers.
 
     Parameters
@@ -158,20 +190,45 @@ def _targets_sentences(card: pd.DataFrame, *, month: str, lang: str) -> list[str
     if not len(judged):
         return [t("scorecard.summary.nothing_judged", lang=lang, month=month)]
     ok = judged[judged["alert"] == "ok"]
-    detail = (t("scorecard.summary.detail", lang=lang,
-                items=t("scorecard.summary.list_sep", lang=lang).join(ok["label"])) if len(ok) else "")
-    out = [t("scorecard.summary.on_track", lang=lang, month=month, phase=card["phase_label"].iloc[0],
-             judged=len(judged), ok=len(ok), detail=detail)]
+    detail = (
+        t("scorecard.summary.detail", lang=lang, items=t("scorecard.summary.list_sep", lang=lang).join(ok["label"]))
+        if len(ok)
+        else ""
+    )
+    out = [
+        t(
+            "scorecard.summary.on_track",
+            lang=lang,
+            month=month,
+            phase=card["phase_label"].iloc[0],
+            judged=len(judged),
+            ok=len(ok),
+            detail=detail,
+        )
+    ]
     bad = judged[judged["alert"] != "ok"]
     if len(bad):
         worst = bad.sort_values("attainment").head(2)
-        items = [t("scorecard.summary.off_item", lang=lang, label=r.label, value=r.value_text,
-                   per=t("scorecard.summary.per", lang=lang, per=r.per_label) if r.per_label else "",
-                   target=r.target_text, attainment=fmt.pct(r.attainment, 0))
-                 for r in worst.itertuples()]
+        items = [
+            t(
+                "scorecard.summary.off_item",
+                lang=lang,
+                label=r.label,
+                value=r.value_text,
+                per=t("scorecard.summary.per", lang=lang, per=r.per_label) if r.per_label else "",
+                target=r.target_text,
+                attainment=fmt.pct(r.attainment, 0),
+            )
+            for r in worst.itertuples()
+        ]
         sure = any(r.alert == "alert" for r in worst.itertuples())
-        out.append(t("scorecard.summary.off_sure" if sure else "scorecard.summary.off_noise", lang=lang,
-                     items=t("scorecard.summary.item_sep", lang=lang).join(items)))
+        out.append(
+            t(
+                "scorecard.summary.off_sure" if sure else "scorecard.summary.off_noise",
+                lang=lang,
+                items=t("scorecard.summary.item_sep", lang=lang).join(items),
+            )
+        )
     return out
 
 
@@ -179,10 +236,19 @@ def _bottleneck_sentence(b: dict, *, lang: str) -> str:
     """The funnel bottleneck with its certainty and the seeds' reading."""
     if b["stage"] == "calls":
         return b["reading"]
-    cert = t("scorecard.summary.certainty_sure" if b["certainty"] == "sure"
-             else "scorecard.summary.certainty_likely", lang=lang)
-    return t("scorecard.summary.bottleneck", lang=lang, label=b["label"], rate=fmt.pct(b["rate"]),
-             target=fmt.pct(b["target"]), certainty=cert, reading=b["reading"])
+    cert = t(
+        "scorecard.summary.certainty_sure" if b["certainty"] == "sure" else "scorecard.summary.certainty_likely",
+        lang=lang,
+    )
+    return t(
+        "scorecard.summary.bottleneck",
+        lang=lang,
+        label=b["label"],
+        rate=fmt.pct(b["rate"]),
+        target=fmt.pct(b["target"]),
+        certainty=cert,
+        reading=b["reading"],
+    )
 
 
 def _kpi_text(kpi_id: str, x, lang: str) -> str:
@@ -196,27 +262,45 @@ def _landing_sentence(pacing_rows: pd.DataFrame, *, lang: str) -> str | None:
     if len(pr):
         r = pr.sort_values("projected_attainment").iloc[0]
         k = r["kpi_id"]
-        return t("scorecard.summary.landing", lang=lang, kpi=kpis.label(k, lang),
-                 projected=_kpi_text(k, r["projected"], lang), low=_kpi_text(k, r["projected_low"], lang),
-                 high=_kpi_text(k, r["projected_high"], lang), target=_kpi_text(k, r["target"], lang),
-                 chance=fmt.pct(r["p_reach"], 0))
+        return t(
+            "scorecard.summary.landing",
+            lang=lang,
+            kpi=kpis.label(k, lang),
+            projected=_kpi_text(k, r["projected"], lang),
+            low=_kpi_text(k, r["projected_low"], lang),
+            high=_kpi_text(k, r["projected_high"], lang),
+            target=_kpi_text(k, r["target"], lang),
+            chance=fmt.pct(r["p_reach"], 0),
+        )
     done = pacing_rows[pacing_rows["target"].notna()]
     if not len(done):
         return None
     r = done.sort_values("projected_attainment").iloc[0]
     k = r["kpi_id"]
-    return t("scorecard.summary.landed", lang=lang, kpi=kpis.label(k, lang),
-             actual=_kpi_text(k, r["actual"], lang), target=_kpi_text(k, r["target"], lang),
-             attainment=fmt.pct(r["projected_attainment"], 0))
+    return t(
+        "scorecard.summary.landed",
+        lang=lang,
+        kpi=kpis.label(k, lang),
+        actual=_kpi_text(k, r["actual"], lang),
+        target=_kpi_text(k, r["target"], lang),
+        attainment=fmt.pct(r["projected_attainment"], 0),
+    )
 
 
 def _plan_sentence(plan: dict, *, lang: str) -> str:
     """The activity that makes the goal likely, against the plain reverse plan."""
     cur = plan.get("calls_actual")
-    return t("scorecard.summary.plan", lang=lang, goal_label=plan["goal_label"], goal=f"{plan['goal']:g}",
-             calls_plain=fmt.num(plan["calls_plain"]), p_plain=fmt.pct(plan["p_plain"], 0),
-             calls_prob=fmt.num(plan["calls_prob"]), probability=fmt.pct(plan["probability"], 0),
-             current="" if cur is None else t("scorecard.summary.plan_current", lang=lang, calls=fmt.num(cur)))
+    return t(
+        "scorecard.summary.plan",
+        lang=lang,
+        goal_label=plan["goal_label"],
+        goal=f"{plan['goal']:g}",
+        calls_plain=fmt.num(plan["calls_plain"]),
+        p_plain=fmt.pct(plan["p_plain"], 0),
+        calls_prob=fmt.num(plan["calls_prob"]),
+        probability=fmt.pct(plan["probability"], 0),
+        current="" if cur is None else t("scorecard.summary.plan_current", lang=lang, calls=fmt.num(cur)),
+    )
 
 
 def _activity_sentence(tree: pd.DataFrame, team_id, *, lang: str) -> str | None:
@@ -225,17 +309,27 @@ def _activity_sentence(tree: pd.DataFrame, team_id, *, lang: str) -> str | None:
     if not ("calls" in tt.index and "connect_rate" in tt.index):
         return None
     c, r = tt.loc["calls"], tt.loc["connect_rate"]
-    return t("scorecard.summary.activity", lang=lang, calls_label=c["label"], per=c["per_label"],
-             calls=c["value_text"], rate_label=r["label"], rate=r["value_text"],
-             ci=fmt.ci(r["ci_low"], r["ci_high"]))
+    return t(
+        "scorecard.summary.activity",
+        lang=lang,
+        calls_label=c["label"],
+        per=c["per_label"],
+        calls=c["value_text"],
+        rate_label=r["label"],
+        rate=r["value_text"],
+        ci=fmt.ci(r["ci_low"], r["ci_high"]),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # reader-facing column names of the scorecard tables
 def column_labels(df: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     """``df`` with its known columns renamed to reader-facing labels in ``lang``."""
-    return df.rename(columns={c: t(f"scorecard.column.{c}", lang=lang) for c in df.columns
-                              if has(f"scorecard.column.{c}", lang=lang)})
+    return df.rename(
+        columns={
+            c: t(f"scorecard.column.{c}", lang=lang) for c in df.columns if has(f"scorecard.column.{c}", lang=lang)
+        }
+    )
 
 
 #: kept for notebooks written against the scorecard module; the rule lives in fmt

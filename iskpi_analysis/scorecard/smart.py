@@ -1,4 +1,5 @@
 """The SMART check of a phase target file against the teams' own history."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,7 @@ __all__ = ["VERDICTS", "history_measures", "smart_check"]
 
 # ---------------------------------------------------------------------------------------------
 # SMART check
-def history_measures(data, *, rep_period: pd.DataFrame, month: str, months: int = 6,
-                     response: bool = False) -> dict:
+def history_measures(data, *, rep_period: pd.DataFrame, month: str, months: int = 6, response: bool = False) -> dict:
     """:func:`measures` of the ``months`` months before ``month`` that are in rep_period
     ({"YYYY-MM": DataFrame}); pass to :func:`smart_check` to reuse across phases."""
     last = pd.Period(month, freq="M")
@@ -30,9 +30,17 @@ def history_measures(data, *, rep_period: pd.DataFrame, month: str, months: int 
 VERDICTS = ("not_measurable", "no_period", "no_history", "unrealistic", "too_easy", "fair")
 
 
-def smart_check(data, *, phase: str, rep_period: pd.DataFrame, month: str,
-                targets_file: str | None = None, months: int = 6,
-                history: dict | None = None, team_ids=None) -> pd.DataFrame:
+def smart_check(
+    data,
+    *,
+    phase: str,
+    rep_period: pd.DataFrame,
+    month: str,
+    targets_file: str | None = None,
+    months: int = 6,
+    history: dict | None = None,
+    team_ids=None,
+) -> pd.DataFrame:
     """SMART check of the phase's targets in the targets file.
 
     Specific: the KPI is in the dictionary with a formula. Measurable: the data can compute it
@@ -53,9 +61,17 @@ def smart_check(data, *, phase: str, rep_period: pd.DataFrame, month: str,
     sentences are in :func:`narrative.smart_table`).
     """
     t = kpis.phase_targets(phase, targets_file=targets_file or None)
-    hist = history if history is not None else history_measures(
-        data, rep_period=rep_period, month=month, months=months,
-        response="first_response_minutes" in set(t["kpi_id"]))
+    hist = (
+        history
+        if history is not None
+        else history_measures(
+            data,
+            rep_period=rep_period,
+            month=month,
+            months=months,
+            response="first_response_minutes" in set(t["kpi_id"]),
+        )
+    )
     if team_ids is not None:
         keep = set([team_ids] if isinstance(team_ids, str) else team_ids)
         hist = {k: v[v["team_id"].isin(keep)] for k, v in hist.items()}
@@ -73,12 +89,23 @@ def smart_check(data, *, phase: str, rep_period: pd.DataFrame, month: str,
         else:
             share, achievable, too_easy = np.nan, pd.NA, pd.NA
         judged = [specific, measurable, time_bound] + ([bool(achievable)] if achievable is not pd.NA else [])
-        ok = all(judged) and not (too_easy is True)
-        rows.append({"kpi_id": r.kpi_id, "target": r.target, "per": r.per,
-                     "specific": specific, "measurable": measurable, "time_bound": time_bound,
-                     "n_history": int(len(vals)), "share_reaching": share,
-                     "achievable": achievable, "too_easy": too_easy, "ok": ok,
-                     "verdict": _verdict(measurable, time_bound, share, len(vals))})
+        ok = all(judged) and too_easy is not True
+        rows.append(
+            {
+                "kpi_id": r.kpi_id,
+                "target": r.target,
+                "per": r.per,
+                "specific": specific,
+                "measurable": measurable,
+                "time_bound": time_bound,
+                "n_history": int(len(vals)),
+                "share_reaching": share,
+                "achievable": achievable,
+                "too_easy": too_easy,
+                "ok": ok,
+                "verdict": _verdict(measurable, time_bound, share, len(vals)),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -6,6 +6,7 @@ columns carry reader-facing headings, or a Markdown sentence. All text comes fro
 (``messages/<lang>/scorecard.toml``); numbers are formatted by :mod:`fmt` here, never in the
 notebook.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,13 +17,35 @@ from ..catalog import t
 from .narrative import _kpi_text, change_text, column_labels, format_value, label_tree
 from .tree import rep_table
 
-__all__ = ["team_heading", "team_title", "headline", "summary_markdown", "bottleneck_markdown",
-           "pacing_note", "pacing_display", "rep_display", "tree_display", "seed_plan_sentence",
-           "plan_heading", "plan_note", "reverse_display", "prob_plan_display",
-           "response_sentence", "response_display", "bdr_display", "email_display",
-           "mql_sql_display", "conversion_heading", "conversion_display", "quality_display",
-           "quality_sentence", "economics_display", "forecast_heading", "forecast_display",
-           "smart_table"]
+__all__ = [
+    "team_heading",
+    "team_title",
+    "headline",
+    "summary_markdown",
+    "bottleneck_markdown",
+    "pacing_note",
+    "pacing_display",
+    "rep_display",
+    "tree_display",
+    "seed_plan_sentence",
+    "plan_heading",
+    "plan_note",
+    "reverse_display",
+    "prob_plan_display",
+    "response_sentence",
+    "response_display",
+    "bdr_display",
+    "email_display",
+    "mql_sql_display",
+    "conversion_heading",
+    "conversion_display",
+    "quality_display",
+    "quality_sentence",
+    "economics_display",
+    "forecast_heading",
+    "forecast_display",
+    "smart_table",
+]
 
 DEFAULT_LANG = config.DEFAULT_LANG
 
@@ -46,11 +69,19 @@ def headline(teams: dict, *, lang: str = DEFAULT_LANG) -> list[dict]:
     out = []
     for r in teams.values():
         alert = r["card"]["alert"]
-        out.append({"label": t("scorecard.view.on_target", lang=lang, team=r["team_name"]),
-                    "value": f"{(alert == 'ok').sum()}/{alert.isin(['ok', 'watch', 'alert']).sum()}",
-                    "note": r["phase_label"]})
-        out.append({"label": t("scorecard.view.bottleneck_card", lang=lang, team=r["team_name"]),
-                    "value": r["bottleneck"]["label"] or "–"})
+        out.append(
+            {
+                "label": t("scorecard.view.on_target", lang=lang, team=r["team_name"]),
+                "value": f"{(alert == 'ok').sum()}/{alert.isin(['ok', 'watch', 'alert']).sum()}",
+                "note": r["phase_label"],
+            }
+        )
+        out.append(
+            {
+                "label": t("scorecard.view.bottleneck_card", lang=lang, team=r["team_name"]),
+                "value": r["bottleneck"]["label"] or "–",
+            }
+        )
     return out
 
 
@@ -71,9 +102,14 @@ def pacing_note(r: dict, as_of, *, lang: str = DEFAULT_LANG) -> str:
     p = r["pacing"]
     if p is None or r["paced_kpi"] is None:
         return t("scorecard.view.no_paced_kpi", lang=lang, team=r["team_name"])
-    return t("scorecard.view.business_days", lang=lang, total=int(p["business_days"].iloc[0]),
-             elapsed=int(p["elapsed"].iloc[0]), remaining=int(p["remaining"].iloc[0]),
-             as_of=f"{pd.Timestamp(as_of):%Y-%m-%d}")
+    return t(
+        "scorecard.view.business_days",
+        lang=lang,
+        total=int(p["business_days"].iloc[0]),
+        elapsed=int(p["elapsed"].iloc[0]),
+        remaining=int(p["remaining"].iloc[0]),
+        as_of=f"{pd.Timestamp(as_of):%Y-%m-%d}",
+    )
 
 
 def pacing_display(p: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
@@ -82,45 +118,85 @@ def pacing_display(p: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame
     rows = []
     for r in p.itertuples(index=False):
         k = r.kpi_id
-        rows.append({"kpi": kpis.label(k, lang), "actual": _kpi_text(k, r.actual, lang),
-                     "projected": _kpi_text(k, r.projected, lang),
-                     "interval": (t("scorecard.view.interval", lang=lang, low=_kpi_text(k, r.projected_low, lang),
-                                    high=_kpi_text(k, r.projected_high, lang))
-                                  if r.projected_high > r.projected_low else "–"),
-                     "target": _kpi_text(k, r.target, lang), "p_reach": fmt.pct(r.p_reach, 0)})
+        rows.append(
+            {
+                "kpi": kpis.label(k, lang),
+                "actual": _kpi_text(k, r.actual, lang),
+                "projected": _kpi_text(k, r.projected, lang),
+                "interval": (
+                    t(
+                        "scorecard.view.interval",
+                        lang=lang,
+                        low=_kpi_text(k, r.projected_low, lang),
+                        high=_kpi_text(k, r.projected_high, lang),
+                    )
+                    if r.projected_high > r.projected_low
+                    else "–"
+                ),
+                "target": _kpi_text(k, r.target, lang),
+                "p_reach": fmt.pct(r.p_reach, 0),
+            }
+        )
     return column_labels(pd.DataFrame(rows), lang=lang)
 
 
-def rep_display(tree: pd.DataFrame, r: dict, team_id, *, lang: str = DEFAULT_LANG,
-                min_importance: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+def rep_display(
+    tree: pd.DataFrame, r: dict, team_id, *, lang: str = DEFAULT_LANG, min_importance: int = 2
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-rep values and alert levels of the team's phase KPIs of at least ``min_importance``
     stars, labelled alike (for :func:`plots.scorecard.style_alerts`)."""
     ids = list(r["card"].loc[r["card"]["importance"] >= min_importance, "kpi_id"])
     sub = label_tree(tree[tree["team_id"] == team_id], lang=lang)
     names = {k: kpis.label(k, lang) for k in ids}
-    vals, levels = (rep_table(sub, kpi_ids=ids, value=v).drop(columns=["team_id", "rep_id"]).rename(columns=names)
-                    for v in ("value_text", "alert"))
+    vals, levels = (
+        rep_table(sub, kpi_ids=ids, value=v).drop(columns=["team_id", "rep_id"]).rename(columns=names)
+        for v in ("value_text", "alert")
+    )
     return column_labels(vals, lang=lang), column_labels(levels, lang=lang)
 
 
 def tree_display(tree: pd.DataFrame, team_id, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The team's KPI tree, behavioural → strategic: actual, interval, target, attainment,
     last month, change and status."""
-    tt = label_tree(tree[(tree["team_id"] == team_id) & (tree["level"] == "team")], lang=lang).sort_values(
-        ["tier_order", "importance"], ascending=[True, False]).copy()
+    tt = (
+        label_tree(tree[(tree["team_id"] == team_id) & (tree["level"] == "team")], lang=lang)
+        .sort_values(["tier_order", "importance"], ascending=[True, False])
+        .copy()
+    )
     tt["attainment"] = [fmt.pct(x, 0) for x in tt["attainment"]]
     tt["previous"] = [format_value(k, x, p, lang=lang) for k, x, p in zip(tt["kpi_id"], tt["previous"], tt["per"])]
     tt["change"] = [change_text(k, x, p, lang=lang) for k, x, p in zip(tt["kpi_id"], tt["change"], tt["per"])]
     tt["ci"] = [fmt.ci(a, b) if np.isfinite(a) else "" for a, b in zip(tt["ci_low"], tt["ci_high"])]
-    return column_labels(tt[["tier_label", "label", "per_label", "value_text", "ci", "target_text",
-                             "attainment", "previous", "change", "alert_label"]], lang=lang)
+    return column_labels(
+        tt[
+            [
+                "tier_label",
+                "label",
+                "per_label",
+                "value_text",
+                "ci",
+                "target_text",
+                "attainment",
+                "previous",
+                "change",
+                "alert_label",
+            ]
+        ],
+        lang=lang,
+    )
 
 
 def seed_plan_sentence(seed_plan: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> str:
     """The seed's worked reverse plan (calls → conversations → deals → orders)."""
     calls, conversations, deals, orders = seed_plan["needed_ceil"].tolist()
-    return t("scorecard.view.seed_plan", lang=lang, calls=fmt.num(calls), conversations=fmt.num(conversations),
-             deals=fmt.num(deals), orders=fmt.num(orders))
+    return t(
+        "scorecard.view.seed_plan",
+        lang=lang,
+        calls=fmt.num(calls),
+        conversations=fmt.num(conversations),
+        deals=fmt.num(deals),
+        orders=fmt.num(orders),
+    )
 
 
 def plan_heading(r: dict, *, lang: str = DEFAULT_LANG) -> str:
@@ -128,8 +204,13 @@ def plan_heading(r: dict, *, lang: str = DEFAULT_LANG) -> str:
     ps = r["plan_summary"]
     if not ps:
         return r["team_name"]
-    return t("scorecard.view.plan_goal", lang=lang, team=r["team_name"], goal=fmt.num(ps["goal"]),
-             goal_label=kpis.label("deals_won", lang))
+    return t(
+        "scorecard.view.plan_goal",
+        lang=lang,
+        team=r["team_name"],
+        goal=fmt.num(ps["goal"]),
+        goal_label=kpis.label("deals_won", lang),
+    )
 
 
 def plan_note(r: dict, data, *, lang: str = DEFAULT_LANG) -> str | None:
@@ -141,36 +222,62 @@ def plan_note(r: dict, data, *, lang: str = DEFAULT_LANG) -> str | None:
 
 def reverse_display(rv: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The reverse plan (:func:`plan.reverse_plan`): stage, rate to the next stage, needed."""
-    return column_labels(pd.DataFrame({
-        "stage": [kpis.label(s, lang) for s in rv["stage"]],
-        "rate_to_next": [fmt.pct(x) if np.isfinite(x) else "" for x in rv["rate_to_next"]],
-        "needed_ceil": [fmt.num(x) for x in rv["needed_ceil"]]}), lang=lang)
+    return column_labels(
+        pd.DataFrame(
+            {
+                "stage": [kpis.label(s, lang) for s in rv["stage"]],
+                "rate_to_next": [fmt.pct(x) if np.isfinite(x) else "" for x in rv["rate_to_next"]],
+                "needed_ceil": [fmt.num(x) for x in rv["needed_ceil"]],
+            }
+        ),
+        lang=lang,
+    )
 
 
 def prob_plan_display(pp: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The probability plan (:func:`plan.probability_plan`): plan kind, chance, calls needed."""
-    return column_labels(pd.DataFrame({
-        "basis": [t("scorecard.view.plain" if b == "plain" else "scorecard.view.by_probability", lang=lang)
-                  for b in pp["basis"]],
-        "probability": [fmt.pct(x, 0) for x in pp["probability"]],
-        "calls": [fmt.num(x) if pd.notna(x) else "–" for x in pp["calls"]]}), lang=lang)
+    return column_labels(
+        pd.DataFrame(
+            {
+                "basis": [
+                    t("scorecard.view.plain" if b == "plain" else "scorecard.view.by_probability", lang=lang)
+                    for b in pp["basis"]
+                ],
+                "probability": [fmt.pct(x, 0) for x in pp["probability"]],
+                "calls": [fmt.num(x) if pd.notna(x) else "–" for x in pp["calls"]],
+            }
+        ),
+        lang=lang,
+    )
 
 
 def response_sentence(overall: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> str:
     """Share of leads touched within 1 business hour and the median, all sources."""
     r = overall.iloc[0]
-    return t("scorecard.view.response_overall", lang=lang, rate=fmt.pct(r["rate"]), n=fmt.num(r["n"]),
-             median=fmt.num(r["median_minutes"]))
+    return t(
+        "scorecard.view.response_overall",
+        lang=lang,
+        rate=fmt.pct(r["rate"]),
+        n=fmt.num(r["n"]),
+        median=fmt.num(r["median_minutes"]),
+    )
 
 
 def response_display(by_source: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """Response time by lead source (:func:`views.response_summary` ``by="source"``), best first."""
     rs = by_source.sort_values("rate", ascending=False)
-    return column_labels(pd.DataFrame({
-        "source": rs["source"], "n_leads": rs["n_leads"],
-        "median_minutes": [fmt.num(x) for x in rs["median_minutes"]],
-        "p90_minutes": [fmt.num(x) for x in rs["p90_minutes"]],
-        "within_1h": _rate_ci(rs)}), lang=lang)
+    return column_labels(
+        pd.DataFrame(
+            {
+                "source": rs["source"],
+                "n_leads": rs["n_leads"],
+                "median_minutes": [fmt.num(x) for x in rs["median_minutes"]],
+                "p90_minutes": [fmt.num(x) for x in rs["p90_minutes"]],
+                "within_1h": _rate_ci(rs),
+            }
+        ),
+        lang=lang,
+    )
 
 
 def bdr_display(bdr: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
@@ -180,8 +287,13 @@ def bdr_display(bdr: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     for r in bdr.itertuples(index=False):
         row = rows.setdefault((r.team_id, r.rep_name), {"team_id": r.team_id, "rep_name": r.rep_name})
         if r.kpi_id == "decision_maker_rate":
-            row[kpis.label(r.kpi_id, lang)] = t("scorecard.view.rate_ci_n", lang=lang, rate=fmt.pct(r.actual),
-                                                ci=fmt.ci(r.ci_low, r.ci_high), n=fmt.num(r.n))
+            row[kpis.label(r.kpi_id, lang)] = t(
+                "scorecard.view.rate_ci_n",
+                lang=lang,
+                rate=fmt.pct(r.actual),
+                ci=fmt.ci(r.ci_low, r.ci_high),
+                n=fmt.num(r.n),
+            )
         else:
             row[kpis.label(r.kpi_id, lang)] = fmt.num(r.actual)
     out = pd.DataFrame(sorted(rows.values(), key=lambda d: (d["team_id"], d["rep_name"])))
@@ -191,45 +303,84 @@ def bdr_display(bdr: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
 
 def email_display(er: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """E-mail open / click / reply rates (:func:`views.email_rates`) with intervals."""
-    return column_labels(pd.DataFrame({"team_id": er["team_id"], "kpi": [kpis.label(k, lang) for k in er["kpi_id"]],
-                                       "n": er["n"], "rate": _rate_ci(er)}), lang=lang)
+    return column_labels(
+        pd.DataFrame(
+            {
+                "team_id": er["team_id"],
+                "kpi": [kpis.label(k, lang) for k in er["kpi_id"]],
+                "n": er["n"],
+                "rate": _rate_ci(er),
+            }
+        ),
+        lang=lang,
+    )
 
 
 def mql_sql_display(ms: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """MQL → SQL by team (:func:`views.mql_sql`) with intervals."""
-    return column_labels(pd.DataFrame({"team_id": ms["team_id"], "n": ms["n"], "k": ms["k"],
-                                       "rate": _rate_ci(ms)}), lang=lang)
+    return column_labels(
+        pd.DataFrame({"team_id": ms["team_id"], "n": ms["n"], "k": ms["k"], "rate": _rate_ci(ms)}), lang=lang
+    )
 
 
 def conversion_heading(*, months: int, lang: str = DEFAULT_LANG) -> str:
     """Heading of the conversion-by-source table (the window in months)."""
-    return t("scorecard.view.conversion_by_source", lang=lang, kpi=kpis.label("deal_conversion", lang),
-             months=t("scorecard.view.months", lang=lang, n=months))
+    return t(
+        "scorecard.view.conversion_by_source",
+        lang=lang,
+        kpi=kpis.label("deal_conversion", lang),
+        months=t("scorecard.view.months", lang=lang, n=months),
+    )
 
 
 def conversion_display(cs: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """Deal conversion by lead source (:func:`views.conversion_by_source`) with BH-adjusted p."""
-    return column_labels(pd.DataFrame({
-        "source": cs["source"], "n": cs["n"], "k": cs["k"], "rate": _rate_ci(cs),
-        "p_adj": [f"{x:.3g}" if np.isfinite(x) else "–" for x in cs["p_adj"]]}), lang=lang)
+    return column_labels(
+        pd.DataFrame(
+            {
+                "source": cs["source"],
+                "n": cs["n"],
+                "k": cs["k"],
+                "rate": _rate_ci(cs),
+                "p_adj": [f"{x:.3g}" if np.isfinite(x) else "–" for x in cs["p_adj"]],
+            }
+        ),
+        lang=lang,
+    )
 
 
 def quality_display(by_rep: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """Deal quality score per rep (:func:`views.quality_view` ``by_rep``)."""
-    return column_labels(pd.DataFrame({
-        "team_id": by_rep["team_id"], "rep_name": by_rep["rep_name"], "n_deals": by_rep["n_deals"],
-        "mean_score": [fmt.num(x, 1) for x in by_rep["mean_score"]],
-        "share_75": [fmt.pct(x, 0) for x in by_rep["share_75"]]}), lang=lang)
+    return column_labels(
+        pd.DataFrame(
+            {
+                "team_id": by_rep["team_id"],
+                "rep_name": by_rep["rep_name"],
+                "n_deals": by_rep["n_deals"],
+                "mean_score": [fmt.num(x, 1) for x in by_rep["mean_score"]],
+                "share_75": [fmt.pct(x, 0) for x in by_rep["share_75"]],
+            }
+        ),
+        lang=lang,
+    )
 
 
 def quality_sentence(rel: dict, *, months: int, lang: str = DEFAULT_LANG) -> str | None:
     """The score–win relation (:func:`quality.score_win_relation`); None when not estimable."""
     if not np.isfinite(rel["odds_ratio_per_10"]):
         return None
-    return t("scorecard.view.quality_relation", lang=lang, n=f"{rel['n']:,}",
-             months=t("scorecard.view.months", lang=lang, n=months), odds=f"{rel['odds_ratio_per_10']:.2f}",
-             low=f"{rel['ci_low']:.2f}", high=f"{rel['ci_high']:.2f}", p=f"{rel['p_val']:.2g}",
-             won=f"{rel['mean_score_won']:.1f}", lost=f"{rel['mean_score_lost']:.1f}")
+    return t(
+        "scorecard.view.quality_relation",
+        lang=lang,
+        n=f"{rel['n']:,}",
+        months=t("scorecard.view.months", lang=lang, n=months),
+        odds=f"{rel['odds_ratio_per_10']:.2f}",
+        low=f"{rel['ci_low']:.2f}",
+        high=f"{rel['ci_high']:.2f}",
+        p=f"{rel['p_val']:.2g}",
+        won=f"{rel['mean_score_won']:.1f}",
+        lost=f"{rel['mean_score_lost']:.1f}",
+    )
 
 
 def economics_display(ec: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
@@ -238,23 +389,38 @@ def economics_display(ec: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataF
     out = pd.DataFrame({"team_id": ec["team_id"]})
     for k in ("won_amount_jpy", "pipeline_jpy", "cac_jpy", "ltv_jpy"):
         out[kpis.label(k, lang)] = [fmt.yen(x, lang) for x in ec[k]]
-    out[kpis.label("ltv_cac", lang)] = [f"{fmt.num(x, 2)} {health[bool(h)]}" for x, h in zip(ec["ltv_cac"], ec["healthy"])]
+    out[kpis.label("ltv_cac", lang)] = [
+        f"{fmt.num(x, 2)} {health[bool(h)]}" for x, h in zip(ec["ltv_cac"], ec["healthy"])
+    ]
     out[kpis.label("roi", lang)] = [fmt.pct(x, 0) for x in ec["roi"]]
     return column_labels(out, lang=lang)
 
 
 def forecast_heading(*, months: int, at_business_day: int, lang: str = DEFAULT_LANG) -> str:
     """What the forecast-accuracy table compares."""
-    return t("scorecard.view.forecast_accuracy", lang=lang, kpi=kpis.label("forecast_accuracy", lang),
-             months=t("scorecard.view.months", lang=lang, n=months), day=at_business_day)
+    return t(
+        "scorecard.view.forecast_accuracy",
+        lang=lang,
+        kpi=kpis.label("forecast_accuracy", lang),
+        months=t("scorecard.view.months", lang=lang, n=months),
+        day=at_business_day,
+    )
 
 
 def forecast_display(summary: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """Forecast accuracy per team and KPI (:func:`team.forecast_summary`)."""
-    return column_labels(pd.DataFrame({
-        "team_id": summary["team_id"], "kpi": [kpis.label(k, lang) for k in summary["kpi_id"]],
-        "n": summary["n"], "accuracy": [fmt.pct(x) for x in summary["accuracy"]],
-        "covered": [fmt.pct(x, 0) for x in summary["covered"]]}), lang=lang)
+    return column_labels(
+        pd.DataFrame(
+            {
+                "team_id": summary["team_id"],
+                "kpi": [kpis.label(k, lang) for k in summary["kpi_id"]],
+                "n": summary["n"],
+                "accuracy": [fmt.pct(x) for x in summary["accuracy"]],
+                "covered": [fmt.pct(x, 0) for x in summary["covered"]],
+            }
+        ),
+        lang=lang,
+    )
 
 
 def smart_table(sm: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
@@ -262,8 +428,10 @@ def smart_table(sm: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     mark = {True: t("scorecard.smart.yes", lang=lang), False: t("scorecard.smart.no", lang=lang)}
     out = pd.DataFrame({"label": [kpis.label(k, lang) for k in sm["kpi_id"]]})
     for c in ("specific", "measurable", "time_bound", "achievable"):
-        out[c] = [mark[bool(v)] if isinstance(v, (bool, np.bool_)) else t("scorecard.smart.unjudged", lang=lang)
-                  for v in sm[c]]
+        out[c] = [
+            mark[bool(v)] if isinstance(v, (bool, np.bool_)) else t("scorecard.smart.unjudged", lang=lang)
+            for v in sm[c]
+        ]
     out["note"] = [smart_note(r, lang=lang) for r in sm.itertuples(index=False)]
     return column_labels(out, lang=lang)
 
@@ -273,5 +441,11 @@ def smart_note(r, *, lang: str = DEFAULT_LANG) -> str:
     label = kpis.label(r.kpi_id, lang)
     if r.verdict in ("not_measurable", "no_period", "no_history"):
         return t(f"scorecard.smart.{r.verdict}", lang=lang, label=label)
-    return t(f"scorecard.smart.{r.verdict}", lang=lang, label=label, n=r.n_history,
-             share=fmt.pct(r.share_reaching, 0), target=format_value(r.kpi_id, r.target, r.per, lang=lang))
+    return t(
+        f"scorecard.smart.{r.verdict}",
+        lang=lang,
+        label=label,
+        n=r.n_history,
+        share=fmt.pct(r.share_reaching, 0),
+        target=format_value(r.kpi_id, r.target, r.per, lang=lang),
+    )

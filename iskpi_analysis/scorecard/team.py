@@ -1,5 +1,6 @@
 """Everything one team's scorecard shows: funnel, bottleneck, reverse plan and pacing (language-neutral;
 the words and the summary come from :func:`narrative.describe_teams`)."""
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,15 @@ from .. import economics, funnel, pacing, plan
 from .smart import history_measures, smart_check
 from .tree import team_card
 
-__all__ = ["paced_kpi", "default_goal", "team_scorecards", "forecast_summary", "win_rate_target",
-           "smart_by_phase", "records"]
+__all__ = [
+    "paced_kpi",
+    "default_goal",
+    "team_scorecards",
+    "forecast_summary",
+    "win_rate_target",
+    "smart_by_phase",
+    "records",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -45,9 +53,19 @@ def default_goal(team_rows: pd.DataFrame, counts: pd.Series, goal_won: int = 0) 
     return int(math.ceil(max(won, 1) * 1.1)), "actual_plus_10pct"
 
 
-def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.DataFrame,
-                    rep_period_day: pd.DataFrame, targets_file: str | None = None, as_of=None,
-                    goal_won: int = 10, probability: float = 0.9, min_trials: int = 30) -> dict:
+def team_scorecards(
+    data,
+    *,
+    month: str,
+    tree: pd.DataFrame,
+    rep_period: pd.DataFrame,
+    rep_period_day: pd.DataFrame,
+    targets_file: str | None = None,
+    as_of=None,
+    goal_won: int = 10,
+    probability: float = 0.9,
+    min_trials: int = 30,
+) -> dict:
     """Funnel, bottleneck, plan and pacing of every team in ``tree`` (language-neutral; the
     words and the summary are added by :func:`narrative.describe_teams`).
 
@@ -61,7 +79,7 @@ def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.Data
     with month targets), paced_kpi, path (:func:`pacing.cumulative_path` of it).
     """
     as_of = data.last_date if as_of is None else pd.Timestamp(as_of)
-    names = (data.teams.set_index("team_id")["team_name"] if data.has("teams") else pd.Series(dtype=str))
+    names = data.teams.set_index("team_id")["team_name"] if data.has("teams") else pd.Series(dtype=str)
     out = {}
     counts_all = funnel.funnel_counts(data, month=month, rep_period=rep_period, by="team_id")
     for team_id in dict.fromkeys(tree["team_id"]):
@@ -71,8 +89,9 @@ def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.Data
         crow = counts_all[counts_all["team_id"] == team_id]
         if not len(crow):
             continue
-        stages = funnel.funnel(crow, targets=funnel.stage_targets(phase, targets_file=targets_file),
-                               min_trials=min_trials)
+        stages = funnel.funnel(
+            crow, targets=funnel.stage_targets(phase, targets_file=targets_file), min_trials=min_trials
+        )
         calls_row = t_rows[(t_rows["kpi_id"] == "calls") & t_rows["in_phase"]]
         calls_att = float(calls_row["attainment"].iloc[0]) if len(calls_row) else None
         bn = funnel.bottleneck(stages, calls_attainment=calls_att)
@@ -81,34 +100,60 @@ def team_scorecards(data, *, month: str, tree: pd.DataFrame, rep_period: pd.Data
         goal, goal_basis = default_goal(t_rows, crow.iloc[0], goal_won)
         if chain["usable"] and goal > 0 and chain["stages"][-1] == "deals_won":
             reverse = plan.reverse_plan(goal, stages=chain["stages"], rates=chain["rates"])
-            prob_plan = plan.probability_plan(goal, stages=chain["stages"], rates=chain["rates"],
-                                              successes=chain["successes"], trials=chain["trials"],
-                                              probabilities=(0.5, 0.8, probability))
+            prob_plan = plan.probability_plan(
+                goal,
+                stages=chain["stages"],
+                rates=chain["rates"],
+                successes=chain["successes"],
+                trials=chain["trials"],
+                probabilities=(0.5, 0.8, probability),
+            )
             pr = prob_plan[prob_plan["basis"] == "probability"].iloc[-1]
-            plan_summary = {"goal": goal, "goal_basis": goal_basis,
-                            "calls_actual": int(crow["calls"].iloc[0]),
-                            "calls_plain": int(prob_plan["calls"].iloc[0]),
-                            "p_plain": float(prob_plan["probability"].iloc[0]),
-                            "calls_prob": None if pd.isna(pr["calls"]) else int(pr["calls"]),
-                            "probability": probability}
+            plan_summary = {
+                "goal": goal,
+                "goal_basis": goal_basis,
+                "calls_actual": int(crow["calls"].iloc[0]),
+                "calls_plain": int(prob_plan["calls"].iloc[0]),
+                "p_plain": float(prob_plan["probability"].iloc[0]),
+                "calls_prob": None if pd.isna(pr["calls"]) else int(pr["calls"]),
+                "probability": probability,
+            }
         tdata = data.filter(team=team_id) if data.team == "all" else data
         rpd = rep_period_day[rep_period_day["team_id"] == team_id]
         daily = pacing.daily_totals(tdata, rep_period=rpd)
         mt = t_rows.set_index("kpi_id")["month_target"]
         paced_cols = [c for c in daily.columns if c in mt.index and np.isfinite(mt[c])]
-        ptab = pacing.pacing_table(daily[paced_cols], month=month, as_of=as_of,
-                                   targets={c: float(mt[c]) for c in paced_cols}) if paced_cols else None
+        ptab = (
+            pacing.pacing_table(
+                daily[paced_cols], month=month, as_of=as_of, targets={c: float(mt[c]) for c in paced_cols}
+            )
+            if paced_cols
+            else None
+        )
         pk = paced_kpi(t_rows[t_rows["in_phase"]])
         path = pacing.cumulative_path(daily[pk], month=month, as_of=as_of) if pk else None
-        out[team_id] = {"team_name": names.get(team_id, team_id), "phase": phase, "card": card,
-                        "counts": crow.iloc[0], "stages": stages, "bottleneck": bn, "chain": chain,
-                        "reverse": reverse, "prob_plan": prob_plan, "plan_summary": plan_summary,
-                        "daily": daily, "pacing": ptab, "paced_kpi": pk, "path": path}
+        out[team_id] = {
+            "team_name": names.get(team_id, team_id),
+            "phase": phase,
+            "card": card,
+            "counts": crow.iloc[0],
+            "stages": stages,
+            "bottleneck": bn,
+            "chain": chain,
+            "reverse": reverse,
+            "prob_plan": prob_plan,
+            "plan_summary": plan_summary,
+            "daily": daily,
+            "pacing": ptab,
+            "paced_kpi": pk,
+            "path": path,
+        }
     return out
 
 
-def forecast_summary(teams: dict, *, months, at_business_day: int = 10,
-                     kpi_ids=("calls", "deals_created", "won_amount_jpy")) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+def forecast_summary(
+    teams: dict, *, months, at_business_day: int = 10, kpi_ids=("calls", "deals_created", "won_amount_jpy")
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Forecast accuracy of every team's pacing in past ``months`` (list of "YYYY-MM").
 
     Returns
@@ -126,8 +171,11 @@ def forecast_summary(teams: dict, *, months, at_business_day: int = 10,
     if not parts:
         return None
     rows = pd.concat(parts, ignore_index=True)
-    summary = rows.groupby(["team_id", "kpi_id"]).agg(accuracy=("accuracy", "mean"), covered=("covered", "mean"),
-                                                      n=("month", "size")).reset_index()
+    summary = (
+        rows.groupby(["team_id", "kpi_id"])
+        .agg(accuracy=("accuracy", "mean"), covered=("covered", "mean"), n=("month", "size"))
+        .reset_index()
+    )
     return rows, summary
 
 
@@ -137,15 +185,23 @@ def win_rate_target(teams: dict, *, targets_file: str | None = None) -> float | 
     return funnel.stage_targets(first, targets_file=targets_file or None).get("handoff_win_rate", (None,))[0]
 
 
-def smart_by_phase(data, teams: dict, *, rep_period: pd.DataFrame, month: str, months: int = 6,
-                   targets_file: str | None = None) -> dict:
+def smart_by_phase(
+    data, teams: dict, *, rep_period: pd.DataFrame, month: str, months: int = 6, targets_file: str | None = None
+) -> dict:
     """:func:`smart.smart_check` of every phase the teams are in, each against the history of
     the teams in that phase ({phase: DataFrame}, the history computed once)."""
     hist = history_measures(data, rep_period=rep_period, month=month, months=months)
     out = {}
     for ph in dict.fromkeys(r["phase"] for r in teams.values()):
-        out[ph] = smart_check(data, phase=ph, rep_period=rep_period, month=month, targets_file=targets_file,
-                              history=hist, team_ids=[t for t, r in teams.items() if r["phase"] == ph])
+        out[ph] = smart_check(
+            data,
+            phase=ph,
+            rep_period=rep_period,
+            month=month,
+            targets_file=targets_file,
+            history=hist,
+            team_ids=[t for t, r in teams.items() if r["phase"] == ph],
+        )
     return out
 
 
@@ -157,8 +213,11 @@ def records(teams: dict, tree: pd.DataFrame) -> dict:
         "bottleneck": {t: r["bottleneck"]["stage"] for t, r in teams.items()},
         "funnel": {t: {k: int(v) for k, v in r["counts"].drop("team_id").items()} for t, r in teams.items()},
         "plan": {t: r["plan_summary"] for t, r in teams.items()},
-        "tree_team": tree[tree["level"] == "team"][["team_id", "kpi_id", "actual", "k", "n", "target",
-                                                    "attainment", "month_target", "alert"]],
-        "on_track": {t: [int((r["card"]["alert"] == "ok").sum()),
-                         int(r["card"]["alert"].isin(["ok", "watch", "alert"]).sum())] for t, r in teams.items()},
+        "tree_team": tree[tree["level"] == "team"][
+            ["team_id", "kpi_id", "actual", "k", "n", "target", "attainment", "month_target", "alert"]
+        ],
+        "on_track": {
+            t: [int((r["card"]["alert"] == "ok").sum()), int(r["card"]["alert"].isin(["ok", "watch", "alert"]).sum())]
+            for t, r in teams.items()
+        },
     }

@@ -20,6 +20,7 @@ a rate whose Wilson interval still reaches the target; ``alert`` attainment < ``
 (default 0.8) and, for rates, the whole interval below target; ``small`` too few trials to judge;
 ``none`` no target. For "lower is better" KPIs attainment = target / actual.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,19 +32,47 @@ from .. import stats as kst
 from ..phase_age import team_phases
 from .views import response_times
 
-__all__ = ["ALERT_LEVELS", "TREE_KPIS", "BDR_KPIS", "previous_month", "measures", "kpi_tree",
-           "alerts", "team_card", "rep_table"]
+__all__ = [
+    "ALERT_LEVELS",
+    "TREE_KPIS",
+    "BDR_KPIS",
+    "previous_month",
+    "measures",
+    "kpi_tree",
+    "alerts",
+    "team_card",
+    "rep_table",
+]
 
 ALERT_LEVELS = ("ok", "watch", "alert", "small", "none")
 
 
 # KPIs the tree computes (dictionary ids); economics (CAC, LTV, ROI) come from :mod:`economics`.
-TREE_KPIS = ("calls", "connects", "valid_conversations", "emails_sent", "appointments",
-             "target_account_contacts", "first_response_minutes",
-             "connect_rate", "conversation_rate", "appointment_rate", "deals_created",
-             "deal_conversion", "email_open_rate", "email_click_rate", "email_reply_rate",
-             "sql_count", "mql_to_sql_rate", "decision_maker_rate", "deal_quality_score",
-             "handoff_win_rate", "deal_amount_jpy", "won_amount_jpy", "pipeline_jpy")
+TREE_KPIS = (
+    "calls",
+    "connects",
+    "valid_conversations",
+    "emails_sent",
+    "appointments",
+    "target_account_contacts",
+    "first_response_minutes",
+    "connect_rate",
+    "conversation_rate",
+    "appointment_rate",
+    "deals_created",
+    "deal_conversion",
+    "email_open_rate",
+    "email_click_rate",
+    "email_reply_rate",
+    "sql_count",
+    "mql_to_sql_rate",
+    "decision_maker_rate",
+    "deal_quality_score",
+    "handoff_win_rate",
+    "deal_amount_jpy",
+    "won_amount_jpy",
+    "pipeline_jpy",
+)
 
 
 #: KPIs that only mean something for BDRs (team rows count BDRs only).
@@ -55,7 +84,6 @@ _check_lang = kpis._check_lang
 
 def previous_month(month: str) -> str:
     return str(pd.Period(month, freq="M") - 1)
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,8 +117,9 @@ def _month_event_reps(data, month: str) -> list:
     return sorted(i for i in ids if i in known)
 
 
-def measures(data, *, month: str, rep_period: pd.DataFrame, response_times_: pd.DataFrame | None = None,
-             response: bool = True) -> pd.DataFrame:
+def measures(
+    data, *, month: str, rep_period: pd.DataFrame, response_times_: pd.DataFrame | None = None, response: bool = True
+) -> pd.DataFrame:
     """Raw monthly measurements per rep: counts, rate parts and amounts (one row per rep).
 
     Returns
@@ -104,27 +133,41 @@ def measures(data, *, month: str, rep_period: pd.DataFrame, response_times_: pd.
     """
     start, end = io.month_bounds(month)
     rp = rep_period[pd.to_datetime(rep_period["period"]) == start]
-    num_cols = [c for c in ("n_days", "calls", "connects", "valid_conversations", "appointments",
-                            "decision_maker_connects", "emails_sent", "emails_opened",
-                            "emails_clicked", "emails_replied", "leads_handled", "deals_created",
-                            "deal_amount_jpy") if c in rp.columns]
+    num_cols = [
+        c
+        for c in (
+            "n_days",
+            "calls",
+            "connects",
+            "valid_conversations",
+            "appointments",
+            "decision_maker_connects",
+            "emails_sent",
+            "emails_opened",
+            "emails_clicked",
+            "emails_replied",
+            "leads_handled",
+            "deals_created",
+            "deal_amount_jpy",
+        )
+        if c in rp.columns
+    ]
     m = rp.groupby("rep_id")[num_cols].sum()
     # A rep with no row this month (left earlier) can still own the month's SQLs or close its
     # deals: give them a zero row so their events reach the team totals instead of vanishing.
-    m = m.reindex(m.index.union(pd.Index(_month_event_reps(data, month), dtype=m.index.dtype)),
-                  fill_value=0)
+    m = m.reindex(m.index.union(pd.Index(_month_event_reps(data, month), dtype=m.index.dtype)), fill_value=0)
     reps = data.reps.set_index("rep_id")
     m = m.join(reps[["team_id", "role"]], how="left")
-    for c in ("emails_sent", "emails_opened", "emails_clicked", "emails_replied", "deals_created",
-              "deal_amount_jpy"):
+    for c in ("emails_sent", "emails_opened", "emails_clicked", "emails_replied", "deals_created", "deal_amount_jpy"):
         if c not in m:
             m[c] = np.nan
     m_ = month.replace("'", "")
-    tac = data.query(f"""SELECT rep_id, count(DISTINCT lead_id) AS n FROM {data.sql('calls')}
+    tac = data.query(f"""SELECT rep_id, count(DISTINCT lead_id) AS n FROM {data.sql("calls")}
         WHERE month = '{m_}' AND connected AND role = 'BDR' AND lead_id IS NOT NULL GROUP BY rep_id""")
     m["target_account_contacts"] = tac.set_index("rep_id")["n"].astype(float)
-    m.loc[m["role"] == "BDR", "target_account_contacts"] = (
-        m.loc[m["role"] == "BDR", "target_account_contacts"].fillna(0))
+    m.loc[m["role"] == "BDR", "target_account_contacts"] = m.loc[m["role"] == "BDR", "target_account_contacts"].fillna(
+        0
+    )
     if data.has("leads"):
         leads = data.leads
         s_ts, e_ts = pd.Timestamp(start).tz_localize(data.tz), pd.Timestamp(end).tz_localize(data.tz)
@@ -152,8 +195,7 @@ def measures(data, *, month: str, rep_period: pd.DataFrame, response_times_: pd.
         m["deals_closed"] = closed.groupby("rep_id").size()
         m["won_amount_jpy"] = closed[closed["status"] == "won"].groupby("rep_id")["amount_jpy"].sum()
         end_ts = pd.Timestamp(end).tz_localize(data.tz)
-        open_end = d[(d["created_at"] < end_ts)
-                     & (d["closed_at"].isna() | (d["closed_at"] >= end_ts))]
+        open_end = d[(d["created_at"] < end_ts) & (d["closed_at"].isna() | (d["closed_at"] >= end_ts))]
         m["pipeline_jpy"] = open_end.groupby("rep_id")["amount_jpy"].sum()
         for c in ("deals_won", "deals_closed", "won_amount_jpy", "pipeline_jpy"):
             m[c] = m[c].fillna(0)
@@ -162,8 +204,16 @@ def measures(data, *, month: str, rep_period: pd.DataFrame, response_times_: pd.
             q = quality.quality_score(created)
             g = q.groupby("rep_id")["score"]
             m["quality_sum"], m["quality_n"] = g.sum(), g.size()
-    for c in ("deals_won", "deals_closed", "won_amount_jpy", "pipeline_jpy", "quality_sum",
-              "quality_n", "response_median", "response_n"):
+    for c in (
+        "deals_won",
+        "deals_closed",
+        "won_amount_jpy",
+        "pipeline_jpy",
+        "quality_sum",
+        "quality_n",
+        "response_median",
+        "response_n",
+    ):
         if c not in m:
             m[c] = np.nan
     m["full_month_days"] = _rep_month_business_days(data.reps, month).reindex(m.index)
@@ -184,11 +234,19 @@ _RATE_PARTS = {
     "handoff_win_rate": ("deals_won", "deals_closed"),
 }
 # count / amount KPI → column in :func:`measures`
-_TOTAL_COL = {"calls": "calls", "connects": "connects", "valid_conversations": "valid_conversations",
-              "emails_sent": "emails_sent", "appointments": "appointments",
-              "target_account_contacts": "target_account_contacts", "deals_created": "deals_created",
-              "sql_count": "sqls_created", "deal_amount_jpy": "deal_amount_jpy",
-              "won_amount_jpy": "won_amount_jpy", "pipeline_jpy": "pipeline_jpy"}
+_TOTAL_COL = {
+    "calls": "calls",
+    "connects": "connects",
+    "valid_conversations": "valid_conversations",
+    "emails_sent": "emails_sent",
+    "appointments": "appointments",
+    "target_account_contacts": "target_account_contacts",
+    "deals_created": "deals_created",
+    "sql_count": "sqls_created",
+    "deal_amount_jpy": "deal_amount_jpy",
+    "won_amount_jpy": "won_amount_jpy",
+    "pipeline_jpy": "pipeline_jpy",
+}
 
 
 def _kpi_specs(targets_all: pd.DataFrame) -> dict:
@@ -220,8 +278,12 @@ def _value(kpi_id: str, g: pd.DataFrame, per, level: str) -> dict:
         return {"actual": kst.safe_ratio(k, n), "total": np.nan, "k": k, "n": n}
     if kpi_id == "deal_quality_score":
         n = float(g["quality_n"].sum(min_count=1))
-        return {"actual": kst.safe_ratio(g["quality_sum"].sum(), n) if n == n else np.nan,
-                "total": np.nan, "k": np.nan, "n": n}
+        return {
+            "actual": kst.safe_ratio(g["quality_sum"].sum(), n) if n == n else np.nan,
+            "total": np.nan,
+            "k": np.nan,
+            "n": n,
+        }
     if kpi_id == "first_response_minutes":
         # the median of rep medians would be wrong for a team: team rows use the pooled median
         return {"actual": np.nan, "total": np.nan, "k": np.nan, "n": float(g["response_n"].sum())}
@@ -262,9 +324,17 @@ def _alert(att, ci_low, ci_high, target, direction, too_small, alert_below):
     return "alert" if att < alert_below else "watch"
 
 
-def kpi_tree(data, *, month: str, rep_period: pd.DataFrame, phase: str | None = None,
-             targets_file: str | None = None, min_trials: int = 30, alert_below: float = 0.8,
-             as_of=None) -> pd.DataFrame:
+def kpi_tree(
+    data,
+    *,
+    month: str,
+    rep_period: pd.DataFrame,
+    phase: str | None = None,
+    targets_file: str | None = None,
+    min_trials: int = 30,
+    alert_below: float = 0.8,
+    as_of=None,
+) -> pd.DataFrame:
     """The month's KPI tree per team and per rep.
 
     Parameters
@@ -302,8 +372,7 @@ def kpi_tree(data, *, month: str, rep_period: pd.DataFrame, phase: str | None = 
     rt = response_times(data, month=month)
     rt_prev = response_times(data, month=prev_month) if has_prev else None
     cur = measures(data, month=month, rep_period=rep_period, response_times_=rt)
-    prev = (measures(data, month=prev_month, rep_period=rep_period, response_times_=rt_prev)
-            if has_prev else None)
+    prev = measures(data, month=prev_month, rep_period=rep_period, response_times_=rt_prev) if has_prev else None
     d = pacing.month_days(month, as_of if as_of is not None else data.last_date)
     frac = d["elapsed"] / d["business_days"] if d["business_days"] else 1.0
     rep_names = data.reps.set_index("rep_id")["rep_name"] if "rep_name" in data.reps else None
@@ -316,27 +385,62 @@ def kpi_tree(data, *, month: str, rep_period: pd.DataFrame, phase: str | None = 
         team_prev = prev[prev["team_id"] == team_id] if prev is not None else None
         entities = [("team", None, team_cur, team_prev)]
         for rep_id in team_cur.index[team_cur["n_days"] > 0]:
-            entities.append(("rep", rep_id, team_cur.loc[[rep_id]],
-                             team_prev.loc[[rep_id]] if team_prev is not None and rep_id in team_prev.index else None))
+            entities.append(
+                (
+                    "rep",
+                    rep_id,
+                    team_cur.loc[[rep_id]],
+                    team_prev.loc[[rep_id]] if team_prev is not None and rep_id in team_prev.index else None,
+                )
+            )
         for level, rep_id, g, gp in entities:
             for kpi_id in avail:
                 # response time: the pooled median of the leads, not a median of rep medians
-                actuals = ((_rt_median(rt, team_id, rep_id), _rt_median(rt_prev, team_id, rep_id))
-                           if kpi_id == "first_response_minutes" else None)
-                row = _tree_row(kpi_id, specs.get((ph["phase"], kpi_id)), g, gp, level=level, frac=frac,
-                                min_trials=min_trials, alert_below=alert_below, actuals=actuals)
-                rows.append({"level": level, "team_id": team_id, "rep_id": rep_id,
-                             "rep_name": (rep_names.get(rep_id) if rep_names is not None and rep_id else None),
-                             "role": g["role"].iloc[0] if level == "rep" else None,
-                             "phase": ph["phase"], **row})
+                actuals = (
+                    (_rt_median(rt, team_id, rep_id), _rt_median(rt_prev, team_id, rep_id))
+                    if kpi_id == "first_response_minutes"
+                    else None
+                )
+                row = _tree_row(
+                    kpi_id,
+                    specs.get((ph["phase"], kpi_id)),
+                    g,
+                    gp,
+                    level=level,
+                    frac=frac,
+                    min_trials=min_trials,
+                    alert_below=alert_below,
+                    actuals=actuals,
+                )
+                rows.append(
+                    {
+                        "level": level,
+                        "team_id": team_id,
+                        "rep_id": rep_id,
+                        "rep_name": (rep_names.get(rep_id) if rep_names is not None and rep_id else None),
+                        "role": g["role"].iloc[0] if level == "rep" else None,
+                        "phase": ph["phase"],
+                        **row,
+                    }
+                )
     out = pd.DataFrame(rows)
     if len(out):
         out["rep_id"] = out["rep_id"].astype("string")
     return out
 
 
-def _tree_row(kpi_id: str, spec, g: pd.DataFrame, gp, *, level: str, frac: float, min_trials: int,
-              alert_below: float, actuals=None) -> dict:
+def _tree_row(
+    kpi_id: str,
+    spec,
+    g: pd.DataFrame,
+    gp,
+    *,
+    level: str,
+    frac: float,
+    min_trials: int,
+    alert_below: float,
+    actuals=None,
+) -> dict:
     """One KPI of one team or rep: actual, target (pro-rated when the month is not over),
     month target, interval, attainment, change and alert level (language-neutral)."""
     k = kpis.get(kpi_id)
@@ -350,9 +454,11 @@ def _tree_row(kpi_id: str, spec, g: pd.DataFrame, gp, *, level: str, frac: float
     target, basis = (float(spec["target"]), "phase") if in_phase else (np.nan, "none")
     month_target = np.nan
     if in_phase and per is not None:
-        mult = {"rep_day": float(g["full_month_days"].sum()),
-                "rep_month": float((g["n_days"] > 0).sum()),
-                "team_month": 1.0 if level == "team" else np.nan}[per]
+        mult = {
+            "rep_day": float(g["full_month_days"].sum()),
+            "rep_month": float((g["n_days"] > 0).sum()),
+            "team_month": 1.0 if level == "team" else np.nan,
+        }[per]
         month_target = target * mult
     if in_phase and per == "team_month" and level == "rep":
         target, basis = np.nan, "none"
@@ -364,14 +470,30 @@ def _tree_row(kpi_id: str, spec, g: pd.DataFrame, gp, *, level: str, frac: float
         lo, hi = np.nan, np.nan
     too_small = bool(k.is_rate and (not np.isfinite(v["n"]) or v["n"] < min_trials))
     att = _attain(v["actual"], target, k.direction)
-    return {"tier": k.tier, "tier_order": kpis.TIERS.index(k.tier), "kpi_id": kpi_id, "unit": k.unit,
-            "direction": k.direction, "per": per,
-            "importance": int(spec["importance"]) if in_phase else 0, "in_phase": in_phase,
-            "actual": v["actual"], "total": v["total"], "k": v["k"], "n": v["n"],
-            "ci_low": lo, "ci_high": hi, "too_small": too_small, "target": target,
-            "target_basis": basis, "month_target": month_target, "attainment": att,
-            "previous": pv["actual"], "change": v["actual"] - pv["actual"],
-            "alert": _alert(att, lo, hi, target, k.direction, too_small, alert_below)}
+    return {
+        "tier": k.tier,
+        "tier_order": kpis.TIERS.index(k.tier),
+        "kpi_id": kpi_id,
+        "unit": k.unit,
+        "direction": k.direction,
+        "per": per,
+        "importance": int(spec["importance"]) if in_phase else 0,
+        "in_phase": in_phase,
+        "actual": v["actual"],
+        "total": v["total"],
+        "k": v["k"],
+        "n": v["n"],
+        "ci_low": lo,
+        "ci_high": hi,
+        "too_small": too_small,
+        "target": target,
+        "target_basis": basis,
+        "month_target": month_target,
+        "attainment": att,
+        "previous": pv["actual"],
+        "change": v["actual"] - pv["actual"],
+        "alert": _alert(att, lo, hi, target, k.direction, too_small, alert_below),
+    }
 
 
 def _rt_median(rt, team_id, rep_id):
@@ -383,11 +505,22 @@ def _rt_median(rt, team_id, rep_id):
 
 
 def _measurable(kpi_id: str, data) -> bool:
-    need = {"emails_sent": "emails", "email_open_rate": "emails", "email_click_rate": "emails",
-            "email_reply_rate": "emails", "sql_count": "leads", "mql_to_sql_rate": "leads",
-            "first_response_minutes": "leads", "deals_created": "deals", "deal_conversion": "deals",
-            "deal_quality_score": "deals", "handoff_win_rate": "deals", "deal_amount_jpy": "deals",
-            "won_amount_jpy": "deals", "pipeline_jpy": "deals"}
+    need = {
+        "emails_sent": "emails",
+        "email_open_rate": "emails",
+        "email_click_rate": "emails",
+        "email_reply_rate": "emails",
+        "sql_count": "leads",
+        "mql_to_sql_rate": "leads",
+        "first_response_minutes": "leads",
+        "deals_created": "deals",
+        "deal_conversion": "deals",
+        "deal_quality_score": "deals",
+        "handoff_win_rate": "deals",
+        "deal_amount_jpy": "deals",
+        "won_amount_jpy": "deals",
+        "pipeline_jpy": "deals",
+    }
     if kpi_id == "target_account_contacts" or kpi_id == "decision_maker_rate":
         return bool((data.reps["role"] == "BDR").any()) if kpi_id == "target_account_contacts" else True
     return kpi_id not in need or data.has(need[kpi_id])
@@ -400,8 +533,9 @@ def alerts(tree: pd.DataFrame, *, levels=("alert", "watch")) -> pd.DataFrame:
         raise ValueError(f"levels must be among {ALERT_LEVELS}, got {bad}")
     a = tree[tree["alert"].isin(levels)].copy()
     a["_o"] = a["alert"].map({lv: i for i, lv in enumerate(levels)})
-    return a.sort_values(["_o", "level", "importance", "attainment"],
-                         ascending=[True, False, False, True]).drop(columns="_o")
+    return a.sort_values(["_o", "level", "importance", "attainment"], ascending=[True, False, False, True]).drop(
+        columns="_o"
+    )
 
 
 def team_card(tree: pd.DataFrame, team_id: str | None = None) -> pd.DataFrame:

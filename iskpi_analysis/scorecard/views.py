@@ -1,5 +1,6 @@
 """Response times (SDR), the BDR view and nurturing rates: e-mail reactions, MQL → SQL and deal
 conversion by lead source. Language-neutral tables with Wilson intervals."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,16 @@ from .. import calendar as jcal
 from .. import config, quality
 from .. import stats as kst
 
-__all__ = ["business_minutes", "response_times", "response_summary", "bdr_view", "email_rates", "quality_view",
-           "mql_sql", "conversion_by_source"]
+__all__ = [
+    "business_minutes",
+    "response_times",
+    "response_summary",
+    "bdr_view",
+    "email_rates",
+    "quality_view",
+    "mql_sql",
+    "conversion_by_source",
+]
 
 
 def business_minutes(start, end, *, hours=config.BUSINESS_HOURS) -> np.ndarray:
@@ -69,13 +78,12 @@ def response_times(data, *, month: str) -> pd.DataFrame | None:
     # first call/email at or after creation, computed in DuckDB (the calls table can be huge)
     first = data.query(f"""
         SELECT l.lead_id, min(x.t) AS first_touch_at
-        FROM (SELECT lead_id, created_at FROM {data.sql('leads')} WHERE month = '{m}') l
-        JOIN ({' UNION ALL '.join(parts)}) x ON x.lead_id = l.lead_id AND x.t >= l.created_at
+        FROM (SELECT lead_id, created_at FROM {data.sql("leads")} WHERE month = '{m}') l
+        JOIN ({" UNION ALL ".join(parts)}) x ON x.lead_id = l.lead_id AND x.t >= l.created_at
         GROUP BY l.lead_id""")
     leads = data.leads[data.leads["month"] == month]
     first["first_touch_at"] = pd.to_datetime(first["first_touch_at"], utc=True).dt.tz_convert(data.tz)
-    out = leads[["lead_id", "source", "owner_rep_id", "team_id", "created_at"]].merge(
-        first, on="lead_id", how="left")
+    out = leads[["lead_id", "source", "owner_rep_id", "team_id", "created_at"]].merge(first, on="lead_id", how="left")
     out["minutes"] = (out["first_touch_at"] - out["created_at"]).dt.total_seconds() / 60
     out["business_minutes"] = business_minutes(out["created_at"], out["first_touch_at"])
     out["touched"] = out["first_touch_at"].notna()
@@ -99,29 +107,55 @@ def response_summary(rt: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame
         k, n = int(g["within_1h"].sum()), int(len(g))
         lo, hi = kst.wilson_ci(k, n)
         row = {} if by is None else {by: key if not isinstance(key, tuple) else key[0]}
-        row.update({"n_leads": n, "n_touched": int(g["touched"].sum()),
-                    "median_minutes": float(bm.median()) if len(bm) else np.nan,
-                    "p25_minutes": float(bm.quantile(0.25)) if len(bm) else np.nan,
-                    "p75_minutes": float(bm.quantile(0.75)) if len(bm) else np.nan,
-                    "p90_minutes": float(bm.quantile(0.9)) if len(bm) else np.nan,
-                    "k": k, "n": n, "rate": kst.safe_ratio(k, n), "ci_low": lo, "ci_high": hi})
+        row.update(
+            {
+                "n_leads": n,
+                "n_touched": int(g["touched"].sum()),
+                "median_minutes": float(bm.median()) if len(bm) else np.nan,
+                "p25_minutes": float(bm.quantile(0.25)) if len(bm) else np.nan,
+                "p75_minutes": float(bm.quantile(0.75)) if len(bm) else np.nan,
+                "p90_minutes": float(bm.quantile(0.9)) if len(bm) else np.nan,
+                "k": k,
+                "n": n,
+                "rate": kst.safe_ratio(k, n),
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows)
-
 
 
 # ---------------------------------------------------------------------------------------------
 # BDR / nurturing
 def bdr_view(tree: pd.DataFrame) -> pd.DataFrame:
     """BDR reps: decision-maker contact rate (with interval) and target-account contacts."""
-    r = tree[(tree["level"] == "rep") & (tree["role"] == "BDR")
-             & tree["kpi_id"].isin(["decision_maker_rate", "target_account_contacts"])]
-    return r[["team_id", "rep_id", "rep_name", "kpi_id", "actual", "k", "n", "ci_low",
-              "ci_high", "too_small", "previous", "change"]].reset_index(drop=True)
+    r = tree[
+        (tree["level"] == "rep")
+        & (tree["role"] == "BDR")
+        & tree["kpi_id"].isin(["decision_maker_rate", "target_account_contacts"])
+    ]
+    return r[
+        [
+            "team_id",
+            "rep_id",
+            "rep_name",
+            "kpi_id",
+            "actual",
+            "k",
+            "n",
+            "ci_low",
+            "ci_high",
+            "too_small",
+            "previous",
+            "change",
+        ]
+    ].reset_index(drop=True)
 
 
-def email_rates(data, *, month: str, rep_period: pd.DataFrame, by: str = "team_id",
-                min_trials: int = 30) -> pd.DataFrame | None:
+def email_rates(
+    data, *, month: str, rep_period: pd.DataFrame, by: str = "team_id", min_trials: int = 30
+) -> pd.DataFrame | None:
     """Email open / click / reply rates of the month with Wilson intervals.
 
     Returns
@@ -134,8 +168,11 @@ def email_rates(data, *, month: str, rep_period: pd.DataFrame, by: str = "team_i
     rp = rep_period[pd.to_datetime(rep_period["period"]) == start]
     g = rp.groupby(by)[["emails_sent", "emails_opened", "emails_clicked", "emails_replied"]].sum()
     rows = []
-    for kid, num in (("email_open_rate", "emails_opened"), ("email_click_rate", "emails_clicked"),
-                     ("email_reply_rate", "emails_replied")):
+    for kid, num in (
+        ("email_open_rate", "emails_opened"),
+        ("email_click_rate", "emails_clicked"),
+        ("email_reply_rate", "emails_replied"),
+    ):
         t = kst.proportion_table(g[num], g["emails_sent"], min_trials=min_trials)
         t.insert(0, "kpi_id", kid)
         rows.append(t.reset_index())
@@ -162,8 +199,7 @@ def mql_sql(data, *, month: str, min_trials: int = 20) -> pd.DataFrame | None:
     return t.reset_index()
 
 
-def conversion_by_source(data, *, month: str, months: int = 3,
-                         min_trials: int = 20) -> pd.DataFrame | None:
+def conversion_by_source(data, *, month: str, months: int = 3, min_trials: int = 20) -> pd.DataFrame | None:
     """Deal conversion by lead source: share of leads created in the window (the month and the
     ``months`` − 1 before it) that have a deal, Wilson interval, BH-adjusted p-values of
     each source against all others (two-proportion z-test).
@@ -225,7 +261,10 @@ def quality_view(data, *, month: str, months: int = 6, min_trials: int = 30) -> 
     by_rep = by_rep.sort_values(["team_id", "mean_score"], ascending=[True, False]).reset_index(drop=True)
     window = [str(pd.Period(month, "M") - i) for i in range(months)]
     closed = qs[qs["closed_month"].isin(window)]
-    return {"scores": q_month, "by_rep": by_rep,
-            "mean_by_team": q_month.groupby("team_id")["score"].mean().astype(float).to_dict(),
-            "bands": quality.win_rate_by_score(closed, min_trials=min_trials),
-            "relation": quality.score_win_relation(closed)}
+    return {
+        "scores": q_month,
+        "by_rep": by_rep,
+        "mean_by_team": q_month.groupby("team_id")["score"].mean().astype(float).to_dict(),
+        "bands": quality.win_rate_by_score(closed, min_trials=min_trials),
+        "relation": quality.score_win_relation(closed),
+    }

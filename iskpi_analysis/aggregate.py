@@ -36,6 +36,9 @@ COUNT_COLUMNS = (
     "deal_amount_jpy",
     "deals_unattributed",
 )
+#: The counts summed from the call and e-mail event stream (the rest of COUNT_COLUMNS are distinct
+#: leads and deals, counted from their own tables)
+_EVENT_COUNTS = COUNT_COLUMNS[:9]
 #: How a deal is dated in :func:`rep_period` (see its ``deal_date`` parameter).
 DEAL_DATES = ("created", "appointment")
 BUCKET_KEYS = ("team_id", "rep_id", "role", "weekday", "hour", "business_day", "date", "month")
@@ -116,20 +119,9 @@ def rep_period(data: Dataset, grain: str = "day", *, deal_date: str = "created")
                  count_if(dm) AS decision_maker_connects, count_if(NOT is_call) AS emails_sent,
                  count_if(opened) AS emails_opened, count_if(clicked) AS emails_clicked,
                  count_if(replied) AS emails_replied"""
-    sums = (
-        "calls",
-        "connects",
-        "valid_conversations",
-        "appointments",
-        "decision_maker_connects",
-        "emails_sent",
-        "emails_opened",
-        "emails_clicked",
-        "emails_replied",
-    )
     parts = [
         f"""day AS MATERIALIZED (
-        SELECT rep_id, date, {", ".join(f"sum({c}) AS {c}" for c in sums)}, count(lead_id) AS leads_handled
+        SELECT rep_id, date, {", ".join(f"sum({c}) AS {c}" for c in _EVENT_COUNTS)}, count(lead_id) AS leads_handled
         FROM (SELECT rep_id, date, lead_id, {facts_sql} FROM ({" UNION ALL ".join(ev)}) GROUP BY ALL)
         GROUP BY ALL)"""
     ]
@@ -161,17 +153,6 @@ def rep_period(data: Dataset, grain: str = "day", *, deal_date: str = "created")
           AND isodow(g) <= 5 AND CAST(g AS DATE) NOT IN (SELECT d FROM jp_holidays)
         UNION ALL SELECT rep_id, date, true FROM day{deal_days}) GROUP BY ALL)""")
     per = _PERIOD[grain]
-    facts = (
-        "calls",
-        "connects",
-        "valid_conversations",
-        "appointments",
-        "decision_maker_connects",
-        "emails_sent",
-        "emails_opened",
-        "emails_clicked",
-        "emails_replied",
-    )
     if grain == "day":
         parts.append("agg AS (SELECT * FROM day)")
     else:
@@ -181,13 +162,13 @@ def rep_period(data: Dataset, grain: str = "day", *, deal_date: str = "created")
             touches.append(f"SELECT rep_id, {per} AS period, lead_id FROM {data.sql('emails', lean=True)}")
         parts.append(f"""lh AS (SELECT rep_id, period, count(lead_id) AS leads_handled FROM (
                    SELECT DISTINCT rep_id, period, lead_id FROM ({" UNION ALL ".join(touches)})) GROUP BY ALL)""")
-        parts.append(f"""agg AS (SELECT rep_id, {per} AS period, {", ".join(f"sum({c}) AS {c}" for c in facts)}
+        parts.append(f"""agg AS (SELECT rep_id, {per} AS period, {", ".join(f"sum({c}) AS {c}" for c in _EVENT_COUNTS)}
                    FROM day GROUP BY ALL)""")
     parts.append(f"""g AS (SELECT rep_id, {per} AS period, count_if(worked) AS n_days,
         bool_and(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays)) AS business_day
         FROM grid GROUP BY ALL)""")
     agg_key = "date" if grain == "day" else "period"
-    cols = [f"coalesce(a.{c}, 0) AS {c}" for c in facts if has_e or not c.startswith("emails")]
+    cols = [f"coalesce(a.{c}, 0) AS {c}" for c in _EVENT_COUNTS if has_e or not c.startswith("emails")]
     joins = [f"LEFT JOIN agg a ON a.rep_id = g.rep_id AND a.{agg_key} = g.period"]
     if grain == "day":
         cols.append("coalesce(a.leads_handled, 0) AS leads_handled")

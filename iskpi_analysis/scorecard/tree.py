@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import aggregate, io, kpis, pacing, quality
 from .. import calendar as jcal
-from .. import io, kpis, pacing, quality
 from .. import stats as kst
 from ..phase_age import team_phases
 from .views import response_times
@@ -133,25 +133,7 @@ def measures(
     """
     start, end = io.month_bounds(month)
     rp = rep_period[pd.to_datetime(rep_period["period"]) == start]
-    num_cols = [
-        c
-        for c in (
-            "n_days",
-            "calls",
-            "connects",
-            "valid_conversations",
-            "appointments",
-            "decision_maker_connects",
-            "emails_sent",
-            "emails_opened",
-            "emails_clicked",
-            "emails_replied",
-            "leads_handled",
-            "deals_created",
-            "deal_amount_jpy",
-        )
-        if c in rp.columns
-    ]
+    num_cols = [c for c in ("n_days", *aggregate.COUNT_COLUMNS) if c in rp.columns]
     m = rp.groupby("rep_id")[num_cols].sum()
     # A rep with no row this month (left earlier) can still own the month's SQLs or close its
     # deals: give them a zero row so their events reach the team totals instead of vanishing.

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from _pss import run_sampled
 
 HERE = Path(__file__).resolve().parent
 TZ = "Asia/Tokyo"
@@ -224,50 +224,17 @@ sys.exit(out.returncode)
 """
 
 
-def _tree_pss(proc) -> int:
-    import psutil
-
-    total = 0
-    for p in [proc] + proc.children(recursive=True):
-        try:
-            total += p.memory_full_info().pss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return total
-
-
 def measure_isolated(code: str, data_dir: Path) -> dict:
     """Run ``code`` via a fresh runner process so ru_maxrss is this run's own peak; the tree's
     PSS is sampled every 50 ms meanwhile."""
-    import threading
-
-    import psutil
-
-    p = subprocess.Popen(
-        [sys.executable, "-c", RUNNER, code, str(data_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    proc, peak, done = psutil.Process(p.pid), [0], threading.Event()
-
-    def sample():
-        while not done.is_set():
-            try:
-                peak[0] = max(peak[0], _tree_pss(proc))
-            except psutil.NoSuchProcess:
-                return
-            done.wait(0.05)
-
-    th = threading.Thread(target=sample, daemon=True)
-    th.start()
-    stdout, stderr = p.communicate()
-    done.set()
-    th.join()
-    if p.returncode:
+    stdout, stderr, rc, peak_pss = run_sampled([sys.executable, "-c", RUNNER, code, str(data_dir)])
+    if rc:
         raise SystemExit(stderr)
     inner, n_day, calls_day, n_buckets, calls_buckets, peak_kb = stdout.strip().splitlines()[-1].split()
     return {
         "seconds": float(inner),
         "peak_rss_mb": int(peak_kb) / 1024,
-        "peak_pss_mb": peak[0] / 2**20,
+        "peak_pss_mb": peak_pss / 2**20,
         "rows_day": int(n_day),
         "calls": int(calls_day),
         "buckets": int(n_buckets),

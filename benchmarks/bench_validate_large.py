@@ -24,11 +24,11 @@ The generated file is cached in benchmarks/data/ (git-ignored); delete it to reg
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
+
+from _pss import run_sampled
 
 HERE = Path(__file__).resolve().parent
 TODAY = "2026-11-22"
@@ -102,50 +102,17 @@ print(time.perf_counter() - t0, t.num_rows, 0)
 """
 
 
-def _tree_pss(proc) -> int:
-    import psutil
-
-    total = 0
-    for p in [proc] + proc.children(recursive=True):
-        try:
-            total += p.memory_full_info().pss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return total
-
-
 def measure(code: str, data_dir: Path, env: dict | None = None) -> dict:
     """Run ``code`` in a fresh interpreter; its seconds, rows, warnings and peak PSS (tree)."""
     import os
 
-    import psutil
-
-    p = subprocess.Popen(
-        [sys.executable, "-c", code, str(data_dir), TODAY],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
+    out, err, rc, peak_pss = run_sampled(
+        [sys.executable, "-c", code, str(data_dir), TODAY], env={**os.environ, **(env or {})}
     )
-    proc, peak, done = psutil.Process(p.pid), [0], threading.Event()
-
-    def sample():
-        while not done.is_set():
-            try:
-                peak[0] = max(peak[0], _tree_pss(proc))
-            except psutil.NoSuchProcess:
-                break
-            time.sleep(0.05)
-
-    th = threading.Thread(target=sample, daemon=True)
-    th.start()
-    out, err = p.communicate()
-    done.set()
-    th.join()
-    if p.returncode:
+    if rc:
         raise SystemExit(err)
     secs, rows, warns = out.strip().splitlines()[-1].split()
-    return {"seconds": float(secs), "rows": int(rows), "warnings": int(warns), "peak_pss_mb": peak[0] / 2**20}
+    return {"seconds": float(secs), "rows": int(rows), "warnings": int(warns), "peak_pss_mb": peak_pss / 2**20}
 
 
 def main(argv=None) -> int:

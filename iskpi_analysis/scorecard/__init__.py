@@ -1,25 +1,7 @@
 """The monthly KPI scorecard: KPI tree vs phase targets, alerts, SDR/BDR and nurturing views,
 the SMART check of the targets file, and the summary for leadership.
 
-KPI tree
-    Every KPI of the dictionary that the data can measure, per team and per rep, grouped
-    behavioural → tactical → strategic, with the month's actual, the target of the team's phase
-    template (phase from months since the team's launch unless a parameter overrides it;
-    ``targets_file`` = a user-edited template), attainment, change from last month and an alert
-    level.
-
-Units. A KPI is shown in the unit its target is set in (``per`` in the template; if the team's
-phase has no target for it, the unit another phase uses): ``rep_day`` = month total / rep
-business days worked (e.g. calls per rep per day), ``rep_month`` = total per rep (team rows: the
-average per active rep), ``team_month`` = the team total (rep rows carry no target). Rates are
-ratios of sums with count and Wilson interval; points are the mean deal quality score.
-When the month is not complete, ``rep_month``/``team_month`` targets are pro-rated by business
-days elapsed (``target_basis = "prorated"``); the month-end view is in :mod:`pacing`.
-
-Alert levels (``alert``): ``ok`` attainment ≥ 1; ``watch`` attainment in [``alert_below``, 1) or
-a rate whose Wilson interval still reaches the target; ``alert`` attainment < ``alert_below``
-(default 0.8) and, for rates, the whole interval below target; ``small`` too few trials to judge;
-``none`` no target. For "lower is better" KPIs attainment = target / actual.
+The KPI tree's units and alert levels are described once, in :mod:`.tree`.
 
 Where things live
 -----------------

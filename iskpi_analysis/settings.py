@@ -396,6 +396,11 @@ class Resolved:
     def phase_override(self, team: str) -> str | None:
         return self.settings.phase_override(team)
 
+    def targets(self, given: str | Path | None = "") -> str:
+        """The targets file to use: ``given`` (``--targets`` / the notebook parameter) when set,
+        else the settings' ``targets_file``, else "" (the shipped targets)."""
+        return str(given or self.settings.targets_file or "")
+
     def phase_answers(self, teams=None) -> dict[str, str]:
         """Answers for :func:`phase.diagnose_teams` (``answers=``), every team of the month by default."""
         return self.settings.phase_answers([t for t in (teams or self.by_team) if t != "all"])

@@ -38,7 +38,19 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         choices=config.LANGS,
         help="language of the report (default: %(default)s)",
     )
-    parser.add_argument("--targets", default=None, help="edited phase-targets TOML (default: shipped targets)")
+    parser.add_argument(
+        "--targets", default=None, help="edited phase-targets TOML (default: the settings' targets_file, else shipped targets)"
+    )
+    parser.add_argument(
+        "--settings",
+        default=None,
+        metavar="FILE",
+        help="settings TOML: goals, analyst answers, phase override, industry (default: settings.toml beside the "
+        "data when it exists; see examples/settings.toml)",
+    )
+    parser.add_argument(
+        "--pdf", action="store_true", help="also write an A4 PDF beside every HTML page (needs Chromium)"
+    )
     parser.add_argument(
         "--jobs",
         "-j",
@@ -92,6 +104,7 @@ def report_main(args: argparse.Namespace) -> int:
             replace=args.replace,
             kernel_name=args.kernel,
             kernel_start_timeout=args.kernel_start_timeout,
+            settings_file=args.settings,
         )
     except ReportLocked as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -222,7 +222,12 @@ def load_settings(path) -> Settings:
         where = f"teams.{team}"
         section = chk.table(section, where)
         if "targets_file" in section:
-            chk.fail(where, "targets_file", section["targets_file"], "the targets file is one for the whole report: set it in [organisation]")
+            chk.fail(
+                where,
+                "targets_file",
+                section["targets_file"],
+                "the targets file is one for the whole report: set it in [organisation]",
+            )
         chk.keys(section, _LEVEL_KEYS, where)
         teams[team] = _level(chk, section, where)
     targets = None

@@ -58,7 +58,12 @@ def test_sample_pages_print_to_a4_without_cut_tables(tmp_path_factory, tmp_path)
     pages = [res.index, *res.html_files]
     with browser.Chromium() as b:
         layouts = {p: b.print_layout(p, width_px=A4_PRINT_WIDTH_PX) for p in pages}
-    cut = [(p.name, x["header"], round(x["right"]), round(x["limit"])) for p, lay in layouts.items() for x in lay if x["clipped"]]
+    cut = [
+        (p.name, x["header"], round(x["right"]), round(x["limit"]))
+        for p, lay in layouts.items()
+        for x in lay
+        if x["clipped"]
+    ]
     assert not cut, cut
     tree = [x for lay in layouts.values() for x in lay if {"前月", "前月差", "判定"} <= set(x["header"])]
     assert tree, "no KPI table with 前月 / 前月差 / 判定 on the pages"
@@ -89,8 +94,23 @@ def test_report_pdf_option_writes_an_a4_pdf_beside_every_page(tmp_path):
     data = make_tiny_data(tmp_path / "data")
     out = tmp_path / "out"
     r = subprocess.run(
-        [str(BIN / "iskpi"), "report", "--month", MONTH, "--data", str(data), "--out", str(out),
-         "--notebooks-dir", str(FIXTURE_NOTEBOOKS), "--notebooks", "01_tiny", "--pdf", "-j", "2"],
+        [
+            str(BIN / "iskpi"),
+            "report",
+            "--month",
+            MONTH,
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--notebooks-dir",
+            str(FIXTURE_NOTEBOOKS),
+            "--notebooks",
+            "01_tiny",
+            "--pdf",
+            "-j",
+            "2",
+        ],
         capture_output=True,
         text=True,
         timeout=600,

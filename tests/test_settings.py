@@ -127,17 +127,35 @@ def test_team_overrides_organisation_key_by_key(tmp_path):
     ("text", "pattern"),
     [
         # unknown key, with a did-you-mean, the line and the allowed keys
-        ("[organisation]\ngoal_deal = 5\n", r"settings\.toml, line 2: \[organisation\] goal_deal = 5: unknown key; did you mean 'goal_deals'\?.*allowed: industry, phase, goal_deals"),
+        (
+            "[organisation]\ngoal_deal = 5\n",
+            r"settings\.toml, line 2: \[organisation\] goal_deal = 5: unknown key; did you mean 'goal_deals'\?.*allowed: industry, phase, goal_deals",
+        ),
         ("[organsation]\n", r"organsation.*did you mean 'organisation'"),
-        ("[teams.tokyo_is.answers]\nfs_rules = 'yes'\n", r"line 2: \[teams\.tokyo_is\.answers\] fs_rules = 'yes': unknown key; did you mean 'fs_rules_established'"),
+        (
+            "[teams.tokyo_is.answers]\nfs_rules = 'yes'\n",
+            r"line 2: \[teams\.tokyo_is\.answers\] fs_rules = 'yes': unknown key; did you mean 'fs_rules_established'",
+        ),
         # wrong values: what is allowed
-        ("[organisation]\nphase = 'mature2'\n", r"line 2: \[organisation\] phase = 'mature2': allowed: launch, growth, mature"),
+        (
+            "[organisation]\nphase = 'mature2'\n",
+            r"line 2: \[organisation\] phase = 'mature2': allowed: launch, growth, mature",
+        ),
         ("[organisation]\nindustry = 'retail'\n", r"industry = 'retail': allowed: saas, enterprise"),
-        ("[teams.osaka_is]\ngoal_won = -3\n", r"line 2: \[teams\.osaka_is\] goal_won = -3: must be a positive whole number"),
+        (
+            "[teams.osaka_is]\ngoal_won = -3\n",
+            r"line 2: \[teams\.osaka_is\] goal_won = -3: must be a positive whole number",
+        ),
         ("[teams.osaka_is]\ngoal_won = 12.5\n", r"goal_won = 12\.5: must be a positive whole number"),
         ("[organisation]\ngoal_deals = true\n", r"goal_deals = True: must be a positive whole number"),
-        ("[organisation.answers]\nrevenue_reporting = 'maybe'\n", r"revenue_reporting = 'maybe': allowed: \"yes\", \"no\", \"unknown\""),
-        ("[teams.osaka_is]\ntargets_file = 'x.toml'\n", r"targets_file = 'x\.toml': the targets file is one for the whole report"),
+        (
+            "[organisation.answers]\nrevenue_reporting = 'maybe'\n",
+            r"revenue_reporting = 'maybe': allowed: \"yes\", \"no\", \"unknown\"",
+        ),
+        (
+            "[teams.osaka_is]\ntargets_file = 'x.toml'\n",
+            r"targets_file = 'x\.toml': the targets file is one for the whole report",
+        ),
         ("[organisation]\ntargets_file = 'missing.toml'\n", r"targets_file = 'missing\.toml': an existing TOML file"),
         ("[organisation]\ngoal_won = \n", r"not valid TOML: .*line 2"),
         ("organisation = 3\n", r"organisation = 3: must be a table"),
@@ -153,7 +171,9 @@ def test_bad_settings_say_file_line_key_value_and_what_is_allowed(tmp_path, text
 def test_unknown_team_is_an_error_with_a_did_you_mean(tmp_path, sample):
     p = write(tmp_path, "[teams.tokyo]\ngoal_won = 3\n")
     s = S.load_settings(p)  # the file alone is fine; the team is checked against the data
-    with pytest.raises(S.SettingsError, match=r"\[teams\.tokyo\]: no such team in the data \(did you mean 'tokyo_is'\?\)"):
+    with pytest.raises(
+        S.SettingsError, match=r"\[teams\.tokyo\]: no such team in the data \(did you mean 'tokyo_is'\?\)"
+    ):
         S.resolve(s, sample, month="2026-10")
 
 

@@ -100,8 +100,9 @@ def test_settings_beside_the_data_are_found(tiny, tmp_path):
         beside.unlink()
     man = json.loads(res.manifest.read_text(encoding="utf-8"))
     assert man["parameters"]["settings"]["path"] == str(beside.resolve())
-    assert nb.read_records(res.out_dir / "T1" / "01_tiny.ipynb")["settings"]["goals"]["goal_deals"] == (
-        man["parameters"]["settings"]["teams"]["T1"]["goals"]["goal_deals"]
+    assert (
+        nb.read_records(res.out_dir / "T1" / "01_tiny.ipynb")["settings"]["goals"]["goal_deals"]
+        == (man["parameters"]["settings"]["teams"]["T1"]["goals"]["goal_deals"])
     )
 
 
@@ -118,8 +119,21 @@ def test_bad_settings_exit_2_before_anything_runs(tiny, tmp_path, text, message)
     bad.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     r = subprocess.run(
-        [str(BIN / "iskpi"), "report", "--month", MONTH, "--data", str(tiny), "--out", str(out), "--settings", str(bad),
-         "--notebooks-dir", str(FIXTURE_NOTEBOOKS), "-q"],
+        [
+            str(BIN / "iskpi"),
+            "report",
+            "--month",
+            MONTH,
+            "--data",
+            str(tiny),
+            "--out",
+            str(out),
+            "--settings",
+            str(bad),
+            "--notebooks-dir",
+            str(FIXTURE_NOTEBOOKS),
+            "-q",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -144,7 +158,9 @@ def test_notebook_01_plans_from_the_settings_goal(tmp_path):
 
     team = "fukuoka_is"
     sfile = tmp_path / "s.toml"
-    sfile.write_text(f"[teams.{team}]\ngoal_deals = 240\n[teams.{team}.answers]\nwinning_script = true\n", encoding="utf-8")
+    sfile.write_text(
+        f"[teams.{team}]\ngoal_deals = 240\n[teams.{team}.answers]\nwinning_script = true\n", encoding="utf-8"
+    )
     out = tmp_path / "01.ipynb"
     pm.execute_notebook(
         str(config.NOTEBOOKS_DIR / "01_scorecard.ipynb"),

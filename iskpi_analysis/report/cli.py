@@ -39,7 +39,9 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         help="language of the report (default: %(default)s)",
     )
     parser.add_argument(
-        "--targets", default=None, help="edited phase-targets TOML (default: the settings' targets_file, else shipped targets)"
+        "--targets",
+        default=None,
+        help="edited phase-targets TOML (default: the settings' targets_file, else shipped targets)",
     )
     parser.add_argument(
         "--settings",

@@ -29,7 +29,14 @@ from .manifest import (
     build_manifest,
     kit_version,
 )
-from .params import ORG, ReportError, discover_notebooks, load_report_settings, resolve_report_settings, validate_parameters
+from .params import (
+    ORG,
+    ReportError,
+    discover_notebooks,
+    load_report_settings,
+    resolve_report_settings,
+    validate_parameters,
+)
 from .staging import (
     _clean_stale,
     _lock_month,

@@ -474,7 +474,12 @@ def settings_display(resolved, teams: dict, *, lang: str = DEFAULT_LANG) -> pd.D
         if v is None:
             return unset
         value = fmt.yen(v, lang) if key == "goal_won_amount" else fmt.num(v)
-        return t("scorecard.settings.goal", lang=lang, value=value, basis=t(f"scorecard.settings.basis.{ts.goal_basis[key]}", lang=lang))
+        return t(
+            "scorecard.settings.goal",
+            lang=lang,
+            value=value,
+            basis=t(f"scorecard.settings.basis.{ts.goal_basis[key]}", lang=lang),
+        )
 
     rows = []
     for team_id, r in teams.items():

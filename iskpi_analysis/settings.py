@@ -406,9 +406,19 @@ class Resolved:
         else the settings' ``targets_file``, else "" (the shipped targets)."""
         return str(given or self.settings.targets_file or "")
 
-    def phase_answers(self, teams=None) -> dict[str, str]:
-        """Answers for :func:`phase.diagnose_teams` (``answers=``), every team of the month by default."""
-        return self.settings.phase_answers([t for t in (teams or self.by_team) if t != "all"])
+    def phase_answers(self, teams=None, *, given: dict | None = None) -> dict[str, str]:
+        """Answers for :func:`phase.diagnose_teams` (``answers=``), every team of the month by default.
+
+        ``given``: answers passed to the notebook directly (its ``fs_rules_established`` …
+        parameters); one that is not empty or "unknown" wins over the settings file for that item.
+        """
+        out = self.settings.phase_answers([t for t in (teams or self.by_team) if t != "all"])
+        for k, v in (given or {}).items():
+            if k not in ANSWER_KEYS:
+                raise SettingsError(f"answers keys must be among {ANSWER_KEYS}, got {k!r}")
+            if isinstance(v, bool) or str(v).strip().lower() not in _UNKNOWN:
+                out[k] = v
+        return out
 
     def manifest(self) -> dict:
         """What ``manifest.json`` records: the file (path, sha256) and the values of every team."""

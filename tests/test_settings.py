@@ -211,3 +211,21 @@ def test_industry_presets_hold_the_seed_ranges():
         for kpi_id, (lo, hi) in ranges.items():
             kpis.get(kpi_id)  # a KPI of the dictionary
             assert 0 < lo < hi <= 1
+
+
+def test_phase_answers_for_the_phase_notebook(sample):
+    """What notebook 02 passes to ``phase.diagnose_teams(answers=...)``: the settings' answers per
+    team, parsed back by ``phase.parse_answer``; a notebook parameter other than "unknown" wins."""
+    from iskpi_analysis import phase
+
+    s = S.load_settings(EXAMPLE)
+    r = S.resolve(s, sample, month="2026-10")
+    ans = r.phase_answers()
+    for team in sample.team_ids():
+        for key in S.ANSWER_KEYS:
+            assert phase.parse_answer(ans[key], team) == getattr(s.answers(team), key), (team, key)
+    given = r.phase_answers(given={"fs_rules_established": "unknown", "winning_script": "osaka_is:no"})
+    assert given["fs_rules_established"] == ans["fs_rules_established"]  # "unknown" leaves the file's
+    assert given["winning_script"] == "osaka_is:no"
+    with pytest.raises(S.SettingsError, match="answers keys"):
+        r.phase_answers(given={"fs_rules": "yes"})

@@ -491,7 +491,13 @@ def resolve(settings: Settings, data, *, month: str) -> Resolved:
         if team not in heads:
             close = _did_you_mean(team, known)
             hint = f" (did you mean {close!r}?)" if close else ""
-            raise SettingsError(f"{where}: [teams.{team}]: no such team in the data{hint}; teams: {', '.join(known)}")
+            line = (
+                _Checker(settings.path, settings.path.read_text(encoding="utf-8")).line_of("teams", team)
+                if settings.path
+                else None
+            )
+            at = f"{where}, line {line}" if line else where
+            raise SettingsError(f"{at}: [teams.{team}]: no such team in the data{hint}; teams: {', '.join(known)}")
     team_goals = {t: {} for t in heads}
     team_basis = {t: {} for t in heads}
     org_goals, org_basis = {}, {}

@@ -172,7 +172,8 @@ def test_unknown_team_is_an_error_with_a_did_you_mean(tmp_path, sample):
     p = write(tmp_path, "[teams.tokyo]\ngoal_won = 3\n")
     s = S.load_settings(p)  # the file alone is fine; the team is checked against the data
     with pytest.raises(
-        S.SettingsError, match=r"\[teams\.tokyo\]: no such team in the data \(did you mean 'tokyo_is'\?\)"
+        S.SettingsError,
+        match=r"settings\.toml, line 1: \[teams\.tokyo\]: no such team in the data \(did you mean 'tokyo_is'\?\)",
     ):
         S.resolve(s, sample, month="2026-10")
 

@@ -9,7 +9,10 @@
     python3 kit.py help     list every command
 
 Extra arguments after the command go to the underlying tool, e.g.
-``python3 kit.py report --month 2026-09 --team tokyo_sdr`` or ``python3 kit.py test -k io``.
+``python3 kit.py report --month 2026-09 --team tokyo_is`` or ``python3 kit.py test -k io``.
+
+Run as root (e.g. in a container), ``kit.py lab`` passes ``--allow-root`` to JupyterLab,
+which otherwise refuses to start as root, and says so.
 """
 
 from __future__ import annotations
@@ -107,7 +110,13 @@ def lab(*args) -> int:
     rc = setup()
     if rc:
         return rc
-    return run(BIN / "jupyter", "lab", f"--notebook-dir={ROOT / 'notebooks'}", *args)
+    extra = []
+    # JupyterLab refuses to start as root ("Running as root is not recommended"), which is the
+    # normal user in a container: allow it, and say so, rather than exit 1.
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
+        print("running as root: passing --allow-root to JupyterLab", flush=True)
+        extra.append("--allow-root")
+    return run(BIN / "jupyter", "lab", f"--notebook-dir={ROOT / 'notebooks'}", *extra, *args)
 
 
 @command

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -30,7 +31,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["BrowserError", "PageCheck", "Chromium", "CANDIDATES", "find_chromium", "check_page", "check_pages"]
+__all__ = [
+    "BrowserError",
+    "PageCheck",
+    "Chromium",
+    "CANDIDATES",
+    "A4_MM",
+    "A4_POINTS",
+    "find_chromium",
+    "check_page",
+    "check_pages",
+    "print_pdfs",
+    "pdf_page_sizes",
+]
+
+#: ISO A4 paper: millimetres and PostScript points (1/72 inch)
+A4_MM = (210.0, 297.0)
+A4_POINTS = (A4_MM[0] / 25.4 * 72, A4_MM[1] / 25.4 * 72)
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
@@ -55,6 +72,25 @@ _INSPECT_JS = r"""
           height: Math.max(document.body ? document.body.scrollHeight : 0, document.documentElement.scrollHeight),
           text_length: (document.body ? document.body.innerText : '').length,
           scripts: document.scripts.length};
+})()
+"""
+
+
+_TABLES_JS = r"""
+(() => {
+  const page = document.documentElement.clientWidth;
+  return Array.from(document.querySelectorAll('table')).map((t, i) => {
+    // the box the table must fit in: its nearest block ancestor that is narrower than the page or
+    // clips (overflow), else the page; a cell beyond that box's right edge is cut when printed
+    let box = t.parentElement;
+    const cells = Array.from(t.querySelectorAll('th, td'));
+    const right = Math.max(t.getBoundingClientRect().right, ...cells.map(c => c.getBoundingClientRect().right));
+    const limit = Math.min(page, box.getBoundingClientRect().left + box.clientWidth);
+    return {index: i, scroll_width: Math.max(t.scrollWidth, box.scrollWidth), container_width: box.clientWidth,
+            right: right, limit: limit, page_width: page,
+            clipped: right > limit + 1 || box.scrollWidth > box.clientWidth + 1,
+            header: Array.from(t.querySelectorAll('thead th')).map(h => h.innerText.trim()).slice(0, 12)};
+  });
 })()
 """
 
@@ -248,6 +284,50 @@ class Chromium:
         self.send("Emulation.clearDeviceMetricsOverride", session=True)
         return path
 
+    def print_pdf(self, page: str | Path, out: str | Path) -> Path:
+        """Print a local HTML page to an A4 PDF (the page's ``@page``/print CSS; backgrounds kept)."""
+        page = Path(page).resolve()
+        if not page.exists():
+            raise FileNotFoundError(page)
+        self.open(page.as_uri())
+        self.evaluate("document.fonts.ready.then(() => true)")  # the embedded font, before printing
+        inch = 25.4
+        data = self.send(
+            "Page.printToPDF",
+            {
+                "paperWidth": A4_MM[0] / inch,
+                "paperHeight": A4_MM[1] / inch,
+                "printBackground": True,
+                "preferCSSPageSize": True,
+                "displayHeaderFooter": False,
+            },
+            session=True,
+            timeout=max(self.timeout, 120),
+        )["data"]
+        import base64
+
+        out = Path(out)
+        out.write_bytes(base64.b64decode(data))
+        return out
+
+    def print_layout(self, page: str | Path, *, width_px: int) -> list[dict]:
+        """Lay a page out as printed (print media, ``width_px`` wide: the printable width of the
+        paper) and measure every table against its container: ``[{index, scroll_width,
+        container_width, right, clipped}]``; ``clipped`` when a column would be cut."""
+        page = Path(page).resolve()
+        self.send("Emulation.setEmulatedMedia", {"media": "print"}, session=True)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width_px, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
+            session=True,
+        )
+        try:
+            self.open(page.as_uri())
+            return self.evaluate(_TABLES_JS)
+        finally:
+            self.send("Emulation.clearDeviceMetricsOverride", session=True)
+            self.send("Emulation.setEmulatedMedia", {"media": ""}, session=True)
+
     def check(self, page: str | Path, *, screenshot: str | Path | None = None) -> PageCheck:
         """Open a local HTML file and check images, links, requests and JS errors."""
         page = Path(page).resolve()
@@ -318,3 +398,35 @@ def check_pages(pages, *, screenshot_dir: str | Path | None = None, binary: str 
             shot = Path(screenshot_dir) / f"{p.parent.name}_{p.stem}.png" if screenshot_dir else None
             out.append(b.check(p, screenshot=shot))
     return out
+
+
+def print_pdfs(pages, *, binary: str | None = None) -> list[Path]:
+    """An A4 PDF beside every page (``x.html`` → ``x.pdf``), printed in one headless Chromium."""
+    out = []
+    with Chromium(binary) as b:
+        for p in pages:
+            p = Path(p)
+            out.append(b.print_pdf(p, p.with_suffix(".pdf")))
+    return out
+
+
+_PAGE_RE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+_MEDIABOX_RE = re.compile(rb"/MediaBox\s*\[\s*([-\d.\s]+?)\s*\]")
+
+
+def pdf_page_sizes(path: str | Path) -> list[tuple[float, float]]:
+    """``(width, height)`` in points of every page of a PDF as Chromium writes it (uncompressed
+    page objects; a MediaBox per page, or one inherited from the page tree), without a PDF library."""
+    raw = Path(path).read_bytes()
+    if not raw.startswith(b"%PDF-"):
+        raise ValueError(f"{path}: not a PDF")
+    n = len(_PAGE_RE.findall(raw))
+    boxes = [[float(x) for x in m.split()] for m in _MEDIABOX_RE.findall(raw)]
+    if not n or not boxes:
+        raise ValueError(f"{path}: no page objects or MediaBox found (compressed object streams?)")
+    sizes = [(b[2] - b[0], b[3] - b[1]) for b in boxes]
+    if len(sizes) == 1:  # inherited from /Pages
+        sizes *= n
+    if len(sizes) != n:
+        raise ValueError(f"{path}: {n} pages but {len(sizes)} MediaBox entries")
+    return sizes

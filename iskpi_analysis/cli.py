@@ -1,5 +1,6 @@
 """``iskpi`` command line: a thin wrapper over the Python API.
 
+iskpi --version                the installed version of the kit
 iskpi validate --data DIR      data-quality summary; exit 1 on contract errors
 iskpi sample [--out DIR]       regenerate the deterministic sample data
 iskpi report --month YYYY-MM   run every notebook and write the HTML report
@@ -15,6 +16,12 @@ import sys
 from . import config
 
 __all__ = ["build_parser", "main"]
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
 
 
 def _validate(args) -> int:
@@ -83,6 +90,7 @@ def _import(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="iskpi", description="Inside-sales KPI analytics kit")
+    p.add_argument("--version", action="version", version=f"iskpi {_version()}", help="print the version and exit")
     sub = p.add_subparsers(dest="command", required=True)
 
     v = sub.add_parser("validate", help="check a data directory against the data contract")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import config
 
-__all__ = ["RECORD_MIME", "setup", "data_dir", "record", "read_records"]
+__all__ = ["RECORD_MIME", "setup", "data_dir", "settings", "record", "read_records"]
 
 RECORD_MIME = "application/vnd.iskpi.record+json"
 
@@ -59,6 +59,15 @@ def _in_ipython() -> bool:
 def data_dir(value: str | Path | None = None) -> Path:
     """The data directory a notebook parameter names; empty means the configured default."""
     return Path(value) if value else config.DATA_DIR
+
+
+def settings(value: str | Path | None, data, *, month: str):
+    """The run's settings a notebook's ``settings`` parameter names, resolved for ``data`` (the
+    whole organisation's, before ``filter(team=...)``) and ``month``: the file it names, else
+    ``settings.toml`` beside the data, else none (:func:`iskpi_analysis.settings.for_notebook`)."""
+    from . import settings as _settings
+
+    return _settings.for_notebook(value or None, data, month=month)
 
 
 def _jsonable(value):

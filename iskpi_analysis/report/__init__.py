@@ -118,6 +118,7 @@ from .export import (
     mark_incomplete,
     note_text,
     strip_incomplete,
+    write_pdfs,
 )
 from .index import write_index
 from .manifest import PACKAGES, kit_version
@@ -169,6 +170,7 @@ __all__ = [
     "mark_incomplete",
     "note_text",
     "strip_incomplete",
+    "write_pdfs",
     "write_index",
     "PACKAGES",
     "kit_version",

@@ -38,7 +38,21 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         choices=config.LANGS,
         help="language of the report (default: %(default)s)",
     )
-    parser.add_argument("--targets", default=None, help="edited phase-targets TOML (default: shipped targets)")
+    parser.add_argument(
+        "--targets",
+        default=None,
+        help="edited phase-targets TOML (default: the settings' targets_file, else shipped targets)",
+    )
+    parser.add_argument(
+        "--settings",
+        default=None,
+        metavar="FILE",
+        help="settings TOML: goals, analyst answers, phase override, industry (default: settings.toml beside the "
+        "data when it exists; see examples/settings.toml)",
+    )
+    parser.add_argument(
+        "--pdf", action="store_true", help="also write an A4 PDF beside every HTML page (needs Chromium)"
+    )
     parser.add_argument(
         "--jobs",
         "-j",
@@ -72,6 +86,12 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 def report_main(args: argparse.Namespace) -> int:
     """Run the report from parsed arguments; returns the exit code (0 ok, 1 failed, 2 invalid)."""
+    if getattr(args, "pdf", False):
+        from .. import browser
+
+        if browser.find_chromium() is None:  # say it before an hour of notebooks, not after
+            print("error: --pdf needs Chromium (apt-get install -y chromium, or set ISKPI_CHROMIUM)", file=sys.stderr)
+            return EXIT_INVALID
     teams = None
     if args.team:
         teams = [t.strip() for x in args.team for t in x.split(",") if t.strip()]
@@ -92,6 +112,7 @@ def report_main(args: argparse.Namespace) -> int:
             replace=args.replace,
             kernel_name=args.kernel,
             kernel_start_timeout=args.kernel_start_timeout,
+            settings_file=args.settings,
         )
     except ReportLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -113,6 +134,17 @@ def report_main(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(result.index)
+    if getattr(args, "pdf", False):
+        from .. import browser
+        from .export import write_pdfs
+
+        try:
+            pdfs = write_pdfs([result.index, *result.html_files])
+        except (browser.BrowserError, OSError) as exc:
+            print(f"error: writing the PDFs failed: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        if not args.quiet:
+            print(f"iskpi report: {len(pdfs)} A4 PDF(s) beside the HTML pages in {result.out_dir}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -34,8 +34,21 @@ MAX_HTML_BYTES = 5 * 1024 * 1024
 INCOMPLETE_START, INCOMPLETE_END = "<!--iskpi-incomplete-->", "<!--/iskpi-incomplete-->"
 
 
+#: the A4 print stylesheet, inlined after report.css (``@page`` and ``@media print`` only)
+PRINT_CSS = "print.css"
+
+
 def _css() -> str:
-    return (TEMPLATES_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
+    d = TEMPLATES_DIR / TEMPLATE_NAME
+    return "\n".join((d / name).read_text(encoding="utf-8") for name in ("report.css", PRINT_CSS))
+
+
+def write_pdfs(pages, *, binary: str | None = None) -> list[Path]:
+    """An A4 PDF beside every HTML page (``page.html`` → ``page.pdf``), printed by headless
+    Chromium with the pages' print stylesheet (:func:`iskpi_analysis.browser.print_pdfs`)."""
+    from .. import browser
+
+    return browser.print_pdfs([Path(p) for p in pages], binary=binary)
 
 
 def _font_face(text: str) -> str:

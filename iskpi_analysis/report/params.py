@@ -102,3 +102,28 @@ def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT
         except io.MonthWithoutCalls as exc:
             raise ReportError(str(exc)) from None
     return data, teams
+
+
+def load_report_settings(settings_file=None, *, data_dir=None):
+    """The run's settings file (``--settings``, else ``settings.toml`` beside the data), read and
+    checked, or None without one; a bad file is a :class:`ReportError` saying where and why."""
+    from .. import settings as _settings
+
+    try:
+        path = _settings.find_settings(settings_file, data_dir=data_dir)
+        return _settings.load_settings(path) if path else None
+    except _settings.SettingsError as exc:
+        raise ReportError(f"--settings: {exc}") from None
+
+
+def resolve_report_settings(stg, data, *, month: str):
+    """The settings resolved for every team of ``data`` in ``month`` (None without settings);
+    a team the data does not have, or goals that do not add up, is a :class:`ReportError`."""
+    from .. import settings as _settings
+
+    if stg is None:
+        return None
+    try:
+        return _settings.resolve(stg, data, month=month)
+    except _settings.SettingsError as exc:
+        raise ReportError(f"--settings: {exc}") from None

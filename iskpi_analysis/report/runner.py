@@ -29,7 +29,14 @@ from .manifest import (
     build_manifest,
     kit_version,
 )
-from .params import ORG, ReportError, discover_notebooks, validate_parameters
+from .params import (
+    ORG,
+    ReportError,
+    discover_notebooks,
+    load_report_settings,
+    resolve_report_settings,
+    validate_parameters,
+)
 from .staging import (
     _clean_stale,
     _lock_month,
@@ -85,6 +92,7 @@ def run_report(
     replace: bool = False,
     kernel_start_timeout: float = 60,
     kernel_start_attempts: int = 3,
+    settings_file=None,
 ) -> ReportResult:
     """Run every notebook for ``month`` (organisation + teams) and write HTML, index and manifest.
 
@@ -112,6 +120,10 @@ def run_report(
         docstring, *Merge or replace*).
     kernel_start_timeout, kernel_start_attempts : seconds to wait for a kernel's first reply and
         how many times to start it (the wait doubles on each new start) before the run fails.
+    settings_file : the settings TOML (:mod:`iskpi_analysis.settings`; default: ``settings.toml``
+        beside the data when it exists). Passed to every notebook (parameter ``settings``) and
+        recorded in the manifest with its sha256 and the values resolved per team; its
+        ``targets_file`` is used when ``targets_file`` is not given.
 
     Returns
     -------
@@ -145,9 +157,12 @@ def run_report(
         pool = _WarmPool(jobs or default_jobs())
         lock = None
         try:
+            stg = load_report_settings(settings_file, data_dir=data_dir)
+            targets_file = targets_file or (stg.targets_file if stg else None)
             data, teams = validate_parameters(
                 month, teams=teams, data_dir=data_dir, lang=lang, targets_file=targets_file, jobs=jobs
             )
+            resolved = resolve_report_settings(stg, data, month=month)
             team_order = ([ORG] if include_org else []) + teams
             if not team_order:
                 raise ReportError("nothing to run: no team and include_org=False")
@@ -178,6 +193,7 @@ def run_report(
                 kernel_start_attempts=kernel_start_attempts,
                 started_at=started_at,
                 t_start=t_start,
+                settings=resolved,
             )
         except BaseException:
             pool.abort()
@@ -280,6 +296,7 @@ def _run_locked(
     kernel_start_attempts,
     started_at,
     t_start,
+    settings=None,
 ) -> ReportResult:
     """The run, once the parameters are valid and the month is locked.
 
@@ -301,6 +318,7 @@ def _run_locked(
         "data_dir": str(Path(data.data_dir).resolve()),
         "lang": lang,
         "targets_file": str(Path(targets_file).resolve()) if targets_file else "",
+        "settings": settings.manifest()["path"] if settings else "",
     }
     tasks = _tasks(
         month,
@@ -366,6 +384,8 @@ def _run_locked(
             "notebooks_dir": str(nbs[0].parent.resolve()),
             "notebooks": [p.stem for p in nbs],
             "timeout": timeout,
+            "settings_file": params["settings"],
+            "settings": settings.manifest() if settings else None,
         },
         month=month,
         teams=teams,

@@ -80,7 +80,7 @@ def describe_teams(teams: dict, tree: pd.DataFrame, *, month: str, lang: str = c
     out = {}
     for team_id, r in teams.items():
         bn = describe_bottleneck(r["bottleneck"], lang=lang)
-        ps = r["plan_summary"] and {**r["plan_summary"], "goal_label": kpis.label("deals_won", lang)}
+        ps = r["plan_summary"] and {**r["plan_summary"], "goal_label": kpis.label(r["plan_summary"]["goal_kpi"], lang)}
         out[team_id] = {
             **r,
             "phase_label": kpis.phase_label(r["phase"], lang),

@@ -18,6 +18,8 @@ from .narrative import _kpi_text, change_text, column_labels, format_value, labe
 from .tree import rep_table
 
 __all__ = [
+    "settings_note",
+    "settings_display",
     "team_heading",
     "team_title",
     "headline",
@@ -209,7 +211,8 @@ def plan_heading(r: dict, *, lang: str = DEFAULT_LANG) -> str:
         lang=lang,
         team=r["team_name"],
         goal=fmt.num(ps["goal"]),
-        goal_label=kpis.label("deals_won", lang),
+        goal_label=kpis.label(ps["goal_kpi"], lang),
+        basis=t(f"scorecard.goal_basis.{ps['goal_basis']}", lang=lang),
     )
 
 
@@ -449,3 +452,48 @@ def smart_note(r, *, lang: str = DEFAULT_LANG) -> str:
         share=fmt.pct(r.share_reaching, 0),
         target=format_value(r.kpi_id, r.target, r.per, lang=lang),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# the monthly run's settings (iskpi_analysis.settings)
+def settings_note(resolved, *, lang: str = DEFAULT_LANG) -> str:
+    """Which settings file the page used (path and sha256), or that there was none."""
+    s = resolved.settings
+    if s.path is None:
+        return t("scorecard.settings.none", lang=lang)
+    return t("scorecard.settings.source", lang=lang, path=s.path.name, sha=(s.sha256 or "")[:12])
+
+
+def settings_display(resolved, teams: dict, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """The settings in effect for each team of the page: goals (with where each came from), the
+    analyst's answers to the checklist, the phase set and the industry preset."""
+    unset = t("scorecard.settings.unset", lang=lang)
+
+    def goal(ts, key):
+        v = ts.goals[key]
+        if v is None:
+            return unset
+        value = fmt.yen(v, lang) if key == "goal_won_amount" else fmt.num(v)
+        return t(
+            "scorecard.settings.goal",
+            lang=lang,
+            value=value,
+            basis=t(f"scorecard.settings.basis.{ts.goal_basis[key]}", lang=lang),
+        )
+
+    rows = []
+    for team_id, r in teams.items():
+        ts = resolved.team(team_id)
+        answers = ts.answers.text()
+        rows.append(
+            {
+                "team": r["team_name"],
+                "headcount": fmt.num(ts.headcount),
+                **{k: goal(ts, k) for k in ("goal_deals", "goal_won", "goal_won_amount")},
+                **{k: t(f"scorecard.settings.answer.{v}", lang=lang) for k, v in answers.items()},
+                "phase": kpis.phase_label(ts.phase, lang) if ts.phase else unset,
+                "industry": t(f"scorecard.settings.industry.{ts.industry}", lang=lang) if ts.industry else unset,
+            }
+        )
+    df = pd.DataFrame(rows)
+    return df.rename(columns={c: t(f"scorecard.settings.column.{c}", lang=lang) for c in df.columns})

@@ -14,6 +14,7 @@ from .tree import team_card
 
 __all__ = [
     "paced_kpi",
+    "GOAL_BASES",
     "default_goal",
     "team_scorecards",
     "forecast_summary",
@@ -35,22 +36,59 @@ def paced_kpi(card: pd.DataFrame) -> str | None:
     return str(c["kpi_id"].iloc[0])
 
 
-def default_goal(team_rows: pd.DataFrame, counts: pd.Series, goal_won: int = 0) -> tuple[int, str]:
-    """The KGI (deals won per month) the reverse plan works back from.
+#: where the reverse plan's goal came from, in the order it is looked for (:func:`default_goal`)
+GOAL_BASES = (
+    "parameter",
+    "settings_deals",
+    "settings_won",
+    "settings_won_amount",
+    "won_amount_target",
+    "actual_plus_10pct",
+)
 
-    ``goal_won`` > 0 is used as given ("parameter"). Otherwise: the phase's won-amount target
-    divided by this month's average won amount, rounded up ("won_amount_target"), or else this
-    month's wins + 10 %, rounded up ("actual_plus_10pct").
+
+def default_goal(
+    team_rows: pd.DataFrame, counts: pd.Series, goal_won: int = 0, *, goals: dict | None = None
+) -> tuple[int, str, str]:
+    """The KGI the reverse plan works back from: ``(goal, basis, kpi_id)``.
+
+    In this order: the notebook parameter ``goal_won`` > 0, deals won ("parameter"); the
+    settings' ``goal_deals``, deals created — the seed's reverse plan starts from the monthly
+    商談創出 goal, the inside-sales team's own result ("settings_deals"); the settings'
+    ``goal_won`` ("settings_won"); the settings' ``goal_won_amount`` ÷ this month's average won
+    amount, rounded up ("settings_won_amount"); the phase's won-amount target ÷ the average won
+    amount ("won_amount_target"); else this month's wins + 10 %, rounded up
+    ("actual_plus_10pct"). ``goals``: ``{kpi_id: monthly goal}`` of the team
+    (:meth:`settings.TeamSettings.goal_targets`).
     """
+    goals = goals or {}
     if goal_won and goal_won > 0:
-        return int(goal_won), "parameter"
+        return int(goal_won), "parameter", "deals_won"
+    if goals.get("deals_created"):
+        return int(goals["deals_created"]), "settings_deals", "deals_created"
+    if goals.get("deals_won"):
+        return int(goals["deals_won"]), "settings_won", "deals_won"
     won = float(counts.get("deals_won", 0))
     w = team_rows[(team_rows["kpi_id"] == "won_amount_jpy") & team_rows["in_phase"]]
     if len(w) and won > 0 and np.isfinite(w["month_target"].iloc[0]):
         avg = float(w["total"].iloc[0]) / won
         if avg > 0:
-            return int(math.ceil(float(w["month_target"].iloc[0]) / avg)), "won_amount_target"
-    return int(math.ceil(max(won, 1) * 1.1)), "actual_plus_10pct"
+            basis = "settings_won_amount" if goals.get("won_amount_jpy") else "won_amount_target"
+            return int(math.ceil(float(w["month_target"].iloc[0]) / avg)), basis, "deals_won"
+    return int(math.ceil(max(won, 1) * 1.1)), "actual_plus_10pct", "deals_won"
+
+
+def _chain_to(chain: dict, stage: str) -> dict:
+    """The observed funnel chain cut at ``stage`` (the plan's goal stage)."""
+    i = chain["stages"].index(stage)
+    rates = chain["rates"][:i]
+    return {
+        "stages": chain["stages"][: i + 1],
+        "rates": rates,
+        "successes": chain["successes"][:i],
+        "trials": chain["trials"][:i],
+        "usable": all(np.isfinite(x) and 0 < x <= 1 for x in rates),
+    }
 
 
 def team_scorecards(
@@ -65,9 +103,14 @@ def team_scorecards(
     goal_won: int = 10,
     probability: float = 0.9,
     min_trials: int = 30,
+    goals: dict | None = None,
 ) -> dict:
     """Funnel, bottleneck, plan and pacing of every team in ``tree`` (language-neutral; the
     words and the summary are added by :func:`narrative.describe_teams`).
+
+    ``goals``: ``{team_id: {kpi_id: monthly goal}}`` from the run's settings (the same dict
+    given to :func:`tree.kpi_tree`, whose month targets the pacing follows); the reverse plan's
+    goal is chosen by :func:`default_goal`.
 
     Returns
     -------
@@ -97,21 +140,23 @@ def team_scorecards(
         bn = funnel.bottleneck(stages, calls_attainment=calls_att)
         chain = funnel.observed_chain(stages)
         reverse = prob_plan = plan_summary = None
-        goal, goal_basis = default_goal(t_rows, crow.iloc[0], goal_won)
-        if chain["usable"] and goal > 0 and chain["stages"][-1] == "deals_won":
-            reverse = plan.reverse_plan(goal, stages=chain["stages"], rates=chain["rates"])
+        goal, goal_basis, goal_kpi = default_goal(t_rows, crow.iloc[0], goal_won, goals=(goals or {}).get(team_id))
+        pchain = _chain_to(chain, goal_kpi) if goal_kpi in chain["stages"] else chain
+        if pchain["usable"] and goal > 0 and pchain["stages"][-1] == goal_kpi:
+            reverse = plan.reverse_plan(goal, stages=pchain["stages"], rates=pchain["rates"])
             prob_plan = plan.probability_plan(
                 goal,
-                stages=chain["stages"],
-                rates=chain["rates"],
-                successes=chain["successes"],
-                trials=chain["trials"],
+                stages=pchain["stages"],
+                rates=pchain["rates"],
+                successes=pchain["successes"],
+                trials=pchain["trials"],
                 probabilities=(0.5, 0.8, probability),
             )
             pr = prob_plan[prob_plan["basis"] == "probability"].iloc[-1]
             plan_summary = {
                 "goal": goal,
                 "goal_basis": goal_basis,
+                "goal_kpi": goal_kpi,
                 "calls_actual": int(crow["calls"].iloc[0]),
                 "calls_plain": int(prob_plan["calls"].iloc[0]),
                 "p_plain": float(prob_plan["probability"].iloc[0]),

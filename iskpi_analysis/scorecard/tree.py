@@ -316,6 +316,7 @@ def kpi_tree(
     min_trials: int = 30,
     alert_below: float = 0.8,
     as_of=None,
+    goals: dict | None = None,
 ) -> pd.DataFrame:
     """The month's KPI tree per team and per rep.
 
@@ -329,6 +330,10 @@ def kpi_tree(
     min_trials : rates with fewer trials (and counts/day with fewer rep-days) are ``small``.
     alert_below : attainment below this is an ``alert`` (between it and 1: ``watch``).
     as_of : last day with data (default: the data's last date); for pro-rating month targets.
+    goals : ``{team_id: {kpi_id: monthly goal}}`` from the run's settings
+        (:meth:`settings.TeamSettings.goal_targets`): a team's own monthly goal replaces the phase
+        template's target of that KPI (a team total per month, so reps get no target of their
+        own for it), ``target_source = "goal"``.
 
     Returns
     -------
@@ -342,7 +347,8 @@ def kpi_tree(
         "prorated", "none"), month_target (the whole month's total target for counts and
         amounts: per-rep-day target × rep business days of the month, × active reps, or the team
         target; NaN for levels), attainment, previous (last month's actual), change (actual −
-        previous), alert (ok/watch/alert/small/none), alert_label, value_text, target_text.
+        previous), alert (ok/watch/alert/small/none), alert_label, value_text, target_text,
+        target_source ("phase", "goal"; None without a target).
     """
     if not 0 < alert_below <= 1:
         raise ValueError(f"alert_below must be in (0, 1], got {alert_below}")
@@ -383,9 +389,10 @@ def kpi_tree(
                     if kpi_id == "first_response_minutes"
                     else None
                 )
+                spec, source = _spec(specs.get((ph["phase"], kpi_id)), (goals or {}).get(team_id, {}).get(kpi_id))
                 row = _tree_row(
                     kpi_id,
-                    specs.get((ph["phase"], kpi_id)),
+                    spec,
                     g,
                     gp,
                     level=level,
@@ -403,12 +410,22 @@ def kpi_tree(
                         "role": g["role"].iloc[0] if level == "rep" else None,
                         "phase": ph["phase"],
                         **row,
+                        "target_source": source if row["in_phase"] else None,
                     }
                 )
     out = pd.DataFrame(rows)
     if len(out):
         out["rep_id"] = out["rep_id"].astype("string")
     return out
+
+
+def _spec(template, goal):
+    """The target spec of one KPI for one team: its own monthly goal (a team total per month,
+    at least ★★ so it is among the KPIs shown) when the settings give one, else the template's."""
+    if goal is None:
+        return template, "phase"
+    importance = 0 if template is None or not np.isfinite(template["target"]) else int(template["importance"])
+    return {"target": float(goal), "per": "team_month", "importance": max(importance, 2)}, "goal"
 
 
 def _tree_row(

@@ -160,7 +160,7 @@ def test_parse_answer():
     with pytest.raises(ValueError, match="yes / no / unknown"):
         phase.parse_answer("perhaps")
     with pytest.raises(ValueError, match="answers keys"):
-        phase._answers_for({"fs_rules": "yes"}, "t")
+        phase.answers_for({"fs_rules": "yes"}, "t")
 
 
 # ------------------------------------------------------------------------------------------
@@ -226,8 +226,8 @@ def test_conversion_trend_slope_matches_an_independent_fit():
     phi = max(np.sum((k - n * pr) ** 2 / w) / 4, 1.0)
     p_ref = 2 * stats.t.sf(abs(b[1]) / (se * np.sqrt(phi)), 4)
     assert c["dispersion"] == pytest.approx(phi, rel=1e-4)
-    assert c["p_value"] == pytest.approx(p_ref, rel=1e-3)
-    assert c["rising"] is True and c["p_value"] < 0.05
+    assert c["p_val"] == pytest.approx(p_ref, rel=1e-3)
+    assert c["rising"] is True and c["p_val"] < 0.05
     assert c["n_months"] == 6 and list(monthly["rate"]) == pytest.approx(list(k / n))
     # window rate: last 3 months, ratio of sums, with its Wilson interval
     assert c["k"] == 205 and c["n"] == 1510 and c["rate"] == pytest.approx(205 / 1510)
@@ -275,7 +275,7 @@ def test_activity_stability_counts_working_days_only():
             }
         )  # day off
     rd = pd.DataFrame(rows)
-    chart, a = phase.activity_stability(rd, month="2026-09", target=100, window_months=2)
+    chart, a = phase.activity_stability(rd, month="2026-09", target=100, months=2)
     assert a["n_points"] == 30 and a["n_rep_days"] == 59  # rep b's day off is left out
     assert chart["value"].iloc[3] == 110.0  # only rep a worked that day
     assert a["k_at_target"] == 15 + 29  # a: the 110 days; b: every working day
@@ -293,7 +293,7 @@ def test_migration_plan_dates():
     assert pd.isna(p["end"].iloc[2])
     assert p["months"].iloc[1] == ["2026-12", "2027-01"]
     assert (p["status"] == "planned").all()
-    q = phase.migration_plan("2026-12", next_phase="mature", ready=False, lang="en")
+    q = phase.migration_plan("2026-12", next_phase="mature", ready=False)
     assert q["start"].tolist() == [pd.Timestamp("2027-02-01"), pd.Timestamp("2027-03-01"), pd.Timestamp("2027-05-01")]
     assert (q["status"] == "provisional").all()
     assert phase.migration_plan("2026-10", next_phase=None).empty
@@ -303,7 +303,7 @@ def test_migration_plan_dates():
 
 def test_next_phase_kpis_come_from_the_phase_templates():
     raw = tomllib.loads(config.PHASE_TARGETS_FILE.read_text(encoding="utf-8"))["phases"]
-    nk = phase.next_phase_kpis("growth", current_phase="launch")
+    nk = phase.label_next_kpis(phase.next_phase_kpis("growth", phase="launch"))
     ids = [k for k in raw["growth"] if k not in ("label_ja", "label_en", "months")]
     growth_rows = nk[nk["change"] != "downgraded"]
     assert list(growth_rows["kpi_id"]) == ids
@@ -364,7 +364,7 @@ def _diagnose(spec, seed, **kw):
     d = io.Dataset.from_frames(tables)
     rd = aggregate.rep_period(d, grain="day")
     rm = aggregate.rep_period(d, grain="month")
-    return phase.diagnose(d, month=MONTH, team=spec.team_id, rep_day=rd, rep_month=rm)
+    return phase.describe(phase.diagnose(d, month=MONTH, team=spec.team_id, rep_day=rd, rep_month=rm))
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -479,12 +479,12 @@ def test_invalid_options_raise_with_the_allowed_values():
     tables = sample.generate(0, teams=[WEEKS6], end=END)
     d = io.Dataset.from_frames(tables)
     rd, rm = aggregate.rep_period(d, grain="day"), aggregate.rep_period(d, grain="month")
-    with pytest.raises(ValueError, match="kpi_phase must be one of"):
-        phase.diagnose(d, month=MONTH, team="t6", rep_day=rd, rep_month=rm, kpi_phase="adult")
+    with pytest.raises(ValueError, match="phase must be one of"):
+        phase.diagnose(d, month=MONTH, team="t6", rep_day=rd, rep_month=rm, phase="adult")
     with pytest.raises(ValueError, match="unknown team"):
         phase.diagnose(d, month=MONTH, team="nope", rep_day=rd, rep_month=rm)
     with pytest.raises(ValueError, match="lang must be one of"):
-        phase.diagnose(d, month=MONTH, team="t6", rep_day=rd, rep_month=rm, lang="fr")
+        phase.describe(phase.diagnose(d, month=MONTH, team="t6", rep_day=rd, rep_month=rm), lang="fr")
     with pytest.raises(ValueError, match="skill_kpi must be a rate"):
         phase.skill_gap(rm, month=MONTH, kpi="calls")
     with pytest.raises(ValueError, match="readiness must be one of"):

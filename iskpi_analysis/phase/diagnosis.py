@@ -124,6 +124,33 @@ def _evidence(
     return ev, chart, skill_monthly, conv_monthly
 
 
+def _verdict(cls: dict, cl: pd.DataFrame, sg: pd.DataFrame, *, time_phase: str, time_phase_basis: str) -> dict:
+    """The verdict codes: the diagnosed phase, the phase the readiness is asked from (the lower of
+    the diagnosed phase and the phase by months since launch) and the readiness for the next."""
+    diagnosed = cls["phase"]
+    from_phase = (
+        None if diagnosed is None else kpis.PHASES[min(kpis.PHASES.index(diagnosed), kpis.PHASES.index(time_phase))]
+    )
+    rdy = readiness(
+        from_phase=from_phase,
+        checklist_status=dict(zip(cl["item_id"], cl["status"])),
+        sign_status=dict(zip(sg["sign_id"], sg["status"])),
+        determined=cls["determined"],
+    )
+    return {
+        "phase": diagnosed,
+        "time_phase": time_phase,
+        "time_phase_basis": time_phase_basis,
+        "from_phase": from_phase,
+        "next_phase": rdy["next_phase"],
+        "readiness": rdy["readiness"],
+        "failed": rdy["failed"],
+        "unknown": rdy["unknown"],
+        "conditions": rdy["conditions"],
+        "determined": cls["determined"],
+    }
+
+
 def diagnose(
     data,
     *,
@@ -177,29 +204,8 @@ def diagnose(
     cl = checklist_status(ev)
     sg = sign_status(cl, ev)
     cls = classify(cl, min_judged=rules.min_judged)
-    diagnosed = cls["phase"]
-    from_phase = (
-        None if diagnosed is None else kpis.PHASES[min(kpis.PHASES.index(diagnosed), kpis.PHASES.index(time_phase))]
-    )
-    rdy = readiness(
-        from_phase=from_phase,
-        checklist_status=dict(zip(cl["item_id"], cl["status"])),
-        sign_status=dict(zip(sg["sign_id"], sg["status"])),
-        determined=cls["determined"],
-    )
-    nxt = rdy["next_phase"]
-    verdict = {
-        "phase": diagnosed,
-        "time_phase": time_phase,
-        "time_phase_basis": tp["phase_basis"],
-        "from_phase": from_phase,
-        "next_phase": nxt,
-        "readiness": rdy["readiness"],
-        "failed": rdy["failed"],
-        "unknown": rdy["unknown"],
-        "conditions": rdy["conditions"],
-        "determined": cls["determined"],
-    }
+    verdict = _verdict(cls, cl, sg, time_phase=time_phase, time_phase_basis=tp["phase_basis"])
+    nxt = verdict["next_phase"]
     return TeamDiagnosis(
         team_id=team,
         team_name=str(tp["team_name"]),
@@ -227,8 +233,8 @@ def diagnose(
             months=rules.months,
             min_rep_days=rules.min_rep_days,
         ),
-        next_kpis=next_phase_kpis(nxt, phase=from_phase, targets_file=targets_file),
-        plan=migration_plan(month, next_phase=nxt, ready=rdy["readiness"] == "ready"),
+        next_kpis=next_phase_kpis(nxt, phase=verdict["from_phase"], targets_file=targets_file),
+        plan=migration_plan(month, next_phase=nxt, ready=verdict["readiness"] == "ready"),
         rules=rules,
     )
 

@@ -20,6 +20,30 @@ def growth_target(kpi_id: str, targets_file=None) -> float | None:
     return float(row["target"].iloc[0]) if len(row) else None
 
 
+def _logit_trend(k, n, alpha: float) -> dict:
+    """Quasi-binomial logistic regression of k successes in n trials on the month index: slope,
+    its t interval, p_val, dispersion and rising (see :func:`conversion_trend`)."""
+    import statsmodels.api as sm
+
+    x = sm.add_constant(np.arange(len(k), dtype=float))
+    res = sm.GLM(np.column_stack([k, n - k]), x, family=sm.families.Binomial()).fit()
+    # quasi-binomial: scale the binomial SE by the Pearson dispersion (never below 1) and use
+    # t with the residual df (statsmodels' scale="X2" is wrong for two-column endog)
+    df = int(res.df_resid)
+    phi = max(float(res.pearson_chi2) / df, 1.0) if df > 0 else 1.0
+    slope, se = float(res.params[1]), float(res.bse[1]) * np.sqrt(phi)
+    tq = _st.t.ppf(0.975, df) if df > 0 else np.inf
+    p = float(2 * _st.t.sf(abs(slope / se), df)) if df > 0 and se > 0 else 1.0
+    return {
+        "slope": slope,
+        "slope_ci_low": slope - tq * se,
+        "slope_ci_high": slope + tq * se,
+        "p_val": p,
+        "dispersion": phi,
+        "rising": bool(slope > 0 and p < alpha),
+    }
+
+
 def conversion_trend(
     rep_month: pd.DataFrame,
     *,
@@ -44,8 +68,6 @@ def conversion_trend(
     slope_ci_high (t interval), p_val, dispersion (Pearson χ²/df, floored at 1), rising
     (slope > 0 and p < alpha; None with < 3 months).
     """
-    import statsmodels.api as sm
-
     cols = ["period", "month", "deals_created", "leads_handled", "rate", "ci_low", "ci_high"]
     empty = {
         "target": target,
@@ -85,24 +107,7 @@ def conversion_trend(
         )
     out["n_months"] = int(len(m))
     if len(m) >= 3:
-        x = sm.add_constant(np.arange(len(m), dtype=float))
-        y = np.column_stack([m["deals_created"], m["leads_handled"] - m["deals_created"]]).astype(float)
-        res = sm.GLM(y, x, family=sm.families.Binomial()).fit()
-        # quasi-binomial: scale the binomial SE by the Pearson dispersion (never below 1) and use
-        # t with the residual df (statsmodels' scale="X2" is wrong for two-column endog)
-        df = int(res.df_resid)
-        phi = max(float(res.pearson_chi2) / df, 1.0) if df > 0 else 1.0
-        slope, se = float(res.params[1]), float(res.bse[1]) * np.sqrt(phi)
-        tq = _st.t.ppf(0.975, df) if df > 0 else np.inf
-        p = float(2 * _st.t.sf(abs(slope / se), df)) if df > 0 and se > 0 else 1.0
-        out.update(
-            slope=slope,
-            slope_ci_low=slope - tq * se,
-            slope_ci_high=slope + tq * se,
-            p_val=p,
-            dispersion=phi,
-            rising=bool(slope > 0 and p < alpha),
-        )
+        out.update(_logit_trend(m["deals_created"].to_numpy(float), m["leads_handled"].to_numpy(float), alpha))
     return m[cols], out
 
 

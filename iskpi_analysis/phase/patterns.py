@@ -86,6 +86,46 @@ def script_differences(data, *, alpha: float = 0.05, min_trials: int = 300) -> p
     return out[cols]
 
 
+def _replicated_scripts(d, data, *, start, end, alpha: float) -> pd.DataFrame:
+    """:func:`script_differences` in the window, ``found`` only when replicated: a script
+    difference is a pattern only when the window before shows it too (same script, same
+    direction, p < alpha) — one chance finding is not a pattern."""
+    sc = script_differences(d, alpha=alpha)
+    if not len(sc):
+        return sc
+    prev = script_differences(data.filter(start=start - (end - start), end=start), alpha=alpha)
+    key = prev.set_index(["kpi_id", "script"]) if len(prev) else None
+    rep = []
+    for r in sc.itertuples(index=False):
+        ok = key is not None and (r.kpi_id, r.script) in key.index
+        if ok:
+            q = key.loc[(r.kpi_id, r.script)]
+            same_sign = np.sign(np.log(q["common_odds_ratio"])) == np.sign(np.log(r.common_odds_ratio))
+            ok = bool(q["p_val"] < alpha and same_sign)
+        rep.append(ok)
+    sc["replicated"] = rep
+    sc["found"] = sc["found"] & sc["replicated"]
+    return sc
+
+
+def _visibility(out: dict, looked: list, winning_script) -> dict:
+    """visible / source / looked_for / not_looked_for: a pattern found → visible; not visible only
+    when every kind was looked for (or answered) and none found; otherwise unknown."""
+    found = bool(out["recommended_hours"]) or out["script_found"]
+    scripts_covered = "scripts" in looked or winning_script is False
+    res = {
+        "looked_for": looked,
+        "not_looked_for": [k for k, ok in (("hours", "hours" in looked), ("scripts", scripts_covered)) if not ok],
+    }
+    if winning_script is True:
+        return {**res, "visible": True, "source": "data+analyst" if found else "analyst"}
+    if found:
+        return {**res, "visible": True, "source": "data"}
+    if "hours" in looked and scripts_covered:
+        return {**res, "visible": False, "source": "data" if winning_script is None else "data+analyst"}
+    return {**res, "visible": None, "source": "data"}
+
+
 def success_patterns(
     data,
     *,
@@ -142,25 +182,9 @@ def success_patterns(
             d, metric="connect_rate", min_calls=min_trials, alpha=alpha, min_rep_calls=min_rep_trials
         )
         rec = w[(w["scope"] == "all") & (w["verdict"] == "recommend")] if len(w) else w
-        sc = script_differences(d, alpha=alpha)
+        sc = _replicated_scripts(d, data, start=start, end=end, alpha=alpha)
         if len(sc):
             looked.append("scripts")
-            # a script difference is a pattern only when the window before shows it too
-            # (same script, same direction, p < alpha): one chance finding is not a pattern
-            prev = script_differences(data.filter(start=start - (end - start), end=start), alpha=alpha)
-            key = prev.set_index(["kpi_id", "script"]) if len(prev) else None
-            rep = []
-            for r in sc.itertuples(index=False):
-                ok = key is not None and (r.kpi_id, r.script) in key.index
-                if ok:
-                    q = key.loc[(r.kpi_id, r.script)]
-                    ok = bool(
-                        q["p_val"] < alpha
-                        and np.sign(np.log(q["common_odds_ratio"])) == np.sign(np.log(r.common_odds_ratio))
-                    )
-                rep.append(ok)
-            sc["replicated"] = rep
-            sc["found"] = sc["found"] & sc["replicated"]
         out.update(
             windows=w,
             recommended_hours=[int(h) for h in rec["hour"]] if len(rec) else [],
@@ -170,19 +194,7 @@ def success_patterns(
         if len(rec):
             best = rec.loc[rec["diff"].idxmax()]
             out.update(best_hour=int(best["hour"]), best_lift=float(best["diff"]))
-    found = bool(out["recommended_hours"]) or out["script_found"]
-    scripts_covered = "scripts" in looked or winning_script is False
-    out["looked_for"] = looked
-    out["not_looked_for"] = [k for k, ok in (("hours", "hours" in looked), ("scripts", scripts_covered)) if not ok]
-    if winning_script is True:
-        out["visible"], out["source"] = True, "data+analyst" if found else "analyst"
-    elif found:
-        out["visible"], out["source"] = True, "data"
-    elif "hours" in looked and scripts_covered:
-        out["visible"] = False
-        out["source"] = "data" if winning_script is None else "data+analyst"
-    else:
-        out["visible"], out["source"] = None, "data"
+    out.update(_visibility(out, looked, winning_script))
     return out
 
 

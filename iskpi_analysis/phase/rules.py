@@ -242,6 +242,14 @@ def classify(statuses, *, min_judged: int = 5) -> dict:
     judged items), counts {phase: items met}, unknown {phase: unknown items}, totals {phase:
     items}, judged (items judged), possible (phases some answer to the unknown items would give),
     deciding (unknown item ids whose answer can change the phase).
+
+    Examples
+    --------
+    >>> c = classify({"launch_age": "met", "activity_unstable": "met", "no_success_pattern": "met"})
+    >>> c["phase"], c["possible"], c["judged"]  # launch whatever the rest says, but 3 < min_judged
+    (None, ['launch'], 3)
+    >>> classify({"launch_age": "met", "activity_unstable": "met", "no_success_pattern": "met"}, min_judged=3)["phase"]
+    'launch'
     """
     if isinstance(statuses, pd.DataFrame):
         statuses = dict(zip(statuses["item_id"], statuses["status"]))

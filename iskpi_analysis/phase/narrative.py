@@ -13,7 +13,7 @@ import pandas as pd
 from .. import config, kpis
 from ..catalog import t
 from .diagnosis import TeamDiagnosis, key_figures
-from .items import sign_conversion_status, sign_status
+from .items import checklist_status, sign_conversion_status, sign_status
 from .patterns import claims
 from .rules import ITEM_IDS, READINESS, SIGN_IDS, STANDINGS, STATUSES
 from .sentences import ci_text, conversion_text, item_texts, sep, sign_conversion_text, skill_text
@@ -101,8 +101,6 @@ def checklist(ev: dict, *, lang: str = _D, status: pd.DataFrame | None = None) -
     source_label, value (the figure, float or None), value_text, threshold, threshold_text,
     evidence (a sentence with the figures).
     """
-    from .items import checklist_status
-
     kpis._check_lang(lang)
     cl = checklist_status(ev) if status is None else status.copy()
     texts = item_texts(ev, lang=lang)
@@ -300,7 +298,7 @@ def describe(diag: TeamDiagnosis, *, lang: str = _D) -> TeamDiagnosis:
     """``diag`` with its words in ``lang``: the checklist and signs with labels and evidence, the
     verdict with phase_label, time_phase_label, next_phase_label, readiness_label and reasons,
     the reps with standing_label and note, the next KPIs and the plan labelled, and findings."""
-    from .tables import label_next_kpis, label_plan, label_reps
+    from .tables import label_next_kpis, label_plan, label_reps  # tables' summary imports describe
 
     kpis._check_lang(lang)
     base = diag

@@ -68,7 +68,7 @@ def report_claims(tables: dict, *, month: str = MONTH, months: int = 3) -> dict:
         # 02's hour claims come from phase.success_patterns, called by phase.diagnose exactly so
         # (the team's data up to the report month's end, notebook defaults); the rest of the
         # diagnosis makes no hour claim, so it is not rerun here
-        sp = phase.success_patterns(data.filter(team=team).filter(end=month_end), month=month, window_months=months)
+        sp = phase.success_patterns(data.filter(team=team).filter(end=month_end), month=month, months=months)
         c = phase.pattern_claims(sp, team=team)
         c.insert(0, "run", f"02/{team}")
         out.append(c)

@@ -290,7 +290,7 @@ def test_sign5_and_item6_sentences_follow_their_verdicts(diag, rising, below, ac
         **ev["conversion"],
         "rising": rising,
         "below_target": below,
-        "p_value": 0.033 if rising else 0.4,
+        "p_val": 0.033 if rising else 0.4,
         "slope": 0.05 if rising else 0.0,
     }
     ev["activity"] = {**ev["activity"], "met": activity, "stable": activity, "team_stable": activity}
@@ -354,7 +354,7 @@ def test_per_rep_stability_catches_what_the_team_mean_hides():
                 }
             )
     rd = pd.DataFrame(rows)
-    _, a = phase.activity_stability(rd, month="2026-10", target=80, window_months=3)
+    _, a = phase.activity_stability(rd, month="2026-10", target=80, months=3)
     assert a["team_stable"] is True  # the runs cancel out in the team mean
     assert a["reps_stable"] == 0 and a["reps_judged"] == 5
     assert a["stable"] is False and a["met"] is False
@@ -401,12 +401,14 @@ GRID = {
 @pytest.mark.parametrize("kind", list(GRID))
 def test_phase_sentences_follow_their_verdicts(kind):
     d = io.Dataset.from_frames(sample.generate(1, teams=[GRID[kind]], end=END))
-    dg = phase.diagnose(
-        d,
-        month=MONTH,
-        team="t4",
-        rep_day=aggregate.rep_period(d, grain="day"),
-        rep_month=aggregate.rep_period(d, grain="month"),
+    dg = phase.describe(
+        phase.diagnose(
+            d,
+            month=MONTH,
+            team="t4",
+            rep_day=aggregate.rep_period(d, grain="day"),
+            rep_month=aggregate.rep_period(d, grain="month"),
+        )
     )
     v = dg.verdict
     sg = dg.signs.set_index("sign_id")

@@ -1,6 +1,7 @@
 """Phase-diagnosis charts: XmR control chart with the target line, checklist counts against the
 seed's rule, skill-gap trend, migration timeline. Each takes computed results (never
-aggregates), draws on ``ax`` and returns the Axes."""
+aggregates), draws on ``ax`` and returns the Axes; ``team`` prefixes the title with the team's
+name. Labels come from the catalog (``phase.plot.*`` in ``messages/<lang>/phase.toml``)."""
 
 from __future__ import annotations
 
@@ -11,42 +12,27 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .. import config, kpis
+from ..phase.rules import RULE
 from ._base import axes as _ax
 from ._base import text
 
 STATUS_COLORS = {"met": "#2e7d32", "unknown": "#bdbdbd", "not_met": "#eceff1"}
 STEP_COLORS = {"preparation": "#90caf9", "parallel": "#42a5f5", "full": "#1565c0"}
-_T = {
-    "xmr_title": {"ja": "管理図(XmR): {0}(稼働した担当者1人1日あたり)", "en": "XmR chart: {0} per working rep per day"},
-    "value": {"ja": "日次の値", "en": "Daily value"},
-    "center": {"ja": "中心線(平均 {0})", "en": "Centre line (mean {0})"},
-    "limits": {"ja": "管理限界({0}〜{1})", "en": "Natural process limits ({0}–{1})"},
-    "target": {"ja": "目標 {0}", "en": "Target {0}"},
-    "beyond": {"ja": "管理限界外", "en": "Beyond the limits"},
-    "run": {"ja": "同じ側に連続(ラン)", "en": "Run on one side"},
-    "date": {"ja": "営業日", "en": "Business day"},
-    "check_title": {"ja": "チェックリストの該当項目数と判定基準", "en": "Checklist items met vs the seed's rule"},
-    "items": {"ja": "項目数", "en": "Items"},
-    "met": {"ja": "該当", "en": "Met"},
-    "unknown": {"ja": "不明", "en": "Unknown"},
-    "not_met": {"ja": "非該当", "en": "Not met"},
-    "rule": {"ja": "判定基準", "en": "Rule"},
-    "diagnosed": {"ja": "判定", "en": "diagnosed"},
-    "gap_title": {"ja": "担当者間の{0}のばらつき(月次)", "en": "Spread of {0} between reps by month"},
-    "cv": {"ja": "変動係数(偶然の変動を除く)", "en": "Coefficient of variation (net of chance)"},
-    "threshold": {"ja": "「大きい」の基準 {0}", "en": '"Large" threshold {0}'},
-    "plan_title": {"ja": "{0}への移行計画", "en": "Migration plan to {0}"},
-    "report": {"ja": "レポート月", "en": "Report month"},
-    "provisional": {"ja": "(最短案: 翌月に条件を満たした場合)", "en": " (earliest, if ready next month)"},
-    "recheck": {"ja": "次回の判定", "en": "Next check"},
-}
+__all__ = ["STATUS_COLORS", "STEP_COLORS", "control_chart", "checklist_chart", "skill_gap_chart", "migration_timeline"]
 
 
 def _t(key: str, lang: str, **fields) -> str:
-    return text(_T, key, lang, **fields)
+    """A label of these charts (``phase.plot.<key>`` in ``messages/<lang>/phase.toml``)."""
+    return text(f"phase.plot.{key}", lang=lang, **fields)
 
 
-def control_chart(chart: pd.DataFrame, summary: dict, *, ax=None, lang: str = config.DEFAULT_LANG):
+def _title(ax, title: str, team: str | None, lang: str) -> None:
+    ax.set_title(title if team is None else _t("team_title", lang, team=team, title=title))
+
+
+def control_chart(
+    chart: pd.DataFrame, summary: dict, *, ax=None, team: str | None = None, lang: str = config.DEFAULT_LANG
+):
     """XmR chart of the team's daily activity with centre line, natural process limits and the
     phase target.
 
@@ -59,8 +45,8 @@ def control_chart(chart: pd.DataFrame, summary: dict, *, ax=None, lang: str = co
     ax.plot(t, v, color="#455a64", lw=1, marker="o", ms=3, label=_t("value", lang), zorder=2)
     if len(chart):
         c, lo, hi = summary["mean"], summary["lcl"], summary["ucl"]
-        ax.axhline(c, color="#616161", lw=1.2, label=_t("center", lang).format(f"{c:.1f}"))
-        ax.axhline(lo, color="#9e9e9e", lw=1, ls="--", label=_t("limits", lang).format(f"{lo:.1f}", f"{hi:.1f}"))
+        ax.axhline(c, color="#616161", lw=1.2, label=_t("center", lang, mean=f"{c:.1f}"))
+        ax.axhline(lo, color="#9e9e9e", lw=1, ls="--", label=_t("limits", lang, low=f"{lo:.1f}", high=f"{hi:.1f}"))
         ax.axhline(hi, color="#9e9e9e", lw=1, ls="--")
         run = chart["in_run"].to_numpy(bool) & ~chart["beyond_limits"].to_numpy(bool)
         if run.any():
@@ -70,10 +56,10 @@ def control_chart(chart: pd.DataFrame, summary: dict, *, ax=None, lang: str = co
             ax.scatter(t[out], v[out], color="#c62828", s=30, marker="D", zorder=4, label=_t("beyond", lang))
     if summary.get("target") is not None:
         ax.axhline(
-            summary["target"], color="#c62828", lw=1.6, label=_t("target", lang).format(f"{summary['target']:.0f}")
+            summary["target"], color="#c62828", lw=1.6, label=_t("target", lang, target=f"{summary['target']:.0f}")
         )
     lbl = kpis.label(summary["kpi"], lang)
-    ax.set_title(_t("xmr_title", lang).format(lbl))
+    _title(ax, _t("xmr_title", lang, kpi=lbl), team, lang)
     ax.set_ylabel(lbl)
     ax.set_xlabel(_t("date", lang))
     ax.xaxis.set_major_locator(mdates.MonthLocator())
@@ -98,13 +84,13 @@ def control_chart(chart: pd.DataFrame, summary: dict, *, ax=None, lang: str = co
     return ax
 
 
-def checklist_chart(checklist: pd.DataFrame, classification: dict, *, ax=None, lang: str = config.DEFAULT_LANG):
+def checklist_chart(
+    checklist: pd.DataFrame, classification: dict, *, ax=None, team: str | None = None, lang: str = config.DEFAULT_LANG
+):
     """Items met / unknown / not met per phase against the seed's rule (3, 3, 2 items).
 
     ``checklist``: :func:`phase.checklist`; ``classification``: :func:`phase.classify`.
     """
-    from ..phase import RULE
-
     ax = _ax(ax, (8, 2.4))
     phases = list(kpis.PHASES)
     y = np.arange(len(phases))[::-1]
@@ -149,13 +135,19 @@ def checklist_chart(checklist: pd.DataFrame, classification: dict, *, ax=None, l
     ax.set_xlim(0, 5.3)
     ax.set_xticks(range(0, 5))
     ax.set_xlabel(_t("items", lang))
-    ax.set_title(_t("check_title", lang))
+    _title(ax, _t("check_title", lang), team, lang)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
 def skill_gap_chart(
-    monthly: pd.DataFrame, *, threshold: float, kpi: str = "deal_conversion", ax=None, lang: str = config.DEFAULT_LANG
+    monthly: pd.DataFrame,
+    *,
+    threshold: float,
+    kpi: str = "deal_conversion",
+    ax=None,
+    team: str | None = None,
+    lang: str = config.DEFAULT_LANG,
 ):
     """Between-rep coefficient of variation by month (:func:`phase.skill_dispersion`) with the
     "large gap" threshold."""
@@ -164,20 +156,27 @@ def skill_gap_chart(
     ax.plot(m["month"], m["cv"], marker="o", color="#5e35b1", lw=1.5)
     for x, yv in zip(m["month"], m["cv"]):
         ax.annotate(f"{yv:.2f}", (x, yv), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
-    ax.axhline(threshold, color="#c62828", lw=1.2, ls="--", label=_t("threshold", lang).format(f"{threshold:.2f}"))
+    ax.axhline(threshold, color="#c62828", lw=1.2, ls="--", label=_t("threshold", lang, threshold=f"{threshold:.2f}"))
     top = max([threshold, *m["cv"].tolist()]) if len(m) else threshold
     ax.set_ylim(0, top * 1.25)
     ax.set_ylabel(_t("cv", lang))
-    ax.set_title(_t("gap_title", lang).format(kpis.label(kpi, lang)))
+    _title(ax, _t("gap_title", lang, kpi=kpis.label(kpi, lang)), team, lang)
     ax.legend(loc="lower left", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
 def migration_timeline(
-    plan: pd.DataFrame, *, month: str, ax=None, lang: str = config.DEFAULT_LANG, horizon_months: int = 7
+    plan: pd.DataFrame,
+    *,
+    month: str,
+    ax=None,
+    team: str | None = None,
+    lang: str = config.DEFAULT_LANG,
+    horizon_months: int = 7,
 ):
-    """The seed's migration steps as a timeline from the report month (:func:`phase.migration_plan`)."""
+    """The seed's migration steps as a timeline from the report month (:func:`phase.migration_plan`
+    labelled by :func:`phase.label_plan`: its ``period_text`` and ``step_label`` are drawn)."""
     ax = _ax(ax, (9, 2.6))
     p0 = pd.Period(month, freq="M")
     x0 = p0.start_time
@@ -222,7 +221,7 @@ def migration_timeline(
     ax.xaxis.set_major_locator(mdates.MonthLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     nxt = rows["next_phase"].iloc[0] if len(rows) else None
-    title = _t("plan_title", lang).format(kpis.phase_label(nxt, lang) if nxt else "–")
-    ax.set_title(title + (_t("provisional", lang) if provisional else ""))
+    title = _t("plan_title", lang, phase=kpis.phase_label(nxt, lang) if nxt else "–")
+    _title(ax, title + (_t("provisional", lang) if provisional else ""), team, lang)
     ax.spines[["top", "right"]].set_visible(False)
     return ax

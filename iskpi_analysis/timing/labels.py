@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 
 from .. import config, fmt, io, kpis
-from ..catalog import labels, t
+from ..catalog import t
 from .breakdowns import BREAKDOWNS
 from .counts import FACTORS, METRICS
 from .rules import EFFECT_VERDICTS
 from .windows import VERDICTS
 
 __all__ = [
+    "COLUMNS",
     "metric_label",
     "column_labels",
     "verdict_label",
@@ -45,9 +46,35 @@ def metric_label(metric: str, *, lang: str = _DEFAULT) -> str:
     return kpis.label(metric, lang)
 
 
+#: The snake_case columns of this domain's tables that have a display name.
+COLUMNS = (
+    "group",
+    "name",
+    "calls",
+    "recommended",
+    "avoid",
+    "note",
+    "hour",
+    "weekday",
+    "n",
+    "rate",
+    "raw_rate",
+    "adjusted_rate",
+    "diff",
+    "p_adj",
+    "verdict",
+    "source",
+    "segment",
+    "role",
+    "attempt",
+    "team",
+    "breakdown",
+)
+
+
 def column_labels(*, lang: str = _DEFAULT) -> dict:
     """Display names for the snake_case columns of this domain's tables (``timing.column.*``)."""
-    return labels("timing.column", lang=lang)
+    return {c: t(f"timing.column.{c}", lang=lang) for c in COLUMNS}
 
 
 def verdict_label(verdict: str, *, lang: str = _DEFAULT) -> str:

@@ -264,8 +264,8 @@ def _weekdays(result: TimingResult, m: str, adjusted: bool, lang: str) -> list[s
     held = t("timing.findings.held_rep_hour" if adjusted else "timing.findings.held_hour", lang=lang)
     sep = t("timing.sep.list", lang=lang)
     txt = []
-    for v in ("up", "down"):
-        rows = wd[wd["verdict"] == ("above" if v == "up" else "below")]
+    for v, key in (("above", "timing.findings.weekdays_up"), ("below", "timing.findings.weekdays_down")):
+        rows = wd[wd["verdict"] == v]
         if len(rows):
             days = [
                 t(
@@ -276,7 +276,7 @@ def _weekdays(result: TimingResult, m: str, adjusted: bool, lang: str) -> list[s
                 )
                 for x in rows.itertuples()
             ]
-            txt.append(t(f"timing.findings.weekdays_{v}", lang=lang, days=sep.join(days)))
+            txt.append(t(key, lang=lang, days=sep.join(days)))
     if txt:
         return [t("timing.findings.weekdays", lang=lang, held=held, parts=t("timing.sep.groups", lang=lang).join(txt))]
     pw = float(wd["factor_p_val"].iloc[0])

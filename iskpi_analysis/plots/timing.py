@@ -22,6 +22,8 @@ from .. import timing as tm
 from ._base import axes as _ax
 from ._base import text
 
+__all__ = ["heatmap", "hourly_rate", "adjusted_effects", "group_rates"]
+
 SMALL_FACE = "#eeeeee"
 SMALL_EDGE = "#9e9e9e"
 SMALL_HATCH = "///"
@@ -87,6 +89,48 @@ def _average(average):
     return None if average is None or not np.isfinite(average) else float(average)
 
 
+def _colour_scale(shown: np.ndarray, avg):
+    """A diverging scale centred on the average (or a plain one), and the colour bar's extension."""
+    if not (len(shown) and avg is not None):
+        lo, hi = (np.nanmin(shown), np.nanmax(shown)) if len(shown) else (0, 1)
+        return mcolors.Normalize(vmin=lo, vmax=hi), "neither"
+    # the 95th percentile of the distance from the average sets the scale, so that one
+    # extreme (but large enough) cell does not wash out the others; it gets the end colour
+    dev = np.abs(shown - avg)
+    half = max(float(np.percentile(dev, 95)), 1e-9)
+    extend = "both" if dev.max() > half * 1.001 else "neither"
+    return mcolors.CenteredNorm(vcenter=avg, halfrange=half), extend
+
+
+def _hatch_cells(ax, small: np.ndarray) -> None:
+    for (i, j), s in np.ndenumerate(small):
+        if s:
+            ax.add_patch(
+                Rectangle(
+                    (j - 0.5, i - 0.5),
+                    1,
+                    1,
+                    facecolor=SMALL_FACE,
+                    edgecolor="white",
+                    hatchcolor=SMALL_EDGE,
+                    hatch=SMALL_HATCH,
+                    lw=0.8,
+                )
+            )
+
+
+def _annotate_cells(ax, rate, n, small, cm, norm, *, digits: int) -> None:
+    """The rate in each cell (dark text on light colours), ``n=…`` in too-small cells."""
+    for (i, j), v in np.ndenumerate(rate):
+        if small[i, j]:
+            box = dict(facecolor=SMALL_FACE, edgecolor="none", pad=1)
+            ax.text(j, i, f"n={fmt.num(n[i, j])}", ha="center", va="center", fontsize=7, color="#616161", bbox=box)
+        else:
+            r, g, b, _ = cm(norm(v))
+            dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+            ax.text(j, i, fmt.pct(v, digits), ha="center", va="center", fontsize=8, color="white" if dark else "#212121")
+
+
 # ----------------------------------------------------------------------------- heatmap
 def heatmap(
     by_cell: pd.DataFrame,
@@ -136,52 +180,12 @@ def heatmap(
     ax = _ax(ax, (max(6.0, 0.72 * len(hours) + 2.4), 0.5 * len(weekdays) + 1.9))
     avg = _average(average)
     shown = rate[~small]
-    extend = "neither"
-    if len(shown) and avg is not None:
-        # the 95th percentile of the distance from the average sets the scale, so that one
-        # extreme (but large enough) cell does not wash out the others; it gets the end colour
-        dev = np.abs(shown - avg)
-        half = max(float(np.percentile(dev, 95)), 1e-9)
-        extend = "both" if dev.max() > half * 1.001 else "neither"
-        norm = mcolors.CenteredNorm(vcenter=avg, halfrange=half)
-    else:
-        norm = mcolors.Normalize(vmin=np.nanmin(shown) if len(shown) else 0, vmax=np.nanmax(shown) if len(shown) else 1)
+    norm, extend = _colour_scale(shown, avg)
     cm = plt.get_cmap(cmap).with_extremes(bad=SMALL_FACE)
     im = ax.imshow(masked, cmap=cm, norm=norm, aspect="auto", interpolation="nearest")
-    for (i, j), s in np.ndenumerate(small):
-        if s:
-            ax.add_patch(
-                Rectangle(
-                    (j - 0.5, i - 0.5),
-                    1,
-                    1,
-                    facecolor=SMALL_FACE,
-                    edgecolor="white",
-                    hatchcolor=SMALL_EDGE,
-                    hatch=SMALL_HATCH,
-                    lw=0.8,
-                )
-            )
-    digits = _rate_digits(shown) + 1
+    _hatch_cells(ax, small)
     if annotate:
-        for (i, j), v in np.ndenumerate(rate):
-            if small[i, j]:
-                ax.text(
-                    j,
-                    i,
-                    f"n={fmt.num(n[i, j])}",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="#616161",
-                    bbox=dict(facecolor=SMALL_FACE, edgecolor="none", pad=1),
-                )
-            else:
-                r, g, b, _ = cm(norm(v))
-                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-                ax.text(
-                    j, i, fmt.pct(v, digits), ha="center", va="center", fontsize=8, color="white" if dark else "#212121"
-                )
+        _annotate_cells(ax, rate, n, small, cm, norm, digits=_rate_digits(shown) + 1)
     labels = tm.column_labels(lang=lang)
     ax.set_xticks(range(len(hours)), [tm.hour_label(h, lang=lang) for h in hours], fontsize=8)
     ax.set_yticks(range(len(weekdays)), [tm.weekday_label(d, lang=lang) for d in weekdays])
@@ -207,6 +211,20 @@ def heatmap(
             fontsize=8,
         )
     return ax
+
+
+def _volume_bars(ax, hours, n, *, metric: str, lang: str):
+    """The trials of each hour as light bars on a right-hand axis, drawn behind the rate."""
+    vol = ax.twinx()
+    label = _t("volume", lang, d=kpis.label(tm.METRICS[metric][1], lang))
+    vol.bar(hours, n, width=0.7, color="#cfd8dc", alpha=0.6, zorder=0, label=label)
+    vol.set_ylim(0, n.max() * 3.2)
+    vol.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.num(v)))
+    vol.tick_params(labelsize=8, colors="#90a4ae")
+    vol.spines[["top"]].set_visible(False)
+    ax.set_zorder(vol.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    return vol
 
 
 # ----------------------------------------------------------------------------- hourly rate
@@ -238,24 +256,7 @@ def hourly_rate(
         return _empty(ax, lang, title)
     hours = t["hour"].to_numpy()
     ok = ~t["too_small"].to_numpy(bool)
-    if show_volume:
-        den = tm.METRICS[metric][1]
-        vol = ax.twinx()
-        vol.bar(
-            hours,
-            t["n"],
-            width=0.7,
-            color="#cfd8dc",
-            alpha=0.6,
-            zorder=0,
-            label=_t("volume", lang, d=kpis.label(den, lang)),
-        )
-        vol.set_ylim(0, t["n"].max() * 3.2)
-        vol.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.num(v)))
-        vol.tick_params(labelsize=8, colors="#90a4ae")
-        vol.spines[["top"]].set_visible(False)
-        ax.set_zorder(vol.get_zorder() + 1)
-        ax.patch.set_visible(False)
+    vol = _volume_bars(ax, hours, t["n"], metric=metric, lang=lang) if show_volume else None
     rate = t["rate"].to_numpy(float)
     lo, hi = t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float)
     ax.fill_between(
@@ -292,12 +293,68 @@ def hourly_rate(
     ax.set_ylabel(m)
     ax.set_title(title)
     handles, labels = ax.get_legend_handles_labels()
-    if show_volume:
+    if vol is not None:
         h2, l2 = vol.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
     _legend_below(ax, handles, labels, ncol=5)
     ax.spines[["top"]].set_visible(False)
     return ax
+
+
+_EFFECT_COLUMNS = [
+    "factor",
+    "level",
+    "raw_rate",
+    "raw_ci_low",
+    "raw_ci_high",
+    "raw_verdict",
+    "adjusted_rate",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "average_rate",
+    "verdict",
+    "too_small",
+    "adjusted_for",
+]
+_LEGEND_ORDER = (
+    "raw",
+    "adjusted_above",
+    "adjusted_below",
+    "adjusted_small",
+    "adjusted_neutral",
+    "average",
+    "reference",
+    "disagree",
+)
+
+
+def _adjusted_markers(ax, e: pd.DataFrame, x: np.ndarray, *, adj: str, fl: str, lang: str) -> None:
+    """The adjusted rate of each level with its interval, coloured by the level's verdict."""
+    for v in ("above", "below", "small", "neutral"):
+        sel = (e["verdict"] == v) & e["adjusted_rate"].notna()
+        if not sel.any():
+            continue
+        a = e.loc[sel, "adjusted_rate"].to_numpy(float)
+        ax.errorbar(
+            x[sel.to_numpy()],
+            a,
+            yerr=[a - e.loc[sel, "adjusted_ci_low"], e.loc[sel, "adjusted_ci_high"] - a],
+            fmt="s",
+            ms=5,
+            color=VERDICT_COLORS[v],
+            capsize=3,
+            lw=1.6,
+            label=_t(f"adjusted_{v}", lang, adj=adj, f=fl),
+        )
+
+
+def _effects_legend(ax, *, adj: str, fl: str, avg: pd.Series, ref: pd.Series, lang: str) -> None:
+    """The legend under the chart, in reading order (raw, adjusted by verdict, lines, shading)."""
+    v = {"average": fmt.pct(avg.iloc[0]) if len(avg) else "", "reference": fmt.pct(ref.iloc[0]) if len(ref) else ""}
+    order = [_t(k, lang, adj=adj, f=fl, v=v.get(k, "")) for k in _LEGEND_ORDER]
+    handles, labels = ax.get_legend_handles_labels()
+    pairs = sorted(zip(handles, labels), key=lambda hl: order.index(hl[1]) if hl[1] in order else 99)
+    _legend_below(ax, [h for h, _ in pairs], [lb for _, lb in pairs], ncol=3)
 
 
 # ----------------------------------------------------------------------------- adjusted effects
@@ -319,25 +376,7 @@ def adjusted_effects(
     config.check_option("factor", factor, tm.FACTORS)
     config.check_option("metric", metric, tm.METRICS)
     config.check_option("lang", lang, config.LANGS)
-    _need(
-        effects,
-        [
-            "factor",
-            "level",
-            "raw_rate",
-            "raw_ci_low",
-            "raw_ci_high",
-            "raw_verdict",
-            "adjusted_rate",
-            "adjusted_ci_low",
-            "adjusted_ci_high",
-            "average_rate",
-            "verdict",
-            "too_small",
-            "adjusted_for",
-        ],
-        "adjusted_effects",
-    )
+    _need(effects, _EFFECT_COLUMNS, "adjusted_effects")
     e = effects[effects["factor"] == factor].sort_values("level").reset_index(drop=True)
     adj = _t("adj_rep" if len(e) and e["adjusted_for"].iloc[0] else "adj_none", lang)
     f_label = tm.column_labels(lang=lang)[factor]
@@ -365,22 +404,7 @@ def adjusted_effects(
         lw=1.2,
         label=_t("raw", lang),
     )
-    for v in ("above", "below", "small", "neutral"):
-        sel = (e["verdict"] == v) & e["adjusted_rate"].notna()
-        if not sel.any():
-            continue
-        a = e.loc[sel, "adjusted_rate"].to_numpy(float)
-        ax.errorbar(
-            x[sel.to_numpy()] + off,
-            a,
-            yerr=[a - e.loc[sel, "adjusted_ci_low"], e.loc[sel, "adjusted_ci_high"] - a],
-            fmt="s",
-            ms=5,
-            color=VERDICT_COLORS[v],
-            capsize=3,
-            lw=1.6,
-            label=_t(f"adjusted_{v}", lang, adj=adj, f=fl),
-        )
+    _adjusted_markers(ax, e, x + off, adj=adj, fl=fl, lang=lang)
     avg = e["average_rate"].dropna()
     if len(avg):
         ax.axhline(avg.iloc[0], color="#424242", ls="--", lw=1, label=_t("average", lang, v=fmt.pct(avg.iloc[0])))
@@ -407,22 +431,7 @@ def adjusted_effects(
     ax.set_xlabel(f_label)
     ax.set_ylabel(m)
     ax.set_title(title)
-    handles, labels = ax.get_legend_handles_labels()
-    order = [
-        _t(k, lang, adj=adj, f=fl, v=fmt.pct(avg.iloc[0]) if len(avg) else "")
-        for k in (
-            "raw",
-            "adjusted_above",
-            "adjusted_below",
-            "adjusted_small",
-            "adjusted_neutral",
-            "average",
-            "disagree",
-        )
-    ]
-    order.insert(6, _t("reference", lang, f=fl, v=fmt.pct(ref.iloc[0]) if len(ref) else ""))
-    pairs = sorted(zip(handles, labels), key=lambda hl: order.index(hl[1]) if hl[1] in order else 99)
-    _legend_below(ax, [h for h, _ in pairs], [lb for _, lb in pairs], ncol=3)
+    _effects_legend(ax, adj=adj, fl=fl, avg=avg, ref=ref, lang=lang)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
@@ -490,16 +499,8 @@ def group_rates(
         ax.axvline(avg, color="#424242", ls="--", lw=1, label=_t("overall", lang, v=fmt.pct(avg)))
     handles = []
     if small.any():
-        handles.append(
-            Patch(
-                facecolor=SMALL_FACE,
-                edgecolor=SMALL_EDGE,
-                hatch=SMALL_HATCH,
-                label=(
-                    _t("small_point", lang, n=min_trials) if min_trials is not None else _t("small_point_nomin", lang)
-                ),
-            )
-        )
+        note = _t("small_point", lang, n=min_trials) if min_trials is not None else _t("small_point_nomin", lang)
+        handles.append(Patch(facecolor=SMALL_FACE, edgecolor=SMALL_EDGE, hatch=SMALL_HATCH, label=note))
     h, _ = ax.get_legend_handles_labels()
     if h or handles:
         ax.legend(

@@ -706,3 +706,88 @@ def test_notebook_in_english_for_one_team(nb_en_osaka):
     reps = pd.read_parquet(config.SAMPLE_DATA_DIR / "reps.parquet")
     osaka = set(reps.loc[reps["team_id"] == "osaka_is", "rep_id"])
     assert set(w.loc[w["scope"] == "rep", "group"]) <= osaka
+
+
+# ----------------------------------------------------------------------------- issue 13: shape of the package
+def test_statistical_primitives_run_their_examples():
+    import doctest
+    import importlib
+
+    for name in ("iskpi_analysis.timing.model", "iskpi_analysis.timing.rules"):
+        res = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert res.attempted > 0 and res.failed == 0, name
+
+
+def test_lr_test_and_deviance_match_scipy():
+    from scipy.stats import chi2
+
+    k, n = np.array([12.0, 30.0]), np.array([100.0, 100.0])
+    pooled = np.full(2, k.sum() / n.sum())
+    lr, p = timing.lr_test(timing.binomial_deviance(k, n, pooled), timing.binomial_deviance(k, n, k / n), 1)
+    # the same likelihood-ratio (G) test of the 2 × 2 table, computed by scipy
+    from scipy.stats.contingency import chi2_contingency
+
+    g, p_ref, _, _ = chi2_contingency(np.column_stack([k, n - k]), correction=False, lambda_="log-likelihood")
+    assert lr == pytest.approx(g, rel=1e-9) and p == pytest.approx(p_ref, rel=1e-9)
+    assert p == pytest.approx(chi2.sf(g, 1))
+
+
+def test_rules_travel_together_and_refuse_bad_values():
+    assert timing.Rules() == timing.RULES and timing.RULES.min_trials == 30 and timing.RULES.min_rep_trials == 300
+    with pytest.raises(ValueError, match="alpha"):
+        timing.Rules(alpha=1.5)
+    with pytest.raises(ValueError, match="min_trials"):
+        timing.Rules(min_trials=-1)
+    with pytest.raises(Exception):
+        timing.RULES.alpha = 0.1  # frozen: one object cannot drift between 02 and 04
+    counts = simulate_counts(9, peaks=(11, 16), n_reps=4, calls_per_rep=6000)
+    strict = timing.reliable_windows(counts, rules=timing.Rules(min_rep_trials=10**7))
+    assert set(strict["scope"]) == {"all"}
+    # the signature before issue 13 (02's phase.success_patterns) gives the same table
+    legacy = timing.reliable_windows(counts, min_calls=30, min_rep_calls=10**7, alpha=0.05)
+    pd.testing.assert_frame_equal(strict, legacy)
+    with pytest.raises(TypeError, match="min_lift_x"):
+        timing.reliable_windows(counts, min_lift_x=1)
+
+
+def _ja_literals(path) -> list[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {
+        id(n.body[0].value)
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body and isinstance(n.body[0], ast.Expr)
+    }
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs and re.search(CJK, n.value)
+    ]
+
+
+def test_no_japanese_literal_and_no_language_branch_in_timing_code():
+    files = sorted((config.PACKAGE_DIR / "timing").glob("*.py")) + [config.PACKAGE_DIR / "plots" / "timing.py"]
+    assert len(files) > 5
+    for f in files:
+        assert not _ja_literals(f), f
+        src = f.read_text(encoding="utf-8")
+        assert not re.search(r"lang\s*==\s*['\"](ja|en)['\"]", src), f
+        assert len(src.splitlines()) <= 600, f
+
+
+def test_english_words_of_every_verdict():
+    res = timing.analyze(simulate_counts(2, peaks=(11,), lift=0.5, n_reps=6, calls_per_rep=3000), per_rep=False)
+    en = " ".join(timing.findings(res, lang="en", names={"t1": "Tokyo"})) + " ".join(
+        str(v) for h in timing.headline(res, lang="en") for v in h.values()
+    )
+    assert not re.search(CJK, en)
+    for table in (
+        timing.effects_table(res.effects, factor="weekday", lang="en"),
+        timing.windows_table(res.windows, lang="en"),
+        timing.hourly_table([res], lang="en"),
+    ):
+        assert not re.search(CJK, table.to_string())
+    assert timing.hour_windows([10, 11], "en") == timing.hour_windows([10, 11], lang="en")  # 02's call until merged
+    assert timing.period_label("2026-10", 1, lang="en") == "2026-10 (1 month)"
+    assert timing.period_label("2026-10", 3, lang="ja") == "2026-08〜2026-10(3ヶ月)"

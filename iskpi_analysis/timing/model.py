@@ -62,8 +62,8 @@ def binomial_deviance(k, n, mu) -> float:
     --------
     >>> round(binomial_deviance([3, 7], [10, 10], [0.5, 0.5]), 4)
     3.2913
-    >>> binomial_deviance([3, 7], [10, 10], [0.3, 0.7])
-    0.0
+    >>> abs(binomial_deviance([3, 7], [10, 10], [0.3, 0.7])) < 1e-12  # the saturated fit
+    True
     """
     k, n, mu = (np.asarray(x, dtype=float) for x in (k, n, mu))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -102,7 +102,7 @@ def fit_binomial(k, n, X, *, max_iter: int = 100, tol: float = 1e-10):
     >>> np.round(beta, 4)
     array([-1.3863,  0.9808])
     >>> round(float(np.sqrt(cov[1, 1])), 4)  # sqrt(1/20 + 1/80 + 1/40 + 1/60)
-    0.3062
+    0.3227
     """
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)

@@ -160,7 +160,9 @@ def _result(kind: str) -> timing.TimingResult:
         c = simulate_counts(1, n_reps=2, calls_per_rep=40)
         return timing.analyze(c)
     lift = {"rising": 0.5, "flat": 0.0, "falling": -0.5}[kind]
-    return timing.analyze(simulate_counts(2, peaks=(11,), lift=lift, n_reps=6, calls_per_rep=3000), rules=timing.Rules(min_rep_trials=100))
+    return timing.analyze(
+        simulate_counts(2, peaks=(11,), lift=lift, n_reps=6, calls_per_rep=3000), rules=timing.Rules(min_rep_trials=100)
+    )
 
 
 def _excludes_zero(r) -> bool:

@@ -738,7 +738,9 @@ def test_rules_travel_together_and_refuse_bad_values():
         timing.Rules(alpha=1.5)
     with pytest.raises(ValueError, match="min_trials"):
         timing.Rules(min_trials=-1)
-    with pytest.raises(Exception):
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
         timing.RULES.alpha = 0.1  # frozen: one object cannot drift between 02 and 04
     counts = simulate_counts(9, peaks=(11, 16), n_reps=4, calls_per_rep=6000)
     strict = timing.reliable_windows(counts, rules=timing.Rules(min_rep_trials=10**7))

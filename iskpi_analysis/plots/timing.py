@@ -37,6 +37,7 @@ VERDICT_COLORS = {
 RAW_COLOR = "#9e9e9e"
 ACCENT = "#1565c0"
 
+
 def _t(key: str, lang: str, **fields) -> str:
     """A chart label from the catalog (``timing.plot.<key>``)."""
     return text(f"timing.plot.{key}", lang=lang, **fields)
@@ -128,7 +129,9 @@ def _annotate_cells(ax, rate, n, small, cm, norm, *, digits: int) -> None:
         else:
             r, g, b, _ = cm(norm(v))
             dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-            ax.text(j, i, fmt.pct(v, digits), ha="center", va="center", fontsize=8, color="white" if dark else "#212121")
+            ax.text(
+                j, i, fmt.pct(v, digits), ha="center", va="center", fontsize=8, color="white" if dark else "#212121"
+            )
 
 
 # ----------------------------------------------------------------------------- heatmap

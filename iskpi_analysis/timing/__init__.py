@@ -54,7 +54,8 @@ from .labels import (
     verdict_label,
     weekday_label,
 )
-from .model import _design, binomial_deviance, fit_binomial, lr_test
+from .model import _design as _design  # the design matrix: tests check the fit against statsmodels
+from .model import binomial_deviance, fit_binomial, lr_test
 from .narrative import findings, headline, missing_breakdowns_note, scope_note
 from .rules import CLAIM_ALPHA, EFFECT_VERDICTS, MIN_RELATIVE_LIFT, REASONS, RULES, Rules, verdict
 from .tables import (

@@ -29,17 +29,38 @@ def claims(result: TimingResult) -> pd.DataFrame:
     rows = []
     if result.hour_test()["shown"]:
         rows.append(
-            {"where": "headline", "factor": "hour", "scope": "all", "group": "all", "level": None, "claim": "hour_matters"}
+            {
+                "where": "headline",
+                "factor": "hour",
+                "scope": "all",
+                "group": "all",
+                "level": None,
+                "claim": "hour_matters",
+            }
         )
     e = result.effects
     for r in e[e["verdict"].isin(("above", "below"))].itertuples():
         rows.append(
-            {"where": "effects", "factor": r.factor, "scope": "all", "group": "all", "level": int(r.level), "claim": r.verdict}
+            {
+                "where": "effects",
+                "factor": r.factor,
+                "scope": "all",
+                "group": "all",
+                "level": int(r.level),
+                "claim": r.verdict,
+            }
         )
     w = result.windows
     for r in w[w["verdict"].isin(("recommend", "avoid"))].itertuples():
         rows.append(
-            {"where": "windows", "factor": "hour", "scope": r.scope, "group": r.group, "level": int(r.hour), "claim": r.verdict}
+            {
+                "where": "windows",
+                "factor": "hour",
+                "scope": r.scope,
+                "group": r.group,
+                "level": int(r.hour),
+                "claim": r.verdict,
+            }
         )
     out = pd.DataFrame(rows, columns=CLAIM_COLUMNS[1:])
     out.insert(0, "metric", result.metric)

@@ -16,7 +16,7 @@ from scipy.special import expit
 from .. import config
 from .. import stats as st
 from .counts import FACTORS, METRICS, _as_counts, rate_table
-from .model import _deviance_of, _design, _merge_levels, binomial_deviance, fit_binomial, fitted, lr_test
+from .model import _design, _deviance_of, _merge_levels, binomial_deviance, fit_binomial, fitted, lr_test
 from .rules import RULES, Rules, _median_level, verdict
 
 __all__ = ["EFFECT_COLUMNS", "TEST_COLUMNS", "adjusted_effects", "factor_tests"]
@@ -294,8 +294,7 @@ def adjusted_effects(
     counts = _as_counts(data, factors + ([adjust_for] if adjust_for else []), include_non_business)
     z = _st.norm.ppf(0.5 + confidence / 2)
     raw = {
-        f: rate_table(counts, by=f, metric=metric, min_trials=rules.min_trials, confidence=confidence)
-        for f in factors
+        f: rate_table(counts, by=f, metric=metric, min_trials=rules.min_trials, confidence=confidence) for f in factors
     }
     df, keys, adj = _fit_sample(counts, raw, factors, adjust_for, num, den)
     est, ftest = _model_estimates(df, keys, tested, num, den, z)

@@ -178,7 +178,9 @@ def _windows(result: TimingResult, held: str, lang: str) -> list[str]:
         ]
         hours = hour_windows(rec["hour"], lang=lang)
         sep = t("timing.sep.parts", lang=lang)
-        out.append(t("timing.findings.recommended", lang=lang, held=held, hours=hours, parts=sep.join(parts), share=share))
+        out.append(
+            t("timing.findings.recommended", lang=lang, held=held, hours=hours, parts=sep.join(parts), share=share)
+        )
     elif (result.effects["factor"] == "hour").any():
         gate_failed = bool(len(w_all) and (w_all["reason"] == "factor_not_shown").any())
         why = t("timing.findings.gate_failed", lang=lang) if gate_failed else ""
@@ -189,10 +191,14 @@ def _windows(result: TimingResult, held: str, lang: str) -> list[str]:
             for r in avoid.itertuples()
         ]
         hours = hour_windows(avoid["hour"], lang=lang)
-        out.append(t("timing.findings.avoid", lang=lang, hours=hours, diffs=t("timing.sep.list", lang=lang).join(diffs)))
+        out.append(
+            t("timing.findings.avoid", lang=lang, hours=hours, diffs=t("timing.sep.list", lang=lang).join(diffs))
+        )
     if len(sm):
         lift = pts(sm["min_lift"].iloc[0], lang=lang).lstrip("+")
-        out.append(t("timing.findings.small", lang=lang, hours=hour_windows(sm["hour"], lang=lang), share=share, lift=lift))
+        out.append(
+            t("timing.findings.small", lang=lang, hours=hour_windows(sm["hour"], lang=lang), share=share, lift=lift)
+        )
     return out
 
 
@@ -326,4 +332,3 @@ def findings(result: TimingResult, *, lang: str = _DEFAULT, names: dict | None =
         *_weekdays(result, m, adjusted, lang),
         *_reps(result, lang),
     ]
-

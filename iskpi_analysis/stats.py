@@ -65,10 +65,27 @@ def wilson_ci(successes, trials, *, confidence: float = 0.95):
 def proportion_table(successes, trials, *, confidence: float = 0.95, min_trials: int = 0) -> pd.DataFrame:
     """Rate with its count and Wilson interval, the way every rate in the kit is shown.
 
+    Parameters
+    ----------
+    successes, trials : array-like of int
+        Counts per row (a rate is a ratio of sums: pass the summed counts, never mean rates).
+    confidence : float
+        Level of the Wilson interval.
+    min_trials : int
+        Rows with fewer trials are flagged ``too_small`` (shown, never judged).
+
     Returns
     -------
     DataFrame with columns n (trials), k (successes), rate, ci_low, ci_high, too_small
     (n < min_trials), index aligned with the inputs.
+
+    Examples
+    --------
+    >>> t = proportion_table([12, 3], [40, 10], min_trials=30)
+    >>> t[["n", "k", "rate", "too_small"]].values.tolist()
+    [[40, 12, 0.3, False], [10, 3, 0.3, True]]
+    >>> t.loc[0, ["ci_low", "ci_high"]].astype(float).round(3).tolist()
+    [0.181, 0.454]
     """
     k = pd.Series(successes).astype(float)
     n = pd.Series(trials, index=k.index).astype(float)
@@ -129,7 +146,15 @@ def bh_adjust(p_values) -> np.ndarray:
 
 
 def safe_ratio(num, den):
-    """Ratio of sums with NaN (not inf, not 0) where the denominator is 0."""
+    """Ratio of sums with NaN (not inf, not 0) where the denominator is 0.
+
+    Examples
+    --------
+    >>> safe_ratio(3, 12)
+    0.25
+    >>> safe_ratio([3, 1], [12, 0]).tolist()
+    [0.25, nan]
+    """
     num = np.asarray(num, dtype=float)
     den = np.asarray(den, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):

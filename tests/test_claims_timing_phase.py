@@ -39,14 +39,14 @@ def test_factor_and_level_tests_match_statsmodels():
     red, kr = _sm_deviance(df, "C(weekday) + C(rep_id)")
     p_ref = sst.chi2.sf(red - full, kf - kr)
     h = e[e["factor"] == "hour"].set_index("level")
-    assert h["factor_p_value"].iloc[0] == pytest.approx(p_ref, rel=1e-6)
+    assert h["factor_p_val"].iloc[0] == pytest.approx(p_ref, rel=1e-6)
     # each hour against the median hour: the two hours share one coefficient under the null
     ref = int(h["reference_level"].iloc[0])
     assert h.loc[ref, "reason"] == "reference" and h.loc[ref, "diff"] == 0
     for lev in (11, 15):
         merged = df.assign(hour=np.where(df["hour"] == lev, ref, df["hour"]))
         dm, km = _sm_deviance(merged, "C(hour) + C(weekday) + C(rep_id)")
-        assert h.loc[lev, "p_value"] == pytest.approx(sst.chi2.sf(dm - full, kf - km), rel=1e-5)
+        assert h.loc[lev, "p_val"] == pytest.approx(sst.chi2.sf(dm - full, kf - km), rel=1e-5)
     assert h.loc[11, "verdict"] == "above"
 
 
@@ -70,8 +70,8 @@ def test_per_hour_test_holds_its_level_in_small_cells():
             for wd in range(5)
         ]
         e = timing.adjusted_effects(pd.DataFrame(rows), adjust_for=None)
-        e = e[(e["factor"] == "hour") & e["p_value"].notna()]
-        rej += int((e["p_value"] < 0.05).sum())
+        e = e[(e["factor"] == "hour") & e["p_val"].notna()]
+        rej += int((e["p_val"] < 0.05).sum())
         tot += len(e)
     assert tot > 1000 and rej / tot <= 0.05
 
@@ -160,7 +160,9 @@ def _result(kind: str) -> timing.TimingResult:
         c = simulate_counts(1, n_reps=2, calls_per_rep=40)
         return timing.analyze(c)
     lift = {"rising": 0.5, "flat": 0.0, "falling": -0.5}[kind]
-    return timing.analyze(simulate_counts(2, peaks=(11,), lift=lift, n_reps=6, calls_per_rep=3000), min_rep_calls=100)
+    return timing.analyze(
+        simulate_counts(2, peaks=(11,), lift=lift, n_reps=6, calls_per_rep=3000), rules=timing.Rules(min_rep_trials=100)
+    )
 
 
 def _excludes_zero(r) -> bool:
@@ -174,7 +176,7 @@ def _check_timing_sentences(res: timing.TimingResult):
         head = timing.headline(res, lang=lang)
         t = res.hour_test()
         tile = [h for h in head if h["label"] in ("時間帯による差", "Does the hour matter?")]
-        if np.isfinite(t["p_value"]):
+        if np.isfinite(t["p_val"]):
             assert tile[0]["value"] == (
                 ("あり" if t["shown"] else "確認できず") if ja else ("yes" if t["shown"] else "not shown")
             )
@@ -185,11 +187,11 @@ def _check_timing_sentences(res: timing.TimingResult):
         else:
             assert not tile
         rec = timing.window_hours(res.windows, "recommend")
-        assert head[1]["value"] == timing.hour_windows(rec, lang)
+        assert head[1]["value"] == timing.hour_windows(rec, lang=lang)
         positive = [s for s in text if ("推奨架電時間帯とします" in s if ja else "recommended calling windows" in s)]
         assert bool(positive) == bool(rec)
         if rec:
-            assert timing.hour_windows(rec, lang) in positive[0]
+            assert timing.hour_windows(rec, lang=lang) in positive[0]
         avoid = timing.window_hours(res.windows, "avoid")
         neg = [s for s in text if ("避けたい時間帯は" in s if ja else "to avoid:" in s)]
         assert bool(neg) == bool(avoid)
@@ -197,7 +199,7 @@ def _check_timing_sentences(res: timing.TimingResult):
         e = res.effects[res.effects["factor"] == "hour"].set_index("level")
         for s in text:
             for lev, r in e.iterrows():
-                if not s.startswith(timing.hour_label(lev, lang)):
+                if not s.startswith(timing.hour_label(lev, lang=lang)):
                     continue
                 verdict_part = s.split("担当者をそろえると" if ja else "holding the rep fixed")[-1]
                 if _excludes_zero(r):
@@ -246,7 +248,7 @@ def test_every_verdict_and_interval_gets_a_matching_sentence(verdict, reason, ci
     e.loc[hour, "raw_verdict"] = e.loc[hour, "verdict"]
     i = e.index[hour & (e["level"] == 9)][0]
     raw = "below" if verdict == "above" else "above"
-    e.loc[i, ["raw_verdict", "verdict", "reason", "diff", "diff_ci_low", "diff_ci_high", "q_value"]] = [
+    e.loc[i, ["raw_verdict", "verdict", "reason", "diff", "diff_ci_low", "diff_ci_high", "p_adj"]] = [
         raw,
         verdict,
         reason,

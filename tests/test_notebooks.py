@@ -12,7 +12,7 @@ import pytest
 from iskpi_analysis import config
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-COMMON = {"month": "str", "team": "str", "data_dir": "str", "lang": "str", "targets_file": "str"}
+COMMON = {"month": "str", "team": "str", "data_dir": "str", "lang": "str", "targets_file": "str", "settings": "str"}
 LINE = re.compile(r'(\w+): (str|int|float|bool) = ("[^"]*"|-?[\d.]+|True|False) +# (.+)')
 
 

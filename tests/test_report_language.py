@@ -205,9 +205,9 @@ def _teams() -> list[str] | None:
     return None if os.environ.get("ISKPI_LANG_TEST_TEAMS") == "all" else ["tokyo_is"]
 
 
-#: The notebooks whose prose, tables and sentences come from the catalog in both languages so far
-#: (issue 13 is open: 04 time of day still writes Japanese from its module).
-BILINGUAL_NOTEBOOKS = ["01_scorecard", "02_phase", "03_correlation"]
+#: The notebooks whose prose, tables and sentences come from the catalog in both languages
+#: (all four notebooks since issue 13's phase and timing parts).
+BILINGUAL_NOTEBOOKS = ["01_scorecard", "02_phase", "03_correlation", "04_time_of_day"]
 
 
 @pytest.mark.slow

@@ -96,7 +96,7 @@ def test_rate_table_intervals_and_too_small():
             "appointments": [0, 1, 0],
         }
     )
-    t = timing.rate_table(counts, by=("weekday", "hour"), min_calls=30)
+    t = timing.rate_table(counts, by=("weekday", "hour"), min_trials=30)
     cell = t.set_index(["weekday", "hour"])
     assert cell.loc[(0, 9), "ci_low"] == pytest.approx(0.11186, abs=5e-6)
     assert cell.loc[(0, 10), "ci_high"] == pytest.approx(0.97846, abs=5e-6)
@@ -105,7 +105,7 @@ def test_rate_table_intervals_and_too_small():
     assert cell.loc[(1, 10), "n"] == 0 and cell.loc[(1, 10), "too_small"]
     assert list(cell["too_small"]) == [True, False, True, True]
     # ratio of sums, not mean of cell rates
-    h = timing.rate_table(counts, by="hour", min_calls=30).set_index("hour")
+    h = timing.rate_table(counts, by="hour", min_trials=30).set_index("hour")
     assert h.loc[9, "rate"] == pytest.approx(5 / 30)
     # conversation rate: denominator = connects
     c = timing.rate_table(counts, by="hour", metric="conversation_rate").set_index("hour")
@@ -176,7 +176,7 @@ def test_utc_input_lands_in_local_hour_and_weekday(tmp_path):
 # ----------------------------------------------------------------------------- chi-square
 def test_chi_square_matches_hand_computation():
     counts = simulate_counts(1, peaks=(11,), calls_per_rep=600, n_reps=6)
-    res = timing.chi_square(counts, factor="hour", min_calls=0).iloc[0]
+    res = timing.chi_square(counts, factor="hour", min_trials=0).iloc[0]
     g = counts.groupby("hour")[["calls", "connects"]].sum()
     obs = np.column_stack([g["connects"], g["calls"] - g["connects"]]).astype(float)
     exp = obs.sum(1, keepdims=True) * obs.sum(0, keepdims=True) / obs.sum()
@@ -243,12 +243,12 @@ def test_rep_adjustment_removes_confounded_hour_slope():
     assert abs(adj_slope) < abs(raw_slope) / 4
 
 
-def test_per_rep_windows_and_min_group_calls():
+def test_per_rep_windows_and_min_rep_trials():
     counts = simulate_counts(9, peaks=(11, 16), n_reps=4, calls_per_rep=6000)
-    w = timing.recommended_windows(counts, by="rep_id", min_group_calls=300)
+    w = timing.recommended_windows(counts, by="rep_id", rules=timing.Rules(min_rep_trials=300))
     assert set(w["group"]) == {"r00", "r01", "r02", "r03"}
     assert w["scope"].eq("rep").all()
-    none = timing.recommended_windows(counts, by="rep_id", min_group_calls=10**7)
+    none = timing.recommended_windows(counts, by="rep_id", rules=timing.Rules(min_rep_trials=10**7))
     assert none.empty
 
 
@@ -283,7 +283,7 @@ def test_attempt_numbers_and_breakdown():
     )
     a = timing.attempt_numbers(calls, cap=3)
     assert a.tolist()[:4] == [1, 2, 2, 3] and pd.isna(a.iloc[4]) and a.iloc[5] == 1
-    b = timing.breakdown(calls, by="attempt", attempt_cap=3, min_calls=0).set_index("group")
+    b = timing.breakdown(calls, by="attempt", attempt_cap=3, min_trials=0).set_index("group")
     assert b.loc["1", "n"] == 2 and b.loc["1", "k"] == 0
     assert b.loc["2", "n"] == 2 and b.loc["2", "k"] == 2
     assert b.loc["3+", "n"] == 1
@@ -314,7 +314,7 @@ def test_raw_verdict_uses_the_same_test_as_the_model():
     assert e["adjusted_for"].eq("").all()
     np.testing.assert_allclose(e["adjusted_rate"], e["raw_rate"], atol=1e-9)
     np.testing.assert_allclose(e["diff"], e["raw_diff"], atol=1e-9)
-    np.testing.assert_allclose(e["q_value"], e["raw_q_value"], rtol=1e-6)
+    np.testing.assert_allclose(e["p_adj"], e["raw_p_adj"], rtol=1e-6)
     assert (e["raw_verdict"] == e["verdict"]).all()
     assert e.set_index("level").loc[10, "verdict"] == "above"
 
@@ -354,7 +354,7 @@ def test_rep_filter_on_calls(tmp_path):
     with pytest.raises(ValueError, match="r1"):
         timing.call_counts(calls, rep="nobody")
     # attempts count every rep's earlier calls on the lead, even when one rep is shown
-    b = timing.breakdown(calls, by="attempt", rep="r1", min_calls=0).set_index("group")
+    b = timing.breakdown(calls, by="attempt", rep="r1", min_trials=0).set_index("group")
     assert b["n"].to_dict() == {"1": 2, "3": 1}
     assert "role" not in timing.available_breakdowns(calls, rep="r1")
     assert "role" in timing.available_breakdowns(calls)
@@ -362,7 +362,7 @@ def test_rep_filter_on_calls(tmp_path):
 
 def test_display_tables_are_formatted():
     counts = simulate_counts(7, peaks=(11, 16), n_reps=6, calls_per_rep=4000)
-    res = timing.analyze(counts, min_rep_calls=100)
+    res = timing.analyze(counts, rules=timing.Rules(min_rep_trials=100))
     team = timing.windows_table(res.windows, names={"all": "全体"})
     assert list(team.columns) == ["対象", "架電数", "推奨時間帯", "避けたい時間帯", "備考"]
     assert team.iloc[0]["架電数"] == f"{int(counts['calls'].sum()):,}"
@@ -393,7 +393,7 @@ def test_disagreement_sentence_says_whether_the_estimate_moved():
     # not moved: same estimate, the verdict only flips because the interval widened
     e = res.effects.copy()
     i = e.index[(e["factor"] == "hour") & (e["level"] == 9)][0]
-    e.loc[i, ["raw_diff", "diff", "diff_ci_low", "diff_ci_high", "q_value"]] = [0.012, 0.011, -0.001, 0.023, 0.07]
+    e.loc[i, ["raw_diff", "diff", "diff_ci_low", "diff_ci_high", "p_adj"]] = [0.012, 0.011, -0.001, 0.023, 0.07]
     e.loc[i, ["raw_verdict", "verdict", "reason"]] = ["above", "neutral", "not_significant"]
     e.loc[e["factor"] == "hour", "raw_verdict"] = np.where(
         e.loc[e["factor"] == "hour", "level"] == 9, "above", e.loc[e["factor"] == "hour", "verdict"]
@@ -439,10 +439,10 @@ def test_heatmap_hatches_exactly_the_too_small_cells():
 
     from iskpi_analysis.plots import timing as ptm
 
-    by_cell = timing.rate_table(_small_cell_counts(), by=("weekday", "hour"), min_calls=30)
+    by_cell = timing.rate_table(_small_cell_counts(), by=("weekday", "hour"), min_trials=30)
     n_small = int(by_cell["too_small"].sum())
     assert n_small == 2 * 12 + 1  # weekend rows + the one weekday cell
-    ax = ptm.heatmap(by_cell, average=timing.overall_rate(by_cell.assign(rep_id="a")), min_calls=30)
+    ax = ptm.heatmap(by_cell, average=timing.overall_rate(by_cell.assign(rep_id="a")), min_trials=30)
     hatched = [p for p in ax.patches if p.get_hatch() == ptm.SMALL_HATCH]
     assert len(hatched) == n_small
     # the hatched rectangles sit on the too-small cells (centre = (hour index, weekday index))
@@ -464,7 +464,7 @@ def test_heatmap_hatches_exactly_the_too_small_cells():
     assert [t.get_text() for t in ax.get_yticklabels()] == list("月火水木金土日")
     assert ax.get_xticklabels()[0].get_text() == "8時台"
     plt.close("all")
-    en = ptm.heatmap(by_cell, min_calls=30, lang="en")
+    en = ptm.heatmap(by_cell, min_trials=30, lang="en")
     assert en.get_xlabel() == "Hour" and en.get_yticklabels()[0].get_text() == "Mon"
     assert "too few" in en.get_legend().get_texts()[0].get_text()
     plt.close("all")
@@ -479,10 +479,10 @@ def test_hourly_rate_band_line_and_average():
     counts = counts[counts["weekday"] == 6]  # Sunday only: most hours too small
     counts.loc[counts["hour"] == 10, "calls"] = 400
     counts.loc[counts["hour"] == 10, "connects"] = 120
-    t = timing.rate_table(counts, by="hour", min_calls=30)
+    t = timing.rate_table(counts, by="hour", min_trials=30)
     ok = t[~t["too_small"] & (t["n"] > 0)]
     avg = timing.overall_rate(counts)
-    ax = ptm.hourly_rate(t, average=avg, min_calls=30)
+    ax = ptm.hourly_rate(t, average=avg, min_trials=30)
     band = ax.collections[0].get_paths()[0].vertices
     finite = band[np.isfinite(band[:, 1])]
     assert finite[:, 1].min() == pytest.approx(ok["ci_low"].min())
@@ -539,8 +539,8 @@ def test_group_rates_hatches_small_groups():
             "appointments": [0, 0, 0],
         }
     )
-    table = timing.rate_table(t, by="group", min_calls=30)
-    ax = ptm.group_rates(table, by="attempt", min_calls=30)
+    table = timing.rate_table(t, by="group", min_trials=30)
+    ax = ptm.group_rates(table, by="attempt", min_trials=30)
     hatched = [p for p in ax.patches if p.get_hatch() == ptm.SMALL_HATCH]
     assert len(hatched) == 1
     ticks = sorted(zip(ax.get_yticks(), [x.get_text() for x in ax.get_yticklabels()]), reverse=True)
@@ -630,11 +630,11 @@ def test_notebook_has_its_own_parameters():
     import papermill as pm
 
     params = pm.inspect_notebook(str(NOTEBOOK))
-    assert {"months", "min_calls", "include_non_business", "min_rep_calls", "alpha", "metric"} <= set(params)
+    assert {"months", "min_trials", "include_non_business", "min_rep_trials", "alpha", "metric"} <= set(params)
     # the smallest lift and the claim level live in one rule (timing.reliable_windows), shared
     # with 02: no notebook parameter may make the two pages disagree (issue 11)
     assert "min_lift" not in params and "claim_alpha" not in params
-    assert params["min_calls"]["default"] == "30"
+    assert params["min_trials"]["default"] == "30"
 
 
 def test_notebook_on_sample_matches_raw_files(nb_ja):
@@ -664,7 +664,7 @@ def test_notebook_on_sample_matches_raw_files(nb_ja):
     assert set(sample.GOOD_HOURS) <= rec_hours
     assert not rec_hours & bad
     assert set(sample.TRUTH["dip_hours"]) <= set(rec["avoid_hours"])
-    assert rec["chi2_p_value"] < 0.001
+    assert rec["chi2_p_val"] < 0.001
     # findings in Japanese, headline for the index
     assert all(isinstance(s, str) and re.search(CJK, s) for s in rec["findings"])
     assert any("推奨架電時間帯とします" in s for s in rec["findings"])
@@ -673,7 +673,7 @@ def test_notebook_on_sample_matches_raw_files(nb_ja):
     assert rec["headline"][0]["value"] == f"{raw['connected'].mean() * 100:.1f}%"
     # the tile "does the hour matter" is the adjusted likelihood-ratio test's verdict (issue 11)
     tile = next(h for h in rec["headline"] if h["label"] == "時間帯による差")
-    assert rec["hour_test"]["shown"] is True and rec["hour_test"]["p_value"] < timing.CLAIM_ALPHA
+    assert rec["hour_test"]["shown"] is True and rec["hour_test"]["p_val"] < timing.CLAIM_ALPHA
     assert tile["value"] == "あり" and "尤度比検定" in tile["note"]
     # hours act on the connect only (sample.py), so appointments per call inherit them, and the
     # valid-conversation rate (valid / connects) has no hour or weekday effect: nothing claimed
@@ -706,3 +706,88 @@ def test_notebook_in_english_for_one_team(nb_en_osaka):
     reps = pd.read_parquet(config.SAMPLE_DATA_DIR / "reps.parquet")
     osaka = set(reps.loc[reps["team_id"] == "osaka_is", "rep_id"])
     assert set(w.loc[w["scope"] == "rep", "group"]) <= osaka
+
+
+# ----------------------------------------------------------------------------- issue 13: shape of the package
+def test_statistical_primitives_run_their_examples():
+    import doctest
+    import importlib
+
+    for name in ("iskpi_analysis.timing.model", "iskpi_analysis.timing.rules"):
+        res = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert res.attempted > 0 and res.failed == 0, name
+
+
+def test_lr_test_and_deviance_match_scipy():
+    from scipy.stats import chi2
+
+    k, n = np.array([12.0, 30.0]), np.array([100.0, 100.0])
+    pooled = np.full(2, k.sum() / n.sum())
+    lr, p = timing.lr_test(timing.binomial_deviance(k, n, pooled), timing.binomial_deviance(k, n, k / n), 1)
+    # the same likelihood-ratio (G) test of the 2 × 2 table, computed by scipy
+    from scipy.stats.contingency import chi2_contingency
+
+    g, p_ref, _, _ = chi2_contingency(np.column_stack([k, n - k]), correction=False, lambda_="log-likelihood")
+    assert lr == pytest.approx(g, rel=1e-9) and p == pytest.approx(p_ref, rel=1e-9)
+    assert p == pytest.approx(chi2.sf(g, 1))
+
+
+def test_rules_travel_together_and_refuse_bad_values():
+    assert timing.Rules() == timing.RULES and timing.RULES.min_trials == 30 and timing.RULES.min_rep_trials == 300
+    with pytest.raises(ValueError, match="alpha"):
+        timing.Rules(alpha=1.5)
+    with pytest.raises(ValueError, match="min_trials"):
+        timing.Rules(min_trials=-1)
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        timing.RULES.alpha = 0.1  # frozen: one object cannot drift between 02 and 04
+    counts = simulate_counts(9, peaks=(11, 16), n_reps=4, calls_per_rep=6000)
+    strict = timing.reliable_windows(counts, rules=timing.Rules(min_rep_trials=10**7))
+    assert set(strict["scope"]) == {"all"}
+    # thresholds travel only in Rules: the keywords before issue 13 are refused, not translated
+    with pytest.raises(TypeError, match="min_calls"):
+        timing.reliable_windows(counts, min_calls=30)
+
+
+def _ja_literals(path) -> list[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {
+        id(n.body[0].value)
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body and isinstance(n.body[0], ast.Expr)
+    }
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs and re.search(CJK, n.value)
+    ]
+
+
+def test_no_japanese_literal_and_no_language_branch_in_timing_code():
+    files = sorted((config.PACKAGE_DIR / "timing").glob("*.py")) + [config.PACKAGE_DIR / "plots" / "timing.py"]
+    assert len(files) > 5
+    for f in files:
+        assert not _ja_literals(f), f
+        src = f.read_text(encoding="utf-8")
+        assert not re.search(r"lang\s*==\s*['\"](ja|en)['\"]", src), f
+        assert len(src.splitlines()) <= 600, f
+
+
+def test_english_words_of_every_verdict():
+    res = timing.analyze(simulate_counts(2, peaks=(11,), lift=0.5, n_reps=6, calls_per_rep=3000), per_rep=False)
+    en = " ".join(timing.findings(res, lang="en", names={"t1": "Tokyo"})) + " ".join(
+        str(v) for h in timing.headline(res, lang="en") for v in h.values()
+    )
+    assert not re.search(CJK, en)
+    for table in (
+        timing.effects_table(res.effects, factor="weekday", lang="en"),
+        timing.windows_table(res.windows, lang="en"),
+        timing.hourly_table([res], lang="en"),
+    ):
+        assert not re.search(CJK, table.to_string())
+    assert timing.hour_windows([10, 11], "en") == timing.hour_windows([10, 11], lang="en")  # 02's call until merged
+    assert timing.period_label("2026-10", 1, lang="en") == "2026-10 (1 month)"
+    assert timing.period_label("2026-10", 3, lang="ja") == "2026-08〜2026-10(3ヶ月)"

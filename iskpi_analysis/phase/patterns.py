@@ -179,7 +179,9 @@ def success_patterns(
     if n >= min_total_calls:
         looked.append("hours")
         w = timing.reliable_windows(
-            d, metric="connect_rate", min_calls=min_trials, alpha=alpha, min_rep_calls=min_rep_trials
+            d,
+            metric="connect_rate",
+            rules=timing.Rules(min_trials=min_trials, alpha=alpha, min_rep_trials=min_rep_trials),
         )
         rec = w[(w["scope"] == "all") & (w["verdict"] == "recommend")] if len(w) else w
         sc = _replicated_scripts(d, data, start=start, end=end, alpha=alpha)

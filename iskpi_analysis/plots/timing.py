@@ -3,8 +3,9 @@ rep-adjusted effects, rates by breakdown group.
 
 Each function takes tables computed by :mod:`iskpi_analysis.timing` (never the raw calls), draws
 on ``ax`` (a new figure when None) and returns the Axes. Buckets flagged ``too_small`` are drawn
-as hatched grey, never coloured as if their rate were real. Labels come from the label helpers
-of :mod:`iskpi_analysis.timing` (Japanese by default, ``lang="en"`` for English).
+as hatched grey, never coloured as if their rate were real. Labels come from the catalog
+(``messages/<lang>/timing.toml``, ``timing.plot.*``) and the label helpers of
+:mod:`iskpi_analysis.timing` (Japanese by default, ``lang="en"`` for English).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from .. import timing as tm
 from ._base import axes as _ax
 from ._base import text
 
+__all__ = ["heatmap", "hourly_rate", "adjusted_effects", "group_rates"]
+
 SMALL_FACE = "#eeeeee"
 SMALL_EDGE = "#9e9e9e"
 SMALL_HATCH = "///"
@@ -34,38 +37,10 @@ VERDICT_COLORS = {
 RAW_COLOR = "#9e9e9e"
 ACCENT = "#1565c0"
 
-_T = {
-    "heatmap_title": {"ja": "{m}(曜日 × 時間帯)", "en": "{m} by weekday and hour"},
-    "too_small": {
-        "ja": "斜線 = 件数不足({n}件未満、率は表示しません)",
-        "en": "hatched = too few calls (under {n}; rate not shown)",
-    },
-    "too_small_nomin": {"ja": "斜線 = 件数不足(率は表示しません)", "en": "hatched = too few calls (rate not shown)"},
-    "colour_centre": {"ja": "{m}(色の中心 = 全体平均 {v})", "en": "{m} (colour centre = overall {v})"},
-    "hourly_title": {"ja": "時間帯別の{m}(帯 = 95%信頼区間)", "en": "{m} by hour (band = 95% CI)"},
-    "overall": {"ja": "全体平均 {v}", "en": "overall {v}"},
-    "rate_line": {"ja": "{m}", "en": "{m}"},
-    "small_point": {"ja": "件数不足({n}件未満)", "en": "too few calls (under {n})"},
-    "small_point_nomin": {"ja": "件数不足", "en": "too few calls"},
-    "volume": {"ja": "{d}(右目盛)", "en": "{d} (right axis)"},
-    "effects_title": {"ja": "{f}別の{m}:集計値と{adj}(95%信頼区間)", "en": "{m} by {f}: raw vs {adj} (95% CI)"},
-    "adj_rep": {"ja": "担当者調整後", "en": "rep-adjusted"},
-    "adj_none": {"ja": "調整後", "en": "adjusted"},
-    "raw": {"ja": "集計値", "en": "raw"},
-    "adjusted_above": {"ja": "{adj}: 中央値の{f}より確実に高い", "en": "{adj}: reliably above the median {f}"},
-    "adjusted_below": {"ja": "{adj}: 中央値の{f}より確実に低い", "en": "{adj}: reliably below the median {f}"},
-    "adjusted_small": {"ja": "{adj}: 差はあるが小さい", "en": "{adj}: real but small difference"},
-    "adjusted_neutral": {"ja": "{adj}: 差は不明確", "en": "{adj}: no clear difference"},
-    "average": {"ja": "平均 {v}", "en": "average {v}"},
-    "reference": {"ja": "中央値の{f}(比較の基準・調整後) {v}", "en": "median {f} (the contrast, adjusted) {v}"},
-    "disagree": {"ja": "集計値と{adj}で判定が異なる", "en": "raw and {adj} disagree"},
-    "group_title": {"ja": "{g}別の{m}(95%信頼区間)", "en": "{m} by {g} (95% CI)"},
-    "no_data": {"ja": "データがありません", "en": "no data"},
-}
-
 
 def _t(key: str, lang: str, **fields) -> str:
-    return text(_T, key, lang, **fields)
+    """A chart label from the catalog (``timing.plot.<key>``)."""
+    return text(f"timing.plot.{key}", lang=lang, **fields)
 
 
 def _need(table: pd.DataFrame, cols, what: str) -> None:
@@ -115,19 +90,63 @@ def _average(average):
     return None if average is None or not np.isfinite(average) else float(average)
 
 
+def _colour_scale(shown: np.ndarray, avg):
+    """A diverging scale centred on the average (or a plain one), and the colour bar's extension."""
+    if not (len(shown) and avg is not None):
+        lo, hi = (np.nanmin(shown), np.nanmax(shown)) if len(shown) else (0, 1)
+        return mcolors.Normalize(vmin=lo, vmax=hi), "neither"
+    # the 95th percentile of the distance from the average sets the scale, so that one
+    # extreme (but large enough) cell does not wash out the others; it gets the end colour
+    dev = np.abs(shown - avg)
+    half = max(float(np.percentile(dev, 95)), 1e-9)
+    extend = "both" if dev.max() > half * 1.001 else "neither"
+    return mcolors.CenteredNorm(vcenter=avg, halfrange=half), extend
+
+
+def _hatch_cells(ax, small: np.ndarray) -> None:
+    for (i, j), s in np.ndenumerate(small):
+        if s:
+            ax.add_patch(
+                Rectangle(
+                    (j - 0.5, i - 0.5),
+                    1,
+                    1,
+                    facecolor=SMALL_FACE,
+                    edgecolor="white",
+                    hatchcolor=SMALL_EDGE,
+                    hatch=SMALL_HATCH,
+                    lw=0.8,
+                )
+            )
+
+
+def _annotate_cells(ax, rate, n, small, cm, norm, *, digits: int) -> None:
+    """The rate in each cell (dark text on light colours), ``n=…`` in too-small cells."""
+    for (i, j), v in np.ndenumerate(rate):
+        if small[i, j]:
+            box = dict(facecolor=SMALL_FACE, edgecolor="none", pad=1)
+            ax.text(j, i, f"n={fmt.num(n[i, j])}", ha="center", va="center", fontsize=7, color="#616161", bbox=box)
+        else:
+            r, g, b, _ = cm(norm(v))
+            dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+            ax.text(
+                j, i, fmt.pct(v, digits), ha="center", va="center", fontsize=8, color="white" if dark else "#212121"
+            )
+
+
 # ----------------------------------------------------------------------------- heatmap
 def heatmap(
     by_cell: pd.DataFrame,
     *,
     metric: str = "connect_rate",
     average=None,
-    min_calls: int | None = None,
+    min_trials: int | None = None,
     annotate: bool = True,
     cmap: str = "RdBu",
     ax=None,
     lang: str = config.DEFAULT_LANG,
 ):
-    """Weekday × hour heatmap of a rate; buckets below ``min_calls`` hatched grey, not coloured.
+    """Weekday × hour heatmap of a rate; buckets below ``min_trials`` hatched grey, not coloured.
 
     Parameters
     ----------
@@ -139,15 +158,15 @@ def heatmap(
     average : float or dict, optional
         Overall rate (or ``TimingResult.overall``): the centre of the diverging colour scale, so
         blue = above the average and red = below. None: a plain scale.
-    min_calls : int, optional
+    min_trials : int, optional
         The threshold used for ``too_small`` (legend text only).
     annotate : bool
         Write the rate in each cell (``n=…`` in too-small cells).
     """
-    tm._check("metric", metric, tm.METRICS)
-    tm._check("lang", lang, config.LANGS)
+    config.check_option("metric", metric, tm.METRICS)
+    config.check_option("lang", lang, config.LANGS)
     _need(by_cell, ["weekday", "hour", "n", "rate", "too_small"], "heatmap")
-    title = _t("heatmap_title", lang, m=tm.metric_label(metric, lang))
+    title = _t("heatmap_title", lang, m=tm.metric_label(metric, lang=lang))
     if not len(by_cell):
         return _empty(_ax(ax, (9, 3.5)), lang, title)
     t = by_cell.sort_values(["weekday", "hour"])
@@ -164,55 +183,15 @@ def heatmap(
     ax = _ax(ax, (max(6.0, 0.72 * len(hours) + 2.4), 0.5 * len(weekdays) + 1.9))
     avg = _average(average)
     shown = rate[~small]
-    extend = "neither"
-    if len(shown) and avg is not None:
-        # the 95th percentile of the distance from the average sets the scale, so that one
-        # extreme (but large enough) cell does not wash out the others; it gets the end colour
-        dev = np.abs(shown - avg)
-        half = max(float(np.percentile(dev, 95)), 1e-9)
-        extend = "both" if dev.max() > half * 1.001 else "neither"
-        norm = mcolors.CenteredNorm(vcenter=avg, halfrange=half)
-    else:
-        norm = mcolors.Normalize(vmin=np.nanmin(shown) if len(shown) else 0, vmax=np.nanmax(shown) if len(shown) else 1)
+    norm, extend = _colour_scale(shown, avg)
     cm = plt.get_cmap(cmap).with_extremes(bad=SMALL_FACE)
     im = ax.imshow(masked, cmap=cm, norm=norm, aspect="auto", interpolation="nearest")
-    for (i, j), s in np.ndenumerate(small):
-        if s:
-            ax.add_patch(
-                Rectangle(
-                    (j - 0.5, i - 0.5),
-                    1,
-                    1,
-                    facecolor=SMALL_FACE,
-                    edgecolor="white",
-                    hatchcolor=SMALL_EDGE,
-                    hatch=SMALL_HATCH,
-                    lw=0.8,
-                )
-            )
-    digits = _rate_digits(shown) + 1
+    _hatch_cells(ax, small)
     if annotate:
-        for (i, j), v in np.ndenumerate(rate):
-            if small[i, j]:
-                ax.text(
-                    j,
-                    i,
-                    f"n={fmt.num(n[i, j])}",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="#616161",
-                    bbox=dict(facecolor=SMALL_FACE, edgecolor="none", pad=1),
-                )
-            else:
-                r, g, b, _ = cm(norm(v))
-                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-                ax.text(
-                    j, i, fmt.pct(v, digits), ha="center", va="center", fontsize=8, color="white" if dark else "#212121"
-                )
-    labels = tm.column_labels(lang)
-    ax.set_xticks(range(len(hours)), [tm.hour_label(h, lang) for h in hours], fontsize=8)
-    ax.set_yticks(range(len(weekdays)), [tm.weekday_label(d, lang) for d in weekdays])
+        _annotate_cells(ax, rate, n, small, cm, norm, digits=_rate_digits(shown) + 1)
+    labels = tm.column_labels(lang=lang)
+    ax.set_xticks(range(len(hours)), [tm.hour_label(h, lang=lang) for h in hours], fontsize=8)
+    ax.set_yticks(range(len(weekdays)), [tm.weekday_label(d, lang=lang) for d in weekdays])
     ax.set_xlabel(labels["hour"])
     ax.set_ylabel(labels["weekday"])
     ax.set_title(title, loc="left")
@@ -221,11 +200,11 @@ def heatmap(
         s.set_visible(False)
     cb = ax.figure.colorbar(im, ax=ax, fraction=0.035, pad=0.02, extend=extend)
     _pct_axis(cb.ax.yaxis)
-    m = tm.metric_label(metric, lang)
+    m = tm.metric_label(metric, lang=lang)
     cb.set_label(_t("colour_centre", lang, m=m, v=fmt.pct(avg)) if avg is not None else m, fontsize=8)
     cb.ax.tick_params(labelsize=8)
     if small.any():
-        note = _t("too_small", lang, n=min_calls) if min_calls is not None else _t("too_small_nomin", lang)
+        note = _t("too_small", lang, n=min_trials) if min_trials is not None else _t("too_small_nomin", lang)
         ax.legend(
             handles=[Patch(facecolor=SMALL_FACE, edgecolor=SMALL_EDGE, hatch=SMALL_HATCH, label=note)],
             loc="lower right",
@@ -237,13 +216,27 @@ def heatmap(
     return ax
 
 
+def _volume_bars(ax, hours, n, *, metric: str, lang: str):
+    """The trials of each hour as light bars on a right-hand axis, drawn behind the rate."""
+    vol = ax.twinx()
+    label = _t("volume", lang, d=kpis.label(tm.METRICS[metric][1], lang))
+    vol.bar(hours, n, width=0.7, color="#cfd8dc", alpha=0.6, zorder=0, label=label)
+    vol.set_ylim(0, n.max() * 3.2)
+    vol.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.num(v)))
+    vol.tick_params(labelsize=8, colors="#90a4ae")
+    vol.spines[["top"]].set_visible(False)
+    ax.set_zorder(vol.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    return vol
+
+
 # ----------------------------------------------------------------------------- hourly rate
 def hourly_rate(
     by_hour: pd.DataFrame,
     *,
     metric: str = "connect_rate",
     average=None,
-    min_calls: int | None = None,
+    min_trials: int | None = None,
     show_volume: bool = True,
     ax=None,
     lang: str = config.DEFAULT_LANG,
@@ -255,10 +248,10 @@ def hourly_rate(
     hours are drawn as hollow grey markers without a band. ``average``: overall rate or
     ``TimingResult.overall``.
     """
-    tm._check("metric", metric, tm.METRICS)
-    tm._check("lang", lang, config.LANGS)
+    config.check_option("metric", metric, tm.METRICS)
+    config.check_option("lang", lang, config.LANGS)
     _need(by_hour, ["hour", "n", "rate", "ci_low", "ci_high", "too_small"], "hourly_rate")
-    m = tm.metric_label(metric, lang)
+    m = tm.metric_label(metric, lang=lang)
     title = _t("hourly_title", lang, m=m)
     ax = _ax(ax, (9, 4))
     t = by_hour[by_hour["n"] > 0].sort_values("hour")
@@ -266,24 +259,7 @@ def hourly_rate(
         return _empty(ax, lang, title)
     hours = t["hour"].to_numpy()
     ok = ~t["too_small"].to_numpy(bool)
-    if show_volume:
-        den = tm.METRICS[metric][1]
-        vol = ax.twinx()
-        vol.bar(
-            hours,
-            t["n"],
-            width=0.7,
-            color="#cfd8dc",
-            alpha=0.6,
-            zorder=0,
-            label=_t("volume", lang, d=kpis.label(den, lang)),
-        )
-        vol.set_ylim(0, t["n"].max() * 3.2)
-        vol.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.num(v)))
-        vol.tick_params(labelsize=8, colors="#90a4ae")
-        vol.spines[["top"]].set_visible(False)
-        ax.set_zorder(vol.get_zorder() + 1)
-        ax.patch.set_visible(False)
+    vol = _volume_bars(ax, hours, t["n"], metric=metric, lang=lang) if show_volume else None
     rate = t["rate"].to_numpy(float)
     lo, hi = t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float)
     ax.fill_between(
@@ -293,7 +269,7 @@ def hourly_rate(
         color=ACCENT,
         alpha=0.18,
         lw=0,
-        label="95%CI" if lang == "en" else "95%信頼区間",
+        label=_t("ci_band", lang),
     )
     ax.plot(hours, np.where(ok, rate, np.nan), marker="o", ms=4, color=ACCENT, label=m)
     if (~ok).any():
@@ -305,27 +281,83 @@ def hourly_rate(
             ms=6,
             mfc="white",
             mec=SMALL_EDGE,
-            label=(_t("small_point", lang, n=min_calls) if min_calls is not None else _t("small_point_nomin", lang)),
+            label=(_t("small_point", lang, n=min_trials) if min_trials is not None else _t("small_point_nomin", lang)),
         )
     avg = _average(average)
     if avg is not None:
         ax.axhline(avg, color="#424242", ls="--", lw=1, label=_t("overall", lang, v=fmt.pct(avg)))
-    ax.set_xticks(hours, [tm.hour_label(h, lang) for h in hours], fontsize=8)
+    ax.set_xticks(hours, [tm.hour_label(h, lang=lang) for h in hours], fontsize=8)
     ax.set_xlim(hours.min() - 0.6, hours.max() + 0.6)
     shown = np.concatenate([lo[ok], hi[ok], rate[~ok]]) if ok.any() else rate
     top = np.nanmax(shown) if np.isfinite(shown).any() else 1.0
     ax.set_ylim(0, min(1.0, top * 1.25 + 1e-9))
     _pct_axis(ax.yaxis)
-    ax.set_xlabel(tm.column_labels(lang)["hour"])
+    ax.set_xlabel(tm.column_labels(lang=lang)["hour"])
     ax.set_ylabel(m)
     ax.set_title(title)
     handles, labels = ax.get_legend_handles_labels()
-    if show_volume:
+    if vol is not None:
         h2, l2 = vol.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
     _legend_below(ax, handles, labels, ncol=5)
     ax.spines[["top"]].set_visible(False)
     return ax
+
+
+_EFFECT_COLUMNS = [
+    "factor",
+    "level",
+    "raw_rate",
+    "raw_ci_low",
+    "raw_ci_high",
+    "raw_verdict",
+    "adjusted_rate",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "average_rate",
+    "verdict",
+    "too_small",
+    "adjusted_for",
+]
+_LEGEND_ORDER = (
+    "raw",
+    "adjusted_above",
+    "adjusted_below",
+    "adjusted_small",
+    "adjusted_neutral",
+    "average",
+    "reference",
+    "disagree",
+)
+
+
+def _adjusted_markers(ax, e: pd.DataFrame, x: np.ndarray, *, adj: str, fl: str, lang: str) -> None:
+    """The adjusted rate of each level with its interval, coloured by the level's verdict."""
+    for v in ("above", "below", "small", "neutral"):
+        sel = (e["verdict"] == v) & e["adjusted_rate"].notna()
+        if not sel.any():
+            continue
+        a = e.loc[sel, "adjusted_rate"].to_numpy(float)
+        ax.errorbar(
+            x[sel.to_numpy()],
+            a,
+            yerr=[a - e.loc[sel, "adjusted_ci_low"], e.loc[sel, "adjusted_ci_high"] - a],
+            fmt="s",
+            ms=5,
+            color=VERDICT_COLORS[v],
+            capsize=3,
+            lw=1.6,
+            label=_t(f"adjusted_{v}", lang, adj=adj, f=fl),
+        )
+
+
+def _effects_legend(ax, *, adj: str, fl: str, avg: pd.Series, ref: pd.Series, lang: str) -> None:
+    """The legend under the chart, in reading order (raw, adjusted by verdict, lines, shading)."""
+    v = {"average": fmt.pct(avg.iloc[0]) if len(avg) else "", "reference": fmt.pct(ref.iloc[0]) if len(ref) else ""}
+    order = [_t(k, lang, adj=adj, f=fl, v=v.get(k, "")) for k in _LEGEND_ORDER]
+    handles, labels = ax.get_legend_handles_labels()
+    pairs = sorted(zip(handles, labels), key=lambda hl: order.index(hl[1]) if hl[1] in order else 99)
+    _legend_below(ax, [h for h, _ in pairs], [lb for _, lb in pairs], ncol=3)
 
 
 # ----------------------------------------------------------------------------- adjusted effects
@@ -344,33 +376,15 @@ def adjusted_effects(
     ``effects``: ``timing.adjusted_effects`` (``TimingResult.effects``). The adjusted marker is
     coloured by its verdict (blue = reliably above the median level, red = below, grey = unclear).
     """
-    tm._check("factor", factor, tm.FACTORS)
-    tm._check("metric", metric, tm.METRICS)
-    tm._check("lang", lang, config.LANGS)
-    _need(
-        effects,
-        [
-            "factor",
-            "level",
-            "raw_rate",
-            "raw_ci_low",
-            "raw_ci_high",
-            "raw_verdict",
-            "adjusted_rate",
-            "adjusted_ci_low",
-            "adjusted_ci_high",
-            "average_rate",
-            "verdict",
-            "too_small",
-            "adjusted_for",
-        ],
-        "adjusted_effects",
-    )
+    config.check_option("factor", factor, tm.FACTORS)
+    config.check_option("metric", metric, tm.METRICS)
+    config.check_option("lang", lang, config.LANGS)
+    _need(effects, _EFFECT_COLUMNS, "adjusted_effects")
     e = effects[effects["factor"] == factor].sort_values("level").reset_index(drop=True)
     adj = _t("adj_rep" if len(e) and e["adjusted_for"].iloc[0] else "adj_none", lang)
-    f_label = tm.column_labels(lang)[factor]
-    m = tm.metric_label(metric, lang)
-    fl = f_label if lang == "ja" else f_label.lower()
+    f_label = tm.column_labels(lang=lang)[factor]
+    m = tm.metric_label(metric, lang=lang)
+    fl = f_label.lower()  # inside an English title; Japanese has no case
     title = _t("effects_title", lang, f=fl, m=m, adj=adj)
     ax = _ax(ax, (max(6.0, 0.75 * len(e) + 2), 4.2))
     if not len(e):
@@ -393,22 +407,7 @@ def adjusted_effects(
         lw=1.2,
         label=_t("raw", lang),
     )
-    for v in ("above", "below", "small", "neutral"):
-        sel = (e["verdict"] == v) & e["adjusted_rate"].notna()
-        if not sel.any():
-            continue
-        a = e.loc[sel, "adjusted_rate"].to_numpy(float)
-        ax.errorbar(
-            x[sel.to_numpy()] + off,
-            a,
-            yerr=[a - e.loc[sel, "adjusted_ci_low"], e.loc[sel, "adjusted_ci_high"] - a],
-            fmt="s",
-            ms=5,
-            color=VERDICT_COLORS[v],
-            capsize=3,
-            lw=1.6,
-            label=_t(f"adjusted_{v}", lang, adj=adj, f=fl),
-        )
+    _adjusted_markers(ax, e, x + off, adj=adj, fl=fl, lang=lang)
     avg = e["average_rate"].dropna()
     if len(avg):
         ax.axhline(avg.iloc[0], color="#424242", ls="--", lw=1, label=_t("average", lang, v=fmt.pct(avg.iloc[0])))
@@ -424,7 +423,7 @@ def adjusted_effects(
         )
     if disagree.any():
         ax.add_patch(Rectangle((0, 0), 0, 0, color="#fff3c4", label=_t("disagree", lang, adj=adj)))
-    ax.set_xticks(x, [tm.level_label(factor, lv, lang) for lv in e["level"]], fontsize=8)
+    ax.set_xticks(x, [tm.level_label(factor, lv, lang=lang) for lv in e["level"]], fontsize=8)
     ax.set_xlim(-0.6, len(e) - 0.4)
     vals = pd.concat([e["raw_ci_low"], e["raw_ci_high"], e["adjusted_ci_low"], e["adjusted_ci_high"]])
     vals = vals[np.isfinite(vals.astype(float))]
@@ -435,22 +434,7 @@ def adjusted_effects(
     ax.set_xlabel(f_label)
     ax.set_ylabel(m)
     ax.set_title(title)
-    handles, labels = ax.get_legend_handles_labels()
-    order = [
-        _t(k, lang, adj=adj, f=fl, v=fmt.pct(avg.iloc[0]) if len(avg) else "")
-        for k in (
-            "raw",
-            "adjusted_above",
-            "adjusted_below",
-            "adjusted_small",
-            "adjusted_neutral",
-            "average",
-            "disagree",
-        )
-    ]
-    order.insert(6, _t("reference", lang, f=fl, v=fmt.pct(ref.iloc[0]) if len(ref) else ""))
-    pairs = sorted(zip(handles, labels), key=lambda hl: order.index(hl[1]) if hl[1] in order else 99)
-    _legend_below(ax, [h for h, _ in pairs], [lb for _, lb in pairs], ncol=3)
+    _effects_legend(ax, adj=adj, fl=fl, avg=avg, ref=ref, lang=lang)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
@@ -462,7 +446,7 @@ def group_rates(
     by: str,
     metric: str = "connect_rate",
     average=None,
-    min_calls: int | None = None,
+    min_trials: int | None = None,
     ax=None,
     lang: str = config.DEFAULT_LANG,
 ):
@@ -472,15 +456,15 @@ def group_rates(
     ``table``: ``timing.breakdown(..., by=by)`` without ``hourly`` (group, n, rate, ci_low,
     ci_high, too_small).
     """
-    tm._check("by", by, tm.BREAKDOWNS)
-    tm._check("metric", metric, tm.METRICS)
-    tm._check("lang", lang, config.LANGS)
+    config.check_option("by", by, tm.BREAKDOWNS)
+    config.check_option("metric", metric, tm.METRICS)
+    config.check_option("lang", lang, config.LANGS)
     _need(table, ["group", "n", "rate", "ci_low", "ci_high", "too_small"], "group_rates")
     if "hour" in table.columns:
         raise ValueError("group_rates draws one rate per group; pass breakdown(..., hourly=False)")
-    g_label = tm.column_labels(lang)[by]
-    m = tm.metric_label(metric, lang)
-    title = _t("group_title", lang, g=g_label if lang == "ja" else g_label.lower(), m=m)
+    g_label = tm.column_labels(lang=lang)[by]
+    m = tm.metric_label(metric, lang=lang)
+    title = _t("group_title", lang, g=g_label.lower(), m=m)
     t = table.reset_index(drop=True)
     ax = _ax(ax, (7, 0.42 * max(len(t), 1) + 1.4))
     if not len(t):
@@ -518,22 +502,14 @@ def group_rates(
         ax.axvline(avg, color="#424242", ls="--", lw=1, label=_t("overall", lang, v=fmt.pct(avg)))
     handles = []
     if small.any():
-        handles.append(
-            Patch(
-                facecolor=SMALL_FACE,
-                edgecolor=SMALL_EDGE,
-                hatch=SMALL_HATCH,
-                label=(
-                    _t("small_point", lang, n=min_calls) if min_calls is not None else _t("small_point_nomin", lang)
-                ),
-            )
-        )
+        note = _t("small_point", lang, n=min_trials) if min_trials is not None else _t("small_point_nomin", lang)
+        handles.append(Patch(facecolor=SMALL_FACE, edgecolor=SMALL_EDGE, hatch=SMALL_HATCH, label=note))
     h, _ = ax.get_legend_handles_labels()
     if h or handles:
         ax.legend(
             handles=h + handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False, fontsize=8
         )
-    labels = [tm.attempt_label(g, lang) if by == "attempt" else str(g) for g in t["group"]]
+    labels = [tm.group_label(by, g, lang=lang) for g in t["group"]]
     ax.set_yticks(y, labels)
     ax.set_xlim(0, top * 1.45)
     _pct_axis(ax.xaxis)

@@ -7,7 +7,25 @@ import itertools
 
 import pandas as pd
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "column_kinds"]
+
+
+def column_kinds(df: pd.DataFrame) -> dict[str, str]:
+    """Column → date, int32, int64, bool or str: the SQL type of a small table put in an engine."""
+    out = {}
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_bool_dtype(s):
+            out[c] = "bool"
+        elif pd.api.types.is_integer_dtype(s):
+            out[c] = "int64" if s.dtype.itemsize == 8 else "int32"
+        elif s.dtype == object and len(s) and hasattr(s.dropna().iloc[0], "isoformat"):
+            out[c] = "date"
+        elif c in ("date", "week", "month"):  # the calendar's dates, also when empty
+            out[c] = "date"
+        else:
+            out[c] = "str"
+    return out
 
 _names = itertools.count(1)
 
@@ -54,6 +72,14 @@ class Engine:
         from .definitions import render
 
         return self.query(render(sql, self.dialect, {**self.relations(), **extra}))
+
+    def source(self, table: str) -> str:
+        """The raw contract table ``table`` (as stored, before the engine's typed relations)."""
+        raise NotImplementedError
+
+    def table(self, table: str) -> pd.DataFrame:
+        """A small table (reps, teams, costs …) pulled whole."""
+        return self.query(f"SELECT * FROM {self.source(table)}")
 
     def close(self) -> None:
         """Release the engine's connection (no-op where the engine does not own one)."""

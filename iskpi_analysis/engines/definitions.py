@@ -236,21 +236,21 @@ VALIDATED = {
 def validation_sql(table: str) -> str:
     """Counts of the rows of a raw ``table`` (relation ``{src}``; ``{reps_src}``: the raw reps):
     rows, duplicated ids, missing required values (one column each), and ids of unknown reps.
-    One row, one column per count (``rows``, ``duplicate_ids``, ``missing_<col>``, ``unknown_rep``)."""
+    One row, one column per count (``n_rows``, ``duplicate_ids``, ``missing_<col>``, ``unknown_rep``)."""
     if table not in VALIDATED:
         raise ValueError(f"table must be one of {tuple(VALIDATED)}, got {table!r}")
     key, required, rep = VALIDATED[table]
     cols = [
-        "count(*) AS rows",
-        f"count({key}) - count(DISTINCT {key}) AS duplicate_ids",
-        *(f"count(*) - count({c}) AS missing_{c}" for c in required),
+        "count(*) AS n_rows",
+        f"count(s.{key}) - count(DISTINCT s.{key}) AS duplicate_ids",
+        *(f"count(*) - count(s.{c}) AS missing_{c}" for c in required),
     ]
+    join = ""
     if rep:
-        cols.append(
-            f"count_if({rep} IS NOT NULL AND {rep} NOT IN (SELECT rep_id FROM {{reps_src}} rr "
-            f"WHERE rep_id IS NOT NULL)) AS unknown_rep"
-        )
-    return f"SELECT {', '.join(cols)} FROM {{src}} s"
+        # a join, not NOT IN inside the aggregate: Spark allows subqueries only in filters
+        cols.append(f"count_if(s.{rep} IS NOT NULL AND rr.known IS NULL) AS unknown_rep")
+        join = f" LEFT JOIN (SELECT DISTINCT rep_id AS known FROM {{reps_src}} r0) rr ON rr.known = s.{rep}"
+    return f"SELECT {', '.join(cols)} FROM {{src}} s{join}"
 
 
 # --- rendering -------------------------------------------------------------------------------

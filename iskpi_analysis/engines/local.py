@@ -34,6 +34,14 @@ class LocalEngine(Engine):
             rel["deals"] = d.sql("deals")
         return rel
 
+    def source(self, table: str) -> str:
+        # the parsed rows, before duplicates and rows with errors are dropped: what the
+        # validation counts of a database engine see
+        return f"p_{table}"
+
+    def table(self, table: str) -> pd.DataFrame:
+        return self.data.query(f"SELECT * FROM {self.data.sql(table)} t")
+
     def query(self, sql: str) -> pd.DataFrame:
         return self.data.query(sql)
 

@@ -115,9 +115,9 @@ def rep_period(data: Dataset | Engine, grain: str = "day", *, deal_date: str = "
     sql = definitions.rep_period_sql(grain, has_emails=has_e, has_deals=has_d, deal_date=deal_date)
     with eng.temp_table(_calendar(eng, has_e, has_d), "iskpi_cal") as cal:
         df = eng.run(sql, cal=cal)
-    df["period"] = pd.to_datetime(df["period"])
+    df["period"] = pd.to_datetime(df["period"]).astype("datetime64[us]")  # the same unit from every engine
     for c in df.columns:
-        if c in COUNT_COLUMNS and c != "deal_amount_jpy":
+        if (c in COUNT_COLUMNS and c != "deal_amount_jpy") or c == "n_days":
             df[c] = df[c].astype("int64")
     if "deal_amount_jpy" in df:
         df["deal_amount_jpy"] = df["deal_amount_jpy"].astype(float)
@@ -156,5 +156,5 @@ def call_buckets(data: Dataset | Engine, by=("rep_id", "weekday", "hour")) -> pd
         if c in df:
             df[c] = df[c].astype("int64")
     if "date" in df:
-        df["date"] = pd.to_datetime(df["date"])
+        df["date"] = pd.to_datetime(df["date"]).astype("datetime64[us]")
     return add_rates(df)

@@ -112,7 +112,7 @@ def load_postgres(url: str, schema: str, frames: dict[str, pd.DataFrame]) -> Non
 
 
 def start_spark(tmp: Path):
-    """A local Spark session (one core, two shuffle partitions: small data, quick queries)."""
+    """A local Spark session (one core, one shuffle partition: small data, quick queries)."""
     from pyspark.sql import SparkSession
 
     t0 = time.perf_counter()
@@ -120,7 +120,8 @@ def start_spark(tmp: Path):
         SparkSession.builder.master("local[1]")
         .appName("iskpi-tests")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.warehouse.dir", str(tmp / "warehouse"))
         .config("spark.driver.memory", "1g")
         .config("spark.sql.session.timeZone", "UTC")
@@ -141,6 +142,8 @@ def load_spark(spark, tmp: Path, frames: dict[str, pd.DataFrame]) -> str:
         for c in d.columns:
             if pd.api.types.is_datetime64_dtype(d[c]) and not isinstance(d[c].dtype, pd.DatetimeTZDtype):
                 d[c] = d[c].dt.date  # a date column (joined_on …): DATE in Spark, not a timestamp
+            elif isinstance(d[c].dtype, pd.DatetimeTZDtype):
+                d[c] = d[c].dt.as_unit("us")  # Spark reads microsecond Parquet timestamps only
         path = tmp / f"{name}.parquet"
         pq.write_table(pa.Table.from_pandas(d, preserve_index=False), path)
         spark.read.parquet(str(path)).createOrReplaceGlobalTempView(name)

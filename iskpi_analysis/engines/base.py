@@ -7,7 +7,12 @@ import itertools
 
 import pandas as pd
 
-__all__ = ["Engine", "column_kinds"]
+__all__ = ["Engine", "column_kinds", "unique_name"]
+
+
+def unique_name(prefix: str) -> str:
+    """A name no other temporary table or view of this process has (``prefix_<n>``)."""
+    return f"{prefix}_{next(_names)}"
 
 
 def column_kinds(df: pd.DataFrame) -> dict[str, str]:
@@ -60,7 +65,7 @@ class Engine:
     @contextlib.contextmanager
     def temp_table(self, df: pd.DataFrame, prefix: str = "iskpi_tmp"):
         """A temporary table holding ``df`` for the duration of the block; yields its name."""
-        name = f"{prefix}_{next(_names)}"
+        name = unique_name(prefix)
         self._put(name, df)
         try:
             yield name

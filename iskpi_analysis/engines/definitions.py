@@ -167,7 +167,7 @@ def rep_period_sql(grain: str, *, has_emails: bool, has_deals: bool, deal_date: 
         WHERE k.date >= rng.d0 AND k.date <= rng.d1 AND k.business_day
           AND k.date >= r.joined_on AND (r.left_on IS NULL OR k.date <= r.left_on)
         UNION ALL SELECT rep_id, date, true AS worked FROM day{deal_days}) gr GROUP BY rep_id, date)""")
-    parts.append(f"""g AS (SELECT gr.rep_id, k.{per} AS period, count_if(gr.worked) AS n_days,
+    parts.append(f"""g AS (SELECT gr.rep_id, k.{per} AS period, CAST(count_if(gr.worked) AS BIGINT) AS n_days,
         bool_and(k.business_day) AS business_day
         FROM grid gr JOIN {{cal}} k ON k.date = gr.date GROUP BY gr.rep_id, k.{per})""")
     if grain == "day":

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 
-from .base import Engine, column_kinds
+from .base import Engine, column_kinds, unique_name
 from .relations import relation_sql
 
 __all__ = ["PostgresEngine"]
@@ -50,8 +50,10 @@ class PostgresEngine(Engine):
         self.tz = tz
         self._con = psycopg.connect(conninfo, autocommit=True)
         self._tables = self._columns()
+        # one prefix per engine: two engines on one Spark session (or connection) keep their own views
+        self._prefix = unique_name("iskpi")
         for t, sql in relation_sql(self, valid_talk_seconds).items():
-            self._con.execute(f"CREATE OR REPLACE TEMP VIEW iskpi_{t} AS {sql}")
+            self._con.execute(f"CREATE OR REPLACE TEMP VIEW {self._prefix}_{t} AS {sql}")
 
     # --- what the database holds --------------------------------------------------------
     def _columns(self) -> dict[str, dict[str, str]]:
@@ -85,7 +87,7 @@ class PostgresEngine(Engine):
         return table in self._tables
 
     def relations(self) -> dict[str, str]:
-        return {t: f"iskpi_{t}" for t in ("calls", "emails", "deals", "reps") if self.has(t)}
+        return {t: f"{self._prefix}_{t}" for t in ("calls", "emails", "deals", "reps") if self.has(t)}
 
     def query(self, sql: str) -> pd.DataFrame:
         cur = self._con.execute(sql)

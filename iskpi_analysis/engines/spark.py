@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from .base import Engine, column_kinds
+from .base import Engine, column_kinds, unique_name
 from .relations import relation_sql
 
 __all__ = ["SparkEngine", "session_for"]
@@ -67,8 +67,10 @@ class SparkEngine(Engine):
             name = self.source(t)
             if spark.catalog.tableExists(name):
                 self._tables[t] = {f.name: f.dataType.simpleString() for f in spark.table(name).schema.fields}
+        # one prefix per engine: two engines on one Spark session (or connection) keep their own views
+        self._prefix = unique_name("iskpi")
         for t, sql in relation_sql(self, valid_talk_seconds).items():
-            spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW iskpi_{t} AS {sql}")
+            spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {self._prefix}_{t} AS {sql}")
 
     def columns(self, table: str) -> dict[str, str]:
         return self._tables.get(table, {})
@@ -88,7 +90,7 @@ class SparkEngine(Engine):
         return table in self._tables
 
     def relations(self) -> dict[str, str]:
-        return {t: f"iskpi_{t}" for t in ("calls", "emails", "deals", "reps") if self.has(t)}
+        return {t: f"{self._prefix}_{t}" for t in ("calls", "emails", "deals", "reps") if self.has(t)}
 
     def query(self, sql: str) -> pd.DataFrame:
         return self.spark.sql(sql).toPandas()

@@ -57,12 +57,6 @@ def engine_of(data: Dataset | Engine) -> Engine:
     raise TypeError(f"data must be an io.Dataset or an engines.Engine, got {type(data).__name__}")
 
 
-def _calendar(eng: Engine, has_emails: bool, has_deals: bool) -> pd.DataFrame:
-    """The calendar relation over the local dates of the engine's calls (and e-mails, deals)."""
-    rng = eng.run(definitions.date_range_sql(has_emails, has_deals))
-    return definitions.calendar_frame(rng["d0"].iloc[0], rng["d1"].iloc[0])
-
-
 def _check_grain(grain: str) -> None:
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}, got {grain!r}")
@@ -113,7 +107,7 @@ def rep_period(data: Dataset | Engine, grain: str = "day", *, deal_date: str = "
     eng = engine_of(data)
     has_e, has_d = eng.has("emails"), eng.has("deals")
     sql = definitions.rep_period_sql(grain, has_emails=has_e, has_deals=has_d, deal_date=deal_date)
-    with eng.temp_table(_calendar(eng, has_e, has_d), "iskpi_cal") as cal:
+    with eng.temp_table(eng.calendar(), "iskpi_cal") as cal:
         df = eng.run(sql, cal=cal)
     df["period"] = pd.to_datetime(df["period"]).astype("datetime64[us]")  # the same unit from every engine
     for c in df.columns:
@@ -148,7 +142,7 @@ def call_buckets(data: Dataset | Engine, by=("rep_id", "weekday", "hour")) -> pd
     if "business_day" not in by:
         by.append("business_day")
     eng = engine_of(data)
-    with eng.temp_table(_calendar(eng, False, False), "iskpi_cal") as cal:
+    with eng.temp_table(eng.calendar(), "iskpi_cal") as cal:
         df = eng.run(definitions.call_buckets_sql(by), cal=cal)
     for c in ("calls", "connects", "valid_conversations", "appointments"):
         df[c] = df[c].astype("int64")

@@ -11,6 +11,7 @@ local hour, weekday and date are checked against Python's ``zoneinfo``.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ import pandas as pd
 import pytest
 from engine_servers import load_postgres, load_spark
 
-from iskpi_analysis import aggregate, engines, io, sample
+from iskpi_analysis import aggregate, cli, engines, io, sample
 from iskpi_analysis.engines import definitions
 
 ZONES = ("Asia/Tokyo", "America/New_York")
@@ -73,10 +74,15 @@ def frames():
 
 
 @pytest.fixture(scope="module")
-def local(frames, tmp_path_factory):
+def data_dir(frames, tmp_path_factory):
     d = tmp_path_factory.mktemp("engines_data")
     sample.write_sample(d, tables=frames)
-    return {tz: io.load_data(d, tz=tz, today=TODAY) for tz in ZONES}
+    return d
+
+
+@pytest.fixture(scope="module")
+def local(data_dir):
+    return {tz: io.load_data(data_dir, tz=tz, today=TODAY) for tz in ZONES}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +101,9 @@ def spark(frames, spark_session, tmp_path_factory):
     t0 = time.perf_counter()
     db = load_spark(spark_session, tmp_path_factory.mktemp("spark_tables"), frames)
     engs = {tz: engines.connect(f"spark://local/{db}", tz=tz, spark=spark_session) for tz in ZONES}
-    print(f"Spark: session started in {spark_session.started_in:.1f} s, data loaded in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"Spark: session started in {spark_session.started_in:.1f} s, data loaded in {time.perf_counter() - t0:.1f} s"
+    )
     return engs
 
 
@@ -224,3 +232,27 @@ def test_connect_rejects_unknown_schemes():
     with pytest.raises(ValueError, match="postgresql"):
         engines.connect("mysql://host/db")
     assert engines.is_url("postgresql://h/db") and not engines.is_url("data/sample")
+
+
+def test_cli_aggregate_from_postgres_and_from_files(pg, local, postgres_url, data_dir, frames, tmp_path, capsys):
+    ref = aggregate.rep_period(local["Asia/Tokyo"], "week")
+    for name, source in (("pg", f"{postgres_url}?schema=crm"), ("files", str(data_dir))):
+        out = tmp_path / name
+        assert cli.main(["aggregate", "--data", source, "--out", str(out), "--tz", "Asia/Tokyo"]) == 0
+        week = pd.read_parquet(out / "rep_week.parquet")
+        assert len(week) == len(ref) and (week["calls"].to_numpy() == ref["calls"].to_numpy()).all()
+        assert (week["leads_handled"].to_numpy() == ref["leads_handled"].to_numpy()).all()
+        counts = pd.read_csv(out / "validation_counts.csv").set_index(["table", "check"])["n"]
+        assert counts["calls", "n_rows"] == len(frames["calls"])
+        assert len(pd.read_parquet(out / "reps.parquet")) == len(frames["reps"])
+        manifest = json.loads((out / "aggregate_manifest.json").read_text())
+        assert set(manifest["tables"]) >= {"rep_day.parquet", "rep_month.parquet", "call_buckets.parquet"}
+        assert manifest["problems"] == []
+    assert cli.main(["aggregate", "--data", "mysql://h/db", "--out", str(tmp_path / "x")]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_load_data_names_the_engine_route_for_a_database_url():
+    with pytest.raises(ValueError, match="iskpi aggregate") as exc:
+        io.load_data("postgresql://someone:secret@db.example/crm")
+    assert "secret" not in str(exc.value)

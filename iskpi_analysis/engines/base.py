@@ -32,6 +32,7 @@ def column_kinds(df: pd.DataFrame) -> dict[str, str]:
             out[c] = "str"
     return out
 
+
 _names = itertools.count(1)
 
 
@@ -71,6 +72,17 @@ class Engine:
             yield name
         finally:
             self._drop(name)
+
+    def calendar(self) -> pd.DataFrame:
+        """The calendar relation (:func:`~.definitions.calendar_frame`) over every local date of
+        the engine's calls, e-mails and deals; computed once per engine (a calendar longer than
+        a filtered view's range changes nothing: the definitions take the range from the events)."""
+        if getattr(self, "_calendar", None) is None:
+            from .definitions import calendar_frame, date_range_sql
+
+            rng = self.run(date_range_sql(self.has("emails"), self.has("deals")))
+            self._calendar = calendar_frame(rng["d0"].iloc[0], rng["d1"].iloc[0])
+        return self._calendar
 
     def run(self, sql: str, **extra: str) -> pd.DataFrame:
         """Render a definition for this engine (its relations and ``extra`` ones) and run it."""

@@ -132,8 +132,9 @@ def start_spark(tmp: Path):
     return spark
 
 
-def load_spark(spark, tmp: Path, frames: dict[str, pd.DataFrame]) -> str:
-    """Write each frame as Parquet, register it as a global temporary view; returns the database."""
+def load_spark(spark, tmp: Path, frames: dict[str, pd.DataFrame], *, shared: bool = True) -> str:
+    """Write each frame as Parquet and register it as a view: a global temporary view
+    (``shared``; returns the database ``global_temp``) or a session one (returns "")."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -146,5 +147,9 @@ def load_spark(spark, tmp: Path, frames: dict[str, pd.DataFrame]) -> str:
                 d[c] = d[c].dt.as_unit("us")  # Spark reads microsecond Parquet timestamps only
         path = tmp / f"{name}.parquet"
         pq.write_table(pa.Table.from_pandas(d, preserve_index=False), path)
-        spark.read.parquet(str(path)).createOrReplaceGlobalTempView(name)
-    return "global_temp"
+        df = spark.read.parquet(str(path))
+        if shared:
+            df.createOrReplaceGlobalTempView(name)
+        else:
+            df.createOrReplaceTempView(name)
+    return "global_temp" if shared else ""

@@ -230,6 +230,8 @@ def test_calendar_frame_matches_the_holiday_calendar():
 def test_connect_rejects_unknown_schemes():
     with pytest.raises(ValueError, match="postgresql"):
         engines.connect("mysql://host/db")
+    with pytest.raises(ValueError, match="IANA"):
+        engines.connect("postgresql://h/db", tz="Asia/Tokyo'; DROP TABLE calls; --")
     assert engines.is_url("postgresql://h/db") and not engines.is_url("data/sample")
 
 

@@ -13,6 +13,8 @@ for each engine with SQLGlot), :mod:`.local` (DuckDB over an ``io.Dataset``), :m
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import pandas as pd
 
 from .. import config
@@ -51,11 +53,15 @@ def connect(
     Raises
     ------
     ValueError
-        for another scheme, listing the allowed ones.
+        for another scheme (listing the allowed ones) or an unknown time zone.
     """
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme not in SCHEMES:
         raise ValueError(f"data URL scheme must be one of {SCHEMES} (e.g. postgresql://host/db), got {url!r}")
+    try:  # the zone name goes into each engine's SQL: only a real IANA name does
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"tz must be an IANA time zone name such as 'Asia/Tokyo', got {tz!r}") from None
     if scheme in ("postgresql", "postgres"):
         from .postgres import PostgresEngine
 

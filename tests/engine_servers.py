@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import io as _io
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -69,7 +70,21 @@ class PostgresServer:
         self._run(self.bin / "initdb", "-D", self.data, "-U", "iskpi", "--auth=trust", "-E", "UTF8", "--no-locale")
         opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off -c TimeZone=UTC"
         self._run(self.bin / "pg_ctl", "-D", self.data, "-o", opts, "-l", self.dir / "log", "-w", "start")
+        self._watchdog()
         return f"postgresql://iskpi@127.0.0.1:{self.port}/postgres"
+
+    def _watchdog(self):
+        """Stop the server when this test process dies without its teardown (killed, crashed)."""
+        stop = " ".join(
+            shlex.quote(str(a)) for a in [*self.as_user, self.bin / "pg_ctl", "-D", self.data, "-m", "fast", "stop"]
+        )
+        script = (
+            f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done; "
+            f"if [ -d {shlex.quote(str(self.data))} ]; then {stop} >/dev/null 2>&1; rm -rf {shlex.quote(str(self.dir))}; fi"
+        )
+        subprocess.Popen(
+            ["sh", "-c", script], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
 
     def stop(self):
         try:
@@ -122,6 +137,9 @@ def start_spark(tmp: Path):
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # tiny data: compiling generated code and re-planning cost more than they save
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.sql.adaptive.enabled", "false")
         .config("spark.sql.warehouse.dir", str(tmp / "warehouse"))
         .config("spark.driver.memory", "1g")
         .config("spark.sql.session.timeZone", "UTC")

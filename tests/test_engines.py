@@ -134,9 +134,14 @@ def _same(remote: pd.DataFrame, ref: pd.DataFrame):
     pd.testing.assert_frame_equal(remote.reset_index(drop=True), ref.reset_index(drop=True), check_exact=True)
 
 
-def _check_engine(engs, local):
+#: Spark runs each query in seconds even on tiny data: the zone with a DST change gets the cases
+#: whose local time differs by construction (days, weeks, hour × weekday); PostgreSQL runs all
+SPARK_NY_CASES = [CASES[0], CASES[1], CASES[5]]
+
+
+def _check_engine(engs, local, cases=None):
     for tz in ZONES:
-        for fn, kw in CASES:
+        for fn, kw in (cases or {}).get(tz, CASES):
             ref = _compute(local[tz], fn, kw)
             assert len(ref) > 0 and ref["calls"].sum() > 0
             got = _compute(engs[tz], fn, kw)
@@ -151,7 +156,7 @@ def test_postgres_aggregates_equal_duckdb(pg, local):
 
 
 def test_spark_aggregates_equal_duckdb(spark, local):
-    _check_engine(spark, local)
+    _check_engine(spark, local, {"America/New_York": SPARK_NY_CASES})
 
 
 def _expected_edges(tz: str) -> Counter:
@@ -249,7 +254,7 @@ def test_cli_aggregate_from_postgres_and_from_files(pg, local, postgres_url, dat
         manifest = json.loads((out / "aggregate_manifest.json").read_text())
         assert set(manifest["tables"]) >= {"rep_day.parquet", "rep_month.parquet", "call_buckets.parquet"}
         assert manifest["problems"] == []
-    assert cli.main(["aggregate", "--data", "mysql://h/db", "--out", str(tmp_path / "x")]) == 2
+    assert cli.main(["aggregate", "--data", str(tmp_path / "nothing"), "--out", str(tmp_path / "x")]) == 2
     assert "not found" in capsys.readouterr().err
 
 

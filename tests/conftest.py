@@ -5,7 +5,8 @@ write_dir``); the names below are re-exported only so older imports from conftes
 
 Tiers (markers registered in pyproject.toml; ``python3 kit.py test`` runs them all):
 ``unit`` (fast, the default of a test that is none of the others), ``notebook`` (executes a
-notebook), ``report`` (runs the report runner), ``browser`` (opens pages in Chromium).
+notebook), ``report`` (runs the report runner), ``browser`` (opens pages in Chromium),
+``engines`` (a PostgreSQL server and a Spark session).
 ``python3 kit.py test -m unit`` is the quick loop.
 """
 
@@ -23,6 +24,7 @@ TIER_FILES = {
     "browser": ("test_browser",),
     "report": ("test_report", "test_validate_consistent"),
     "notebook": ("test_notebooks", "_notebook"),
+    "engines": ("test_engines",),
 }
 
 

@@ -76,3 +76,14 @@ def test_every_definition_variant_renders_for_every_dialect():
         definitions.rep_period_sql("year", has_emails=False, has_deals=False)
     with pytest.raises(KeyError, match="calls"):
         definitions.render(definitions.call_buckets_sql(["hour"]), "duckdb", {})
+
+
+def test_a_missing_engine_skips_with_what_to_install_and_fails_when_required(monkeypatch):
+    from engine_servers import unavailable
+
+    monkeypatch.delenv("ISKPI_REQUIRE_ENGINES", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y postgresql"):
+        unavailable("postgres", "initdb not found")
+    monkeypatch.setenv("ISKPI_REQUIRE_ENGINES", "1")
+    with pytest.raises(pytest.fail.Exception, match="default-jdk-headless.*required here"):
+        unavailable("spark", "no java on PATH")

@@ -111,11 +111,18 @@ def date_range_sql(has_emails: bool, has_deals: bool) -> str:
     return f"SELECT min(d0) AS d0, max(d1) AS d1 FROM ({' UNION ALL '.join(parts)}) r"
 
 
-_FACTS = """count_if(is_call) AS calls, count_if(connected) AS connects,
-    count_if(valid_conversation) AS valid_conversations, count_if(appointment) AS appointments,
-    count_if(dm) AS decision_maker_connects, count_if(NOT is_call) AS emails_sent,
-    count_if(opened) AS emails_opened, count_if(clicked) AS emails_clicked,
-    count_if(replied) AS emails_replied"""
+#: how each event count is counted from the stream of calls and e-mails (``ev`` below)
+_FACTS = {
+    "calls": "count_if(is_call)",
+    "connects": "count_if(connected)",
+    "valid_conversations": "count_if(valid_conversation)",
+    "appointments": "count_if(appointment)",
+    "decision_maker_connects": "count_if(dm)",
+    "emails_sent": "count_if(NOT is_call)",
+    "emails_opened": "count_if(opened)",
+    "emails_clicked": "count_if(clicked)",
+    "emails_replied": "count_if(replied)",
+}
 
 
 def rep_period_sql(grain: str, *, has_emails: bool, has_deals: bool, deal_date: str = "created") -> str:
@@ -133,11 +140,14 @@ def rep_period_sql(grain: str, *, has_emails: bool, has_deals: bool, deal_date: 
         ev.append("""SELECT rep_id, date, lead_id, false AS is_call, CAST(NULL AS BOOLEAN) AS connected,
                CAST(NULL AS BOOLEAN) AS valid_conversation, CAST(NULL AS BOOLEAN) AS appointment,
                CAST(NULL AS BOOLEAN) AS dm, opened, clicked, replied FROM {emails} e""")
-    sums = ", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in EVENT_COUNTS)
+    # without e-mails the e-mail counts are not columns of the result: not counted at all
+    counts = [c for c in EVENT_COUNTS if has_emails or not c.startswith("emails")]
+    facts = ", ".join(f"{_FACTS[c]} AS {c}" for c in counts)
+    sums = ", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in counts)
     # Distinct leads by two-level grouping (rep × day × lead, then rep × day): a hash aggregate
     # on every engine, where count(DISTINCT) inside the grouping is a sort or a second pass.
     parts = [
-        f"""rdl AS (SELECT rep_id, date, lead_id, {_FACTS}
+        f"""rdl AS (SELECT rep_id, date, lead_id, {facts}
             FROM ({" UNION ALL ".join(ev)}) ev GROUP BY rep_id, date, lead_id)""",
         f"""day AS (SELECT rep_id, date, {sums}, count(lead_id) AS leads_handled
             FROM rdl GROUP BY rep_id, date)""",
@@ -172,16 +182,16 @@ def rep_period_sql(grain: str, *, has_emails: bool, has_deals: bool, deal_date: 
         bool_and(k.business_day) AS business_day
         FROM grid gr JOIN {{cal}} k ON k.date = gr.date GROUP BY gr.rep_id, k.{per})""")
     if grain == "day":
-        parts.append(f"agg AS (SELECT rep_id, date AS period, {', '.join(EVENT_COUNTS)}, leads_handled FROM day)")
+        parts.append(f"agg AS (SELECT rep_id, date AS period, {', '.join(counts)}, leads_handled FROM day)")
     else:
         # leads_handled is distinct per period, not a sum of daily distinct counts
         parts.append(f"""lh AS (SELECT rep_id, period, count(lead_id) AS leads_handled FROM (
                 SELECT DISTINCT x.rep_id, k.{per} AS period, x.lead_id FROM rdl x JOIN {{cal}} k ON k.date = x.date) t
             GROUP BY rep_id, period)""")
         parts.append(f"""agg AS (SELECT x.rep_id, k.{per} AS period,
-                {", ".join(f"CAST(sum(x.{c}) AS BIGINT) AS {c}" for c in EVENT_COUNTS)}
+                {", ".join(f"CAST(sum(x.{c}) AS BIGINT) AS {c}" for c in counts)}
             FROM day x JOIN {{cal}} k ON k.date = x.date GROUP BY x.rep_id, k.{per})""")
-    cols = [f"coalesce(a.{c}, 0) AS {c}" for c in EVENT_COUNTS if has_emails or not c.startswith("emails")]
+    cols = [f"coalesce(a.{c}, 0) AS {c}" for c in counts]
     joins = ["LEFT JOIN agg a ON a.rep_id = g.rep_id AND a.period = g.period"]
     if grain == "day":
         cols.append("coalesce(a.leads_handled, 0) AS leads_handled")

@@ -13,7 +13,8 @@ row, the general path for zones with a DST change in range), so both paths are c
 same run.
 
 Bars: issue 15, kit time ≤ the best reference time (ratio ≤ 1.0); issue 2, ratio ≤ 1.5 and kit
-peak RSS < 2 GB.
+peak RSS < 2 GB. The kit's best run also prints its phases (load + validate, rep_period,
+call_buckets): the references do no validation, so the phases show where the kit's time goes.
 
     python benchmarks/bench_aggregate.py [--reps 1000] [--days 365] [--calls-per-day 95] [--repeat 3]
 
@@ -93,8 +94,12 @@ t0 = time.perf_counter()
 from iskpi_analysis import io, aggregate, tzfast
 tzfast.ENABLED = FAST
 data = io.load_data(sys.argv[1], today="2026-11-22")
+t1 = time.perf_counter()
 day = aggregate.rep_period(data, "day")
+t2 = time.perf_counter()
 buckets = aggregate.call_buckets(data, by=("rep_id", "weekday", "hour"))
+t3 = time.perf_counter()
+print(f"phases load+validate {t1 - t0:.2f} s, rep_period {t2 - t1:.2f} s, call_buckets {t3 - t2:.2f} s", file=sys.stderr)
 print(time.perf_counter() - t0, len(day), int(day.calls.sum()), len(buckets), int(buckets.calls.sum()))
 """
 
@@ -188,6 +193,8 @@ def main(argv=None) -> int:
             f"{best['calls']:,} calls, {best['rows_day']:,} rep-day rows with calls",
             flush=True,
         )
+        if best["phases"]:
+            print(f"{'':>13}{best['phases']}", flush=True)
     ref_name = min(("duckdb", "duckdb_2level", "polars"), key=lambda k: results[k]["seconds"])
     ratio = results["kit"]["seconds"] / results[ref_name]["seconds"]
     ratio_general = results["kit_general"]["seconds"] / results[ref_name]["seconds"]
@@ -230,6 +237,7 @@ def measure_isolated(code: str, data_dir: Path) -> dict:
     stdout, stderr, rc, peak_pss = run_sampled([sys.executable, "-c", RUNNER, code, str(data_dir)])
     if rc:
         raise SystemExit(stderr)
+    phases = [line for line in stderr.splitlines() if line.startswith("phases ")]
     inner, n_day, calls_day, n_buckets, calls_buckets, peak_kb = stdout.strip().splitlines()[-1].split()
     return {
         "seconds": float(inner),
@@ -239,6 +247,7 @@ def measure_isolated(code: str, data_dir: Path) -> dict:
         "calls": int(calls_day),
         "buckets": int(n_buckets),
         "bucket_calls": int(calls_buckets),
+        "phases": phases[-1][len("phases ") :] if phases else "",
     }
 
 

@@ -6,6 +6,9 @@ iskpi sample [--out DIR]       regenerate the deterministic sample data
 iskpi report --month YYYY-MM   run every notebook and write the HTML report
 iskpi import --from SOURCE --mapping M.toml --out DIR FILE...
                                vendor exports → contract files + import log, then validate
+iskpi aggregate --data URL|DIR --out DIR
+                               rep-day/week/month and call buckets computed where the data
+                               lives (postgresql://…, spark://…, or files via DuckDB)
 """
 
 from __future__ import annotations
@@ -88,6 +91,32 @@ def _import(args) -> int:
     )
 
 
+def _aggregate(args) -> int:
+    """Exit 0 written (problem counts printed as warnings), 2 a bad source."""
+    from . import engines, io
+    from .engines.export import export
+    from .engines.local import LocalEngine
+
+    try:
+        if engines.is_url(args.data):
+            eng = engines.connect(args.data, tz=args.tz)
+        else:
+            eng = LocalEngine(io.load_data(args.data, tz=args.tz))
+    except (FileNotFoundError, ValueError, ImportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        manifest = export(eng, args.out, source=str(getattr(eng, "url", args.data)))
+    finally:
+        eng.close()
+    for name, t in manifest["tables"].items():
+        print(f"{name}: {t['rows']:,} rows in {t['seconds']:.2f} s")
+    for p in manifest["problems"]:
+        print(f"warning: {p}", file=sys.stderr)
+    print(f"written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="iskpi", description="Inside-sales KPI analytics kit")
     p.add_argument("--version", action="version", version=f"iskpi {_version()}", help="print the version and exit")
@@ -125,6 +154,20 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--out", required=True, help="directory for the contract files and import_log.*")
     imp.add_argument("files", nargs="+", metavar="FILE", help="export files (CSV or xlsx; several per table)")
     imp.set_defaults(func=_import)
+
+    a = sub.add_parser(
+        "aggregate",
+        help="compute the rep-day/week/month tables and call buckets where the data lives; write only them",
+    )
+    a.add_argument(
+        "--data",
+        default=str(config.DATA_DIR),
+        help="postgresql://user@host/db[?schema=s], spark://local/<db>, spark://host:7077/<db>, "
+        "spark:///<catalog.schema>, or a data directory (default: sample data)",
+    )
+    a.add_argument("--out", required=True, help="directory for the Parquet tables, counts and manifest")
+    a.add_argument("--tz", default=config.DEFAULT_TZ, help="local time zone (default: %(default)s)")
+    a.set_defaults(func=_aggregate)
 
     try:
         from . import report

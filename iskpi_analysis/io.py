@@ -759,6 +759,12 @@ def load_data(
     FileNotFoundError
         when the directory does not exist.
     """
+    if isinstance(data_dir, str) and "://" in data_dir:  # a database (issue 15): not a Dataset yet
+        raise ValueError(
+            f"{data_dir.split('@')[-1]} is a database URL: the notebooks and the report read data files; "
+            "`iskpi aggregate --data URL --out DIR` (iskpi_analysis.engines) computes the aggregated "
+            "tables inside the database (see the README, 'Reading where the data lives')"
+        )
     data_dir = Path(data_dir) if data_dir else config.DATA_DIR
     if not data_dir.is_dir():
         raise FileNotFoundError(f"data directory not found or not a directory: {data_dir}")

@@ -5,11 +5,14 @@ write_dir``); the names below are re-exported only so older imports from conftes
 
 Tiers (markers registered in pyproject.toml; ``python3 kit.py test`` runs them all):
 ``unit`` (fast, the default of a test that is none of the others), ``notebook`` (executes a
-notebook), ``report`` (runs the report runner), ``browser`` (opens pages in Chromium).
+notebook), ``report`` (runs the report runner), ``browser`` (opens pages in Chromium),
+``engines`` (a PostgreSQL server and a Spark session).
 ``python3 kit.py test -m unit`` is the quick loop.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from helpers import CALLS, REPS, TEAMS, run_notebook, write_dir  # noqa: F401 - re-exported, see above
@@ -21,6 +24,7 @@ TIER_FILES = {
     "browser": ("test_browser",),
     "report": ("test_report", "test_validate_consistent"),
     "notebook": ("test_notebooks", "_notebook"),
+    "engines": ("test_engines",),
 }
 
 
@@ -53,3 +57,44 @@ def mini_dir(tmp_path):
 def sample_data():
     """The committed sample data, loaded and validated once per test session."""
     return io.load_data(config.SAMPLE_DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server for this test session (temporary directory, 127.0.0.1 only), stopped
+    at the end; skipped with what to install when the binaries or psycopg are missing (a
+    failure with ISKPI_REQUIRE_ENGINES=1)."""
+    from engine_servers import PostgresServer, unavailable
+
+    try:
+        import psycopg  # noqa: F401
+
+        server = PostgresServer()
+    except (ImportError, FileNotFoundError) as exc:
+        unavailable("postgres", str(exc))
+    try:
+        url = server.start()
+    except (RuntimeError, FileNotFoundError) as exc:
+        server.stop()
+        unavailable("postgres", str(exc))
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_session(tmp_path_factory):
+    """One local Spark session for this test session, stopped at the end (skipped with what to
+    install when pyspark or Java is missing; a failure with ISKPI_REQUIRE_ENGINES=1)."""
+    import shutil
+
+    from engine_servers import start_spark, unavailable
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        unavailable("spark", str(exc))
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        unavailable("spark", "no java on PATH and JAVA_HOME unset")
+    spark = start_spark(tmp_path_factory.mktemp("spark"))
+    yield spark
+    spark.stop()

@@ -1,0 +1,102 @@
+"""What every engine offers the aggregations: its dialect, its relations, a query, a temp table."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+
+import pandas as pd
+
+__all__ = ["Engine", "column_kinds", "unique_name"]
+
+
+def unique_name(prefix: str) -> str:
+    """A name no other temporary table or view of this process has (``prefix_<n>``)."""
+    return f"{prefix}_{next(_names)}"
+
+
+def column_kinds(df: pd.DataFrame) -> dict[str, str]:
+    """Column → date, int32, int64, bool or str: the SQL type of a small table put in an engine."""
+    out = {}
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_bool_dtype(s):
+            out[c] = "bool"
+        elif pd.api.types.is_integer_dtype(s):
+            out[c] = "int64" if s.dtype.itemsize == 8 else "int32"
+        elif s.dtype == object and len(s) and hasattr(s.dropna().iloc[0], "isoformat"):
+            out[c] = "date"
+        elif c in ("date", "week", "month"):  # the calendar's dates, also when empty
+            out[c] = "date"
+        else:
+            out[c] = "str"
+    return out
+
+
+_names = itertools.count(1)
+
+
+class Engine:
+    """An engine the aggregations run in (see :mod:`iskpi_analysis.engines.definitions`).
+
+    Subclasses set ``dialect`` and ``tz`` and implement :meth:`relations`, :meth:`has`,
+    :meth:`query` and :meth:`_put` / :meth:`_drop` (a small temporary table, e.g. the calendar).
+    """
+
+    dialect = "duckdb"
+    tz: str
+
+    def relations(self) -> dict[str, str]:
+        """Relation name (calls, emails, deals, reps) → table or parenthesised subquery."""
+        raise NotImplementedError
+
+    def has(self, table: str) -> bool:
+        raise NotImplementedError
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run SQL already in this engine's dialect; the result as a pandas DataFrame."""
+        raise NotImplementedError
+
+    def _put(self, name: str, df: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def _drop(self, name: str) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def temp_table(self, df: pd.DataFrame, prefix: str = "iskpi_tmp"):
+        """A temporary table holding ``df`` for the duration of the block; yields its name."""
+        name = unique_name(prefix)
+        self._put(name, df)
+        try:
+            yield name
+        finally:
+            self._drop(name)
+
+    def calendar(self) -> pd.DataFrame:
+        """The calendar relation (:func:`~.definitions.calendar_frame`) over every local date of
+        the engine's calls, e-mails and deals; computed once per engine (a calendar longer than
+        a filtered view's range changes nothing: the definitions take the range from the events)."""
+        if getattr(self, "_calendar", None) is None:
+            from .definitions import calendar_frame, date_range_sql
+
+            rng = self.run(date_range_sql(self.has("emails"), self.has("deals")))
+            self._calendar = calendar_frame(rng["d0"].iloc[0], rng["d1"].iloc[0])
+        return self._calendar
+
+    def run(self, sql: str, **extra: str) -> pd.DataFrame:
+        """Render a definition for this engine (its relations and ``extra`` ones) and run it."""
+        from .definitions import render
+
+        return self.query(render(sql, self.dialect, {**self.relations(), **extra}))
+
+    def source(self, table: str) -> str:
+        """The raw contract table ``table`` (as stored, before the engine's typed relations)."""
+        raise NotImplementedError
+
+    def table(self, table: str) -> pd.DataFrame:
+        """A small table (reps, teams, costs …) pulled whole."""
+        return self.query(f"SELECT * FROM {self.source(table)}")
+
+    def close(self) -> None:
+        """Release the engine's connection (no-op where the engine does not own one)."""

@@ -1,4 +1,4 @@
-"""The sample generator: determinism, contract, planted effects, committed data/sample."""
+"""The sample generator: determinism, contract, planted effects, committed data/sample, pinned frames."""
 
 from __future__ import annotations
 

@@ -82,6 +82,19 @@ def grid_result(base: pd.DataFrame, seed: int) -> pd.DataFrame:
     return res
 
 
+@pytest.fixture(scope="module")
+def grid(base):
+    """``seed → grid_result(base, seed)``, each built once per module (every call gets a copy)."""
+    cache = {}
+
+    def get(seed: int) -> pd.DataFrame:
+        if seed not in cache:
+            cache[seed] = grid_result(base, seed)
+        return cache[seed].copy()
+
+    return get
+
+
 def _scope(res, part, lag):
     w = res[(res["level"] == "within") & (res["lag"] == lag)]
     if part == "simpson":  # cautions follow both the efficiency and the KGI findings
@@ -117,8 +130,8 @@ NONE_WORDS = {
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 @pytest.mark.parametrize("seed", range(12))
-def test_every_sentence_agrees_with_its_verdict(base, seed, lang):
-    res = grid_result(base, seed)
+def test_every_sentence_agrees_with_its_verdict(grid, seed, lang):
+    res = grid(seed)
     targets = kpis.phase_targets("growth")
     st = cor.statements(res, lang=lang, alpha=ALPHA, claim_alpha=CLAIM, targets=targets, grain="week")
     assert st["sentence"].tolist() == cor.findings(res, lang=lang, alpha=ALPHA, targets=targets, grain="week")
@@ -187,8 +200,8 @@ def test_every_sentence_agrees_with_its_verdict(base, seed, lang):
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_headline_and_claims_come_from_the_same_verdicts(base, seed):
-    res = grid_result(base, seed)
+def test_headline_and_claims_come_from_the_same_verdicts(grid, seed):
+    res = grid(seed)
     eff = _scope(res, "efficiency", 0)
     hv = pd.Series(_hand(eff), index=eff.index)
     falls = eff[hv == "falls"].sort_values("r")
@@ -287,14 +300,14 @@ def test_planted_tradeoff_still_claimed(seed):
 
 
 @pytest.mark.parametrize("seed", [0, 5])
-def test_plan_is_language_neutral_and_renders_to_the_statements(base, seed):
+def test_plan_is_language_neutral_and_renders_to_the_statements(grid, seed):
     """What 03 says is decided once without words (issue 13): the plan takes no lang, its
     arguments are ids, codes and numbers, and rendering it gives exactly the findings."""
     import inspect
     import json
     import re
 
-    res = grid_result(base, seed)
+    res = grid(seed)
     targets = kpis.phase_targets("growth")
     assert "lang" not in inspect.signature(cor.statement_plan).parameters
     assert "lang" not in inspect.signature(cor.claimed).parameters

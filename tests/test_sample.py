@@ -1,4 +1,4 @@
-"""The sample generator: determinism, contract, planted effects, committed data/sample."""
+"""The sample generator: determinism, contract, planted effects, committed data/sample, pinned frames."""
 
 from __future__ import annotations
 
@@ -67,13 +67,39 @@ END = "2026-10-31"
 
 
 @pytest.fixture(scope="module")
-def small():
-    return sample.generate(7, teams=SMALL, end=END)
+def small_truth():
+    """The small scenario's frames and its ``truth`` dict, generated once per module."""
+    truth: dict = {}
+    return sample.generate(7, teams=SMALL, end=END, truth=truth), truth
+
+
+@pytest.fixture(scope="module")
+def small(small_truth):
+    return small_truth[0]
 
 
 @pytest.fixture(scope="module")
 def full():
     return sample.generate()
+
+
+NULL_TEAMS = [TeamSpec("n1", "ヌル", "2026-03-02", n_sdr=10, n_bdr=0, activity_cv=0.2)]
+
+
+@pytest.fixture(scope="module")
+def null3_truth():
+    """A null organisation (no hour, weekday or trade-off effect, no hour confounding), seed 3,
+    and its ``truth`` dict."""
+    truth: dict = {}
+    frames = sample.generate(
+        3, teams=NULL_TEAMS, end=END, hour_effect=False, tradeoff=0.0, hour_confounding=0.0, truth=truth
+    )
+    return frames, truth
+
+
+@pytest.fixture(scope="module")
+def null3(null3_truth):
+    return null3_truth[0]
 
 
 def _rep_days(calls: pd.DataFrame) -> pd.DataFrame:
@@ -107,8 +133,9 @@ def test_same_seed_same_frames_and_bytes(small, tmp_path):
     again = sample.generate(7, teams=SMALL, end=END)
     for t in TABLES:
         pd.testing.assert_frame_equal(small[t], again[t])
+    # a fresh generate-and-write against the frames generated for the module: the same bytes
     p1 = sample.write_sample(tmp_path / "a", seed=7, teams=SMALL, end=END)
-    p2 = sample.write_sample(tmp_path / "b", seed=7, teams=SMALL, end=END)
+    p2 = sample.write_sample(tmp_path / "b", tables=small)
     assert sample.file_hashes(p1) == sample.file_hashes(p2)
     assert sorted(p.name for p in p1.values()) == sorted(f"{t}.parquet" for t in TABLES)
 
@@ -119,10 +146,10 @@ def test_different_seed_differs(small):
     assert not small["reps"]["rep_name"].equals(other["reps"]["rep_name"])
 
 
-def test_parquet_has_no_run_metadata(tmp_path):
+def test_parquet_has_no_run_metadata(small, tmp_path):
     import pyarrow.parquet as pq
 
-    p = sample.write_sample(tmp_path, seed=7, teams=SMALL, end=END)
+    p = sample.write_sample(tmp_path, tables=small)
     md = pq.ParquetFile(p["calls"]).metadata
     assert md.row_group(0).num_rows <= sample.ROW_GROUP_SIZE
     meta = pq.read_schema(p["calls"]).metadata or {}
@@ -264,9 +291,9 @@ def test_costs(full):
     assert c.groupby("team_id").size()["tokyo_is"] == 19  # 2025-04 .. 2026-10
 
 
-def test_null_scenario_has_no_effects():
-    teams = [TeamSpec("n1", "ヌル", "2026-03-02", n_sdr=10, n_bdr=0, activity_cv=0.2)]
-    d = sample.generate(3, teams=teams, end=END, hour_effect=False, tradeoff=0.0, hour_confounding=0.0)
+def test_null_scenario_has_no_effects(null3):
+    teams = NULL_TEAMS
+    d = null3
     r = _hour_rates(d["calls"])
     assert r.max() - r.min() < 0.03
     within, _ = _within_between(d["calls"])
@@ -297,14 +324,14 @@ def test_scenarios_fast_and_controllable():
     assert d["teams"].set_index("team_id").loc["s", "launched_on"] == pd.Timestamp("2025-01-06")
 
 
-def test_csv_output(tmp_path):
-    p = sample.write_sample(tmp_path, seed=7, fmt="csv", teams=SMALL, end=END)
+def test_csv_output(small, tmp_path):
+    p = sample.write_sample(tmp_path, fmt="csv", tables=small)
     text = p["calls"].read_text(encoding="utf-8")
     assert "+09:00" in text.splitlines()[1]
     from iskpi_analysis import io
 
     data = io.load_data(tmp_path)
-    assert len(data.calls) == len(sample.generate(7, teams=SMALL, end=END)["calls"])
+    assert len(data.calls) == len(small["calls"])
 
 
 # --- the committed sample ----------------------------------------------------------------------
@@ -321,12 +348,12 @@ def test_committed_sample_is_fresh(full, tmp_path):
     assert total < 25 * 1024 * 1024
 
 
-def test_truth_dict_and_rep_truth():
+def test_truth_dict_and_rep_truth(small_truth):
     assert sample.TRUTH["tradeoff_logit_per_sd"] < 0
     assert sample.TRUTH["hour_logit"][10] > 0 > sample.TRUTH["hour_logit"][12]
     assert sample.TRUTH["weekday_logit"][0] < 0
-    tr: dict = {}
-    d = sample.generate(7, teams=SMALL, end=END, truth=tr)
+    d, tr = small_truth
+    assert tr["seed"] == 7 and tr["end"] == END and set(tr["teams"]) == {"t1"}
     assert list(tr["reps"]["rep_id"]) == list(d["reps"]["rep_id"])
     assert np.allclose(tr["reps"].filter(like="hour_weight_").sum(axis=1), 1)
     # skilled reps prefer the good hours (planted confounding of hour by rep)
@@ -337,3 +364,89 @@ def test_truth_dict_and_rep_truth():
     gw = r[[f"hour_weight_{h}" for h in (10, 11, 16, 17)]].sum(axis=1)
     assert np.corrcoef(r["rep_skill"], gw)[0, 1] > 0.5
     assert len(good) == 5
+
+
+# --- frames pinned to the generator before it became a package -------------------------------
+def frames_sha256(tables: dict[str, pd.DataFrame]) -> str:
+    """sha256 over each table's name, columns, dtypes and ``pandas.util.hash_pandas_object`` values."""
+    h = hashlib.sha256()
+    for name in sorted(tables):
+        df = tables[name]
+        h.update(name.encode())
+        h.update(repr(list(df.columns)).encode())
+        h.update(repr([str(t) for t in df.dtypes]).encode())
+        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def truth_sha256(truth: dict) -> str:
+    """sha256 of the planted parameters of a ``truth`` dict (everything but the ``reps`` frame)."""
+    return hashlib.sha256(repr(sorted((k, v) for k, v in truth.items() if k != "reps")).encode()).hexdigest()
+
+
+#: every knob of TeamSpec away from its default somewhere: ramping founders, a team activity ramp,
+#: new hires, a leaver, skill convergence, a wider skill spread, fewer e-mails, a late data start
+MIXED_TEAMS = [
+    TeamSpec(
+        "l", "立ち上げ", sample.months_before(END, 4), n_sdr=4, n_bdr=2, calls_per_day=100, activity_cv=0.08,
+        ramp_founders=True,
+    ),
+    TeamSpec(
+        "w", "不安定", sample.months_before(END, 8), n_sdr=4, n_bdr=2, calls_per_day=70, activity_cv=0.45,
+        calls_ramp_months=2.0, new_hire_share=0.3, n_leavers=1, skill_convergence=0.8, rep_skill_sd=0.5,
+        emails_per_day=12.0,
+    ),
+    TeamSpec(
+        "s", "短期", "2025-01-06", data_start=str((pd.Timestamp(END) - pd.Timedelta(weeks=6)).date()),
+        deal_quality=0.7, skill=0.3, conversion_trend=0.4,
+    ),
+]  # fmt: skip
+
+#: (frames, truth["reps"], truth without reps) as main's single-module sample.py generated them
+#: (commit 542444f), so the split into a package changed no random draw and no value
+PINNED = {
+    "null": (
+        "f072ef0b35fc710a9c39714600128b7f64e1864fd380d6ad2cf81b2c24f80ac5",
+        "2f911e95b4e26a6a89b11d76710888f5423f13105c651b00cc6cbd1d7166e2cd",
+    ),
+    "mixed": (
+        "745e300b64cce0d59af20e1b69a3610854c3e3d5305da38c2b42d695fd68a3f3",
+        "9a992592e60d84a259a8b81482dd83cdca3ba91ed3cfde324f2285de2fdf9850",
+        "a553cf7b06227ece95e98c7dca74ccf581b216ba10fe3813e634703fa98f168e",
+    ),
+    "default_seed5": (
+        "f3622040b9b7618432b3a594ae39521fd955235b3f6796a29f7dde8101fc9e83",
+        "d8f7b9bcccf6f53d671c5265f80932f147b62db82f5c9033a7d060cf0d65ab3c",
+    ),
+    "TRUTH": "287a3abcc2df438bf9a68f4741718d0d3c5f3cdc4548b4d625364a8d9cd9b127",
+}
+
+
+def test_null_frames_pinned(null3_truth):
+    d, tr = null3_truth
+    assert frames_sha256(d) == PINNED["null"][0]
+    assert frames_sha256({"truth_reps": tr["reps"]}) == PINNED["null"][1]
+    assert tr["hour_logit"] == dict.fromkeys(range(8, 20), 0.0) and tr["tradeoff_logit_per_sd"] == 0.0
+
+
+def test_mixed_team_specs_frames_pinned():
+    tr: dict = {}
+    d = sample.generate(11, teams=MIXED_TEAMS, end=END, weekend_work_prob=0.1, truth=tr)
+    assert {k: len(v) for k, v in d.items()} == {
+        "teams": 3, "reps": 17, "calls": 131719, "emails": 31482, "leads": 14141, "deals": 2364, "costs": 36
+    }  # fmt: skip
+    assert frames_sha256(d) == PINNED["mixed"][0]
+    assert frames_sha256({"truth_reps": tr["reps"]}) == PINNED["mixed"][1]
+    assert truth_sha256(tr) == PINNED["mixed"][2]
+    assert truth_sha256(sample.TRUTH) == PINNED["TRUTH"]
+
+
+@pytest.mark.slow
+def test_default_teams_other_seed_and_end_frames_pinned():
+    """Default teams, seed 5, data ending 2026-06-30 (before fukuoka_is launches: a team without
+    a day of data). Slow tier: 40 reps × 15 months (the default seed is checked byte for byte
+    against data/sample/ by ``test_committed_sample_is_fresh``)."""
+    tr: dict = {}
+    d = sample.generate(5, end="2026-06-30", truth=tr)
+    assert frames_sha256(d) == PINNED["default_seed5"][0]
+    assert frames_sha256({"truth_reps": tr["reps"]}) == PINNED["default_seed5"][1]

@@ -28,7 +28,7 @@ JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
 BRANCH = re.compile(r"""lang\s*[!=]=\s*["'](ja|en)["']|\bif\s+(not\s+)?ja\b|\bja\s*=\s*\(?\s*lang\b""")
 #: Modules whose Japanese literals are data, not reader text: the sample's rep and team names, and
 #: the importers' vocabulary of Japanese vendor exports (column headers, 「はい」, date formats).
-DATA_PREFIXES = ("sample.py", "importers/")
+DATA_PREFIXES = ("sample.py", "sample/", "importers/")
 
 
 def _docstring_nodes(tree: ast.AST) -> set[int]:

@@ -383,8 +383,14 @@ class Dataset:
         filters=None,
         valid_talk_seconds=config.VALID_TALK_SECONDS,
         inbound_calls=0,
+        snapshot=None,
+        scope=None,
     ):
         self._con = con
+        #: the :class:`~iskpi_analysis.snapshot.Snapshot` this view reads (None: the raw load) and
+        #: the team whose files alone its connection reads (None: every team)
+        self.snapshot = snapshot
+        self._scope = scope
         self.tz = tz
         self.data_dir = data_dir
         self.files = files
@@ -523,6 +529,9 @@ class Dataset:
             f["start"] = str(pd.Timestamp(start))
         if end is not None:
             f["end"] = str(pd.Timestamp(end))
+        if self.snapshot is not None and f.get("team") != self._scope:
+            # another team: a connection whose views read only that team's files of the snapshot
+            return self.snapshot.dataset(team=f.get("team"), filters=f)
         return Dataset(
             self._con,
             tz=self.tz,
@@ -534,6 +543,8 @@ class Dataset:
             filters=f,
             valid_talk_seconds=self.valid_talk_seconds,
             inbound_calls=self.inbound_calls,
+            snapshot=self.snapshot,
+            scope=self._scope,
         )
 
     @property
@@ -752,6 +763,12 @@ def load_data(
     prefer : "csv" or "parquet": which file to read when a table has both (default: the
         ``ISKPI_PREFER_FORMAT`` environment variable; unset, both files are an error).
 
+    A snapshot (:mod:`iskpi_analysis.snapshot`) is read instead of the files when ``data_dir``
+    is a snapshot folder, or when the ``ISKPI_SNAPSHOT`` environment variable names a complete
+    snapshot made from ``data_dir`` with the same options (a report run's kernels): it holds the
+    same validated tables, warnings and fingerprint, and ``filter(team=...)`` then reads only
+    that team's files.
+
     Raises
     ------
     DataValidationError
@@ -765,6 +782,11 @@ def load_data(
     prefer = config.prefer_format() if prefer is None else (prefer or None)
     if prefer is not None:
         config.check_option("prefer", prefer, ("csv", "parquet"))
+    from . import snapshot
+
+    snap = snapshot.for_source(data_dir, tz=tz, valid_talk_seconds=valid_talk_seconds, prefer=prefer, today=today)
+    if snap is not None:
+        return snap.dataset(memory_limit=memory_limit)
     files, notes, problems = _find_files(data_dir, prefer)
     problems += [
         Problem(f"{data_dir}", None, f"required table file missing: {t}.csv or {t}.parquet")

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -106,3 +105,146 @@ def dataset(n_reps: int, cache: Path, *, months: int) -> tuple[Path, Path, float
     sample.write_sample(alone, tables=only_team(tables, FOCUS))
     (d / "done").write_text("ok")
     return org, alone, time.perf_counter() - t0
+
+
+def _iskpi() -> list[str]:
+    exe = Path(sys.executable).parent / "iskpi"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "iskpi_analysis.cli"]
+
+
+def run_report(data: Path, out: Path, *, extra=(), jobs=None, python=None, cwd=None) -> dict:
+    """One ``iskpi report`` in a subprocess: wall seconds, peak tree PSS, the runner's own
+    "N runs in X s" line and the manifest's runs."""
+    cmd = ([python, "-m", "iskpi_analysis.cli"] if python else _iskpi()) + [
+        "report",
+        "--month",
+        MONTH,
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        *extra,
+    ]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    env = {k: v for k, v in os.environ.items() if k != "ISKPI_SNAPSHOT"}
+    if cwd:
+        env["PYTHONPATH"] = str(cwd)
+    t0 = time.perf_counter()
+    _out, err, rc, pss = run_sampled(cmd, env=env)
+    wall = time.perf_counter() - t0
+    if rc != 0:
+        sys.exit(f"iskpi report failed ({rc}): {' '.join(cmd)}\n{err[-4000:]}")
+    done = [ln for ln in err.splitlines() if ln.startswith("done:")]
+    manifest = json.loads((out / MONTH / "manifest.json").read_text(encoding="utf-8"))
+    return {"wall": wall, "pss": pss, "done": done[-1] if done else "", "runs": manifest["runs"], "stderr": err}
+
+
+def _bar(ok: bool, text: str, failures: list) -> None:
+    print(f"  {'PASS' if ok else 'FAIL'}  {text}", flush=True)
+    if not ok:
+        failures.append(text)
+
+
+def bench_size(n: int, args, tmp: Path, failures: list) -> None:
+    org, alone, gen = dataset(n, args.cache, months=args.data_months)
+    import pyarrow.parquet as pq
+
+    n_calls = pq.ParquetFile(org / "calls.parquet").metadata.num_rows
+    print(
+        f"\n== {n:,} reps ({n_calls:,} calls, {args.data_months} months; "
+        + (f"generated in {gen:.0f} s" if gen else f"cached in {org.parent}")
+        + ")",
+        flush=True,
+    )
+    full = run_report(org, tmp / f"org{n}", jobs=args.jobs)
+    print(
+        f"  report (organisation + every team, every notebook): {full['wall']:.1f} s wall, "
+        f"peak PSS {full['pss'] / 1024**3:.2f} GB; runner: {full['done'].split(' → ')[0]}",
+        flush=True,
+    )
+    iso = run_report(alone, tmp / f"alone{n}", jobs=args.jobs, extra=("--team", FOCUS, "--no-org"))
+    a = {r["notebook"]: r for r in full["runs"] if r["team"] == FOCUS}
+    b = {r["notebook"]: r for r in iso["runs"] if r["team"] == FOCUS}
+    print(f"  team {FOCUS} ({TEAM_SIZE} reps), execute seconds per notebook: in the organisation / alone = ratio")
+    ratios = {}
+    for nb in sorted(a):
+        x, y = a[nb]["execute_seconds"], b[nb]["execute_seconds"]
+        ratios[nb] = x / y
+        print(f"    {nb:<20} {x:7.1f} / {y:6.1f} = {x / y:.2f}", flush=True)
+    org_runs = sorted((r for r in full["runs"] if r["team"] == "all"), key=lambda r: -r["execute_seconds"])
+    print(
+        "  organisation runs (execute seconds): "
+        + ", ".join(f"{r['notebook']} {r['execute_seconds']:.1f}" for r in org_runs)
+    )
+    worst = max(ratios, key=ratios.get)
+    _bar(
+        ratios[worst] <= BAR_RATIO,
+        f"{n:,} reps: {FOCUS} notebooks ≤ {BAR_RATIO}× alone (worst {worst} {ratios[worst]:.2f}×)",
+        failures,
+    )
+    if n == 1000:
+        _bar(
+            full["wall"] < BAR_SECONDS_1000,
+            f"1,000 reps: report {full['wall']:.0f} s < {BAR_SECONDS_1000:.0f} s",
+            failures,
+        )
+        _bar(full["pss"] < BAR_PSS_1000, f"1,000 reps: peak PSS {full['pss'] / 1024**3:.2f} GB < 6 GB", failures)
+
+
+def bench_sample(args, tmp: Path, failures: list) -> None:
+    from iskpi_analysis import config
+
+    print("\n== sample report (data/sample, what `python3 kit.py report` runs)", flush=True)
+    order = ["this", "baseline"] if args.baseline_tree else ["this"]
+    best = {}
+    for i in range(args.repeat):
+        for who in order if i % 2 == 0 else order[::-1]:
+            kw = {}
+            if who == "baseline":
+                tree = Path(args.baseline_tree).resolve()
+                py = tree / ".venv" / "bin" / "python"
+                kw = {"python": str(py if py.exists() else sys.executable), "cwd": tree}
+            r = run_report(config.SAMPLE_DATA_DIR, tmp / f"sample-{who}-{i}", jobs=args.jobs, **kw)
+            print(f"  [{i + 1}] {who}: {r['wall']:.1f} s wall; runner: {r['done'].split(' → ')[0]}", flush=True)
+            best[who] = min(best.get(who, r["wall"]), r["wall"])
+    if "baseline" in best:
+        ratio = best["this"] / best["baseline"]
+        _bar(
+            ratio <= 1.05,
+            f"sample report {best['this']:.1f} s vs baseline tree {best['baseline']:.1f} s = {ratio:.2f}× (≤ 1.05)",
+            failures,
+        )
+    else:
+        _bar(best["this"] <= SAMPLE_SECONDS, f"sample report {best['this']:.1f} s ≤ {SAMPLE_SECONDS:.0f} s", failures)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument(
+        "--sizes", default=",".join(map(str, SIZES)), help="organisation sizes in reps (default 40,300,1000)"
+    )
+    p.add_argument("--data-months", type=int, default=13, help="months of data ending with the report month")
+    p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "iskpi-bench-scale")
+    p.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: the cores)")
+    p.add_argument("--sample", action="store_true", help="also time the sample report")
+    p.add_argument("--baseline-tree", help="with --sample: a checkout of the kit (e.g. main) timed the same way")
+    p.add_argument("--repeat", type=int, default=1, help="sample report repetitions (best counts)")
+    args = p.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    args.cache.mkdir(parents=True, exist_ok=True)
+    print(
+        f"bench_report_scale: sizes {sizes}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True
+    )
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="iskpi-scale-") as tmp:
+        for n in sizes:
+            bench_size(n, args, Path(tmp), failures)
+        if args.sample:
+            bench_sample(args, Path(tmp), failures)
+    print(f"\n{'FAIL: ' + '; '.join(failures) if failures else 'all bars PASS'}", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -282,7 +282,15 @@ def for_source(data_dir, *, tz, valid_talk_seconds, prefer, today) -> Snapshot |
     when it is complete and was made from ``data_dir`` with the same options.
     """
     if data_dir is not None and is_snapshot(data_dir):
-        return Snapshot(data_dir)
+        snap = Snapshot(data_dir)
+        got = {"tz": snap.source["tz"], "valid_talk_seconds": int(snap.source["valid_talk_seconds"])}
+        asked = {"tz": tz, "valid_talk_seconds": int(valid_talk_seconds)}
+        if got != asked:  # its local times and valid conversations are fixed: never other ones silently
+            raise SnapshotError(
+                f"the snapshot {data_dir} was validated with {got}, not {asked}: load the raw data "
+                f"directory {snap.source.get('data_dir')} for other options"
+            )
+        return snap
     env = os.environ.get(SNAPSHOT_ENV, "").strip()
     if not env or not is_snapshot(env):
         return None  # none named, or never completed: the raw files

@@ -120,6 +120,8 @@ def test_load_data_reads_the_snapshot_named_by_the_environment_only_when_it_fits
 ):
     monkeypatch.setenv(snapshot.SNAPSHOT_ENV, str(sample_snapshot))
     assert io.load_data(config.SAMPLE_DATA_DIR).snapshot is not None
+    with pytest.raises(snapshot.SnapshotError, match="validated with"):  # a snapshot named directly
+        io.load_data(sample_snapshot, tz="Europe/London")
     # other options than the snapshot was validated with: the raw files
     assert io.load_data(config.SAMPLE_DATA_DIR, tz="Europe/London").snapshot is None
     assert io.load_data(config.SAMPLE_DATA_DIR, valid_talk_seconds=60).snapshot is None

@@ -161,17 +161,19 @@ def bench_size(n: int, args, tmp: Path, failures: list) -> None:
         + ")",
         flush=True,
     )
-    full = run_report(org, tmp / f"org{n}", jobs=args.jobs)
-    print(
-        f"  report (organisation + every team, every notebook): {full['wall']:.1f} s wall, "
-        f"peak PSS {full['pss'] / 1024**3:.2f} GB; runner: {full['done'].split(' → ')[0]}",
-        flush=True,
-    )
+    full = None
+    if not args.team_only:
+        full = run_report(org, tmp / f"org{n}", jobs=args.jobs)
+        print(
+            f"  report (organisation + every team, every notebook): {full['wall']:.1f} s wall, "
+            f"peak PSS {full['pss'] / 1024**3:.2f} GB; runner: {full['done'].split(' → ')[0]}",
+            flush=True,
+        )
     # the ratio: the team's notebooks alone in each dataset (same concurrency, same order), so
     # it measures what the organisation's data costs a team's run, not who ran beside it
     inorg = run_report(org, tmp / f"team{n}", jobs=args.jobs, extra=("--team", FOCUS, "--no-org"))
     iso = run_report(alone, tmp / f"alone{n}", jobs=args.jobs, extra=("--team", FOCUS, "--no-org"))
-    inrep = {r["notebook"]: r for r in full["runs"] if r["team"] == FOCUS}
+    inrep = {r["notebook"]: r for r in (full or inorg)["runs"] if r["team"] == FOCUS}
     a = {r["notebook"]: r for r in inorg["runs"] if r["team"] == FOCUS}
     b = {r["notebook"]: r for r in iso["runs"] if r["team"] == FOCUS}
     print(
@@ -183,18 +185,19 @@ def bench_size(n: int, args, tmp: Path, failures: list) -> None:
         x, y = a[nb]["execute_seconds"], b[nb]["execute_seconds"]
         ratios[nb] = x / y
         print(f"    {nb:<20} {inrep[nb]['execute_seconds']:7.1f} | {x:7.1f} / {y:6.1f} = {x / y:.2f}", flush=True)
-    org_runs = sorted((r for r in full["runs"] if r["team"] == "all"), key=lambda r: -r["execute_seconds"])
-    print(
-        "  organisation runs (execute seconds): "
-        + ", ".join(f"{r['notebook']} {r['execute_seconds']:.1f}" for r in org_runs)
-    )
+    if full:
+        org_runs = sorted((r for r in full["runs"] if r["team"] == "all"), key=lambda r: -r["execute_seconds"])
+        print(
+            "  organisation runs (execute seconds): "
+            + ", ".join(f"{r['notebook']} {r['execute_seconds']:.1f}" for r in org_runs)
+        )
     worst = max(ratios, key=ratios.get)
     _bar(
         ratios[worst] <= BAR_RATIO,
         f"{n:,} reps: {FOCUS} notebooks ≤ {BAR_RATIO}× alone (worst {worst} {ratios[worst]:.2f}×)",
         failures,
     )
-    if n == 1000:
+    if n == 1000 and full:
         _bar(
             full["wall"] < BAR_SECONDS_1000,
             f"1,000 reps: report {full['wall']:.0f} s < {BAR_SECONDS_1000:.0f} s",
@@ -238,6 +241,7 @@ def main(argv=None) -> int:
     p.add_argument("--data-months", type=int, default=13, help="months of data ending with the report month")
     p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "iskpi-bench-scale")
     p.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: the cores)")
+    p.add_argument("--team-only", action="store_true", help="only the team ratio (no full report per size)")
     p.add_argument("--sample", action="store_true", help="also time the sample report")
     p.add_argument("--baseline-tree", help="with --sample: a checkout of the kit (e.g. main) timed the same way")
     p.add_argument("--repeat", type=int, default=1, help="sample report repetitions (best counts)")

@@ -1381,7 +1381,7 @@ def _create_holidays(con, years) -> None:
     con.unregister("df_holidays")
 
 
-def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ranges=None) -> None:
+def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ranges=None, offsets=None) -> None:
     """Typed views with derived local-time columns. The local time is computed once per row
     (inner select) and the ``*_lean`` view skips the reps join, for the aggregation hot path.
     Calls: ``v_calls[_lean]_all`` hold every call, ``v_calls[_lean]`` the outbound ones (the same
@@ -1389,15 +1389,20 @@ def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ran
 
     Local times shift by a fixed offset where the zone keeps one over the column's actual
     [min, max] (``tzfast``; ``ranges``: table -> (min, max) of its event time, already known
-    from validation) and go through ICU otherwise.
+    from validation) and go through ICU otherwise. ``offsets``: a dict (zone, min, max) ->
+    offset that remembers the checks across calls (a snapshot opens one connection per team).
     """
     ranges = ranges or {}
+    offsets = {} if offsets is None else offsets
 
     def loc(table, col, ref=None):
         span = ranges.get(table) if col == EVENT_TIME.get(table) else None
         if span is None:  # leads, deals: small tables, one min/max read
             span = con.execute(f"SELECT min({col}), max({col}) FROM t_{table}").fetchall()[0]
-        return tzfast.local_sql(tz, ref or col, tzfast.fixed_offset(tz, *span, con=con))
+        key = (tz, *span)  # the offset depends on the zone and the range only
+        if key not in offsets:
+            offsets[key] = tzfast.fixed_offset(tz, *span, con=con)
+        return tzfast.local_sql(tz, ref or col, offsets[key])
 
     bday = "(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays))"
     if "calls" in present:

@@ -126,7 +126,7 @@ def write(data, path, *, today=None, prefer=None) -> Path:
                 con.execute(f"COPY (SELECT {cols} FROM t_{t}) TO {io._q(str(tmp / f'{t}.parquet'))} ({opts})")
         con.execute(f"COPY (SELECT d FROM jp_holidays) TO {io._q(str(tmp / 'holidays.parquet'))} ({opts})")
         ranges = {}
-        for t in ("calls", "emails"):  # the local-time fast path's range, read from the written files
+        for t in PARTITIONED:  # the local-time fast path's range, read from the written files
             if t in data._present:
                 col = io.EVENT_TIME[t]
                 files = ", ".join(io._q(str(f)) for f in [tmp / t / "empty.parquet", *(tmp / t).glob("_part=*/*")])
@@ -214,7 +214,24 @@ class Snapshot:
 
     def connect(self, team=None, *, memory_limit=None):
         """A DuckDB connection with the Dataset's views over the snapshot; ``team``: only that
-        team's files of the event tables (None = every team)."""
+        team's files of the event tables (None = every team).
+
+        One connection per team and snapshot object, shared by every view of that team (as the
+        views of one raw load share one): an organisation's run that goes through its teams
+        one by one, again and again, opens each team once.
+        """
+        key = (team, memory_limit)
+        cons = self.__dict__.setdefault("_cons", {})
+        if key not in cons:
+            cons[key] = self._connect(team, memory_limit=memory_limit)
+        return cons[key]
+
+    def close(self) -> None:
+        """Close every connection opened on this snapshot (its views can no longer be read)."""
+        for con in self.__dict__.pop("_cons", {}).values():
+            con.close()
+
+    def _connect(self, team, *, memory_limit):
         from . import io
 
         m = self.meta
@@ -248,6 +265,7 @@ class Snapshot:
             int(self.source["valid_talk_seconds"]),
             outbound_only=bool(m["inbound_calls"]),
             ranges=ranges,
+            offsets=self.__dict__.setdefault("_offsets", {}),
         )
         return con
 

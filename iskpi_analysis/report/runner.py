@@ -419,7 +419,7 @@ def _run_locked(
     (staging / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
-    data.con.close()
+    data.snapshot.close()
     shutil.rmtree(snap_dir)  # the run's copy of the data: not part of the report
     dest = _publish(
         staging,

@@ -202,7 +202,9 @@ def test_report_kernels_read_the_snapshot_and_pages_keep_the_warnings(noisy_dir,
     )
     nb_dir = tmp_path / "nbs"
     nb_dir.mkdir()
-    nbformat.write(new_notebook(cells=[params, new_code_cell(PROBE)]), nb_dir / "01_probe.ipynb")
+    kernelspec = nbformat.read(config.NOTEBOOKS_DIR / "01_scorecard.ipynb", as_version=4).metadata.kernelspec
+    probe = new_notebook(cells=[params, new_code_cell(PROBE)], metadata={"kernelspec": kernelspec})
+    nbformat.write(probe, nb_dir / "01_probe.ipynb")
     raw = io.load_data(noisy_dir)
     res = report.run_report(MONTH, data_dir=noisy_dir, out_dir=tmp_path / "out", notebooks_dir=nb_dir, jobs=2)
     err = capfd.readouterr().err

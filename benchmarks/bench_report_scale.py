@@ -19,7 +19,8 @@ temporary directory), so a second run does not generate again. For each size it 
 
 ``--sample`` also runs the sample report (``iskpi report --month 2026-10`` on ``data/sample``,
 what ``python3 kit.py report`` runs) and, with ``--baseline-tree`` (another checkout of the kit,
-e.g. main), the same command with that checkout's code, alternating which goes first.
+e.g. main, set up with its own ``.venv``), the same command with that checkout's code and
+environment, alternating which goes first.
 
 Bars (issue 15; on a 2-core machine): the 1,000-rep report under 600 s and under 6 GB PSS; every
 notebook of the 30-rep team at most 1.3× its isolated time; the sample report no slower than the
@@ -218,7 +219,9 @@ def bench_sample(args, tmp: Path, failures: list) -> None:
             if who == "baseline":
                 tree = Path(args.baseline_tree).resolve()
                 py = tree / ".venv" / "bin" / "python"
-                kw = {"python": str(py if py.exists() else sys.executable), "cwd": tree}
+                if not py.exists():  # this venv's editable install would import this tree's code
+                    sys.exit(f"--baseline-tree {tree} has no .venv: run `python3 kit.py setup` there first")
+                kw = {"python": str(py), "cwd": tree}
             r = run_report(config.SAMPLE_DATA_DIR, tmp / f"sample-{who}-{i}", jobs=args.jobs, **kw)
             print(f"  [{i + 1}] {who}: {r['wall']:.1f} s wall; runner: {r['done'].split(' → ')[0]}", flush=True)
             best[who] = min(best.get(who, r["wall"]), r["wall"])

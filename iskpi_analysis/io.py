@@ -383,8 +383,14 @@ class Dataset:
         filters=None,
         valid_talk_seconds=config.VALID_TALK_SECONDS,
         inbound_calls=0,
+        snapshot=None,
+        scope=None,
     ):
         self._con = con
+        #: the :class:`~iskpi_analysis.snapshot.Snapshot` this view reads (None: the raw load) and
+        #: the team whose files alone its connection reads (None: every team)
+        self.snapshot = snapshot
+        self._scope = scope
         self.tz = tz
         self.data_dir = data_dir
         self.files = files
@@ -523,6 +529,9 @@ class Dataset:
             f["start"] = str(pd.Timestamp(start))
         if end is not None:
             f["end"] = str(pd.Timestamp(end))
+        if self.snapshot is not None and f.get("team") != self._scope:
+            # another team: a connection whose views read only that team's files of the snapshot
+            return self.snapshot.dataset(team=f.get("team"), filters=f)
         return Dataset(
             self._con,
             tz=self.tz,
@@ -534,6 +543,8 @@ class Dataset:
             filters=f,
             valid_talk_seconds=self.valid_talk_seconds,
             inbound_calls=self.inbound_calls,
+            snapshot=self.snapshot,
+            scope=self._scope,
         )
 
     @property
@@ -752,6 +763,12 @@ def load_data(
     prefer : "csv" or "parquet": which file to read when a table has both (default: the
         ``ISKPI_PREFER_FORMAT`` environment variable; unset, both files are an error).
 
+    A snapshot (:mod:`iskpi_analysis.snapshot`) is read instead of the files when ``data_dir``
+    is a snapshot folder, or when the ``ISKPI_SNAPSHOT`` environment variable names a complete
+    snapshot made from ``data_dir`` with the same options (a report run's kernels): it holds the
+    same validated tables, warnings and fingerprint, and ``filter(team=...)`` then reads only
+    that team's files.
+
     Raises
     ------
     DataValidationError
@@ -771,6 +788,11 @@ def load_data(
     prefer = config.prefer_format() if prefer is None else (prefer or None)
     if prefer is not None:
         config.check_option("prefer", prefer, ("csv", "parquet"))
+    from . import snapshot
+
+    snap = snapshot.for_source(data_dir, tz=tz, valid_talk_seconds=valid_talk_seconds, prefer=prefer, today=today)
+    if snap is not None:
+        return snap.dataset(memory_limit=memory_limit)
     files, notes, problems = _find_files(data_dir, prefer)
     problems += [
         Problem(f"{data_dir}", None, f"required table file missing: {t}.csv or {t}.parquet")
@@ -1365,7 +1387,7 @@ def _create_holidays(con, years) -> None:
     con.unregister("df_holidays")
 
 
-def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ranges=None) -> None:
+def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ranges=None, offsets=None) -> None:
     """Typed views with derived local-time columns. The local time is computed once per row
     (inner select) and the ``*_lean`` view skips the reps join, for the aggregation hot path.
     Calls: ``v_calls[_lean]_all`` hold every call, ``v_calls[_lean]`` the outbound ones (the same
@@ -1373,15 +1395,20 @@ def _create_views(con, present, tz, valid_talk_seconds, outbound_only=False, ran
 
     Local times shift by a fixed offset where the zone keeps one over the column's actual
     [min, max] (``tzfast``; ``ranges``: table -> (min, max) of its event time, already known
-    from validation) and go through ICU otherwise.
+    from validation) and go through ICU otherwise. ``offsets``: a dict (zone, min, max) ->
+    offset that remembers the checks across calls (a snapshot opens one connection per team).
     """
     ranges = ranges or {}
+    offsets = {} if offsets is None else offsets
 
     def loc(table, col, ref=None):
         span = ranges.get(table) if col == EVENT_TIME.get(table) else None
         if span is None:  # leads, deals: small tables, one min/max read
             span = con.execute(f"SELECT min({col}), max({col}) FROM t_{table}").fetchall()[0]
-        return tzfast.local_sql(tz, ref or col, tzfast.fixed_offset(tz, *span, con=con))
+        key = (tz, *span)  # the offset depends on the zone and the range only
+        if key not in offsets:
+            offsets[key] = tzfast.fixed_offset(tz, *span, con=con)
+        return tzfast.local_sql(tz, ref or col, offsets[key])
 
     bday = "(isodow(date) <= 5 AND date NOT IN (SELECT d FROM jp_holidays))"
     if "calls" in present:

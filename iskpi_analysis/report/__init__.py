@@ -8,6 +8,13 @@
    (:func:`iskpi_analysis.io.require_month_calls`), every named team is known, ``lang`` is ``ja``/``en``, the
    targets file exists, there is at least one notebook. Any problem raises :class:`ReportError`
    (the CLI prints it and exits with code 2) and nothing is written.
+   **Load once**: the validated data is then written as the run's snapshot (typed Parquet, one
+   file per team and event table, :mod:`iskpi_analysis.snapshot`) in the staging folder, and every
+   notebook's unchanged ``io.load_data(data_dir).filter(team=team)`` reads it (the workers pass
+   ``ISKPI_SNAPSHOT`` to their kernels): a team's run opens only that team's files, nothing is
+   validated again, and the warnings, input files and fingerprint are the raw load's. The parent
+   drops its own copy of the data once the snapshot is written; the snapshot goes with the
+   staging folder (removed before the swap, or by the next run after a crash).
 2. **Run** every notebook of the notebooks directory (``NN_name.ipynb`` sorted by name, found by
    glob) with papermill, once for the whole organisation (``team="all"``) and once per team (or
    per team named), passing the common parameters of ``docs/api.md``: ``month, team, data_dir,

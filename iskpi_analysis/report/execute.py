@@ -154,6 +154,8 @@ def _run_one(task: dict) -> dict:
         os.close(fd)
         run["log"] = str(log)
     t0 = time.perf_counter()
+    saved_env = {k: os.environ.get(k) for k in task.get("env") or {}}
+    os.environ.update(task.get("env") or {})  # the kernel inherits it (e.g. the run's snapshot)
     try:
         _execute_notebook(pm, task, out_ipynb, run)
         _keep_report_language(out_ipynb, lang=task["parameters"].get("lang", config.DEFAULT_LANG))
@@ -173,6 +175,11 @@ def _run_one(task: dict) -> dict:
             err["traceback"] = traceback.format_exc(limit=5)
         run["error"] = err
     finally:
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
         if saved_fd is not None:
             sys.stderr.flush()
             os.dup2(saved_fd, 2)

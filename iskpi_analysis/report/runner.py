@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import config, runguard
+from .. import config, runguard, snapshot
 from ..catalog import t as _t
 from .execute import (
     Progress,
@@ -205,6 +205,25 @@ def run_report(
                 lock.release()
 
 
+#: the snapshot's folder inside the staging folder (removed before the swap)
+SNAPSHOT_DIR = ".snapshot"
+
+
+def _snapshot(data, staging: Path, *, progress):
+    """Write the validated data as the run's snapshot in ``staging`` and continue on it.
+
+    Returns ``(the snapshot's Dataset, its folder)``. The raw load's DuckDB connection is closed,
+    so the parent holds no copy of the data while the notebooks run; the snapshot keeps its
+    fingerprint, files and warnings.
+    """
+    t0 = time.perf_counter()
+    snap_dir = snapshot.write(data, staging / SNAPSHOT_DIR)
+    data.con.close()
+    data = snapshot.Snapshot(snap_dir).dataset()
+    _say(progress, f"validated data written as the run's snapshot in {time.perf_counter() - t0:.1f}s")
+    return data, snap_dir
+
+
 def _say(progress: bool, msg: str) -> None:
     if progress:
         print(f"iskpi report: {msg}", file=sys.stderr, flush=True)
@@ -239,6 +258,7 @@ def _tasks(
     month,
     *,
     staging,
+    snap_dir,
     team_order,
     nbs,
     params,
@@ -266,6 +286,8 @@ def _tasks(
                     "kernel_start_timeout": kernel_start_timeout,
                     "kernel_start_attempts": kernel_start_attempts,
                     "header": {"month": month, "team": team, "team_label": labels[team], **header},
+                    # the kernel's load_data reads the run's snapshot (see iskpi_analysis.snapshot)
+                    "env": {snapshot.SNAPSHOT_ENV: str(snap_dir)},
                 }
             )
     return tasks
@@ -306,6 +328,7 @@ def _run_locked(
     """
     final, previous, staging = _prepare(month, root=root, lock=lock, merge=merge, lang=lang, progress=progress)
     run_id = f"{started_at}#{os.getpid()}"
+    data, snap_dir = _snapshot(data, staging, progress=progress)
     for n in data.quality_notes():  # the reader of the terminal sees them too, not only manifest.json
         print(f"data warning: {n}", file=sys.stderr, flush=True)
     notes = [note_text(p, lang=lang) for p in data.notes]  # the pages' notes, in the report's language
@@ -323,6 +346,7 @@ def _run_locked(
     tasks = _tasks(
         month,
         staging=staging,
+        snap_dir=snap_dir,
         team_order=team_order,
         nbs=nbs,
         params=params,
@@ -415,6 +439,8 @@ def _run_locked(
     (staging / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
+    data.snapshot.close()
+    shutil.rmtree(snap_dir)  # the run's copy of the data: not part of the report
     dest = _publish(
         staging,
         root=root,

@@ -2,7 +2,7 @@
 """Benchmark: load + validate + aggregate 25 million calls (1,000 reps × 1 year) from Parquet.
 
 Compares, in the same run, the kit's path
-    io.load_data(dir)  →  aggregate.rep_period(data, "day")  +  aggregate.call_buckets(data)
+    dataset.load_data(dir)  →  aggregate.rep_period(data, "day")  +  aggregate.call_buckets(data)
 against the best hand-written query for the same result (DuckDB SQL in two forms and Polars,
 no validation). Each path runs in its own subprocess so that its peak RSS is its own; peak PSS
 of that process tree is sampled as well (every 50 ms, psutil).
@@ -91,9 +91,9 @@ def generate(out: Path, reps: int, days: int, calls_per_day: int, seed: int = 1)
 KIT = """
 import sys, time
 t0 = time.perf_counter()
-from iskpi_analysis import io, aggregate, tzfast
+from iskpi_analysis import dataset, aggregate, tzfast
 tzfast.ENABLED = FAST
-data = io.load_data(sys.argv[1], today="2026-11-22")
+data = dataset.load_data(sys.argv[1], today="2026-11-22")
 t1 = time.perf_counter()
 day = aggregate.rep_period(data, "day")
 t2 = time.perf_counter()

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bench_null_correlation as bcor  # noqa: E402
 import bench_null_timing as btim  # noqa: E402
 
-from iskpi_analysis import correlation, io, stats  # noqa: E402
+from iskpi_analysis import correlation, dataset, stats  # noqa: E402
 
 MONTH = btim.MONTH
 
@@ -45,7 +45,7 @@ def correlation_claims(tables: dict, *, month: str = MONTH, months: int = 3):
     with tempfile.TemporaryDirectory() as tmp:
         for t in bcor.TABLES:
             tables[t].to_parquet(Path(tmp) / f"{t}.parquet", index=False)
-        data = io.load_data(tmp, today="2026-11-30")
+        data = dataset.load_data(tmp, today="2026-11-30")
         res, _, cl = bcor._analyse(
             data,
             months=months,

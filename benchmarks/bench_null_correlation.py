@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from iskpi_analysis import aggregate, correlation, io, kpis, sample  # noqa: E402
+from iskpi_analysis import aggregate, correlation, dataset, kpis, sample  # noqa: E402
 
 END = "2026-09-30"
 TABLES = ("reps", "calls", "emails", "deals")  # what notebook 03 reads
@@ -56,7 +56,7 @@ def analyse(
     with tempfile.TemporaryDirectory() as tmp:
         for t in TABLES:
             frames[t].to_parquet(Path(tmp) / f"{t}.parquet", index=False)
-        data = io.load_data(tmp, today="2026-10-15")
+        data = dataset.load_data(tmp, today="2026-10-15")
         return _analyse(data, months=months, min_trials=min_trials, alpha=alpha, claim_alpha=claim_alpha, grain=grain)
 
 

@@ -32,7 +32,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from iskpi_analysis import io, phase, sample, stats, timing  # noqa: E402
+from iskpi_analysis import dataset, phase, sample, stats, timing  # noqa: E402
 
 MONTH = "2026-10"
 #: two small teams (5 reps each, 4 months of data): fast, and as many report runs as a real one
@@ -48,8 +48,8 @@ def report_claims(tables: dict, *, month: str = MONTH, months: int = 3) -> dict:
     """Run 04 (organisation and each team, three metrics) and 02 (each team) the way the report
     does and return {"claims": DataFrame of every claim with a ``run`` column, "windows": {run:
     connect-rate windows}, "patterns": {team: recommended hours of 02}}."""
-    data = io.Dataset.from_frames(tables)
-    start, end = io.month_bounds(month, months)
+    data = dataset.Dataset.from_frames(tables)
+    start, end = dataset.month_bounds(month, months)
     out, windows = [], {}
     for team in ["all", *data.team_ids()]:
         d = data.filter(team=team).filter(start=start, end=end)

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from iskpi_analysis import config, io, report  # noqa: E402
+from iskpi_analysis import config, dataset, report  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = p.parse_args(argv)
 
-    data = io.load_data(args.data)
+    data = dataset.load_data(args.data)
     teams = args.teams or data.team_ids()
     nbs = report.discover_notebooks(args.notebooks_dir, args.notebooks)
     runs = [(t, nb) for t in ["all", *teams] for nb in nbs]

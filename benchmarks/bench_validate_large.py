@@ -6,7 +6,7 @@ reps for the row count) and is written the way a Japanese CRM export is: CP932, 
 ``script`` and ``disposition_raw`` (some values with a quoted line break), ``direction`` as
 発信/受信. Three paths run, each in its own process, in the same run:
 
-    kit        io.load_data(dir)  (stream → DuckDB, every contract check, typed views)
+    kit        dataset.load_data(dir)  (stream → DuckDB, every contract check, typed views)
     kit_low    the same with a DuckDB memory limit of --low-limit (ISKPI_DUCKDB_MEMORY): the peak
                follows the limit, not the file size (DuckDB spills to its temp directory)
     stream     pyarrow.csv.open_csv over the file, batches counted (the bare streaming read)
@@ -76,8 +76,8 @@ def generate(out: Path, rows: int) -> int:
 KIT = """
 import sys, time
 t0 = time.perf_counter()
-from iskpi_analysis import io
-data = io.load_data(sys.argv[1], today=sys.argv[2])
+from iskpi_analysis import dataset
+data = dataset.load_data(sys.argv[1], today=sys.argv[2])
 n = data.row_counts()["calls"]
 print(time.perf_counter() - t0, n, len(data.warnings))
 """

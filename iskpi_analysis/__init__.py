@@ -2,7 +2,8 @@
 
 The layers, each a module (or package) of its own::
 
-    data        io (load_data, the data contract), sample (generate), importers, calendar
+    data        dataset (load_data, the data contract), snapshot, engines (PostgreSQL, Spark),
+                sample (generate), importers, workdays (business days and holidays)
     tables      aggregate (rep × period counts), kpis (the KPI dictionary), stats (wilson_ci, bh_adjust)
     analyses    scorecard, funnel, plan, pacing, quality, economics, phase, control_chart,
                 correlation, timing — language-neutral results
@@ -30,7 +31,6 @@ from typing import TYPE_CHECKING
 _MODULES = (
     "aggregate",
     "browser",
-    "calendar",
     "catalog",
     "cli",
     "config",
@@ -40,7 +40,8 @@ _MODULES = (
     "fmt",
     "funnel",
     "importers",
-    "io",
+    "dataset",
+    "engines",
     "kpis",
     "notebook",
     "pacing",
@@ -53,11 +54,14 @@ _MODULES = (
     "sample",
     "scorecard",
     "stats",
+    "snapshot",
+    "settings",
     "timing",
+    "workdays",
 )
 #: the most used functions, with the module that defines them
 _FUNCTIONS = {
-    "load_data": "io",
+    "load_data": "dataset",
     "generate": "sample",
     "TeamSpec": "sample",
     "t": "catalog",
@@ -70,9 +74,9 @@ _FUNCTIONS = {
 __all__ = [*_MODULES, *_FUNCTIONS, "__version__"]
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
-    from . import catalog, config, fmt, io, kpis, report, sample, stats  # noqa: F401
+    from . import catalog, config, dataset, fmt, kpis, report, sample, stats  # noqa: F401
     from .catalog import t  # noqa: F401
-    from .io import load_data  # noqa: F401
+    from .dataset import load_data  # noqa: F401
     from .report import run_report  # noqa: F401
     from .sample import TeamSpec, generate  # noqa: F401
     from .stats import bh_adjust, wilson_ci  # noqa: F401

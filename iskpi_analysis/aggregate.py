@@ -1,7 +1,7 @@
 """Raw events → rep-day / rep-week / rep-month KPI tables and call buckets (the hot path).
 
 All counting runs inside an engine: DuckDB over the validated views of a
-:class:`~iskpi_analysis.io.Dataset` (so a year of 25 million calls never becomes a pandas frame),
+:class:`~iskpi_analysis.dataset.Dataset` (so a year of 25 million calls never becomes a pandas frame),
 or the database that holds the data (PostgreSQL, Spark: :func:`iskpi_analysis.engines.connect`),
 with one SQL definition of each table for all of them (:mod:`iskpi_analysis.engines.definitions`). Rates are ratios of sums, computed
 from the count columns named in the KPI dictionary (``kpis.toml``: numerator / denominator).
@@ -12,10 +12,10 @@ from __future__ import annotations
 import pandas as pd
 
 from . import kpis
+from .dataset import Dataset
 from .engines import definitions
 from .engines.base import Engine
 from .engines.local import LocalEngine
-from .io import Dataset
 from .stats import safe_ratio
 
 __all__ = ["GRAINS", "COUNT_COLUMNS", "DEAL_DATES", "BUCKET_KEYS", "add_rates", "rep_period", "call_buckets"]
@@ -54,7 +54,7 @@ def engine_of(data: Dataset | Engine) -> Engine:
         return data
     if isinstance(data, Dataset):
         return LocalEngine(data)
-    raise TypeError(f"data must be an io.Dataset or an engines.Engine, got {type(data).__name__}")
+    raise TypeError(f"data must be an dataset.Dataset or an engines.Engine, got {type(data).__name__}")
 
 
 def _check_grain(grain: str) -> None:

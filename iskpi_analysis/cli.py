@@ -28,14 +28,14 @@ def _version() -> str:
 
 
 def _validate(args) -> int:
-    from . import io
+    from . import dataset
 
     try:
-        data = io.load_data(args.data, tz=args.tz, prefer=args.prefer)
+        data = dataset.load_data(args.data, tz=args.tz, prefer=args.prefer)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except io.DataValidationError as exc:
+    except dataset.DataValidationError as exc:
         print(f"INVALID: {args.data}", file=sys.stderr)
         print(str(exc), file=sys.stderr)
         return 1
@@ -93,7 +93,7 @@ def _import(args) -> int:
 
 def _aggregate(args) -> int:
     """Exit 0 written (problem counts printed as warnings), 2 a bad source."""
-    from . import engines, io
+    from . import dataset, engines
     from .engines.export import export
     from .engines.local import LocalEngine
 
@@ -101,7 +101,7 @@ def _aggregate(args) -> int:
         if engines.is_url(args.data):
             eng = engines.connect(args.data, tz=args.tz)
         else:
-            eng = LocalEngine(io.load_data(args.data, tz=args.tz))
+            eng = LocalEngine(dataset.load_data(args.data, tz=args.tz))
     except (FileNotFoundError, ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

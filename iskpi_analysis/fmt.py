@@ -33,7 +33,7 @@ def num(x, digits: int = 0) -> str:
     return "–" if _missing(x) else f"{x:,.{digits}f}"
 
 
-def yen(x, lang: str = config.DEFAULT_LANG) -> str:
+def yen(x, *, lang: str = config.DEFAULT_LANG) -> str:
     """Yen amounts: 30000000 -> '3,000万円' (ja) or '¥30,000,000' (en).
 
     Examples
@@ -56,13 +56,13 @@ def ci(low, high, *, as_pct: bool = True) -> str:
     return f"[{f(low)}, {f(high)}]"
 
 
-def kpi_value(kpi_id: str, x, lang: str = config.DEFAULT_LANG) -> str:
+def kpi_value(kpi_id: str, x, *, lang: str = config.DEFAULT_LANG) -> str:
     """Format a KPI value by its unit in the dictionary."""
     unit = kpis.get(kpi_id).unit
     if unit == "rate":
         return pct(x)
     if unit == "jpy":
-        return yen(x, lang)
+        return yen(x, lang=lang)
     if unit in ("ratio", "points"):
         return num(x, 2 if unit == "ratio" else 1)
     if unit == "minutes":
@@ -70,7 +70,7 @@ def kpi_value(kpi_id: str, x, lang: str = config.DEFAULT_LANG) -> str:
     return num(x, 1 if isinstance(x, float) and not float(x).is_integer() else 0)
 
 
-def missing_note(tables, lang: str = config.DEFAULT_LANG) -> str:
+def missing_note(tables, *, lang: str = config.DEFAULT_LANG) -> str:
     """The one line a section shows when the data it needs is missing (then it is skipped)."""
     kpis._check_lang(lang)
     names = ", ".join([tables] if isinstance(tables, str) else list(tables))

@@ -56,7 +56,7 @@ READINGS = (
 
 def stage_label(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
     """Label of a funnel stage or stage rate (from the KPI dictionary)."""
-    return kpis.label(key, lang)
+    return kpis.label(key, lang=lang)
 
 
 def stage_targets(phase: str, *, targets_file=None) -> dict:

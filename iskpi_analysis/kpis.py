@@ -93,12 +93,12 @@ def get(kpi_id: str) -> KPI:
     return d[kpi_id]
 
 
-def label(kpi_id: str, lang: str = config.DEFAULT_LANG) -> str:
+def label(kpi_id: str, *, lang: str = config.DEFAULT_LANG) -> str:
     """Reader-facing label of a KPI in ``lang`` ('ja' or 'en')."""
     return get(kpi_id).label(lang)
 
 
-def tier_label(tier: str, lang: str = config.DEFAULT_LANG) -> str:
+def tier_label(tier: str, *, lang: str = config.DEFAULT_LANG) -> str:
     """Reader-facing name of a KPI tier (``common.tier.<tier>`` in the catalog)."""
     _check_lang(lang)
     if tier not in TIERS:
@@ -106,7 +106,7 @@ def tier_label(tier: str, lang: str = config.DEFAULT_LANG) -> str:
     return t(f"common.tier.{tier}", lang=lang)
 
 
-def dictionary_table(lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
+def dictionary_table(*, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     """The dictionary as a tidy table: kpi_id, label, tier, unit, direction, formula."""
     return pd.DataFrame(
         [
@@ -140,7 +140,7 @@ def _phase_file(path: str) -> dict:
     return phases
 
 
-def phase_label(phase: str, lang: str = config.DEFAULT_LANG) -> str:
+def phase_label(phase: str, *, lang: str = config.DEFAULT_LANG) -> str:
     _check_lang(lang)
     if phase not in PHASES:
         raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")

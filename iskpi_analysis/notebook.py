@@ -23,7 +23,7 @@ __all__ = ["RECORD_MIME", "setup", "data_dir", "settings", "record", "read_recor
 RECORD_MIME = "application/vnd.iskpi.record+json"
 
 
-def setup(lang: str = config.DEFAULT_LANG) -> None:
+def setup(*, lang: str = config.DEFAULT_LANG) -> None:
     """Configure plotting (bundled Japanese font) and display for a notebook or report run."""
     config.check_option("lang", lang, config.LANGS)
     import matplotlib

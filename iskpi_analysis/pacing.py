@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from . import calendar as jcal
+from . import workdays as jcal
 
 __all__ = ["PACED_KPIS", "month_days", "project", "pacing_table", "cumulative_path", "daily_totals"]
 

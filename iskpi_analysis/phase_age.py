@@ -70,5 +70,7 @@ def team_phases(data, *, month: str, phase: str | None = None, lang: str | None 
         )
     out = pd.DataFrame(rows)
     if lang is not None:
-        out.insert(out.columns.get_loc("phase") + 1, "phase_label", [kpis.phase_label(p, lang) for p in out["phase"]])
+        out.insert(
+            out.columns.get_loc("phase") + 1, "phase_label", [kpis.phase_label(p, lang=lang) for p in out["phase"]]
+        )
     return out

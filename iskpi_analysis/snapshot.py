@@ -1,8 +1,8 @@
 """A validated, typed snapshot of a data directory that each report run reads only its part of.
 
-A report run loads and validates the data once (:func:`iskpi_analysis.io.load_data`), then
+A report run loads and validates the data once (:func:`iskpi_analysis.dataset.load_data`), then
 :func:`write` stores the validated tables — typed, duplicates dropped, exactly what the views of
-the :class:`~iskpi_analysis.io.Dataset` read — as Parquet under the run's staging folder::
+the :class:`~iskpi_analysis.dataset.Dataset` read — as Parquet under the run's staging folder::
 
     .snapshot/snapshot.json                   what was loaded: source folder, input files, their
                                               fingerprint, tz, the validation's warnings, teams
@@ -12,14 +12,14 @@ the :class:`~iskpi_analysis.io.Dataset` read — as Parquet under the run's stag
     .snapshot/calls/empty.parquet             team is its owner's; -1 = no team), plus an empty
                                               file that carries the schema
 
-Each notebook's ``io.load_data(data_dir).filter(team=team)`` stays as it is: ``load_data`` sees
+Each notebook's ``dataset.load_data(data_dir).filter(team=team)`` stays as it is: ``load_data`` sees
 the snapshot named by the ``ISKPI_SNAPSHOT`` environment variable (set by the report's workers
 for their kernels) when it was made from that same data directory with the same options, opens
 it lazily (views over Parquet; nothing is read yet) and ``filter(team=…)`` reopens it with views
 over that team's files only, so a team's notebook reads its team's rows and never the
 organisation's (predicate pushdown at the file level; an event-time window is a filter DuckDB
 applies while it scans the team's files, skipping row groups only where their statistics allow,
-as the rows are not sorted by time). Interactively, ``io.load_data("<snapshot folder>")`` reads a
+as the rows are not sorted by time). Interactively, ``dataset.load_data("<snapshot folder>")`` reads a
 snapshot directly; without one the raw files are read as before.
 
 The snapshot keeps what the raw load said: the data fingerprint and input files (of the raw
@@ -85,7 +85,7 @@ def write(data, path, *, today=None, prefer=None) -> Path:
     ``today`` and ``prefer``: the options the data was loaded with, recorded so that a load with
     other options reads the raw files instead.
     """
-    from . import io
+    from . import dataset
 
     if data._filters:
         raise ValueError("write a snapshot of the whole data (load_data), not of a filtered view")
@@ -110,27 +110,27 @@ def write(data, path, *, today=None, prefer=None) -> Path:
     try:
         con.register("_snap_team_index", pd.DataFrame({"team_id": teams, "_part": range(len(teams))}))
         for t in sorted(data._present):
-            cols = ", ".join(io._ident(c) for c in ["_row", *io.CONTRACT[t]])
+            cols = ", ".join(dataset._ident(c) for c in ["_row", *dataset.CONTRACT[t]])
             if t in PARTITIONED:
                 (tmp / t).mkdir()
                 con.execute(
-                    f"COPY (SELECT {cols} FROM t_{t} LIMIT 0) TO {io._q(str(tmp / t / 'empty.parquet'))} ({opts})"
+                    f"COPY (SELECT {cols} FROM t_{t} LIMIT 0) TO {dataset._q(str(tmp / t / 'empty.parquet'))} ({opts})"
                 )
                 key = "owner_rep_id" if t == "leads" else "rep_id"  # a lead's team is its owner's
                 con.execute(
-                    f"COPY (SELECT {', '.join('x.' + io._ident(c) for c in ['_row', *io.CONTRACT[t]])}, "
+                    f"COPY (SELECT {', '.join('x.' + dataset._ident(c) for c in ['_row', *dataset.CONTRACT[t]])}, "
                     f"coalesce(i._part, {NO_TEAM}) AS _part FROM t_{t} x "
                     f"LEFT JOIN t_reps r ON r.rep_id = x.{key} LEFT JOIN _snap_team_index i ON i.team_id = r.team_id) "
-                    f"TO {io._q(str(tmp / t))} ({opts}, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)"
+                    f"TO {dataset._q(str(tmp / t))} ({opts}, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)"
                 )
             else:
-                con.execute(f"COPY (SELECT {cols} FROM t_{t}) TO {io._q(str(tmp / f'{t}.parquet'))} ({opts})")
-        con.execute(f"COPY (SELECT d FROM jp_holidays) TO {io._q(str(tmp / 'holidays.parquet'))} ({opts})")
+                con.execute(f"COPY (SELECT {cols} FROM t_{t}) TO {dataset._q(str(tmp / f'{t}.parquet'))} ({opts})")
+        con.execute(f"COPY (SELECT d FROM jp_holidays) TO {dataset._q(str(tmp / 'holidays.parquet'))} ({opts})")
         ranges = {}
         for t in PARTITIONED:  # the local-time fast path's range, read from the written files
             if t in data._present:
-                col = io.EVENT_TIME[t]
-                files = ", ".join(io._q(str(f)) for f in [tmp / t / "empty.parquet", *(tmp / t).glob("_part=*/*")])
+                col = dataset.EVENT_TIME[t]
+                files = ", ".join(dataset._q(str(f)) for f in [tmp / t / "empty.parquet", *(tmp / t).glob("_part=*/*")])
                 lo, hi = con.execute(
                     f"SELECT min({col}), max({col}) FROM read_parquet([{files}], hive_partitioning = false)"
                 ).fetchall()[0]
@@ -233,7 +233,7 @@ class Snapshot:
             con.close()
 
     def _connect(self, team, *, memory_limit):
-        from . import io
+        from . import dataset
 
         m = self.meta
         tz = self.source["tz"]
@@ -243,23 +243,23 @@ class Snapshot:
         except duckdb.InvalidInputException:  # inside Jupyter without ipywidgets
             pass
         con.execute("SET preserve_insertion_order = false")
-        con.execute(f"SET TimeZone = {io._q(tz)}")
-        con.execute(f"SET memory_limit = {io._q(memory_limit or config.DUCKDB_MEMORY_LIMIT)}")
-        con.execute(f"SET temp_directory = {io._q(str(config.DUCKDB_TEMP_DIR))}")
+        con.execute(f"SET TimeZone = {dataset._q(tz)}")
+        con.execute(f"SET memory_limit = {dataset._q(memory_limit or config.DUCKDB_MEMORY_LIMIT)}")
+        con.execute(f"SET temp_directory = {dataset._q(str(config.DUCKDB_TEMP_DIR))}")
         for t in m["present"]:
             if t in PARTITIONED:
-                files = ", ".join(io._q(f) for f in self._files(t, team))
+                files = ", ".join(dataset._q(f) for f in self._files(t, team))
                 src = f"read_parquet([{files}], hive_partitioning = false)"
             else:
-                src = f"read_parquet({io._q(str(self.path / f'{t}.parquet'))})"
+                src = f"read_parquet({dataset._q(str(self.path / f'{t}.parquet'))})"
             con.execute(f"CREATE VIEW t_{t} AS SELECT * FROM {src}")
         con.execute(
-            f"CREATE TABLE jp_holidays AS SELECT d FROM read_parquet({io._q(str(self.path / 'holidays.parquet'))})"
+            f"CREATE TABLE jp_holidays AS SELECT d FROM read_parquet({dataset._q(str(self.path / 'holidays.parquet'))})"
         )
         ranges = {
             t: tuple(None if v is None else pd.Timestamp(v) for v in r) for t, r in (m.get("ranges") or {}).items()
         }
-        io._create_views(
+        dataset._create_views(
             con,
             set(m["present"]),
             tz,
@@ -271,19 +271,19 @@ class Snapshot:
         return con
 
     def dataset(self, *, team=None, filters=None, memory_limit=None):
-        """The snapshot as a :class:`~iskpi_analysis.io.Dataset` (``team``: read only its files;
+        """The snapshot as a :class:`~iskpi_analysis.dataset.Dataset` (``team``: read only its files;
         ``filters``: the view's filters, default ``{"team": team}``)."""
-        from . import io
+        from . import dataset
 
         s = self.source
         filters = dict(filters if filters is not None else ({"team": team} if team else {}))
-        return io.Dataset(
+        return dataset.Dataset(
             self.connect(team, memory_limit=memory_limit),
             tz=s["tz"],
             data_dir=Path(s["data_dir"]) if s.get("data_dir") else None,
             files={t: Path(p) for t, p in s["files"].items()},
             fingerprint=s["fingerprint"],
-            notes=[io.Problem(**n) for n in self.meta["notes"]],
+            notes=[dataset.Problem(**n) for n in self.meta["notes"]],
             present=set(self.meta["present"]),
             filters=filters,
             valid_talk_seconds=int(s["valid_talk_seconds"]),

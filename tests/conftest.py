@@ -17,7 +17,7 @@ import os
 import pytest
 from helpers import CALLS, REPS, TEAMS, run_notebook, write_dir  # noqa: F401 - re-exported, see above
 
-from iskpi_analysis import config, io
+from iskpi_analysis import config, dataset
 
 #: test files by tier, matched on the file name (the rest is ``unit``, unless marked slow)
 TIER_FILES = {
@@ -56,7 +56,7 @@ def mini_dir(tmp_path):
 @pytest.fixture(scope="session")
 def sample_data():
     """The committed sample data, loaded and validated once per test session."""
-    return io.load_data(config.SAMPLE_DATA_DIR)
+    return dataset.load_data(config.SAMPLE_DATA_DIR)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from iskpi_analysis import engines, io
+from iskpi_analysis import dataset, engines
 from iskpi_analysis.engines import definitions
 
 
@@ -48,7 +48,7 @@ def test_connect_rejects_unknown_schemes():
 
 def test_load_data_names_the_engine_route_for_a_database_url():
     with pytest.raises(ValueError, match="iskpi aggregate") as exc:
-        io.load_data("postgresql://someone:secret@db.example/crm")
+        dataset.load_data("postgresql://someone:secret@db.example/crm")
     assert "secret" not in str(exc.value)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sst
 
-from iskpi_analysis import aggregate, io, phase, sample, timing
+from iskpi_analysis import aggregate, dataset, phase, sample, timing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -273,7 +273,7 @@ SPEC = sample.TeamSpec("t4", "4ヶ月チーム", "2026-06-01", n_sdr=3, n_bdr=2,
 
 @pytest.fixture(scope="module")
 def diag():
-    d = io.Dataset.from_frames(sample.generate(0, teams=[SPEC], end=END))
+    d = dataset.Dataset.from_frames(sample.generate(0, teams=[SPEC], end=END))
     return phase.diagnose(
         d,
         month=MONTH,
@@ -376,7 +376,7 @@ def test_no_success_pattern_needs_every_kind_looked_for(diag, winning, scripts, 
     tables = sample.generate(0, teams=[SPEC], end=END, hour_effect=hours, hour_confounding=0.0 if not hours else 0.3)
     if not scripts:  # data without the optional script column's values: scripts cannot be compared
         tables["calls"] = tables["calls"].assign(script=pd.Series(pd.NA, index=tables["calls"].index, dtype="string"))
-    data = io.Dataset.from_frames(tables)
+    data = dataset.Dataset.from_frames(tables)
     sp = phase.success_patterns(data, month=MONTH, winning_script=winning)
     assert sp["visible"] is expect
     ev = {**diag.evidence, "patterns": sp}
@@ -402,7 +402,7 @@ GRID = {
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", list(GRID))
 def test_phase_sentences_follow_their_verdicts(kind):
-    d = io.Dataset.from_frames(sample.generate(1, teams=[GRID[kind]], end=END))
+    d = dataset.Dataset.from_frames(sample.generate(1, teams=[GRID[kind]], end=END))
     dg = phase.describe(
         phase.diagnose(
             d,

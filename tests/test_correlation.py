@@ -391,7 +391,7 @@ def test_plots_draw(planted, tmp_path):
     from iskpi_analysis import notebook as nb
     from iskpi_analysis.plots import correlation as pc
 
-    nb.setup("ja")
+    nb.setup(lang="ja")
     df, res = planted(11)
     ax = pc.heatmap(res)
     labels = [t.get_text() for t in ax.get_yticklabels()]

@@ -3,7 +3,7 @@
 One PostgreSQL server and one Spark session for the whole test session (``conftest.py``); the
 same generated data (two small teams over six weeks that include the US change to daylight
 saving time on 2026-03-08, plus one rep whose only calls sit on local-midnight and DST
-boundaries) goes into DuckDB (files → ``io.load_data``), PostgreSQL (COPY) and Spark (Parquet).
+boundaries) goes into DuckDB (files → ``dataset.load_data``), PostgreSQL (COPY) and Spark (Parquet).
 Every table is compared with ``assert_frame_equal`` in Asia/Tokyo (fixed offset: DuckDB's fast
 path) and America/New_York (a DST change in range: DuckDB's ICU path), and the boundary calls'
 local hour, weekday and date are checked against Python's ``zoneinfo``.
@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from engine_servers import load_postgres, load_spark
 
-from iskpi_analysis import aggregate, cli, engines, io, sample
+from iskpi_analysis import aggregate, cli, dataset, engines, sample
 
 ZONES = ("Asia/Tokyo", "America/New_York")
 #: instants on local-midnight boundaries (Tokyo 15:00Z; New York 05:00Z in EST, 04:00Z in EDT)
@@ -81,7 +81,7 @@ def data_dir(frames, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local(data_dir):
-    return {tz: io.load_data(data_dir, tz=tz, today=TODAY) for tz in ZONES}
+    return {tz: dataset.load_data(data_dir, tz=tz, today=TODAY) for tz in ZONES}
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iskpi_analysis import aggregate, economics, funnel, io, pacing, scorecard
+from iskpi_analysis import aggregate, dataset, economics, funnel, pacing, scorecard
 
 TZ = "Asia/Tokyo"
 # Saturdays, Sundays and national holidays in the window, where deals land without activity
@@ -185,7 +185,7 @@ def make_frames(seed: int) -> dict[str, pd.DataFrame]:
 
 
 def _load(frames):
-    return io.Dataset.from_frames({k: v for k, v in frames.items() if not k.startswith("_")}, today="2026-08-10")
+    return dataset.Dataset.from_frames({k: v for k, v in frames.items() if not k.startswith("_")}, today="2026-08-10")
 
 
 def _local_date(s: pd.Series) -> pd.Series:
@@ -303,7 +303,7 @@ def test_appointment_dating_uses_the_latest_appointment_call():
             "closed_at": pd.NaT,
         }
     )
-    data = io.Dataset.from_frames({"reps": reps, "calls": calls, "deals": deals}, today="2026-03-31")
+    data = dataset.Dataset.from_frames({"reps": reps, "calls": calls, "deals": deals}, today="2026-03-31")
     rp = aggregate.rep_period(data, "day", deal_date="appointment")
     a = rp[rp["rep_id"] == "a"].set_index("period")
     # d1: a's latest appointment call on L1 before 03-05 15:00 is 03-04 (b's 03-05 call is not a's,

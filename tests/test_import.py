@@ -9,7 +9,7 @@ from datetime import time
 import pandas as pd
 import pytest
 
-from iskpi_analysis import aggregate, cli, config, io
+from iskpi_analysis import aggregate, cli, config, dataset
 
 DATA = config.PROJECT_ROOT / "tests" / "data" / "import"
 EXAMPLES = config.PROJECT_ROOT / "examples"
@@ -56,7 +56,7 @@ def expected(df, *, rep, day, connected, appointment, outbound):
 
 
 def check_round_trip(out, exp_day, exp_out, *, raw=True):
-    data = io.load_data(out, tz=TOKYO)
+    data = dataset.load_data(out, tz=TOKYO)
     rp = aggregate.rep_period(data, "day")
     got = (
         rp[rp.calls > 0][["rep_id", "period", "calls", "connects", "appointments"]]
@@ -299,7 +299,7 @@ columns = { "id" = "call_id", "時刻" = "started_at", "担当" = "rep_id", "つ
         ]
     )
     assert rc == 0
-    data = io.load_data(tmp_path / "out", tz=TOKYO)
+    data = dataset.load_data(tmp_path / "out", tz=TOKYO)
     assert list(data.leads.owner_rep_id) == ["R01", "R01"] and list(data.leads.source) == ["webinar", "inbound_form"]
     assert data.leads.created_at.iloc[1] == pd.Timestamp("2026-10-02 14:05", tz=TOKYO)
     assert list(data.emails.rep_id) == ["R01", "R01"] and data.emails.opened.tolist() == [True, False]

@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 from helpers import CALLS, REPS, TEAMS, write_dir
 
-from iskpi_analysis import io
+from iskpi_analysis import dataset
 
 TODAY = "2026-11-22"
 
 
 def load(path, **kw):
-    return io.load_data(path, today=TODAY, **kw)
+    return dataset.load_data(path, today=TODAY, **kw)
 
 
 def broken(tmp_path, calls=None, reps=None, teams=None, **other):
@@ -26,7 +26,7 @@ def broken(tmp_path, calls=None, reps=None, teams=None, **other):
 
 
 def error_text(path) -> str:
-    with pytest.raises(io.DataValidationError) as ei:
+    with pytest.raises(dataset.DataValidationError) as ei:
         load(path)
     return str(ei.value)
 
@@ -58,7 +58,7 @@ def test_utc_input_lands_in_local_hour_and_date(tmp_path):
 def test_other_time_zone_parameter(tmp_path):
     calls = CALLS.copy()
     calls.loc[0, "started_at"] = "2026-01-01T15:30:00Z"
-    d = io.load_data(broken(tmp_path, calls=calls), tz="UTC", today=TODAY)
+    d = dataset.load_data(broken(tmp_path, calls=calls), tz="UTC", today=TODAY)
     assert d.calls.set_index("call_id").loc["c1", "hour"] == 15
 
 
@@ -100,7 +100,7 @@ def test_missing_required_column(tmp_path):
 
 def test_missing_required_table(tmp_path):
     path = write_dir(tmp_path / "d", {"reps": REPS})
-    with pytest.raises(io.DataValidationError, match="required table file missing: calls.csv or calls.parquet"):
+    with pytest.raises(dataset.DataValidationError, match="required table file missing: calls.csv or calls.parquet"):
         load(path)
 
 
@@ -199,7 +199,7 @@ def test_all_problems_reported_together(tmp_path):
     calls = CALLS.copy()
     calls.loc[0, "connected"] = "maybe"
     calls.loc[1, "talk_seconds"] = "abc"
-    with pytest.raises(io.DataValidationError) as ei:
+    with pytest.raises(dataset.DataValidationError) as ei:
         load(broken(tmp_path, calls=calls))
     assert len(ei.value.problems) == 2
     assert {p.column for p in ei.value.problems} == {"connected", "talk_seconds"}
@@ -225,9 +225,9 @@ def test_filter_team_role_window(mini_dir):
 
 
 def test_month_bounds():
-    assert io.month_bounds("2026-10") == (pd.Timestamp("2026-10-01"), pd.Timestamp("2026-11-01"))
+    assert dataset.month_bounds("2026-10") == (pd.Timestamp("2026-10-01"), pd.Timestamp("2026-11-01"))
     with pytest.raises(ValueError, match="YYYY-MM"):
-        io.month_bounds("2026-13")
+        dataset.month_bounds("2026-13")
 
 
 def test_validate_cli(mini_dir, tmp_path, capsys):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import iskpi_analysis
-from iskpi_analysis import io
+from iskpi_analysis import dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -35,7 +35,7 @@ def test_kit_examples_name_teams_of_the_sample():
     text = (ROOT / "kit.py").read_text(encoding="utf-8")
     named = set(re.findall(r"--team[ =](\w+)", text))
     assert named, "kit.py shows no --team example"
-    assert named <= set(io.load_data(ROOT / "data" / "sample").team_ids())
+    assert named <= set(dataset.load_data(ROOT / "data" / "sample").team_ids())
 
 
 def _free_port() -> int:

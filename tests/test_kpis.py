@@ -41,10 +41,10 @@ def test_dictionary_covers_design_section_4():
 
 def test_labels_and_languages():
     assert kpis.label("deal_conversion") == "商談化率"
-    assert kpis.label("deal_conversion", "en") == "Deal conversion"
+    assert kpis.label("deal_conversion", lang="en") == "Deal conversion"
     assert kpis.tier_label("behavioral") == "行動KPI"
     with pytest.raises(ValueError, match=r"lang must be one of \('ja', 'en'\)"):
-        kpis.label("calls", "fr")
+        kpis.label("calls", lang="fr")
     with pytest.raises(KeyError, match="unknown KPI"):
         kpis.get("nope")
 

@@ -40,4 +40,4 @@ def test_notebook_follows_the_conventions(path):
         assert params[name]["inferred_type_name"] == typ and params[name]["help"], name
     src = "\n".join("".join(c["source"]) for c in code)
     assert not re.search(r"^\s*(def|class)\s", src, flags=re.M)
-    assert "nb.setup(lang)" in "".join(code[1]["source"])
+    assert "nb.setup(lang=lang)" in "".join(code[1]["source"])

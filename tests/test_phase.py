@@ -17,7 +17,7 @@ import pytest
 from helpers import run_notebook
 from scipy import optimize, special, stats
 
-from iskpi_analysis import aggregate, config, io, kpis, phase, sample
+from iskpi_analysis import aggregate, config, dataset, kpis, phase, sample
 from iskpi_analysis import notebook as nbm
 from iskpi_analysis.sample import TeamSpec
 
@@ -364,7 +364,7 @@ WEEKS6 = TeamSpec("t6", "6週間チーム", "2026-09-21", n_sdr=3, n_bdr=2)
 
 def _diagnose(spec, seed, **kw):
     tables = sample.generate(seed, teams=[spec], end=END, **kw)
-    d = io.Dataset.from_frames(tables)
+    d = dataset.Dataset.from_frames(tables)
     rd = aggregate.rep_period(d, grain="day")
     rm = aggregate.rep_period(d, grain="month")
     return phase.describe(phase.diagnose(d, month=MONTH, team=spec.team_id, rep_day=rd, rep_month=rm))
@@ -430,7 +430,7 @@ def test_six_weeks_of_data_is_insufficient_not_a_guess():
 def test_skill_gap_detects_planted_spread_and_narrowing():
     def gap(**kw):
         spec = TeamSpec("g", "G", "2026-02-02", n_sdr=6, n_bdr=0, **kw)
-        rm = aggregate.rep_period(io.Dataset.from_frames(sample.generate(0, teams=[spec], end=END)), grain="month")
+        rm = aggregate.rep_period(dataset.Dataset.from_frames(sample.generate(0, teams=[spec], end=END)), grain="month")
         return phase.skill_gap(rm, month=MONTH, trend_months=8)[1]
 
     flat, wide, conv = gap(rep_skill_sd=0.02), gap(rep_skill_sd=0.6), gap(rep_skill_sd=0.6, skill_convergence=1.3)
@@ -441,8 +441,10 @@ def test_skill_gap_detects_planted_spread_and_narrowing():
 
 def test_no_hour_effect_means_no_reliable_hours():
     spec = TeamSpec("h", "H", "2026-05-01", n_sdr=5, n_bdr=0)
-    null = io.Dataset.from_frames(sample.generate(3, teams=[spec], end=END, hour_effect=False, hour_confounding=0.0))
-    planted = io.Dataset.from_frames(sample.generate(3, teams=[spec], end=END))
+    null = dataset.Dataset.from_frames(
+        sample.generate(3, teams=[spec], end=END, hour_effect=False, hour_confounding=0.0)
+    )
+    planted = dataset.Dataset.from_frames(sample.generate(3, teams=[spec], end=END))
     p0 = phase.success_patterns(null, month=MONTH)
     p1 = phase.success_patterns(planted, month=MONTH)
     assert p0["recommended_hours"] == [] and p0["visible"] is False
@@ -455,7 +457,7 @@ def test_no_hour_effect_means_no_reliable_hours():
 
 def test_analyst_answers_are_shown_as_the_analysts_and_never_assumed():
     tables = sample.generate(0, teams=[READY], end=END)
-    d = io.Dataset.from_frames({k: tables[k] for k in ("teams", "reps", "calls")})  # no deals
+    d = dataset.Dataset.from_frames({k: tables[k] for k in ("teams", "reps", "calls")})  # no deals
     rd, rm = aggregate.rep_period(d, grain="day"), aggregate.rep_period(d, grain="month")
     dg = phase.diagnose(d, month=MONTH, team="t4", rep_day=rd, rep_month=rm)
     cl = dg.checklist.set_index("item_id")
@@ -480,7 +482,7 @@ def test_analyst_answers_are_shown_as_the_analysts_and_never_assumed():
 
 def test_invalid_options_raise_with_the_allowed_values():
     tables = sample.generate(0, teams=[WEEKS6], end=END)
-    d = io.Dataset.from_frames(tables)
+    d = dataset.Dataset.from_frames(tables)
     rd, rm = aggregate.rep_period(d, grain="day"), aggregate.rep_period(d, grain="month")
     with pytest.raises(ValueError, match="phase must be one of"):
         phase.diagnose(d, month=MONTH, team="t6", rep_day=rd, rep_month=rm, phase="adult")
@@ -695,7 +697,7 @@ def _texts(dg) -> list[str]:
 @pytest.mark.parametrize("spec", [READY, NOT_READY, WEEKS6], ids=["ready", "not_ready", "six_weeks"])
 def test_the_analysis_has_no_words_and_describe_writes_each_language(spec):
     tables = sample.generate(0, teams=[spec], end=END)
-    d = io.Dataset.from_frames(tables)
+    d = dataset.Dataset.from_frames(tables)
     dg = phase.diagnose(
         d,
         month=MONTH,
@@ -734,7 +736,7 @@ def test_rules_travel_together_and_reject_bad_values():
     with pytest.raises(dataclasses.FrozenInstanceError):  # thresholds are not changed behind a diagnosis' back
         phase.Rules().months = 6
     tables = sample.generate(0, teams=[WEEKS6], end=END)
-    d = io.Dataset.from_frames(tables)
+    d = dataset.Dataset.from_frames(tables)
     rd, rm = aggregate.rep_period(d, grain="day"), aggregate.rep_period(d, grain="month")
     with pytest.raises(ValueError, match="rules must be a phase.Rules"):
         phase.diagnose(d, month=MONTH, team="t6", rep_day=rd, rep_month=rm, rules={"months": 3})

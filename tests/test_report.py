@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from iskpi_analysis import catalog, config, report
-from iskpi_analysis import io as iskpi_io
+from iskpi_analysis import dataset as iskpi_io
 
 HERE = Path(__file__).parent
 FIXTURE_NOTEBOOKS = HERE / "data" / "report_notebooks"

@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 
 from iskpi_analysis import config, report
-from iskpi_analysis import io as iskpi_io
+from iskpi_analysis import dataset as iskpi_io
 
 HERE = Path(__file__).parent
 BILINGUAL = HERE / "data" / "report_notebooks" / "bilingual"

@@ -328,9 +328,9 @@ def test_csv_output(small, tmp_path):
     p = sample.write_sample(tmp_path, fmt="csv", tables=small)
     text = p["calls"].read_text(encoding="utf-8")
     assert "+09:00" in text.splitlines()[1]
-    from iskpi_analysis import io
+    from iskpi_analysis import dataset
 
-    data = io.load_data(tmp_path)
+    data = dataset.load_data(tmp_path)
     assert len(data.calls) == len(small["calls"])
 
 

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 from test_scorecard_fixtures import RATES, make_frames
 
-from iskpi_analysis import aggregate, funnel, io, kpis, quality, sample, scorecard
+from iskpi_analysis import aggregate, dataset, funnel, kpis, quality, sample, scorecard
 
 
 @pytest.fixture(scope="module")
 def sim():
     frames = make_frames()
-    data = io.Dataset.from_frames(frames, today=pd.Timestamp("2026-11-30"))
+    data = dataset.Dataset.from_frames(frames, today=pd.Timestamp("2026-11-30"))
     rp = aggregate.rep_period(data, grain="month")
     tree = scorecard.label_tree(scorecard.kpi_tree(data, month="2026-10", rep_period=rp))
     return frames, data, rp, tree
@@ -122,7 +122,7 @@ def test_smart_check_flags_unrealistic_and_easy_targets(sim):
 def test_missing_tables_are_skipped():
     frames = make_frames(with_costs=False)
     frames = {k: v for k, v in frames.items() if k in ("teams", "reps", "calls")}
-    data = io.Dataset.from_frames(frames, today=pd.Timestamp("2026-11-30"))
+    data = dataset.Dataset.from_frames(frames, today=pd.Timestamp("2026-11-30"))
     rp = aggregate.rep_period(data, grain="month")
     tree = scorecard.kpi_tree(data, month="2026-10", rep_period=rp)
     assert "deal_quality_score" not in set(tree["kpi_id"]) and "calls" in set(tree["kpi_id"])

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iskpi_analysis import calendar as jcal
-from iskpi_analysis import io
+from iskpi_analysis import dataset
+from iskpi_analysis import workdays as jcal
 
 TZ = "Asia/Tokyo"
 RATES = {"connect": 0.25, "conversation": 0.60, "appointment": 0.10}
@@ -154,4 +154,4 @@ def make_frames(seed: int = 7, calls_per_day: int = 80, months=("2026-09", "2026
 
 
 def make_data(**kw):
-    return io.Dataset.from_frames(make_frames(**kw), today=pd.Timestamp("2026-11-30"))
+    return dataset.Dataset.from_frames(make_frames(**kw), today=pd.Timestamp("2026-11-30"))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from test_scorecard_fixtures import make_frames
 
-from iskpi_analysis import aggregate, funnel, io, kpis, phase_age, plan, scorecard
+from iskpi_analysis import aggregate, dataset, funnel, kpis, phase_age, plan, scorecard
 from iskpi_analysis.catalog import t
 
 JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
@@ -27,7 +27,7 @@ LABEL_COLUMNS = {
 
 @pytest.fixture(scope="module")
 def sim():
-    data = io.Dataset.from_frames(make_frames(), today=pd.Timestamp("2026-11-30"))
+    data = dataset.Dataset.from_frames(make_frames(), today=pd.Timestamp("2026-11-30"))
     rp = aggregate.rep_period(data, grain="month")
     rpd = aggregate.rep_period(data, grain="day")
     tree = scorecard.kpi_tree(data, month="2026-10", rep_period=rp)
@@ -57,7 +57,7 @@ def test_kpi_tree_is_language_neutral_and_label_tree_adds_the_words(sim):
     assert set(en["alert_label"]) <= set(scorecard.alert_label(a, lang="en") for a in scorecard.ALERT_LEVELS)
     assert not _no_japanese(en[list(LABEL_COLUMNS - {"label"})])
     calls = ja[(ja["level"] == "team") & (ja["kpi_id"] == "calls")].iloc[0]
-    assert calls["label"] == kpis.label("calls", "ja") and calls["per_label"] == "1人1日あたり"
+    assert calls["label"] == kpis.label("calls", lang="ja") and calls["per_label"] == "1人1日あたり"
     assert scorecard.label_tree(ja, lang="en") is ja  # an already labelled tree is returned as is
 
 
@@ -114,10 +114,10 @@ def test_smart_check_returns_verdict_codes_and_the_sentence_follows_them(sim):
     # planted appointment rate 0.10 vs target 0.20: reached in no past rep-month → unrealistic
     assert sm.loc["appointment_rate", "verdict"] == "unrealistic"
     en = scorecard.smart_table(sm.reset_index(), lang="en").set_index("KPI")
-    note = en.loc[kpis.label("appointment_rate", "en"), "Assessment"]
+    note = en.loc[kpis.label("appointment_rate", lang="en"), "Assessment"]
     n = int(sm.loc["appointment_rate", "n_history"])
     assert "unrealistic" in note and f"of {n} past period" in note and not JA.search(note)
-    assert en.loc[kpis.label("calls", "en"), "Time-bound"] == "✓"
+    assert en.loc[kpis.label("calls", lang="en"), "Time-bound"] == "✓"
 
 
 def test_english_plurals_and_the_seed_readings():
@@ -125,7 +125,7 @@ def test_english_plurals_and_the_seed_readings():
     assert t("scorecard.view.months", lang="en", n=6) == "6 months"
     assert t("scorecard.view.months", lang="ja", n=6) == "6ヶ月"
     en = scorecard.bottleneck_reading("appointment_rate", lang="en")
-    assert kpis.label("connect_rate", "en") in en and kpis.label("appointment_rate", "en") in en
+    assert kpis.label("connect_rate", lang="en") in en and kpis.label("appointment_rate", lang="en") in en
     assert "トークスクリプト" in scorecard.bottleneck_reading("appointment_rate_low_connect", lang="ja")
     with pytest.raises(ValueError, match="connect_rate"):
         scorecard.bottleneck_reading("no_such_stage", lang="en")
@@ -148,7 +148,7 @@ def test_phase_by_age_lives_in_its_own_module(sim):
     plain = phase_age.team_phases(data, month="2026-10")
     assert "phase_label" not in plain and plain["phase"].tolist() == ["growth"]
     labelled = phase_age.team_phases(data, month="2026-10", lang="en")
-    assert labelled["phase_label"].tolist() == [kpis.phase_label("growth", "en")]
+    assert labelled["phase_label"].tolist() == [kpis.phase_label("growth", lang="en")]
     with pytest.raises(ValueError, match="phase must be one of"):
         phase_age.team_phases(data, month="2026-10", phase="adult")
 

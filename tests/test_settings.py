@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iskpi_analysis import config, io
+from iskpi_analysis import config, dataset
 from iskpi_analysis import settings as S
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,7 +18,7 @@ EXAMPLE = ROOT / "examples" / "settings.toml"
 
 @pytest.fixture(scope="module")
 def sample():
-    return io.load_data(config.SAMPLE_DATA_DIR)
+    return dataset.load_data(config.SAMPLE_DATA_DIR)
 
 
 def write(tmp_path, text: str, name: str = "settings.toml") -> Path:

@@ -46,7 +46,7 @@ def settings_notebook(dest: Path) -> Path:
     params.source += '\nsettings: str = ""            # path of the settings TOML'
     book.cells.append(
         nbformat.v4.new_code_cell(
-            'nb.record("settings", nb.settings(settings, io.load_data(nb.data_dir(data_dir)), month=month)'
+            'nb.record("settings", nb.settings(settings, dataset.load_data(nb.data_dir(data_dir)), month=month)'
             ".team(team).as_record())"
         )
     )

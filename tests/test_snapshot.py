@@ -22,7 +22,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from test_report import make_tiny_data
 
-from iskpi_analysis import aggregate, catalog, config, io, report, snapshot
+from iskpi_analysis import aggregate, catalog, config, dataset, report, snapshot
 from iskpi_analysis import notebook as nb
 
 MONTH = "2026-10"
@@ -54,11 +54,11 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(list(df.columns[:1]) + (["_row"] if "_row" in df else [])).reset_index(drop=True)
 
 
-def assert_same_view(raw: io.Dataset, snap: io.Dataset, *, tables: bool = True) -> None:
+def assert_same_view(raw: dataset.Dataset, snap: dataset.Dataset, *, tables: bool = True) -> None:
     """Every table (values and dtypes; ``tables=False``: the small ones), the aggregations, and
     what the view says about itself."""
     assert snap.snapshot is not None and raw.snapshot is None
-    for t in io.TABLES:
+    for t in dataset.TABLES:
         assert raw.has(t) == snap.has(t)
         if raw.has(t) and (tables or t in ("teams", "reps", "costs", "deals")):
             a, b = _sorted(getattr(raw, t)), _sorted(getattr(snap, t))
@@ -76,9 +76,9 @@ def assert_same_view(raw: io.Dataset, snap: io.Dataset, *, tables: bool = True) 
 
 
 def test_round_trip_sample_for_the_organisation_and_every_team(sample_data, sample_snapshot):
-    snap = io.load_data(sample_snapshot)  # a snapshot folder given as the data directory
+    snap = dataset.load_data(sample_snapshot)  # a snapshot folder given as the data directory
     assert_same_view(sample_data, snap)
-    start, end = io.month_bounds(MONTH, 3)
+    start, end = dataset.month_bounds(MONTH, 3)
     first, *others = sample_data.team_ids()
     view = snap.filter(team=first)
     assert view._scope == first and view.team == first
@@ -89,10 +89,10 @@ def test_round_trip_sample_for_the_organisation_and_every_team(sample_data, samp
 
 
 def test_round_trip_keeps_every_warning_of_the_raw_load(noisy_dir, tmp_path):
-    raw = io.load_data(noisy_dir)
+    raw = dataset.load_data(noisy_dir)
     codes = {p.code for p in raw.notes}
     assert {"ignored_columns", "duplicate_dropped", "inbound_calls"} <= codes, codes
-    snap = io.load_data(snapshot.write(raw, tmp_path / "s"))
+    snap = dataset.load_data(snapshot.write(raw, tmp_path / "s"))
     assert_same_view(raw, snap)
     for team in raw.team_ids():
         assert_same_view(raw.filter(team=team), snap.filter(team=team))
@@ -102,7 +102,7 @@ def test_a_team_reads_only_its_own_files(sample_data, sample_snapshot, tmp_path)
     """Predicate pushdown at the file level: with every other team's files gone, a team's view
     computes exactly what the raw load gives; the organisation's view cannot."""
     copy = shutil.copytree(sample_snapshot, tmp_path / "s")
-    org = io.load_data(copy)
+    org = dataset.load_data(copy)
     team = sample_data.team_ids()[1]
     k = org.snapshot.meta["teams"][team]
     for table in snapshot.PARTITIONED:
@@ -119,22 +119,22 @@ def test_load_data_reads_the_snapshot_named_by_the_environment_only_when_it_fits
     sample_data, sample_snapshot, monkeypatch, tmp_path
 ):
     monkeypatch.setenv(snapshot.SNAPSHOT_ENV, str(sample_snapshot))
-    assert io.load_data(config.SAMPLE_DATA_DIR).snapshot is not None
+    assert dataset.load_data(config.SAMPLE_DATA_DIR).snapshot is not None
     with pytest.raises(snapshot.SnapshotError, match="validated with"):  # a snapshot named directly
-        io.load_data(sample_snapshot, tz="Europe/London")
+        dataset.load_data(sample_snapshot, tz="Europe/London")
     # other options than the snapshot was validated with: the raw files
-    assert io.load_data(config.SAMPLE_DATA_DIR, tz="Europe/London").snapshot is None
-    assert io.load_data(config.SAMPLE_DATA_DIR, valid_talk_seconds=60).snapshot is None
+    assert dataset.load_data(config.SAMPLE_DATA_DIR, tz="Europe/London").snapshot is None
+    assert dataset.load_data(config.SAMPLE_DATA_DIR, valid_talk_seconds=60).snapshot is None
     # another data directory (a copy of the same files): its own files
     other = shutil.copytree(config.SAMPLE_DATA_DIR, tmp_path / "other")
-    assert io.load_data(other).snapshot is None
+    assert dataset.load_data(other).snapshot is None
     # an input file changed since the snapshot was written: stale, the raw files
     moved = shutil.copytree(sample_snapshot, tmp_path / "s2")
     meta = json.loads((moved / snapshot.META_FILE).read_text(encoding="utf-8"))
     meta["source"]["stat"]["calls"][1] -= 1
     (moved / snapshot.META_FILE).write_text(json.dumps(meta), encoding="utf-8")
     monkeypatch.setenv(snapshot.SNAPSHOT_ENV, str(moved))
-    assert io.load_data(config.SAMPLE_DATA_DIR).snapshot is None
+    assert dataset.load_data(config.SAMPLE_DATA_DIR).snapshot is None
 
 
 def test_a_snapshot_cut_short_is_never_read(sample_data, sample_snapshot, monkeypatch, tmp_path):
@@ -144,7 +144,7 @@ def test_a_snapshot_cut_short_is_never_read(sample_data, sample_snapshot, monkey
     with pytest.raises(snapshot.SnapshotError, match="not a complete snapshot"):
         snapshot.Snapshot(partial)
     monkeypatch.setenv(snapshot.SNAPSHOT_ENV, str(partial))
-    data = io.load_data(config.SAMPLE_DATA_DIR)
+    data = dataset.load_data(config.SAMPLE_DATA_DIR)
     assert data.snapshot is None and data.row_counts() == sample_data.row_counts()
     with pytest.raises(FileExistsError):
         snapshot.write(sample_data, sample_snapshot)  # never written over an existing snapshot
@@ -156,8 +156,8 @@ def test_a_writer_killed_midway_leaves_no_snapshot(tmp_path):
     """SIGKILL while the snapshot is being written: only a ``.partial-<pid>`` folder remains."""
     dest = tmp_path / "s"
     code = (
-        "import sys; from iskpi_analysis import io, snapshot\n"
-        "d = io.load_data()\n"
+        "import sys; from iskpi_analysis import dataset, snapshot\n"
+        "d = dataset.load_data()\n"
         "print('loaded', flush=True)\n"
         f"snapshot.write(d, {str(dest)!r})\n"
     )
@@ -181,9 +181,9 @@ def test_a_writer_killed_midway_leaves_no_snapshot(tmp_path):
 
 # --- a report run ---------------------------------------------------------------------------------
 PROBE = """\
-from iskpi_analysis import io, notebook as nb
+from iskpi_analysis import dataset, notebook as nb
 import os
-data = io.load_data(nb.data_dir(data_dir)).filter(team=team)
+data = dataset.load_data(nb.data_dir(data_dir)).filter(team=team)
 nb.record("snapshot", data.snapshot is not None)
 nb.record("scope", data._scope)
 nb.record("fingerprint", data.fingerprint)
@@ -205,7 +205,7 @@ def test_report_kernels_read_the_snapshot_and_pages_keep_the_warnings(noisy_dir,
     kernelspec = nbformat.read(config.NOTEBOOKS_DIR / "01_scorecard.ipynb", as_version=4).metadata.kernelspec
     probe = new_notebook(cells=[params, new_code_cell(PROBE)], metadata={"kernelspec": kernelspec})
     nbformat.write(probe, nb_dir / "01_probe.ipynb")
-    raw = io.load_data(noisy_dir)
+    raw = dataset.load_data(noisy_dir)
     res = report.run_report(MONTH, data_dir=noisy_dir, out_dir=tmp_path / "out", notebooks_dir=nb_dir, jobs=2)
     err = capfd.readouterr().err
     assert res.status == "complete"
@@ -218,7 +218,7 @@ def test_report_kernels_read_the_snapshot_and_pages_keep_the_warnings(noisy_dir,
     assert m["data"]["files"]["calls"]["path"] == str((noisy_dir / "calls.csv").resolve())
     assert (
         m["data"]["month_row_counts"]["T1"]
-        == raw.filter(team="T1", start=io.month_bounds(MONTH)[0], end=io.month_bounds(MONTH)[1]).row_counts()
+        == raw.filter(team="T1", start=dataset.month_bounds(MONTH)[0], end=dataset.month_bounds(MONTH)[1]).row_counts()
     )
     notes = [report.note_text(p, lang="ja") for p in raw.notes]
     assert notes

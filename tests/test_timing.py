@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from helpers import run_notebook
 
-from iskpi_analysis import config, io, stats, timing
+from iskpi_analysis import config, dataset, stats, timing
 
 # ----------------------------------------------------------------------------- fixtures
 HOURS = list(range(9, 19))
@@ -157,7 +157,7 @@ def test_utc_input_lands_in_local_hour_and_weekday(tmp_path):
     d.mkdir()
     reps.to_csv(d / "reps.csv", index=False)
     calls.to_csv(d / "calls.csv", index=False)
-    data = io.load_data(d)
+    data = dataset.load_data(d)
     allc = timing.call_counts(data, by=("weekday", "hour"), include_non_business=True)
     got = set(zip(allc["weekday"], allc["hour"]))
     assert got == {(1, 8), (5, 0), (0, 1), (2, 10), (3, 14)}

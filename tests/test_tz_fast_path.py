@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iskpi_analysis import aggregate, calendar, io, tzfast
+from iskpi_analysis import aggregate, dataset, tzfast, workdays
 
 DERIVED = ["date", "hour", "weekday", "month", "business_day"]
 
@@ -57,7 +57,7 @@ def test_fixed_offset_sees_the_transition_instant():
 
 
 # --- generated calls through both paths ---------------------------------------------------------
-def _dataset(stamps_utc: pd.DatetimeIndex, tz: str, *, fast: bool, monkeypatch) -> io.Dataset:
+def _dataset(stamps_utc: pd.DatetimeIndex, tz: str, *, fast: bool, monkeypatch) -> dataset.Dataset:
     monkeypatch.setattr(tzfast, "ENABLED", fast)
     n = len(stamps_utc)
     rng = np.random.default_rng(3)
@@ -82,16 +82,16 @@ def _dataset(stamps_utc: pd.DatetimeIndex, tz: str, *, fast: bool, monkeypatch) 
             "appointment": False,
         }
     )
-    return io.Dataset.from_frames({"reps": reps, "calls": calls}, tz=tz, today="2026-11-30")
+    return dataset.Dataset.from_frames({"reps": reps, "calls": calls}, tz=tz, today="2026-11-30")
 
 
-def _derived(data: io.Dataset) -> pd.DataFrame:
+def _derived(data: dataset.Dataset) -> pd.DataFrame:
     return data.query(
         "SELECT call_id, started_at, date, hour, weekday, month, business_day FROM v_calls ORDER BY call_id"
     ).set_index("call_id")
 
 
-def _path(data: io.Dataset) -> str:
+def _path(data: dataset.Dataset) -> str:
     sql = data.con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'v_calls_lean_all'").fetchall()[0][0]
     assert ("make_timestamp" in sql) != ("timezone(" in sql)
     return "fast" if "make_timestamp" in sql else "general"
@@ -99,7 +99,7 @@ def _path(data: io.Dataset) -> str:
 
 def _pandas_reference(stamps_utc: pd.DatetimeIndex, tz: str) -> pd.DataFrame:
     local = stamps_utc.tz_convert(tz)
-    holidays = set(pd.to_datetime(calendar.holidays("2025-01-01", "2026-12-31")).date)
+    holidays = set(pd.to_datetime(workdays.holidays("2025-01-01", "2026-12-31")).date)
     dates = local.date
     return pd.DataFrame(
         {
@@ -194,9 +194,9 @@ def sample_both():
     mp = pytest.MonkeyPatch()
     try:
         mp.setattr(tzfast, "ENABLED", True)
-        fast = io.load_data("data/sample")
+        fast = dataset.load_data("data/sample")
         mp.setattr(tzfast, "ENABLED", False)
-        general = io.load_data("data/sample")
+        general = dataset.load_data("data/sample")
     finally:
         mp.undo()
     return fast, general

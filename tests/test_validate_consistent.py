@@ -11,13 +11,13 @@ import pytest
 from helpers import CALLS, REPS, TEAMS, write_dir
 from test_report import FIXTURE_NOTEBOOKS, make_tiny_data
 
-from iskpi_analysis import aggregate, io, report
+from iskpi_analysis import aggregate, dataset, report
 
 TODAY = "2026-11-22"
 
 
 def load(path, **kw):
-    return io.load_data(path, today=TODAY, **kw)
+    return dataset.load_data(path, today=TODAY, **kw)
 
 
 # --- events after the data's last activity ---------------------------------------------------
@@ -87,7 +87,7 @@ def test_dates_after_today_stay_an_error(tmp_path):
     )
     path = write_dir(tmp_path / "d", {"teams": TEAMS, "reps": REPS, "calls": CALLS, "deals": deals})
     with pytest.raises(
-        io.DataValidationError,
+        dataset.DataValidationError,
         match=r"deals.csv, column 'created_at': date in the future "
         r"\(after today, 2026-11-22\)",
     ):
@@ -152,7 +152,7 @@ def test_without_direction_every_call_is_outbound(mini_dir):
 def test_unknown_direction_is_an_error_listing_what_is_read(tmp_path):
     calls = mixed_calls()
     calls.loc[2, "direction"] = "内線"
-    with pytest.raises(io.DataValidationError) as ei:
+    with pytest.raises(dataset.DataValidationError) as ei:
         load(write_dir(tmp_path / "m", {"teams": TEAMS, "reps": REPS, "calls": calls}))
     msg = str(ei.value)
     assert "calls.csv, column 'direction': unknown value (allowed: in, out; also read: inbound" in msg
@@ -195,14 +195,14 @@ def test_month_without_calls_is_refused_by_the_package_function(tmp_path):
     d = load(email_only_month(tmp_path))
     assert d.months() == ["2026-01", "2026-02"]
     assert any("1 month(s) with e-mails but no (outbound) calls: 2026-02" in w for w in d.warnings)
-    with pytest.raises(io.MonthWithoutCalls) as ei:
-        io.require_month_calls(d, "2026-02")
+    with pytest.raises(dataset.MonthWithoutCalls) as ei:
+        dataset.require_month_calls(d, "2026-02")
     msg = str(ei.value)
     assert msg.startswith("calls.csv: the whole organisation has no outbound calls in 2026-02 (1 e-mail(s) that month)")
     assert "Add the month's calls to calls.csv, or choose a month with calls: 2026-01" in msg
-    io.require_month_calls(d, "2026-01")  # the organisation has January calls
-    with pytest.raises(io.MonthWithoutCalls, match=r"team t2 has no outbound calls in 2026-01 \(2 e-mail"):
-        io.require_month_calls(d.filter(team="t2"), "2026-01")
+    dataset.require_month_calls(d, "2026-01")  # the organisation has January calls
+    with pytest.raises(dataset.MonthWithoutCalls, match=r"team t2 has no outbound calls in 2026-01 \(2 e-mail"):
+        dataset.require_month_calls(d.filter(team="t2"), "2026-01")
 
 
 def test_report_refuses_a_month_without_calls_naming_team_and_month(tmp_path, capsys):
@@ -245,7 +245,7 @@ def test_notebooks_call_the_check_in_their_load_cell():
 
     for nb in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
         src = "".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code")
-        assert "io.require_month_calls(" in src, nb.name
+        assert "dataset.require_month_calls(" in src, nb.name
 
 
 # --- warnings reach the reader of the report ------------------------------------------------

@@ -9,17 +9,17 @@ import pandas as pd
 import pytest
 from helpers import CALLS, REPS, TEAMS, write_dir
 
-from iskpi_analysis import io
+from iskpi_analysis import dataset
 
 TODAY = "2026-11-22"
 
 
 def load(path, **kw):
-    return io.load_data(path, today=TODAY, **kw)
+    return dataset.load_data(path, today=TODAY, **kw)
 
 
 def error_text(path, **kw) -> str:
-    with pytest.raises(io.DataValidationError) as ei:
+    with pytest.raises(dataset.DataValidationError) as ei:
         load(path, **kw)
     return str(ei.value)
 
@@ -50,7 +50,7 @@ def test_optional_table_without_rows_is_a_counted_warning(tmp_path):
 def test_csv_next_to_parquet_is_an_error_naming_both(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("ISKPI_PREFER_FORMAT", raising=False)
     path = base_dir(tmp_path)
-    typed = load(path).calls[list(io.CONTRACT["calls"])].iloc[:2]  # a different (older) calls table
+    typed = load(path).calls[list(dataset.CONTRACT["calls"])].iloc[:2]  # a different (older) calls table
     typed.to_parquet(path / "calls.parquet")
     msg = error_text(path)
     assert "both calls.csv and calls.parquet exist" in msg and "--prefer parquet" in msg
@@ -87,7 +87,7 @@ def test_fractional_seconds_are_an_error_not_rounded(tmp_path):
 
 def test_fractional_seconds_in_a_parquet_float_column(tmp_path):
     path = base_dir(tmp_path)
-    c = load(path).calls[list(io.CONTRACT["calls"])].copy()
+    c = load(path).calls[list(dataset.CONTRACT["calls"])].copy()
     c["talk_seconds"] = c["talk_seconds"].astype(float)
     c.loc[2, "talk_seconds"] = 59.5
     (path / "calls.csv").unlink()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import io
+from .. import dataset
 from ..stats import bh_adjust
 from .pairs import ACTIVITY_KPIS, ARITHMETIC_KINDS, EFFICIENCY_KPIS, KGI_KPIS, _denominator, _kpi, mechanical_kind
 from .rmcorr import _check_confidence, _pearson_arrays, _rm_arrays
@@ -109,7 +109,7 @@ def select_window(
     """
     grain = grain or infer_grain(data)
     _check_grain(grain)
-    start, end = io.month_bounds(month, months)
+    start, end = dataset.month_bounds(month, months)
     per = pd.to_datetime(data["period"])
     if grain == "week":
         keep = (per >= start) & (per + pd.Timedelta(days=7) <= end)

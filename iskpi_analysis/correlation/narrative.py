@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import config, fmt, io, kpis
+from .. import config, dataset, fmt, kpis
 from ..catalog import has, t
 from .analysis import CLAIM_ALPHA, FINDING_PARTS, LEVELS, _active, _check_grain, headline_figures
 from .plan import PLAN_COLUMNS, claimed, statement_plan
@@ -49,7 +49,7 @@ def _r(v) -> str:
 
 
 def _pair(x: str, y: str, lang: str) -> str:
-    return t("correlation.pair.name", lang=lang, x=kpis.label(x, lang), y=kpis.label(y, lang))
+    return t("correlation.pair.name", lang=lang, x=kpis.label(x, lang=lang), y=kpis.label(y, lang=lang))
 
 
 _TABLE_COLUMNS = (
@@ -83,8 +83,8 @@ def format_pair_table(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -
 
     return pd.DataFrame(
         {
-            h["kpi"]: [kpis.label(v, lang) for v in table["x"]],
-            h["versus"]: [kpis.label(v, lang) for v in table["y"]],
+            h["kpi"]: [kpis.label(v, lang=lang) for v in table["x"]],
+            h["versus"]: [kpis.label(v, lang=lang) for v in table["y"]],
             h["r_within"]: [
                 "–" if pd.isna(r) else f"{r:+.2f} {fmt.ci(lo, hi, as_pct=False)}"
                 for r, lo, hi in zip(table["r_within"], table["ci_low"], table["ci_high"])
@@ -107,7 +107,7 @@ def _count_label(count: str, lang: str) -> str:
     """A KPI's label from the KPI dictionary; a count that is no KPI (leads handled, the
     denominator of deal conversion) from the catalog."""
     if count in kpis.all_kpis():
-        return kpis.label(count, lang)
+        return kpis.label(count, lang=lang)
     return t(f"correlation.count.{count}", lang=lang) if has(f"correlation.count.{count}", lang=lang) else count
 
 
@@ -119,7 +119,7 @@ def format_exclusions(table: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -
     }
     return pd.DataFrame(
         {
-            h["rate"]: [kpis.label(k, lang) for k in table["kpi_id"]],
+            h["rate"]: [kpis.label(k, lang=lang) for k in table["kpi_id"]],
             h["denominator"]: [_count_label(d, lang) for d in table["denominator"]],
             h["n_obs"]: [fmt.num(v) for v in table["n_obs"]],
             h["n_excluded"]: [fmt.num(v) for v in table["n_excluded"]],
@@ -133,7 +133,7 @@ def describe_window(
 ) -> str:
     """One line saying what was analysed: months, reps, observations and the grain."""
     _check_grain(grain)
-    first = f"{io.month_bounds(month, months)[0]:%Y-%m}"
+    first = f"{dataset.month_bounds(month, months)[0]:%Y-%m}"
     active = int(_active(window).sum()) if len(window) else 0
     n_reps = int(window["rep_id"].nunique()) if len(window) else 0
     return t(
@@ -168,14 +168,14 @@ STATEMENT_COLUMNS = [*PLAN_COLUMNS[:-2], "sentence"]
 def _names(pairs, lang: str, with_r: bool = True) -> str:
     key = "correlation.pair.name_r" if with_r else "correlation.pair.name"
     return t("correlation.sep.list", lang=lang).join(
-        t(key, lang=lang, x=kpis.label(a, lang), y=kpis.label(b, lang), r=_r(r)) for a, b, r in pairs
+        t(key, lang=lang, x=kpis.label(a, lang=lang), y=kpis.label(b, lang=lang), r=_r(r)) for a, b, r in pairs
     )
 
 
 def _fields(args: dict, lang: str) -> dict:
     """The catalog fields of a plan record's language-neutral arguments (one rule per argument
     name, so every message that shares an argument words it the same way)."""
-    label = lambda k: kpis.label(k, lang)  # noqa: E731
+    label = lambda k: kpis.label(k, lang=lang)  # noqa: E731
     sep = t("correlation.sep.list", lang=lang)
     f = {}
     for name, v in args.items():
@@ -205,7 +205,7 @@ def _fields(args: dict, lang: str) -> dict:
             )
         elif name == "items":
             f["items"] = sep.join(
-                t("correlation.advice.item", lang=lang, y=label(y), target=fmt.kpi_value(y, target, lang))
+                t("correlation.advice.item", lang=lang, y=label(y), target=fmt.kpi_value(y, target, lang=lang))
                 for y, target in v
             )
         elif name == "alpha":
@@ -227,8 +227,8 @@ def render(record, *, lang: str = config.DEFAULT_LANG) -> str:
         s += t(
             "correlation.stat.denominator_caution",
             lang=lang,
-            x=kpis.label(args["row"]["x"], lang),
-            y=kpis.label(args["row"]["y"], lang),
+            x=kpis.label(args["row"]["x"], lang=lang),
+            y=kpis.label(args["row"]["y"], lang=lang),
         )
     return s
 

@@ -7,7 +7,7 @@
     reps = eng.table("reps")                          # small dimension tables, pulled whole
 
 Modules: :mod:`.definitions` (the one SQL definition of each aggregation and how it is rendered
-for each engine with SQLGlot), :mod:`.local` (DuckDB over an ``io.Dataset``), :mod:`.postgres`,
+for each engine with SQLGlot), :mod:`.local` (DuckDB over an ``dataset.Dataset``), :mod:`.postgres`,
 :mod:`.spark`, :mod:`.relations` (the typed relations over a database's contract tables).
 """
 

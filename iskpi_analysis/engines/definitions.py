@@ -21,7 +21,7 @@ columns (SQLGlot passes DuckDB's ``GROUP BY ALL`` through to PostgreSQL, where i
 no weekday, truncation or formatting functions (SQLGlot writes ``DAYOFWEEK_ISO`` for PostgreSQL,
 which does not exist, and ``(DAYOFWEEK(x) % 7) + 1`` for Spark, which calls a Sunday 2), no
 ``MATERIALIZED`` CTEs. Weekday, ISO week, month and business day come from the calendar, a
-small table built in Python once (with the Japanese holidays of :mod:`iskpi_analysis.calendar`)
+small table built in Python once (with the Japanese holidays of :mod:`iskpi_analysis.workdays`)
 and shipped to the engine, so those rules keep one home.
 """
 
@@ -34,7 +34,7 @@ import pandas as pd
 import sqlglot
 from sqlglot import expressions as exp
 
-from .. import calendar
+from .. import workdays
 
 __all__ = [
     "RELATIONS",
@@ -83,7 +83,7 @@ def calendar_frame(start, end) -> pd.DataFrame:
 
     Columns: date, week (Monday of the ISO week), month (first day), month_label ('YYYY-MM'),
     weekday (0 = Monday … 6 = Sunday), business_day (Monday–Friday and not a Japanese holiday,
-    :func:`iskpi_analysis.calendar.is_business_day`). Empty when start or end is missing.
+    :func:`iskpi_analysis.workdays.is_business_day`). Empty when start or end is missing.
     """
     if start is None or end is None or pd.isna(start) or pd.isna(end):
         days = pd.DatetimeIndex([])
@@ -96,7 +96,7 @@ def calendar_frame(start, end) -> pd.DataFrame:
             "month": days.to_period("M").start_time.date if len(days) else [],
             "month_label": days.strftime("%Y-%m"),
             "weekday": days.day_of_week.astype("int32"),
-            "business_day": calendar.is_business_day(days).astype(bool) if len(days) else [],
+            "business_day": workdays.is_business_day(days).astype(bool) if len(days) else [],
         }
     ).astype({"weekday": "int32", "business_day": bool})
 

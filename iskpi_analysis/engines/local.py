@@ -1,4 +1,4 @@
-"""The local engine: DuckDB over a validated :class:`~iskpi_analysis.io.Dataset`.
+"""The local engine: DuckDB over a validated :class:`~iskpi_analysis.dataset.Dataset`.
 
 Local time comes from the Dataset's views: a fixed UTC offset where the zone keeps one over the
 data (checked, :mod:`iskpi_analysis.tzfast`), DuckDB's ICU ``timezone()`` otherwise.
@@ -20,7 +20,7 @@ __all__ = ["LocalEngine"]
 
 
 class LocalEngine(Engine):
-    """The aggregations' engine for a Dataset (files loaded and validated by ``io.load_data``)."""
+    """The aggregations' engine for a Dataset (files loaded and validated by ``dataset.load_data``)."""
 
     dialect = "duckdb"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from ..io import CONTRACT
+from ..dataset import CONTRACT
 from .log import ImportLog
 from .mapping import TARGET_VALUES, Mapping, MappingError, TableMapping, key
 from .problems import Collector

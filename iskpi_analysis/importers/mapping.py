@@ -127,7 +127,7 @@ def _choice(value, allowed, where: str):
 
 def _table(name: str, d: dict, path, section: str) -> TableMapping:
     """``section``: "" for the top level, "tables.NAME" otherwise (messages name keys as written)."""
-    from ..io import CONTRACT
+    from ..dataset import CONTRACT
 
     sub = lambda k: f"{section}.{k}" if section else k  # noqa: E731 - the key as written in the file
 

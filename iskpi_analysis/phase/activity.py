@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import config, control_chart, io, kpis
+from .. import config, control_chart, dataset, kpis
 from .. import stats as kst
 
 __all__ = ["data_span", "activity_target", "team_daily", "working_days", "rep_stability", "activity_stability"]
@@ -198,7 +198,7 @@ def activity_stability(
     when not judged), reason ("ok", "unstable", "below_target", "unstable_below",
     "too_few_days", "no_target").
     """
-    start, end = io.month_bounds(month, months)
+    start, end = dataset.month_bounds(month, months)
     daily = team_daily(rep_day, start=start, end=end, kpi=kpi)
     chart = control_chart.xmr(daily, x="value", time="date", run_length=run_length)
     chart["reps_working"] = daily["reps_working"].to_numpy()[: len(chart)]

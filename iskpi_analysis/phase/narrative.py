@@ -82,7 +82,7 @@ def standing_label(standing: str, *, lang: str = _D) -> str:
 
 def phase_text(phase: str | None, *, lang: str = _D) -> str:
     """Phase label, or 判定保留 / Undetermined for None."""
-    return t("phase.undetermined", lang=lang) if phase is None else kpis.phase_label(phase, lang)
+    return t("phase.undetermined", lang=lang) if phase is None else kpis.phase_label(phase, lang=lang)
 
 
 def _quote(item_id: str, lang: str) -> str:
@@ -104,7 +104,7 @@ def checklist(ev: dict, *, lang: str = _D, status: pd.DataFrame | None = None) -
     kpis._check_lang(lang)
     cl = checklist_status(ev) if status is None else status.copy()
     texts = item_texts(ev, lang=lang)
-    cl["phase_label"] = [kpis.phase_label(p, lang) for p in cl["phase"]]
+    cl["phase_label"] = [kpis.phase_label(p, lang=lang) for p in cl["phase"]]
     cl["label"] = [item_label(i, lang=lang) for i in cl["item_id"]]
     cl["status_label"] = [status_label(s, lang=lang) for s in cl["status"]]
     cl["source_label"] = [source_label(s, lang=lang) for s in cl["source"]]
@@ -164,10 +164,10 @@ def _phase_basis_text(cls: dict, time_phase: str, ms, lang: str) -> str:
         **{f"{p[0]}c": c[p] for p in kpis.PHASES},
         **{f"{p[0]}t": n[p] for p in kpis.PHASES},
     )
-    age = "" if ms is None else t("phase.basis.age", lang=lang, n=ms, phase=kpis.phase_label(time_phase, lang))
+    age = "" if ms is None else t("phase.basis.age", lang=lang, n=ms, phase=kpis.phase_label(time_phase, lang=lang))
     if not cls["determined"]:
         return t("phase.basis.undetermined", lang=lang, counts=counts, age=age)
-    ph = kpis.phase_label(cls["phase"], lang)
+    ph = kpis.phase_label(cls["phase"], lang=lang)
     if cls["basis"] != "rule":
         return t("phase.basis.fallback", lang=lang, counts=counts, phase=ph, age=age)
     if len(cls["rules_met"]) > 1:
@@ -188,7 +188,7 @@ def _undetermined_reasons(cls: dict, ev: dict, lang: str) -> list[str]:
     out.append(t("phase.reason.judged", lang=lang, n=cls["judged"]))
     if cls["deciding"] and len(cls["possible"]) > 1:
         names = sep("clause", lang=lang).join(_quote(i, lang) for i in cls["deciding"][:3])
-        phases = sep("or", lang=lang).join(kpis.phase_label(p, lang) for p in cls["possible"])
+        phases = sep("or", lang=lang).join(kpis.phase_label(p, lang=lang) for p in cls["possible"])
         which = "two" if len(cls["possible"]) == 2 else "many"
         out.append(t(f"phase.reason.undecided.{which}", lang=lang, names=names, phases=phases))
     return out[:3]
@@ -222,10 +222,10 @@ def _close_calls(diag: TeamDiagnosis, lang: str) -> str:
     if enough and a["target"] is not None and np.isfinite(a.get("mean_ci_low", np.nan)):
         if a["mean_ci_low"] <= a["target"] <= a["mean_ci_high"]:
             ci = ci_text(a["mean_ci_low"], a["mean_ci_high"], lang=lang, pct=False)
-            out.append(t("phase.close.activity", lang=lang, kpi=kpis.label(a["kpi"], lang), ci=ci))
+            out.append(t("phase.close.activity", lang=lang, kpi=kpis.label(a["kpi"], lang=lang), ci=ci))
     if enough and c["target"] is not None and np.isfinite(c["ci_low"]) and c["ci_low"] <= c["target"] <= c["ci_high"]:
         ci = ci_text(c["ci_low"], c["ci_high"], lang=lang)
-        out.append(t("phase.close.conversion", lang=lang, kpi=kpis.label("deal_conversion", lang), ci=ci))
+        out.append(t("phase.close.conversion", lang=lang, kpi=kpis.label("deal_conversion", lang=lang), ci=ci))
     if enough and g["large"] is not None and abs(g["cv"] - g["threshold"]) < 0.05:
         out.append(t("phase.close.skill", lang=lang, cv=f"{g['cv']:.2f}", threshold=f"{g['threshold']:.2f}"))
     if not out:
@@ -237,13 +237,13 @@ def _head(diag: TeamDiagnosis, lang: str) -> str:
     v, name = diag.verdict, diag.team_name
     if v["phase"] is None:
         return t("phase.finding.undetermined", lang=lang, team=name)
-    ph, tph = kpis.phase_label(v["phase"], lang), kpis.phase_label(v["time_phase"], lang)
+    ph, tph = kpis.phase_label(v["phase"], lang=lang), kpis.phase_label(v["time_phase"], lang=lang)
     same = "same" if v["phase"] == v["time_phase"] else "differs"
     head = t(f"phase.finding.{same}", lang=lang, team=name, phase=ph, time_phase=tph)
     if v["readiness"] == "final":
         return head + t("phase.finding.final", lang=lang)
     if v["next_phase"]:
-        nxt = kpis.phase_label(v["next_phase"], lang)
+        nxt = kpis.phase_label(v["next_phase"], lang=lang)
         head += t("phase.finding.readiness", lang=lang, next=nxt, readiness=readiness_label(v["readiness"], lang=lang))
     return head
 
@@ -268,7 +268,7 @@ def _rep_sentences(diag: TeamDiagnosis, lang: str) -> list[str]:
             continue
         names = sep("list", lang=lang).join(sel["rep_name"].head(4))
         more = t("phase.finding.more", lang=lang) if len(sel) > 4 else ""
-        nxt = kpis.phase_label(v["next_phase"], lang) if v["next_phase"] else ""
+        nxt = kpis.phase_label(v["next_phase"], lang=lang) if v["next_phase"] else ""
         out.append(t(f"phase.finding.{standing}", lang=lang, n=len(sel), names=names, more=more, phase=nxt))
     return out
 
@@ -311,8 +311,8 @@ def describe(diag: TeamDiagnosis, *, lang: str = _D) -> TeamDiagnosis:
     v = base.verdict
     words = {
         "phase_label": phase_text(v["phase"], lang=lang),
-        "time_phase_label": kpis.phase_label(v["time_phase"], lang),
-        "next_phase_label": kpis.phase_label(v["next_phase"], lang) if v["next_phase"] else "–",
+        "time_phase_label": kpis.phase_label(v["time_phase"], lang=lang),
+        "next_phase_label": kpis.phase_label(v["next_phase"], lang=lang) if v["next_phase"] else "–",
         "readiness_label": readiness_label(v["readiness"], lang=lang),
         "reasons": reasons(base, lang=lang, checklist=cl, signs=sg),
     }

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from .. import io, kpis
+from .. import dataset, kpis
 from .. import stats as kst
 
 __all__ = ["growth_target", "conversion_trend", "efficiency_kpis", "efficiency_stability", "revenue_traceability"]
@@ -87,7 +87,7 @@ def conversion_trend(
     }
     if "deals_created" not in rep_month.columns:
         return pd.DataFrame(columns=cols), empty
-    start, end = io.month_bounds(month, trend_months)
+    start, end = dataset.month_bounds(month, trend_months)
     w = rep_month[(rep_month["period"] >= start) & (rep_month["period"] < end)]
     m = w.groupby("period", as_index=False)[["deals_created", "leads_handled"]].sum()
     m = m[m["leads_handled"] > 0].reset_index(drop=True)
@@ -97,7 +97,7 @@ def conversion_trend(
         kst.wilson_ci(m["deals_created"].to_numpy(), m["leads_handled"].to_numpy()) if len(m) else ([], [])
     )
     out = dict(empty)
-    ws, _ = io.month_bounds(month, months)
+    ws, _ = dataset.month_bounds(month, months)
     win = m[m["period"] >= ws]
     k, n = int(win["deals_created"].sum()), int(win["leads_handled"].sum())
     if n:
@@ -222,8 +222,8 @@ def revenue_traceability(
             "won_amount_window": 0.0,
             "traceable": None,
         }
-    start, end = io.month_bounds(month, lookback_months)
-    ws, _ = io.month_bounds(month, months)
+    start, end = dataset.month_bounds(month, lookback_months)
+    ws, _ = dataset.month_bounds(month, months)
     created = deals["created_at"].dt.tz_localize(None) if deals["created_at"].dt.tz is not None else deals["created_at"]
     d = deals[(created >= start) & (created < end)]
     n = int(len(d))

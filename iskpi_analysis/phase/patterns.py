@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import io, timing
+from .. import dataset, timing
 from .. import stats as kst
 
 __all__ = ["SCRIPT_COLUMNS", "script_differences", "success_patterns", "claims", "pattern_claims"]
@@ -158,7 +158,7 @@ def success_patterns(
     (kinds of pattern looked for: "hours", "scripts"), not_looked_for (kinds that could not be),
     visible (True / False / None), source ("data", "analyst" or "data+analyst").
     """
-    start, end = io.month_bounds(month, months)
+    start, end = dataset.month_bounds(month, months)
     d = data.filter(start=start, end=end)
     n = (
         int(d.query(f"SELECT count(*) AS n FROM {d.sql('calls')} WHERE business_day")["n"].iloc[0])

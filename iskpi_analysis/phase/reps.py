@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import io
+from .. import dataset
 from .. import stats as kst
 from ..phase_age import months_since_launch
 from .activity import working_days
@@ -96,7 +96,7 @@ def rep_standing(
     reps are compared within role), standing (ahead / in_line / behind / insufficient); ahead
     first, then behind, in line, insufficient.
     """
-    start, end = io.month_bounds(month, months)
+    start, end = dataset.month_bounds(month, months)
     w = working_days(rep_day, start, end)
     rm = rep_month[(rep_month["period"] >= start) & (rep_month["period"] < end)]
     conv = rm.groupby("rep_id")[["deals_created", "leads_handled"]].sum() if "deals_created" in rm else None

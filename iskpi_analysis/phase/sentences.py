@@ -97,7 +97,7 @@ def _stability_text(a: dict, lang: str) -> str:
 def activity_text(a: dict, *, phase_label: str, months: int, lang: str = _D) -> str:
     """Items 2/5 and sign 1: the activity's level against the target, its stability (team and
     reps), the lower limit and the share of rep working days at target."""
-    kpi = kpis.label(a["kpi"], lang)
+    kpi = kpis.label(a["kpi"], lang=lang)
     if a["reason"] == "no_target":
         return t("phase.activity.no_target", lang=lang, kpi=kpi)
     if a["reason"] == "too_few_days":
@@ -127,7 +127,7 @@ def activity_text(a: dict, *, phase_label: str, months: int, lang: str = _D) -> 
 
 def skill_text(g: dict, *, months: int, lang: str = _D, trend: bool = False) -> str:
     """Item 4 (level) and sign 2 (level and trend) of the skill gap."""
-    kpi = kpis.label(g["kpi"], lang)
+    kpi = kpis.label(g["kpi"], lang=lang)
     if g.get("missing"):
         return t("phase.skill.missing", lang=lang, kpi=kpi)
     if g["large"] is None:
@@ -180,7 +180,7 @@ def _scripts_clause(sp: dict, lang: str) -> str:
     return t(
         "phase.patterns.script_found",
         lang=lang,
-        kpi=kpis.label(f["kpi_id"].iloc[0], lang),
+        kpi=kpis.label(f["kpi_id"].iloc[0], lang=lang),
         script=f["script"].iloc[0],
         rate=fmt.pct(f["rate"].iloc[0]),
         other=fmt.pct(f["other_rate"].iloc[0]),
@@ -211,7 +211,7 @@ def patterns_text(sp: dict, *, months: int, lang: str = _D) -> str:
 
 def conversion_text(c: dict, activity_met, *, months: int, lang: str = _D) -> str:
     """Item 6 / sign 5: deal conversion over the window against the growth target, and its trend."""
-    kpi = kpis.label("deal_conversion", lang)
+    kpi = kpis.label("deal_conversion", lang=lang)
     if activity_met is False:
         return t("phase.conversion.activity_short", lang=lang)
     if not c["n"]:
@@ -265,7 +265,7 @@ def efficiency_text(monthly: pd.DataFrame, e: dict, *, months: int, lang: str = 
         t(
             "phase.efficiency.kpi",
             lang=lang,
-            kpi=kpis.label(kpi_id, lang),
+            kpi=kpis.label(kpi_id, lang=lang),
             values=" / ".join(fmt.pct(r) if n >= 1 else "–" for r, n in zip(g["rate"], g["n"])),
             target=fmt.pct(g["target"].iloc[0], 0),
             ok=e["n_months_at_target"].get(kpi_id, 0),
@@ -290,7 +290,7 @@ def revenue_text(r: dict, answer, *, months: int, lang: str = _D) -> str:
             close=fmt.pct(r["close_date_share"], 0),
             lead=fmt.pct(r["lead_share"], 0),
             won=f"{r['won_window']:,}",
-            won_amount=fmt.yen(r["won_amount_window"], lang),
+            won_amount=fmt.yen(r["won_amount_window"], lang=lang),
             months=months,
         )
     if answer is not None:
@@ -310,7 +310,7 @@ def _launch_age(ev, lang):
 
 def _activity(ev, short, lang):
     a, enough = ev["activity"], ev["enough_data"]
-    phase_label = kpis.phase_label(ev["activity_target_phase"], lang) if ev["activity_target_phase"] else ""
+    phase_label = kpis.phase_label(ev["activity_target_phase"], lang=lang) if ev["activity_target_phase"] else ""
     txt = activity_text(a, phase_label=phase_label, months=ev["months"], lang=lang) if enough else short
     thr = "–" if a["target"] is None else t("phase.threshold.activity", lang=lang, target=num_text(a["target"]))
     val = (
@@ -345,7 +345,7 @@ def _skill(ev, short, lang):
 
 def _quality(ev, short, lang):
     c, enough = ev["conversion"], ev["enough_data"]
-    kpi = kpis.label("deal_conversion", lang)
+    kpi = kpis.label("deal_conversion", lang=lang)
     val = "–" if not enough or not np.isfinite(c["rate"]) else fmt.pct(c["rate"])
     thr = (
         "–" if c["target"] is None else t("phase.threshold.quality", lang=lang, kpi=kpi, target=fmt.pct(c["target"], 0))

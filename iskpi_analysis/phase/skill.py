@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from .. import io, kpis
+from .. import dataset, kpis
 
 __all__ = ["SKILL_MONTHLY_COLUMNS", "between_rep_cv", "skill_dispersion", "skill_gap"]
 
@@ -86,7 +86,7 @@ def skill_dispersion(
     (month start), month ("YYYY-MM"), n_reps, rate, cv_observed, cv_noise, cv.
     """
     num, den = _rate_parts(kpi)
-    start, end = io.month_bounds(month, months)
+    start, end = dataset.month_bounds(month, months)
     w = rep_month[(rep_month["period"] >= start) & (rep_month["period"] < end)]
     rows = []
     for p, g in w.groupby("period"):
@@ -145,7 +145,7 @@ def skill_gap(
                 "missing": True,
             },
         )
-    start, end = io.month_bounds(month, months)
+    start, end = dataset.month_bounds(month, months)
     w = rep_month[(rep_month["period"] >= start) & (rep_month["period"] < end)]
     per_rep = w.groupby(["rep_id", "role"], as_index=False)[[num, den]].sum()
     lvl = between_rep_cv(per_rep[num], per_rep[den], per_rep["role"], min_trials=min_trials)

@@ -102,7 +102,7 @@ def target_text(kpi_id: str, x, *, lang: str = _D) -> str:
     if unit == "rate":
         return fmt.pct(x, 0 if round(x * 100, 6).is_integer() else 1)
     if unit == "jpy":
-        return fmt.yen(x, lang)
+        return fmt.yen(x, lang=lang)
     if unit in ("count", "points", "minutes"):
         return t(f"phase.unit.{unit}", lang=lang, value=num_text(x))
     return fmt.num(x, 1)
@@ -111,7 +111,7 @@ def target_text(kpi_id: str, x, *, lang: str = _D) -> str:
 # --- words of the language-neutral tables ---------------------------------------------------
 def _rep_note(r, *, months: int, min_rep_days: int, next_phase, kpi: str, lang: str) -> str:
     """The note of one rep, written from its standing and the figures that decided it."""
-    klabel, clabel = kpis.label(kpi, lang), kpis.label("deal_conversion", lang)
+    klabel, clabel = kpis.label(kpi, lang=lang), kpis.label("deal_conversion", lang=lang)
     if r.standing == "insufficient":
         return t("phase.rep.insufficient", lang=lang, months=months, days=r.working_days, need=min_rep_days)
     if r.standing == "ahead" and next_phase == "growth":
@@ -152,8 +152,8 @@ def label_next_kpis(nk: pd.DataFrame, *, lang: str = _D) -> pd.DataFrame:
     """:func:`next_phase_kpis` with tier_label, kpi_label, target_text ("15%以上(1人1日あたり)" /
     "≥ 15% (per rep per day)") and change_label."""
     out = nk.copy()
-    out["tier_label"] = [kpis.tier_label(x, lang) for x in out["tier"]]
-    out["kpi_label"] = [kpis.label(x, lang) for x in out["kpi_id"]]
+    out["tier_label"] = [kpis.tier_label(x, lang=lang) for x in out["tier"]]
+    out["kpi_label"] = [kpis.label(x, lang=lang) for x in out["kpi_id"]]
     texts = []
     for r in out.itertuples(index=False):
         per = per_label(r.per if isinstance(r.per, str) else None, lang=lang)
@@ -272,7 +272,7 @@ def format_reps(reps: pd.DataFrame, *, lang: str = _D, kpi: str = "calls") -> pd
     ]
     cols = ["rep_name", "role", "tenure_text", "working_days", "activity_text", "share_text", "conversion_text"]
     out = column_labels(tb[[*cols, "standing_label", "note"]], lang=lang)
-    per_day = t("phase.column.per_day", lang=lang, kpi=kpis.label(kpi, lang))
+    per_day = t("phase.column.per_day", lang=lang, kpi=kpis.label(kpi, lang=lang))
     return out.rename(columns={t("phase.column.activity_text", lang=lang): per_day})
 
 

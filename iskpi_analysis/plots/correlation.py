@@ -86,8 +86,8 @@ def heatmap(
                 fontsize=10,
                 color=("white" if abs(v) > 0.6 * lim else "#111111") if sig else "#9e9e9e",
             )
-    ax.set_xticks(range(len(ys)), [kpis.label(b, lang) for b in ys], rotation=25, ha="right")
-    ax.set_yticks(range(len(xs)), [kpis.label(a, lang) for a in xs])
+    ax.set_xticks(range(len(ys)), [kpis.label(b, lang=lang) for b in ys], rotation=25, ha="right")
+    ax.set_yticks(range(len(xs)), [kpis.label(a, lang=lang) for a in xs])
     per = cor.period_word(grain, lang=lang)
     lag_txt = t("correlation.plot.lag", lang=lang, per=per) if lag else ""
     ax.set_title(t("correlation.plot.heatmap_title", lang=lang, level=cor.level_label(level, lang=lang), lag=lag_txt))
@@ -128,7 +128,9 @@ def levels(results: pd.DataFrame, pairs, *, lag: int = 0, ax=None, lang: str = c
                 label=cor.level_label(level, lang=lang) if i == 0 else None,
             )
     ax.axvline(0, color="#424242", lw=0.8)
-    ax.set_yticks(range(len(pairs))[::-1], [f"{kpis.label(x, lang)} × {kpis.label(y, lang)}" for x, y in pairs])
+    ax.set_yticks(
+        range(len(pairs))[::-1], [f"{kpis.label(x, lang=lang)} × {kpis.label(y, lang=lang)}" for x, y in pairs]
+    )
     ax.set_xlim(-1, 1)
     ax.set_xlabel("r")
     ax.set_title(t("correlation.plot.levels_title", lang=lang))
@@ -173,16 +175,16 @@ def scatter(
     for axis, k in ((ax.xaxis, x), (ax.yaxis, y)):
         if k in kpis.all_kpis() and kpis.get(k).unit == "rate":
             axis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set_xlabel(kpis.label(x, lang))
-    ax.set_ylabel(kpis.label(y, lang) + (t("correlation.plot.next", lang=lang) if lag else ""))
+    ax.set_xlabel(kpis.label(x, lang=lang))
+    ax.set_ylabel(kpis.label(y, lang=lang) + (t("correlation.plot.next", lang=lang) if lag else ""))
     if result is not None and np.isfinite(result["r"]):
         ci = f"[{result['ci_low']:+.2f}, {result['ci_high']:+.2f}]"
         ax.set_title(
             t(
                 "correlation.plot.scatter_title",
                 lang=lang,
-                x=kpis.label(x, lang),
-                y=kpis.label(y, lang),
+                x=kpis.label(x, lang=lang),
+                y=kpis.label(y, lang=lang),
                 r=f"{result['r']:+.2f}",
                 ci=ci,
             ),

@@ -58,7 +58,7 @@ def control_chart(
         ax.axhline(
             summary["target"], color="#c62828", lw=1.6, label=_t("target", lang, target=f"{summary['target']:.0f}")
         )
-    lbl = kpis.label(summary["kpi"], lang)
+    lbl = kpis.label(summary["kpi"], lang=lang)
     _title(ax, _t("xmr_title", lang, kpi=lbl), team, lang)
     ax.set_ylabel(lbl)
     ax.set_xlabel(_t("date", lang))
@@ -131,7 +131,7 @@ def checklist_chart(
     ]
     handles.append(Line2D([0], [0], color="#c62828", lw=2.2, label=_t("rule", lang)))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    ax.set_yticks(y, [kpis.phase_label(ph, lang) for ph in phases])
+    ax.set_yticks(y, [kpis.phase_label(ph, lang=lang) for ph in phases])
     ax.set_xlim(0, 5.3)
     ax.set_xticks(range(0, 5))
     ax.set_xlabel(_t("items", lang))
@@ -160,7 +160,7 @@ def skill_gap_chart(
     top = max([threshold, *m["cv"].tolist()]) if len(m) else threshold
     ax.set_ylim(0, top * 1.25)
     ax.set_ylabel(_t("cv", lang))
-    _title(ax, _t("gap_title", lang, kpi=kpis.label(kpi, lang)), team, lang)
+    _title(ax, _t("gap_title", lang, kpi=kpis.label(kpi, lang=lang)), team, lang)
     ax.legend(loc="lower left", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
@@ -221,7 +221,7 @@ def migration_timeline(
     ax.xaxis.set_major_locator(mdates.MonthLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     nxt = rows["next_phase"].iloc[0] if len(rows) else None
-    title = _t("plan_title", lang, phase=kpis.phase_label(nxt, lang) if nxt else "–")
+    title = _t("plan_title", lang, phase=kpis.phase_label(nxt, lang=lang) if nxt else "–")
     _title(ax, title + (_t("provisional", lang) if provisional else ""), team, lang)
     ax.spines[["top", "right"]].set_visible(False)
     return ax

@@ -73,13 +73,13 @@ def funnel_chart(stages: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LA
     counts = s["count"].astype(float).clip(lower=0.8)
     ax.barh(y, counts, color=colors, height=0.6)
     ax.set_xscale("log")
-    ax.set_yticks(y, [kpis.label(st, lang) for st in s["stage"]])
+    ax.set_yticks(y, [kpis.label(st, lang=lang) for st in s["stage"]])
     xmin = max(0.8, 10 ** np.floor(np.log10(max(counts.min(), 1.0)) - 0.3))
     ax.set_xlim(xmin, counts.max() * 40)
     for yi, r in zip(y, s.itertuples()):
         txt = fmt.num(r.count)
         if isinstance(r.rate_id, str):
-            txt += f"   {kpis.label(r.rate_id, lang)} {fmt.pct(r.rate)} {fmt.ci(r.ci_low, r.ci_high)}"
+            txt += f"   {kpis.label(r.rate_id, lang=lang)} {fmt.pct(r.rate)} {fmt.ci(r.ci_low, r.ci_high)}"
             if np.isfinite(r.target):
                 txt += f"  {_t('target', lang)} {fmt.pct(r.target)}"
             if r.too_small:
@@ -136,15 +136,15 @@ def pacing_chart(path: pd.DataFrame, projection: dict, *, kpi_id: str, ax=None, 
     t = projection.get("target", np.nan)
     if t is not None and np.isfinite(t):
         ax.plot([0, n], [0, t], color="#757575", ls=":", label=_t("ideal", lang))
-        ax.axhline(t, color="#c62828", lw=1, label=f"{_t('target', lang)} {fmt.kpi_value(kpi_id, t, lang)}")
+        ax.axhline(t, color="#c62828", lw=1, label=f"{_t('target', lang)} {fmt.kpi_value(kpi_id, t, lang=lang)}")
     ax.set_xlim(0, n + 0.5)
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_ylim(bottom=0)
     ax.set_xlabel(_t("bday", lang))
-    ax.set_ylabel(_t("cumulative", lang, kpi=kpis.label(kpi_id, lang)))
+    ax.set_ylabel(_t("cumulative", lang, kpi=kpis.label(kpi_id, lang=lang)))
     if kpis.get(kpi_id).unit == "jpy":
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.yen(v, lang)))
-    ax.set_title(_t("pacing_title", lang, kpi=kpis.label(kpi_id, lang)))
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.yen(v, lang=lang)))
+    ax.set_title(_t("pacing_title", lang, kpi=kpis.label(kpi_id, lang=lang)))
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return ax

@@ -219,7 +219,7 @@ def heatmap(
 def _volume_bars(ax, hours, n, *, metric: str, lang: str):
     """The trials of each hour as light bars on a right-hand axis, drawn behind the rate."""
     vol = ax.twinx()
-    label = _t("volume", lang, d=kpis.label(tm.METRICS[metric][1], lang))
+    label = _t("volume", lang, d=kpis.label(tm.METRICS[metric][1], lang=lang))
     vol.bar(hours, n, width=0.7, color="#cfd8dc", alpha=0.6, zorder=0, label=label)
     vol.set_ylim(0, n.max() * 3.2)
     vol.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.num(v)))

@@ -3,14 +3,14 @@
 ``iskpi report --month 2026-10`` (or :func:`run_report`) does, in this order:
 
 1. **Validate before starting anything**: month format (``YYYY-MM``), data directory exists and
-   is readable and passes the data contract (:func:`iskpi_analysis.io.load_data`), the month has
+   is readable and passes the data contract (:func:`iskpi_analysis.dataset.load_data`), the month has
    calls or e-mails in the data, and outbound calls for the organisation and every team run
-   (:func:`iskpi_analysis.io.require_month_calls`), every named team is known, ``lang`` is ``ja``/``en``, the
+   (:func:`iskpi_analysis.dataset.require_month_calls`), every named team is known, ``lang`` is ``ja``/``en``, the
    targets file exists, there is at least one notebook. Any problem raises :class:`ReportError`
    (the CLI prints it and exits with code 2) and nothing is written.
    **Load once**: the validated data is then written as the run's snapshot (typed Parquet, one
    file per team and event table, :mod:`iskpi_analysis.snapshot`) in the staging folder, and every
-   notebook's unchanged ``io.load_data(data_dir).filter(team=team)`` reads it (the workers pass
+   notebook's unchanged ``dataset.load_data(data_dir).filter(team=team)`` reads it (the workers pass
    ``ISKPI_SNAPSHOT`` to their kernels): a team's run opens only that team's files, nothing is
    validated again, and the warnings, input files and fingerprint are the raw load's. The parent
    drops its own copy of the data once the snapshot is written; the snapshot goes with the

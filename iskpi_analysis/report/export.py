@@ -111,7 +111,7 @@ def _headline_html(items, *, lang: str) -> str:
 
 
 def note_text(problem, *, lang: str = config.DEFAULT_LANG) -> str:
-    """The reader's sentence for one data-quality warning (an ``io.Problem``) in ``lang``.
+    """The reader's sentence for one data-quality warning (an ``dataset.Problem``) in ``lang``.
 
     Chosen by the warning's ``code`` from the catalog (``report.note.<code>``) and filled from
     its file, column, count and ``fields``; a warning without a sentence in the catalog keeps

@@ -71,7 +71,7 @@ def _git_revision() -> dict:
 
 
 def _input_files(data) -> dict:
-    from .. import io
+    from .. import dataset
 
     counts = data.row_counts()
     out = {}
@@ -80,16 +80,16 @@ def _input_files(data) -> dict:
         out[tname] = {
             "path": str(p.resolve()),
             "bytes": p.stat().st_size,
-            "sha256": io.file_sha256(p),
+            "sha256": dataset.file_sha256(p),
             "rows": counts.get(tname),
         }
     return out
 
 
 def _month_row_counts(data, month, teams) -> dict:
-    from .. import io
+    from .. import dataset
 
-    start, end = io.month_bounds(month)
+    start, end = dataset.month_bounds(month)
     return {tm: data.filter(team=tm, start=start, end=end).row_counts() for tm in [ORG, *teams]}
 
 

@@ -57,7 +57,7 @@ def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT
 
     Raises :class:`ReportError` with a message saying what is wrong and what is allowed.
     """
-    from .. import io
+    from .. import dataset
 
     if not isinstance(month, str) or not MONTH_RE.fullmatch(month):
         raise ReportError(f"--month must be YYYY-MM (e.g. 2026-10), got {month!r}")
@@ -77,8 +77,8 @@ def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT
         if not t.is_file() or not os.access(t, os.R_OK):
             raise ReportError(f"targets file not found or not readable: {t}")
     try:
-        data = io.load_data(d)
-    except io.DataValidationError as exc:
+        data = dataset.load_data(d)
+    except dataset.DataValidationError as exc:
         raise ReportError(f"the data in {d} breaks the data contract:\n{exc}") from None
     except (OSError, ValueError) as exc:
         raise ReportError(f"cannot read the data in {d}: {exc}") from None
@@ -98,8 +98,8 @@ def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT
     # a month with e-mails but no calls (for the organisation or a team) is refused, not shown
     for view in [data] + [data.filter(team=t) for t in teams]:
         try:
-            io.require_month_calls(view, month)
-        except io.MonthWithoutCalls as exc:
+            dataset.require_month_calls(view, month)
+        except dataset.MonthWithoutCalls as exc:
             raise ReportError(str(exc)) from None
     return data, teams
 

@@ -56,7 +56,10 @@ def bottleneck_reading(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
     config.check_option("key", key, funnel.READINGS)
     rid = "calls" if key == "calls" else "appointment_rate" if key.startswith("appointment_rate") else key
     return t(
-        f"scorecard.reading.{key}", lang=lang, rate=kpis.label(rid, lang), connect=kpis.label("connect_rate", lang)
+        f"scorecard.reading.{key}",
+        lang=lang,
+        rate=kpis.label(rid, lang=lang),
+        connect=kpis.label("connect_rate", lang=lang),
     )
 
 
@@ -66,7 +69,7 @@ def describe_bottleneck(b: dict, *, lang: str = config.DEFAULT_LANG) -> dict:
     key = b.get("reading_key")
     return {
         **b,
-        "label": kpis.label(b["stage"], lang) if b["stage"] else None,
+        "label": kpis.label(b["stage"], lang=lang) if b["stage"] else None,
         "reading": bottleneck_reading(key, lang=lang) if key else None,
     }
 
@@ -80,10 +83,13 @@ def describe_teams(teams: dict, tree: pd.DataFrame, *, month: str, lang: str = c
     out = {}
     for team_id, r in teams.items():
         bn = describe_bottleneck(r["bottleneck"], lang=lang)
-        ps = r["plan_summary"] and {**r["plan_summary"], "goal_label": kpis.label(r["plan_summary"]["goal_kpi"], lang)}
+        ps = r["plan_summary"] and {
+            **r["plan_summary"],
+            "goal_label": kpis.label(r["plan_summary"]["goal_kpi"], lang=lang),
+        }
         out[team_id] = {
             **r,
-            "phase_label": kpis.phase_label(r["phase"], lang),
+            "phase_label": kpis.phase_label(r["phase"], lang=lang),
             "card": label_tree(r["card"], lang=lang),
             "bottleneck": bn,
             "plan_summary": ps,
@@ -101,10 +107,10 @@ def label_tree(tree: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.Dat
     if "label" in tree.columns or not len(tree):
         return tree
     out = tree.copy()
-    out["phase_label"] = [kpis.phase_label(x, lang) for x in out["phase"]]
+    out["phase_label"] = [kpis.phase_label(x, lang=lang) for x in out["phase"]]
     out["level_label"] = [level_label(x, lang=lang) for x in out["level"]]
-    out["tier_label"] = [kpis.tier_label(x, lang) for x in out["tier"]]
-    out["label"] = [kpis.label(x, lang) for x in out["kpi_id"]]
+    out["tier_label"] = [kpis.tier_label(x, lang=lang) for x in out["tier"]]
+    out["label"] = [kpis.label(x, lang=lang) for x in out["kpi_id"]]
     out["per_label"] = [per_label(x if isinstance(x, str) else None, lang=lang) for x in out["per"]]
     out["alert_label"] = [alert_label(x, lang=lang) for x in out["alert"]]
     out["value_text"] = [_fmt_value(k, x, p, lang) for k, x, p in zip(out["kpi_id"], out["actual"], out["per"])]
@@ -126,7 +132,7 @@ def _fmt_value(kpi_id, x, per, lang):
     unit = kpis.get(kpi_id).unit
     if unit == "count" and (per == "rep_day" or (per == "rep_month" and not float(x).is_integer())):
         return fmt.num(x, 1)
-    return fmt.kpi_value(kpi_id, x, lang)
+    return fmt.kpi_value(kpi_id, x, lang=lang)
 
 
 def change_text(kpi_id: str, x, per=None, *, lang: str = config.DEFAULT_LANG) -> str:
@@ -253,7 +259,7 @@ def _bottleneck_sentence(b: dict, *, lang: str) -> str:
 
 def _kpi_text(kpi_id: str, x, lang: str) -> str:
     """A count or amount of the pacing table in its unit."""
-    return fmt.yen(x, lang) if kpis.get(kpi_id).unit == "jpy" else fmt.num(x)
+    return fmt.yen(x, lang=lang) if kpis.get(kpi_id).unit == "jpy" else fmt.num(x)
 
 
 def _landing_sentence(pacing_rows: pd.DataFrame, *, lang: str) -> str | None:
@@ -265,7 +271,7 @@ def _landing_sentence(pacing_rows: pd.DataFrame, *, lang: str) -> str | None:
         return t(
             "scorecard.summary.landing",
             lang=lang,
-            kpi=kpis.label(k, lang),
+            kpi=kpis.label(k, lang=lang),
             projected=_kpi_text(k, r["projected"], lang),
             low=_kpi_text(k, r["projected_low"], lang),
             high=_kpi_text(k, r["projected_high"], lang),
@@ -280,7 +286,7 @@ def _landing_sentence(pacing_rows: pd.DataFrame, *, lang: str) -> str | None:
     return t(
         "scorecard.summary.landed",
         lang=lang,
-        kpi=kpis.label(k, lang),
+        kpi=kpis.label(k, lang=lang),
         actual=_kpi_text(k, r["actual"], lang),
         target=_kpi_text(k, r["target"], lang),
         attainment=fmt.pct(r["projected_attainment"], 0),

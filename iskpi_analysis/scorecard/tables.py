@@ -122,7 +122,7 @@ def pacing_display(p: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame
         k = r.kpi_id
         rows.append(
             {
-                "kpi": kpis.label(k, lang),
+                "kpi": kpis.label(k, lang=lang),
                 "actual": _kpi_text(k, r.actual, lang),
                 "projected": _kpi_text(k, r.projected, lang),
                 "interval": (
@@ -149,7 +149,7 @@ def rep_display(
     stars, labelled alike (for :func:`plots.scorecard.style_alerts`)."""
     ids = list(r["card"].loc[r["card"]["importance"] >= min_importance, "kpi_id"])
     sub = label_tree(tree[tree["team_id"] == team_id], lang=lang)
-    names = {k: kpis.label(k, lang) for k in ids}
+    names = {k: kpis.label(k, lang=lang) for k in ids}
     vals, levels = (
         rep_table(sub, kpi_ids=ids, value=v).drop(columns=["team_id", "rep_id"]).rename(columns=names)
         for v in ("value_text", "alert")
@@ -211,7 +211,7 @@ def plan_heading(r: dict, *, lang: str = DEFAULT_LANG) -> str:
         lang=lang,
         team=r["team_name"],
         goal=fmt.num(ps["goal"]),
-        goal_label=kpis.label(ps["goal_kpi"], lang),
+        goal_label=kpis.label(ps["goal_kpi"], lang=lang),
         basis=t(f"scorecard.goal_basis.{ps['goal_basis']}", lang=lang),
     )
 
@@ -220,7 +220,7 @@ def plan_note(r: dict, data, *, lang: str = DEFAULT_LANG) -> str | None:
     """Why there is no reverse plan (no deals table, or a stage rate of zero); None if there is one."""
     if r["reverse"] is not None:
         return None
-    return fmt.missing_note("deals", lang) if not data.has("deals") else t("scorecard.view.zero_rate", lang=lang)
+    return fmt.missing_note("deals", lang=lang) if not data.has("deals") else t("scorecard.view.zero_rate", lang=lang)
 
 
 def reverse_display(rv: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
@@ -228,7 +228,7 @@ def reverse_display(rv: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFra
     return column_labels(
         pd.DataFrame(
             {
-                "stage": [kpis.label(s, lang) for s in rv["stage"]],
+                "stage": [kpis.label(s, lang=lang) for s in rv["stage"]],
                 "rate_to_next": [fmt.pct(x) if np.isfinite(x) else "" for x in rv["rate_to_next"]],
                 "needed_ceil": [fmt.num(x) for x in rv["needed_ceil"]],
             }
@@ -290,7 +290,7 @@ def bdr_display(bdr: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     for r in bdr.itertuples(index=False):
         row = rows.setdefault((r.team_id, r.rep_name), {"team_id": r.team_id, "rep_name": r.rep_name})
         if r.kpi_id == "decision_maker_rate":
-            row[kpis.label(r.kpi_id, lang)] = t(
+            row[kpis.label(r.kpi_id, lang=lang)] = t(
                 "scorecard.view.rate_ci_n",
                 lang=lang,
                 rate=fmt.pct(r.actual),
@@ -298,9 +298,9 @@ def bdr_display(bdr: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
                 n=fmt.num(r.n),
             )
         else:
-            row[kpis.label(r.kpi_id, lang)] = fmt.num(r.actual)
+            row[kpis.label(r.kpi_id, lang=lang)] = fmt.num(r.actual)
     out = pd.DataFrame(sorted(rows.values(), key=lambda d: (d["team_id"], d["rep_name"])))
-    kpi_cols = [kpis.label(k, lang) for k in ("decision_maker_rate", "target_account_contacts")]
+    kpi_cols = [kpis.label(k, lang=lang) for k in ("decision_maker_rate", "target_account_contacts")]
     return column_labels(out[["team_id", "rep_name", *(c for c in kpi_cols if c in out)]], lang=lang)
 
 
@@ -310,7 +310,7 @@ def email_display(er: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame
         pd.DataFrame(
             {
                 "team_id": er["team_id"],
-                "kpi": [kpis.label(k, lang) for k in er["kpi_id"]],
+                "kpi": [kpis.label(k, lang=lang) for k in er["kpi_id"]],
                 "n": er["n"],
                 "rate": _rate_ci(er),
             }
@@ -331,7 +331,7 @@ def conversion_heading(*, months: int, lang: str = DEFAULT_LANG) -> str:
     return t(
         "scorecard.view.conversion_by_source",
         lang=lang,
-        kpi=kpis.label("deal_conversion", lang),
+        kpi=kpis.label("deal_conversion", lang=lang),
         months=t("scorecard.view.months", lang=lang, n=months),
     )
 
@@ -391,11 +391,11 @@ def economics_display(ec: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataF
     health = {True: t("scorecard.view.healthy", lang=lang), False: t("scorecard.view.below_3", lang=lang)}
     out = pd.DataFrame({"team_id": ec["team_id"]})
     for k in ("won_amount_jpy", "pipeline_jpy", "cac_jpy", "ltv_jpy"):
-        out[kpis.label(k, lang)] = [fmt.yen(x, lang) for x in ec[k]]
-    out[kpis.label("ltv_cac", lang)] = [
+        out[kpis.label(k, lang=lang)] = [fmt.yen(x, lang=lang) for x in ec[k]]
+    out[kpis.label("ltv_cac", lang=lang)] = [
         f"{fmt.num(x, 2)} {health[bool(h)]}" for x, h in zip(ec["ltv_cac"], ec["healthy"])
     ]
-    out[kpis.label("roi", lang)] = [fmt.pct(x, 0) for x in ec["roi"]]
+    out[kpis.label("roi", lang=lang)] = [fmt.pct(x, 0) for x in ec["roi"]]
     return column_labels(out, lang=lang)
 
 
@@ -404,7 +404,7 @@ def forecast_heading(*, months: int, at_business_day: int, lang: str = DEFAULT_L
     return t(
         "scorecard.view.forecast_accuracy",
         lang=lang,
-        kpi=kpis.label("forecast_accuracy", lang),
+        kpi=kpis.label("forecast_accuracy", lang=lang),
         months=t("scorecard.view.months", lang=lang, n=months),
         day=at_business_day,
     )
@@ -416,7 +416,7 @@ def forecast_display(summary: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.D
         pd.DataFrame(
             {
                 "team_id": summary["team_id"],
-                "kpi": [kpis.label(k, lang) for k in summary["kpi_id"]],
+                "kpi": [kpis.label(k, lang=lang) for k in summary["kpi_id"]],
                 "n": summary["n"],
                 "accuracy": [fmt.pct(x) for x in summary["accuracy"]],
                 "covered": [fmt.pct(x, 0) for x in summary["covered"]],
@@ -429,7 +429,7 @@ def forecast_display(summary: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.D
 def smart_table(sm: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The SMART check (:func:`smart.smart_check`) as marks and one sentence per target."""
     mark = {True: t("scorecard.smart.yes", lang=lang), False: t("scorecard.smart.no", lang=lang)}
-    out = pd.DataFrame({"label": [kpis.label(k, lang) for k in sm["kpi_id"]]})
+    out = pd.DataFrame({"label": [kpis.label(k, lang=lang) for k in sm["kpi_id"]]})
     for c in ("specific", "measurable", "time_bound", "achievable"):
         out[c] = [
             mark[bool(v)] if isinstance(v, (bool, np.bool_)) else t("scorecard.smart.unjudged", lang=lang)
@@ -441,7 +441,7 @@ def smart_table(sm: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
 
 def smart_note(r, *, lang: str = DEFAULT_LANG) -> str:
     """The SMART verdict of one target (a row of :func:`smart.smart_check`) as a sentence."""
-    label = kpis.label(r.kpi_id, lang)
+    label = kpis.label(r.kpi_id, lang=lang)
     if r.verdict in ("not_measurable", "no_period", "no_history"):
         return t(f"scorecard.smart.{r.verdict}", lang=lang, label=label)
     return t(
@@ -473,7 +473,7 @@ def settings_display(resolved, teams: dict, *, lang: str = DEFAULT_LANG) -> pd.D
         v = ts.goals[key]
         if v is None:
             return unset
-        value = fmt.yen(v, lang) if key == "goal_won_amount" else fmt.num(v)
+        value = fmt.yen(v, lang=lang) if key == "goal_won_amount" else fmt.num(v)
         return t(
             "scorecard.settings.goal",
             lang=lang,
@@ -491,7 +491,7 @@ def settings_display(resolved, teams: dict, *, lang: str = DEFAULT_LANG) -> pd.D
                 "headcount": fmt.num(ts.headcount),
                 **{k: goal(ts, k) for k in ("goal_deals", "goal_won", "goal_won_amount")},
                 **{k: t(f"scorecard.settings.answer.{v}", lang=lang) for k, v in answers.items()},
-                "phase": kpis.phase_label(ts.phase, lang) if ts.phase else unset,
+                "phase": kpis.phase_label(ts.phase, lang=lang) if ts.phase else unset,
                 "industry": t(f"scorecard.settings.industry.{ts.industry}", lang=lang) if ts.industry else unset,
             }
         )

@@ -26,9 +26,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import aggregate, io, kpis, pacing, quality
-from .. import calendar as jcal
+from .. import aggregate, dataset, kpis, pacing, quality
 from .. import stats as kst
+from .. import workdays as jcal
 from ..phase_age import team_phases
 from .views import response_times
 
@@ -101,7 +101,7 @@ def _rep_month_business_days(reps: pd.DataFrame, month: str) -> pd.Series:
 def _month_event_reps(data, month: str) -> list:
     """Reps who own a lead that became MQL/SQL in ``month`` or have a deal created, closed or
     open in it (the events :func:`measures` counts beside rep_period)."""
-    start, end = io.month_bounds(month)
+    start, end = dataset.month_bounds(month)
     ids: set = set()
     if data.has("leads"):
         s_ts, e_ts = pd.Timestamp(start).tz_localize(data.tz), pd.Timestamp(end).tz_localize(data.tz)
@@ -131,7 +131,7 @@ def measures(
     quality_n, response_minutes_sum / response_n (median needs rows: see response_times),
     response_median (business minutes).
     """
-    start, end = io.month_bounds(month)
+    start, end = dataset.month_bounds(month)
     rp = rep_period[pd.to_datetime(rep_period["period"]) == start]
     num_cols = [c for c in ("n_days", *aggregate.COUNT_COLUMNS) if c in rp.columns]
     m = rp.groupby("rep_id")[num_cols].sum()

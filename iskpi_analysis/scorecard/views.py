@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import calendar as jcal
 from .. import config, quality
 from .. import stats as kst
+from .. import workdays as jcal
 
 __all__ = [
     "business_minutes",

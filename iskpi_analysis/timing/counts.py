@@ -59,7 +59,7 @@ def _local_columns(calls: pd.DataFrame, tz: str = config.DEFAULT_TZ) -> pd.DataF
         ts = ts.dt.tz_localize(tz) if ts.dt.tz is None else ts.dt.tz_convert(tz)
         out = out.assign(hour=ts.dt.hour, weekday=ts.dt.day_of_week)
         if "business_day" not in calls.columns:
-            from ..calendar import is_business_day
+            from ..workdays import is_business_day
 
             out = out.assign(business_day=is_business_day(ts.dt.tz_localize(None)))
     if "valid_conversation" not in out.columns:

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .. import config, fmt, io, kpis
+from .. import config, dataset, fmt, kpis
 from ..catalog import t
 from .breakdowns import BREAKDOWNS
 from .counts import FACTORS, METRICS
@@ -42,8 +42,8 @@ def metric_label(metric: str, *, lang: str = _DEFAULT) -> str:
     _check("metric", metric, METRICS)
     kpis._check_lang(lang)
     if metric == "appointments_per_call":
-        return f"{kpis.label('appointments', lang)}/{kpis.label('calls', lang)}"
-    return kpis.label(metric, lang)
+        return f"{kpis.label('appointments', lang=lang)}/{kpis.label('calls', lang=lang)}"
+    return kpis.label(metric, lang=lang)
 
 
 #: The snake_case columns of this domain's tables that have a display name.
@@ -152,8 +152,8 @@ def hour_windows(hours, *, lang: str = _DEFAULT) -> str:
 
 
 def period_label(month: str, months: int = 3, *, lang: str = _DEFAULT) -> str:
-    """'2026-08〜2026-10(3ヶ月)' / '2026-08 to 2026-10 (3 months)' for :func:`io.month_bounds`."""
-    start, end = io.month_bounds(month, months)
+    """'2026-08〜2026-10(3ヶ月)' / '2026-08 to 2026-10 (3 months)' for :func:`dataset.month_bounds`."""
+    start, end = dataset.month_bounds(month, months)
     a, b = f"{start:%Y-%m}", f"{end - pd.Timedelta(days=1):%Y-%m}"
     if a == b:
         return t("timing.period.one", lang=lang, last=b)

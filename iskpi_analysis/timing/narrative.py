@@ -31,7 +31,7 @@ def _crit(result: TimingResult) -> str:
 
 def _den_label(result: TimingResult, lang: str) -> str:
     # lower case inside an English sentence ("1,234 calls"); Japanese has no case
-    return kpis.label(METRICS[result.metric][1], lang).lower()
+    return kpis.label(METRICS[result.metric][1], lang=lang).lower()
 
 
 def headline(result: TimingResult, *, lang: str = _DEFAULT, period: str | None = None) -> list[dict]:
@@ -312,7 +312,7 @@ def findings(result: TimingResult, *, lang: str = _DEFAULT, names: dict | None =
     Covers: scope and average, whether the hour matters, raw best and worst hours, recommended /
     avoid hours (each hour against the median hour, rep and weekday held fixed), hours
     significant but under the smallest lift, per-team windows (teams by their display names from
-    ``names``, :meth:`io.Dataset.names`), where the raw and the adjusted picture disagree,
+    ``names``, :meth:`dataset.Dataset.names`), where the raw and the adjusted picture disagree,
     weekday effects and per-rep windows.
     """
     names = names or {}

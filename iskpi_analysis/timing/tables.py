@@ -102,7 +102,7 @@ def windows_table(
     recommended and avoid windows, formatted, with ``lang`` column labels (show without index).
 
     ``scope``: which scopes to include (``"all"``, ``"team"``, ``"rep"``); ``names``: display
-    names by id (:meth:`io.Dataset.names`); ``rep_teams``: rep_id → team display name (adds a team
+    names by id (:meth:`dataset.Dataset.names`); ``rep_teams``: rep_id → team display name (adds a team
     column to rep rows); ``data``: a Dataset to take both from when they are not given.
     """
     if data is not None:

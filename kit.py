@@ -3,13 +3,14 @@
 
     python3 kit.py report   set up .venv (pinned) if needed, then write the monthly report
                             for the sample data (reports/2026-10/index.html)
-    python3 kit.py test     set up if needed, then run the whole test suite (-m unit: the fast tier)
+    python3 kit.py test     set up if needed, then run the whole test suite
+    python3 kit.py unit     the fast tier only (tests/unit on two processes, under a minute)
     python3 kit.py lint     set up if needed, then ruff check + ruff format --check
     python3 kit.py lab      set up if needed, then open JupyterLab on notebooks/
     python3 kit.py help     list every command
 
 Extra arguments after the command go to the underlying tool, e.g.
-``python3 kit.py report --month 2026-09 --team tokyo_is`` or ``python3 kit.py test -k io``.
+``python3 kit.py report --month 2026-09 --team tokyo_is`` or ``python3 kit.py test -k dataset``.
 
 Run as root (e.g. in a container), ``kit.py lab`` passes ``--allow-root`` to JupyterLab,
 which otherwise refuses to start as root, and says so.
@@ -92,6 +93,12 @@ def test(*args) -> int:
         print("error: pytest collected no tests", file=sys.stderr)
         return 1
     return rc
+
+
+@command
+def unit(*args) -> int:
+    """Set up, then run the fast tier (tests/unit, -m unit) on two processes: the quick loop."""
+    return test("tests/unit", "-m", "unit", "-n", "2", "-q", *args)
 
 
 @command

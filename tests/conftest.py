@@ -3,11 +3,14 @@
 Helpers live in ``tests/helpers.py`` and are imported explicitly (``from helpers import
 write_dir``); the names below are re-exported only so older imports from conftest keep working.
 
-Tiers (markers registered in pyproject.toml; ``python3 kit.py test`` runs them all):
-``unit`` (fast, the default of a test that is none of the others), ``notebook`` (executes a
-notebook), ``report`` (runs the report runner), ``browser`` (opens pages in Chromium),
-``engines`` (a PostgreSQL server and a Spark session).
-``python3 kit.py test -m unit`` is the quick loop.
+Tiers: one folder each, and a marker of the same name (registered in pyproject.toml;
+``python3 kit.py test`` runs them all):
+``tests/unit`` (fast: ``python3 kit.py test tests/unit -m unit`` is the quick loop),
+``tests/notebooks`` (executes the notebooks with papermill), ``tests/report`` (the report runner,
+snapshot and settings; its ``test_browser``/``test_print`` open pages in Chromium: ``browser``),
+``tests/engines`` (a PostgreSQL server and a Spark session). A domain's few notebook runs and
+long simulations stay beside the checks whose helpers they share, in ``tests/unit``, marked
+``slow``: they count in the ``notebook`` tier, so ``-m unit`` leaves them out.
 """
 
 from __future__ import annotations
@@ -19,29 +22,24 @@ from helpers import CALLS, REPS, TEAMS, run_notebook, write_dir  # noqa: F401 - 
 
 from iskpi_analysis import config, dataset
 
-#: test files by tier, matched on the file name (the rest is ``unit``, unless marked slow)
-TIER_FILES = {
-    "browser": ("test_browser",),
-    "report": ("test_report", "test_validate_consistent"),
-    "notebook": ("test_notebooks", "_notebook"),
-    "engines": ("test_engines",),
-}
+#: the tier of each test folder; in tests/report, these files open Chromium
+TIER_FOLDERS = {"unit": "unit", "notebooks": "notebook", "report": "report", "engines": "engines"}
+BROWSER_FILES = ("test_browser", "test_print")
 
 
 def _tier(item) -> str:
-    name = item.path.stem
-    for tier, patterns in TIER_FILES.items():
-        if any(p in name if p.startswith("_") else name.startswith(p) for p in patterns):
-            return tier
-    # a test that executes a notebook through a fixture lives in a domain's unit file: its name says so
-    if item.get_closest_marker("slow") or "notebook" in item.name:
+    tier = TIER_FOLDERS.get(item.path.parent.name, "unit")
+    if tier == "report" and item.path.stem in BROWSER_FILES:
+        return "browser"
+    # a notebook run or a long simulation kept in a domain's unit file: its marker says so
+    if tier == "unit" and (item.get_closest_marker("slow") or "notebook" in item.name):
         return "notebook"
-    return "unit"
+    return tier
 
 
 def pytest_collection_modifyitems(config, items):
     """Mark every test with its tier (an explicit tier marker on a test wins)."""
-    tiers = ("unit", *TIER_FILES)
+    tiers = ("unit", "notebook", "report", "browser", "engines")
     for item in items:
         if not any(item.get_closest_marker(t) for t in tiers):
             item.add_marker(getattr(pytest.mark, _tier(item)))

@@ -1,8 +1,8 @@
 """The logistic model behind the adjusted effects: design, IRLS fit and likelihood-ratio tests.
 
 A binomial GLM (logit link) on aggregated counts, ``k`` successes of ``n`` trials per row.
-``tests/test_timing.py`` checks the fit against ``statsmodels``' GLM and
-``tests/test_claims_timing_phase.py`` the likelihood-ratio tests against statsmodels' deviances.
+``tests/unit/test_timing.py`` checks the fit against ``statsmodels``' GLM and
+``tests/unit/test_claims_timing_phase.py`` the likelihood-ratio tests against statsmodels' deviances.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def fit_binomial(k, n, X, *, max_iter: int = 100, tol: float = 1e-10):
     ``k`` successes out of ``n`` trials per row of the design matrix ``X``. Solved on the normal
     equations (X'WX is only as wide as the number of levels), which stays fast when the BLAS
     shares busy cores, where the QR / SVD route of a general GLM library can be 100× slower.
-    ``tests/test_timing.py`` checks the estimates against ``statsmodels``' GLM.
+    ``tests/unit/test_timing.py`` checks the estimates against ``statsmodels``' GLM.
 
     Parameters
     ----------

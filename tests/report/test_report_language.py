@@ -10,7 +10,7 @@
   organisation and one team (``tokyo_is``);
   ``ISKPI_LANG_TEST_TEAMS=all`` runs every team.
 
-Run ``python tests/test_report_language.py DIR`` to print the share of Japanese lines of an
+Run ``python tests/report/test_report_language.py DIR`` to print the share of Japanese lines of an
 English report folder (how issue 13's figures were measured).
 """
 
@@ -29,7 +29,7 @@ import pytest
 from iskpi_analysis import config, report
 from iskpi_analysis import dataset as iskpi_io
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]  # tests/
 BILINGUAL = HERE / "data" / "report_notebooks" / "bilingual"
 MONTH = "2026-10"
 JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60\u3000-\u303f]")
@@ -245,7 +245,7 @@ def test_japanese_sample_report_has_no_stray_english_prose(tmp_path):
     assert not bad, f"{len(bad)} line(s) with English prose:\n" + _summary(bad)
 
 
-if __name__ == "__main__":  # python tests/test_report_language.py REPORT_DIR [ja]
+if __name__ == "__main__":  # python tests/report/test_report_language.py REPORT_DIR [ja]
     folder = Path(sys.argv[1])
     if len(sys.argv) > 2 and sys.argv[2] == "ja":
         found = stray_english(folder)

@@ -4,7 +4,7 @@ of A4), no table is wider than the box it sits in (no column cut off: the KPI ta
 前月差 / 判定 included). The same check on the pages without the print stylesheet finds cut
 tables, so it can fail.
 
-Chromium as in tests/test_browser.py: skipped locally without it, a failure under
+Chromium as in tests/report/test_browser.py: skipped locally without it, a failure under
 ``ISKPI_REQUIRE_BROWSER=1`` or ``CI``.
 """
 

@@ -23,7 +23,7 @@ import pytest
 from iskpi_analysis import catalog, config, report
 from iskpi_analysis import dataset as iskpi_io
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]  # tests/
 FIXTURE_NOTEBOOKS = HERE / "data" / "report_notebooks"
 FAILING = HERE / "data" / "failing.ipynb"
 MONTH = "2026-10"
@@ -118,7 +118,7 @@ _SAMPLE: dict = {}
 def sample_report(tmp_path_factory):
     """The real notebooks (or the fixture while none exist) on the sample data, org + one team.
 
-    Computed once per session and shared with tests/test_browser.py.
+    Computed once per session and shared with tests/report/test_browser.py.
     """
     if "result" not in _SAMPLE:
         data = iskpi_io.load_data(config.SAMPLE_DATA_DIR)
@@ -347,7 +347,7 @@ def test_rerun_replaces_month_cleanly(tiny_dir, tmp_path):
     )
     (first.out_dir / "stale.txt").write_text("old", encoding="utf-8")
     assert "全 2 件" in first.index.read_text(encoding="utf-8")
-    # a partial run merges into the month (tests/test_report_faults.py), so one in another language
+    # a partial run merges into the month (tests/report/test_report_faults.py), so one in another language
     # is refused before anything runs ...
     with pytest.raises(report.ReportError, match="report in --lang ja; a partial run in --lang en cannot be merged"):
         report.run_report(

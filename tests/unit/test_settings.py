@@ -12,7 +12,7 @@ import pytest
 from iskpi_analysis import config, dataset
 from iskpi_analysis import settings as S
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "settings.toml"
 
 

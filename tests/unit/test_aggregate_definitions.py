@@ -1,5 +1,5 @@
 """The one definition of each aggregation: portable by construction, rendered for every engine
-(no database needed; ``tests/test_engines.py`` runs the renderings in PostgreSQL and Spark)."""
+(no database needed; ``tests/engines/test_engines.py`` runs the renderings in PostgreSQL and Spark)."""
 
 from __future__ import annotations
 

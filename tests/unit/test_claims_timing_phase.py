@@ -15,7 +15,7 @@ from scipy import stats as sst
 from iskpi_analysis import aggregate, dataset, phase, sample, timing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import bench_null_timing as bench  # noqa: E402
 from test_timing import simulate_counts  # noqa: E402
 

@@ -23,7 +23,7 @@ from test_correlation import simulate
 from iskpi_analysis import correlation as cor
 from iskpi_analysis import kpis
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ALPHA, CLAIM = 0.05, cor.CLAIM_ALPHA
 
 # (r, ci_low, ci_high, p_adj): consistent combinations, as kpi_correlations produces them

@@ -10,7 +10,7 @@ import pytest
 
 from iskpi_analysis import correlation as cor
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 # --------------------------------------------------------------------------- simulation

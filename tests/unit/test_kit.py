@@ -19,7 +19,7 @@ import pytest
 import iskpi_analysis
 from iskpi_analysis import dataset
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 

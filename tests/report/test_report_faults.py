@@ -2,7 +2,7 @@
 full report, ``kill -TERM`` / ``kill -KILL`` of the report (real processes, real signals, real
 papermill kernels), a kernel whose start fails, and an unusable ``--out``.
 
-Kept fast like tests/test_report.py: the tiny fixture notebook on the tiny CSV data; the runs
+Kept fast like tests/report/test_report.py: the tiny fixture notebook on the tiny CSV data; the runs
 that must be killed use a copy whose one cell sleeps.
 """
 

@@ -14,7 +14,7 @@ from helpers import run_notebook
 from iskpi_analysis import correlation as cor
 
 # --------------------------------------------------------------------------- notebook
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_correlation.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "03_correlation.ipynb"
 
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
@@ -129,7 +129,7 @@ def test_notebook_team_and_english(tmp_path):
     # every text the English run shows (findings, window line, tables) is English
     shown = _output_text(tmp_path / "03_en.ipynb")
     assert "Window:" in shown and not JAPANESE.search(shown), JAPANESE.findall(shown)[:20]
-    reps = pd.read_parquet(Path(__file__).resolve().parents[1] / "data" / "sample" / "reps.parquet")
+    reps = pd.read_parquet(Path(__file__).resolve().parents[2] / "data" / "sample" / "reps.parquet")
     osaka_sdr = reps[
         (reps.team_id == "osaka_is") & (reps.role == "SDR") & ~(reps.left_on < pd.Timestamp("2026-08-01"))
     ]  # employed in the window

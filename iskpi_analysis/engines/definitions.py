@@ -127,7 +127,12 @@ _FACTS = {
 
 def rep_period_sql(grain: str, *, has_emails: bool, has_deals: bool, deal_date: str = "created") -> str:
     """The rep × period KPI table of :func:`iskpi_analysis.aggregate.rep_period` (its docstring
-    is the specification); one row per rep × period, ordered by rep_id, period."""
+    is the specification); one row per rep × period, ordered by rep_id, period.
+
+    Long because it is one SQL statement built in one place: its CTEs (event counts, deals,
+    distinct leads, the rep × period grid) are read together to check that every event is
+    counted once, on every engine.
+    """
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}, got {grain!r}")
     per = PERIOD_COLUMN[grain]

@@ -112,8 +112,7 @@ def reliable_windows(
     4. The estimated difference reaches :meth:`Rules.lift_for` the group's average rate.
 
     ``scopes`` restricts the groups (the gate and the correction then cover those groups only).
-    ``min_calls=``, ``min_rep_calls=`` and ``alpha=`` (the signature before ``rules``) are still
-    accepted and override the matching fields of ``rules``.
+    Thresholds come only from ``rules`` (02 and 04 pass the same :class:`Rules`).
 
     Returns
     -------

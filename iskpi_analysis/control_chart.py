@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+__all__ = ["E2", "D4", "xmr_limits", "xmr", "xmr_summary"]
+
 #: scaling constant for the individuals chart limits (3 / d2, d2 = 1.128)
 E2 = 2.66
 #: upper limit of the moving-range chart (D4 for n = 2)

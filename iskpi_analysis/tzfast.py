@@ -14,6 +14,8 @@ import datetime as dt
 
 import pandas as pd
 
+__all__ = ["ENABLED", "fixed_offset", "local_sql"]
+
 #: Set to False to force the general (ICU) path everywhere, e.g. to compare both in a benchmark.
 ENABLED = True
 

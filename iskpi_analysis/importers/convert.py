@@ -18,6 +18,8 @@ from .reps import Reps
 from .source import HELPER_FIELDS, Source
 from .values import Unconvertible, _whole, to_amount, to_bool, to_date, to_int, to_month, to_seconds, to_timestamp
 
+__all__ = ["IGNORE", "REP_REFS", "CALLS_EXTRA", "TARGETS", "Skip", "contract_columns", "Converter"]
+
 IGNORE = "ignore"
 #: columns whose value is a rep (resolved through the reps of the mapping)
 REP_REFS = {"calls": "rep_id", "emails": "rep_id", "deals": "rep_id", "leads": "owner_rep_id"}

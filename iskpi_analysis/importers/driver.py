@@ -20,6 +20,8 @@ from .readers import ReadError, read_table
 from .reps import REP_COLUMNS, load_reps
 from .values import Unconvertible, to_date
 
+__all__ = ["SOURCES", "ImportResult", "import_files"]
+
 SOURCES = {s.name: s for s in (salesforce.SOURCE, hubspot.SOURCE, miitel.SOURCE, zoho.SOURCE, generic.SOURCE)}
 
 

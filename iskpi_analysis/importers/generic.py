@@ -4,4 +4,6 @@ own forms, Japanese booleans, durations and yen amounts."""
 
 from .source import Source
 
+__all__ = ["SOURCE"]
+
 SOURCE = Source(name="generic", columns={}, duration_unit="auto")

@@ -5,6 +5,8 @@ outcomes have their own GUIDs: add them under ``[values.connected]``)."""
 
 from .source import Source
 
+__all__ = ["OUTCOMES", "CONNECTED", "COLUMNS", "VALUES", "SOURCE"]
+
 #: HubSpot's default call outcomes (GUID → label), as listed by GET /calling/v1/dispositions
 OUTCOMES = {
     "9d9162e7-6cf3-4944-bf63-4dff82258764": "Busy",

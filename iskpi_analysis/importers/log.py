@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+__all__ = ["FileEntry", "ImportLog"]
+
 
 @dataclass
 class FileEntry:

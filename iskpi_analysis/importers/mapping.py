@@ -21,6 +21,25 @@ from .. import config
 from .readers import ENCODINGS
 from .values import DURATION_UNITS, ROUNDING
 
+__all__ = [
+    "TOP_KEYS",
+    "TABLE_KEYS",
+    "READ_KEYS",
+    "OPTION_KEYS",
+    "RULE_KEYS",
+    "REP_KEYS",
+    "REP_ENTRY_KEYS",
+    "TALK_WHEN_NOT_CONNECTED",
+    "SALESFORCE_DATE",
+    "MappingError",
+    "key",
+    "Rule",
+    "TableMapping",
+    "Mapping",
+    "TARGET_VALUES",
+    "load_mapping",
+]
+
 TOP_KEYS = ("source", "table", "read", "columns", "values", "rules", "defaults", "derive", "options", "reps", "tables")
 TABLE_KEYS = ("files", "columns", "values", "rules", "defaults", "derive")
 READ_KEYS = (

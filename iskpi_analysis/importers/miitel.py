@@ -19,6 +19,8 @@ from __future__ import annotations
 from .source import Source
 from .values import to_timestamp
 
+__all__ = ["COLUMNS", "VALUES", "talk_seconds", "SOURCE"]
+
 COLUMNS = {
     "Sequence ID": "call_id",
     "シーケンス ID": "call_id",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+__all__ = ["MAX_LINES_SHOWN", "MAX_PROBLEMS_SHOWN", "ImportProblem", "ImportProblems", "Collector"]
+
 MAX_LINES_SHOWN = 5
 MAX_PROBLEMS_SHOWN = 40
 

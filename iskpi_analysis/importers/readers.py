@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+__all__ = ["ENCODINGS", "ReadError", "RawTable", "read_table"]
+
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp932", "shift_jis")
 
 

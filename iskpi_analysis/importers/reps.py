@@ -12,6 +12,8 @@ import pandas as pd
 from .mapping import Mapping, MappingError, key
 from .readers import read_table
 
+__all__ = ["REP_COLUMNS", "Reps", "load_reps"]
+
 #: reps columns written to the contract (the rest of a reps file, e.g. email/aliases, only matches)
 REP_COLUMNS = ("rep_id", "rep_name", "team_id", "role", "joined_on", "left_on")
 

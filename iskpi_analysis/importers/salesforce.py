@@ -15,6 +15,8 @@ from datetime import datetime
 from .source import Source
 from .values import Unconvertible, to_date, to_timestamp
 
+__all__ = ["COLUMNS", "VALUES", "started_at", "SOURCE"]
+
 COLUMNS = {
     # API names
     "Id": "call_id",

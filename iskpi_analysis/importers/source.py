@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from .mapping import Rule
 
+__all__ = ["HELPER_FIELDS", "Source"]
+
 HELPER_FIELDS = (
     "memo",
     "subject",

@@ -14,6 +14,24 @@ import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+__all__ = [
+    "TRUE_WORDS",
+    "FALSE_WORDS",
+    "DURATION_UNITS",
+    "ROUNDING",
+    "TS_FORMATS",
+    "DATE_FORMATS",
+    "Unconvertible",
+    "norm",
+    "to_bool",
+    "to_seconds",
+    "to_amount",
+    "to_timestamp",
+    "to_date",
+    "to_month",
+    "to_int",
+]
+
 #: Japanese and English spellings of booleans an export may use (compared after NFKC + lower)
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "はい", "○", "◯", "〇", "有", "あり", "済", "✓", "✔", "on")
 FALSE_WORDS = ("false", "f", "no", "n", "0", "いいえ", "×", "✕", "✗", "無", "なし", "未", "off")

@@ -6,6 +6,8 @@ mapping says which results are connections). Japanese labels from Zoho CRM's 通
 from .mapping import Rule
 from .source import Source
 
+__all__ = ["COLUMNS", "VALUES", "RULES", "SOURCE"]
+
 COLUMNS = {
     "Record Id": "call_id",
     "Call Id": "call_id",

@@ -18,6 +18,8 @@ from .params import (
 )
 from .runner import NotebookFailed, run_report
 
+__all__ = ["add_report_arguments", "report_main", "main"]
+
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``iskpi report`` options to ``parser``."""

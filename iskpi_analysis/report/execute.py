@@ -15,6 +15,8 @@ from pathlib import Path
 from .. import config, runguard
 from .export import TEMPLATE_NAME, TEMPLATES_DIR, drop_other_languages, export_html
 
+__all__ = ["KERNEL_START_ERRORS", "describe_failure", "Progress", "default_jobs"]
+
 #: papermill/jupyter_client messages of a kernel that did not come up (retried with a longer wait)
 KERNEL_START_ERRORS = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
 

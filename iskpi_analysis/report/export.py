@@ -14,6 +14,23 @@ from .. import catalog, config, fmt
 from ..catalog import t
 from ..notebook import RECORD_MIME
 
+__all__ = [
+    "TEMPLATES_DIR",
+    "TEMPLATE_NAME",
+    "FONT_FILE_NAME",
+    "REMOVE_TAGS",
+    "MAX_HTML_BYTES",
+    "PRINT_CSS",
+    "write_pdfs",
+    "note_text",
+    "LANG_TAG_PREFIX",
+    "drop_other_languages",
+    "export_html",
+    "external_urls",
+    "mark_incomplete",
+    "strip_incomplete",
+]
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 

@@ -17,6 +17,8 @@ from .export import (
     mark_incomplete,
 )
 
+__all__ = ["write_index"]
+
 
 def _team_labels(data, teams) -> dict[str, str]:
     names = data.names()

@@ -15,6 +15,8 @@ from .execute import default_jobs, describe_failure
 from .export import mark_incomplete
 from .params import ORG
 
+__all__ = ["PACKAGES", "kit_version", "build_manifest"]
+
 #: distributions whose versions the manifest lists
 PACKAGES = (
     "iskpi",

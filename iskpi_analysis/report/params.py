@@ -8,6 +8,17 @@ from pathlib import Path
 
 from .. import config
 
+__all__ = [
+    "MONTH_RE",
+    "ORG",
+    "ReportError",
+    "ReportLocked",
+    "discover_notebooks",
+    "validate_parameters",
+    "load_report_settings",
+    "resolve_report_settings",
+]
+
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 

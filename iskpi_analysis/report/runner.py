@@ -45,6 +45,8 @@ from .staging import (
     check_out_dir,
 )
 
+__all__ = ["NotebookFailed", "ReportResult", "run_report", "SNAPSHOT_DIR"]
+
 
 class NotebookFailed(RuntimeError):
     """At least one notebook failed; ``failures`` lists them, ``result`` is the failed run."""

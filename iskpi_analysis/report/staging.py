@@ -13,6 +13,8 @@ from pathlib import Path
 from .. import runguard
 from .params import ReportError, ReportLocked
 
+__all__ = ["ReportInterrupted", "check_out_dir"]
+
 
 class ReportInterrupted(KeyboardInterrupt):
     """The run was stopped by a signal (SIGTERM); staging removed, workers and kernels stopped."""

@@ -12,7 +12,6 @@ from ..catalog import has, t
 from .tree import team_card
 
 __all__ = [
-    "PER_LABELS",
     "alert_label",
     "per_label",
     "level_label",
@@ -43,12 +42,6 @@ def per_label(per: str | None, *, lang: str = config.DEFAULT_LANG) -> str:
 def level_label(level: str, *, lang: str = config.DEFAULT_LANG) -> str:
     """Reader-facing name of a tree level (``team`` / ``rep``)."""
     return t(f"scorecard.level.{level}", lang=lang)
-
-
-#: {per: {lang: unit label}} for callers written against the old table (phase); from the catalog.
-PER_LABELS = {
-    p: {lg: per_label(p, lang=lg) for lg in config.LANGS} for p in ("rep_day", "rep_month", "team_month", None)
-}
 
 
 def bottleneck_reading(key: str, *, lang: str = config.DEFAULT_LANG) -> str:

@@ -54,18 +54,8 @@ EFFECT_COLUMNS = [
 ]
 #: The columns of :func:`factor_tests`.
 TEST_COLUMNS = ["factor", "p_val", "adjusted_for", "shown"]
-_ESTIMATES = (
-    "adjusted_rate",
-    "adjusted_ci_low",
-    "adjusted_ci_high",
-    "average_rate",
-    "reference_level",
-    "reference_rate",
-    "diff",
-    "diff_ci_low",
-    "diff_ci_high",
-    "p_val",
-)
+#: The model's estimates of one level (adjusted_rate … p_val, a run of EFFECT_COLUMNS).
+_ESTIMATES = EFFECT_COLUMNS[EFFECT_COLUMNS.index("adjusted_rate") : EFFECT_COLUMNS.index("p_val") + 1]
 
 
 def _fit_sample(counts, raw: dict, factors: list, adjust_for, num: str, den: str):

@@ -25,10 +25,11 @@ Default sample (seed 20261031, data end 2026-10-31, last month 2026-10)
 -----------------------------------------------------------------------
 * ``tokyo_is``  東京ISチーム — launched 2025-04-01 (18 months: mature). 10 SDR + 7 BDR, 100
   calls/rep/day, stable (activity_cv 0.12), skill +0.25, efficiency trend +0.15 logit/year,
-  good deal quality (+0.5), 30 % new hires, 1 leaver.
+  good deal quality (+0.3), 30 % new hires, 1 leaver.
 * ``osaka_is``  大阪ISチーム — launched 2026-01-05 (9 months: growth). 8 SDR + 5 BDR, 100
   calls/day, stable (cv 0.10) at target, skill −0.05, efficiency flat (trend 0), weak deal
-  quality (−0.4): "量は足りているが質が課題". 25 % new hires, 1 leaver.
+  quality (−0.4): "量は足りているが質が課題"; smaller accounts (deal amounts × 0.85). 25 % new
+  hires, 1 leaver.
 * ``fukuoka_is`` 福岡ISチーム — launched 2026-07-01 (3-4 months: launch). 6 SDR + 4 BDR, 95
   calls/day reached after a 2-month team ramp from 65 %, unstable (cv 0.28), skill −0.15,
   fast learning (+0.6 logit/year), 1 new hire.
@@ -57,31 +58,45 @@ Planted effects (exact values in ``TRUTH``; "logit" = log-odds of the per-call p
    decision_process / next_action by thresholds of q + noise. Score = seed's table (BANT 4
    confirmed 30, 3 → 20, ≤2 → 10 (NA counts as not confirmed); clear 25 / overview 15 / unclear
    5; detailed 25 / overview 15 / unknown 5; scheduled 20 / timing_only 10 / none 0).
-   ``P(won | closed) = sigmoid(−4.0 + 0.05 · score)``.
-6. **Leads / response time**: SDR leads are inbound (inbound_form 50 %, webinar 25 %, event
+   ``P(won | closed) = sigmoid(−4.2 + 0.05 · score)``.
+6. **Leads / response time**: a call opens a new lead with P = 0.035 (SDR) / 0.06 (BDR), else
+   follows up one of the rep's recent leads (geometric, mean 10 leads back; e-mails mean 15), so
+   a lead gets about 29 / 17 calls over its life. SDR leads are inbound (inbound_form 50 %, webinar 25 %, event
    15 %, referral 10 %); BDR leads list 85 %, event 10 %, referral 5 %. SDR lead first touch
    (always a call by the owner) comes after a delay: 70 % Exp(mean 20 min), 20 % lognormal
    (median 2 h, σ 0.8), 10 % lognormal (median 20 h, σ 0.7). Source shifts the appointment
    logit (``TRUTH["source_appointment_logit"]``); SDR leads first touched after > 1 h get
    −0.40 on the appointment logit of every call to them. mql_at = created + 1-10 min for 80 %
-   of inbound leads; sql_at = first appointment (mql_at set to sql_at when it was empty).
+   of inbound leads. The first appointment on a lead qualifies it as an SQL with
+   P = sigmoid(logit(0.42) + 0.5 · team.deal_quality + the team's conversion trend) (sql_at = that appointment; mql_at set to
+   sql_at when it was empty): not every アポ is an SQL.
 7. **Emails**: Poisson(30 × activity multipliers) per rep per business day; open 30 %, click
    given open 1/6 (5 % overall), reply given open 15 % (4.5 % overall); events after the data
    end are NaT.
-8. **Deals**: the first appointment on a lead becomes a deal with P = 0.70, created 1-5 days
-   later at 9-18 h (dropped when after the data end); amount lognormal (median SMB 0.9 M, MidMarket
-   1.8 M, Enterprise 3.5 M JPY, σ 0.45, clipped 0.3-10 M, rounded to 10,000); sales cycle
-   lognormal (median 40 days, σ 0.5, ×1.5 for Enterprise); closing after the data end = open.
-9. **Costs**: per team and month from the launch month: FTE × (600,000 salary + 50,000 tools)
-   + 300,000 team fixed, rounded to 1,000 JPY (FTE = employed days / days of the month).
+8. **Deals**: an SQL's appointment becomes a deal with P = 0.75, created 1-5 days later at
+   9-18 h (dropped when after the data end); amount = annual contract value, lognormal (median
+   SMB 250,000, MidMarket 500,000, Enterprise 1,000,000 JPY, × ``TeamSpec.amount_scale``, σ 0.45,
+   clipped 0.1-5 M, rounded to 10,000); sales cycle lognormal (median 30 days, σ 0.5, ×1.5 for
+   Enterprise); closing after the data end = open.
+9. **Costs**: per team and month from the launch month: FTE × (650,000 loaded salary + 80,000
+   tools) + 1,200,000 team fixed (leader, lists, dialer) + the marketing cost of the leads
+   created that month (per lead: inbound form 10,000, webinar 6,000, event 12,000, referral
+   3,000, list 300), rounded to 1,000 JPY (FTE = employed days / days of the month). The CAC
+   is therefore a full one (IS + lead acquisition).
 
 Null controls: ``script`` (A/B, 50/50) has no effect; ``decision_maker`` is P = 0.40 for
 connected BDR calls (False when not connected) and NA for SDR calls.
-Connect/conversation/appointment base rates: SDR 0.25 / 0.55 / 0.20, BDR 0.17 / 0.55 / 0.20
+Connect/conversation/appointment base rates: SDR 0.25 / 0.55 / 0.26, BDR 0.17 / 0.55 / 0.26
 (before skill, hour, trend and source offsets). Valid conversation = connected and talk ≥
 120 s (talk: 10-119 s uniform when connected-not-valid, 120 + lognormal(median 180 s) when
 valid). Non-business days: a rep works with P = 0.03, Poisson(15) calls. Business-day absence
 P = 0.015 (no calls, no emails).
+
+Calibration (2026-10, team level): the KPI tree's attainments against the seed's phase targets
+lie within 50-150 % but one (大阪's 商談創出金額, ~170 %: the growth template's 30,000,000 per team
+and month is small for a 13-rep team); CAC ≈ 18-61万円, LTV/CAC ≈ 1.3-5.2 (LTV = average won
+amount × 0.7 × 3 years), ROI ≈ −58 % (growth/launch teams still investing) to +73 % (東京);
+``tests/unit/test_sample_realism.py`` holds these bands.
 """
 
 from __future__ import annotations

@@ -98,10 +98,11 @@ def _qualification(rng, q):
     return bant, need, proc, nxt
 
 
-def _amount_and_close(rng, d_seg, d_created):
-    """Amount (lognormal around the segment's median) and close time (lognormal sales cycle)."""
+def _amount_and_close(rng, d_seg, d_created, scale):
+    """Amount (lognormal around the segment's median × the team's ``scale``) and close time
+    (lognormal sales cycle)."""
     nd_ = len(d_seg)
-    med = np.array([DEAL["amount_median_jpy"][s] for s in SEGMENTS])[d_seg]
+    med = np.array([DEAL["amount_median_jpy"][s] for s in SEGMENTS])[d_seg] * scale
     amount = np.clip(med * np.exp(rng.normal(0, DEAL["amount_sigma"], nd_)), *DEAL["amount_clip_jpy"])
     amount = np.round(amount / 10_000) * 10_000
     cycle = DEAL["cycle_median_days"] * np.exp(rng.normal(0, DEAL["cycle_sigma"], nd_))
@@ -110,10 +111,14 @@ def _amount_and_close(rng, d_seg, d_created):
     return amount, closed
 
 
-def draw_deals(rng, reps: list[Rep], calls: Calls, links: LeadLinks, leads: Leads, appointment, end_sec: int) -> Deals:
-    """Draw the deals: 70 % of appointments, created 1-5 days later (dropped after ``end_sec``)."""
+def draw_deals(
+    rng, reps: list[Rep], calls: Calls, links: LeadLinks, leads: Leads, appointment, sql, end_sec: int
+) -> Deals:
+    """Draw the deals: 75 % of the appointments that made their lead an SQL (``sql`` per lead, NaN =
+    none), created 1-5 days later (dropped after ``end_sec``)."""
     appt_calls = np.flatnonzero(appointment)
-    ac = appt_calls[rng.random(len(appt_calls)) < DEAL["p_from_appointment"]]
+    appt_calls = appt_calls[np.isfinite(sql[links.call_lead[appt_calls]])]
+    ac = appt_calls[rng.random(len(appt_calls)) < DEAL["p_from_sql"]]
     d_created = (calls.secs[ac] // 86400 + rng.integers(1, 6, len(ac))) * 86400 + rng.integers(
         9 * 3600, 18 * 3600, len(ac)
     )
@@ -126,7 +131,8 @@ def draw_deals(rng, reps: list[Rep], calls: Calls, links: LeadLinks, leads: Lead
     q = team_q[d_rep] + 0.3 * np.array([rp.skill for rp in reps])[d_rep] / REP_SKILL_SD + rng.normal(0, 1, len(ac))
     bant, need, proc, nxt = _qualification(rng, q)
     p_win = sigmoid(DEAL["win_intercept"] + DEAL["win_slope_per_point"] * score_points(bant, need, proc, nxt))
-    amount, closed = _amount_and_close(rng, d_seg, d_created)
+    scale = np.array([rp.team.amount_scale for rp in reps])[d_rep]
+    amount, closed = _amount_and_close(rng, d_seg, d_created, scale)
     won = rng.random(len(ac)) < p_win
     is_open = closed > end_sec
     status = np.where(is_open, "open", np.where(won, "won", "lost"))

@@ -15,8 +15,8 @@ from .timebase import Calendar, to_timestamps
 
 __all__ = ["Emails", "draw_emails", "emails_frame"]
 
-#: e-mails pick a lead ~geometric(mean 40) leads back among those the rep had called before
-EMAIL_MEAN_BACK = 40
+#: e-mails pick a lead ~geometric(mean 15) leads back among those the rep had called before
+EMAIL_MEAN_BACK = 15
 
 
 @dataclass(frozen=True)

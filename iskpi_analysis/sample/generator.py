@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .calls import calls_frame, draw_calls, draw_null_controls
-from .costs import costs_frame
+from .costs import costs_frame, lead_spend
 from .deals import deals_frame, draw_deals
 from .emails import draw_emails, emails_frame
 from .leads import draw_appointments, draw_leads, funnel_dates, lead_order, leads_frame, link_calls_to_leads
@@ -82,10 +82,10 @@ def generate(
     leads = draw_leads(rng, reps, calls, links)
     appointment = draw_appointments(rng, calls, links, leads)
     dm_draw, script = draw_null_controls(rng, len(calls.secs))
-    sql, mql = funnel_dates(rng, calls, links, leads, appointment)
+    sql, mql = funnel_dates(rng, reps, calls, links, leads, appointment)
     emails = draw_emails(rng, rd, cal, len(reps), links)
     end_sec = data_end(cal.end_sec, calls.secs, emails.sec)
-    deals = draw_deals(rng, reps, calls, links, leads, appointment, end_sec)
+    deals = draw_deals(rng, reps, calls, links, leads, appointment, sql, end_sec)
 
     order = lead_order(leads.created)
     rep_ids = np.array([rp.rep_id for rp in reps], dtype=object)
@@ -96,7 +96,7 @@ def generate(
         "emails": emails_frame(emails, rep_ids, order, end_sec),
         "leads": leads_frame(leads, links, order, rep_ids, sql, np.minimum(mql, end_sec)),
         "deals": deals_frame(deals, rep_ids, order),
-        "costs": costs_frame(teams, reps, cal.end_d),
+        "costs": costs_frame(teams, reps, cal.end_d, lead_spend=lead_spend(reps, links, leads)),
     }
     if truth is not None:
         truth.update(

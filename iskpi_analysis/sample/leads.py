@@ -1,5 +1,5 @@
 """Leads: which lead each call is about, where leads come from, when they were created, and the
-appointments (SQL) they produce.
+appointments and SQLs they produce.
 
 Effects planted here (package docstring, 6): lead sources and segments by role, the SDR response
 delay, the source and slow-response shifts of the appointment logit, MQL and SQL dates.
@@ -24,6 +24,7 @@ from .params import (
     SEGMENTS,
     SLOW_RESPONSE_APPT_LOGIT,
     SOURCE_APPT_LOGIT,
+    SQL,
     geometric_back,
     logit,
     sigmoid,
@@ -169,12 +170,17 @@ def draw_appointments(rng, calls: Calls, links: LeadLinks, leads: Leads) -> np.n
     return appointment
 
 
-def funnel_dates(rng, calls: Calls, links: LeadLinks, leads: Leads, appointment: np.ndarray):
-    """``(sql, mql)`` local seconds per lead (NaN = none): SQL at the appointment call; MQL for 80 %
-    of inbound leads 1-10 min after creation, else at the SQL."""
+def funnel_dates(rng, reps: list[Rep], calls: Calls, links: LeadLinks, leads: Leads, appointment: np.ndarray):
+    """``(sql, mql)`` local seconds per lead (NaN = none): SQL at the appointment call when the
+    appointment qualifies the lead (P = sigmoid(logit(0.45) + 0.5 × the team's deal quality)); MQL
+    for 80 % of inbound leads 1-10 min after creation, else at the SQL."""
     nl = len(leads.source)
     lead_sql = np.full(nl, np.nan)
     appt_calls = np.flatnonzero(appointment)
+    team_q = np.array([rp.team.deal_quality for rp in reps])[links.rep[links.call_lead[appt_calls]]]
+    # a learning team (conversion_trend) also qualifies better: the trend acts on this logit too
+    p_sql = sigmoid(logit(SQL["p_given_appointment"]) + SQL["deal_quality_logit"] * team_q + calls.trend[appt_calls])
+    appt_calls = appt_calls[rng.random(len(appt_calls)) < p_sql]
     lead_sql[links.call_lead[appt_calls]] = calls.secs[appt_calls]
     inbound = leads.source != "list"
     has_mql = inbound & (rng.random(nl) < 0.80)

@@ -37,6 +37,7 @@ __all__ = [
     "FIRST_TOUCH_SHARE",
     "FOLLOWUP_MEAN_BACK",
     "EMAIL",
+    "SQL",
     "DEAL",
     "QUALITY_POINTS",
     "COST",
@@ -87,8 +88,8 @@ HOUR_BASE_WEIGHT = {
     19: 0.03,
 }
 BASE_RATE = {
-    "SDR": {"connect": 0.25, "conversation": 0.55, "appointment": 0.20},
-    "BDR": {"connect": 0.17, "conversation": 0.55, "appointment": 0.20},
+    "SDR": {"connect": 0.25, "conversation": 0.55, "appointment": 0.26},
+    "BDR": {"connect": 0.17, "conversation": 0.55, "appointment": 0.26},
 }
 SOURCE_APPT_LOGIT = {"referral": 0.70, "inbound_form": 0.30, "webinar": 0.00, "event": -0.20, "list": -0.50}
 SDR_SOURCES = {"inbound_form": 0.50, "webinar": 0.25, "event": 0.15, "referral": 0.10}
@@ -102,17 +103,24 @@ ACTIVITY_SKILL_COUPLING = 0.10  # log-volume per +1 SD of rep skill
 ACTIVITY_REP_SD = 0.06
 HOUR_PREF_SD = 0.15
 RAMP = {"days": 90, "activity_start": 0.60, "skill_start": -0.60}
-FIRST_TOUCH_SHARE = {"SDR": 0.08, "BDR": 0.15}  # share of calls that open a new lead
-FOLLOWUP_MEAN_BACK = 25  # follow-up calls pick a lead ~geometric(mean 25) leads back
+# share of calls that open a new lead: a lead gets about 20 (SDR) / 12 (BDR) calls over its life,
+# so the month's deals are 10-20 % of the leads handled (the seed's 商談化率 range)
+FIRST_TOUCH_SHARE = {"SDR": 0.035, "BDR": 0.06}
+FOLLOWUP_MEAN_BACK = 10  # follow-up calls pick a lead ~geometric(mean 10) leads back
 EMAIL = {"per_day": 30.0, "open": 0.30, "click_given_open": 1 / 6, "reply_given_open": 0.15}
+# an appointment (アポ) is an SQL when the meeting qualifies the lead: not every アポ does, and a
+# team's deal quality shifts the share (the seed's launch template asks 3 appointments a day,
+# growth/mature 20-25 SQLs a month: about half of the appointments)
+SQL = {"p_given_appointment": 0.42, "deal_quality_logit": 0.5}
 DEAL = {
-    "p_from_appointment": 0.70,
-    "win_intercept": -4.0,
+    "p_from_sql": 0.75,
+    "win_intercept": -4.2,
     "win_slope_per_point": 0.05,
-    "amount_median_jpy": {"SMB": 900_000, "MidMarket": 1_800_000, "Enterprise": 3_500_000},
+    # annual contract value of an SMB SaaS sold through inside sales: medians 25万 / 50万 / 100万 円
+    "amount_median_jpy": {"SMB": 230_000, "MidMarket": 460_000, "Enterprise": 920_000},
     "amount_sigma": 0.45,
-    "amount_clip_jpy": (300_000, 10_000_000),
-    "cycle_median_days": 40,
+    "amount_clip_jpy": (100_000, 5_000_000),
+    "cycle_median_days": 30,
     "cycle_sigma": 0.5,
     "cycle_enterprise_factor": 1.5,
 }
@@ -122,7 +130,14 @@ QUALITY_POINTS = {
     "decision_process": {"detailed": 25, "overview": 15, "unknown": 5},
     "next_action": {"scheduled": 20, "timing_only": 10, "none": 0},
 }
-COST = {"salary_per_rep_month": 600_000, "tools_per_rep_month": 50_000, "team_fixed_month": 300_000}
+# monthly cost of a team: a rep's loaded salary and tools, the team's fixed cost (leader, lists,
+# dialer), and what each new lead cost marketing (cost per lead by source; a list record is cheap)
+COST = {
+    "salary_per_rep_month": 650_000,
+    "tools_per_rep_month": 80_000,
+    "team_fixed_month": 1_200_000,
+    "lead_cost_jpy": {"inbound_form": 10_000, "webinar": 6_000, "event": 12_000, "referral": 3_000, "list": 300},
+}
 WEEKEND_WORK_PROB = 0.03
 ABSENCE_PROB = 0.015
 DECISION_MAKER_P_BDR = 0.40

@@ -35,7 +35,8 @@ class TeamSpec:
     skill : float
         Team logit offset on connect, conversation and appointment.
     conversion_trend : float
-        Logit change per 365 days since launch on conversation + appointment.
+        Logit change per 365 days since launch on conversation, appointment and the SQL
+        qualification of an appointment.
     deal_quality : float
         Offset of the latent deal quality (see the package docstring, effect 5).
     new_hire_share : float
@@ -48,6 +49,8 @@ class TeamSpec:
         Mean e-mails per rep per business day.
     rep_skill_sd : float or None
         SD of the reps' individual skill offsets (logit; None = REP_SKILL_SD 0.30).
+    amount_scale : float
+        The team's deal sizes relative to the segment medians (< 1: smaller accounts).
     skill_convergence : float
         Share of each rep's individual skill offset that disappears per 365 days since launch
         (linear, floored at 0; 1.0 = reps equal after a year): a narrowing skill gap. Acts on
@@ -73,6 +76,7 @@ class TeamSpec:
     emails_per_day: float = EMAIL["per_day"]
     rep_skill_sd: float | None = None
     skill_convergence: float = 0.0
+    amount_scale: float = 1.0
 
     @property
     def start(self) -> pd.Timestamp:
@@ -110,7 +114,7 @@ DEFAULT_TEAMS = [
         activity_cv=0.12,
         skill=0.25,
         conversion_trend=0.15,
-        deal_quality=0.5,
+        deal_quality=0.3,
         new_hire_share=0.3,
         n_leavers=1,
     ),
@@ -125,6 +129,7 @@ DEFAULT_TEAMS = [
         skill=-0.05,
         conversion_trend=0.0,
         deal_quality=-0.4,
+        amount_scale=0.85,
         new_hire_share=0.25,
         n_leavers=1,
     ),

@@ -210,7 +210,7 @@ def test_deals_and_emails_consistency(small):
     d, e, end = small["deals"], small["emails"], pd.Timestamp(END, tz="Asia/Tokyo") + pd.Timedelta(days=1)
     assert ((d["status"] == "open") == d["closed_at"].isna()).all()
     assert (d["closed_at"].dropna() > d.loc[d["closed_at"].notna(), "created_at"]).all()
-    assert d["amount_jpy"].between(300_000, 10_000_000).all()
+    assert d["amount_jpy"].between(100_000, 5_000_000).all()  # the documented clip (package docstring, 8)
     assert (e["clicked_at"].isna() | e["opened_at"].notna()).all()
     assert (e["replied_at"].isna() | e["opened_at"].notna()).all()
     for t, cols in TS.items():
@@ -277,8 +277,20 @@ def test_leads_response_and_sources(full):
     assert (rt_h > 0).all()
     assert 0.55 < (rt_h < 1).mean() < 0.85
     assert (rt_h > 12).mean() > 0.03
+    # the source shifts the appointment logit of every valid conversation (referral +0.70, list
+    # −0.50: odds ratio e^1.2 = 3.3): among the conversations still at risk (on or before the
+    # lead's first appointment; a lead books one) the odds ratio referral / list exceeds 2 (the
+    # slow-response penalty on some inbound referral leads and the BDRs' skill mix dilute it). The
+    # lead-level share is damped more: a lead gets ~20 calls, so most good leads book eventually.
+    valid = calls[calls["connected"].astype(bool) & (calls["talk_seconds"] >= 120)]
+    first_appt = calls.loc[calls["appointment"].astype(bool)].groupby("lead_id")["started_at"].min()
+    cut = valid["lead_id"].map(first_appt)
+    at_risk = valid[cut.isna() | (valid["started_at"] <= cut)]
+    rate = at_risk["appointment"].astype(bool).groupby(at_risk["lead_id"].map(leads.set_index("lead_id")["source"])).mean()
+    odds = rate / (1 - rate)
+    assert odds["referral"] > odds["list"] * 2
     conv = leads["lead_id"].isin(full["deals"]["lead_id"]).groupby(leads["source"]).mean()
-    assert conv["referral"] > conv["list"] * 2
+    assert conv["referral"] > conv["list"] * 1.5
     e = full["emails"]
     assert 0.27 < e["opened_at"].notna().mean() < 0.33
     assert 0.03 < e["replied_at"].notna().mean() < 0.06
@@ -366,7 +378,7 @@ def test_truth_dict_and_rep_truth(small_truth):
     assert len(good) == 5
 
 
-# --- frames pinned to the generator before it became a package -------------------------------
+# --- frames pinned to the generator ------------------------------------------------------------
 def frames_sha256(tables: dict[str, pd.DataFrame]) -> str:
     """sha256 over each table's name, columns, dtypes and ``pandas.util.hash_pandas_object`` values."""
     h = hashlib.sha256()
@@ -402,23 +414,25 @@ MIXED_TEAMS = [
     ),
 ]  # fmt: skip
 
-#: (frames, truth["reps"], truth without reps) as main's single-module sample.py generated them
-#: (commit 542444f), so the split into a package changed no random draw and no value
+#: (frames, truth["reps"], truth without reps) as the generator recalibrated for issue 14 (a
+#: sample that looks like a real team: SQL ⊂ appointments, smaller deals, full-cost CAC)
+#: generates them; the reps and their planted latent values (truth["reps"]) are the ones main's
+#: single-module sample.py drew (commit 542444f): the recalibration changed no rep draw
 PINNED = {
     "null": (
-        "f072ef0b35fc710a9c39714600128b7f64e1864fd380d6ad2cf81b2c24f80ac5",
+        "27272d756cdf5d9df91347d5b14213b330f76ffdfc20c9e16af6493f72070b11",
         "2f911e95b4e26a6a89b11d76710888f5423f13105c651b00cc6cbd1d7166e2cd",
     ),
     "mixed": (
-        "745e300b64cce0d59af20e1b69a3610854c3e3d5305da38c2b42d695fd68a3f3",
+        "ae01fbb2b766f4601b34d8e09e94c0a11b1aee0abc41caa6c0217d6961700774",
         "9a992592e60d84a259a8b81482dd83cdca3ba91ed3cfde324f2285de2fdf9850",
-        "a553cf7b06227ece95e98c7dca74ccf581b216ba10fe3813e634703fa98f168e",
+        "badf42ce5947940d59005549c06abdf6a9d980159b52f17f1af908aeab07d458",
     ),
     "default_seed5": (
-        "f3622040b9b7618432b3a594ae39521fd955235b3f6796a29f7dde8101fc9e83",
+        "3ef350de07dac3c8e4b89331c44e65f6882f6a1818733633b18d17c789a791eb",
         "d8f7b9bcccf6f53d671c5265f80932f147b62db82f5c9033a7d060cf0d65ab3c",
     ),
-    "TRUTH": "287a3abcc2df438bf9a68f4741718d0d3c5f3cdc4548b4d625364a8d9cd9b127",
+    "TRUTH": "344134e8ad0ee982a72c3344ceeb4951a88f2714b4d909288a0244dc4b5b1bd4",
 }
 
 
@@ -433,7 +447,7 @@ def test_mixed_team_specs_frames_pinned():
     tr: dict = {}
     d = sample.generate(11, teams=MIXED_TEAMS, end=END, weekend_work_prob=0.1, truth=tr)
     assert {k: len(v) for k, v in d.items()} == {
-        "teams": 3, "reps": 17, "calls": 131719, "emails": 31482, "leads": 14141, "deals": 2364, "costs": 36
+        "teams": 3, "reps": 17, "calls": 131719, "emails": 31482, "leads": 5838, "deals": 1044, "costs": 36
     }  # fmt: skip
     assert frames_sha256(d) == PINNED["mixed"][0]
     assert frames_sha256({"truth_reps": tr["reps"]}) == PINNED["mixed"][1]

@@ -12,17 +12,49 @@ probability exactly. When the stage rates are themselves estimated from observed
 (``successes`` / ``trials``), their uncertainty is carried through by averaging the binomial tail
 over the rates' posterior (Beta(k + ½, n − k + ½), Jeffreys prior) with a fixed-seed Monte
 Carlo; with huge counts this tends to the exact binomial answer.
+
+Which goal to plan for (:func:`default_goal`): the analyst's number, else the monthly settings'
+goals, else — nobody set one — the phase's per-rep 商談創出 (deals created) target times the
+reps who worked in the month, so a larger team always gets a larger goal; only when no phase
+template has such a target, the older fallbacks (the phase's won-amount target ÷ the average won
+amount, this month's wins + 10 %). :func:`goal_progress` compares the goal with the month's
+actual at the goal stage, so a plan sentence can say a goal is already reached instead of
+asking for fewer calls than the team already made.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-__all__ = ["reverse_plan", "reach_probability", "calls_for_probability", "probability_plan"]
+from . import kpis
+from . import workdays as jcal
+
+__all__ = [
+    "reverse_plan",
+    "reach_probability",
+    "calls_for_probability",
+    "probability_plan",
+    "GOAL_BASES",
+    "per_rep_deals_target",
+    "default_goal",
+    "goal_progress",
+]
+
+#: where a reverse plan's goal came from, in the order :func:`default_goal` looks for it
+GOAL_BASES = (
+    "parameter",
+    "settings_deals",
+    "settings_won",
+    "settings_won_amount",
+    "phase_deals_per_rep",
+    "won_amount_target",
+    "actual_plus_10pct",
+)
 
 
 def _check_rates(rates) -> np.ndarray:
@@ -194,3 +226,110 @@ def probability_plan(
     for s, c in zip(stages, cum_from_top):
         out[f"needed_{s}"] = out["calls"].astype(float) * c
     return out
+
+
+def per_rep_deals_target(phase: str, *, targets_file=None, month: str | None = None) -> float | None:
+    """The phase's 商談創出数 (``deals_created``) target for one rep and one month.
+
+    The seed's templates give it only for the launch phase (15 per rep and month); a phase
+    without one uses the nearest lower phase that has one (the phase diagnosis treats the
+    activity target the same way). A ``rep_day`` target is multiplied by the business days of
+    ``month``; a ``team_month`` target does not say what one rep should do and is skipped.
+
+    Parameters
+    ----------
+    phase : "launch", "growth" or "mature".
+    targets_file : an edited phase target file (None = the shipped templates).
+    month : "YYYY-MM", needed only for a per-day target.
+
+    Returns
+    -------
+    float, or None when no phase up to ``phase`` has a per-rep deals-created target.
+    """
+    if phase not in kpis.PHASES:
+        raise ValueError(f"phase must be one of {kpis.PHASES}, got {phase!r}")
+    for ph in reversed(kpis.PHASES[: kpis.PHASES.index(phase) + 1]):
+        tt = kpis.phase_targets(ph, targets_file=targets_file)
+        row = tt[tt["kpi_id"] == "deals_created"]
+        if not len(row) or not np.isfinite(row["target"].iloc[0]):
+            continue
+        target, per = float(row["target"].iloc[0]), row["per"].iloc[0]
+        if per == "rep_month":
+            return target
+        if per == "rep_day" and month is not None:
+            return target * len(jcal.month_business_days(month))
+    return None
+
+
+def default_goal(
+    *,
+    counts: Mapping,
+    phase: str,
+    headcount: int,
+    goal_won: int = 0,
+    goals: Mapping | None = None,
+    won_amount: float | None = None,
+    won_amount_target: float | None = None,
+    targets_file=None,
+    month: str | None = None,
+) -> tuple[int, str, str]:
+    """The goal a team's reverse plan works back from: ``(goal, basis, kpi_id)``.
+
+    In this order (``basis`` in :data:`GOAL_BASES`):
+
+    1. ``goal_won`` > 0, deals won — the analyst's number ("parameter");
+    2. the settings' deals-created goal — the seed's reverse plan starts from the monthly
+       商談創出 goal ("settings_deals"); 3. the settings' deals-won goal ("settings_won");
+    4. the settings' won-amount goal ÷ this month's average won amount, rounded up
+       ("settings_won_amount");
+    5. nobody set a goal: the phase's per-rep deals-created target
+       (:func:`per_rep_deals_target`) × ``headcount``, rounded up ("phase_deals_per_rep") —
+       proportional to the team's size, never to what one month happened to bring;
+    6. no phase template has that target: the phase's won-amount target ÷ the average won
+       amount ("won_amount_target"), else this month's wins + 10 % ("actual_plus_10pct").
+
+    Parameters
+    ----------
+    counts : the team's funnel counts of the month (``deals_won`` is read).
+    phase : the team's phase.
+    headcount : reps who worked in the month (the KPI tree's per-rep month targets use the same).
+    goal_won : the notebook parameter (0 = none).
+    goals : ``{kpi_id: monthly goal}`` from the settings (``deals_created``, ``deals_won``,
+        ``won_amount_jpy``).
+    won_amount : the month's won amount (for the average won amount).
+    won_amount_target : the phase's won-amount month target (None or NaN = none).
+    targets_file, month : as in :func:`per_rep_deals_target`.
+    """
+    goals = goals or {}
+    if headcount < 0:
+        raise ValueError(f"headcount must be >= 0, got {headcount}")
+    if goal_won and goal_won > 0:
+        return int(goal_won), "parameter", "deals_won"
+    if goals.get("deals_created"):
+        return int(goals["deals_created"]), "settings_deals", "deals_created"
+    if goals.get("deals_won"):
+        return int(goals["deals_won"]), "settings_won", "deals_won"
+    won = float(counts.get("deals_won", 0) or 0)
+    avg = won_amount / won if won > 0 and won_amount is not None and won_amount > 0 else None
+    if goals.get("won_amount_jpy") and avg:
+        return int(math.ceil(float(goals["won_amount_jpy"]) / avg)), "settings_won_amount", "deals_won"
+    per_rep = per_rep_deals_target(phase, targets_file=targets_file, month=month)
+    if per_rep is not None and headcount > 0:
+        # round away float noise before the ceiling, as reverse_plan does
+        return int(math.ceil(round(per_rep * headcount, 9))), "phase_deals_per_rep", "deals_created"
+    if avg and won_amount_target is not None and np.isfinite(won_amount_target):
+        return int(math.ceil(float(won_amount_target) / avg)), "won_amount_target", "deals_won"
+    return int(math.ceil(max(won, 1) * 1.1)), "actual_plus_10pct", "deals_won"
+
+
+def goal_progress(goal: float, actual: float) -> dict:
+    """Where the month stands against a goal: ``{"actual", "share", "reached", "remaining"}``.
+
+    ``share`` = actual ÷ goal; ``reached`` when the actual is at or above the goal (a plan
+    sentence then says so rather than asking for activity the team already did);
+    ``remaining`` = what is still missing (0 when reached).
+    """
+    if not goal > 0:
+        raise ValueError(f"goal must be positive, got {goal}")
+    a = float(actual) if actual is not None and np.isfinite(actual) else 0.0
+    return {"actual": a, "share": a / goal, "reached": bool(a >= goal), "remaining": max(goal - a, 0.0)}

@@ -287,8 +287,30 @@ def _landing_sentence(pacing_rows: pd.DataFrame, *, lang: str) -> str | None:
 
 
 def _plan_sentence(plan: dict, *, lang: str) -> str:
-    """The activity that makes the goal likely, against the plain reverse plan."""
+    """The activity that makes the goal likely, against the plain reverse plan — or, when the
+    month's actual already reached the goal, that it did (never fewer calls than were made as
+    the way to a goal the team already passed)."""
     cur = plan.get("calls_actual")
+    if plan.get("reached"):
+        return t(
+            "scorecard.summary.plan_reached",
+            lang=lang,
+            goal_label=plan["goal_label"],
+            goal=fmt.num(plan["goal"]),
+            actual=fmt.num(plan["goal_actual"]),
+            calls=fmt.num(cur) if cur is not None else "",
+            calls_plain=fmt.num(plan["calls_plain"]),
+        )
+    if plan.get("goal_actual") is not None and cur is not None:
+        cur_text = t(
+            "scorecard.summary.plan_current_actual",
+            lang=lang,
+            goal_label=plan["goal_label"],
+            actual=fmt.num(plan["goal_actual"]),
+            calls=fmt.num(cur),
+        )
+    else:
+        cur_text = "" if cur is None else t("scorecard.summary.plan_current", lang=lang, calls=fmt.num(cur))
     return t(
         "scorecard.summary.plan",
         lang=lang,
@@ -298,7 +320,7 @@ def _plan_sentence(plan: dict, *, lang: str) -> str:
         p_plain=fmt.pct(plan["p_plain"], 0),
         calls_prob=fmt.num(plan["calls_prob"]),
         probability=fmt.pct(plan["probability"], 0),
-        current="" if cur is None else t("scorecard.summary.plan_current", lang=lang, calls=fmt.num(cur)),
+        current=cur_text,
     )
 
 

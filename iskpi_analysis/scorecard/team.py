@@ -3,8 +3,6 @@ the words and the summary come from :func:`narrative.describe_teams`)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -36,46 +34,50 @@ def paced_kpi(card: pd.DataFrame) -> str | None:
     return str(c["kpi_id"].iloc[0])
 
 
-#: where the reverse plan's goal came from, in the order it is looked for (:func:`default_goal`)
-GOAL_BASES = (
-    "parameter",
-    "settings_deals",
-    "settings_won",
-    "settings_won_amount",
-    "won_amount_target",
-    "actual_plus_10pct",
-)
+#: where the reverse plan's goal came from, in the order it is looked for (:func:`plan.default_goal`)
+GOAL_BASES = plan.GOAL_BASES
 
 
 def default_goal(
-    team_rows: pd.DataFrame, counts: pd.Series, goal_won: int = 0, *, goals: dict | None = None
+    team_rows: pd.DataFrame,
+    counts: pd.Series,
+    goal_won: int = 0,
+    *,
+    goals: dict | None = None,
+    phase: str | None = None,
+    headcount: int = 0,
+    targets_file: str | None = None,
+    month: str | None = None,
 ) -> tuple[int, str, str]:
-    """The KGI the reverse plan works back from: ``(goal, basis, kpi_id)``.
+    """The KGI the reverse plan works back from: ``(goal, basis, kpi_id)`` —
+    :func:`plan.default_goal` with the team's KPI-tree rows (``team_rows``: phase, won amount
+    and its month target) and ``counts`` (funnel counts). ``goals``: ``{kpi_id: monthly goal}``
+    of the team (:meth:`settings.TeamSettings.goal_targets`); ``headcount``: reps who worked in
+    the month (the default goal is the phase's per-rep deals-created target × headcount)."""
+    w = team_rows[team_rows["kpi_id"] == "won_amount_jpy"]
+    won_amount = float(w["total"].iloc[0]) if len(w) and np.isfinite(w["total"].iloc[0]) else None
+    w_in = w[w["in_phase"]] if len(w) else w
+    won_target = float(w_in["month_target"].iloc[0]) if len(w_in) else None
+    if phase is None:
+        phase = str(team_rows["phase"].iloc[0])
+    return plan.default_goal(
+        counts=counts,
+        phase=phase,
+        headcount=int(headcount),
+        goal_won=goal_won,
+        goals=goals,
+        won_amount=won_amount,
+        won_amount_target=won_target,
+        targets_file=targets_file,
+        month=month,
+    )
 
-    In this order: the notebook parameter ``goal_won`` > 0, deals won ("parameter"); the
-    settings' ``goal_deals``, deals created — the seed's reverse plan starts from the monthly
-    商談創出 goal, the inside-sales team's own result ("settings_deals"); the settings'
-    ``goal_won`` ("settings_won"); the settings' ``goal_won_amount`` ÷ this month's average won
-    amount, rounded up ("settings_won_amount"); the phase's won-amount target ÷ the average won
-    amount ("won_amount_target"); else this month's wins + 10 %, rounded up
-    ("actual_plus_10pct"). ``goals``: ``{kpi_id: monthly goal}`` of the team
-    (:meth:`settings.TeamSettings.goal_targets`).
-    """
-    goals = goals or {}
-    if goal_won and goal_won > 0:
-        return int(goal_won), "parameter", "deals_won"
-    if goals.get("deals_created"):
-        return int(goals["deals_created"]), "settings_deals", "deals_created"
-    if goals.get("deals_won"):
-        return int(goals["deals_won"]), "settings_won", "deals_won"
-    won = float(counts.get("deals_won", 0))
-    w = team_rows[(team_rows["kpi_id"] == "won_amount_jpy") & team_rows["in_phase"]]
-    if len(w) and won > 0 and np.isfinite(w["month_target"].iloc[0]):
-        avg = float(w["total"].iloc[0]) / won
-        if avg > 0:
-            basis = "settings_won_amount" if goals.get("won_amount_jpy") else "won_amount_target"
-            return int(math.ceil(float(w["month_target"].iloc[0]) / avg)), basis, "deals_won"
-    return int(math.ceil(max(won, 1) * 1.1)), "actual_plus_10pct", "deals_won"
+
+def _headcount(rep_period: pd.DataFrame, team_id, month: str) -> int:
+    """Reps of the team who worked in ``month`` (as the KPI tree counts them for per-rep targets)."""
+    start = pd.Period(month, freq="M").start_time
+    rp = rep_period[(rep_period["team_id"] == team_id) & (rep_period["period"] == start)]
+    return int((rp["n_days"] > 0).sum())
 
 
 def _chain_to(chain: dict, stage: str) -> dict:
@@ -140,7 +142,16 @@ def team_scorecards(
         bn = funnel.bottleneck(stages, calls_attainment=calls_att)
         chain = funnel.observed_chain(stages)
         reverse = prob_plan = plan_summary = None
-        goal, goal_basis, goal_kpi = default_goal(t_rows, crow.iloc[0], goal_won, goals=(goals or {}).get(team_id))
+        goal, goal_basis, goal_kpi = default_goal(
+            t_rows,
+            crow.iloc[0],
+            goal_won,
+            goals=(goals or {}).get(team_id),
+            phase=phase,
+            headcount=_headcount(rep_period, team_id, month),
+            targets_file=targets_file,
+            month=month,
+        )
         pchain = _chain_to(chain, goal_kpi) if goal_kpi in chain["stages"] else chain
         if pchain["usable"] and goal > 0 and pchain["stages"][-1] == goal_kpi:
             reverse = plan.reverse_plan(goal, stages=pchain["stages"], rates=pchain["rates"])
@@ -153,10 +164,13 @@ def team_scorecards(
                 probabilities=(0.5, 0.8, probability),
             )
             pr = prob_plan[prob_plan["basis"] == "probability"].iloc[-1]
+            progress = plan.goal_progress(goal, float(crow[goal_kpi].iloc[0]))
             plan_summary = {
                 "goal": goal,
                 "goal_basis": goal_basis,
                 "goal_kpi": goal_kpi,
+                "goal_actual": int(progress["actual"]),
+                "reached": progress["reached"],
                 "calls_actual": int(crow["calls"].iloc[0]),
                 "calls_plain": int(prob_plan["calls"].iloc[0]),
                 "p_plain": float(prob_plan["probability"].iloc[0]),

@@ -15,7 +15,7 @@ Carlo; with huge counts this tends to the exact binomial answer.
 
 Which goal to plan for (:func:`default_goal`): the analyst's number, else the monthly settings'
 goals, else — nobody set one — the phase's per-rep 商談創出 (deals created) target times the
-reps who worked in the month, so a larger team always gets a larger goal; only when no phase
+reps on the team in the month, so a larger team always gets a larger goal; only when no phase
 template has such a target, the older fallbacks (the phase's won-amount target ÷ the average won
 amount, this month's wins + 10 %). :func:`goal_progress` compares the goal with the month's
 actual at the goal stage, so a plan sentence can say a goal is already reached instead of
@@ -292,7 +292,7 @@ def default_goal(
     ----------
     counts : the team's funnel counts of the month (``deals_won`` is read).
     phase : the team's phase.
-    headcount : reps who worked in the month (the KPI tree's per-rep month targets use the same).
+    headcount : reps on the team in the month (the KPI tree's per-rep month targets count the same).
     goal_won : the notebook parameter (0 = none).
     goals : ``{kpi_id: monthly goal}`` from the settings (``deals_created``, ``deals_won``,
         ``won_amount_jpy``).

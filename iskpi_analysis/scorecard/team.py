@@ -52,7 +52,7 @@ def default_goal(
     """The KGI the reverse plan works back from: ``(goal, basis, kpi_id)`` —
     :func:`plan.default_goal` with the team's KPI-tree rows (``team_rows``: phase, won amount
     and its month target) and ``counts`` (funnel counts). ``goals``: ``{kpi_id: monthly goal}``
-    of the team (:meth:`settings.TeamSettings.goal_targets`); ``headcount``: reps who worked in
+    of the team (:meth:`settings.TeamSettings.goal_targets`); ``headcount``: reps on the team in
     the month (the default goal is the phase's per-rep deals-created target × headcount)."""
     w = team_rows[team_rows["kpi_id"] == "won_amount_jpy"]
     won_amount = float(w["total"].iloc[0]) if len(w) and np.isfinite(w["total"].iloc[0]) else None
@@ -74,7 +74,8 @@ def default_goal(
 
 
 def _headcount(rep_period: pd.DataFrame, team_id, month: str) -> int:
-    """Reps of the team who worked in ``month`` (as the KPI tree counts them for per-rep targets)."""
+    """Reps on the team in ``month`` (employed on at least one of its days, or with activity): as
+    the KPI tree counts them for its per-rep month targets."""
     start = pd.Period(month, freq="M").start_time
     rp = rep_period[(rep_period["team_id"] == team_id) & (rep_period["period"] == start)]
     return int((rp["n_days"] > 0).sum())

@@ -71,22 +71,22 @@ def check_records(path) -> None:
     # the seed's reverse plan
     assert rec["seed_plan"] == [250, 125, 50, 10]
     # probability plan: the plain plan is about a coin flip, the 90 % plan needs more calls than
-    # the exact binomial with the rates taken as known (the rates' uncertainty adds calls)
+    # the exact binomial with the rates taken as known (the rates' uncertainty adds calls). No
+    # settings: the goal is the phase's deals-created target per rep (the seed's 15 a month)
+    # times the reps on the team in the month, so the stage rates telescope to deals / calls
+    on = reps[
+        (pd.to_datetime(reps["joined_on"]) <= pd.Timestamp(f"{MONTH}-01") + pd.offsets.MonthEnd(0))
+        & ~(pd.to_datetime(reps["left_on"]) < pd.Timestamp(f"{MONTH}-01"))
+    ]
     for team, p in rec["plan"].items():
         f = rec["funnel"][team]
-        rate = (
-            f["connects"]
-            / f["calls"]
-            * f["valid_conversations"]
-            / f["connects"]
-            * f["appointments"]
-            / f["valid_conversations"]
-            * f["deals_created"]
-            / f["appointments"]
-            * f["deals_won"]
-            / f["deals_closed"]
-        )
+        assert (p["goal_kpi"], p["goal_basis"]) == ("deals_created", "phase_deals_per_rep")
+        assert p["goal"] == 15 * int((on["team_id"] == team).sum())
+        assert p["goal_actual"] == f["deals_created"] and p["reached"] == (f["deals_created"] >= p["goal"])
+        rate = f["deals_created"] / f["calls"]
         assert p["calls_plain"] == int(np.ceil(p["goal"] / rate - 1e-9))
+        # the plan never asks for fewer calls than were made for a goal not yet reached
+        assert (p["calls_plain"] > f["calls"]) == (not p["reached"])
         assert 0.45 < p["p_plain"] < 0.6
         known = next(
             n for n in range(p["calls_plain"], 10 * p["calls_plain"]) if st.binom.sf(p["goal"] - 1, n, rate) >= 0.9

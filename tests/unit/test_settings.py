@@ -29,7 +29,7 @@ def write(tmp_path, text: str, name: str = "settings.toml") -> Path:
 
 def test_example_file_loads_and_resolves_for_the_sample(sample):
     s = S.load_settings(EXAMPLE)
-    assert s.organisation.industry == "saas" and s.organisation.goal_deals == 1300
+    assert s.organisation.industry == "saas" and s.organisation.goal_deals == 650
     assert s.answers("tokyo_is").fs_rules_established is True
     assert s.answers("fukuoka_is").fs_rules_established is False
     assert s.answers("osaka_is").revenue_reporting is None  # organisation's "unknown"

@@ -286,7 +286,9 @@ def test_leads_response_and_sources(full):
     first_appt = calls.loc[calls["appointment"].astype(bool)].groupby("lead_id")["started_at"].min()
     cut = valid["lead_id"].map(first_appt)
     at_risk = valid[cut.isna() | (valid["started_at"] <= cut)]
-    rate = at_risk["appointment"].astype(bool).groupby(at_risk["lead_id"].map(leads.set_index("lead_id")["source"])).mean()
+    rate = (
+        at_risk["appointment"].astype(bool).groupby(at_risk["lead_id"].map(leads.set_index("lead_id")["source"])).mean()
+    )
     odds = rate / (1 - rate)
     assert odds["referral"] > odds["list"] * 2
     conv = leads["lead_id"].isin(full["deals"]["lead_id"]).groupby(leads["source"]).mean()

@@ -172,8 +172,9 @@ def draw_appointments(rng, calls: Calls, links: LeadLinks, leads: Leads) -> np.n
 
 def funnel_dates(rng, reps: list[Rep], calls: Calls, links: LeadLinks, leads: Leads, appointment: np.ndarray):
     """``(sql, mql)`` local seconds per lead (NaN = none): SQL at the appointment call when the
-    appointment qualifies the lead (P = sigmoid(logit(0.45) + 0.5 × the team's deal quality)); MQL
-    for 80 % of inbound leads 1-10 min after creation, else at the SQL."""
+    appointment qualifies the lead (P = sigmoid(logit(0.42) + 0.5 × the team's deal quality + the
+    team's conversion trend that day), ``params.SQL``); MQL for 80 % of inbound leads 1-10 min
+    after creation, else at the SQL."""
     nl = len(leads.source)
     lead_sql = np.full(nl, np.nan)
     appt_calls = np.flatnonzero(appointment)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import economics, funnel, pacing, plan, targets
 from .smart import history_measures, smart_check
-from .tree import team_card
+from .tree import kpi_tree, team_card
 
 __all__ = [
     "paced_kpi",
@@ -21,7 +21,16 @@ __all__ = [
     "win_rate_target",
     "smart_by_phase",
     "records",
+    "page_kpi_table",
+    "PHASE_PAGE_KPIS",
+    "CORRELATION_PAGE_KPIS",
 ]
+
+#: the KPIs whose targets the phase page (02) states: the activity KPI and the efficiency KPIs of
+#: its checklist items 6 and 9
+PHASE_PAGE_KPIS = ("calls", "deal_conversion", "handoff_win_rate")
+#: the efficiency KPIs whose guide values the correlation page (03) states
+CORRELATION_PAGE_KPIS = ("connect_rate", "conversation_rate", "appointment_rate", "deal_conversion", "email_reply_rate")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,3 +306,40 @@ def records(teams: dict, tree: pd.DataFrame, *, economics_rows: pd.DataFrame | N
             for t, r in teams.items()
         },
     }
+
+
+def page_kpi_table(
+    data,
+    *,
+    month: str,
+    kpi_ids,
+    phases: pd.DataFrame,
+    settings=None,
+    targets_file: str | None = None,
+    min_trials: int = 30,
+    watch_from: float = 0.8,
+) -> pd.DataFrame:
+    """The ``kpi_table`` rows (:data:`targets.KPI_TABLE_COLUMNS`) of ``kpi_ids`` for a page other
+    than the scorecard (02, 03) that states those KPIs' targets: the same KPI tree as notebook 01
+    (the teams' one phase ``phases``, the settings' goals and industry preset, 01's default
+    ``min_trials`` / ``watch_from`` and as-of date), so every page records the same value, target
+    and verdict. ``data``: the page's teams, every role."""
+    from .. import aggregate
+
+    teams = list(phases["team_id"])
+    goals = {t: settings.team(t).goal_targets() for t in teams} if settings is not None else None
+    industry = {t: settings.team(t).industry for t in teams} if settings is not None else None
+    as_of = min(data.last_date, pd.Period(month, "M").end_time.normalize())
+    tree = kpi_tree(
+        data,
+        month=month,
+        rep_period=aggregate.rep_period(data, grain="month"),
+        phases=phases,
+        targets_file=targets_file or None,
+        min_trials=min_trials,
+        watch_from=watch_from,
+        as_of=as_of,
+        goals=goals,
+        industry=industry,
+    )
+    return targets.kpi_table(tree, kpi_ids=kpi_ids)

@@ -36,7 +36,6 @@ def main() -> int:
     args.cache.mkdir(parents=True, exist_ok=True)
 
     import numpy as np
-    import pandas as pd
     from bench_report_scale import dataset as scale_dataset
 
     from iskpi_analysis import aggregate, scorecard

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from . import config, kpis
-from . import targets as _targets
 from . import stats as kst
+from . import targets as _targets
 
 __all__ = [
     "STAGES",
@@ -188,14 +188,10 @@ def funnel(
                 lo = hi = np.nan
             else:
                 lo, hi = kst.wilson_ci(k, n, confidence=confidence)
-            row.update(
-                {"rate_id": rid, "k": k, "n": n, "rate": kst.safe_ratio(k, n), "ci_low": lo, "ci_high": hi}
-            )
+            row.update({"rate_id": rid, "k": k, "n": n, "rate": kst.safe_ratio(k, n), "ci_low": lo, "ci_high": hi})
             row.update({"too_small": n < min_trials, **tg.get(rid, nan)})
         else:
-            row.update(
-                {"rate_id": None, "k": np.nan, "n": np.nan, "rate": np.nan, "ci_low": np.nan, "ci_high": np.nan}
-            )
+            row.update({"rate_id": None, "k": np.nan, "n": np.nan, "rate": np.nan, "ci_low": np.nan, "ci_high": np.nan})
             row.update({"too_small": False, **nan})
         rows.append(row)
     out = pd.DataFrame(rows)

@@ -146,9 +146,7 @@ def _phase_file(path: str) -> dict:
             if lo > hi:
                 raise ValueError(f"{path}: [{phase}] {kpi_id}: low {lo} is above high {hi}; swap them")
             if not isinstance(spec.get("judged", True), bool):
-                raise ValueError(
-                    f"{path}: [{phase}] {kpi_id}: judged must be true or false, got {spec['judged']!r}"
-                )
+                raise ValueError(f"{path}: [{phase}] {kpi_id}: judged must be true or false, got {spec['judged']!r}")
     return phases
 
 

@@ -65,7 +65,17 @@ RAG = {
 }
 TABLE_COLUMNS = ["phase", "kpi_id", "target", "low", "high", "direction", "per", "importance", "judged", "source"]
 #: what every page records under ``kpi_table`` (team rows)
-KPI_TABLE_COLUMNS = ["team_id", "kpi_id", "actual", "target", "target_low", "target_high", "verdict", "previous", "change"]
+KPI_TABLE_COLUMNS = [
+    "team_id",
+    "kpi_id",
+    "actual",
+    "target",
+    "target_low",
+    "target_high",
+    "verdict",
+    "previous",
+    "change",
+]
 
 
 def _presets() -> dict:

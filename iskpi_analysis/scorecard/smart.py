@@ -130,7 +130,9 @@ def _economics_history(data, months, keep, gross_margin, lifetime_years) -> pd.D
     """Team-months of :func:`economics.economics` in ``months`` (None without deals and costs)."""
     if not (data.has("deals") and data.has("costs")):
         return None
-    parts = [economics.economics(data, month=m, gross_margin=gross_margin, lifetime_years=lifetime_years) for m in months]
+    parts = [
+        economics.economics(data, month=m, gross_margin=gross_margin, lifetime_years=lifetime_years) for m in months
+    ]
     parts = [p for p in parts if p is not None]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["team_id", *ECONOMICS_KPIS])
     return out[out["team_id"].isin(keep)] if keep is not None else out

@@ -314,7 +314,12 @@ def _values(kpi_id: str, s: pd.DataFrame, per) -> dict:
         return {"actual": kst.safe_ratio(k, n), "total": nan, "k": k, "n": n}
     if kpi_id == "deal_quality_score":
         n = col("quality_n")
-        return {"actual": np.where(np.isfinite(n), kst.safe_ratio(np.nan_to_num(col("quality_sum")), n), np.nan), "total": nan, "k": nan, "n": n}
+        return {
+            "actual": np.where(np.isfinite(n), kst.safe_ratio(np.nan_to_num(col("quality_sum")), n), np.nan),
+            "total": nan,
+            "k": nan,
+            "n": n,
+        }
     if kpi_id == "first_response_minutes":
         # the actual is the pooled median of the leads (:func:`_rt_medians`), not a sum
         return {"actual": nan, "total": nan, "k": nan, "n": np.nan_to_num(col("response_n"))}

@@ -160,11 +160,21 @@ def test_goals_replace_a_team_month_target():
 def test_targets_file_errors_name_the_file_and_key(tmp_path):
     base = (kpis.config.PHASE_TARGETS_FILE).read_text(encoding="utf-8")
     bad = tmp_path / "t.toml"
-    bad.write_text(base.replace("connect_rate = { low = 0.20, high = 0.30, importance = 1 }", "connect_rate = { low = 0.30, high = 0.20, importance = 1 }", 1), encoding="utf-8")
+    bad.write_text(
+        base.replace(
+            "connect_rate = { low = 0.20, high = 0.30, importance = 1 }",
+            "connect_rate = { low = 0.30, high = 0.20, importance = 1 }",
+            1,
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ValueError, match=r"t\.toml: \[growth\] connect_rate: low 0.3 is above high 0.2; swap them"):
         targets.target_table("launch", targets_file=bad)
     bad2 = tmp_path / "t2.toml"
-    bad2.write_text(base.replace("deals_created = { target = 15,", "deals_created = { judged = 1, target = 15,", 1), encoding="utf-8")
+    bad2.write_text(
+        base.replace("deals_created = { target = 15,", "deals_created = { judged = 1, target = 15,", 1),
+        encoding="utf-8",
+    )
     with pytest.raises(ValueError, match="judged must be true or false"):
         targets.target_table("launch", targets_file=bad2)
 

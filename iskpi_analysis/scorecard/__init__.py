@@ -1,4 +1,4 @@
-"""The monthly KPI scorecard: KPI tree vs phase targets, alerts, SDR/BDR and nurturing views,
+"""The monthly KPI scorecard: KPI tree vs the one target table, verdicts, SDR/BDR and nurturing views,
 the SMART check of the targets file, and the summary for leadership.
 
 The KPI tree's units are described once, in :mod:`.tree`; targets and verdicts in

@@ -251,3 +251,18 @@ def test_kpi_table_shape_and_values_from_the_tree(sim):
     m = kt.merge(team, on=["team_id", "kpi_id"])
     assert np.allclose(m["actual_x"], m["actual_y"], equal_nan=True)
     assert np.allclose(m["target_low"], m["low"], equal_nan=True)
+
+
+def test_small_samples_are_not_judged_in_the_tree(sim):
+    """A rate from fewer trials than ``min_trials`` is ``small`` (grey), whatever its value; a
+    参考値 stays ``reference``; counts are still judged."""
+    data, rp = sim
+    n_calls = int(rp.loc[rp["period"] == "2026-10-01", "calls"].sum())
+    tree = scorecard.kpi_tree(data, month="2026-10", rep_period=rp, phase="growth", min_trials=n_calls + 1)
+    team = tree[tree["level"] == "team"].set_index("kpi_id")
+    rates = team[(team["unit"] == "rate") & (team["target_basis"] != "none")]
+    assert len(rates) >= 4 and (rates["verdict"] == "small").all() and rates["too_small"].all()
+    assert team.loc["calls", "verdict"] in targets.JUDGED
+    launch = scorecard.kpi_tree(data, month="2026-10", rep_period=rp, phase="launch", min_trials=n_calls + 1)
+    lt = launch[launch["level"] == "team"].set_index("kpi_id")
+    assert lt.loc["connect_rate", "verdict"] == "reference"

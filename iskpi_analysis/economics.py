@@ -7,7 +7,8 @@ Assumptions (parameters, shown in the notebook):
 - CAC = the month's inside-sales cost (``costs.cost_jpy``) / deals won in the month
   (the IS cost only; add marketing cost in the costs file to get a full CAC).
 - ROI = (won amount × gross_margin − cost) / cost.
-- LTV/CAC ≥ 3 is healthy (the seed).
+- Judgement: CAC and LTV/CAC against the team's target table (:func:`kpi_rows`; the mature
+  template's CAC ≤ 50万円 and LTV/CAC ≥ 3.0, the seed's 「LTV/CAC比率が3以上であれば健全」).
 
 Forecast accuracy: for each past month, the month-end value is projected from the first
 ``at_business_day`` business days with :func:`pacing.project` and compared with the actual:
@@ -20,12 +21,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import pacing
+from . import kpis, pacing, targets
 from . import stats as kst
 
-__all__ = ["HEALTHY_LTV_CAC", "economics", "forecast_accuracy"]
+__all__ = ["JUDGED_KPIS", "economics", "kpi_rows", "forecast_accuracy"]
 
-HEALTHY_LTV_CAC = 3.0
+#: the economics KPIs a page records in its ``kpi_table`` (judged where the team's target table
+#: has them: CAC and LTV/CAC in the mature template)
+JUDGED_KPIS = ("cac_jpy", "ltv_cac", "roi")
 
 
 def economics(data, *, month: str, gross_margin: float = 0.7, lifetime_years: float = 3.0) -> pd.DataFrame | None:
@@ -35,8 +38,8 @@ def economics(data, *, month: str, gross_margin: float = 0.7, lifetime_years: fl
     -------
     DataFrame, one row per team with costs for the month: team_id, month, cost_jpy,
     deals_won, won_amount_jpy, avg_won_amount_jpy, pipeline_jpy (open at month end),
-    deal_amount_jpy (created in month), cac_jpy, ltv_jpy, ltv_cac, healthy (ltv_cac ≥ 3),
-    roi, gross_margin, lifetime_years. None without deals or costs.
+    deal_amount_jpy (created in month), cac_jpy, ltv_jpy, ltv_cac, roi, gross_margin,
+    lifetime_years. None without deals or costs. Verdicts: :func:`kpi_rows`.
     """
     if not 0 < gross_margin <= 1:
         raise ValueError(f"gross_margin must be in (0, 1], got {gross_margin}")
@@ -74,13 +77,46 @@ def economics(data, *, month: str, gross_margin: float = 0.7, lifetime_years: fl
                 "cac_jpy": cac,
                 "ltv_jpy": ltv,
                 "ltv_cac": ratio,
-                "healthy": bool(ratio >= HEALTHY_LTV_CAC) if np.isfinite(ratio) else None,
                 "roi": kst.safe_ratio(won_amt * gross_margin - cost, cost),
                 "gross_margin": gross_margin,
                 "lifetime_years": lifetime_years,
             }
         )
     return pd.DataFrame(rows)
+
+
+def kpi_rows(ec: pd.DataFrame | None, *, tables: pd.DataFrame, previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """CAC, LTV/CAC and ROI of every team judged against its target table, in the ``kpi_table``
+    shape (:data:`targets.KPI_TABLE_COLUMNS`).
+
+    Parameters
+    ----------
+    ec : :func:`economics` of the month (None: no rows).
+    tables : the teams' target tables with team_id (:func:`scorecard.team_targets`).
+    previous : :func:`economics` of the month before (for previous / change), or None.
+    """
+    if ec is None or not len(ec):
+        return pd.DataFrame(columns=targets.KPI_TABLE_COLUMNS)
+    long = ec.melt(id_vars="team_id", value_vars=list(JUDGED_KPIS), var_name="kpi_id", value_name="actual")
+    spec = tables[["team_id", "kpi_id", "target", "low", "high", "direction", "judged"]]
+    long = long.merge(spec, on=["team_id", "kpi_id"], how="left")
+    if previous is not None and len(previous):
+        prev = previous.melt(id_vars="team_id", value_vars=list(JUDGED_KPIS), var_name="kpi_id", value_name="previous")
+        long = long.merge(prev, on=["team_id", "kpi_id"], how="left")
+    else:
+        long["previous"] = np.nan
+    direction = long["kpi_id"].map(lambda k: kpis.get(k).direction).to_numpy(object)
+    long["verdict"] = targets.verdicts(
+        long["actual"].to_numpy(float),
+        target=long["target"].to_numpy(float),
+        low=long["low"].to_numpy(float),
+        high=long["high"].to_numpy(float),
+        direction=direction,
+        judged=long["judged"].fillna(True).to_numpy(bool),
+    )
+    long["change"] = long["actual"] - long["previous"]
+    out = long.rename(columns={"low": "target_low", "high": "target_high"})[targets.KPI_TABLE_COLUMNS]
+    return out.sort_values(["team_id", "kpi_id"]).reset_index(drop=True)
 
 
 def forecast_accuracy(

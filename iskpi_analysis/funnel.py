@@ -1,10 +1,11 @@
 """Funnel and bottleneck: calls → connects → valid conversations → appointments → deals → won.
 
-Each stage rate is a ratio of sums with its count and Wilson interval, compared with the
-team's phase target. Where the phase template has no target for a stage rate, the seed's
-growth-phase reference (the midpoint of its range) is used and marked ``target_basis =
-"reference"``. The bottleneck is the stage rate furthest below its target (lowest attainment);
-it is "sure" when the whole Wilson interval lies below the target. Its reading is the seeds':
+Each stage rate is a ratio of sums with its count and Wilson interval, judged against the team's
+target of that rate — the same row of the one target table the KPI tree reads
+(:func:`targets.target_table`: a range is a band, 参考値 rows are not judged) — with the same
+verdict (:func:`targets.verdicts`). A stage rate the team's table has no row for has no target.
+The bottleneck is the judged stage rate furthest below its target (lowest attainment); it is
+"sure" when the whole Wilson interval lies below the target's edge. Its reading is the seeds':
 low connect rate → calling hours or list quality; high connect but low appointment rate →
 conversation quality and script; and so on (:data:`READINGS`).
 """
@@ -16,6 +17,7 @@ import pandas as pd
 
 from . import config, kpis
 from . import stats as kst
+from . import targets as _targets
 
 __all__ = [
     "STAGES",
@@ -59,25 +61,36 @@ def stage_label(key: str, *, lang: str = config.DEFAULT_LANG) -> str:
     return kpis.label(key, lang=lang)
 
 
-def stage_targets(phase: str, *, targets_file=None) -> dict:
-    """Targets for the stage rates: {rate_id: (target, basis)}.
+def stage_targets(
+    phase: str, *, targets_file=None, industry: str | dict | None = None, goals: dict | None = None
+) -> pd.DataFrame:
+    """The stage rates' rows of the phase's target table (:func:`targets.target_table`): kpi_id,
+    target, low, high, direction, judged, …; pass to :func:`funnel` as ``targets``."""
+    t = _targets.target_table(phase, targets_file=targets_file or None, industry=industry, goals=goals)
+    return t[t["kpi_id"].isin([v[0] for v in STAGE_RATES.values()])].reset_index(drop=True)
 
-    basis is "phase" (the team's phase template has it) or "reference" (taken from another
-    phase of the template, growth first: the seed's growth-phase ranges are the references).
-    """
-    t = kpis.phase_targets(None, targets_file=targets_file or None)
+
+def _stage_targets(spec) -> dict:
+    """``{rate_id: {target, low, high, direction, judged}}`` from a target table (DataFrame with
+    kpi_id), or a dict of point targets (``{rate_id: target}`` / ``(target, basis)``)."""
+    if spec is None:
+        return {}
+    if isinstance(spec, pd.DataFrame):
+        return {
+            r["kpi_id"]: {
+                "target": float(r["target"]),
+                "low": float(r.get("low", np.nan)),
+                "high": float(r.get("high", np.nan)),
+                "direction": r.get("direction", "higher"),
+                "judged": bool(r.get("judged", True)),
+            }
+            for r in spec.to_dict("records")
+        }
     out = {}
-    rate_ids = [v[0] for v in STAGE_RATES.values()]
-    for rid in rate_ids:
-        own = t[(t["phase"] == phase) & (t["kpi_id"] == rid)]
-        if len(own):
-            out[rid] = (float(own["target"].iloc[0]), "phase")
-            continue
-        for ph in ("growth", "mature", "launch"):
-            ref = t[(t["phase"] == ph) & (t["kpi_id"] == rid)]
-            if len(ref):
-                out[rid] = (float(ref["target"].iloc[0]), "reference")
-                break
+    for rid, v in spec.items():
+        x = v[0] if isinstance(v, tuple) else v
+        if x is not None:
+            out[rid] = {"target": float(x), "low": np.nan, "high": np.nan, "direction": "higher", "judged": True}
     return out
 
 
@@ -135,29 +148,35 @@ def funnel_counts(data, *, month: str, rep_period: pd.DataFrame, by: str | None 
     return out[[*keys, *cols, "deals_won", "deals_closed"]]
 
 
-def funnel(counts, *, targets: dict | None = None, min_trials: int = 30, confidence: float = 0.95) -> pd.DataFrame:
-    """Stage table of one funnel: counts, stage rates with Wilson intervals, targets.
+def funnel(
+    counts, *, targets=None, min_trials: int = 30, confidence: float = 0.95, watch_from: float = 0.8
+) -> pd.DataFrame:
+    """Stage table of one funnel: counts, stage rates with Wilson intervals, targets, verdicts.
 
     Parameters
     ----------
     counts : one row (Series or 1-row DataFrame) of :func:`funnel_counts`.
-    targets : {rate_id: target} or {rate_id: (target, basis)} (see :func:`stage_targets`).
-    min_trials : stage rates with fewer trials are flagged ``too_small``.
+    targets : the team's target table (:func:`stage_targets`, or the KPI tree's team rows with
+        kpi_id, target, low, high, direction, judged), or ``{rate_id: target}`` point targets.
+    min_trials : stage rates with fewer trials are flagged ``too_small`` (verdict ``small``).
+    watch_from : as :func:`targets.verdict`.
 
     Returns
     -------
     DataFrame, one row per stage (top first), columns
-        stage, count, share_of_calls, rate_id, k, n, rate, ci_low,
-        ci_high, too_small, target, target_basis, attainment (rate / target), below_sure
-        (ci_high < target), above_sure (ci_low > target).
+        stage, count, share_of_calls, rate_id, k, n, rate, ci_low, ci_high, too_small, target,
+        low, high (the range), judged, attainment (:func:`targets.attainment`), verdict
+        (:data:`targets.VERDICTS`), below_sure (ci_high below the target's edge), above_sure
+        (ci_low above the range / the point target).
     """
     if isinstance(counts, pd.DataFrame):
         if len(counts) != 1:
             raise ValueError("counts must be one row; select a team or rep first")
         counts = counts.iloc[0]
-    targets = targets or {}
+    tg = _stage_targets(targets)
     rows = []
     calls = float(counts["calls"])
+    nan = {"target": np.nan, "low": np.nan, "high": np.nan, "direction": "higher", "judged": True}
     for st in STAGES:
         if st not in counts.index:  # e.g. no deals table
             continue
@@ -169,60 +188,46 @@ def funnel(counts, *, targets: dict | None = None, min_trials: int = 30, confide
                 lo = hi = np.nan
             else:
                 lo, hi = kst.wilson_ci(k, n, confidence=confidence)
-            tg = targets.get(rid)
-            tval, basis = tg if isinstance(tg, tuple) else (tg, "given" if tg is not None else None)
-            rate = kst.safe_ratio(k, n)
-            row.update(
-                {
-                    "rate_id": rid,
-                    "k": k,
-                    "n": n,
-                    "rate": rate,
-                    "ci_low": lo,
-                    "ci_high": hi,
-                    "too_small": n < min_trials,
-                    "target": np.nan if tval is None else float(tval),
-                    "target_basis": basis,
-                }
-            )
+            row.update({"rate_id": rid, "k": k, "n": n, "rate": kst.safe_ratio(k, n), "ci_low": lo, "ci_high": hi})
+            row.update({"too_small": n < min_trials, **tg.get(rid, nan)})
         else:
-            row.update(
-                {
-                    "rate_id": None,
-                    "k": np.nan,
-                    "n": np.nan,
-                    "rate": np.nan,
-                    "ci_low": np.nan,
-                    "ci_high": np.nan,
-                    "too_small": False,
-                    "target": np.nan,
-                    "target_basis": None,
-                }
-            )
+            row.update({"rate_id": None, "k": np.nan, "n": np.nan, "rate": np.nan, "ci_low": np.nan, "ci_high": np.nan})
+            row.update({"too_small": False, **nan})
         rows.append(row)
     out = pd.DataFrame(rows)
-    out["attainment"] = out["rate"] / out["target"]
-    out["below_sure"] = out["ci_high"] < out["target"]
-    out["above_sure"] = out["ci_low"] > out["target"]
-    return out
+    args = {c: out[c].to_numpy() for c in ("target", "low", "high", "direction")}
+    out["attainment"] = _targets.attainment(out["rate"].to_numpy(float), **args)
+    out["verdict"] = _targets.verdicts(
+        out["rate"].to_numpy(float),
+        **args,
+        judged=out["judged"].to_numpy(bool),
+        ci_low=out["ci_low"].to_numpy(float),
+        ci_high=out["ci_high"].to_numpy(float),
+        too_small=out["too_small"].to_numpy(bool),
+        watch_from=watch_from,
+    )
+    out.loc[out["rate_id"].isna(), "verdict"] = None
+    floor = out["low"].where(out["low"].notna(), out["target"])
+    ceil = out["high"].where(out["high"].notna(), out["target"])
+    out["below_sure"] = out["ci_high"] < floor
+    out["above_sure"] = out["ci_low"] > ceil
+    return out.drop(columns="direction")
 
 
 def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None) -> dict:
     """The stage that limits results, with the seeds' reading.
 
-    The limiting stage is the stage rate with the lowest attainment below 1 (rates with too
-    few trials are skipped). If every rate meets its target but the calls volume does not
+    The limiting stage is the judged stage rate short of its target (verdict watch or miss) with
+    the lowest attainment (参考値 rows and rates with too few trials are skipped). If every rate meets its target but the calls volume does not
     (``calls_attainment`` < 1), the limit is activity volume.
 
     Returns
     -------
-    dict with stage (rate id, "calls" or None), rate, target, attainment, ci_low, ci_high,
+    dict with stage (rate id, "calls" or None), rate, target, low, high, attainment, ci_low, ci_high,
     certainty ("sure": interval entirely below target; "likely": point below, interval reaches
     the target; None), reading_key (the seeds' interpretation, one of :data:`READINGS`, or None).
     """
-    cand = stages[
-        stages["rate_id"].notna() & stages["target"].notna() & ~stages["too_small"] & (stages["attainment"] < 1)
-    ]
+    cand = stages[stages["verdict"].isin(["watch", "miss"]) & (stages["attainment"] < 1)]
     if len(cand):
         r = cand.sort_values("attainment").iloc[0]
         rid = r["rate_id"]
@@ -235,6 +240,8 @@ def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None) -
             "stage": rid,
             "rate": float(r["rate"]),
             "target": float(r["target"]),
+            "low": float(r["low"]),
+            "high": float(r["high"]),
             "attainment": float(r["attainment"]),
             "ci_low": float(r["ci_low"]),
             "ci_high": float(r["ci_high"]),
@@ -246,6 +253,8 @@ def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None) -
             "stage": "calls",
             "rate": np.nan,
             "target": np.nan,
+            "low": np.nan,
+            "high": np.nan,
             "attainment": float(calls_attainment),
             "ci_low": np.nan,
             "ci_high": np.nan,
@@ -256,6 +265,8 @@ def bottleneck(stages: pd.DataFrame, *, calls_attainment: float | None = None) -
         "stage": None,
         "rate": np.nan,
         "target": np.nan,
+        "low": np.nan,
+        "high": np.nan,
         "attainment": np.nan,
         "ci_low": np.nan,
         "ci_high": np.nan,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import config
@@ -137,6 +138,15 @@ def _phase_file(path: str) -> dict:
             get(kpi_id)  # unknown KPI ids in a targets file are an error, not ignored
             if spec.get("per") not in PER:
                 raise ValueError(f"{path}: [{phase}] {kpi_id}: per must be one of {PER}")
+            if "target" not in spec and "low" not in spec and "high" not in spec:
+                raise ValueError(
+                    f"{path}: [{phase}] {kpi_id}: give a target, a range (low, high) or both; found {sorted(spec)}"
+                )
+            lo, hi = spec.get("low", -np.inf), spec.get("high", np.inf)
+            if lo > hi:
+                raise ValueError(f"{path}: [{phase}] {kpi_id}: low {lo} is above high {hi}; swap them")
+            if not isinstance(spec.get("judged", True), bool):
+                raise ValueError(f"{path}: [{phase}] {kpi_id}: judged must be true or false, got {spec['judged']!r}")
     return phases
 
 
@@ -155,8 +165,11 @@ def phase_targets(
     Returns
     -------
     DataFrame with columns
-        phase, kpi_id, label, tier, unit, direction, target, per, importance, low, high.
+        phase, kpi_id, label, tier, unit, direction, target, per, importance, low, high, judged.
         ``per`` is rep_day / rep_month / team_month for counts and amounts, None for levels.
+        ``target`` is NaN for a KPI the seed gives only as a range (``low``–``high``; NaN when
+        no range); ``judged`` False = a reference value (参考値, measured but not judged).
+        The verdict rules and the preset/goal layers are in :func:`targets.target_table`.
     """
     if phase is not None and phase not in PHASES:
         raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
@@ -175,11 +188,12 @@ def phase_targets(
                     "tier": k.tier,
                     "unit": k.unit,
                     "direction": k.direction,
-                    "target": float(spec["target"]),
+                    "target": float(spec.get("target", np.nan)),
                     "per": spec.get("per"),
                     "importance": int(spec.get("importance", 1)),
-                    "low": spec.get("low"),
-                    "high": spec.get("high"),
+                    "low": float(spec.get("low", np.nan)),
+                    "high": float(spec.get("high", np.nan)),
+                    "judged": bool(spec.get("judged", True)),
                 }
             )
     return pd.DataFrame(rows)

@@ -172,6 +172,14 @@ def _names(pairs, lang: str, with_r: bool = True) -> str:
     )
 
 
+def _guide_text(kpi_id: str, target, lang: str) -> str:
+    """A guide value: a point, or the seed's range ``(low, high)``."""
+    if isinstance(target, tuple):
+        lo, hi = (fmt.kpi_value(kpi_id, x, lang=lang) for x in target)
+        return t("correlation.advice.range", lang=lang, low=lo, high=hi)
+    return fmt.kpi_value(kpi_id, target, lang=lang)
+
+
 def _fields(args: dict, lang: str) -> dict:
     """The catalog fields of a plan record's language-neutral arguments (one rule per argument
     name, so every message that shares an argument words it the same way)."""
@@ -205,7 +213,7 @@ def _fields(args: dict, lang: str) -> dict:
             )
         elif name == "items":
             f["items"] = sep.join(
-                t("correlation.advice.item", lang=lang, y=label(y), target=fmt.kpi_value(y, target, lang=lang))
+                t("correlation.advice.item", lang=lang, y=label(y), target=_guide_text(y, target, lang))
                 for y, target in v
             )
         elif name == "alpha":

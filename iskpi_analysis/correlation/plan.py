@@ -184,13 +184,22 @@ def _simpson(claimed_: pd.DataFrame, results: pd.DataFrame, max_items: int) -> l
     return out
 
 
+def _guide(row) -> float | tuple:
+    """A KPI's guide value: its point target, or the seed's range ``(low, high)`` where the template
+    gives only a range (targets.target_table: no midpoint is made up)."""
+    lo, hi = row.get("low", np.nan), row.get("high", np.nan)
+    if not np.isfinite(row["target"]) and np.isfinite(lo) and np.isfinite(hi):
+        return (float(lo), float(hi))
+    return row["target"]
+
+
 def _advice(targets, *, falls, ind, n_tested) -> list[dict]:
     """What the findings mean for growth-phase targets: a trade-off only from claimed rows."""
     if targets is None:
         return []
     if len(falls):
         tg = targets.set_index("kpi_id")
-        items = list(dict.fromkeys((y, tg.loc[y, "target"]) for y in falls["y"] if y in tg.index))
+        items = list(dict.fromkeys((y, _guide(tg.loc[y])) for y in falls["y"] if y in tg.index))
         if not items:
             return []
         return [_record("advice", "correlation.advice.falls", {"items": items}, "falls", True, rows=falls)]

@@ -17,7 +17,19 @@ from .rules import PLAN_ACTIONS, PLAN_STEPS
 
 __all__ = ["NEXT_KPI_COLUMNS", "PLAN_COLUMNS", "CHANGES", "next_phase_kpis", "migration_plan"]
 
-NEXT_KPI_COLUMNS = ["phase", "kpi_id", "tier", "target", "per", "direction", "importance", "stars", "change"]
+NEXT_KPI_COLUMNS = [
+    "phase",
+    "kpi_id",
+    "tier",
+    "target",
+    "per",
+    "direction",
+    "importance",
+    "stars",
+    "change",
+    "low",
+    "high",
+]
 PLAN_COLUMNS = ["step", "start", "end", "months", "actions", "status", "next_phase"]
 #: what happens to a KPI at the move: new, new as a reference value, kept (new target), downgraded
 CHANGES = ("new", "reference", "kept", "downgraded")
@@ -42,7 +54,7 @@ def next_phase_kpis(next_phase: str | None, *, phase: str | None = None, targets
     cur = kpis.phase_targets(phase, targets_file=targets_file or None) if phase else nxt.iloc[0:0]
     rows = []
     dropped = cur[~cur["kpi_id"].isin(nxt["kpi_id"]) & (cur["importance"] >= 2)]
-    kept = set(cur["kpi_id"])
+    kept = set(cur.loc[cur["judged"], "kpi_id"])  # a 参考値 of the current phase is new when it gets a target
     for src, change in ((nxt, None), (dropped, "downgraded")):
         for r in src.itertuples(index=False):
             ch = change or ("kept" if r.kpi_id in kept else ("reference" if r.importance < 2 else "new"))
@@ -57,6 +69,8 @@ def next_phase_kpis(next_phase: str | None, *, phase: str | None = None, targets
                     "importance": r.importance,
                     "stars": "★" * r.importance + "☆" * (3 - r.importance),
                     "change": ch,
+                    "low": r.low,
+                    "high": r.high,
                 }
             )
     return pd.DataFrame(rows, columns=NEXT_KPI_COLUMNS)

@@ -157,11 +157,20 @@ def label_next_kpis(nk: pd.DataFrame, *, lang: str = _D) -> pd.DataFrame:
     texts = []
     for r in out.itertuples(index=False):
         per = per_label(r.per if isinstance(r.per, str) else None, lang=lang)
-        s = t(
-            f"phase.target.{'at_most' if r.direction == 'lower' else 'at_least'}",
-            lang=lang,
-            value=target_text(r.kpi_id, r.target, lang=lang),
-        )
+        low, high = getattr(r, "low", np.nan), getattr(r, "high", np.nan)
+        if pd.notna(low) and pd.notna(high):  # the seed's range (targets.target_table judges it as a band)
+            s = t(
+                "phase.fmt.range",
+                lang=lang,
+                low=target_text(r.kpi_id, low, lang=lang),
+                high=target_text(r.kpi_id, high, lang=lang),
+            )
+        else:
+            s = t(
+                f"phase.target.{'at_most' if r.direction == 'lower' else 'at_least'}",
+                lang=lang,
+                value=target_text(r.kpi_id, r.target, lang=lang),
+            )
         texts.append(t("phase.target.per", lang=lang, target=s, per=per) if per else s)
     out["target_text"] = texts
     out["change_label"] = [t(f"phase.change.{c}", lang=lang) for c in out["change"]]

@@ -12,16 +12,26 @@ from ..catalog import t
 from ._base import axes as _ax
 
 __all__ = [
-    "ALERT_COLORS",
+    "VERDICT_COLORS",
     "attainment_cards",
     "funnel_chart",
     "pacing_chart",
     "quality_win_chart",
     "response_time_chart",
-    "style_alerts",
+    "style_verdicts",
 ]
 
-ALERT_COLORS = {"ok": "#2e7d32", "watch": "#f9a825", "alert": "#c62828", "small": "#bdbdbd", "none": "#90a4ae"}
+#: one colour per verdict (:data:`targets.VERDICTS`): green ahead / on target, amber watch, red
+#: miss, grey for what is not judged (参考値, too few trials, no target)
+VERDICT_COLORS = {
+    "ahead": "#1b5e20",
+    "on_target": "#43a047",
+    "watch": "#f9a825",
+    "miss": "#c62828",
+    "reference": "#90a4ae",
+    "small": "#bdbdbd",
+    "none": "#cfd8dc",
+}
 
 
 def _t(key: str, lang: str, **fields) -> str:
@@ -29,22 +39,22 @@ def _t(key: str, lang: str, **fields) -> str:
 
 
 def attainment_cards(card: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LANG, cap: float = 2.0):
-    """Horizontal attainment bars of the team's phase KPIs, coloured by alert level.
+    """Horizontal attainment bars of the team's phase KPIs, coloured by verdict.
 
-    ``card``: rows of :func:`scorecard.team_card` (label, tier_label, attainment, alert,
+    ``card``: rows of :func:`scorecard.team_card` (label, tier_label, attainment, verdict,
     value_text, target_text). Bars are capped at ``cap`` (the text shows the real value).
     """
     c = card.reset_index(drop=True)
     ax = _ax(ax, (8, 0.45 * len(c) + 1.2))
     y = np.arange(len(c))[::-1]
     att = c["attainment"].astype(float).fillna(0).clip(upper=cap)
-    ax.barh(y, att, color=[ALERT_COLORS[a] for a in c["alert"]], height=0.6)
+    ax.barh(y, att, color=[VERDICT_COLORS[a] for a in c["verdict"]], height=0.6)
     ax.axvline(1.0, color="#424242", lw=1, ls="--")
     for yi, a, r in zip(y, att, c.itertuples()):
         txt = f"{fmt.pct(r.attainment, 0)}  ({r.value_text} / {_t('target', lang)} {r.target_text})"
-        if r.alert == "small":
+        if r.verdict == "small":
             txt += f" {_t('too_small', lang)}"
-        ax.text(a + 0.02, yi, txt, va="center", fontsize=9, color="#757575" if r.alert == "small" else "#212121")
+        ax.text(a + 0.02, yi, txt, va="center", fontsize=9, color="#757575" if r.verdict == "small" else "#212121")
     ax.set_yticks(y, [f"{r.label}" for r in c.itertuples()])
     ax.set_xlim(0, cap * 1.6)
     ax.set_xlabel(_t("attainment", lang))
@@ -59,15 +69,17 @@ def funnel_chart(stages: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LA
 
     ``stages``: :func:`funnel.funnel` output. The bottleneck stage rate (id) is drawn in red.
     """
+    from ..scorecard.narrative import target_text  # the one way a target reads (range, ceiling, point)
+
     s = stages.reset_index(drop=True)
     ax = _ax(ax, (9, 4.5))
     y = np.arange(len(s))[::-1]
     colors = []
     for r in s.itertuples():
         if r.rate_id is not None and r.rate_id == bottleneck:
-            colors.append(ALERT_COLORS["alert"])
+            colors.append(VERDICT_COLORS["miss"])
         elif isinstance(r.rate_id, str) and r.too_small:
-            colors.append(ALERT_COLORS["small"])
+            colors.append(VERDICT_COLORS["small"])
         else:
             colors.append("#1565c0")
     counts = s["count"].astype(float).clip(lower=0.8)
@@ -80,8 +92,9 @@ def funnel_chart(stages: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT_LA
         txt = fmt.num(r.count)
         if isinstance(r.rate_id, str):
             txt += f"   {kpis.label(r.rate_id, lang=lang)} {fmt.pct(r.rate)} {fmt.ci(r.ci_low, r.ci_high)}"
-            if np.isfinite(r.target):
-                txt += f"  {_t('target', lang)} {fmt.pct(r.target)}"
+            tt = target_text(r.rate_id, r.target, r.low, r.high, lang=lang)
+            if tt != "–":
+                txt += f"  {_t('target', lang)} {tt}"
             if r.too_small:
                 txt += f" ({_t('too_small', lang)})"
         ax.text(
@@ -159,7 +172,7 @@ def quality_win_chart(bands: pd.DataFrame, *, ax=None, lang: str = config.DEFAUL
     b = bands.reset_index(drop=True)
     x = np.arange(len(b))
     rate = b["rate"].astype(float)
-    colors = [ALERT_COLORS["small"] if s else "#1565c0" for s in b["too_small"]]
+    colors = [VERDICT_COLORS["small"] if s else "#1565c0" for s in b["too_small"]]
     ax.bar(x, rate.fillna(0), color=colors, width=0.6)
     ok = rate.notna().to_numpy()
     ax.errorbar(
@@ -207,14 +220,22 @@ def response_time_chart(rt: pd.DataFrame, *, ax=None, lang: str = config.DEFAULT
     return ax
 
 
-def style_alerts(table: pd.DataFrame, alerts: pd.DataFrame):
-    """A pandas Styler colouring each cell of ``table`` by the alert level in the same position
-    of ``alerts`` (same shape/labels; e.g. :func:`scorecard.rep_table` with value="value_text"
-    and value="alert")."""
-    light = {"ok": "#c8e6c9", "watch": "#fff59d", "alert": "#ffcdd2", "small": "#eeeeee", "none": ""}
+def style_verdicts(table: pd.DataFrame, verdicts: pd.DataFrame):
+    """A pandas Styler colouring each cell of ``table`` by the verdict in the same position of
+    ``verdicts`` (same shape/labels; e.g. :func:`scorecard.rep_table` with value="value_text"
+    and value="verdict"); light tints of :data:`VERDICT_COLORS`."""
+    light = {
+        "ahead": "#a5d6a7",
+        "on_target": "#c8e6c9",
+        "watch": "#fff59d",
+        "miss": "#ffcdd2",
+        "reference": "#eceff1",
+        "small": "#eeeeee",
+        "none": "",
+    }
 
     def colour(_):
-        return alerts.reindex_like(table).map(
+        return verdicts.reindex_like(table).map(
             lambda a: (
                 f"background-color: {light.get(a, '')}; color: {'#9e9e9e' if a == 'small' else '#212121'}"
                 if isinstance(a, str) and a in light

@@ -1,11 +1,12 @@
-"""The monthly KPI scorecard: KPI tree vs phase targets, alerts, SDR/BDR and nurturing views,
+"""The monthly KPI scorecard: KPI tree vs the one target table, verdicts, SDR/BDR and nurturing views,
 the SMART check of the targets file, and the summary for leadership.
 
-The KPI tree's units and alert levels are described once, in :mod:`.tree`.
+The KPI tree's units are described once, in :mod:`.tree`; targets and verdicts in
+:mod:`iskpi_analysis.targets`.
 
 Where things live
 -----------------
-``tree``       the monthly measures per rep, the KPI tree (actual vs phase target, alerts)
+``tree``       the monthly measures per rep, the KPI tree (actual vs target table, verdicts)
 ``views``      response times (SDR), the BDR view, e-mail rates, MQL → SQL, conversion by source
 ``smart``      the SMART check of the targets file against the teams' history
 ``team``       everything one team's scorecard shows (funnel, bottleneck, plan, pacing), records
@@ -24,7 +25,6 @@ from .smart import *  # noqa: F403
 from .tables import *  # noqa: F403
 from .team import *  # noqa: F403
 from .tree import *  # noqa: F403
-from .tree import _alert, _attain  # noqa: F401  (the alert rule's unit tests)
 from .views import *  # noqa: F403
 
 __all__ = [

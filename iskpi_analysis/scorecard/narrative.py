@@ -7,12 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import config, fmt, funnel, kpis
+from .. import config, fmt, funnel, kpis, targets
 from ..catalog import has, t
 from .tree import team_card
 
 __all__ = [
-    "alert_label",
+    "verdict_label",
+    "target_text",
     "per_label",
     "level_label",
     "label_tree",
@@ -29,9 +30,28 @@ __all__ = [
 _check_lang = kpis._check_lang
 
 
-def alert_label(alert: str, *, lang: str = config.DEFAULT_LANG) -> str:
-    """Reader-facing name of an alert level (``ok`` → 達成 / On target)."""
-    return t(f"scorecard.alert.{alert}", lang=lang)
+def verdict_label(verdict: str, *, lang: str = config.DEFAULT_LANG) -> str:
+    """Reader-facing name of a verdict (:data:`targets.VERDICTS`: ``on_target`` → 目標範囲内 / On target)."""
+    config.check_option("verdict", verdict, targets.VERDICTS)
+    return t(f"scorecard.verdict.{verdict}", lang=lang)
+
+
+def target_text(kpi_id: str, target, low=np.nan, high=np.nan, per=None, *, lang: str = config.DEFAULT_LANG) -> str:
+    """A target as the reader sees it: the seed's range where there is one (``20.0%〜30.0%``), a
+    ceiling for "lower is better" KPIs (``50万円以下``), else the point; "–" without a target."""
+
+    def f(x):
+        return _fmt_value(kpi_id, x, per, lang)
+
+    low, high, target = (np.nan if x is None else float(x) for x in (low, high, target))
+    if np.isfinite(low) and np.isfinite(high):
+        return t("scorecard.view.range", lang=lang, low=f(low), high=f(high))
+    edge = low if np.isfinite(low) else high if np.isfinite(high) else target
+    if not np.isfinite(edge):
+        return "–"
+    if kpis.get(kpi_id).direction == "lower":
+        return t("scorecard.view.ceiling", lang=lang, value=f(edge))
+    return f(edge)
 
 
 def per_label(per: str | None, *, lang: str = config.DEFAULT_LANG) -> str:
@@ -95,7 +115,7 @@ def describe_teams(teams: dict, tree: pd.DataFrame, *, month: str, lang: str = c
 
 def label_tree(tree: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.DataFrame:
     """The KPI tree (:func:`tree.kpi_tree`) with its reader-facing columns in ``lang``:
-    level_label, phase_label, tier_label, label, per_label, alert_label, value_text, target_text
+    level_label, phase_label, tier_label, label, per_label, verdict_label, value_text, target_text
     (added beside the codes and figures they describe; a labelled tree is returned as is)."""
     if "label" in tree.columns or not len(tree):
         return tree
@@ -105,11 +125,11 @@ def label_tree(tree: pd.DataFrame, *, lang: str = config.DEFAULT_LANG) -> pd.Dat
     out["tier_label"] = [kpis.tier_label(x, lang=lang) for x in out["tier"]]
     out["label"] = [kpis.label(x, lang=lang) for x in out["kpi_id"]]
     out["per_label"] = [per_label(x if isinstance(x, str) else None, lang=lang) for x in out["per"]]
-    out["alert_label"] = [alert_label(x, lang=lang) for x in out["alert"]]
+    out["verdict_label"] = [verdict_label(x, lang=lang) for x in out["verdict"]]
     out["value_text"] = [_fmt_value(k, x, p, lang) for k, x, p in zip(out["kpi_id"], out["actual"], out["per"])]
     out["target_text"] = [
-        _fmt_value(k, x, p, lang) if np.isfinite(x) else "–"
-        for k, x, p in zip(out["kpi_id"], out["target"], out["per"])
+        target_text(k, x, lo, hi, p, lang=lang)
+        for k, x, lo, hi, p in zip(out["kpi_id"], out["target"], out["low"], out["high"], out["per"])
     ]
     return out
 
@@ -185,10 +205,10 @@ def findings_summary(
 
 def _targets_sentences(card: pd.DataFrame, *, month: str, lang: str) -> list[str]:
     """How many phase targets are on track, and the two furthest off (with how sure)."""
-    judged = card[card["alert"].isin(["ok", "watch", "alert"])]
+    judged = card[card["verdict"].isin(targets.JUDGED)]
     if not len(judged):
         return [t("scorecard.summary.nothing_judged", lang=lang, month=month)]
-    ok = judged[judged["alert"] == "ok"]
+    ok = judged[judged["verdict"].isin(["ahead", "on_target"])]
     detail = (
         t("scorecard.summary.detail", lang=lang, items=t("scorecard.summary.list_sep", lang=lang).join(ok["label"]))
         if len(ok)
@@ -205,7 +225,7 @@ def _targets_sentences(card: pd.DataFrame, *, month: str, lang: str) -> list[str
             detail=detail,
         )
     ]
-    bad = judged[judged["alert"] != "ok"]
+    bad = judged[judged["verdict"].isin(["watch", "miss"])]
     if len(bad):
         worst = bad.sort_values("attainment").head(2)
         items = [
@@ -220,7 +240,7 @@ def _targets_sentences(card: pd.DataFrame, *, month: str, lang: str) -> list[str
             )
             for r in worst.itertuples()
         ]
-        sure = any(r.alert == "alert" for r in worst.itertuples())
+        sure = any(r.verdict == "miss" for r in worst.itertuples())
         out.append(
             t(
                 "scorecard.summary.off_sure" if sure else "scorecard.summary.off_noise",
@@ -244,7 +264,7 @@ def _bottleneck_sentence(b: dict, *, lang: str) -> str:
         lang=lang,
         label=b["label"],
         rate=fmt.pct(b["rate"]),
-        target=fmt.pct(b["target"]),
+        target=target_text(b["stage"], b["target"], b.get("low"), b.get("high"), lang=lang),
         certainty=cert,
         reading=b["reading"],
     )

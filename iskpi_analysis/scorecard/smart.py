@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import kpis
-from .tree import TREE_KPIS, _measurable, _value, measures
+from .. import economics, kpis, targets
+from .tree import BDR_KPIS, TREE_KPIS, _bdr_teams, _measurable, _sums, _values, measures
 
-__all__ = ["VERDICTS", "history_measures", "smart_check"]
+__all__ = ["VERDICTS", "ECONOMICS_KPIS", "history_measures", "smart_check"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -28,6 +28,8 @@ def history_measures(data, *, rep_period: pd.DataFrame, month: str, months: int 
 
 #: Verdict codes of :func:`smart_check` (the sentence of each is ``scorecard.smart.<verdict>``).
 VERDICTS = ("not_measurable", "no_period", "no_history", "unrealistic", "too_easy", "fair")
+#: KPIs measured by :func:`economics.economics` (deals and costs), not by the KPI tree
+ECONOMICS_KPIS = ("cac_jpy", "ltv_jpy", "ltv_cac", "roi")
 
 
 def smart_check(
@@ -40,27 +42,33 @@ def smart_check(
     months: int = 6,
     history: dict | None = None,
     team_ids=None,
+    industry: str | dict | None = None,
+    gross_margin: float = 0.7,
+    lifetime_years: float = 3.0,
 ) -> pd.DataFrame:
-    """SMART check of the phase's targets in the targets file.
+    """SMART check of the phase's targets (the one target table, :func:`targets.target_table`).
 
     Specific: the KPI is in the dictionary with a formula. Measurable: the data can compute it
-    (its tables are present). Time-bound: a count/amount has a period (``per``); rates, points
-    and ratios are judged per month. Achievable: the target lies within what the team's own
-    rep-months (per-rep targets, rates and points; team-months for team targets and ratios)
-    reached in the ``months`` before ``month`` — at least
-    10 % of them reached it (``share_reaching``); ``too_easy`` when 90 % already do.
-    Relevant needs people's judgement and is not scored. ``history`` (from
-    :func:`history_measures`) avoids recomputing the months; ``team_ids`` restricts the history
-    to the teams that use these targets.
+    (the KPI tree's tables, or deals and costs for the economics KPIs CAC, LTV, LTV/CAC, ROI).
+    Time-bound: a count/amount has a period (``per``); rates, points and ratios are judged per
+    month. Achievable: the target lies within what the team's own rep-months (per-rep targets,
+    rates and points; team-months for team targets, amounts and the economics) reached in the
+    ``months`` before ``month`` — at least 10 % of them reached it (``share_reaching``: on target
+    or ahead by :func:`targets.attainment`, so a range counts from its edge); ``too_easy`` when 90 %
+    already do. Relevant needs people's judgement and is not scored. Reference rows (参考値,
+    ``judged`` False) are checked like the others. ``history`` (from :func:`history_measures`)
+    avoids recomputing the months; ``team_ids`` restricts the history to the teams that use these
+    targets; ``industry`` is the preset those teams use; ``gross_margin`` / ``lifetime_years``
+    are the economics' assumptions (:func:`economics.economics`).
 
     Returns
     -------
-    DataFrame, one row per target: kpi_id, target, per, specific, measurable, time_bound,
-    n_history (periods in the history), share_reaching, achievable (bool or NA without
-    history), too_easy, ok (all judged items pass), verdict (one of :data:`VERDICTS`; the
-    sentences are in :func:`narrative.smart_table`).
+    DataFrame, one row per target: kpi_id, target, low, high, per, judged, specific, measurable,
+    time_bound, n_history (periods in the history), share_reaching, achievable (bool or NA
+    without history), too_easy, ok (all judged items pass), verdict (one of :data:`VERDICTS`;
+    the sentences are in :func:`tables.smart_table`).
     """
-    t = kpis.phase_targets(phase, targets_file=targets_file or None)
+    t = targets.target_table(phase, targets_file=targets_file or None, industry=industry)
     hist = (
         history
         if history is not None
@@ -72,19 +80,25 @@ def smart_check(
             response="first_response_minutes" in set(t["kpi_id"]),
         )
     )
-    if team_ids is not None:
-        keep = set([team_ids] if isinstance(team_ids, str) else team_ids)
+    keep = None if team_ids is None else set([team_ids] if isinstance(team_ids, str) else team_ids)
+    if keep is not None:
         hist = {k: v[v["team_id"].isin(keep)] for k, v in hist.items()}
+    econ = _economics_history(data, list(hist), keep, gross_margin, lifetime_years)
     rows = []
     for r in t.itertuples(index=False):
         k = kpis.get(r.kpi_id)
         specific = bool(k.formula)
-        measurable = r.kpi_id in TREE_KPIS and _measurable(r.kpi_id, data)
+        if r.kpi_id in ECONOMICS_KPIS:
+            measurable = econ is not None
+            vals = econ[r.kpi_id].to_numpy(float) if measurable else np.array([])
+        else:
+            measurable = r.kpi_id in TREE_KPIS and _measurable(r.kpi_id, data)
+            vals = _history_values(hist, r, k) if measurable else np.array([])
+        vals = vals[np.isfinite(vals)]
         time_bound = k.unit not in ("count", "jpy") or r.per is not None
-        vals = _history_values(hist, r, k) if measurable else np.array([])
         if len(vals):
-            reach = vals <= r.target if k.direction == "lower" else vals >= r.target
-            share = float(reach.mean())
+            att = targets.attainment(vals, target=r.target, low=r.low, high=r.high, direction=k.direction)
+            share = float((np.asarray(att) >= 1).mean())
             achievable, too_easy = share >= 0.1, share >= 0.9
         else:
             share, achievable, too_easy = np.nan, pd.NA, pd.NA
@@ -94,7 +108,10 @@ def smart_check(
             {
                 "kpi_id": r.kpi_id,
                 "target": r.target,
+                "low": r.low,
+                "high": r.high,
                 "per": r.per,
+                "judged": r.judged,
                 "specific": specific,
                 "measurable": measurable,
                 "time_bound": time_bound,
@@ -109,19 +126,31 @@ def smart_check(
     return pd.DataFrame(rows)
 
 
+def _economics_history(data, months, keep, gross_margin, lifetime_years) -> pd.DataFrame | None:
+    """Team-months of :func:`economics.economics` in ``months`` (None without deals and costs)."""
+    if not (data.has("deals") and data.has("costs")):
+        return None
+    parts = [
+        economics.economics(data, month=m, gross_margin=gross_margin, lifetime_years=lifetime_years) for m in months
+    ]
+    parts = [p for p in parts if p is not None]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["team_id", *ECONOMICS_KPIS])
+    return out[out["team_id"].isin(keep)] if keep is not None else out
+
+
 def _history_values(hist: dict, r, k) -> np.ndarray:
     """The KPI's value in every past rep-month (per-rep targets, rates, points) or team-month."""
+    by_rep = r.per in ("rep_day", "rep_month") or k.unit in ("rate", "points")
     vals = []
     for mm in hist.values():
         if not len(mm):
             continue
-        if r.per in ("rep_day", "rep_month") or k.unit in ("rate", "points"):
-            for rep_id in mm.index[mm["n_days"] > 0]:
-                vals.append(_value(r.kpi_id, mm.loc[[rep_id]], r.per, "rep")["actual"])
-        else:
-            for _, g in mm.groupby("team_id"):
-                vals.append(_value(r.kpi_id, g, r.per, "team")["actual"])
-    return np.array([v for v in vals if v is not None and np.isfinite(v)])
+        s = _sums(mm)
+        if r.kpi_id in BDR_KPIS:
+            s = _bdr_teams(s, _sums(mm, bdr_only=True))
+        s = s[s["level"] == ("rep" if by_rep else "team")]
+        vals.append(_values(r.kpi_id, s, r.per)["actual"])
+    return np.concatenate(vals) if vals else np.array([])
 
 
 def _verdict(measurable, time_bound, share, n) -> str:

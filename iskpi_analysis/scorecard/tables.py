@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import config, fmt, kpis
+from .. import config, fmt, kpis, targets
 from ..catalog import t
-from .narrative import _kpi_text, change_text, column_labels, format_value, label_tree
+from .narrative import _kpi_text, change_text, column_labels, format_value, label_tree, target_text, verdict_label
 from .tree import rep_table
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "forecast_heading",
     "forecast_display",
     "smart_table",
+    "smart_heading",
 ]
 
 DEFAULT_LANG = config.DEFAULT_LANG
@@ -70,11 +71,11 @@ def headline(teams: dict, *, lang: str = DEFAULT_LANG) -> list[dict]:
     """Headline cards of the report: targets on track and the bottleneck of every team."""
     out = []
     for r in teams.values():
-        alert = r["card"]["alert"]
+        v = r["card"]["verdict"]
         out.append(
             {
                 "label": t("scorecard.view.on_target", lang=lang, team=r["team_name"]),
-                "value": f"{(alert == 'ok').sum()}/{alert.isin(['ok', 'watch', 'alert']).sum()}",
+                "value": f"{v.isin(['ahead', 'on_target']).sum()}/{v.isin(targets.JUDGED).sum()}",
                 "note": r["phase_label"],
             }
         )
@@ -145,14 +146,14 @@ def pacing_display(p: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame
 def rep_display(
     tree: pd.DataFrame, r: dict, team_id, *, lang: str = DEFAULT_LANG, min_importance: int = 2
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-rep values and alert levels of the team's phase KPIs of at least ``min_importance``
-    stars, labelled alike (for :func:`plots.scorecard.style_alerts`)."""
+    """Per-rep values and verdicts of the team's phase KPIs of at least ``min_importance``
+    stars, labelled alike (for :func:`plots.scorecard.style_verdicts`)."""
     ids = list(r["card"].loc[r["card"]["importance"] >= min_importance, "kpi_id"])
     sub = label_tree(tree[tree["team_id"] == team_id], lang=lang)
     names = {k: kpis.label(k, lang=lang) for k in ids}
     vals, levels = (
         rep_table(sub, kpi_ids=ids, value=v).drop(columns=["team_id", "rep_id"]).rename(columns=names)
-        for v in ("value_text", "alert")
+        for v in ("value_text", "verdict")
     )
     return column_labels(vals, lang=lang), column_labels(levels, lang=lang)
 
@@ -181,7 +182,7 @@ def tree_display(tree: pd.DataFrame, team_id, *, lang: str = DEFAULT_LANG) -> pd
                 "attainment",
                 "previous",
                 "change",
-                "alert_label",
+                "verdict_label",
             ]
         ],
         lang=lang,
@@ -386,14 +387,22 @@ def quality_sentence(rel: dict, *, months: int, lang: str = DEFAULT_LANG) -> str
     )
 
 
-def economics_display(ec: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """Unit economics per team (:func:`economics.economics`), LTV/CAC with its health mark."""
-    health = {True: t("scorecard.view.healthy", lang=lang), False: t("scorecard.view.below_3", lang=lang)}
+def economics_display(ec: pd.DataFrame, *, rows: pd.DataFrame | None = None, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """Unit economics per team (:func:`economics.economics`); CAC and LTV/CAC carry their verdict
+    against the team's target table (``rows``: :func:`economics.kpi_rows`) where it has one."""
+    verdict = {} if rows is None else {(r.team_id, r.kpi_id): r.verdict for r in rows.itertuples(index=False)}
+
+    def judged(team_id, kpi_id, text):
+        v = verdict.get((team_id, kpi_id))
+        return text if v in (None, "none") else f"{text}({verdict_label(v, lang=lang)})"
+
     out = pd.DataFrame({"team_id": ec["team_id"]})
     for k in ("won_amount_jpy", "pipeline_jpy", "cac_jpy", "ltv_jpy"):
         out[kpis.label(k, lang=lang)] = [fmt.yen(x, lang=lang) for x in ec[k]]
+    cac = kpis.label("cac_jpy", lang=lang)
+    out[cac] = [judged(tm, "cac_jpy", x) for tm, x in zip(ec["team_id"], out[cac])]
     out[kpis.label("ltv_cac", lang=lang)] = [
-        f"{fmt.num(x, 2)} {health[bool(h)]}" for x, h in zip(ec["ltv_cac"], ec["healthy"])
+        judged(tm, "ltv_cac", fmt.num(x, 2)) for tm, x in zip(ec["team_id"], ec["ltv_cac"])
     ]
     out[kpis.label("roi", lang=lang)] = [fmt.pct(x, 0) for x in ec["roi"]]
     return column_labels(out, lang=lang)
@@ -439,6 +448,19 @@ def smart_table(sm: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     return column_labels(out, lang=lang)
 
 
+def smart_heading(phase: str, industry: str | None = None, *, lang: str = DEFAULT_LANG) -> str:
+    """The heading of one SMART table: the phase, and the industry preset its targets use."""
+    label = kpis.phase_label(phase, lang=lang)
+    if not industry:
+        return label
+    return t(
+        "scorecard.view.smart_heading",
+        lang=lang,
+        phase=label,
+        industry=t(f"scorecard.settings.industry.{industry}", lang=lang),
+    )
+
+
 def smart_note(r, *, lang: str = DEFAULT_LANG) -> str:
     """The SMART verdict of one target (a row of :func:`smart.smart_check`) as a sentence."""
     label = kpis.label(r.kpi_id, lang=lang)
@@ -450,7 +472,7 @@ def smart_note(r, *, lang: str = DEFAULT_LANG) -> str:
         label=label,
         n=r.n_history,
         share=fmt.pct(r.share_reaching, 0),
-        target=format_value(r.kpi_id, r.target, r.per, lang=lang),
+        target=target_text(r.kpi_id, r.target, r.low, r.high, r.per, lang=lang),
     )
 
 

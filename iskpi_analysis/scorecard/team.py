@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import economics, funnel, pacing, plan
+from .. import economics, funnel, pacing, plan, targets
 from .smart import history_measures, smart_check
-from .tree import team_card
+from .tree import kpi_tree, team_card
 
 __all__ = [
     "paced_kpi",
@@ -19,7 +19,16 @@ __all__ = [
     "win_rate_target",
     "smart_by_phase",
     "records",
+    "page_kpi_table",
+    "PHASE_PAGE_KPIS",
+    "CORRELATION_PAGE_KPIS",
 ]
+
+#: the KPIs whose targets the phase page (02) states: the activity KPI and the efficiency KPIs of
+#: its checklist items 6 and 9
+PHASE_PAGE_KPIS = ("calls", "deal_conversion", "handoff_win_rate")
+#: the efficiency KPIs whose guide values the correlation page (03) states
+CORRELATION_PAGE_KPIS = ("connect_rate", "conversation_rate", "appointment_rate", "deal_conversion", "email_reply_rate")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,9 +144,8 @@ def team_scorecards(
         crow = counts_all[counts_all["team_id"] == team_id]
         if not len(crow):
             continue
-        stages = funnel.funnel(
-            crow, targets=funnel.stage_targets(phase, targets_file=targets_file), min_trials=min_trials
-        )
+        # the funnel judges its stage rates with the tree's own target rows (one target table)
+        stages = funnel.funnel(crow, targets=t_rows[t_rows["target_basis"] != "none"], min_trials=min_trials)
         calls_row = t_rows[(t_rows["kpi_id"] == "calls") & t_rows["in_phase"]]
         calls_att = float(calls_row["attainment"].iloc[0]) if len(calls_row) else None
         bn = funnel.bottleneck(stages, calls_attainment=calls_att)
@@ -240,33 +248,61 @@ def forecast_summary(
 
 
 def win_rate_target(teams: dict, *, targets_file: str | None = None) -> float | None:
-    """The handoff win-rate target of the first team's phase (the line of the quality chart)."""
-    first = next(iter(teams.values()))["phase"] if teams else "growth"
-    return funnel.stage_targets(first, targets_file=targets_file or None).get("handoff_win_rate", (None,))[0]
+    """The handoff win-rate target of the first team (the line of the quality chart), from its
+    KPI card / target table; None when its phase has none."""
+    if not teams:
+        return None
+    card = next(iter(teams.values()))["card"]
+    r = card[card["kpi_id"] == "handoff_win_rate"]
+    return float(r["target"].iloc[0]) if len(r) and np.isfinite(r["target"].iloc[0]) else None
 
 
 def smart_by_phase(
-    data, teams: dict, *, rep_period: pd.DataFrame, month: str, months: int = 6, targets_file: str | None = None
+    data,
+    teams: dict,
+    *,
+    rep_period: pd.DataFrame,
+    month: str,
+    months: int = 6,
+    targets_file: str | None = None,
+    industry: dict | None = None,
+    gross_margin: float = 0.7,
+    lifetime_years: float = 3.0,
 ) -> dict:
-    """:func:`smart.smart_check` of every phase the teams are in, each against the history of
-    the teams in that phase ({phase: DataFrame}, the history computed once)."""
+    """:func:`smart.smart_check` of every (phase, industry preset) the teams are in, each against
+    the history of the teams that use those targets (``{(phase, industry): DataFrame}``, the
+    history computed once). ``industry``: ``{team_id: preset or None}``."""
     hist = history_measures(data, rep_period=rep_period, month=month, months=months)
-    out = {}
-    for ph in dict.fromkeys(r["phase"] for r in teams.values()):
-        out[ph] = smart_check(
+    industry = industry or {}
+    groups: dict = {}
+    for t, r in teams.items():
+        groups.setdefault((r["phase"], industry.get(t)), []).append(t)
+    return {
+        key: smart_check(
             data,
-            phase=ph,
+            phase=key[0],
+            industry=key[1],
             rep_period=rep_period,
             month=month,
             targets_file=targets_file,
             history=hist,
-            team_ids=[t for t, r in teams.items() if r["phase"] == ph],
+            team_ids=ids,
+            gross_margin=gross_margin,
+            lifetime_years=lifetime_years,
         )
-    return out
+        for key, ids in groups.items()
+    }
 
 
-def records(teams: dict, tree: pd.DataFrame) -> dict:
-    """The values notebook 01 records for its tests and the report (``nb.record(name, value)``)."""
+def records(teams: dict, tree: pd.DataFrame, *, economics_rows: pd.DataFrame | None = None) -> dict:
+    """The values notebook 01 records for its tests and the report (``nb.record(name, value)``).
+
+    ``kpi_table`` (:data:`targets.KPI_TABLE_COLUMNS`): the team rows of the KPI tree and, when
+    given, the economics KPIs (:func:`economics.kpi_rows`) — what every page showing a KPI's
+    value, target and verdict records in the same shape."""
+    kt = targets.kpi_table(tree)
+    if economics_rows is not None and len(economics_rows):
+        kt = pd.concat([kt, economics_rows], ignore_index=True).sort_values(["team_id", "kpi_id"], ignore_index=True)
     return {
         "phases": {t: r["phase"] for t, r in teams.items()},
         "summary": {t: r["summary"] for t, r in teams.items()},
@@ -274,10 +310,51 @@ def records(teams: dict, tree: pd.DataFrame) -> dict:
         "funnel": {t: {k: int(v) for k, v in r["counts"].drop("team_id").items()} for t, r in teams.items()},
         "plan": {t: r["plan_summary"] for t, r in teams.items()},
         "tree_team": tree[tree["level"] == "team"][
-            ["team_id", "kpi_id", "actual", "k", "n", "target", "attainment", "month_target", "alert"]
+            ["team_id", "kpi_id", "actual", "k", "n", "target", "low", "high", "attainment", "month_target", "verdict"]
         ],
+        "kpi_table": kt,
         "on_track": {
-            t: [int((r["card"]["alert"] == "ok").sum()), int(r["card"]["alert"].isin(["ok", "watch", "alert"]).sum())]
+            t: [
+                int(r["card"]["verdict"].isin(["ahead", "on_target"]).sum()),
+                int(r["card"]["verdict"].isin(targets.JUDGED).sum()),
+            ]
             for t, r in teams.items()
         },
     }
+
+
+def page_kpi_table(
+    data,
+    *,
+    month: str,
+    kpi_ids,
+    phases: pd.DataFrame,
+    settings=None,
+    targets_file: str | None = None,
+    min_trials: int = 30,
+    watch_from: float = 0.8,
+) -> pd.DataFrame:
+    """The ``kpi_table`` rows (:data:`targets.KPI_TABLE_COLUMNS`) of ``kpi_ids`` for a page other
+    than the scorecard (02, 03) that states those KPIs' targets: the same KPI tree as notebook 01
+    (the teams' one phase ``phases``, the settings' goals and industry preset, 01's default
+    ``min_trials`` / ``watch_from`` and as-of date), so every page records the same value, target
+    and verdict. ``data``: the page's teams, every role."""
+    from .. import aggregate
+
+    teams = list(phases["team_id"])
+    goals = {t: settings.team(t).goal_targets() for t in teams} if settings is not None else None
+    industry = {t: settings.team(t).industry for t in teams} if settings is not None else None
+    as_of = min(data.last_date, pd.Period(month, "M").end_time.normalize())
+    tree = kpi_tree(
+        data,
+        month=month,
+        rep_period=aggregate.rep_period(data, grain="month"),
+        phases=phases,
+        targets_file=targets_file or None,
+        min_trials=min_trials,
+        watch_from=watch_from,
+        as_of=as_of,
+        goals=goals,
+        industry=industry,
+    )
+    return targets.kpi_table(tree, kpi_ids=kpi_ids)

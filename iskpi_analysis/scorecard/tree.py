@@ -1,11 +1,11 @@
-"""The KPI tree: monthly measures per rep, each KPI vs the phase target, attainment and alert level.
+"""The KPI tree: monthly measures per rep, each KPI against the team's target table, its verdict.
 
 KPI tree
     Every KPI of the dictionary that the data can measure, per team and per rep, grouped
-    behavioural → tactical → strategic, with the month's actual, the target of the team's phase
-    template (phase from months since the team's launch unless a parameter overrides it;
-    ``targets_file`` = a user-edited template), attainment, change from last month and an alert
-    level.
+    behavioural → tactical → strategic, with the month's actual, the team's target (the one
+    target table, :func:`targets.target_table` of the team's phase with its industry preset and
+    goals; ``targets_file`` = a user-edited template), attainment, change from last month and the
+    verdict (:data:`targets.VERDICTS`: ahead, on_target, watch, miss, reference, small, none).
 
 Units. A KPI is shown in the unit its target is set in (``per`` in the template; if the team's
 phase has no target for it, the unit another phase uses): ``rep_day`` = month total / rep
@@ -15,10 +15,15 @@ ratios of sums with count and Wilson interval; points are the mean deal quality 
 When the month is not complete, ``rep_month``/``team_month`` targets are pro-rated by business
 days elapsed (``target_basis = "prorated"``); the month-end view is in :mod:`pacing`.
 
-Alert levels (``alert``): ``ok`` attainment ≥ 1; ``watch`` attainment in [``alert_below``, 1) or
-a rate whose Wilson interval still reaches the target; ``alert`` attainment < ``alert_below``
-(default 0.8) and, for rates, the whole interval below target; ``small`` too few trials to judge;
-``none`` no target. For "lower is better" KPIs attainment = target / actual.
+Verdicts (:func:`targets.verdict`): a range (the seed's 20–30 %) is a band — inside
+``on_target``, beyond ``ahead``; short of it (or of a point target) ``watch`` when the Wilson
+interval still reaches the edge or attainment ≥ ``watch_from`` (0.8), else ``miss``; 参考値 rows
+(``judged`` False, e.g. efficiency KPIs at launch) are ``reference``; rates with fewer than
+``min_trials`` trials ``small``; no target ``none``. For "lower is better" KPIs the range's high
+edge (or the point target) is the ceiling.
+
+Speed. Everything is computed per KPI over all teams and reps at once (issue 15: the row-by-row
+tree took minutes at 300 reps; ``benchmarks/bench_kpi_tree.py``).
 """
 
 from __future__ import annotations
@@ -26,25 +31,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import aggregate, dataset, kpis, pacing, quality
+from .. import aggregate, dataset, kpis, pacing, quality, targets
 from .. import stats as kst
 from .. import workdays as jcal
 from ..phase_age import team_phases
 from .views import response_times
 
 __all__ = [
-    "ALERT_LEVELS",
     "TREE_KPIS",
+    "TREE_COLUMNS",
     "BDR_KPIS",
     "previous_month",
     "measures",
     "kpi_tree",
-    "alerts",
+    "team_targets",
+    "off_target",
     "team_card",
     "rep_table",
 ]
 
-ALERT_LEVELS = ("ok", "watch", "alert", "small", "none")
+VERDICTS = targets.VERDICTS
 
 
 # KPIs the tree computes (dictionary ids); economics (CAC, LTV, ROI) come from :mod:`economics`.
@@ -231,79 +237,182 @@ _TOTAL_COL = {
 }
 
 
-def _kpi_specs(targets_all: pd.DataFrame) -> dict:
-    """{(phase, kpi_id): spec dict}; a KPI not in a phase gets another phase's unit (``per``)
-    with target NaN."""
-    out = {}
-    recs = targets_all.to_dict("records")
-    for ph in kpis.PHASES:
-        for r in recs:
-            if r["phase"] == ph:
-                out[(ph, r["kpi_id"])] = r
-        for r in recs:
-            if (ph, r["kpi_id"]) not in out:
-                out[(ph, r["kpi_id"])] = {**r, "target": np.nan}
-    return out
+def _units(targets_file) -> dict:
+    """``{kpi_id: per}`` of every KPI of the template, from the first phase that has it (the unit a
+    KPI is shown in when the team's own target table has no row for it)."""
+    t = kpis.phase_targets(None, targets_file=targets_file or None).drop_duplicates("kpi_id")
+    return {k: (p if isinstance(p, str) else None) for k, p in zip(t["kpi_id"], t["per"])}
 
 
-def _value(kpi_id: str, g: pd.DataFrame, per, level: str) -> dict:
-    """Actual of one KPI for a group of reps (rows of :func:`measures`)."""
-    if kpi_id in BDR_KPIS and level == "team":
-        g = g[g["role"] == "BDR"]  # BDR KPIs of a team: its BDRs only
-        if not len(g):
-            return {"actual": np.nan, "total": np.nan, "k": np.nan, "n": np.nan}
+def _team_phase_table(data, *, month: str, phase, phases) -> pd.DataFrame:
+    """``team_id, phase`` of every team: ``phases`` when given (a DataFrame with team_id and phase,
+    e.g. ``phase.team_phase``, or ``{team_id: phase}``), else the phase by age (or ``phase`` for
+    every team). A thin adapter until every caller passes the one phase decision (issue 14)."""
+    if phases is None:
+        return team_phases(data, month=month, phase=phase)[["team_id", "phase"]]
+    if isinstance(phases, dict):
+        phases = pd.DataFrame({"team_id": list(phases), "phase": list(phases.values())})
+    bad = sorted(set(phases["phase"]) - set(kpis.PHASES))
+    if bad:
+        raise ValueError(f"phases must be among {kpis.PHASES}, got {bad}")
+    return phases[["team_id", "phase"]].reset_index(drop=True)
+
+
+def team_targets(
+    team_phase: pd.DataFrame, *, targets_file=None, industry: str | dict | None = None, goals: dict | None = None
+) -> pd.DataFrame:
+    """The target table (:func:`targets.target_table`) of every team's phase, with ``team_id``.
+
+    ``industry``: a preset for every team or ``{team_id: preset}``; ``goals``: ``{team_id:
+    {kpi_id: monthly goal}}``."""
+    parts = []
+    for team_id, ph in zip(team_phase["team_id"], team_phase["phase"]):
+        ind = industry.get(team_id) if isinstance(industry, dict) else industry
+        tt = targets.target_table(ph, targets_file=targets_file or None, industry=ind, goals=(goals or {}).get(team_id))
+        parts.append(tt.assign(team_id=team_id))
+    if not parts:
+        return pd.DataFrame(columns=[*targets.TABLE_COLUMNS, "team_id"])
+    return pd.concat(parts, ignore_index=True)
+
+
+#: columns of :func:`measures` the tree sums (rates' parts, counts, amounts, days, quality)
+_SUM_COLS = sorted(
+    {c for pair in _RATE_PARTS.values() for c in pair}
+    | set(_TOTAL_COL.values())
+    | {"n_days", "full_month_days", "quality_sum", "quality_n", "response_n"}
+)
+_KEYS = ["level", "team_id", "rep_id"]
+
+
+def _sums(m: pd.DataFrame, *, bdr_only: bool = False, active_only: bool = True) -> pd.DataFrame:
+    """Team and rep rows of the sums the KPIs are made of (one row per entity).
+
+    Team rows add up the team's reps (a column NaN for every rep stays NaN, as when its table is
+    missing); ``n_active`` counts reps with business days. ``bdr_only``: team rows of the BDRs
+    only (a team without BDRs has no row). Rep rows: the reps with business days in the month
+    (``active_only``, the reps the tree shows) or every rep of ``m`` (last month's values)."""
+    cols = [c for c in _SUM_COLS if c in m.columns]
+    src = m[m["role"] == "BDR"] if bdr_only else m
+    g = src.groupby("team_id", sort=False)
+    team = g[cols].sum(min_count=1)
+    team["n_active"] = (src["n_days"] > 0).groupby(src["team_id"], sort=False).sum().astype(float)
+    team = team.reset_index().assign(level="team", rep_id=None)
+    rep = (m[m["n_days"] > 0] if active_only else m)[["team_id", *cols]].copy()
+    rep["n_active"] = 1.0
+    rep = rep.rename_axis("rep_id").reset_index().assign(level="rep")
+    return pd.concat([team, rep], ignore_index=True)
+
+
+def _values(kpi_id: str, s: pd.DataFrame, per) -> dict:
+    """actual, total, k and n of one KPI for every entity row of ``s`` (:func:`_sums`) in unit ``per``."""
+    nan = np.full(len(s), np.nan)
+    col = lambda c: s[c].to_numpy(float) if c in s else nan  # noqa: E731
     if kpi_id in _RATE_PARTS:
-        num, den = _RATE_PARTS[kpi_id]
-        k, n = float(g[num].sum(min_count=1)), float(g[den].sum(min_count=1))
-        if not np.isfinite(n) or not np.isfinite(k):
-            return {"actual": np.nan, "total": np.nan, "k": np.nan, "n": np.nan}
-        return {"actual": kst.safe_ratio(k, n), "total": np.nan, "k": k, "n": n}
+        k, n = (col(c) for c in _RATE_PARTS[kpi_id])
+        ok = np.isfinite(k) & np.isfinite(n)
+        k, n = np.where(ok, k, np.nan), np.where(ok, n, np.nan)
+        return {"actual": kst.safe_ratio(k, n), "total": nan, "k": k, "n": n}
     if kpi_id == "deal_quality_score":
-        n = float(g["quality_n"].sum(min_count=1))
+        n = col("quality_n")
         return {
-            "actual": kst.safe_ratio(g["quality_sum"].sum(), n) if n == n else np.nan,
-            "total": np.nan,
-            "k": np.nan,
+            "actual": np.where(np.isfinite(n), kst.safe_ratio(np.nan_to_num(col("quality_sum")), n), np.nan),
+            "total": nan,
+            "k": nan,
             "n": n,
         }
     if kpi_id == "first_response_minutes":
-        # the median of rep medians would be wrong for a team: team rows use the pooled median
-        return {"actual": np.nan, "total": np.nan, "k": np.nan, "n": float(g["response_n"].sum())}
-    col = _TOTAL_COL[kpi_id]
-    if col not in g or g[col].isna().all():
-        return {"actual": np.nan, "total": np.nan, "k": np.nan, "n": np.nan}
-    total = float(g[col].sum())
+        # the actual is the pooled median of the leads (:func:`_rt_medians`), not a sum
+        return {"actual": nan, "total": nan, "k": nan, "n": np.nan_to_num(col("response_n"))}
+    total = col(_TOTAL_COL[kpi_id])
+    has = np.isfinite(total)
     if per == "rep_day":
-        days = float(g["n_days"].sum())
-        return {"actual": kst.safe_ratio(total, days), "total": total, "k": np.nan, "n": days}
-    if per == "rep_month" and level == "team":
-        nrep = float((g["n_days"] > 0).sum())
-        return {"actual": kst.safe_ratio(total, nrep), "total": total, "k": np.nan, "n": nrep}
-    return {"actual": total, "total": total, "k": np.nan, "n": np.nan}
+        days = col("n_days")
+        return {"actual": kst.safe_ratio(total, days), "total": total, "k": nan, "n": np.where(has, days, np.nan)}
+    team = (s["level"] == "team").to_numpy()
+    if per == "rep_month":  # team rows: the average per active rep
+        nrep = col("n_active")
+        return {
+            "actual": np.where(team, kst.safe_ratio(total, nrep), total),
+            "total": total,
+            "k": nan,
+            "n": np.where(team & has, nrep, np.nan),
+        }
+    return {"actual": total, "total": total, "k": nan, "n": nan}
 
 
-def _attain(actual, target, direction):
-    if not (np.isfinite(actual) and np.isfinite(target)) or target <= 0:
-        return np.nan
-    if direction == "lower":
-        return target / actual if actual > 0 else np.inf
-    return actual / target
+def _values_by_unit(kpi_id: str, s: pd.DataFrame, pers: np.ndarray) -> dict:
+    """:func:`_values` where each row has its own unit (``pers``, from its team's phase)."""
+    out = None
+    for p in pd.unique(pers):
+        v = _values(kpi_id, s, p)
+        if out is None:
+            out = {c: x.copy() for c, x in v.items()}
+        else:
+            sel = pers == p
+            for c in out:
+                out[c][sel] = v[c][sel]
+    return out
 
 
-def _alert(att, ci_low, ci_high, target, direction, too_small, alert_below):
-    if not np.isfinite(target):
-        return "none"
-    if too_small:
-        return "small"
-    if not np.isfinite(att):
-        return "none"
-    if att >= 1:
-        return "ok"
-    if np.isfinite(ci_low) and np.isfinite(ci_high):
-        reaches = ci_high >= target if direction == "higher" else ci_low <= target
-        if reaches:
-            return "watch"
-    return "alert" if att < alert_below else "watch"
+def _rt_medians(rt, keys: pd.DataFrame) -> np.ndarray:
+    """The pooled median response time of each entity's leads (team: all its leads; rep: the
+    leads it owns): a median of the leads, never a median of rep medians. NaN without leads."""
+    if rt is None or not len(rt):
+        return np.full(len(keys), np.nan)
+    sel = rt[rt["touched"]]
+    by_team = sel.groupby("team_id")["business_minutes"].median()
+    by_rep = sel.groupby("owner_rep_id")["business_minutes"].median()
+    team = (keys["level"] == "team").to_numpy()
+    return np.where(team, keys["team_id"].map(by_team).to_numpy(float), keys["rep_id"].map(by_rep).to_numpy(float))
+
+
+def _aligned(keys: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
+    """``s`` reindexed to the entity rows ``keys`` (an entity ``s`` lacks: NaN)."""
+    return keys.merge(s, on=_KEYS, how="left")
+
+
+def _bdr_teams(full: pd.DataFrame, bdr: pd.DataFrame) -> pd.DataFrame:
+    """``full`` (:func:`_sums`) with its team rows replaced by the BDR-only sums ``bdr`` (a team
+    without BDRs: NaN); rep rows stay each rep's own."""
+    out = full.copy()
+    team = (out["level"] == "team").to_numpy()
+    cols = [c for c in out.columns if c not in _KEYS]
+    b = out.loc[team, _KEYS].merge(bdr[bdr["level"] == "team"], on=_KEYS, how="left")
+    out.loc[team, cols] = b[cols].to_numpy(float)
+    return out
+
+
+def _long(cur, prev, rt, rt_prev, avail, unit: dict) -> pd.DataFrame:
+    """Entity × KPI rows: level, team_id, rep_id, kpi_id, per, actual, total, k, n, previous,
+    full_month_days, n_active (the multipliers of month targets)."""
+    base = _sums(cur)
+    keys = base[_KEYS]
+    cur_s = {False: base, True: _bdr_teams(base, _sums(cur, bdr_only=True))}
+    prev_s = {False: None, True: None}
+    if prev is not None:
+        prev_all = keys.merge(_sums(prev, active_only=False), on=_KEYS, how="left")  # absent last month: NaN
+        prev_s = {False: prev_all, True: _bdr_teams(prev_all, _sums(prev, bdr_only=True, active_only=False))}
+    parts = []
+    nan = np.full(len(keys), np.nan)
+    for kpi_id in avail:
+        b = kpi_id in BDR_KPIS  # BDR KPIs: team rows count the team's BDRs only
+        pers = keys["team_id"].map(unit[kpi_id]).to_numpy(object)
+        v = _values_by_unit(kpi_id, cur_s[b], pers)
+        pv = _values_by_unit(kpi_id, prev_s[b], pers)["actual"] if prev is not None else nan
+        if kpi_id == "first_response_minutes":
+            v["actual"] = _rt_medians(rt, keys)
+            pv = _rt_medians(rt_prev, keys) if prev is not None else nan
+        parts.append(
+            keys.assign(
+                kpi_id=kpi_id,
+                per=pers,
+                **v,
+                previous=pv,
+                full_month_days=base["full_month_days"].to_numpy(float),
+                n_active=base["n_active"].to_numpy(float),
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
 def kpi_tree(
@@ -312,195 +421,176 @@ def kpi_tree(
     month: str,
     rep_period: pd.DataFrame,
     phase: str | None = None,
+    phases=None,
     targets_file: str | None = None,
     min_trials: int = 30,
-    alert_below: float = 0.8,
+    watch_from: float = 0.8,
     as_of=None,
     goals: dict | None = None,
+    industry: str | dict | None = None,
 ) -> pd.DataFrame:
-    """The month's KPI tree per team and per rep.
+    """The month's KPI tree per team and per rep, each KPI against the team's target table.
 
     Parameters
     ----------
     data : Dataset (teams, reps, calls; emails, leads, deals used when present).
     rep_period : ``aggregate.rep_period(data, grain="month")`` (must contain the month and,
         for the change column, the month before).
-    phase : override the phase of every team (None/"" = by months since launch).
+    phase : override the phase of every team (None/"" = ``phases``, else by months since launch).
+    phases : the one phase decision of every team (``phase.team_phase``: a DataFrame with
+        team_id and phase, or ``{team_id: phase}``); None = ``phase`` / by age.
     targets_file : an edited phase target file (None/"" = the shipped defaults).
-    min_trials : rates with fewer trials (and counts/day with fewer rep-days) are ``small``.
-    alert_below : attainment below this is an ``alert`` (between it and 1: ``watch``).
+    min_trials : rates with fewer trials are ``small``.
+    watch_from : short of the target (or the range's edge) but at least this share of it is
+        ``watch``, below it ``miss`` (:func:`targets.verdict`).
     as_of : last day with data (default: the data's last date); for pro-rating month targets.
     goals : ``{team_id: {kpi_id: monthly goal}}`` from the run's settings
         (:meth:`settings.TeamSettings.goal_targets`): a team's own monthly goal replaces the phase
         template's target of that KPI (a team total per month, so reps get no target of their
         own for it), ``target_source = "goal"``.
+    industry : an industry preset for every team or ``{team_id: preset}`` (settings ``industry``).
 
     Returns
     -------
     DataFrame, one row per level × entity × KPI, columns
-        level ("team"/"rep"), level_label, team_id, rep_id (NA on team rows), rep_name, role,
-        phase, phase_label, tier, tier_order (0 behavioural … 2 strategic), tier_label, kpi_id,
-        label, unit, direction, per, per_label, importance (stars; 0 = not in the phase),
-        in_phase (the team's phase template has this KPI), actual, total (month total for
-        counts/amounts), k, n (rate parts; rep-days or reps for per-rep averages; deals scored),
-        ci_low, ci_high (Wilson, rates), too_small, target, target_basis ("phase",
-        "prorated", "none"), month_target (the whole month's total target for counts and
-        amounts: per-rep-day target × rep business days of the month, × active reps, or the team
-        target; NaN for levels), attainment, previous (last month's actual), change (actual −
-        previous), alert (ok/watch/alert/small/none), alert_label, value_text, target_text,
-        target_source ("phase", "goal"; None without a target).
+        level ("team"/"rep"), team_id, rep_id (NA on team rows), rep_name, role, phase, tier,
+        tier_order (0 behavioural … 2 strategic), kpi_id, unit, direction, per, importance
+        (stars; 0 = not in the team's target table), in_phase (a judged target of the team's
+        phase), judged (False = 参考値), actual, total (month total for counts/amounts), k, n
+        (rate parts; rep-days or reps for per-rep averages; deals scored), ci_low, ci_high
+        (Wilson, rates), too_small, target, low, high (the range; all three pro-rated when the
+        month is not over), target_basis ("phase", "prorated", "none"), month_target (the whole
+        month's total target for counts and amounts: per-rep-day target × rep business days of
+        the month, × active reps, or the team target; NaN for levels), attainment
+        (:func:`targets.attainment`), previous (last month's actual), change (actual − previous),
+        verdict (:data:`targets.VERDICTS`), target_source ("phase", "industry", "goal"; None
+        without a target). Words: :func:`narrative.label_tree`.
     """
-    if not 0 < alert_below <= 1:
-        raise ValueError(f"alert_below must be in (0, 1], got {alert_below}")
-    phases = team_phases(data, month=month, phase=phase).set_index("team_id")
-    targets_all = kpis.phase_targets(None, targets_file=targets_file or None)
-    specs = _kpi_specs(targets_all)
+    if not 0 < watch_from <= 1:
+        raise ValueError(f"watch_from must be in (0, 1], got {watch_from}")
+    team_phase = _team_phase_table(data, month=month, phase=phase or None, phases=phases)
+    tt = team_targets(team_phase, targets_file=targets_file, industry=industry, goals=goals)
+    units = _units(targets_file)
     prev_month = previous_month(month)
     has_prev = (pd.to_datetime(rep_period["period"]) == pd.Period(prev_month, freq="M").start_time).any()
     rt = response_times(data, month=month)
     rt_prev = response_times(data, month=prev_month) if has_prev else None
     cur = measures(data, month=month, rep_period=rep_period, response_times_=rt)
     prev = measures(data, month=prev_month, rep_period=rep_period, response_times_=rt_prev) if has_prev else None
+    cur = cur[cur["team_id"].isin(team_phase["team_id"])]
+    if not len(cur):
+        return pd.DataFrame()
     d = pacing.month_days(month, as_of if as_of is not None else data.last_date)
     frac = d["elapsed"] / d["business_days"] if d["business_days"] else 1.0
-    rep_names = data.reps.set_index("rep_id")["rep_name"] if "rep_name" in data.reps else None
     avail = [k for k in TREE_KPIS if _measurable(k, data)]
-    rows = []
-    for team_id, ph in phases.iterrows():
-        team_cur = cur[cur["team_id"] == team_id]
-        if not len(team_cur):
-            continue
-        team_prev = prev[prev["team_id"] == team_id] if prev is not None else None
-        entities = [("team", None, team_cur, team_prev)]
-        for rep_id in team_cur.index[team_cur["n_days"] > 0]:
-            entities.append(
-                (
-                    "rep",
-                    rep_id,
-                    team_cur.loc[[rep_id]],
-                    team_prev.loc[[rep_id]] if team_prev is not None and rep_id in team_prev.index else None,
-                )
-            )
-        for level, rep_id, g, gp in entities:
-            for kpi_id in avail:
-                # response time: the pooled median of the leads, not a median of rep medians
-                actuals = (
-                    (_rt_median(rt, team_id, rep_id), _rt_median(rt_prev, team_id, rep_id))
-                    if kpi_id == "first_response_minutes"
-                    else None
-                )
-                spec, source = _spec(specs.get((ph["phase"], kpi_id)), (goals or {}).get(team_id, {}).get(kpi_id))
-                row = _tree_row(
-                    kpi_id,
-                    spec,
-                    g,
-                    gp,
-                    level=level,
-                    frac=frac,
-                    min_trials=min_trials,
-                    alert_below=alert_below,
-                    actuals=actuals,
-                )
-                rows.append(
-                    {
-                        "level": level,
-                        "team_id": team_id,
-                        "rep_id": rep_id,
-                        "rep_name": (rep_names.get(rep_id) if rep_names is not None and rep_id else None),
-                        "role": g["role"].iloc[0] if level == "rep" else None,
-                        "phase": ph["phase"],
-                        **row,
-                        "target_source": source if row["in_phase"] else None,
-                    }
-                )
-    out = pd.DataFrame(rows)
-    if len(out):
-        out["rep_id"] = out["rep_id"].astype("string")
-    return out
+    # each team's unit of each KPI: its own target row's, else the template's
+    own = {(t, k): (p if isinstance(p, str) else None) for t, k, p in zip(tt["team_id"], tt["kpi_id"], tt["per"])}
+    teams = list(team_phase["team_id"])
+    unit = {k: {t: own[(t, k)] if (t, k) in own else units.get(k) for t in teams} for k in avail}
+    out = _long(cur, prev, rt, rt_prev, avail, unit)
+    out = out.merge(team_phase, on="team_id", how="left")
+    spec = tt.drop(columns=["phase", "direction", "per"]).rename(columns={"source": "target_source"})
+    out = out.merge(spec, on=["team_id", "kpi_id"], how="left")
+    dic = kpis.all_kpis()
+    out["tier"] = out["kpi_id"].map({k: dic[k].tier for k in avail})
+    out["tier_order"] = out["tier"].map({t: i for i, t in enumerate(kpis.TIERS)})
+    out["unit"] = out["kpi_id"].map({k: dic[k].unit for k in avail})
+    out["direction"] = out["kpi_id"].map({k: dic[k].direction for k in avail})
+    is_rate = out["kpi_id"].map({k: dic[k].is_rate for k in avail}).to_numpy(bool)
+    listed = out["judged"].notna().to_numpy()
+    out["judged"] = out["judged"].fillna(False).astype(bool)
+    out["in_phase"] = listed & out["judged"].to_numpy()
+    out["importance"] = out["importance"].fillna(0).astype(int)
+    out["target_source"] = out["target_source"].where(listed, None)
+    level_team = (out["level"] == "team").to_numpy()
+    per = out["per"].to_numpy(object)
+    target, low, high = (out[c].to_numpy(float).copy() for c in ("target", "low", "high"))
+    # month target: the whole month's total for counts and amounts (pacing, reverse plan)
+    mult = np.select(
+        [per == "rep_day", per == "rep_month", per == "team_month"],
+        [out["full_month_days"].to_numpy(float), out["n_active"].to_numpy(float), np.where(level_team, 1.0, np.nan)],
+        default=np.nan,
+    )
+    out["month_target"] = np.where(listed, target * mult, np.nan)
+    # a team's month target has no per-rep share; month targets are pro-rated mid-month
+    none = listed & (per == "team_month") & ~level_team
+    prorate = listed & ~none & np.isin(per, ["rep_month", "team_month"]) & (frac < 1)
+    for a in (target, low, high):
+        a[none] = np.nan
+        a[prorate] = a[prorate] * frac
+    out["target"], out["low"], out["high"] = target, low, high
+    has_target = np.isfinite(target) | np.isfinite(low) | np.isfinite(high)
+    out["target_basis"] = np.where(~has_target, "none", np.where(prorate, "prorated", "phase"))
+    k, n = out["k"].to_numpy(float), out["n"].to_numpy(float)
+    ci_ok = is_rate & np.isfinite(k) & np.isfinite(n) & (k <= n)
+    lo, hi = kst.wilson_ci(np.where(ci_ok, k, 0), np.where(ci_ok, n, 0))
+    out["ci_low"], out["ci_high"] = np.where(ci_ok, lo, np.nan), np.where(ci_ok, hi, np.nan)
+    out["too_small"] = is_rate & (~np.isfinite(n) | (np.nan_to_num(n, nan=-1) < min_trials))
+    args = dict(target=target, low=low, high=high, direction=out["direction"].to_numpy(object))
+    out["attainment"] = targets.attainment(out["actual"].to_numpy(float), **args)
+    out["change"] = out["actual"] - out["previous"]
+    out["verdict"] = targets.verdicts(
+        out["actual"].to_numpy(float),
+        **args,
+        judged=out["judged"].to_numpy(bool),
+        ci_low=out["ci_low"].to_numpy(float),
+        ci_high=out["ci_high"].to_numpy(float),
+        too_small=out["too_small"].to_numpy(bool),
+        watch_from=watch_from,
+    )
+    reps = data.reps.set_index("rep_id")
+    out["rep_name"] = out["rep_id"].map(reps["rep_name"]) if "rep_name" in reps else None
+    out["role"] = out["rep_id"].map(reps["role"])
+    out.loc[level_team, ["rep_name", "role"]] = None
+    # teams in phase order, each team's row first, then its reps; KPIs in dictionary order
+    order = pd.DataFrame(
+        {
+            "t": out["team_id"].map({t: i for i, t in enumerate(teams)}),
+            "l": (~level_team).astype(int),
+            "r": out["rep_id"].map({r: i for i, r in enumerate(cur.index)}).fillna(-1),
+            "k": out["kpi_id"].map({k: i for i, k in enumerate(avail)}),
+        }
+    )
+    out = out.loc[order.sort_values(["t", "l", "r", "k"], kind="stable").index]
+    out["rep_id"] = out["rep_id"].astype("string")
+    return out[TREE_COLUMNS].reset_index(drop=True)
 
 
-def _spec(template, goal):
-    """The target spec of one KPI for one team: its own monthly goal (a team total per month,
-    at least ★★ so it is among the KPIs shown) when the settings give one, else the template's."""
-    if goal is None:
-        return template, "phase"
-    importance = 0 if template is None or not np.isfinite(template["target"]) else int(template["importance"])
-    return {"target": float(goal), "per": "team_month", "importance": max(importance, 2)}, "goal"
-
-
-def _tree_row(
-    kpi_id: str,
-    spec,
-    g: pd.DataFrame,
-    gp,
-    *,
-    level: str,
-    frac: float,
-    min_trials: int,
-    alert_below: float,
-    actuals=None,
-) -> dict:
-    """One KPI of one team or rep: actual, target (pro-rated when the month is not over),
-    month target, interval, attainment, change and alert level (language-neutral)."""
-    k = kpis.get(kpi_id)
-    per = None if spec is None else spec["per"]
-    per = None if per is None or (isinstance(per, float) and np.isnan(per)) else per
-    in_phase = spec is not None and bool(np.isfinite(spec["target"]))
-    v = _value(kpi_id, g, per, level)
-    pv = _value(kpi_id, gp, per, level) if gp is not None and len(gp) else {"actual": np.nan}
-    if actuals is not None:
-        v["actual"], pv["actual"] = actuals
-    target, basis = (float(spec["target"]), "phase") if in_phase else (np.nan, "none")
-    month_target = np.nan
-    if in_phase and per is not None:
-        mult = {
-            "rep_day": float(g["full_month_days"].sum()),
-            "rep_month": float((g["n_days"] > 0).sum()),
-            "team_month": 1.0 if level == "team" else np.nan,
-        }[per]
-        month_target = target * mult
-    if in_phase and per == "team_month" and level == "rep":
-        target, basis = np.nan, "none"
-    if in_phase and per in ("rep_month", "team_month") and frac < 1 and np.isfinite(target):
-        target, basis = target * frac, "prorated"
-    if k.is_rate and np.isfinite(v["n"]) and np.isfinite(v["k"]) and v["k"] <= v["n"]:
-        lo, hi = kst.wilson_ci(v["k"], v["n"])
-    else:
-        lo, hi = np.nan, np.nan
-    too_small = bool(k.is_rate and (not np.isfinite(v["n"]) or v["n"] < min_trials))
-    att = _attain(v["actual"], target, k.direction)
-    return {
-        "tier": k.tier,
-        "tier_order": kpis.TIERS.index(k.tier),
-        "kpi_id": kpi_id,
-        "unit": k.unit,
-        "direction": k.direction,
-        "per": per,
-        "importance": int(spec["importance"]) if in_phase else 0,
-        "in_phase": in_phase,
-        "actual": v["actual"],
-        "total": v["total"],
-        "k": v["k"],
-        "n": v["n"],
-        "ci_low": lo,
-        "ci_high": hi,
-        "too_small": too_small,
-        "target": target,
-        "target_basis": basis,
-        "month_target": month_target,
-        "attainment": att,
-        "previous": pv["actual"],
-        "change": v["actual"] - pv["actual"],
-        "alert": _alert(att, lo, hi, target, k.direction, too_small, alert_below),
-    }
-
-
-def _rt_median(rt, team_id, rep_id):
-    if rt is None or not len(rt):
-        return np.nan
-    sel = rt[rt["touched"]]
-    sel = sel[sel["owner_rep_id"] == rep_id] if rep_id is not None else sel[sel["team_id"] == team_id]
-    return float(sel["business_minutes"].median()) if len(sel) else np.nan
+#: the columns of :func:`kpi_tree`, in order
+TREE_COLUMNS = [
+    "level",
+    "team_id",
+    "rep_id",
+    "rep_name",
+    "role",
+    "phase",
+    "tier",
+    "tier_order",
+    "kpi_id",
+    "unit",
+    "direction",
+    "per",
+    "importance",
+    "in_phase",
+    "judged",
+    "actual",
+    "total",
+    "k",
+    "n",
+    "ci_low",
+    "ci_high",
+    "too_small",
+    "target",
+    "low",
+    "high",
+    "target_basis",
+    "month_target",
+    "attainment",
+    "previous",
+    "change",
+    "verdict",
+    "target_source",
+]
 
 
 def _measurable(kpi_id: str, data) -> bool:
@@ -525,13 +615,13 @@ def _measurable(kpi_id: str, data) -> bool:
     return kpi_id not in need or data.has(need[kpi_id])
 
 
-def alerts(tree: pd.DataFrame, *, levels=("alert", "watch")) -> pd.DataFrame:
-    """Rows of the tree off target, worst first (alert before watch, then lowest attainment)."""
-    bad = [lv for lv in levels if lv not in ALERT_LEVELS]
+def off_target(tree: pd.DataFrame, *, verdicts=("miss", "watch")) -> pd.DataFrame:
+    """Rows of the tree short of their target, worst first (miss before watch, then lowest attainment)."""
+    bad = [v for v in verdicts if v not in VERDICTS]
     if bad:
-        raise ValueError(f"levels must be among {ALERT_LEVELS}, got {bad}")
-    a = tree[tree["alert"].isin(levels)].copy()
-    a["_o"] = a["alert"].map({lv: i for i, lv in enumerate(levels)})
+        raise ValueError(f"verdicts must be among {VERDICTS}, got {bad}")
+    a = tree[tree["verdict"].isin(verdicts)].copy()
+    a["_o"] = a["verdict"].map({v: i for i, v in enumerate(verdicts)})
     return a.sort_values(["_o", "level", "importance", "attainment"], ascending=[True, False, False, True]).drop(
         columns="_o"
     )
@@ -546,13 +636,13 @@ def team_card(tree: pd.DataFrame, team_id: str | None = None) -> pd.DataFrame:
 
 
 def rep_table(tree: pd.DataFrame, *, kpi_ids=None, value: str = "actual") -> pd.DataFrame:
-    """Per-rep wide table: one row per rep, one column per KPI (``value``: actual/attainment/alert).
+    """Per-rep wide table: one row per rep, one column per KPI (``value``: actual/attainment/verdict).
 
     Default KPIs: the phase's KPIs. Returns team_id, rep_id, rep_name, role + the KPI columns
     (named by kpi_id).
     """
-    if value not in ("actual", "attainment", "alert", "value_text"):
-        raise ValueError(f"value must be one of ('actual', 'attainment', 'alert', 'value_text'), got {value!r}")
+    if value not in ("actual", "attainment", "verdict", "value_text"):
+        raise ValueError(f"value must be one of ('actual', 'attainment', 'verdict', 'value_text'), got {value!r}")
     r = tree[tree["level"] == "rep"]
     if kpi_ids is None:
         kpi_ids = list(dict.fromkeys(r.loc[r["in_phase"], "kpi_id"]))

@@ -231,12 +231,17 @@ def test_bottleneck_volume_when_rates_meet_targets():
     assert funnel.bottleneck(s, calls_attainment=1.1)["stage"] is None
 
 
-def test_stage_targets_use_phase_then_reference():
-    t = funnel.stage_targets("launch")
-    assert t["connect_rate"][1] == "reference"
-    growth = kpis.phase_targets("growth").set_index("kpi_id")["target"]
-    assert t["connect_rate"][0] == growth["connect_rate"]
-    assert funnel.stage_targets("growth")["handoff_win_rate"] == (growth["handoff_win_rate"], "phase")
+def test_stage_targets_are_the_phase_target_table_rows():
+    """Issue 14: the funnel reads the team's own target table — no fallback to another phase's
+    midpoint; the launch phase has the efficiency rates as 参考値 (not judged), with the seed's
+    ranges."""
+    launch = funnel.stage_targets("launch").set_index("kpi_id")
+    assert not launch.loc["connect_rate", "judged"]
+    assert (launch.loc["connect_rate", "low"], launch.loc["connect_rate", "high"]) == (0.20, 0.30)
+    assert np.isnan(launch.loc["connect_rate", "target"])  # no made-up midpoint
+    growth = funnel.stage_targets("growth").set_index("kpi_id")
+    assert growth.loc["handoff_win_rate", "target"] == 0.25 and growth.loc["handoff_win_rate", "judged"]
+    assert "appointment_to_deal_rate" not in growth.index  # the seed gives no target for it
 
 
 # --- phase, alerts, response time ----------------------------------------------------------------
@@ -252,20 +257,6 @@ def test_stage_targets_use_phase_then_reference():
 def test_months_since_launch_and_phase(launched, month, months, phase):
     m = scorecard.months_since_launch(launched, month)
     assert m == months and scorecard.phase_of(m) == phase
-
-
-def test_alert_levels():
-    f = scorecard._alert
-    assert f(1.05, np.nan, np.nan, 100, "higher", False, 0.8) == "ok"
-    assert f(0.85, np.nan, np.nan, 100, "higher", False, 0.8) == "watch"
-    assert f(0.70, np.nan, np.nan, 100, "higher", False, 0.8) == "alert"
-    # a rate far below target but whose interval still reaches it: only a watch
-    assert f(0.5, 0.05, 0.30, 0.2, "higher", False, 0.8) == "watch"
-    assert f(0.5, 0.05, 0.15, 0.2, "higher", False, 0.8) == "alert"
-    assert f(0.5, 0.05, 0.15, 0.2, "higher", True, 0.8) == "small"
-    assert f(np.nan, np.nan, np.nan, np.nan, "higher", False, 0.8) == "none"
-    # lower-is-better (CAC): attainment = target / actual
-    assert scorecard._attain(400_000, 500_000, "lower") == pytest.approx(1.25)
 
 
 def test_business_minutes_over_weekend_and_holiday():
@@ -313,7 +304,7 @@ def test_economics_hand_computed():
     assert r.won_amount_jpy == 4_000_000 and r.deals_won == 2
     assert r.cac_jpy == 1_000_000  # 2,000,000 / 2 won
     assert r.ltv_jpy == 2_000_000 * 0.5 * 2  # average won × margin × years
-    assert r.ltv_cac == pytest.approx(2.0) and not r.healthy
+    assert r.ltv_cac == pytest.approx(2.0)
     assert r.roi == pytest.approx((4_000_000 * 0.5 - 2_000_000) / 2_000_000)
     assert r.pipeline_jpy == 7_000_000 and r.deal_amount_jpy == 15_000_000
     assert economics.economics(_Data(deals, None), month="2026-10") is None
@@ -338,7 +329,7 @@ def test_change_text_and_format_value():
     assert scorecard.format_value("won_amount_jpy", 50_000_000) == "5,000万円"
 
 
-def test_plots_colour_by_alert_and_mute_small():
+def test_plots_colour_by_verdict_and_mute_small():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -351,19 +342,19 @@ def test_plots_colour_by_alert_and_mute_small():
         {
             "label": ["a", "b", "c"],
             "attainment": [1.2, 0.5, 0.9],
-            "alert": ["ok", "alert", "small"],
+            "verdict": ["on_target", "miss", "small"],
             "value_text": ["1", "2", "3"],
             "target_text": ["1", "4", "3"],
         }
     )
     ax = psc.attainment_cards(card)
     colours = [mc.to_hex(p.get_facecolor()) for p in ax.patches]
-    assert colours == [psc.ALERT_COLORS["ok"], psc.ALERT_COLORS["alert"], psc.ALERT_COLORS["small"]]
+    assert colours == [psc.VERDICT_COLORS["on_target"], psc.VERDICT_COLORS["miss"], psc.VERDICT_COLORS["small"]]
     s = funnel.funnel(COUNTS, targets={"appointment_rate": 0.2}, min_trials=200)
     ax = psc.funnel_chart(s, bottleneck="appointment_rate")
     fc = [mc.to_hex(p.get_facecolor()) for p in ax.patches]
-    assert fc[3] == psc.ALERT_COLORS["alert"]  # the bottleneck stage
-    assert fc[5] == psc.ALERT_COLORS["small"]  # 10 closed deals < min_trials
+    assert fc[3] == psc.VERDICT_COLORS["miss"]  # the bottleneck stage
+    assert fc[5] == psc.VERDICT_COLORS["small"]  # 10 closed deals < min_trials
     path = pacing.cumulative_path(
         pd.Series(10.0, index=pd.date_range("2026-11-02", "2026-11-10")), month="2026-11", as_of="2026-11-10"
     )

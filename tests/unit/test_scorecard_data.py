@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from test_scorecard_fixtures import RATES, make_frames
 
-from iskpi_analysis import aggregate, dataset, funnel, kpis, quality, sample, scorecard
+from iskpi_analysis import aggregate, dataset, funnel, kpis, quality, sample, scorecard, targets
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +45,13 @@ def test_tree_phase_and_units_by_hand(sim):
     assert cr["change"] == pytest.approx(cr["actual"] - cr["previous"])
 
 
-def test_tree_planted_low_appointment_rate_is_an_alert(sim):
+def test_tree_planted_low_appointment_rate_is_a_miss(sim):
     _, data, rp, tree = sim
     ar = _team(tree, "appointment_rate")
     assert ar["actual"] == pytest.approx(RATES["appointment"], abs=0.04)
-    assert ar["alert"] == "alert" and ar["ci_high"] < ar["target"]
-    assert "appointment_rate" in set(scorecard.alerts(tree)["kpi_id"])
+    # the seed's range 15–25 % is the target: the whole interval is below its low edge
+    assert ar["verdict"] == "miss" and ar["ci_high"] < ar["low"] and np.isnan(ar["target"])
+    assert "appointment_rate" in set(scorecard.off_target(tree)["kpi_id"])
     # per-rep rows exist for every rep and sum to the team
     reps = tree[(tree["level"] == "rep") & (tree["kpi_id"] == "calls")]
     assert set(reps["rep_id"]) == {"R1", "R2", "R3"}
@@ -60,11 +61,11 @@ def test_tree_planted_low_appointment_rate_is_an_alert(sim):
 def test_rep_table_one_row_per_rep(sim):
     _, _, _, tree = sim
     vals = scorecard.rep_table(tree, value="value_text")
-    lev = scorecard.rep_table(tree, value="alert")
+    lev = scorecard.rep_table(tree, value="verdict")
     assert len(vals) == 3 and vals["rep_id"].tolist() == ["R1", "R2", "R3"]
     assert list(vals.columns) == list(lev.columns)
     assert set(lev.columns[4:]) == set(tree.loc[tree["in_phase"], "kpi_id"])
-    assert set(lev.iloc[:, 4:].stack()) <= set(scorecard.ALERT_LEVELS)
+    assert set(lev.iloc[:, 4:].stack()) <= set(targets.VERDICTS)
 
 
 def test_phase_override_and_targets_file(sim, tmp_path):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from test_scorecard_fixtures import make_frames
 
-from iskpi_analysis import aggregate, dataset, funnel, kpis, phase_age, plan, scorecard
+from iskpi_analysis import aggregate, dataset, funnel, kpis, phase_age, plan, scorecard, targets
 from iskpi_analysis.catalog import t
 
 JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
@@ -19,7 +19,7 @@ LABEL_COLUMNS = {
     "tier_label",
     "label",
     "per_label",
-    "alert_label",
+    "verdict_label",
     "value_text",
     "target_text",
 }
@@ -54,7 +54,7 @@ def test_kpi_tree_is_language_neutral_and_label_tree_adds_the_words(sim):
     assert LABEL_COLUMNS <= set(ja.columns) and LABEL_COLUMNS <= set(en.columns)
     # the figures and codes are untouched by labelling
     pd.testing.assert_frame_equal(ja[tree.columns], tree)
-    assert set(en["alert_label"]) <= set(scorecard.alert_label(a, lang="en") for a in scorecard.ALERT_LEVELS)
+    assert set(en["verdict_label"]) <= set(scorecard.verdict_label(a, lang="en") for a in targets.VERDICTS)
     assert not _no_japanese(en[list(LABEL_COLUMNS - {"label"})])
     calls = ja[(ja["level"] == "team") & (ja["kpi_id"] == "calls")].iloc[0]
     assert calls["label"] == kpis.label("calls", lang="ja") and calls["per_label"] == "1人1日あたり"

@@ -99,6 +99,7 @@ from __future__ import annotations
 
 from . import (
     activity,
+    decision,
     diagnosis,
     items,
     migration,
@@ -112,6 +113,7 @@ from . import (
     tables,
 )
 from .activity import *  # noqa: F403
+from .decision import *  # noqa: F403
 from .diagnosis import *  # noqa: F403
 from .items import *  # noqa: F403
 from .migration import *  # noqa: F403
@@ -133,6 +135,7 @@ __all__ = [
     *reps.__all__,
     *migration.__all__,
     *diagnosis.__all__,
+    *decision.__all__,
     *narrative.__all__,
     *tables.__all__,
 ]

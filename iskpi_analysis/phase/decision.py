@@ -225,8 +225,9 @@ def _check_view(data) -> None:
 
 
 def _decide(data, *, month, teams, overrides, answers, targets_file, rules, folder, write) -> dict:
-    """``{team: row}`` for ``teams``: from the cache folder / memory when the key matches, else
-    diagnosed here (only the missing teams)."""
+    """``({team: row}, {team: how})`` for ``teams``: each row from this process's memory
+    ("memory") or the cache folder ("cache") when its key matches, else diagnosed here
+    ("computed"; only the missing teams)."""
     from .. import aggregate
     from .diagnosis import diagnose
 
@@ -242,11 +243,12 @@ def _decide(data, *, month, teams, overrides, answers, targets_file, rules, fold
         )
         for t in teams
     }
-    rows = {}
+    rows, how = {}, {}
     for t, k in keys.items():
-        row = _MEMO.get(k) or _read_cached(folder, k)
-        if row is not None:
-            rows[t] = row
+        for where, row in (("memory", _MEMO.get(k)), ("cache", None if k in _MEMO else _read_cached(folder, k))):
+            if row is not None:
+                rows[t], how[t] = row, where
+                break
     missing = [t for t in teams if t not in rows]
     if missing:
         with_reps = set(data.reps["team_id"])
@@ -271,11 +273,13 @@ def _decide(data, *, month, teams, overrides, answers, targets_file, rules, fold
                 row = phase_row(d)
             else:
                 row = _age_only(data, t, month, overrides.get(t))
-            rows[t] = row
+            rows[t], how[t] = row, "computed"
             _MEMO[keys[t]] = row
-            if write and folder is not None:
-                _write_cached(folder, keys[t], row)
-    return rows
+    if write and folder is not None:
+        for t in teams:
+            if how[t] != "cache":
+                _write_cached(folder, keys[t], rows[t])
+    return rows, how
 
 
 def team_phase(
@@ -307,7 +311,8 @@ def team_phase(
 
     Returns
     -------
-    DataFrame, one row per team (team order): team_id, phase (the one phase), source
+    DataFrame, one row per team (team order; ``attrs["how"]``: team → "memory", "cache" or
+    "computed", where each row came from): team_id, phase (the one phase), source
     ("override", "diagnosis" or "age"), diagnosed (the diagnosis's phase, None when insufficient),
     age_phase (by months since launch), months_since_launch (Int64, <NA> without a launch date),
     next_phase (None in the last phase), ready (True / False / <NA> when the readiness is
@@ -327,7 +332,7 @@ def team_phase(
     teams = [data.team] if data.team != "all" else data.team_ids()
     overrides = phase_overrides(teams, settings=settings, override=override)
     ans = _answers(teams, settings=settings, answers=answers)
-    rows = _decide(
+    rows, how = _decide(
         data,
         month=month,
         teams=teams,
@@ -338,7 +343,9 @@ def team_phase(
         folder=_snapshot_folder(data),
         write=False,
     )
-    return _frame(rows[t] for t in teams)
+    out = _frame(rows[t] for t in teams)
+    out.attrs["how"] = {t: how[t] for t in teams}  # memory / cache / computed: what the run's cache saved
+    return out
 
 
 def precompute(
@@ -353,7 +360,7 @@ def precompute(
     teams = data.team_ids()
     overrides = phase_overrides(teams, settings=settings)
     ans = _answers(teams, settings=settings, answers=None)
-    rows = _decide(
+    rows, how = _decide(
         data,
         month=month,
         teams=teams,
@@ -364,7 +371,9 @@ def precompute(
         folder=Path(folder),
         write=True,
     )
-    return _frame(rows[t] for t in teams)
+    out = _frame(rows[t] for t in teams)
+    out.attrs["how"] = {t: how[t] for t in teams}
+    return out
 
 
 # --- 03's guide values ----------------------------------------------------------------------

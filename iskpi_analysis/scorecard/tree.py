@@ -29,7 +29,6 @@ import pandas as pd
 from .. import aggregate, dataset, kpis, pacing, quality
 from .. import stats as kst
 from .. import workdays as jcal
-from ..phase_age import team_phases
 from .views import response_times
 
 __all__ = [
@@ -306,6 +305,20 @@ def _alert(att, ci_low, ci_high, target, direction, too_small, alert_below):
     return "alert" if att < alert_below else "watch"
 
 
+def _phase_table(data, *, month, phase, targets_file, phases) -> pd.DataFrame:
+    """The teams' one phase (``phase.team_phase``) indexed by team_id, every team of ``data`` in it."""
+    if phase not in (None, "", *kpis.PHASES):
+        raise ValueError(f"phase must be one of {('', *kpis.PHASES)}, got {phase!r}")
+    if phases is None:
+        from ..phase import team_phase  # phase imports the scorecard's neighbours; import late
+
+        phases = team_phase(data, month=month, override=phase or None, targets_file=targets_file or None)
+    missing = sorted(set(data.team_ids()) - set(phases["team_id"]))
+    if missing:
+        raise ValueError(f"phases has no row for team(s) {missing}: pass phase.team_phase(data, month=...)")
+    return phases.set_index("team_id")[["phase"]]
+
+
 def kpi_tree(
     data,
     *,
@@ -317,6 +330,7 @@ def kpi_tree(
     alert_below: float = 0.8,
     as_of=None,
     goals: dict | None = None,
+    phases: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The month's KPI tree per team and per rep.
 
@@ -334,6 +348,10 @@ def kpi_tree(
         (:meth:`settings.TeamSettings.goal_targets`): a team's own monthly goal replaces the phase
         template's target of that KPI (a team total per month, so reps get no target of their
         own for it), ``target_source = "goal"``.
+    phases : the teams' one phase, :func:`iskpi_analysis.phase.team_phase`'s table (columns
+        team_id, phase; every team of ``data``). None = computed here by ``team_phase`` with
+        ``phase`` as its override and ``targets_file`` (pass the table the notebook records, so
+        the tree and every page use the same phase).
 
     Returns
     -------
@@ -352,7 +370,7 @@ def kpi_tree(
     """
     if not 0 < alert_below <= 1:
         raise ValueError(f"alert_below must be in (0, 1], got {alert_below}")
-    phases = team_phases(data, month=month, phase=phase).set_index("team_id")
+    phases = _phase_table(data, month=month, phase=phase, targets_file=targets_file, phases=phases)
     targets_all = kpis.phase_targets(None, targets_file=targets_file or None)
     specs = _kpi_specs(targets_all)
     prev_month = previous_month(month)

@@ -55,8 +55,11 @@ def _score(d: pd.DataFrame) -> pd.Series:
 def check_records(path) -> None:
     rec = nbm.read_records(path)
     reps, calls, deals, costs = _raw()
-    # phases from months since launch (sample docs: tokyo 18 months, osaka 9, fukuoka 3)
-    assert rec["phases"] == {"tokyo_is": "mature", "osaka_is": "growth", "fukuoka_is": "launch"}
+    # the scorecard's phases are the one decided phase (issue 14: the diagnosis, months since
+    # launch only as its fallback; before, months since launch alone)
+    assert rec["phases"] == {r["team_id"]: r["phase"] for r in rec["team_phase"]}
+    assert all(r["source"] in ("diagnosis", "age") for r in rec["team_phase"])
+    assert all(r["phase"] == (r["diagnosed"] or r["age_phase"]) for r in rec["team_phase"])
     # funnel counts per team against the raw files
     m = calls[calls["month"] == MONTH]
     for team, f in rec["funnel"].items():

@@ -313,7 +313,8 @@ def _phase_table(data, *, month, phase, targets_file, phases) -> pd.DataFrame:
         from ..phase import team_phase  # phase imports the scorecard's neighbours; import late
 
         phases = team_phase(data, month=month, override=phase or None, targets_file=targets_file or None)
-    missing = sorted(set(data.team_ids()) - set(phases["team_id"]))
+    teams = [data.team] if data.team != "all" else data.team_ids()
+    missing = sorted(set(teams) - set(phases["team_id"]))
     if missing:
         raise ValueError(f"phases has no row for team(s) {missing}: pass phase.team_phase(data, month=...)")
     return phases.set_index("team_id")[["phase"]]

@@ -238,3 +238,23 @@ def test_guide_values_are_the_teams_phase():
     # several teams: the phase they share, else the lowest (the FAQ's lower phase)
     assert phase.guide_phase(["mature", "growth", "mature"]) == "growth"
     assert phase.guide_phase(["mature"]) == "mature"
+
+
+def test_kpi_tree_judges_against_the_phase_table_it_is_given():
+    from test_scorecard_fixtures import make_frames
+
+    from iskpi_analysis import scorecard
+
+    data = dataset.Dataset.from_frames(make_frames(), today=pd.Timestamp("2026-11-30"))
+    rp = aggregate.rep_period(data, grain="month")
+    tp = phase.team_phase(data, month=MONTH)
+    # default: the tree computes the same one phase itself
+    default = scorecard.kpi_tree(data, month=MONTH, rep_period=rp)
+    assert set(default["phase"]) == set(tp["phase"])
+    forced = tp.assign(phase="launch", source="override")
+    tree = scorecard.kpi_tree(data, month=MONTH, rep_period=rp, phases=forced)
+    assert set(tree["phase"]) == {"launch"}
+    calls = tree[(tree["level"] == "team") & (tree["kpi_id"] == "calls")].iloc[0]
+    assert calls["target"] == kpis.phase_targets("launch").set_index("kpi_id").loc["calls", "target"]
+    with pytest.raises(ValueError, match="no row for team"):
+        scorecard.kpi_tree(data, month=MONTH, rep_period=rp, phases=tp.iloc[0:0])

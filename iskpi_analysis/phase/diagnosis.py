@@ -210,7 +210,15 @@ def diagnose(
     rm = rep_month[(rep_month["team_id"] == team) & (rep_month["period"] <= month_end)]
     ans = answers_for(answers, team)
     ev, chart, skill_monthly, conv_monthly = _evidence(
-        td, rd, rm, month=month, tp=tp, target_phase=phase or time_phase, ans=ans, targets_file=targets_file, rules=rules
+        td,
+        rd,
+        rm,
+        month=month,
+        tp=tp,
+        target_phase=phase or time_phase,
+        ans=ans,
+        targets_file=targets_file,
+        rules=rules,
     )
     cl = checklist_status(ev)
     sg = sign_status(cl, ev)
@@ -250,9 +258,7 @@ def diagnose(
     )
 
 
-def diagnose_teams(
-    data, *, month: str, rep_day: pd.DataFrame, rep_month: pd.DataFrame, phase=None, **kwargs
-) -> dict:
+def diagnose_teams(data, *, month: str, rep_day: pd.DataFrame, rep_month: pd.DataFrame, phase=None, **kwargs) -> dict:
     """:func:`diagnose` for every team in ``data`` (a team-filtered Dataset gives one team).
 
     ``phase``: one override for every team (str), or ``{team_id: phase or None}`` (the settings

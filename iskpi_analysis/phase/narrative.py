@@ -468,7 +468,9 @@ def decision_text(row, *, lang: str = _D, team_name: str | None = None) -> str:
     ph = kpis.phase_label(r["phase"], lang=lang)
     src = r["source"]
     if src == "override":
-        return t("phase.decision.override", lang=lang, team=name, phase=ph, diagnosed=phase_text(r["diagnosed"], lang=lang))
+        return t(
+            "phase.decision.override", lang=lang, team=name, phase=ph, diagnosed=phase_text(r["diagnosed"], lang=lang)
+        )
     if src == "age":
         ms = r.get("months_since_launch")
         if ms is None or pd.isna(ms):

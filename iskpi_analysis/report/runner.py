@@ -348,7 +348,9 @@ def _run_locked(
     run_id = f"{started_at}#{os.getpid()}"
     data, snap_dir = _snapshot(data, staging, progress=progress)
     if _reads_team_phase(nbs):
-        _decide_phases(data, month=month, snap_dir=snap_dir, settings=settings, targets_file=targets_file, progress=progress)
+        _decide_phases(
+            data, month=month, snap_dir=snap_dir, settings=settings, targets_file=targets_file, progress=progress
+        )
     for n in data.quality_notes():  # the reader of the terminal sees them too, not only manifest.json
         print(f"data warning: {n}", file=sys.stderr, flush=True)
     notes = [note_text(p, lang=lang) for p in data.notes]  # the pages' notes, in the report's language

@@ -148,7 +148,9 @@ def test_override_parameter_beats_settings_which_beat_the_diagnosis(org, tmp_pat
     assert by_settings.loc["late", "readiness"] == "final"
     assert by_settings.loc["early", "source"] == "diagnosis"  # only the team the file names
     # a plain Settings works as well as the resolved one
-    assert phase.team_phase(data, month=MONTH, settings=res.settings).set_index("team_id").loc["late", "phase"] == "mature"
+    assert (
+        phase.team_phase(data, month=MONTH, settings=res.settings).set_index("team_id").loc["late", "phase"] == "mature"
+    )
     by_param = phase.team_phase(data, month=MONTH, settings=res, override="launch").set_index("team_id")
     assert set(by_param["phase"]) == {"launch"} and set(by_param["source"]) == {"override"}
     assert by_param.loc["early", "diagnosed"] == "growth"  # the diagnosis is still shown beside it

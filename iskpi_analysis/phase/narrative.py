@@ -483,6 +483,9 @@ def decision_markdown(table: pd.DataFrame, *, lang: str = _D, names: dict | None
     """The teams' phases as a short Markdown block (a heading line and one bullet per team) for
     pages 01 and 03: which phase's targets and guide values the page uses, and why."""
     names = names or {}
+    rows = table.to_dict("records")
+    # a team's own page: "this team" (its name is the page's title already)
+    one = t("phase.decision.this_team", lang=lang) if len(rows) == 1 else None
     lines = [f"**{t('phase.decision.heading', lang=lang)}**", ""]
-    lines += [f"- {decision_text(r, lang=lang, team_name=names.get(r['team_id']))}" for r in table.to_dict("records")]
+    lines += [f"- {decision_text(r, lang=lang, team_name=one or names.get(r['team_id']))}" for r in rows]
     return "\n".join(lines)

@@ -44,7 +44,6 @@ __all__ = [
     "verdict",
     "verdicts",
     "kpi_table",
-    "decided_phases",
 ]
 
 #: verdict codes: above the range / clearly beyond the target, inside the range / at the target,
@@ -301,51 +300,3 @@ def kpi_table(tree: pd.DataFrame, *, kpi_ids=None) -> pd.DataFrame:
         t = t[t["kpi_id"].isin(list(kpi_ids))]
     out = t.rename(columns={"low": "target_low", "high": "target_high"})[KPI_TABLE_COLUMNS]
     return out.sort_values(["team_id", "kpi_id"]).reset_index(drop=True)
-
-
-def decided_phases(
-    data,
-    *,
-    month: str,
-    settings=None,
-    override: str | None = None,
-    targets_file=None,
-    rep_day: pd.DataFrame | None = None,
-    rep_month: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """The one phase of every team (``team_id, phase, source, …``) for the pages that judge KPIs.
-
-    A thin adapter (issue 14): ``phase.team_phase`` (owner of the decision, cached) when the
-    package has it. Until then the same order computed here: the override (``override``, else the
-    settings' phase of the team), else the phase diagnosis of notebook 02
-    (``phase.diagnose_teams``), else months since launch when the diagnosis is insufficient;
-    ``source`` "override" / "diagnosis" / "age". ``rep_day`` / ``rep_month``: the notebook's
-    ``aggregate.rep_period`` tables, to avoid recomputing them."""
-    from . import phase as _phase
-
-    if hasattr(_phase, "team_phase"):
-        return _phase.team_phase(data, month=month, settings=settings, override=override, targets_file=targets_file)
-    from . import aggregate
-
-    teams = data.team_ids() if data.team == "all" else [data.team]
-    own = {t: (override or (settings.phase_override(t) if settings is not None else None)) for t in teams}
-    todo = [t for t in teams if not own[t]]
-    diags = {}
-    if todo:
-        rd = rep_day if rep_day is not None else aggregate.rep_period(data, grain="day")
-        rm = rep_month if rep_month is not None else aggregate.rep_period(data, grain="month")
-        answers = settings.phase_answers(todo) if settings is not None else None
-        diags = _phase.diagnose_teams(
-            data, month=month, rep_day=rd, rep_month=rm, answers=answers, targets_file=targets_file or None
-        )
-    rows = []
-    for t in teams:
-        v = diags[t].verdict if t in diags else {}
-        if own[t]:
-            ph, src = own[t], "override"
-        elif v.get("phase"):
-            ph, src = v["phase"], "diagnosis"
-        else:
-            ph, src = v.get("time_phase"), "age"
-        rows.append({"team_id": t, "phase": ph, "source": src})
-    return pd.DataFrame(rows, columns=["team_id", "phase", "source"])

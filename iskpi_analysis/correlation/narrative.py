@@ -213,8 +213,14 @@ def _fields(args: dict, lang: str) -> dict:
             )
         elif name == "items":
             f["items"] = sep.join(
-                t("correlation.advice.item", lang=lang, y=label(y), target=_guide_text(y, target, lang))
-                for y, target in v
+                t(
+                    "correlation.advice.item",
+                    lang=lang,
+                    y=label(y),
+                    target=_guide_text(y, target, lang),
+                    phase=kpis.phase_label(ph[0] if ph else "growth", lang=lang),
+                )
+                for y, target, *ph in v
             )
         elif name == "alpha":
             f["alpha"] = f"{v:.0%}"
@@ -301,7 +307,9 @@ def findings(
     results : output of :func:`kpi_correlations`.
     lang : 'ja' (default) or 'en'.
     alpha : level of the tables' significance marks, quoted in the text.
-    targets : growth-phase targets (``kpis.phase_targets('growth')``) to phrase the target advice.
+    targets : the guide values to phrase the target advice: ``phase.guide_targets(team phase)``
+        (kpi_id, target, phase), or a phase template (``kpis.phase_targets('growth')``; no
+        ``phase`` column = growth).
     grain : 'day', 'week' or 'month', for the wording of the period.
     max_items : at most this many pairs named per finding.
     parts : which findings to write, any of ``FINDING_PARTS``: 'efficiency' (activity ×

@@ -194,12 +194,15 @@ def _guide(row) -> float | tuple:
 
 
 def _advice(targets, *, falls, ind, n_tested) -> list[dict]:
-    """What the findings mean for growth-phase targets: a trade-off only from claimed rows."""
+    """What the findings mean for the efficiency targets (the team's phase's guide values): a
+    trade-off only from claimed rows."""
     if targets is None:
         return []
     if len(falls):
         tg = targets.set_index("kpi_id")
-        items = list(dict.fromkeys((y, _guide(tg.loc[y])) for y in falls["y"] if y in tg.index))
+        # the phase whose template gave each guide value (phase.guide_targets); growth without one
+        ph = tg["phase"] if "phase" in tg.columns else pd.Series("growth", index=tg.index)
+        items = list(dict.fromkeys((y, _guide(tg.loc[y]), ph[y]) for y in falls["y"] if y in tg.index))
         if not items:
             return []
         return [_record("advice", "correlation.advice.falls", {"items": items}, "falls", True, rows=falls)]

@@ -39,7 +39,7 @@ The checklist (seed: 自社の現在フェーズを診断するチェックリ�
 ==  ========================  ======  ===========================================================
 
 Targets come only from :func:`kpis.phase_targets`. The activity target is the one of the phase
-the team is in by months since launch (``phase`` overrides it); a phase whose template has no
+by months since launch (an analyst's override replaces it); a phase whose template has no
 target for the activity KPI (mature) uses the nearest lower phase that has one (growth: 80).
 The efficiency targets are the growth template's (reaching them stably is the mark of maturity).
 
@@ -61,17 +61,27 @@ Seed: ≥ 3 launch items → launch; ≥ 3 growth items → growth; both mature 
   verdict is **insufficient_data** — never a guess — and the unknown items that decide it are
   named.
 
+The team's one phase (:func:`team_phase`, :mod:`.decision`)
+-----------------------------------------------------------
+The phase every page uses (01's targets, 02, 03's guide values, the index) is decided once, in
+this order (:func:`decide_phase`): an analyst's override (notebook parameter ``phase``, else the
+settings file's ``phase`` for the team) → this diagnosis → months since launch, only when the
+diagnosis is insufficient (no phase from :func:`classify`: fewer than ``min_judged`` items judged,
+or the unknown items could change it). The calendar never overrides the evidence: the FAQ warns
+against judging by months alone.
+
 Readiness (:func:`readiness`)
 -----------------------------
-The question is the move after the lower of the phase the team's KPIs follow by months since
-launch and the diagnosed phase (a 4-month team that already shows growth traits is asked "ready
-for growth?"; an 8-month team diagnosed launch is asked the same).
+The question is the move after the team's one phase (before issue 14 it was asked from the lower
+of the calendar's phase and the diagnosed one; now the diagnosed phase *is* the team's phase, so a
+4-month team diagnosed growth is asked "ready for mature?"). The conditions are judged on the same
+evidence even when the phase is the age fallback (6 weeks of data fail "3 months of data").
 
 - to growth: the FAQ's three conditions — sign 1 (activity stable at target), sign 3 (success
   patterns visible) and sign 4 (≥ 3 months of data) — all met → ready; any not met → not_yet;
   otherwise insufficient_data. Signs 2 and 5 are shown as supporting evidence.
 - to mature: both mature items met → ready; either not met → not_yet.
-- already mature → final. An undetermined phase → insufficient_data.
+- already mature → final.
 
 Reps (:func:`rep_standing`, :mod:`.reps`) and the migration plan (:func:`migration_plan`,
 :mod:`.migration`) are described in their modules.
@@ -89,6 +99,7 @@ Where things live
 ``items``      the ten checklist items and five signs as codes and figures
 ``reps``       each rep against the team; ``migration`` next KPIs and the dated plan
 ``diagnosis``  :func:`diagnose` → :class:`TeamDiagnosis` (language-neutral), key figures
+``decision``   :func:`team_phase` (THE phase, cached once per run), :func:`guide_targets` (03)
 ``sentences``  the evidence sentences of the items and signs; ``narrative`` labels, reasons,
                findings, headline, :func:`describe` (a diagnosis with its words);
                ``tables`` the notebook's labelled display tables — every text from
@@ -99,6 +110,7 @@ from __future__ import annotations
 
 from . import (
     activity,
+    decision,
     diagnosis,
     items,
     migration,
@@ -112,6 +124,7 @@ from . import (
     tables,
 )
 from .activity import *  # noqa: F403
+from .decision import *  # noqa: F403
 from .diagnosis import *  # noqa: F403
 from .items import *  # noqa: F403
 from .migration import *  # noqa: F403
@@ -133,6 +146,7 @@ __all__ = [
     *reps.__all__,
     *migration.__all__,
     *diagnosis.__all__,
+    *decision.__all__,
     *narrative.__all__,
     *tables.__all__,
 ]

@@ -17,7 +17,7 @@ from .migration import migration_plan, next_phase_kpis
 from .outcomes import conversion_trend, efficiency_stability, growth_target, revenue_traceability
 from .patterns import success_patterns
 from .reps import rep_standing
-from .rules import DEFAULT_RULES, Rules, answers_for, classify, readiness
+from .rules import DEFAULT_RULES, Rules, answers_for, classify, decide_phase, readiness
 from .skill import skill_gap
 
 __all__ = ["TeamDiagnosis", "diagnose", "diagnose_teams", "key_figures"]
@@ -54,14 +54,15 @@ class TeamDiagnosis:
 
 
 def _evidence(
-    td, rd, rm, *, month, tp, ans, targets_file, rules: Rules
+    td, rd, rm, *, month, tp, target_phase, ans, targets_file, rules: Rules
 ) -> tuple[dict, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The per-item results of one team: (evidence dict, XmR chart, skill by month, conversion by
-    month)."""
+    month). ``target_phase``: the phase whose activity target items 2/5 use (the override, else
+    the phase by months since launch)."""
     r = rules
     month_end = pd.Period(month, freq="M").end_time.normalize()
     span = data_span(rd, month=month)
-    a_target, a_phase = activity_target(tp["phase"], kpi=r.activity_kpi, targets_file=targets_file)
+    a_target, a_phase = activity_target(target_phase, kpi=r.activity_kpi, targets_file=targets_file)
     chart, act = activity_stability(
         rd,
         month=month,
@@ -124,24 +125,29 @@ def _evidence(
     return ev, chart, skill_monthly, conv_monthly
 
 
-def _verdict(cls: dict, cl: pd.DataFrame, sg: pd.DataFrame, *, time_phase: str, time_phase_basis: str) -> dict:
-    """The verdict codes: the diagnosed phase, the phase the readiness is asked from (the lower of
-    the diagnosed phase and the phase by months since launch) and the readiness for the next."""
+def _verdict(
+    cls: dict, cl: pd.DataFrame, sg: pd.DataFrame, *, time_phase: str, time_phase_basis: str, override: str | None
+) -> dict:
+    """The verdict codes: the diagnosed phase, the team's one phase (:func:`rules.decide_phase`:
+    override > diagnosis > months since launch) and the readiness for the phase after it."""
     diagnosed = cls["phase"]
-    from_phase = (
-        None if diagnosed is None else kpis.PHASES[min(kpis.PHASES.index(diagnosed), kpis.PHASES.index(time_phase))]
-    )
+    team_phase, source = decide_phase(override=override, diagnosed=diagnosed, age_phase=time_phase)
+    # the readiness conditions are judged whether or not the checklist decides the phase: a team on
+    # the age fallback is still asked the seed's conditions for the next phase
     rdy = readiness(
-        from_phase=from_phase,
+        from_phase=team_phase,
         checklist_status=dict(zip(cl["item_id"], cl["status"])),
         sign_status=dict(zip(sg["sign_id"], sg["status"])),
-        determined=cls["determined"],
+        determined=True,
     )
     return {
         "phase": diagnosed,
         "time_phase": time_phase,
         "time_phase_basis": time_phase_basis,
-        "from_phase": from_phase,
+        "team_phase": team_phase,
+        "source": source,
+        "override": override or None,
+        "from_phase": team_phase,
         "next_phase": rdy["next_phase"],
         "readiness": rdy["readiness"],
         "failed": rdy["failed"],
@@ -174,15 +180,20 @@ def diagnose(
     answers : analyst answers, keys among ``ANSWER_KEYS`` (fs_rules_established,
         revenue_reporting, winning_script); values yes / no / unknown, True / False / None, or
         per team "team_id:yes, …" (see :func:`parse_answer`). Missing = unknown.
-    phase : the phase whose KPIs the team follows now; None/"" = by months since launch.
+    phase : the phase an analyst sets for the team (the notebook parameter or the settings file):
+        it is the team's phase (``verdict["team_phase"]``, source "override") and its activity
+        target is used; None/"" = decided from the data (the diagnosis; months since launch when
+        the diagnosis is insufficient).
     rules : the thresholds (:class:`Rules`).
 
     Returns
     -------
     TeamDiagnosis with evidence (dict of the per-item results), chart (XmR table), skill_monthly,
     conversion_monthly, checklist (:func:`checklist_status`), signs (:func:`sign_status`),
-    classification (:func:`classify`), verdict (dict: phase, time_phase, time_phase_basis,
-    from_phase, next_phase, readiness, failed, unknown, conditions, determined), reps
+    classification (:func:`classify`), verdict (dict: phase (diagnosed; None = insufficient),
+    time_phase (by months since launch), time_phase_basis, team_phase (the one phase), source
+    ("override", "diagnosis", "age"), override, from_phase (= team_phase), next_phase, readiness,
+    failed, unknown, conditions, determined), reps
     (:func:`rep_standing`), next_kpis (:func:`next_phase_kpis`), plan (:func:`migration_plan`).
     """
     config.check_option("phase", phase, (None, "", *kpis.PHASES))
@@ -192,19 +203,27 @@ def diagnose(
         raise ValueError(f"unknown team {team!r}; teams in the data: {', '.join(data.team_ids())}")
     month_end = pd.Period(month, freq="M").end_time.normalize()
     td = data.filter(team=team)
-    tp = team_phases(td, month=month, phase=phase or None)
+    tp = team_phases(td, month=month)  # by months since launch: never the override
     tp = tp[tp["team_id"] == team].iloc[0]
     time_phase = tp["phase"]
     rd = rep_day[(rep_day["team_id"] == team) & (rep_day["period"] <= month_end)]
     rm = rep_month[(rep_month["team_id"] == team) & (rep_month["period"] <= month_end)]
     ans = answers_for(answers, team)
     ev, chart, skill_monthly, conv_monthly = _evidence(
-        td, rd, rm, month=month, tp=tp, ans=ans, targets_file=targets_file, rules=rules
+        td,
+        rd,
+        rm,
+        month=month,
+        tp=tp,
+        target_phase=phase or time_phase,
+        ans=ans,
+        targets_file=targets_file,
+        rules=rules,
     )
     cl = checklist_status(ev)
     sg = sign_status(cl, ev)
     cls = classify(cl, min_judged=rules.min_judged)
-    verdict = _verdict(cls, cl, sg, time_phase=time_phase, time_phase_basis=tp["phase_basis"])
+    verdict = _verdict(cls, cl, sg, time_phase=time_phase, time_phase_basis=tp["phase_basis"], override=phase or None)
     nxt = verdict["next_phase"]
     return TeamDiagnosis(
         team_id=team,
@@ -239,8 +258,11 @@ def diagnose(
     )
 
 
-def diagnose_teams(data, *, month: str, rep_day: pd.DataFrame, rep_month: pd.DataFrame, **kwargs) -> dict:
+def diagnose_teams(data, *, month: str, rep_day: pd.DataFrame, rep_month: pd.DataFrame, phase=None, **kwargs) -> dict:
     """:func:`diagnose` for every team in ``data`` (a team-filtered Dataset gives one team).
+
+    ``phase``: one override for every team (str), or ``{team_id: phase or None}`` (the settings
+    file's phase per team, :func:`decision.phase_overrides`); None = none.
 
     Returns
     -------
@@ -248,8 +270,17 @@ def diagnose_teams(data, *, month: str, rep_day: pd.DataFrame, rep_month: pd.Dat
     """
     teams = [data.team] if data.team != "all" else data.team_ids()
     with_reps = set(data.reps["team_id"])
+    per_team = phase if isinstance(phase, dict) else {}
     return {
-        t: diagnose(data, month=month, team=t, rep_day=rep_day, rep_month=rep_month, **kwargs)
+        t: diagnose(
+            data,
+            month=month,
+            team=t,
+            rep_day=rep_day,
+            rep_month=rep_month,
+            phase=per_team.get(t) if isinstance(phase, dict) else phase,
+            **kwargs,
+        )
         for t in teams
         if t in with_reps
     }

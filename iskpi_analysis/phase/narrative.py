@@ -19,6 +19,9 @@ from .rules import ITEM_IDS, READINESS, SIGN_IDS, STANDINGS, STATUSES
 from .sentences import ci_text, conversion_text, item_texts, sep, sign_conversion_text, skill_text
 
 __all__ = [
+    "source_suffix",
+    "decision_text",
+    "decision_markdown",
     "item_label",
     "sign_label",
     "status_label",
@@ -234,12 +237,17 @@ def _close_calls(diag: TeamDiagnosis, lang: str) -> str:
 
 
 def _head(diag: TeamDiagnosis, lang: str) -> str:
+    """The first finding: the team's one phase and where it comes from, then the readiness."""
     v, name = diag.verdict, diag.team_name
-    if v["phase"] is None:
-        return t("phase.finding.undetermined", lang=lang, team=name)
-    ph, tph = kpis.phase_label(v["phase"], lang=lang), kpis.phase_label(v["time_phase"], lang=lang)
-    same = "same" if v["phase"] == v["time_phase"] else "differs"
-    head = t(f"phase.finding.{same}", lang=lang, team=name, phase=ph, time_phase=tph)
+    ph = kpis.phase_label(v["team_phase"], lang=lang)
+    if v["source"] == "override":
+        head = t("phase.finding.override", lang=lang, team=name, phase=ph, diagnosed=phase_text(v["phase"], lang=lang))
+    elif v["source"] == "age":
+        head = t("phase.finding.age", lang=lang, team=name, phase=ph)
+    else:
+        tph = kpis.phase_label(v["time_phase"], lang=lang)
+        same = "same" if v["phase"] == v["time_phase"] else "differs"
+        head = t(f"phase.finding.{same}", lang=lang, team=name, phase=ph, time_phase=tph)
     if v["readiness"] == "final":
         return head + t("phase.finding.final", lang=lang)
     if v["next_phase"]:
@@ -296,7 +304,8 @@ def findings(diag: TeamDiagnosis, *, lang: str = _D) -> list[str]:
 
 def describe(diag: TeamDiagnosis, *, lang: str = _D) -> TeamDiagnosis:
     """``diag`` with its words in ``lang``: the checklist and signs with labels and evidence, the
-    verdict with phase_label, time_phase_label, next_phase_label, readiness_label and reasons,
+    verdict with phase_label, time_phase_label, team_phase_label, source_label, next_phase_label,
+    readiness_label and reasons,
     the reps with standing_label and note, the next KPIs and the plan labelled, and findings."""
     from .tables import label_next_kpis, label_plan, label_reps  # tables' summary imports describe
 
@@ -312,6 +321,8 @@ def describe(diag: TeamDiagnosis, *, lang: str = _D) -> TeamDiagnosis:
     words = {
         "phase_label": phase_text(v["phase"], lang=lang),
         "time_phase_label": kpis.phase_label(v["time_phase"], lang=lang),
+        "team_phase_label": kpis.phase_label(v["team_phase"], lang=lang),
+        "source_label": t(f"phase.decision.source.{v['source']}", lang=lang),
         "next_phase_label": kpis.phase_label(v["next_phase"], lang=lang) if v["next_phase"] else "–",
         "readiness_label": readiness_label(v["readiness"], lang=lang),
         "reasons": reasons(base, lang=lang, checklist=cl, signs=sg),
@@ -337,15 +348,24 @@ def describe(diag: TeamDiagnosis, *, lang: str = _D) -> TeamDiagnosis:
 
 
 # --- headline -------------------------------------------------------------------------------
+def source_suffix(verdict: dict, *, lang: str = _D) -> str:
+    """What follows the phase's name when it is not simply the diagnosis: the calendar's phase
+    when it differs, "by months since launch" (the fallback) or "set by the analyst"."""
+    if verdict["source"] == "age":
+        return t("phase.headline.by_age", lang=lang)
+    if verdict["source"] == "override":
+        return t("phase.headline.by_override", lang=lang)
+    if verdict["phase"] != verdict["time_phase"]:
+        return t("phase.headline.calendar", lang=lang, time_phase=kpis.phase_label(verdict["time_phase"], lang=lang))
+    return ""
+
+
 def headline_text(diag: TeamDiagnosis, *, lang: str = _D) -> str:
-    """One line per team: name, diagnosed phase (with the calendar's when it differs), readiness."""
+    """One line per team: name, the team's phase (with where it comes from when it is not the
+    diagnosis, or the calendar's when that differs), readiness."""
     d = diag if diag.lang == lang else describe(diag, lang=lang)
     v = d.verdict
-    if v["phase"] is None:
-        return t("phase.headline.undetermined", lang=lang, team=d.team_name, readiness=v["readiness_label"])
-    ph = v["phase_label"]
-    if v["phase"] != v["time_phase"]:
-        ph += t("phase.headline.calendar", lang=lang, time_phase=v["time_phase_label"])
+    ph = v["team_phase_label"] + source_suffix(v, lang=lang)
     if v["next_phase"]:
         tail = t("phase.headline.readiness", lang=lang, next=v["next_phase_label"], readiness=v["readiness_label"])
     else:
@@ -355,7 +375,7 @@ def headline_text(diag: TeamDiagnosis, *, lang: str = _D) -> str:
 
 def headline(diags: dict, *, lang: str = _D) -> list[dict]:
     """Headline figures for the report index, one per team (``label``, ``value``, ``note``):
-    the diagnosed phase and the readiness for the next one."""
+    the team's one phase (:func:`team_phase`) and the readiness for the next one."""
     out = []
     for diag in diags.values():
         d = diag if diag.lang == lang else describe(diag, lang=lang)
@@ -364,9 +384,8 @@ def headline(diags: dict, *, lang: str = _D) -> list[dict]:
             note = t("phase.headline.note", lang=lang, next=v["next_phase_label"], readiness=v["readiness_label"])
         else:
             note = v["readiness_label"]
-        out.append(
-            {"label": t("phase.headline.label", lang=lang, team=d.team_name), "value": v["phase_label"], "note": note}
-        )
+        value = v["team_phase_label"] + source_suffix(v, lang=lang)
+        out.append({"label": t("phase.headline.label", lang=lang, team=d.team_name), "value": value, "note": note})
     return out
 
 
@@ -394,7 +413,19 @@ def describe_teams(diags: dict, *, lang: str = _D) -> dict:
     return {team: describe(d, lang=lang) for team, d in diags.items()}
 
 
-_VERDICT_KEYS = ("phase", "time_phase", "from_phase", "next_phase", "readiness", "determined", "failed", "unknown")
+_VERDICT_KEYS = (
+    "phase",
+    "time_phase",
+    "team_phase",
+    "source",
+    "override",
+    "from_phase",
+    "next_phase",
+    "readiness",
+    "determined",
+    "failed",
+    "unknown",
+)
 
 
 def records(diags: dict, *, lang: str = _D) -> dict:
@@ -425,3 +456,36 @@ def records(diags: dict, *, lang: str = _D) -> dict:
         "headline": headline(ds, lang=lang),
         "claims": pd.concat([claims(d) for d in ds.values()], ignore_index=True) if ds else pd.DataFrame(),
     }
+
+
+# --- the one phase, as every page states it ---------------------------------------------------
+def decision_text(row, *, lang: str = _D, team_name: str | None = None) -> str:
+    """One team's phase and where it comes from, as a sentence (a row of :func:`team_phase`;
+    ``team_name``: the display name, default the id). The age fallback always says
+    「診断に必要なデータが不足しているため、立ち上げからの月数で判定」."""
+    r = dict(row)
+    name = team_name or r["team_id"]
+    ph = kpis.phase_label(r["phase"], lang=lang)
+    src = r["source"]
+    if src == "override":
+        return t(
+            "phase.decision.override", lang=lang, team=name, phase=ph, diagnosed=phase_text(r["diagnosed"], lang=lang)
+        )
+    if src == "age":
+        ms = r.get("months_since_launch")
+        if ms is None or pd.isna(ms):
+            return t("phase.decision.age_no_date", lang=lang, team=name, phase=ph)
+        return t("phase.decision.age", lang=lang, team=name, phase=ph, n=int(ms))
+    return t("phase.decision.diagnosis", lang=lang, team=name, phase=ph)
+
+
+def decision_markdown(table: pd.DataFrame, *, lang: str = _D, names: dict | None = None) -> str:
+    """The teams' phases as a short Markdown block (a heading line and one bullet per team) for
+    pages 01 and 03: which phase's targets and guide values the page uses, and why."""
+    names = names or {}
+    rows = table.to_dict("records")
+    # a team's own page: "this team" (its name is the page's title already)
+    one = t("phase.decision.this_team", lang=lang) if len(rows) == 1 else None
+    lines = [f"**{t('phase.decision.heading', lang=lang)}**", ""]
+    lines += [f"- {decision_text(r, lang=lang, team_name=one or names.get(r['team_id']))}" for r in rows]
+    return "\n".join(lines)

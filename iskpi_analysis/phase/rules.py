@@ -36,9 +36,13 @@ __all__ = [
     "as_status",
     "classify",
     "readiness",
+    "SOURCES",
+    "decide_phase",
 ]
 
 STATUSES = ("met", "not_met", "unknown")
+#: where a team's one phase comes from (:func:`decide_phase`), in the order they are tried
+SOURCES = ("override", "diagnosis", "age")
 READINESS = ("ready", "not_yet", "insufficient_data", "final")
 STANDINGS = ("ahead", "in_line", "behind", "insufficient")
 ANSWER_KEYS = ("fs_rules_established", "revenue_reporting", "winning_script")
@@ -306,3 +310,39 @@ def readiness(*, from_phase: str | None, checklist_status: dict, sign_status: di
     unknown = [c for c in conds if st[c] == "unknown"]
     r = "not_yet" if failed else ("insufficient_data" if unknown else "ready")
     return {"next_phase": nxt, "readiness": r, "conditions": conds, "failed": failed, "unknown": unknown}
+
+
+def decide_phase(*, override: str | None, diagnosed: str | None, age_phase: str) -> tuple[str, str]:
+    """The team's one phase and where it comes from (``SOURCES``), in this order:
+
+    1. ``override`` — a phase an analyst sets (notebook parameter ``phase``, else the settings
+       file's ``phase`` for the team): the analyst knows things the data does not;
+    2. ``diagnosed`` — the evidence-based diagnosis (:func:`classify`), whatever the calendar
+       says (the seed's FAQ: judging by months alone is risky; some teams move at 4 months,
+       some need 8);
+    3. ``age_phase`` — months since launch, only when the diagnosis is insufficient
+       (``diagnosed`` None: fewer than ``Rules.min_judged`` items judged, or the unknown items
+       could change the phase).
+
+    The FAQ's "lower phase" for a team straddling phases is applied inside the diagnosis
+    (:func:`classify`), not between the diagnosis and the calendar: the calendar never pulls a
+    diagnosed team down or up.
+
+    Examples
+    --------
+    >>> decide_phase(override=None, diagnosed="growth", age_phase="mature")
+    ('growth', 'diagnosis')
+    >>> decide_phase(override=None, diagnosed=None, age_phase="launch")
+    ('launch', 'age')
+    >>> decide_phase(override="mature", diagnosed="growth", age_phase="launch")
+    ('mature', 'override')
+    """
+    for name, value in (("override", override), ("diagnosed", diagnosed), ("age_phase", age_phase)):
+        config.check_option(name, value, (None, "", *kpis.PHASES))
+    if override:
+        return override, "override"
+    if diagnosed:
+        return diagnosed, "diagnosis"
+    if not age_phase:
+        raise ValueError("age_phase is needed when there is neither an override nor a diagnosis")
+    return age_phase, "age"

@@ -50,6 +50,8 @@ COLUMNS = (
     "time_phase_label",
     "phase_text",
     "counts_text",
+    "team_phase_text",
+    "team_phase_source",
     "next_phase_label",
     "readiness_label",
     "rep_name",
@@ -205,8 +207,9 @@ def summary_table(diags: dict, *, lang: str = _D) -> pd.DataFrame:
     Returns
     -------
     DataFrame: team_id, team_name, months_since_launch, months_text, time_phase,
-    time_phase_label, phase, phase_text, counts_text, next_phase, next_phase_label, readiness,
-    readiness_label.
+    time_phase_label, phase, phase_text, counts_text, team_phase, team_phase_text (the team's one
+    phase), source, team_phase_source (where it comes from), next_phase, next_phase_label,
+    readiness, readiness_label.
     """
     from .narrative import describe
 
@@ -226,6 +229,10 @@ def summary_table(diags: dict, *, lang: str = _D) -> pd.DataFrame:
                 "phase": v["phase"],
                 "phase_text": v["phase_label"],
                 "counts_text": t("phase.summary.counts", lang=lang, lc=c["launch"], gc=c["growth"], mc=c["mature"]),
+                "team_phase": v["team_phase"],
+                "team_phase_text": v["team_phase_label"],
+                "source": v["source"],
+                "team_phase_source": v["source_label"],
                 "next_phase": v["next_phase"],
                 "next_phase_label": v["next_phase_label"],
                 "readiness": v["readiness"],
@@ -238,7 +245,16 @@ def summary_table(diags: dict, *, lang: str = _D) -> pd.DataFrame:
 def format_summary(diags: dict, *, lang: str = _D) -> pd.DataFrame:
     """The verdict screen as the reader sees it (one row per team, labelled columns)."""
     s = summary_table(diags, lang=lang)
-    cols = ["team_name", "months_text", "time_phase_label", "phase_text", "counts_text", "next_phase_label"]
+    cols = [
+        "team_name",
+        "months_text",
+        "time_phase_label",
+        "phase_text",
+        "counts_text",
+        "team_phase_text",
+        "team_phase_source",
+        "next_phase_label",
+    ]
     return column_labels(s[[*cols, "readiness_label"]], lang=lang)
 
 

@@ -226,6 +226,22 @@ def _snapshot(data, staging: Path, *, progress):
     return data, snap_dir
 
 
+def _reads_team_phase(nbs) -> bool:
+    """True when one of the run's notebooks asks for the teams' phase (``team_phase``)."""
+    return any("team_phase" in p.read_text(encoding="utf-8") for p in nbs)
+
+
+def _decide_phases(data, *, month, snap_dir, settings, targets_file, progress) -> None:
+    """Decide every team's phase once, here, and write it into the run's snapshot folder, where
+    ``phase.team_phase`` in every notebook of the run reads it (keyed, so a notebook asking
+    another question — another override, month or targets — computes its own)."""
+    from ..phase import precompute
+
+    t0 = time.perf_counter()
+    precompute(data, month=month, folder=snap_dir, settings=settings, targets_file=targets_file or None)
+    _say(progress, f"each team's phase decided once in {time.perf_counter() - t0:.1f}s")
+
+
 def _say(progress: bool, msg: str) -> None:
     if progress:
         print(f"iskpi report: {msg}", file=sys.stderr, flush=True)
@@ -331,6 +347,10 @@ def _run_locked(
     final, previous, staging = _prepare(month, root=root, lock=lock, merge=merge, lang=lang, progress=progress)
     run_id = f"{started_at}#{os.getpid()}"
     data, snap_dir = _snapshot(data, staging, progress=progress)
+    if _reads_team_phase(nbs):
+        _decide_phases(
+            data, month=month, snap_dir=snap_dir, settings=settings, targets_file=targets_file, progress=progress
+        )
     for n in data.quality_notes():  # the reader of the terminal sees them too, not only manifest.json
         print(f"data warning: {n}", file=sys.stderr, flush=True)
     notes = [note_text(p, lang=lang) for p in data.notes]  # the pages' notes, in the report's language

@@ -34,7 +34,6 @@ import pandas as pd
 from .. import aggregate, dataset, kpis, pacing, quality, targets
 from .. import stats as kst
 from .. import workdays as jcal
-from ..phase_age import team_phases
 from .views import response_times
 
 __all__ = [
@@ -244,12 +243,14 @@ def _units(targets_file) -> dict:
     return {k: (p if isinstance(p, str) else None) for k, p in zip(t["kpi_id"], t["per"])}
 
 
-def _team_phase_table(data, *, month: str, phase, phases) -> pd.DataFrame:
+def _team_phase_table(data, *, month: str, phase, phases, targets_file=None) -> pd.DataFrame:
     """``team_id, phase`` of every team: ``phases`` when given (a DataFrame with team_id and phase,
-    e.g. ``phase.team_phase``, or ``{team_id: phase}``), else the phase by age (or ``phase`` for
-    every team). A thin adapter until every caller passes the one phase decision (issue 14)."""
+    e.g. ``phase.team_phase``, or ``{team_id: phase}``), else the one decision
+    :func:`iskpi_analysis.phase.team_phase` with ``phase`` as its override (issue 14)."""
     if phases is None:
-        return team_phases(data, month=month, phase=phase)[["team_id", "phase"]]
+        from ..phase import team_phase  # phase imports the scorecard's neighbours; import late
+
+        phases = team_phase(data, month=month, override=phase or None, targets_file=targets_file or None)
     if isinstance(phases, dict):
         phases = pd.DataFrame({"team_id": list(phases), "phase": list(phases.values())})
     bad = sorted(set(phases["phase"]) - set(kpis.PHASES))
@@ -468,7 +469,7 @@ def kpi_tree(
     """
     if not 0 < watch_from <= 1:
         raise ValueError(f"watch_from must be in (0, 1], got {watch_from}")
-    team_phase = _team_phase_table(data, month=month, phase=phase or None, phases=phases)
+    team_phase = _team_phase_table(data, month=month, phase=phase or None, phases=phases, targets_file=targets_file)
     tt = team_targets(team_phase, targets_file=targets_file, industry=industry, goals=goals)
     units = _units(targets_file)
     prev_month = previous_month(month)

@@ -12,7 +12,7 @@ import pytest
 from helpers import run_notebook
 from scipy import stats as st
 
-from iskpi_analysis import aggregate, config, dataset, phase, targets
+from iskpi_analysis import config, targets
 from iskpi_analysis import notebook as nbm
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "01_scorecard.ipynb"
@@ -55,16 +55,11 @@ def _score(d: pd.DataFrame) -> pd.Series:
 def check_records(path) -> None:
     rec = nbm.read_records(path)
     reps, calls, deals, costs = _raw()
-    # issue 14: the targets' phase is the team's one phase — the phase page's diagnosis, months
-    # since launch (tokyo 18, osaka 9, fukuoka 3 in the sample docs) only where it is insufficient
-    data = dataset.load_data(config.SAMPLE_DATA_DIR)
-    diags = phase.diagnose_teams(
-        data,
-        month=MONTH,
-        rep_day=aggregate.rep_period(data, grain="day"),
-        rep_month=aggregate.rep_period(data, grain="month"),
-    )
-    assert rec["phases"] == {t: d.verdict["phase"] or d.verdict["time_phase"] for t, d in diags.items()}
+    # the scorecard's phases are the one decided phase (issue 14: the diagnosis, months since
+    # launch only as its fallback; before, months since launch alone)
+    assert rec["phases"] == {r["team_id"]: r["phase"] for r in rec["team_phase"]}
+    assert all(r["source"] in ("diagnosis", "age") for r in rec["team_phase"])
+    assert all(r["phase"] == (r["diagnosed"] or r["age_phase"]) for r in rec["team_phase"])
     # the KPI table every page records: the tree's team rows and the economics, one verdict vocabulary
     kt = pd.DataFrame(rec["kpi_table"])
     assert set(kt["verdict"]) <= set(targets.VERDICTS) and {"cac_jpy", "ltv_cac", "calls"} <= set(kt["kpi_id"])

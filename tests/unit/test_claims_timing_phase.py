@@ -415,9 +415,14 @@ def test_phase_sentences_follow_their_verdicts(kind):
     v = dg.verdict
     sg = dg.signs.set_index("sign_id")
     cl = dg.checklist.set_index("item_id")
-    # headline, headline text and findings say the verdict's phase and readiness
+    # headline, headline text and findings say the team's one phase (issue 14: the diagnosis, or
+    # months since launch when it is insufficient, saying so) and the readiness
     h = phase.headline({"t4": dg})[0]
-    assert h["value"] == v["phase_label"] and (v["readiness_label"] in h["note"])
+    assert h["value"].startswith(v["team_phase_label"]) and (v["readiness_label"] in h["note"])
+    if v["source"] == "diagnosis":
+        assert v["phase_label"] == v["team_phase_label"]
+    else:
+        assert v["source"] == "age" and "立ち上げからの月数で判定" in h["value"]
     assert v["readiness_label"] in phase.headline_text(dg)
     assert all(r in dg.findings for r in v["reasons"])
     # each failed / unknown growth condition is explained by its own evidence

@@ -6,8 +6,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
-from .. import config, kpis
+from .. import config, fmt, kpis
 from ..catalog import t
 
 __all__ = ["history_chart"]
@@ -31,6 +32,7 @@ def history_chart(history: pd.DataFrame, *, team_id: str = "all", axes=None, lan
         ax.set_title(kpis.label(k, lang=lang), fontsize=10)
         ax.set_xticks([x[0], x[-1]], [g["month"].iloc[0], g["month"].iloc[-1]], fontsize=8)
         ax.tick_params(axis="y", labelsize=8)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos, k=k: fmt.kpi_value(k, v, lang=lang)))
         ax.spines[["top", "right"]].set_visible(False)
     for ax in flat[len(ids) :]:
         ax.set_visible(False)

@@ -24,6 +24,7 @@ __all__ = [
     "readiness_text",
     "action_sentence",
     "org_display",
+    "org_headline",
     "teams_display",
 ]
 
@@ -166,3 +167,15 @@ def teams_display(
             ],
         }
     )
+
+
+def org_headline(org: pd.DataFrame, *, lang: str = _D) -> list[dict]:
+    """The organisation page's headline cards: each total with its change from last month."""
+    return [
+        {
+            "label": kpis.label(r["kpi_id"], lang=lang),
+            "value": value_text(r["kpi_id"], r["actual"], lang=lang),
+            "note": change_text(r["kpi_id"], r["change"], r["previous"], lang=lang),
+        }
+        for r in org.to_dict("records")
+    ]

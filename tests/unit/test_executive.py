@@ -122,11 +122,17 @@ def test_actions_pick_the_worst_miss_per_team_then_ready_then_decline():
         ]
     )
     ph = pd.DataFrame(
-        {"team_id": ["a", "b", "c"], "phase": ["launch", "growth", "launch"], "next_phase": ["growth", "mature", "growth"]}
+        {
+            "team_id": ["a", "b", "c"],
+            "phase": ["launch", "growth", "launch"],
+            "next_phase": ["growth", "mature", "growth"],
+        }
     ).assign(ready=[False, None, True])
     months = [str(pd.Period(MONTH, "M") - i) for i in range(12, -1, -1)]
     falling = np.r_[np.full(7, 100.0), [99, 97, 95, 92, 90, 88]]
-    hist = pd.DataFrame({"team_id": "c", "kpi_id": "calls", "per": "rep_day", "month": months, "value": falling, "order": 0})
+    hist = pd.DataFrame(
+        {"team_id": "c", "kpi_id": "calls", "per": "rep_day", "month": months, "value": falling, "order": 0}
+    )
     a = ex.actions(kt, team_phase=ph, history=hist)
     assert list(a["code"]) == ["miss", "ready", "decline"]
     assert list(a["rank"]) == [1, 2, 3]
@@ -160,7 +166,9 @@ def test_noise_is_not_a_decline():
     runs = 150
     for _ in range(runs):
         h = pd.concat(
-            pd.DataFrame({"team_id": t, "kpi_id": k, "per": None, "month": months, "value": rng.normal(100, 5, 13), "order": 0})
+            pd.DataFrame(
+                {"team_id": t, "kpi_id": k, "per": None, "month": months, "value": rng.normal(100, 5, 13), "order": 0}
+            )
             for t in ("a", "b", "c")
             for k in ("calls", "connects", "appointments")
         )
@@ -186,14 +194,26 @@ def test_adapters_map_today_s_codes_to_the_contract(sample):
     data, rp = sample
     tree = scorecard.kpi_tree(data, month=MONTH, rep_period=rp)
     kt = ex.kpi_table_from_tree(tree)
-    assert {"team_id", "kpi_id", "actual", "target", "target_low", "target_high", "verdict", "previous", "change"} <= set(kt)
+    assert {
+        "team_id",
+        "kpi_id",
+        "actual",
+        "target",
+        "target_low",
+        "target_high",
+        "verdict",
+        "previous",
+        "change",
+    } <= set(kt)
     team = tree[tree["level"] == "team"].reset_index(drop=True)
     mapping = {"ok": "on_target", "watch": "watch", "alert": "miss", "small": "small", "none": "none"}
     assert list(kt["verdict"]) == [mapping[a] for a in team["alert"]]
     ph = ex.team_phase_from_records(
         {"x": "launch", "y": "growth", "z": "mature"},
-        {"x": {"from_phase": "launch", "next_phase": "growth", "readiness": "ready"},
-         "y": {"from_phase": "launch", "next_phase": "growth", "readiness": "ready"}},
+        {
+            "x": {"from_phase": "launch", "next_phase": "growth", "readiness": "ready"},
+            "y": {"from_phase": "launch", "next_phase": "growth", "readiness": "ready"},
+        },
     ).set_index("team_id")
     assert ph.loc["x", "ready"] is True and ph.loc["x", "next_phase"] == "growth"
     # 02 asked from another phase than the page's: its readiness is not used

@@ -214,7 +214,7 @@ def actions(
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     pools = {c: [] for c in ACTION_CODES}
-    kt = kpi_table[kpi_table["verdict"] == "miss"].copy() if len(kpi_table) else kpi_table
+    kt = kpi_table[kpi_table["verdict"] == "miss"].copy() if "verdict" in kpi_table else kpi_table.iloc[0:0]
     if len(kt):
         lower = kt["kpi_id"].map(lambda k: kpis.get(k).direction == "lower")
         ratio = kt["actual"] / kt["target"]

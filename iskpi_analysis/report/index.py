@@ -343,7 +343,7 @@ def _operator_html(runs, team_labels, *, lang, fingerprint, version, generated_a
         status = (
             t("executive.index.status_ok", lang=lang) if r["status"] == "ok" else t("report.index.failed", lang=lang)
         )
-        secs = f"{r['seconds']:.0f}" if _finite(r.get("seconds")) else "–"
+        secs = t("report.index.seconds", lang=lang, seconds=f"{r['seconds']:.0f}") if _finite(r.get("seconds")) else "–"
         rows.append(
             f"<tr><td>{html.escape(team_labels.get(r['team'], r['team']))}</td><td>{html.escape(r.get('title') or '')}</td>"
             f"<td>{html.escape(str(r['notebook']))}.ipynb</td><td>{html.escape(secs)}</td><td>{html.escape(status)}</td></tr>"
@@ -415,7 +415,7 @@ def write_index(
     page = (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"/>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1.0"/>'
-        f"<title>{html.escape(title)}</title><style>/*ISKPI-CSS*/</style></head><body class=\"index-page\">{body}</body></html>"
+        f'<title>{html.escape(title)}</title><style>/*ISKPI-CSS*/</style></head><body class="index-page">{body}</body></html>'
     )
     if incomplete:
         page = mark_incomplete(page, lang=lang)

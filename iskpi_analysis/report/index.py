@@ -201,7 +201,7 @@ def _per_of(hist, table_row, team_id, kpi_id):
     return None
 
 
-def _team_kpis(hist: pd.DataFrame, table: pd.DataFrame, team_id: str) -> list[str]:
+def _team_kpis(hist: pd.DataFrame, team_id: str) -> list[str]:
     """The team's key KPIs: the order recorded in kpi_history (01 chose them by the phase)."""
     if len(hist):
         h = hist[hist["team_id"] == team_id].sort_values("order")
@@ -222,7 +222,7 @@ def _teams_html(inp: dict, team_order, team_labels, *, lang: str) -> str:
         ready = xt.readiness_text(ph, lang=lang)
         ready_cls = "ready" if ph and _finite(ph.get("ready")) and bool(ph.get("ready")) else ""
         cells = []
-        for k in _team_kpis(hist, table, team):
+        for k in _team_kpis(hist, team):
             tr = None
             if len(table):
                 m = table[(table["team_id"] == team) & (table["kpi_id"] == k)]

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .. import kpis
-from .tree import TREE_KPIS, _value, measures, previous_month
+from . import tree as _tree
+from .tree import TREE_KPIS, measures, previous_month
 
 __all__ = [
     "ORG_KPIS",
@@ -165,11 +166,24 @@ def kpi_history(
             v = float(cur[col].sum()) if ok else np.nan
             rows.append({"team_id": "all", "kpi_id": kpi_id, "per": "team_month", "month": m, "value": v, "order": i})
         for team_id, kl in team_kpis.items():
-            g = cur[(cur["team_id"] == team_id) & (cur["n_days"] > 0)] if cur is not None else None
+            # the team's reps as the tree counts them (a rep who left still brings the month's deals)
+            g = cur[cur["team_id"] == team_id] if cur is not None else None
+            active = g is not None and bool((g["n_days"] > 0).any())  # no working rep: no value that month
             for i, (kpi_id, per) in enumerate(kl):
-                v = _value(kpi_id, g, per, "team")["actual"] if g is not None and len(g) else np.nan
+                v = _team_value(kpi_id, g, per) if active else np.nan
                 rows.append({"team_id": team_id, "kpi_id": kpi_id, "per": per, "month": m, "value": v, "order": i})
     return pd.DataFrame(rows)
+
+
+def _team_value(kpi_id: str, g: pd.DataFrame, per) -> float:
+    """A team's value of one KPI from its reps' :func:`measures` rows, by the KPI tree's own rule
+    (one home: :mod:`.tree`). ADAPTER: the tree's row rule is ``_value`` today and the vectorised
+    ``_sums``/``_values`` once i14-targets (issue 15) is merged; keep the branch that exists."""
+    if hasattr(_tree, "_values"):
+        s = _tree._sums(g, bdr_only=kpi_id in _tree.BDR_KPIS)
+        s = s[s["level"] == "team"].reset_index(drop=True)
+        return float(_tree._values(kpi_id, s, per)["actual"][0]) if len(s) else np.nan
+    return float(_tree._value(kpi_id, g, per, "team")["actual"])
 
 
 def _decline_p(values: np.ndarray) -> float:
@@ -308,7 +322,9 @@ def kpi_table_from_tree(tree: pd.DataFrame) -> pd.DataFrame:
     hi = t["target"] if "target_high" not in t else t["target_high"]
     out.insert(4, "target_low", lo.to_numpy())
     out.insert(5, "target_high", hi.to_numpy())
-    out.insert(6, "verdict", t["alert"].map(_ALERT_TO_VERDICT).to_numpy())
+    # a tree that already speaks the verdict vocabulary (i14-targets) keeps it as it is
+    verdict = t["verdict"] if "verdict" in t else t["alert"].map(_ALERT_TO_VERDICT)
+    out.insert(6, "verdict", verdict.to_numpy())
     return out.reset_index(drop=True)
 
 

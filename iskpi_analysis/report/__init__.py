@@ -104,6 +104,13 @@ of its own report::
 a list of dicts with ``label`` (str, reader's language) and ``value`` (preformatted str, or a
 number which the runner formats with thousands separators), optional ``note`` (str). Recording
 nothing is fine: the index then only links the notebook.
+
+**The index's first screen** reads the values named in ``export.INDEX_RECORDS`` from the pages
+that record them (``org_summary``, ``kpi_history``, ``kpi_table``, ``team_phase``; see
+:mod:`.index` and :mod:`iskpi_analysis.scorecard.executive`); they travel like the headline, in
+each run's ``index_records`` (also in the manifest, so a merged month keeps them). Cells tagged
+``team-only`` are left out of the organisation's page (``team="all"``), cells tagged ``org-only``
+out of the teams' pages.
 """
 
 from __future__ import annotations

@@ -13,12 +13,16 @@ from pathlib import Path
 from .. import catalog, config, fmt
 from ..catalog import t
 from ..notebook import RECORD_MIME
+from .params import ORG
 
 __all__ = [
     "TEMPLATES_DIR",
     "TEMPLATE_NAME",
     "FONT_FILE_NAME",
     "REMOVE_TAGS",
+    "INDEX_RECORDS",
+    "TEAM_ONLY_TAG",
+    "ORG_ONLY_TAG",
     "MAX_HTML_BYTES",
     "PRINT_CSS",
     "write_pdfs",
@@ -49,6 +53,16 @@ MAX_HTML_BYTES = 5 * 1024 * 1024
 
 #: the incomplete banner of staging pages sits between these markers (removed at the swap)
 INCOMPLETE_START, INCOMPLETE_END = "<!--iskpi-incomplete-->", "<!--/iskpi-incomplete-->"
+
+
+#: values a page records that the index's first screen reads (carried in the run's entry of the
+#: manifest, so a merged month keeps them for the pages it keeps): see :mod:`.index`
+INDEX_RECORDS = ("org_summary", "kpi_history", "kpi_table", "kpi_table_adapter", "team_phase", "phases", "verdicts")
+
+
+#: cells with this tag are left out of the organisation's page (``team="all"``): per-team detail
+#: the organisation page replaces by its own section; cells with ORG_ONLY_TAG only appear there
+TEAM_ONLY_TAG, ORG_ONLY_TAG = "team-only", "org-only"
 
 
 #: the A4 print stylesheet, inlined after report.css (``@page`` and ``@media print`` only)
@@ -169,7 +183,10 @@ def _header_html(
         (t("report.page.fingerprint", lang=lang), fingerprint),
         (t("report.page.version", lang=lang), version),
     ]
-    dl = "".join(f"<div><dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd></div>" for k, v in meta)
+    # None leaves an item out: the index keeps the run's fingerprint and version for its footer
+    dl = "".join(
+        f"<div><dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd></div>" for k, v in meta if v is not None
+    )
     back = (
         f'<p class="back"><a href="{html.escape(index_href)}">{html.escape(t("report.page.back", lang=lang))}</a></p>'
         if index_href
@@ -236,12 +253,14 @@ def _notebook_title(nbnode, fallback: str) -> str:
 _OBJECT_REPR_RE = re.compile(r"^\s*[\[(]?\s*<(?:matplotlib|Axes|Figure|seaborn|[A-Za-z_.]+ object at 0x)")
 
 
-def _clean_for_html(nbnode):
-    """Drop what leadership must not see: tagged cells, stderr, record-only outputs, errors' code."""
+def _clean_for_html(nbnode, *, org_page: bool = False):
+    """Drop what leadership must not see: tagged cells, stderr, record-only outputs, errors' code;
+    on the organisation's page (``org_page``) the per-team cells, elsewhere the organisation's."""
+    remove = {*REMOVE_TAGS, TEAM_ONLY_TAG if org_page else ORG_ONLY_TAG}
     cells = []
     for c in nbnode.cells:
         tags = set(c.get("metadata", {}).get("tags", []))
-        if tags & set(REMOVE_TAGS):
+        if tags & remove:
             continue
         if c.cell_type == "code":
             outs = []
@@ -302,7 +321,7 @@ def export_html(
     records = nbmod.read_records(ipynb)
     node = drop_other_languages(nbformat.read(str(ipynb), as_version=4), lang=lang)
     title = _notebook_title(node, ipynb.stem)
-    node = _clean_for_html(node)
+    node = _clean_for_html(node, org_page=team == ORG)
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATES_DIR)],
@@ -350,6 +369,7 @@ def export_html(
         "html_bytes": html_path.stat().st_size,
         "title": title,
         "headline": headline if isinstance(headline, list) else None,
+        "index_records": {k: records[k] for k in INDEX_RECORDS if k in records},
         "external_urls": external_urls(page),
     }
 

@@ -99,3 +99,32 @@ def test_find_chromium_env_override(monkeypatch, tmp_path):
     assert browser.find_chromium() is None
     with pytest.raises(browser.BrowserError, match="Chromium not found"):
         browser.Chromium()
+
+
+_FIRST_SCREEN_JS = r"""JSON.stringify((() => {
+  const box = s => { const e = document.querySelector(s); if (!e) return null;
+    const r = e.getBoundingClientRect(); return [r.top + window.scrollY, r.bottom + window.scrollY, r.width]; };
+  const sparks = [...document.querySelectorAll('.exec svg.spark polyline')].map(p => p.getBBox().width);
+  return {org: box('.exec-org'), actions: box('.exec-actions'), teams: box('.exec-teams'), pages: box('#pages'),
+          footer: box('footer.operator'), sparks: sparks, width: document.documentElement.scrollWidth};
+})())"""
+
+
+def test_index_first_screen_fits_a_laptop_screen(tmp_path_factory):
+    """At 1366×768 the organisation totals, the actions and the teams' key KPIs are all on the
+    first screen, the sparklines are drawn, nothing scrolls sideways; pages and operator details
+    come after it."""
+    import json
+
+    s = sample_report(tmp_path_factory)
+    shots = Path(os.environ.get("ISKPI_SCREENSHOT_DIR") or tmp_path_factory.mktemp("shots"))
+    with browser.Chromium(width=1366, height=768) as c:
+        c.open(s["result"].index.resolve().as_uri())
+        boxes = json.loads(c.evaluate(_FIRST_SCREEN_JS))
+        shot = c.screenshot(shots / "index_first_screen.png", full_page=False)
+    assert _png_size(shot) == (1366, 768)
+    for part in ("org", "actions", "teams"):
+        assert boxes[part] is not None and boxes[part][1] <= 768, (part, boxes)
+    assert boxes["pages"][0] >= boxes["teams"][1] and boxes["footer"][0] > 768
+    assert boxes["width"] <= 1366
+    assert len(boxes["sparks"]) >= 6 and all(w > 20 for w in boxes["sparks"])

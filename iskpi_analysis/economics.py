@@ -98,7 +98,7 @@ def kpi_rows(ec: pd.DataFrame | None, *, tables: pd.DataFrame, previous: pd.Data
     if ec is None or not len(ec):
         return pd.DataFrame(columns=targets.KPI_TABLE_COLUMNS)
     long = ec.melt(id_vars="team_id", value_vars=list(JUDGED_KPIS), var_name="kpi_id", value_name="actual")
-    spec = tables[["team_id", "kpi_id", "target", "low", "high", "direction", "judged"]]
+    spec = tables[["team_id", "kpi_id", "target", "low", "high", "direction", "judged", "per"]]
     long = long.merge(spec, on=["team_id", "kpi_id"], how="left")
     if previous is not None and len(previous):
         prev = previous.melt(id_vars="team_id", value_vars=list(JUDGED_KPIS), var_name="kpi_id", value_name="previous")

@@ -74,6 +74,7 @@ KPI_TABLE_COLUMNS = [
     "verdict",
     "previous",
     "change",
+    "per",  # the unit of a count target (rep_day, rep_month, team_month; None for rates)
 ]
 
 

@@ -386,26 +386,27 @@ def guide_phase(phases) -> str:
     return min(ps, key=kpis.PHASES.index) if ps else "growth"
 
 
-def guide_targets(phase: str, *, targets_file=None) -> pd.DataFrame:
-    """The guide values of the efficiency (rate) KPIs for a team in ``phase`` (notebook 03):
-    the phase template's target where it has the KPI; where it has none, the nearest later phase's
-    (a launch team's efficiency KPIs are the seed's 参考値 on the way to growth, so growth's
-    values guide them), else the nearest earlier phase's (the mature template keeps the growth
-    efficiency references it does not restate).
+def guide_targets(phase: str, *, targets_file=None, industry=None) -> pd.DataFrame:
+    """The guide values of the efficiency (rate) KPIs for a team in ``phase`` (notebook 03), from
+    the one target table (:func:`iskpi_analysis.targets.target_table`): the phase's own row where
+    its template has the KPI (at launch the seed's 参考値, ``judged`` False); where it has none, the
+    nearest later phase's, else the nearest earlier phase's.
 
     Returns
     -------
-    DataFrame: kpi_id, target, phase (the phase whose template gave the value) — the form
-    :func:`correlation.findings` takes as ``targets``.
+    DataFrame: kpi_id, target (NaN for a range-only KPI), low, high, judged, phase (the phase
+    whose template gave the value) — the form :func:`correlation.findings` takes as ``targets``.
     """
+    from .. import targets
+
     config.check_option("phase", phase, kpis.PHASES)
     i = kpis.PHASES.index(phase)
     order = [phase, *kpis.PHASES[i + 1 :], *reversed(kpis.PHASES[:i])]
-    every = kpis.phase_targets(None, targets_file=targets_file or None)
-    rates = every[every["kpi_id"].map(lambda k: kpis.get(k).is_rate)]
+    cols = ["kpi_id", "target", "low", "high", "judged"]
+    tables = {p: targets.target_table(p, targets_file=targets_file or None, industry=industry) for p in order}
     rows = []
-    for k in sorted(set(rates["kpi_id"])):
-        have = rates[rates["kpi_id"] == k].set_index("phase")["target"]
-        p = next(p for p in order if p in have.index)
-        rows.append({"kpi_id": k, "target": float(have[p]), "phase": p})
-    return pd.DataFrame(rows, columns=["kpi_id", "target", "phase"])
+    for k in sorted({k for t in tables.values() for k in t["kpi_id"] if kpis.get(k).is_rate}):
+        p = next(p for p in order if k in set(tables[p]["kpi_id"]))
+        t = tables[p]
+        rows.append({**t[t["kpi_id"] == k][cols].iloc[0].to_dict(), "phase": p})
+    return pd.DataFrame(rows, columns=[*cols, "phase"])

@@ -57,7 +57,7 @@ INCOMPLETE_START, INCOMPLETE_END = "<!--iskpi-incomplete-->", "<!--/iskpi-incomp
 
 #: values a page records that the index's first screen reads (carried in the run's entry of the
 #: manifest, so a merged month keeps them for the pages it keeps): see :mod:`.index`
-INDEX_RECORDS = ("org_summary", "kpi_history", "kpi_table", "kpi_table_adapter", "team_phase", "phases", "verdicts")
+INDEX_RECORDS = ("org_summary", "kpi_history", "kpi_table", "team_phase")
 
 
 #: cells with this tag are left out of the organisation's page (``team="all"``): per-team detail

@@ -82,16 +82,7 @@ def executive_inputs(runs: list[dict]) -> dict:
     org = pd.DataFrame(_first(runs, "org_summary") or [])
     hist = pd.DataFrame(_first(runs, "kpi_history") or [])
     table = _team_rows(runs, "kpi_table")
-    if not len(table):  # ADAPTER until 01 records kpi_table with verdicts (issue 14, interface 2)
-        table = _team_rows(runs, "kpi_table_adapter")
     phase = _team_rows(runs, "team_phase")
-    if not len(phase):  # ADAPTER until every page records team_phase (issue 14, interface 1)
-        phases, verdicts = {}, {}
-        for _, v in reversed(_records(runs, "phases")):
-            phases.update(v)
-        for _, v in reversed(_records(runs, "verdicts")):
-            verdicts.update(v)
-        phase = ex.team_phase_from_records(phases, verdicts)
     acts = ex.actions(table, team_phase=phase, history=hist)
     return {"org_summary": org, "kpi_history": hist, "kpi_table": table, "team_phase": phase, "actions": acts}
 

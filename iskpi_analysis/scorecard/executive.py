@@ -9,10 +9,6 @@ tables. Nothing here judges a KPI: the verdict of each KPI comes from the ``kpi_
 selects and ranks what those say. The one judgement of its own is the *trend* action (a key KPI
 falling month after month), a one-sided Kendall test corrected for the number of series looked at,
 so noise does not become an action.
-
-Adapters (marked ``ADAPTER``) map today's ``scorecard.kpi_tree`` and notebook 02's records to the
-``kpi_table`` / ``team_phase`` contract of issue 14; once 01 records ``kpi_table`` and every page
-records ``team_phase``, they are the only lines to remove.
 """
 
 from __future__ import annotations
@@ -20,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import kpis
+from .. import kpis, targets
 from . import tree as _tree
 from .tree import TREE_KPIS, measures, previous_month
 
@@ -34,8 +30,6 @@ __all__ = [
     "org_summary",
     "kpi_history",
     "actions",
-    "kpi_table_from_tree",
-    "team_phase_from_records",
 ]
 
 #: the organisation's totals on the index's first screen (month totals, all teams)
@@ -79,8 +73,8 @@ def rag(verdict) -> str:
 def key_kpis(phase: str, *, targets_file=None, n: int = 3) -> list[tuple[str, str | None]]:
     """The ``n`` KPIs a team of ``phase`` is steered by: its phase template's KPIs, most
     important first (the seed's stars; ties in the template's order), as ``(kpi_id, per)``."""
-    tt = kpis.phase_targets(phase, targets_file=targets_file or None)  # ADAPTER: targets.target_table
-    tt = tt[tt["kpi_id"].isin(TREE_KPIS)]  # a monthly value (CAC, LTV are not).reset_index(drop=True)
+    tt = targets.target_table(phase, targets_file=targets_file or None)  # the one target table
+    tt = tt[tt["kpi_id"].isin(TREE_KPIS)].copy()  # a monthly value (CAC, LTV are not)
     tt["_o"] = range(len(tt))
     tt = tt.sort_values(["importance", "_o"], ascending=[False, True]).head(n)
     return [(k, p if isinstance(p, str) else None) for k, p in zip(tt["kpi_id"], tt["per"])]
@@ -177,13 +171,10 @@ def kpi_history(
 
 def _team_value(kpi_id: str, g: pd.DataFrame, per) -> float:
     """A team's value of one KPI from its reps' :func:`measures` rows, by the KPI tree's own rule
-    (one home: :mod:`.tree`). ADAPTER: the tree's row rule is ``_value`` today and the vectorised
-    ``_sums``/``_values`` once i14-targets (issue 15) is merged; keep the branch that exists."""
-    if hasattr(_tree, "_values"):
-        s = _tree._sums(g, bdr_only=kpi_id in _tree.BDR_KPIS)
-        s = s[s["level"] == "team"].reset_index(drop=True)
-        return float(_tree._values(kpi_id, s, per)["actual"][0]) if len(s) else np.nan
-    return float(_tree._value(kpi_id, g, per, "team")["actual"])
+    (one home: :mod:`.tree`)."""
+    s = _tree._sums(g, bdr_only=kpi_id in _tree.BDR_KPIS)
+    s = s[s["level"] == "team"].reset_index(drop=True)
+    return float(_tree._values(kpi_id, s, per)["actual"][0]) if len(s) else np.nan
 
 
 def _decline_p(values: np.ndarray) -> float:
@@ -231,6 +222,10 @@ def actions(
     kt = kpi_table[kpi_table["verdict"] == "miss"].copy() if "verdict" in kpi_table else kpi_table.iloc[0:0]
     if len(kt):
         lower = kt["kpi_id"].map(lambda k: kpis.get(k).direction == "lower")
+        # a range target (the seed's bands) is missed below its low edge (above its high edge
+        # for lower-is-better KPIs): that edge is the target the gap is measured to
+        edge = kt["target_high"].where(lower, kt["target_low"]) if "target_low" in kt else kt["target"]
+        kt["target"] = kt["target"].where(np.isfinite(kt["target"].astype(float)), edge)
         ratio = kt["actual"] / kt["target"]
         kt["shortfall"] = np.where(lower, ratio - 1, 1 - ratio)
         kt = kt.sort_values("shortfall", ascending=False).drop_duplicates("team_id")
@@ -308,53 +303,3 @@ def _holm(p) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# ADAPTERS until i14-targets (kpi_table with ``verdict``) and i14-phase (``team_phase``) merge:
-# the one place to rewire.
-_ALERT_TO_VERDICT = {"ok": "on_target", "watch": "watch", "alert": "miss", "small": "small", "none": "none"}
-
-
-def kpi_table_from_tree(tree: pd.DataFrame) -> pd.DataFrame:
-    """ADAPTER: today's KPI tree (``alert`` ok/watch/alert/small/none) as the ``kpi_table``
-    contract (team rows; ``verdict`` on_target/watch/miss/small/none), plus ``per``."""
-    t = tree[tree["level"] == "team"]
-    out = t[["team_id", "kpi_id", "actual", "target", "previous", "change", "per"]].copy()
-    lo = t["target"] if "target_low" not in t else t["target_low"]
-    hi = t["target"] if "target_high" not in t else t["target_high"]
-    out.insert(4, "target_low", lo.to_numpy())
-    out.insert(5, "target_high", hi.to_numpy())
-    # a tree that already speaks the verdict vocabulary (i14-targets) keeps it as it is
-    verdict = t["verdict"] if "verdict" in t else t["alert"].map(_ALERT_TO_VERDICT)
-    out.insert(6, "verdict", verdict.to_numpy())
-    return out.reset_index(drop=True)
-
-
-def team_phase_from_records(phases: dict | None, verdicts: dict | None = None) -> pd.DataFrame:
-    """ADAPTER: a ``team_phase`` frame from what 01 (``phases``: team → phase) and 02
-    (``verdicts``: team → diagnosis codes) record today; ``ready`` is None where 02 did not run."""
-    rows = []
-    for team_id, phase in (phases or {}).items():
-        v = (verdicts or {}).get(team_id) or {}
-        if v.get("from_phase") != phase:  # 02 asked from another phase: its readiness is not this phase's
-            v = {}
-        readiness = v.get("readiness")
-        rows.append(
-            {
-                "team_id": team_id,
-                "phase": phase,
-                "source": "age",
-                "diagnosed": v.get("phase"),
-                "age_phase": phase,
-                "months_since_launch": None,
-                "next_phase": v.get("next_phase") if v else _next(phase),
-                "ready": None if readiness in (None, "insufficient_data") else readiness == "ready",
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=["team_id", "phase", "source", "diagnosed", "age_phase", "months_since_launch", "next_phase", "ready"],
-    )
-
-
-def _next(phase):
-    i = kpis.PHASES.index(phase) if phase in kpis.PHASES else -1
-    return kpis.PHASES[i + 1] if 0 <= i < len(kpis.PHASES) - 1 else None

@@ -256,6 +256,10 @@ def _team_phase_table(data, *, month: str, phase, phases, targets_file=None) -> 
     bad = sorted(set(phases["phase"]) - set(kpis.PHASES))
     if bad:
         raise ValueError(f"phases must be among {kpis.PHASES}, got {bad}")
+    teams = [data.team] if data.team != "all" else data.team_ids()
+    missing = sorted(set(teams) - set(phases["team_id"]))
+    if missing:
+        raise ValueError(f"phases has no row for team(s) {missing}: pass phase.team_phase(data, month=...)")
     return phases[["team_id", "phase"]].reset_index(drop=True)
 
 

@@ -209,7 +209,7 @@ def test_sample_index_first_screen(tmp_path_factory):
     org_block = first[: first.index('class="exec-actions"')]
     assert len(re.findall(r'data-points="13"', org_block)) == 6
     # the key KPIs' last month is the recorded kpi_table's actual (the same value on both)
-    table = pd.DataFrame(rec.get("kpi_table") or rec["kpi_table_adapter"]).set_index(["team_id", "kpi_id"])
+    table = pd.DataFrame(rec["kpi_table"]).set_index(["team_id", "kpi_id"])
     last = hist[(hist["month"] == MONTH) & (hist["team_id"] != ORG)]
     for r in last.itertuples():
         assert r.value == pytest.approx(table.loc[(r.team_id, r.kpi_id), "actual"])
@@ -301,7 +301,7 @@ def test_null_data_gets_no_invented_action(tmp_path):
     page = res.index.read_text(encoding="utf-8")
     first = _first_screen(page)
     rec = nbm.read_records(res.out_dir / ORG / "01_scorecard.ipynb")
-    verdicts = set(pd.DataFrame(rec.get("kpi_table") or rec["kpi_table_adapter"])["verdict"])
+    verdicts = set(pd.DataFrame(rec["kpi_table"])["verdict"])
     assert "miss" not in verdicts and "watch" not in verdicts  # the month really has no miss
     assert 'class="action' not in first, re.findall(r'<li class="action[^>]*>(.*?)</li>', first)
     assert html.escape(catalog.t("executive.action.nothing", lang="ja")) in first

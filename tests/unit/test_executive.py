@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from iskpi_analysis import aggregate, config, dataset, scorecard
+from iskpi_analysis import aggregate, config, dataset, scorecard, targets
 from iskpi_analysis.phase_age import team_phases
 from iskpi_analysis.scorecard import executive as ex
 from iskpi_analysis.scorecard import executive_tables as xt
@@ -73,7 +73,7 @@ def test_kpi_history_is_13_months_and_ends_with_the_kpi_tree(sample):
     for k in ("calls", "deals_won"):
         assert org[(org["kpi_id"] == k) & (org["month"] == "2026-05")]["value"].item() == pytest.approx(raw[k])
     # each team's key KPIs: the report month's value is the tree's actual (one rule, one home)
-    kt = ex.kpi_table_from_tree(tree).set_index(["team_id", "kpi_id"])
+    kt = targets.kpi_table(tree).set_index(["team_id", "kpi_id"])
     last = h[(h["month"] == MONTH) & (h["team_id"] != "all")]
     assert len(last) == sum(len(v) for v in team_kpis.values())
     for r in last.itertuples():
@@ -189,42 +189,6 @@ def test_holm_matches_statsmodels():
 def test_actions_reject_bad_n():
     with pytest.raises(ValueError, match="n must be at least 1"):
         ex.actions(_table([]), n=0)
-
-
-def test_adapters_map_today_s_codes_to_the_contract(sample):
-    data, rp = sample
-    tree = scorecard.kpi_tree(data, month=MONTH, rep_period=rp)
-    kt = ex.kpi_table_from_tree(tree)
-    assert {
-        "team_id",
-        "kpi_id",
-        "actual",
-        "target",
-        "target_low",
-        "target_high",
-        "verdict",
-        "previous",
-        "change",
-    } <= set(kt)
-    team = tree[tree["level"] == "team"].reset_index(drop=True)
-    assert list(kt["actual"].fillna(-1)) == list(team["actual"].fillna(-1))
-    if "verdict" in team:  # a tree in the verdict vocabulary (i14-targets) keeps its verdicts
-        assert list(kt["verdict"]) == list(team["verdict"])
-    else:
-        mapping = {"ok": "on_target", "watch": "watch", "alert": "miss", "small": "small", "none": "none"}
-        assert list(kt["verdict"]) == [mapping[a] for a in team["alert"]]
-    assert set(kt["verdict"]) <= set(ex.VERDICTS)
-    ph = ex.team_phase_from_records(
-        {"x": "launch", "y": "growth", "z": "mature"},
-        {
-            "x": {"from_phase": "launch", "next_phase": "growth", "readiness": "ready"},
-            "y": {"from_phase": "launch", "next_phase": "growth", "readiness": "ready"},
-        },
-    ).set_index("team_id")
-    assert ph.loc["x", "ready"] is True and ph.loc["x", "next_phase"] == "growth"
-    # 02 asked from another phase than the page's: its readiness is not used
-    assert ph.loc["y", "ready"] is None and ph.loc["y", "next_phase"] == "mature"
-    assert not isinstance(ph.loc["z", "next_phase"], str)  # mature: no next phase
 
 
 def test_action_sentences_in_both_languages():

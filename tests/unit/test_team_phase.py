@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from iskpi_analysis import aggregate, dataset, kpis, phase, sample, settings, snapshot
+from iskpi_analysis import aggregate, dataset, kpis, phase, sample, settings, snapshot, targets
 from iskpi_analysis.phase import decision
 from iskpi_analysis.sample import TeamSpec
 
@@ -226,16 +227,21 @@ def test_a_run_snapshot_is_read_by_key_and_a_stale_row_never_is(org, tmp_path):
 
 
 def test_guide_values_are_the_teams_phase():
-    growth = kpis.phase_targets("growth").set_index("kpi_id")["target"]
-    mature = kpis.phase_targets("mature").set_index("kpi_id")["target"]
+    growth = targets.target_table("growth").set_index("kpi_id")
+    mature = targets.target_table("mature").set_index("kpi_id")
     g = {p: phase.guide_targets(p).set_index("kpi_id") for p in kpis.PHASES}
-    # launch has no efficiency targets: the growth values guide it (参考値 on the way to growth)
-    assert (g["launch"]["phase"] == "growth").all()
-    assert g["launch"].loc["connect_rate", "target"] == growth["connect_rate"]
-    # mature restates deal conversion: its own value; the rest it keeps from growth
-    assert g["mature"].loc["deal_conversion", ["target", "phase"]].tolist() == [mature["deal_conversion"], "mature"]
-    assert g["mature"].loc["connect_rate", "phase"] == "growth"
-    assert g["growth"].loc["deal_conversion", "target"] == growth["deal_conversion"]
+    # launch: its own efficiency rows, the seed's 参考値 (the growth ranges, never judged)
+    assert g["launch"].loc["connect_rate", ["low", "high", "phase"]].tolist() == [0.20, 0.30, "launch"]
+    assert not g["launch"].loc["connect_rate", "judged"] and g["launch"].loc["appointment_rate", "phase"] == "launch"
+    # a rate launch has no row for comes from the next phase
+    assert g["launch"].loc["handoff_win_rate", "phase"] == "growth"
+    # mature restates deal conversion: its own value
+    assert g["mature"].loc["deal_conversion", ["target", "phase"]].tolist() == [
+        mature.loc["deal_conversion", "target"],
+        "mature",
+    ]
+    assert g["growth"].loc["deal_conversion", "target"] == growth.loc["deal_conversion", "target"]
+    assert g["growth"].loc["connect_rate", "judged"] and np.isnan(g["growth"].loc["connect_rate", "target"])
     assert all(kpis.get(k).is_rate for k in g["growth"].index)
     # several teams: the phase they share, else the lowest (the FAQ's lower phase)
     assert phase.guide_phase(["mature", "growth", "mature"]) == "growth"

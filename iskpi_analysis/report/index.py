@@ -22,7 +22,7 @@ __all__ = ["write_index"]
 
 def _team_labels(data, teams) -> dict[str, str]:
     names = data.names()
-    return {tm: (f"{names[tm]} ({tm})" if tm in names else tm) for tm in teams}
+    return {tm: names.get(tm, tm) for tm in teams}  # display names; the ids stay in the manifest
 
 
 def write_index(

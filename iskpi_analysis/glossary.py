@@ -31,8 +31,16 @@ from functools import cache
 from . import catalog, config
 from .catalog import t
 
-__all__ = ["TERM_PREFIX", "SOURCE_PREFIX", "term_ids", "source_ids", "terms_used", "sources_used", "glossary_html",
-           "add_to_page"]
+__all__ = [
+    "TERM_PREFIX",
+    "SOURCE_PREFIX",
+    "term_ids",
+    "source_ids",
+    "terms_used",
+    "sources_used",
+    "glossary_html",
+    "add_to_page",
+]
 
 TERM_PREFIX = "glossary.terms."
 SOURCE_PREFIX = "glossary.sources."

@@ -331,7 +331,8 @@ def email_display(er: pd.DataFrame, *, lang: str = DEFAULT_LANG, names: dict | N
 def mql_sql_display(ms: pd.DataFrame, *, lang: str = DEFAULT_LANG, names: dict | None = None) -> pd.DataFrame:
     """MQL → SQL by team (:func:`views.mql_sql`) with intervals; teams by display name."""
     return column_labels(
-        pd.DataFrame({"team_id": _team_names(ms["team_id"], names), "n": ms["n"], "k": ms["k"], "rate": _rate_ci(ms)}), lang=lang
+        pd.DataFrame({"team_id": _team_names(ms["team_id"], names), "n": ms["n"], "k": ms["k"], "rate": _rate_ci(ms)}),
+        lang=lang,
     )
 
 

@@ -331,3 +331,20 @@ def test_add_to_page_puts_the_glossary_last_in_main():
     assert out.endswith("</section></main></body>")
     assert glossary.add_to_page(body, "", lang="ja") == body
     assert config.DEFAULT_LANG == "ja"
+
+
+@pytest.mark.unit
+def test_charts_of_several_months_say_their_window():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from iskpi_analysis import timing
+    from iskpi_analysis.plots import timing as ptm
+
+    period = timing.period_label("2026-10", 3, lang="ja")
+    assert period == "2026-08〜2026-10(3ヶ月)"
+    empty = pd.DataFrame(columns=["weekday", "hour", "n", "rate", "too_small"])
+    with_window = ptm.heatmap(empty, lang="ja", period=period).get_title()
+    plain = ptm.heatmap(empty, lang="ja").get_title()
+    assert with_window == f"{plain} — {period}" and period not in plain
+    plt.close("all")

@@ -107,11 +107,13 @@ def _closed_terms(text: str, *, lang: str) -> list[str]:
 
 
 def sources_used(text: str, *, lang: str = config.DEFAULT_LANG) -> list[str]:
-    """Ids of the seed articles ``text`` cites, by short name or full title (catalog order)."""
+    """Ids of the seed articles ``text`` cites, by short name or full title, ignoring case (a
+    sentence may start with "The phase KPI article"), in catalog order."""
+    low = text.casefold()
     out = []
     for i in source_ids(lang=lang):
         forms = (t(f"glossary.sources.{i}.name", lang=lang), t(f"glossary.sources.{i}.title", lang=lang))
-        if any(f in text for f in forms):
+        if any(f.casefold() in low for f in forms):
             out.append(i)
     return out
 

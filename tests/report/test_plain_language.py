@@ -150,12 +150,13 @@ def _pages(res) -> list[Path]:
 
 
 def _first_sentences(page: str, n: int = 3) -> list[str]:
-    """The first ``n`` sentences of the page's first generated text (the first Markdown output):
-    the summary's opening (01), the verdict (02), the findings' opening (03, 04)."""
-    m = re.search(r'<div class="output_markdown[^"]*"[^>]*>(.*?)</div>', page, re.S)
-    if not m:
+    """The first ``n`` sentences of the page's first generated text (its first two Markdown
+    outputs): the summary's opening (01), the verdict (02), the window and the findings' opening
+    (03, 04)."""
+    blocks = re.findall(r'<div class="output_markdown[^"]*"[^>]*>(.*?)</div>', page, re.S)[:2]
+    if not blocks:
         return []
-    text = _html.unescape(re.sub(r"<[^>]+>", "\n", m.group(1)))
+    text = _html.unescape(re.sub(r"<[^>]+>", "\n", "\n".join(blocks)))
     parts = re.split(r"(?<=。)|(?<=[.!?])\s+|\n", text)
     return [p.strip() for p in parts if p.strip()][:n]
 

@@ -336,18 +336,34 @@ def findings(
 
 
 def headline(
-    results: pd.DataFrame, *, lang: str = config.DEFAULT_LANG, alpha: float = 0.05, claim_alpha: float = CLAIM_ALPHA
+    results: pd.DataFrame,
+    *,
+    lang: str = config.DEFAULT_LANG,
+    alpha: float = 0.05,
+    claim_alpha: float = CLAIM_ALPHA,
+    period: str | None = None,
 ) -> list[dict]:
     """Three headline figures for the report index (``label``, ``value``, ``note``), from the
     same :func:`verdicts` as the findings: the strongest claimed volume–efficiency trade-off
     within reps (never an arithmetic pair), how many pairs show a claimed relation, and how many
-    claimed relations change sign between levels."""
+    claimed relations change sign between levels. Plain words only (the r and p values are in
+    the findings and tables); ``period`` (the analysed window, e.g. ``timing.period_label``) is
+    added to the notes, since the window is not the report month alone."""
     config.check_option("lang", lang, config.LANGS)
     h = headline_figures(results, alpha=alpha, claim_alpha=claim_alpha)
+
+    def note(key):
+        text = t(key, lang=lang)
+        return t("correlation.headline.with_period", lang=lang, note=text, period=period) if period else text
+
     label = t("correlation.headline.tradeoff", lang=lang)
     if h["tradeoff"] is not None:
         top = h["tradeoff"]
-        trade = {"label": label, "value": _pair(top["x"], top["y"], lang), "note": f"r = {top['r']:+.2f}"}
+        trade = {
+            "label": label,
+            "value": _pair(top["x"], top["y"], lang),
+            "note": note("correlation.headline.tradeoff_note"),
+        }
     else:
         trade = {"label": label, "value": t("correlation.headline.none_found", lang=lang), "note": ""}
     return [
@@ -355,12 +371,12 @@ def headline(
         {
             "label": t("correlation.headline.claimed", lang=lang),
             "value": f"{h['n_claimed']} / {h['n_tested']}",
-            "note": t("correlation.headline.claimed_note", lang=lang, claim_alpha=f"{claim_alpha:g}"),
+            "note": note("correlation.headline.claimed_note"),
         },
         {
             "label": t("correlation.headline.sign", lang=lang),
             "value": str(h["n_simpson"]),
-            "note": t("correlation.headline.sign_note", lang=lang),
+            "note": note("correlation.headline.sign_note"),
         },
     ]
 

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 
 from .. import catalog, config, kpis
 
-__all__ = ["text", "axes"]
+__all__ = ["text", "axes", "with_period"]
 
 
 def text(table, key: str | None = None, lang: str = config.DEFAULT_LANG, **fields) -> str:
@@ -20,6 +20,13 @@ def text(table, key: str | None = None, lang: str = config.DEFAULT_LANG, **field
         return catalog.t(table, lang=lang, **fields)
     s = table[key][lang]
     return s.format(**fields) if fields else s
+
+
+def with_period(title: str, period: str | None, *, lang: str = config.DEFAULT_LANG) -> str:
+    """``title`` followed by the window the chart covers (``period``, e.g.
+    ``timing.period_label(month, 3)`` → '2026-08〜2026-10(3ヶ月)'), so a chart of several months
+    under a monthly report's heading says so; ``title`` unchanged when ``period`` is None/empty."""
+    return catalog.t("common.plot.with_period", lang=lang, title=title, period=period) if period else title
 
 
 def axes(ax, size):

@@ -13,6 +13,7 @@ from .. import config, kpis
 from .. import correlation as cor
 from ..catalog import t
 from ._base import axes as _ax
+from ._base import with_period
 
 __all__ = ["heatmap", "levels", "scatter"]
 
@@ -34,13 +35,15 @@ def heatmap(
     grain: str = "week",
     ax=None,
     lang: str = config.DEFAULT_LANG,
+    period: str | None = None,
 ):
     """Matrix of r for one level and lag; cells that are not significant after BH are faded.
 
     ``results``: output of :func:`correlation.kpi_correlations`. Rows are the x KPIs (activity,
     or every KPI for ``kind='kpi_kgi'``), columns the y KPIs. Each non-significant or empty cell
     gets one white overlay patch (so ``len(ax.patches)`` counts the muted cells); cells tied by
-    arithmetic carry a dagger.
+    arithmetic carry a dagger. ``period``: the window analysed (``timing.period_label``), said
+    in the title.
     """
     if kind not in cor.KINDS:
         raise ValueError(f"kind must be one of {cor.KINDS}, got {kind!r}")
@@ -90,16 +93,26 @@ def heatmap(
     ax.set_yticks(range(len(xs)), [kpis.label(a, lang=lang) for a in xs])
     per = cor.period_word(grain, lang=lang)
     lag_txt = t("correlation.plot.lag", lang=lang, per=per) if lag else ""
-    ax.set_title(t("correlation.plot.heatmap_title", lang=lang, level=cor.level_label(level, lang=lang), lag=lag_txt))
+    title = t("correlation.plot.heatmap_title", lang=lang, level=cor.level_label(level, lang=lang), lag=lag_txt)
+    ax.set_title(with_period(title, period, lang=lang))
     ax.figure.colorbar(im, ax=ax, shrink=0.8, label="r")
     # the key goes in the x label, which matplotlib places below the rotated tick labels
     ax.set_xlabel(t("correlation.plot.muted", lang=lang), fontsize=8, color="#616161", loc="left")
     return ax
 
 
-def levels(results: pd.DataFrame, pairs, *, lag: int = 0, ax=None, lang: str = config.DEFAULT_LANG):
+def levels(
+    results: pd.DataFrame,
+    pairs,
+    *,
+    lag: int = 0,
+    ax=None,
+    lang: str = config.DEFAULT_LANG,
+    period: str | None = None,
+):
     """Forest plot: for each ``(x, y)`` pair, r with its 95 % CI at every level side by side, so
-    a sign that flips between within-rep and between-rep/pooled (Simpson) is visible at once."""
+    a sign that flips between within-rep and between-rep/pooled (Simpson) is visible at once.
+    ``period``: the window analysed (``timing.period_label``), said in the title."""
     pairs = list(pairs)
     if not pairs:
         raise ValueError("pairs must name at least one (x, y) pair")
@@ -133,7 +146,7 @@ def levels(results: pd.DataFrame, pairs, *, lag: int = 0, ax=None, lang: str = c
     )
     ax.set_xlim(-1, 1)
     ax.set_xlabel("r")
-    ax.set_title(t("correlation.plot.levels_title", lang=lang))
+    ax.set_title(with_period(t("correlation.plot.levels_title", lang=lang), period, lang=lang))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(cor.LEVELS), fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return ax

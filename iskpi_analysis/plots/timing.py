@@ -20,7 +20,7 @@ from matplotlib.patches import Patch, Rectangle
 from .. import config, fmt, kpis
 from .. import timing as tm
 from ._base import axes as _ax
-from ._base import text
+from ._base import text, with_period
 
 __all__ = ["heatmap", "hourly_rate", "adjusted_effects", "group_rates"]
 
@@ -145,6 +145,7 @@ def heatmap(
     cmap: str = "RdBu",
     ax=None,
     lang: str = config.DEFAULT_LANG,
+    period: str | None = None,
 ):
     """Weekday × hour heatmap of a rate; buckets below ``min_trials`` hatched grey, not coloured.
 
@@ -162,11 +163,13 @@ def heatmap(
         The threshold used for ``too_small`` (legend text only).
     annotate : bool
         Write the rate in each cell (``n=…`` in too-small cells).
+    period : str, optional
+        The window the table covers (``timing.period_label``), said in the title.
     """
     config.check_option("metric", metric, tm.METRICS)
     config.check_option("lang", lang, config.LANGS)
     _need(by_cell, ["weekday", "hour", "n", "rate", "too_small"], "heatmap")
-    title = _t("heatmap_title", lang, m=tm.metric_label(metric, lang=lang))
+    title = with_period(_t("heatmap_title", lang, m=tm.metric_label(metric, lang=lang)), period, lang=lang)
     if not len(by_cell):
         return _empty(_ax(ax, (9, 3.5)), lang, title)
     t = by_cell.sort_values(["weekday", "hour"])
@@ -240,19 +243,20 @@ def hourly_rate(
     show_volume: bool = True,
     ax=None,
     lang: str = config.DEFAULT_LANG,
+    period: str | None = None,
 ):
     """Rate by hour with its Wilson 95 % band, the overall average line and (optionally) the
     number of calls per hour as light bars on a right-hand axis.
 
     ``by_hour``: ``timing.rate_table(..., by="hour")`` (``TimingResult.by_hour``); too-small
     hours are drawn as hollow grey markers without a band. ``average``: overall rate or
-    ``TimingResult.overall``.
+    ``TimingResult.overall``. ``period``: the window covered (``timing.period_label``), in the title.
     """
     config.check_option("metric", metric, tm.METRICS)
     config.check_option("lang", lang, config.LANGS)
     _need(by_hour, ["hour", "n", "rate", "ci_low", "ci_high", "too_small"], "hourly_rate")
     m = tm.metric_label(metric, lang=lang)
-    title = _t("hourly_title", lang, m=m)
+    title = with_period(_t("hourly_title", lang, m=m), period, lang=lang)
     ax = _ax(ax, (9, 4))
     t = by_hour[by_hour["n"] > 0].sort_values("hour")
     if not len(t):
@@ -368,6 +372,7 @@ def adjusted_effects(
     metric: str = "connect_rate",
     ax=None,
     lang: str = config.DEFAULT_LANG,
+    period: str | None = None,
 ):
     """Raw rate and rep-adjusted rate side by side per hour (or weekday), each with its 95 %
     interval, with the average and the median level every verdict is compared with (dotted);
@@ -375,6 +380,7 @@ def adjusted_effects(
 
     ``effects``: ``timing.adjusted_effects`` (``TimingResult.effects``). The adjusted marker is
     coloured by its verdict (blue = reliably above the median level, red = below, grey = unclear).
+    ``period``: the window covered (``timing.period_label``), said in the title.
     """
     config.check_option("factor", factor, tm.FACTORS)
     config.check_option("metric", metric, tm.METRICS)
@@ -385,7 +391,7 @@ def adjusted_effects(
     f_label = tm.column_labels(lang=lang)[factor]
     m = tm.metric_label(metric, lang=lang)
     fl = f_label.lower()  # inside an English title; Japanese has no case
-    title = _t("effects_title", lang, f=fl, m=m, adj=adj)
+    title = with_period(_t("effects_title", lang, f=fl, m=m, adj=adj), period, lang=lang)
     ax = _ax(ax, (max(6.0, 0.75 * len(e) + 2), 4.2))
     if not len(e):
         return _empty(ax, lang, title)
@@ -449,12 +455,13 @@ def group_rates(
     min_trials: int | None = None,
     ax=None,
     lang: str = config.DEFAULT_LANG,
+    period: str | None = None,
 ):
     """Rate per breakdown group (lead source, segment, role, attempt) with Wilson intervals;
     too-small groups hatched grey with their n only.
 
     ``table``: ``timing.breakdown(..., by=by)`` without ``hourly`` (group, n, rate, ci_low,
-    ci_high, too_small).
+    ci_high, too_small). ``period``: the window covered (``timing.period_label``), in the title.
     """
     config.check_option("by", by, tm.BREAKDOWNS)
     config.check_option("metric", metric, tm.METRICS)
@@ -464,7 +471,7 @@ def group_rates(
         raise ValueError("group_rates draws one rate per group; pass breakdown(..., hourly=False)")
     g_label = tm.column_labels(lang=lang)[by]
     m = tm.metric_label(metric, lang=lang)
-    title = _t("group_title", lang, g=g_label.lower(), m=m)
+    title = with_period(_t("group_title", lang, g=g_label.lower(), m=m), period, lang=lang)
     t = table.reset_index(drop=True)
     ax = _ax(ax, (7, 0.42 * max(len(t), 1) + 1.4))
     if not len(t):

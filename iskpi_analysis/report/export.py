@@ -10,7 +10,7 @@ import os
 import re
 from pathlib import Path
 
-from .. import catalog, config, fmt
+from .. import catalog, config, fmt, glossary
 from ..catalog import t
 from ..notebook import RECORD_MIME
 from .params import ORG
@@ -354,6 +354,7 @@ def export_html(
         'alt="No description has been provided for this image"',
         f'alt="{html.escape(t("report.page.chart", lang=lang))}"',
     )
+    body = glossary.add_to_page(body, _text_of_html(body), lang=lang)  # the terms this page uses, last
     quality = _quality_html(data_notes, lang=lang, index_href=index_href)  # no index: the list itself
     page = body.replace("<!--ISKPI-HEADER-->", header + quality + summary + _toc_html(body, lang=lang, title=title))
     if incomplete:

@@ -43,7 +43,7 @@ __all__ = ["write_index", "executive_inputs", "sparkline_svg"]
 def _team_labels(data, teams) -> dict[str, str]:
     """Display names (the id only when the data has no name for a team)."""
     names = data.names()
-    return {tm: names.get(tm, tm) for tm in teams}
+    return {tm: names.get(tm, tm) for tm in teams}  # display names; the ids stay in the manifest
 
 
 # ---------------------------------------------------------------------------------------------

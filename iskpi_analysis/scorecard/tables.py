@@ -53,6 +53,12 @@ __all__ = [
 DEFAULT_LANG = config.DEFAULT_LANG
 
 
+def _team_names(ids, names: dict | None) -> list:
+    """Display names of team ids (``data.names()``); an id the data has no name for stays."""
+    names = names or {}
+    return [names.get(str(i), i) for i in ids]
+
+
 def _rate_ci(df: pd.DataFrame) -> list[str]:
     return [f"{fmt.pct(x)} {fmt.ci(a, b)}" for x, a, b in zip(df["rate"], df["ci_low"], df["ci_high"])]
 
@@ -284,9 +290,9 @@ def response_display(by_source: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd
     )
 
 
-def bdr_display(bdr: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+def bdr_display(bdr: pd.DataFrame, *, lang: str = DEFAULT_LANG, names: dict | None = None) -> pd.DataFrame:
     """BDR reps (:func:`views.bdr_view`): decision-maker rate with interval and n, and
-    target-account contacts."""
+    target-account contacts; teams by display name (``names``: ``data.names()``)."""
     rows = {}
     for r in bdr.itertuples(index=False):
         row = rows.setdefault((r.team_id, r.rep_name), {"team_id": r.team_id, "rep_name": r.rep_name})
@@ -302,15 +308,18 @@ def bdr_display(bdr: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
             row[kpis.label(r.kpi_id, lang=lang)] = fmt.num(r.actual)
     out = pd.DataFrame(sorted(rows.values(), key=lambda d: (d["team_id"], d["rep_name"])))
     kpi_cols = [kpis.label(k, lang=lang) for k in ("decision_maker_rate", "target_account_contacts")]
+    if len(out):
+        out["team_id"] = _team_names(out["team_id"], names)
     return column_labels(out[["team_id", "rep_name", *(c for c in kpi_cols if c in out)]], lang=lang)
 
 
-def email_display(er: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """E-mail open / click / reply rates (:func:`views.email_rates`) with intervals."""
+def email_display(er: pd.DataFrame, *, lang: str = DEFAULT_LANG, names: dict | None = None) -> pd.DataFrame:
+    """E-mail open / click / reply rates (:func:`views.email_rates`) with intervals; teams by
+    display name (``names``: ``data.names()``)."""
     return column_labels(
         pd.DataFrame(
             {
-                "team_id": er["team_id"],
+                "team_id": _team_names(er["team_id"], names),
                 "kpi": [kpis.label(k, lang=lang) for k in er["kpi_id"]],
                 "n": er["n"],
                 "rate": _rate_ci(er),
@@ -320,10 +329,11 @@ def email_display(er: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame
     )
 
 
-def mql_sql_display(ms: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """MQL → SQL by team (:func:`views.mql_sql`) with intervals."""
+def mql_sql_display(ms: pd.DataFrame, *, lang: str = DEFAULT_LANG, names: dict | None = None) -> pd.DataFrame:
+    """MQL → SQL by team (:func:`views.mql_sql`) with intervals; teams by display name."""
     return column_labels(
-        pd.DataFrame({"team_id": ms["team_id"], "n": ms["n"], "k": ms["k"], "rate": _rate_ci(ms)}), lang=lang
+        pd.DataFrame({"team_id": _team_names(ms["team_id"], names), "n": ms["n"], "k": ms["k"], "rate": _rate_ci(ms)}),
+        lang=lang,
     )
 
 
@@ -353,12 +363,12 @@ def conversion_display(cs: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.Data
     )
 
 
-def quality_display(by_rep: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """Deal quality score per rep (:func:`views.quality_view` ``by_rep``)."""
+def quality_display(by_rep: pd.DataFrame, *, lang: str = DEFAULT_LANG, names: dict | None = None) -> pd.DataFrame:
+    """Deal quality score per rep (:func:`views.quality_view` ``by_rep``); teams by display name."""
     return column_labels(
         pd.DataFrame(
             {
-                "team_id": by_rep["team_id"],
+                "team_id": _team_names(by_rep["team_id"], names),
                 "rep_name": by_rep["rep_name"],
                 "n_deals": by_rep["n_deals"],
                 "mean_score": [fmt.num(x, 1) for x in by_rep["mean_score"]],
@@ -381,22 +391,25 @@ def quality_sentence(rel: dict, *, months: int, lang: str = DEFAULT_LANG) -> str
         odds=f"{rel['odds_ratio_per_10']:.2f}",
         low=f"{rel['ci_low']:.2f}",
         high=f"{rel['ci_high']:.2f}",
-        p=f"{rel['p_val']:.2g}",
+        p=fmt.p_value(rel["p_val"]),
         won=f"{rel['mean_score_won']:.1f}",
         lost=f"{rel['mean_score_lost']:.1f}",
     )
 
 
-def economics_display(ec: pd.DataFrame, *, rows: pd.DataFrame | None = None, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+def economics_display(
+    ec: pd.DataFrame, *, rows: pd.DataFrame | None = None, lang: str = DEFAULT_LANG, names: dict | None = None
+) -> pd.DataFrame:
     """Unit economics per team (:func:`economics.economics`); CAC and LTV/CAC carry their verdict
-    against the team's target table (``rows``: :func:`economics.kpi_rows`) where it has one."""
+    against the team's target table (``rows``: :func:`economics.kpi_rows`) where it has one; teams
+    by display name (``names``: ``data.names()``)."""
     verdict = {} if rows is None else {(r.team_id, r.kpi_id): r.verdict for r in rows.itertuples(index=False)}
 
     def judged(team_id, kpi_id, text):
         v = verdict.get((team_id, kpi_id))
         return text if v in (None, "none") else f"{text}({verdict_label(v, lang=lang)})"
 
-    out = pd.DataFrame({"team_id": ec["team_id"]})
+    out = pd.DataFrame({"team_id": _team_names(ec["team_id"], names)})
     for k in ("won_amount_jpy", "pipeline_jpy", "cac_jpy", "ltv_jpy"):
         out[kpis.label(k, lang=lang)] = [fmt.yen(x, lang=lang) for x in ec[k]]
     cac = kpis.label("cac_jpy", lang=lang)
@@ -419,12 +432,12 @@ def forecast_heading(*, months: int, at_business_day: int, lang: str = DEFAULT_L
     )
 
 
-def forecast_display(summary: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """Forecast accuracy per team and KPI (:func:`team.forecast_summary`)."""
+def forecast_display(summary: pd.DataFrame, *, lang: str = DEFAULT_LANG, names: dict | None = None) -> pd.DataFrame:
+    """Forecast accuracy per team and KPI (:func:`team.forecast_summary`); teams by display name."""
     return column_labels(
         pd.DataFrame(
             {
-                "team_id": summary["team_id"],
+                "team_id": _team_names(summary["team_id"], names),
                 "kpi": [kpis.label(k, lang=lang) for k in summary["kpi_id"]],
                 "n": summary["n"],
                 "accuracy": [fmt.pct(x) for x in summary["accuracy"]],

@@ -322,7 +322,8 @@ def test_report_header_headline_and_toc(tiny_run, tiny_dir):
         'src="data:image/png;base64,',
     ):
         assert part in page
-    assert "(T1)" not in page
+    header = re.search(r'<header class="iskpi-header">.*?</header>', page, re.S).group(0)
+    assert "東京SDR" in header and "T1" not in header
     # findings (headline) before details: the headline box and TOC precede the notebook body
     assert page.index('class="headline"') < page.index('class="toc"') < page.index('<main class="iskpi-report">')
     # the headline shows the recorded values, formatted with separators

@@ -153,16 +153,21 @@ def _fit_of(df, keys: list, num: str, den: str) -> dict:
     return fit
 
 
-def _model_estimates(df, keys: list, tested: list, num: str, den: str, z: float) -> tuple[dict, dict]:
-    """Fit the model once; ``({(factor, level): estimates}, {factor: LR p of the factor})``."""
+def _model_estimates(
+    df, keys: list, tested: list, num: str, den: str, z: float, *, reuse: bool = True
+) -> tuple[dict, dict]:
+    """Fit the model once; ``({(factor, level): estimates}, {factor: LR p of the factor})``.
+
+    ``reuse=False``: neither look up nor keep the fit (one rep's small fits, never repeated)."""
     est, ftest = {}, {}
     if not (len(df) and df[num].sum() > 0 and (df[num] < df[den]).any()):
         return est, ftest
-    key = _digest(df, keys, num, den, z)
-    memo = _FITS.pop(key, None) or {"fit": _fit_of(df, keys, num, den), "factors": {}}
-    _FITS[key] = memo
-    while len(_FITS) > _FITS_KEPT:
-        _FITS.popitem(last=False)
+    key = _digest(df, keys, num, den, z) if reuse else None
+    memo = (_FITS.pop(key, None) if reuse else None) or {"fit": _fit_of(df, keys, num, den), "factors": {}}
+    if reuse:
+        _FITS[key] = memo
+        while len(_FITS) > _FITS_KEPT:
+            _FITS.popitem(last=False)
     fit = memo["fit"]
     k, n, X, spec = fit["k"], fit["n"], fit["X"], fit["spec"]
     for f in tested:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
-from scipy.special import expit
+from scipy.special import chdtrc, expit
 
 __all__ = ["fit_binomial", "binomial_deviance", "lr_test", "CodedDesign"]
 
 _EPS = 1e-15
+#: Coded designs up to this many cells (rows × columns) are fitted on the matrix itself.
+_DENSE_UP_TO = 50_000
 
 
 def _design(df: pd.DataFrame, keys: list[str], weight: np.ndarray):
@@ -115,36 +116,48 @@ class CodedDesign:
         """Per factor, each row's column (-1: the reference level, no dummy)."""
         return [cols[codes] for codes, cols in zip(self.codes, self.cols)]
 
+    def _pairs(self) -> list:
+        """What :meth:`info` sums, worked out once per design (the IRLS calls it every step):
+        per factor and per pair of factors (the intercept first), the rows that have both
+        columns, their position in the block and where the block goes in X'WX."""
+        if getattr(self, "_pairs_", None) is None:
+            parts = [(np.zeros(1, dtype=np.intp), np.zeros(self.n_rows, dtype=np.intp))]
+            for rc in self._row_cols():
+                cs = np.unique(rc[rc >= 0])
+                parts.append((cs, np.where(rc >= 0, np.searchsorted(cs, np.maximum(rc, 0)), -1)))
+            pairs = []
+            for i, (ci, li) in enumerate(parts):
+                oi = li >= 0
+                pairs.append((np.flatnonzero(oi), li[oi], len(ci), (ci, ci), True))
+                for cj, lj in parts[i + 1 :]:
+                    ok = np.flatnonzero(oi & (lj >= 0))
+                    pairs.append((ok, li[ok] * len(cj) + lj[ok], len(ci) * len(cj), np.ix_(ci, cj), False))
+            self._pairs_ = pairs
+        return self._pairs_
+
     def info(self, w: np.ndarray) -> np.ndarray:
         """``X.T @ diag(w) @ X`` (p × p): sums of ``w`` over pairs of the rows' columns."""
-        # per factor (the intercept first): each row's position among the factor's columns
-        parts = [(np.zeros(1, dtype=np.intp), np.zeros(self.n_rows, dtype=np.intp))]
-        for rc in self._row_cols():
-            cs = np.unique(rc[rc >= 0])
-            parts.append((cs, np.where(rc >= 0, np.searchsorted(cs, np.maximum(rc, 0)), -1)))
         m = np.zeros((self.p, self.p))
-        for i, (ci, li) in enumerate(parts):
-            oi = li >= 0
-            m[ci, ci] += np.bincount(li[oi], weights=w[oi], minlength=len(ci))
-            for cj, lj in parts[i + 1 :]:
-                ok = oi & (lj >= 0)
-                block = np.bincount(li[ok] * len(cj) + lj[ok], weights=w[ok], minlength=len(ci) * len(cj))
-                # different factors never share a column: each cross block is written once
-                m[np.ix_(ci, cj)] = block.reshape(len(ci), len(cj))
-                m[np.ix_(cj, ci)] = m[np.ix_(ci, cj)].T
+        for rows, pos, size, at, diagonal in self._pairs():
+            s = np.bincount(pos, weights=w[rows], minlength=size)
+            if diagonal:
+                m[at] += s
+            else:  # different factors never share a column: each cross block is written once
+                m[at] = s.reshape(m[at].shape)
+                m[at[1].T, at[0].T] = m[at].T
         return m
 
     def _blocks(self):
         """(other columns, absorbed columns): the absorbed ones are the widest factor's dummies,
         whose block of X'WX is diagonal; None when that leaves nothing to gain."""
-        widths = [np.unique(c[c >= 0]) for c in self.cols]
-        if not widths:
-            return None
-        wide = max(widths, key=len)
-        if len(wide) < 8:
-            return None
-        other = np.setdiff1d(np.arange(self.p), wide)
-        return other, wide
+        if getattr(self, "_blocks_", 0) == 0:
+            widths = [np.unique(c[c >= 0]) for c in self.cols]
+            wide = max(widths, key=len) if widths else ()
+            self._blocks_ = None
+            if len(wide) >= 8:
+                other = np.setdiff1d(np.arange(self.p), wide)
+                self._blocks_ = (other, wide, np.ix_(other, other), np.ix_(other, wide))
+        return self._blocks_
 
     def solve(self, w: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Solve ``(X' W X) x = b`` (on the Schur complement of the absorbed factor)."""
@@ -152,11 +165,11 @@ class CodedDesign:
         blocks = self._blocks()
         if blocks is None:
             return _solve(m, b)
-        o, a = blocks
+        o, a, oo, oa = blocks
         d = np.diag(m)[a]
-        B = m[np.ix_(o, a)]
+        B = m[oa]
         try:
-            x_o = np.linalg.solve(m[np.ix_(o, o)] - (B / d) @ B.T, b[o] - B @ (b[a] / d))
+            x_o = np.linalg.solve(m[oo] - (B / d) @ B.T, b[o] - B @ (b[a] / d))
         except np.linalg.LinAlgError:  # singular: the general route, as for a dense design
             return _solve(m, b)
         x = np.empty(self.p)
@@ -170,18 +183,18 @@ class CodedDesign:
         blocks = self._blocks()
         if blocks is None:
             return _inverse(m)
-        o, a = blocks
+        o, a, oo, oa = blocks
         d = np.diag(m)[a]
-        B = m[np.ix_(o, a)]
+        B = m[oa]
         try:
-            s_inv = np.linalg.inv(m[np.ix_(o, o)] - (B / d) @ B.T)
+            s_inv = np.linalg.inv(m[oo] - (B / d) @ B.T)
         except np.linalg.LinAlgError:
             return _inverse(m)
         bd = B / d  # B D⁻¹
         v = np.empty((self.p, self.p))
-        v[np.ix_(o, o)] = s_inv
+        v[oo] = s_inv
         v_oa = -s_inv @ bd
-        v[np.ix_(o, a)] = v_oa
+        v[oa] = v_oa
         v[np.ix_(a, o)] = v_oa.T
         v_aa = -bd.T @ v_oa
         v_aa[np.diag_indices(len(a))] += 1.0 / d
@@ -288,6 +301,8 @@ def fit_binomial(k, n, X, *, max_iter: int = 100, tol: float = 1e-10):
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     coded = isinstance(X, CodedDesign)
+    if coded and X.n_rows * X.p <= _DENSE_UP_TO:
+        X, coded = X.dense(), False  # small (one rep's hours): the matrix is cheaper than the codes
     if not coded:
         X = np.asarray(X, dtype=float)
     eta = np.log((k + 0.5) / (n - k + 0.5))  # start: empirical logits (as GLM libraries do)
@@ -341,7 +356,9 @@ def lr_test(dev_reduced: float, dev_full: float, dof: int) -> tuple[float, float
     (0.0, nan)
     """
     lr = max(dev_reduced - dev_full, 0.0)
-    return lr, (float(_st.chi2.sf(lr, dof)) if dof > 0 else np.nan)
+    # chdtrc is chi2.sf itself, without the distribution object's argument checks (a thousand
+    # reps × ten hours of tests call this)
+    return lr, (float(chdtrc(dof, lr)) if dof > 0 else np.nan)
 
 
 def _merge_levels(X: np.ndarray, spec: dict, a, b) -> np.ndarray:

@@ -314,12 +314,14 @@ def _grouped(seed: int = 2, n_reps: int = 12):
     return df, df["connects"].to_numpy(float), df["calls"].to_numpy(float)
 
 
-def test_coded_design_fit_equals_the_dense_fit_and_statsmodels():
+def test_coded_design_fit_equals_the_dense_fit_and_statsmodels(monkeypatch):
     """The fit on factor codes (rep block absorbed, no rows × columns matrix) gives the dense
     design's estimates and covariance, and statsmodels' GLM on the dense matrix agrees."""
     import statsmodels.api as sm
 
     from iskpi_analysis.timing import model
+
+    monkeypatch.setattr(model, "_DENSE_UP_TO", 0)  # the codes even for this small design
 
     df, k, n = _grouped()
     keys = ["hour", "weekday", "rep_id"]
@@ -342,12 +344,14 @@ def test_coded_design_fit_equals_the_dense_fit_and_statsmodels():
     np.testing.assert_allclose(np.sqrt(np.diag(cov_c)), ref.bse, rtol=1e-5)
 
 
-def test_coded_reduced_models_have_the_dense_deviances():
+def test_coded_reduced_models_have_the_dense_deviances(monkeypatch):
     """The likelihood-ratio tests' null models: two levels merged (one of them the reference or
     not) and a factor dropped, on codes, against the dense matrices and statsmodels' deviance."""
     import statsmodels.api as sm
 
     from iskpi_analysis.timing import model
+
+    monkeypatch.setattr(model, "_DENSE_UP_TO", 0)
 
     df, k, n = _grouped(3)
     keys = ["hour", "weekday", "rep_id"]
@@ -385,6 +389,23 @@ def test_adjusted_effects_reuse_a_fit_only_for_the_same_counts():
     moved = timing.adjusted_effects(other)
     assert len(eff._FITS) == 2
     assert not np.allclose(moved["adjusted_rate"], fresh["adjusted_rate"])
+
+
+def test_rep_windows_equal_each_reps_adjusted_effects():
+    """The per-rep windows, computed without per-rep frames, are each rep's own
+    adjusted_effects rows (the columns reliable_windows keeps), reps under the threshold left out."""
+    from iskpi_analysis.timing import windows as win
+
+    counts = simulate_counts(6, peaks=(10, 15), n_reps=8, calls_per_rep=900)
+    counts = counts[~((counts["rep_id"] == "r03") & (counts["hour"] == 9))]  # a rep without 9:00
+    counts = counts[(counts["rep_id"] != "r05") | (counts["weekday"] == 0)]  # a rep with ~180 calls
+    rules = timing.Rules(min_rep_trials=300)
+    fast = win._rep_windows(counts, metric="connect_rate", min_group_trials=rules.min_rep_trials, rules=rules)
+    slow = win._group_windows(counts, by="rep_id", metric="connect_rate", min_group_trials=300, rules=rules)
+    assert 0 < fast["group"].nunique() < counts["rep_id"].nunique()  # some reps too small
+    assert (fast["too_small"] == False).any() and fast["p_val"].notna().any()  # noqa: E712
+    cols = ["scope", "group", "group_n", *win._GROUP_COLUMNS]
+    pd.testing.assert_frame_equal(fast, slow[cols].reset_index(drop=True), rtol=1e-9, check_dtype=True)
 
 
 def test_raw_verdict_uses_the_same_test_as_the_model():

@@ -50,13 +50,13 @@ def _rm_arrays(x, y, subject, *, rank: bool = False, confidence: float = 0.95) -
     """Repeated-measures correlation on aligned arrays (NaN rows dropped, reps with <2 obs dropped)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    s = pd.Series(np.asarray(subject)).reset_index(drop=True)
-    ok = np.isfinite(x) & np.isfinite(y) & s.notna().to_numpy()
-    x, y, s = x[ok], y[ok], s[ok]
-    counts = s.map(s.value_counts())
-    keep = (counts >= 2).to_numpy()
-    x, y, s = x[keep], y[keep], s[keep]
-    codes, uniq = pd.factorize(s)
+    # subjects as integer codes once (NaN → -1): a string map per call cost more than the maths
+    codes = pd.factorize(np.asarray(subject))[0]
+    ok = np.isfinite(x) & np.isfinite(y) & (codes >= 0)
+    x, y, codes = x[ok], y[ok], codes[ok]
+    keep = np.bincount(codes)[codes] >= 2 if len(codes) else np.zeros(0, dtype=bool)
+    x, y = x[keep], y[keep]
+    uniq, codes = np.unique(codes[keep], return_inverse=True)
     k, n = len(uniq), len(x)
     dof = n - k - 1
     out = {

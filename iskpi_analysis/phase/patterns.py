@@ -151,8 +151,8 @@ def success_patterns(
 
     Returns
     -------
-    dict with calls (in the window), windows (the ``timing.reliable_windows`` table),
-    recommended_hours (list), best_hour, best_lift, scripts (:func:`script_differences`),
+    dict with calls (in the window), windows (the ``timing.reliable_windows`` rows of the whole
+    data, scope "all"), recommended_hours (list), best_hour, best_lift, scripts (:func:`script_differences`),
     script_found (bool: significant in the window and replicated, same direction with p < alpha,
     in the window of the same length before it), winning_script (analyst answer), looked_for
     (kinds of pattern looked for: "hours", "scripts"), not_looked_for (kinds that could not be),
@@ -178,10 +178,13 @@ def success_patterns(
     looked = []
     if n >= min_total_calls:
         looked.append("hours")
+        # the whole data's hours only: the per-team and per-rep windows are 04's (the hours named
+        # here are the same either way: the gate and the BH family of a scope are its own)
         w = timing.reliable_windows(
             d,
             metric="connect_rate",
             rules=timing.Rules(min_trials=min_trials, alpha=alpha, min_rep_trials=min_rep_trials),
+            scopes=("all",),
         )
         rec = w[(w["scope"] == "all") & (w["verdict"] == "recommend")] if len(w) else w
         sc = _replicated_scripts(d, data, start=start, end=end, alpha=alpha)

@@ -8,6 +8,9 @@ test, and :func:`.rules.verdict` gives every level its verdict.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
@@ -16,7 +19,7 @@ from scipy.special import expit
 from .. import config
 from .. import stats as st
 from .counts import FACTORS, METRICS, _as_counts, rate_table
-from .model import _design, _deviance_of, _merge_levels, binomial_deviance, fit_binomial, fitted, lr_test
+from .model import _coded_design, _deviance_of, binomial_deviance, fit_binomial, fitted, lr_test
 from .rules import RULES, Rules, _median_level, verdict
 
 __all__ = ["EFFECT_COLUMNS", "TEST_COLUMNS", "adjusted_effects", "factor_tests"]
@@ -77,19 +80,25 @@ def _fit_sample(counts, raw: dict, factors: list, adjust_for, num: str, den: str
     return df[df[den] > 0], keys, adj
 
 
-def _factor_estimates(fit: dict, fs: dict, z: float) -> dict:
+def _factor_estimates(fit: dict, f: int, fs: dict, z: float) -> dict:
     """Adjusted rate of every level of one factor (every call moved to that level), and its
-    difference from the median level with a delta-method interval and a 1-df LR test."""
+    difference from the median level with a delta-method interval and a 1-df LR test.
+
+    ``f`` is the factor's position in the design ``fit["X"]`` (a :class:`.model.CodedDesign`)."""
     X, beta, V, w = fit["X"], fit["beta"], fit["V"], fit["w"]
-    fcols = list(fs["cols"].values())
+    codes, cols = X.codes[f], X.cols[f]
+    # the linear predictor with the factor's dummies zeroed; each level adds its coefficient
+    eta0 = X.eta(beta) - np.where(cols >= 0, beta[np.maximum(cols, 0)], 0.0)[codes]
     ar, gh = {}, {}
     for lev in fs["levels"]:
-        Xh = X.copy()
-        Xh[:, fcols] = 0.0
-        if lev != fs["ref"]:
-            Xh[:, fs["cols"][lev]] = 1.0
-        ph = expit(Xh @ beta)
-        ar[lev], gh[lev] = float(w @ ph), (w * ph * (1 - ph)) @ Xh
+        c = fs["cols"].get(lev)
+        ph = expit(eta0 + (beta[c] if c is not None else 0.0))
+        u = w * ph * (1 - ph)
+        g = X.xt(u)  # the gradient of the adjusted rate: u summed over the columns of each row …
+        g[cols[cols >= 0]] = 0.0  # … with every call moved to this level
+        if c is not None:
+            g[c] = u.sum()
+        ar[lev], gh[lev] = float(w @ ph), g
     ref = _median_level(ar)
     out = {}
     for lev in fs["levels"]:
@@ -110,7 +119,7 @@ def _factor_estimates(fit: dict, fs: dict, z: float) -> dict:
             gd = gh[lev] - gh[ref]
             se_d = float(np.sqrt(max(gd @ V @ gd, 0.0)))
             d = ar[lev] - ar[ref]
-            dev1 = _deviance_of(fit["k"], fit["n"], _merge_levels(X, fs, lev, ref))
+            dev1 = _deviance_of(fit["k"], fit["n"], X.merged(f, fs["index"][lev], fs["index"][ref]))
             p = lr_test(dev1, fit["dev"], 1)[1]
             e.update(diff=d, diff_ci_low=d - z * se_d, diff_ci_high=d + z * se_d, p_val=p)
         elif ref is not None:
@@ -119,25 +128,57 @@ def _factor_estimates(fit: dict, fs: dict, z: float) -> dict:
     return out
 
 
-def _model_estimates(df, keys: list, tested: list, num: str, den: str, z: float) -> tuple[dict, dict]:
-    """Fit the model once; ``({(factor, level): estimates}, {factor: LR p of the factor})``."""
-    est, ftest = {}, {}
-    if not (len(df) and df[num].sum() > 0 and (df[num] < df[den]).any()):
-        return est, ftest
+#: The last few fits (digest of the fitted counts → fit and per-factor results): 04 fits the
+#: whole data's model for its windows (hours tested) and again for its effects (hours and
+#: weekdays) on the same counts; the second call reuses the first's fit and hour tests.
+_FITS: OrderedDict = OrderedDict()
+_FITS_KEPT = 4
+
+
+def _digest(df: pd.DataFrame, keys: list, num: str, den: str, z: float) -> bytes:
+    h = hashlib.blake2b(repr((keys, z)).encode(), digest_size=20)
+    h.update(pd.util.hash_pandas_object(df[[*keys, num, den]], index=False).to_numpy().tobytes())
+    return h.digest()
+
+
+def _fit_of(df, keys: list, num: str, den: str) -> dict:
     n = df[den].to_numpy(float)
     k = df[num].to_numpy(float)
-    X, spec = _design(df, keys, n)
+    X, spec = _coded_design(df, keys, n)
     beta, V = fit_binomial(k, n, X)
     p = fitted(X, beta)
     w = n / n.sum()
-    fit = {"k": k, "n": n, "X": X, "beta": beta, "V": V, "w": w, "avg": float(w @ p)}
+    fit = {"k": k, "n": n, "X": X, "beta": beta, "V": V, "w": w, "avg": float(w @ p), "spec": spec}
     fit["dev"] = binomial_deviance(k, n, p)
+    return fit
+
+
+def _model_estimates(
+    df, keys: list, tested: list, num: str, den: str, z: float, *, reuse: bool = True
+) -> tuple[dict, dict]:
+    """Fit the model once; ``({(factor, level): estimates}, {factor: LR p of the factor})``.
+
+    ``reuse=False``: neither look up nor keep the fit (one rep's small fits, never repeated)."""
+    est, ftest = {}, {}
+    if not (len(df) and df[num].sum() > 0 and (df[num] < df[den]).any()):
+        return est, ftest
+    key = _digest(df, keys, num, den, z) if reuse else None
+    memo = (_FITS.pop(key, None) if reuse else None) or {"fit": _fit_of(df, keys, num, den), "factors": {}}
+    if reuse:
+        _FITS[key] = memo
+        while len(_FITS) > _FITS_KEPT:
+            _FITS.popitem(last=False)
+    fit = memo["fit"]
+    k, n, X, spec = fit["k"], fit["n"], fit["X"], fit["spec"]
     for f in tested:
-        fcols = list(spec[f]["cols"].values())
-        dev0 = _deviance_of(k, n, np.delete(X, fcols, axis=1)) if fcols else fit["dev"]
-        ftest[f] = lr_test(dev0, fit["dev"], len(fcols))[1]
-        for lev, e in _factor_estimates(fit, spec[f], z).items():
-            est[(f, lev)] = e
+        if f not in memo["factors"]:
+            i = keys.index(f)
+            ncols = len(spec[f]["cols"])
+            dev0 = _deviance_of(k, n, X.without(i)) if ncols else fit["dev"]
+            memo["factors"][f] = (lr_test(dev0, fit["dev"], ncols)[1], _factor_estimates(fit, i, spec[f], z))
+        ftest[f], levels = memo["factors"][f]
+        for lev, e in levels.items():
+            est[(f, lev)] = dict(e)
     return est, ftest
 
 

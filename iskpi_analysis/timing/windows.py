@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats as _st
 
 from .. import config
 from .. import stats as st
 from .counts import FACTORS, METRICS, _as_counts
-from .effects import adjusted_effects, factor_tests
+from .effects import _ESTIMATES, _model_estimates, adjusted_effects, factor_tests
 from .rules import RULES, Rules, verdict
 
 __all__ = ["SCOPES", "VERDICTS", "WINDOW_COLUMNS", "reliable_windows", "recommended_windows", "window_hours"]
@@ -69,6 +70,83 @@ def _group_windows(counts: pd.DataFrame, *, by, metric: str, min_group_trials: i
         eff.insert(0, "scope", scope)
         parts.append(eff)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+#: The columns of a group's hour rows that :func:`reliable_windows` keeps (p_adj and the
+#: verdicts are recomputed there across the scope).
+_GROUP_COLUMNS = [
+    "hour",
+    "n",
+    "raw_rate",
+    "adjusted_rate",
+    "average_rate",
+    "reference_level",
+    "reference_rate",
+    "diff",
+    "diff_ci_low",
+    "diff_ci_high",
+    "p_val",
+    "min_lift",
+    "too_small",
+]
+
+
+def _rep_windows(counts: pd.DataFrame, *, metric: str, min_group_trials: int, rules: Rules) -> pd.DataFrame:
+    """:func:`_group_windows` by rep, the same rows, without its per-group pandas steps.
+
+    Each rep's model is :func:`adjusted_effects`' with nothing held fixed (hours tested, weekday
+    in the model, levels under ``rules.min_trials`` left out); only the columns
+    :func:`reliable_windows` keeps are computed (the per-group BH and verdicts are replaced there).
+    With a thousand reps the per-rep frames, group-bys and joins cost more than the fits.
+    """
+    num, den = METRICS[metric]
+    z = _st.norm.ppf(0.975)  # adjusted_effects' default confidence, as _group_windows calls it
+    hour, wday = counts["hour"].to_numpy(), counts["weekday"].to_numpy()
+    k_all, n_all = counts[num].to_numpy(float), counts[den].to_numpy(float)
+    rows = []
+    for gid, idx in counts.groupby("rep_id", observed=True, sort=True).indices.items():
+        n, k = n_all[idx], k_all[idx]
+        total = int(n.sum())
+        if total < min_group_trials:
+            continue
+        hl, hi = np.unique(hour[idx], return_inverse=True)
+        wl, wi = np.unique(wday[idx], return_inverse=True)
+        hn, hk = np.bincount(hi, weights=n, minlength=len(hl)), np.bincount(hi, weights=k, minlength=len(hl))
+        small_h = hn < rules.min_trials
+        small_w = np.bincount(wi, weights=n, minlength=len(wl)) < rules.min_trials
+        # adjusted_effects' fit sample: judged hours × judged weekdays, summed per cell
+        keep = (n > 0) & ~small_h[hi] & ~small_w[wi]
+        cells, ci = np.unique(hi[keep] * len(wl) + wi[keep], return_inverse=True)
+        df = pd.DataFrame(
+            {
+                "hour": hl[cells // len(wl)],
+                "weekday": wl[cells % len(wl)],
+                num: np.bincount(ci, weights=k[keep], minlength=len(cells)),
+                den: np.bincount(ci, weights=n[keep], minlength=len(cells)),
+            }
+        )
+        est, _ = _model_estimates(df[df[den] > 0], ["hour", "weekday"], ["hour"], num, den, z, reuse=False)
+        part = []
+        for j in np.flatnonzero(hn > 0):
+            e = est.get(("hour", hl[j]), {})
+            part.append(
+                {
+                    "scope": "rep",
+                    "group": str(gid),
+                    "group_n": total,
+                    "hour": int(hl[j]),
+                    "n": int(hn[j]),
+                    "raw_rate": hk[j] / hn[j],
+                    **{c: e.get(c, np.nan) for c in _ESTIMATES},
+                    "too_small": bool(small_h[j]),
+                }
+            )
+        # as effects._factor_rows: the first row's average rate (NaN when that hour is too small)
+        lift = rules.lift_for(part[0]["average_rate"] if part else np.nan)
+        rows += [{**r, "min_lift": lift} for r in part]
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows)[["scope", "group", "group_n", *_GROUP_COLUMNS]]
 
 
 def _hour_gate(w: pd.DataFrame, counts: pd.DataFrame, scopes: tuple, metric: str, rules: Rules) -> float:
@@ -135,7 +213,7 @@ def reliable_windows(
     if "team" in scopes and per_team and "team_id" in counts.columns and counts["team_id"].nunique() > 1:
         parts.append(_group_windows(counts, by="team_id", min_group_trials=rules.min_rep_trials, **kw))
     if "rep" in scopes and per_rep and "rep_id" in counts.columns:
-        parts.append(_group_windows(counts, by="rep_id", min_group_trials=rules.min_rep_trials, **kw))
+        parts.append(_rep_windows(counts, min_group_trials=rules.min_rep_trials, **kw))
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=WINDOW_COLUMNS)

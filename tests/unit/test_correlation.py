@@ -406,3 +406,30 @@ def test_plots_draw(planted, tmp_path):
     assert ax2.get_xlabel() == "架電数"
     with pytest.raises(ValueError, match="kind must be one of"):
         pc.heatmap(res, kind="nope")
+
+
+def test_scatter_draws_every_rep_in_two_artists():
+    """Every point and every rep's fit line is drawn (one collection each, so an organisation
+    of a thousand reps stays quick), coloured per rep; the legend names the first reps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.collections import LineCollection
+
+    from iskpi_analysis.plots import correlation as pc
+
+    rng = np.random.default_rng(3)
+    rep = np.repeat([f"r{i:02d}" for i in range(12)], 6)
+    pts = pd.DataFrame({"rep_id": rep, "x": rng.normal(50, 10, len(rep))})
+    pts["y"] = 0.2 + rng.normal(0, 0.02, len(rep))
+    pts["fit"] = 0.2 + 0.001 * pts["x"]
+    pts = pts.sample(frac=1, random_state=0)  # reps interleaved, as rep-periods come
+    ax = pc.scatter(pts, x="calls", y="connect_rate", names={pts["rep_id"].iloc[0]: "一郎"})
+    points = [c for c in ax.collections if not isinstance(c, LineCollection) and len(c.get_offsets())]
+    assert len(points) == 1 and len(points[0].get_offsets()) == len(pts)
+    assert len(np.unique(points[0].get_facecolors(), axis=0)) == 12  # one colour per rep
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    segs = lines.get_segments()
+    assert len(segs) == 12 and all(len(s) == 6 and np.all(np.diff(s[:, 0]) >= 0) for s in segs)
+    labels = [x.get_text() for x in ax.get_legend().get_texts()]
+    assert len(labels) == 9 and "一郎" in labels  # 8 reps + "and 4 more"

@@ -307,6 +307,107 @@ def test_fit_binomial_matches_statsmodels():
     np.testing.assert_allclose(np.sqrt(np.diag(cov)), ref.bse, rtol=1e-5)
 
 
+def _grouped(seed: int = 2, n_reps: int = 12):
+    counts = simulate_counts(seed, peaks=(11, 16), n_reps=n_reps, calls_per_rep=1500)
+    df = counts.groupby(["hour", "weekday", "rep_id"])[["connects", "calls"]].sum().reset_index()
+    df = df[df["calls"] > 0]
+    return df, df["connects"].to_numpy(float), df["calls"].to_numpy(float)
+
+
+def test_coded_design_fit_equals_the_dense_fit_and_statsmodels(monkeypatch):
+    """The fit on factor codes (rep block absorbed, no rows × columns matrix) gives the dense
+    design's estimates and covariance, and statsmodels' GLM on the dense matrix agrees."""
+    import statsmodels.api as sm
+
+    from iskpi_analysis.timing import model
+
+    monkeypatch.setattr(model, "_DENSE_UP_TO", 0)  # the codes even for this small design
+
+    df, k, n = _grouped()
+    keys = ["hour", "weekday", "rep_id"]
+    X, spec = timing._design(df, keys, n)
+    coded, cspec = model._coded_design(df, keys, n)
+    assert coded._blocks() is not None  # the rep columns are absorbed (the fast route is tested)
+    np.testing.assert_array_equal(coded.dense(), X)
+    assert {f: (s["levels"], s["ref"], s["cols"]) for f, s in spec.items()} == {
+        f: (s["levels"], s["ref"], s["cols"]) for f, s in cspec.items()
+    }
+    w = np.random.default_rng(0).random(len(n))
+    np.testing.assert_allclose(coded.info(w), (X * w[:, None]).T @ X, rtol=1e-12)
+    np.testing.assert_allclose(coded.xt(w), X.T @ w, rtol=1e-12)
+    beta_d, cov_d = timing.fit_binomial(k, n, X)
+    beta_c, cov_c = timing.fit_binomial(k, n, coded)
+    np.testing.assert_allclose(beta_c, beta_d, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(cov_c, cov_d, rtol=1e-8, atol=1e-14)
+    ref = sm.GLM(np.column_stack([k, n - k]), X, family=sm.families.Binomial()).fit()
+    np.testing.assert_allclose(beta_c, ref.params, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.diag(cov_c)), ref.bse, rtol=1e-5)
+
+
+def test_coded_reduced_models_have_the_dense_deviances(monkeypatch):
+    """The likelihood-ratio tests' null models: two levels merged (one of them the reference or
+    not) and a factor dropped, on codes, against the dense matrices and statsmodels' deviance."""
+    import statsmodels.api as sm
+
+    from iskpi_analysis.timing import model
+
+    monkeypatch.setattr(model, "_DENSE_UP_TO", 0)
+
+    df, k, n = _grouped(3)
+    keys = ["hour", "weekday", "rep_id"]
+    X, spec = timing._design(df, keys, n)
+    coded, cspec = model._coded_design(df, keys, n)
+    for i, f in enumerate(keys[:2]):
+        fs, idx = spec[f], cspec[f]["index"]
+        other = [lev for lev in fs["levels"] if lev != fs["ref"]]
+        for a, b in ((other[0], fs["ref"]), (fs["ref"], other[-1]), (other[0], other[-1])):
+            dense = model._merge_levels(X, fs, a, b)
+            d_dense = model._deviance_of(k, n, dense)
+            assert model._deviance_of(k, n, coded.merged(i, idx[a], idx[b])) == pytest.approx(d_dense, rel=1e-9)
+            sm_dev = sm.GLM(np.column_stack([k, n - k]), dense, family=sm.families.Binomial()).fit().deviance
+            assert d_dense == pytest.approx(sm_dev, rel=1e-7)
+        dropped = np.delete(X, list(fs["cols"].values()), axis=1)
+        d_dense = model._deviance_of(k, n, dropped)
+        assert model._deviance_of(k, n, coded.without(i)) == pytest.approx(d_dense, rel=1e-9)
+
+
+def test_adjusted_effects_reuse_a_fit_only_for_the_same_counts():
+    """04 fits the whole data twice (windows, effects): the second call reuses the first's fit,
+    and the reused estimates equal a fresh fit's; other counts are never served from it."""
+    from iskpi_analysis.timing import effects as eff
+
+    counts = simulate_counts(4, peaks=(10,), n_reps=6, calls_per_rep=1500)
+    eff._FITS.clear()
+    hours = timing.adjusted_effects(counts, tested=("hour",))
+    both = timing.adjusted_effects(counts)
+    assert len(eff._FITS) == 1
+    eff._FITS.clear()
+    fresh = timing.adjusted_effects(counts)
+    pd.testing.assert_frame_equal(both, fresh)
+    pd.testing.assert_frame_equal(hours, fresh[fresh["factor"] == "hour"].reset_index(drop=True))
+    other = counts.assign(connects=np.where(counts["hour"] == 10, counts["connects"] // 2, counts["connects"]))
+    moved = timing.adjusted_effects(other)
+    assert len(eff._FITS) == 2
+    assert not np.allclose(moved["adjusted_rate"], fresh["adjusted_rate"])
+
+
+def test_rep_windows_equal_each_reps_adjusted_effects():
+    """The per-rep windows, computed without per-rep frames, are each rep's own
+    adjusted_effects rows (the columns reliable_windows keeps), reps under the threshold left out."""
+    from iskpi_analysis.timing import windows as win
+
+    counts = simulate_counts(6, peaks=(10, 15), n_reps=8, calls_per_rep=900)
+    counts = counts[~((counts["rep_id"] == "r03") & (counts["hour"] == 9))]  # a rep without 9:00
+    counts = counts[(counts["rep_id"] != "r05") | (counts["weekday"] == 0)]  # a rep with ~180 calls
+    rules = timing.Rules(min_rep_trials=300)
+    fast = win._rep_windows(counts, metric="connect_rate", min_group_trials=rules.min_rep_trials, rules=rules)
+    slow = win._group_windows(counts, by="rep_id", metric="connect_rate", min_group_trials=300, rules=rules)
+    assert 0 < fast["group"].nunique() < counts["rep_id"].nunique()  # some reps too small
+    assert (fast["too_small"] == False).any() and fast["p_val"].notna().any()  # noqa: E712
+    cols = ["scope", "group", "group_n", *win._GROUP_COLUMNS]
+    pd.testing.assert_frame_equal(fast, slow[cols].reset_index(drop=True), rtol=1e-9, check_dtype=True)
+
+
 def test_raw_verdict_uses_the_same_test_as_the_model():
     # hour-only model without adjustment = the raw comparison: two computations must agree
     counts = simulate_counts(5, peaks=(10,), n_reps=6, calls_per_rep=2000)

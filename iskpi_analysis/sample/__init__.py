@@ -68,7 +68,8 @@ Planted effects (exact values in ``TRUTH``; "logit" = log-odds of the per-call p
    logit (``TRUTH["source_appointment_logit"]``); SDR leads first touched after > 1 h get
    −0.40 on the appointment logit of every call to them. mql_at = created + 1-10 min for 80 %
    of inbound leads. The first appointment on a lead qualifies it as an SQL with
-   P = sigmoid(logit(0.42) + 0.5 · team.deal_quality + the team's conversion trend) (sql_at = that appointment; mql_at set to
+   P = sigmoid(logit(0.42) + 0.5 · team.deal_quality + the rep's skill offset + the team's
+   conversion trend) (sql_at = that appointment; mql_at set to
    sql_at when it was empty): not every アポ is an SQL.
 7. **Emails**: Poisson(30 × activity multipliers) per rep per business day; open 30 %, click
    given open 1/6 (5 % overall), reply given open 15 % (4.5 % overall); events after the data
@@ -92,10 +93,11 @@ Connect/conversation/appointment base rates: SDR 0.25 / 0.55 / 0.26, BDR 0.17 / 
 valid). Non-business days: a rep works with P = 0.03, Poisson(15) calls. Business-day absence
 P = 0.015 (no calls, no emails).
 
-Calibration (2026-10, team level): the KPI tree's attainments against the seed's phase targets
-lie within 50-150 % but one (大阪's 商談創出金額, ~170 %: the growth template's 30,000,000 per team
-and month is small for a 13-rep team); CAC ≈ 18-61万円, LTV/CAC ≈ 1.3-5.2 (LTV = average won
-amount × 0.7 × 3 years), ROI ≈ −58 % (growth/launch teams still investing) to +73 % (東京);
+Calibration (2026-10, team level): 18 of the KPI tree's 20 attainments against the seed's phase
+targets lie within 50-150 % (median 91 %); above it are 東京's パイプライン (~170 %) and 大阪's
+商談創出金額 (~211 %: the growth template's 30,000,000 per team and month is small for a 13-rep
+team); CAC ≈ 17-66万円, LTV/CAC ≈ 1.4-6.3 (LTV = average won amount × 0.7 × 3 years), ROI ≈
+−52 % (growth/launch teams still investing) to +111 % (東京);
 ``tests/unit/test_sample_realism.py`` holds these bands.
 """
 

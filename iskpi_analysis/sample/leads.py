@@ -173,14 +173,16 @@ def draw_appointments(rng, calls: Calls, links: LeadLinks, leads: Leads) -> np.n
 def funnel_dates(rng, reps: list[Rep], calls: Calls, links: LeadLinks, leads: Leads, appointment: np.ndarray):
     """``(sql, mql)`` local seconds per lead (NaN = none): SQL at the appointment call when the
     appointment qualifies the lead (P = sigmoid(logit(0.42) + 0.5 × the team's deal quality + the
-    team's conversion trend that day), ``params.SQL``); MQL for 80 % of inbound leads 1-10 min
+    call's skill offset + the team's conversion trend that day), ``params.SQL``); MQL for 80 % of inbound leads 1-10 min
     after creation, else at the SQL."""
     nl = len(leads.source)
     lead_sql = np.full(nl, np.nan)
     appt_calls = np.flatnonzero(appointment)
     team_q = np.array([rp.team.deal_quality for rp in reps])[links.rep[links.call_lead[appt_calls]]]
-    # a learning team (conversion_trend) also qualifies better: the trend acts on this logit too
-    p_sql = sigmoid(logit(SQL["p_given_appointment"]) + SQL["deal_quality_logit"] * team_q + calls.trend[appt_calls])
+    # a skilled rep (the call's skill offset) and a learning team (conversion_trend) also book
+    # better-qualified meetings: both act on this logit too, so they reach deals per lead
+    logit_sql = logit(SQL["p_given_appointment"]) + SQL["deal_quality_logit"] * team_q
+    p_sql = sigmoid(logit_sql + calls.trend[appt_calls] + calls.eff[appt_calls])
     appt_calls = appt_calls[rng.random(len(appt_calls)) < p_sql]
     lead_sql[links.call_lead[appt_calls]] = calls.secs[appt_calls]
     inbound = leads.source != "list"

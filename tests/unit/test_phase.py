@@ -446,7 +446,9 @@ def test_skill_gap_detects_planted_spread_and_narrowing():
 
     flat, wide, conv = gap(rep_skill_sd=0.02), gap(rep_skill_sd=0.6), gap(rep_skill_sd=0.6, skill_convergence=1.3)
     assert flat["large"] is False and flat["cv"] < 0.15
-    assert wide["large"] is True and wide["cv"] > 0.4 and wide["narrowing"] is False
+    # (a lead gets ~20 calls since issue 14's sample, so most good leads book eventually and the
+    # reps' per-call skill spread reaches deal conversion damped: CV ≈ 0.35 rather than > 0.4)
+    assert wide["large"] is True and wide["cv"] > 0.3 and wide["narrowing"] is False
     assert conv["narrowing"] is True and conv["tau"] < -0.6 and conv["last_cv"] < conv["first_cv"]
 
 

@@ -4,8 +4,8 @@ LTV/CAC of 100.
 
 Bands (team level, month 2026-10, no settings file):
 
-- attainment (KPI tree, actual ÷ the seed's phase target): most within 50-150 %, none above
-  300 % and none below 30 %;
+- attainment (KPI tree, actual ÷ the seed's phase target, "higher is better" KPIs): most within
+  50-150 %, none above 300 % and none below 30 %;
 - CAC between 10万 and 100万円 for every team, and the mature team inside the seed's mature
   template (CAC ≤ 50万円, LTV/CAC ≥ 3);
 - LTV/CAC between 1 and 10 (LTV = average won amount × 0.7 gross margin × 3 years, the
@@ -43,7 +43,9 @@ def econ(sample_data):
 
 
 def test_most_team_attainments_lie_within_50_to_150_percent(tree):
-    t = tree[(tree["level"] == "team") & np.isfinite(tree["attainment"])]
+    # "higher is better" KPIs: a ceiling KPI's attainment (target ÷ actual, e.g. CAC against the
+    # 50万円 ceiling) grows without bound as the cost falls; CAC is held to its band below
+    t = tree[(tree["level"] == "team") & np.isfinite(tree["attainment"]) & (tree["direction"] == "higher")]
     att = t["attainment"].to_numpy()
     shown = t[["team_id", "kpi_id", "attainment"]].round(3).to_string()
     assert len(att) >= 15, shown  # every team has targets to judge

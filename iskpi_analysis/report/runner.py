@@ -354,7 +354,10 @@ def _run_locked(
     for n in data.quality_notes():  # the reader of the terminal sees them too, not only manifest.json
         print(f"data warning: {n}", file=sys.stderr, flush=True)
     notes = [note_text(p, lang=lang) for p in data.notes]  # the pages' notes, in the report's language
-    labels = {**(previous or {}).get("team_labels", {}), **_team_labels(data, [x for x in team_order if x != ORG])}
+    # every team of the data has its display name: the organisation's pages (and the index's actions)
+    # name teams this run did not render a page for
+    teams_named = dict.fromkeys([*data.team_ids(), *(x for x in team_order if x != ORG)])
+    labels = {**(previous or {}).get("team_labels", {}), **_team_labels(data, list(teams_named))}
     labels[ORG] = _t("report.page.org", lang=lang)
     version = kit_version()
     now_local = dt.datetime.now(dt.UTC).astimezone(_zone(data.tz))

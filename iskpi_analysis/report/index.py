@@ -220,9 +220,14 @@ def _teams_html(inp: dict, team_order, team_labels, *, lang: str) -> str:
                 tr = m.to_dict("records")[0] if len(m) else None
             verdict = tr.get("verdict") if tr else None
             rag = ex.rag(verdict)
+            bounds = (tr.get("target"), tr.get("target_low"), tr.get("target_high")) if tr else ()
             target = (
-                t("executive.index.target", lang=lang, target=xt.value_text(k, tr["target"], lang=lang))
-                if tr and _finite(tr.get("target"))
+                t(
+                    "executive.index.target",
+                    lang=lang,
+                    target=xt.target_text(k, *bounds, _per_of(hist, tr, team, k), lang=lang),
+                )
+                if any(_finite(b) for b in bounds)
                 else t("executive.index.no_target", lang=lang)
             )
             vword = xt.verdict_label(verdict, lang=lang)

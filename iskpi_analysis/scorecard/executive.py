@@ -211,10 +211,12 @@ def actions(
     Returns
     -------
     DataFrame, at most ``n`` rows: rank, code (:data:`ACTION_CODES`), team_id, kpi_id, actual,
-    target, gap (actual − target), shortfall (1 − actual/target for higher-is-better KPIs,
+    target, target_low, target_high (a band target: the gap is to its near edge), gap (actual −
+    target, or − the band's low edge; its high edge for lower-is-better KPIs), shortfall (1 − actual/target for higher-is-better KPIs,
     actual/target − 1 for lower-is-better), phase, next_phase, months, first, last, p_val, p_adj.
     """
-    cols = ["rank", "code", "team_id", "kpi_id", "actual", "target", "gap", "shortfall", "phase", "next_phase"]
+    cols = ["rank", "code", "team_id", "kpi_id", "actual", "target", "target_low", "target_high", "gap", "shortfall"]
+    cols += ["phase", "next_phase"]
     cols += ["months", "first", "last", "p_val", "p_adj"]
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
@@ -224,9 +226,12 @@ def actions(
         lower = kt["kpi_id"].map(lambda k: kpis.get(k).direction == "lower")
         # a range target (the seed's bands) is missed below its low edge (above its high edge
         # for lower-is-better KPIs): that edge is the target the gap is measured to
-        edge = kt["target_high"].where(lower, kt["target_low"]) if "target_low" in kt else kt["target"]
-        kt["target"] = kt["target"].where(np.isfinite(kt["target"].astype(float)), edge)
-        ratio = kt["actual"] / kt["target"]
+        if "target_low" in kt:
+            edge = kt["target_high"].where(lower, kt["target_low"]).astype(float)
+            kt["edge"] = edge.where(np.isfinite(edge), kt["target"])
+        else:
+            kt["edge"] = kt["target"]
+        ratio = kt["actual"] / kt["edge"]
         kt["shortfall"] = np.where(lower, ratio - 1, 1 - ratio)
         kt = kt.sort_values("shortfall", ascending=False).drop_duplicates("team_id")
         for r in kt.itertuples():
@@ -237,7 +242,9 @@ def actions(
                     "kpi_id": r.kpi_id,
                     "actual": r.actual,
                     "target": r.target,
-                    "gap": r.actual - r.target,
+                    "target_low": getattr(r, "target_low", np.nan),
+                    "target_high": getattr(r, "target_high", np.nan),
+                    "gap": r.actual - r.edge,
                     "shortfall": r.shortfall,
                 }
             )

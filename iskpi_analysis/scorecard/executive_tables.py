@@ -13,7 +13,7 @@ import pandas as pd
 from .. import config, fmt, kpis
 from ..catalog import t
 from . import executive as ex
-from .narrative import per_label
+from .narrative import per_label, target_text
 
 __all__ = [
     "finite",
@@ -102,7 +102,7 @@ def action_sentence(a: dict, *, team_names: dict, lang: str = _D) -> str:
             lang=lang,
             team=team,
             kpi=label,
-            target=value_text(k, a["target"], lang=lang),
+            target=target_text(k, a["target"], a.get("target_low"), a.get("target_high"), a.get("per"), lang=lang),
             actual=value_text(k, a["actual"], lang=lang),
             gap=(f"{gap * 100:.1f}pt" if kpis.get(k).unit == "rate" else value_text(k, gap, lang=lang)),
         )

@@ -57,8 +57,24 @@ def run_notebook(name: str, out: Path, **params) -> Path:
     the notebooks directory, the python3 kernel) and return the executed notebook's path."""
     import papermill as pm
 
+    from iskpi_analysis.report.execute import _is_kernel_start_failure
+
     src = config.NOTEBOOKS_DIR / f"{name}.ipynb"
-    pm.execute_notebook(
-        str(src), str(out), parameters=params, cwd=str(config.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False
-    )
+    wait = 60
+    for attempt in (1, 2, 3):  # as the runner: a kernel that died while starting on a loaded machine
+        try:
+            pm.execute_notebook(
+                str(src),
+                str(out),
+                parameters=params,
+                cwd=str(config.NOTEBOOKS_DIR),
+                kernel_name="python3",
+                progress_bar=False,
+                start_timeout=wait,
+            )
+            return out
+        except Exception as exc:
+            if attempt == 3 or not _is_kernel_start_failure(exc):
+                raise
+            wait *= 2
     return out

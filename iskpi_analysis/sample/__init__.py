@@ -93,11 +93,14 @@ Connect/conversation/appointment base rates: SDR 0.25 / 0.55 / 0.26, BDR 0.17 / 
 valid). Non-business days: a rep works with P = 0.03, Poisson(15) calls. Business-day absence
 P = 0.015 (no calls, no emails).
 
-Calibration (2026-10, team level): 18 of the KPI tree's 20 attainments against the seed's phase
-targets lie within 50-150 % (median 91 %); above it are 東京's パイプライン (~170 %) and 大阪's
-商談創出金額 (~211 %: the growth template's 30,000,000 per team and month is small for a 13-rep
-team); CAC ≈ 17-66万円, LTV/CAC ≈ 1.4-6.3 (LTV = average won amount × 0.7 × 3 years), ROI ≈
-−52 % (growth/launch teams still investing) to +111 % (東京);
+Calibration (2026-10, team level, each team judged in its diagnosed phase — 福岡 launch, 大阪
+and 東京 growth, issue 14): 27 of the KPI tree's 31 attainments lie within 50-150 % (median
+113 %); above it are 福岡's and 大阪's e-mail reply rate (~167 %, 5 % inside the 3-8 % range) and
+大阪's and 東京's 商談創出金額 (~206 % and ~214 %: the growth template's 30,000,000 per team and
+month is small for a 12- or 16-rep team; 東京's many small SMB deals keep it there); CAC ≈
+28-56万円, LTV/CAC ≈ 1.7-2.2 (LTV = average won amount × 0.7 × 3 years), ROI ≈ −44 % to −26 %
+(launch and growth teams still investing; a generated mature team reaches the seed's mature
+template, CAC ≤ 50万円 and LTV/CAC ≥ 3);
 ``tests/unit/test_sample_realism.py`` holds these bands.
 """
 

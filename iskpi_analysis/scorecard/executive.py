@@ -32,33 +32,16 @@ __all__ = [
     "actions",
 ]
 
-#: the organisation's totals on the index's first screen (month totals, all teams)
+#: the organisation's totals on the index's first screen (month totals, all teams); each is a
+#: column of :func:`.tree.measures` (deals_won is not a tree KPI)
 ORG_KPIS = ("calls", "connects", "appointments", "deals_created", "deals_won", "won_amount_jpy")
 
-#: the verdict codes of a KPI (issue 14, interface 2) and their red/amber/green state
-VERDICTS = ("ahead", "on_target", "watch", "miss", "reference", "small", "none")
-RAG = {
-    "ahead": "green",
-    "on_target": "green",
-    "watch": "amber",
-    "miss": "red",
-    "reference": "grey",
-    "small": "grey",
-    "none": "grey",
-}
+#: the verdict codes of a KPI and their red/amber/green state: the one vocabulary of :mod:`..targets`
+VERDICTS = targets.VERDICTS
+RAG = targets.RAG
 
 #: what :func:`actions` can return, most urgent kind first
 ACTION_CODES = ("miss", "ready", "decline")
-
-#: measures column of an organisation total (``deals_won`` is not a KPI of the tree)
-_ORG_COLUMN = {
-    "calls": "calls",
-    "connects": "connects",
-    "appointments": "appointments",
-    "deals_created": "deals_created",
-    "deals_won": "deals_won",
-    "won_amount_jpy": "won_amount_jpy",
-}
 
 
 def rag(verdict) -> str:
@@ -108,7 +91,7 @@ def org_summary(data, *, month: str, rep_period: pd.DataFrame, team_names: dict 
     prev = _month_measures(data, previous_month(month), rep_period)
     rows = []
     for kpi_id in ORG_KPIS:
-        col = _ORG_COLUMN[kpi_id]
+        col = kpi_id  # the measures column of the same name
         if col not in cur or cur[col].isna().all():
             continue  # the data has no table for it (e.g. no deals)
         a = float(cur[col].sum())
@@ -155,7 +138,7 @@ def kpi_history(
     for m in _months_back(month, months):
         cur = _month_measures(data, m, rep_period)
         for i, kpi_id in enumerate(ORG_KPIS):
-            col = _ORG_COLUMN[kpi_id]
+            col = kpi_id
             ok = cur is not None and col in cur and not cur[col].isna().all()
             v = float(cur[col].sum()) if ok else np.nan
             rows.append({"team_id": "all", "kpi_id": kpi_id, "per": "team_month", "month": m, "value": v, "order": i})

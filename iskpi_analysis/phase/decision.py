@@ -330,22 +330,18 @@ def team_phase(
     if not isinstance(rules, Rules):
         raise ValueError(f"rules must be a phase.Rules, got {type(rules).__name__}")
     teams = [data.team] if data.team != "all" else data.team_ids()
-    overrides = phase_overrides(teams, settings=settings, override=override)
-    ans = _answers(teams, settings=settings, answers=answers)
-    rows, how = _decide(
+    return _table(
         data,
         month=month,
         teams=teams,
-        overrides=overrides,
-        answers=ans,
-        targets_file=_targets_path(targets_file, settings),
+        settings=settings,
+        override=override,
+        answers=answers,
+        targets_file=targets_file,
         rules=rules,
         folder=_snapshot_folder(data),
         write=False,
     )
-    out = _frame(rows[t] for t in teams)
-    out.attrs["how"] = {t: how[t] for t in teams}  # memory / cache / computed: what the run's cache saved
-    return out
 
 
 def precompute(
@@ -357,22 +353,36 @@ def precompute(
     Returns the table (as :func:`team_phase`).
     """
     _check_view(data)
-    teams = data.team_ids()
-    overrides = phase_overrides(teams, settings=settings)
-    ans = _answers(teams, settings=settings, answers=None)
-    rows, how = _decide(
+    return _table(
         data,
         month=month,
-        teams=teams,
-        overrides=overrides,
-        answers=ans,
-        targets_file=_targets_path(targets_file, settings),
+        teams=data.team_ids(),
+        settings=settings,
+        override=None,
+        answers=None,
+        targets_file=targets_file,
         rules=rules,
         folder=Path(folder),
         write=True,
     )
+
+
+def _table(data, *, month, teams, settings, override, answers, targets_file, rules, folder, write) -> pd.DataFrame:
+    """The decided rows of ``teams`` as :func:`team_phase`'s table (read from / written to the
+    snapshot ``folder`` by key)."""
+    rows, how = _decide(
+        data,
+        month=month,
+        teams=teams,
+        overrides=phase_overrides(teams, settings=settings, override=override),
+        answers=_answers(teams, settings=settings, answers=answers),
+        targets_file=_targets_path(targets_file, settings),
+        rules=rules,
+        folder=folder,
+        write=write,
+    )
     out = _frame(rows[t] for t in teams)
-    out.attrs["how"] = {t: how[t] for t in teams}
+    out.attrs["how"] = {t: how[t] for t in teams}  # memory / cache / computed: what the run's cache saved
     return out
 
 

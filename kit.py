@@ -82,13 +82,20 @@ def report(*args) -> int:
     return run(BIN / "iskpi", "report", *args)
 
 
+#: pytest-xdist for the whole suite: two workers (CI has two cores), and ``loadgroup`` so that a
+#: shared run (the sample reports, the engine servers) and a module's fixtures stay on one worker
+#: (tests/conftest.py sets the groups). Arguments after the command come later and win, e.g.
+#: ``python3 kit.py test -n 0`` runs in one process.
+PARALLEL = ("-n", "2", "--dist", "loadgroup")
+
+
 @command
 def test(*args) -> int:
-    """Set up, then run the whole test suite (pytest); 'no tests collected' counts as a failure."""
+    """Set up, then run the whole test suite (pytest, two workers); 'no tests collected' counts as a failure."""
     rc = setup()
     if rc:
         return rc
-    rc = run(PY, "-m", "pytest", *args)
+    rc = run(PY, "-m", "pytest", *PARALLEL, *args)
     if rc == 5:  # pytest: no tests were collected — never a silent success
         print("error: pytest collected no tests", file=sys.stderr)
         return 1
@@ -98,7 +105,7 @@ def test(*args) -> int:
 @command
 def unit(*args) -> int:
     """Set up, then run the fast tier (tests/unit, -m unit) on two processes: the quick loop."""
-    return test("tests/unit", "-m", "unit", "-n", "2", "-q", *args)
+    return test("tests/unit", "-m", "unit", "-q", *args)
 
 
 @command

@@ -37,12 +37,67 @@ def _tier(item) -> str:
     return tier
 
 
+#: session fixtures worth one computation per session: the tests that use one run on one xdist worker
+SHARED_SESSION_FIXTURES = {
+    "sample_ja": "sample_ja",  # the sample report in Japanese (tests/report/sample_runs.py)
+    "sample_en": "sample_en",  # ... in English
+    "postgres_url": "engines",  # a PostgreSQL server
+    "spark_session": "engines",  # a Spark session
+}
+
+
+def _xdist_group(item) -> str | None:
+    """The pytest-xdist group of a test (``--dist loadgroup``: a group runs on one worker).
+
+    A test reading a shared session run (:data:`SHARED_SESSION_FIXTURES`) joins that run's group;
+    a test using a module-scoped fixture (a notebook run, a simulated data set) joins its module's
+    group, so the fixture is computed once, as without xdist. Every other test is free.
+    """
+    names = set(item.fixturenames)
+    shared = sorted({g for f, g in SHARED_SESSION_FIXTURES.items() if f in names})
+    if shared:
+        return "_".join(shared)
+    # pytest has no public accessor for a test's fixture definitions
+    defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    if any(d and d[-1].scope in ("module", "package") for d in defs.values()):
+        return item.path.stem
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
-    """Mark every test with its tier (an explicit tier marker on a test wins)."""
+    """Mark every test with its tier (an explicit tier marker on a test wins) and its xdist group
+    (an explicit ``xdist_group`` marker wins), before the other hooks; afterwards, make sure the
+    group reaches the scheduler."""
     tiers = ("unit", "notebook", "report", "browser", "engines")
     for item in items:
         if not any(item.get_closest_marker(t) for t in tiers):
             item.add_marker(getattr(pytest.mark, _tier(item)))
+        if not item.get_closest_marker("xdist_group"):
+            group = _xdist_group(item)
+            if group:
+                item.add_marker(pytest.mark.xdist_group(group))
+    result = yield
+    _name_groups_in_nodeids(config, items)
+    return result
+
+
+def _name_groups_in_nodeids(config, items) -> None:
+    """``--dist loadgroup`` schedules by a ``@group`` suffix of the test id, which pytest-xdist
+    3.8 writes to ``item._nodeid``; pytest 9 keeps the id in ``item._id`` and ignores that, so
+    every group would be scattered over the workers. Write the suffix where pytest 9 reads it
+    (only when pytest-xdist's own did not take effect)."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId  # pytest >= 9; older pytest took pytest-xdist's suffix
+
+    for item in items:
+        names = {
+            str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(names))
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)
 
 
 @pytest.fixture

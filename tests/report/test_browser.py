@@ -14,7 +14,6 @@ import struct
 from pathlib import Path
 
 import pytest
-from test_report import sample_report  # the sample-data report, computed once per session
 
 from iskpi_analysis import browser
 
@@ -35,8 +34,8 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
-def test_index_and_report_open_in_chromium(tmp_path_factory):
-    s = sample_report(tmp_path_factory)
+def test_index_and_report_open_in_chromium(sample_ja, tmp_path_factory):
+    s = sample_ja  # the sample-data report, computed once per session
     res = s["result"]
     page = sorted((res.out_dir / s["team"]).glob("*.html"))[0]
     shots = Path(os.environ.get("ISKPI_SCREENSHOT_DIR") or tmp_path_factory.mktemp("shots"))
@@ -110,13 +109,13 @@ _FIRST_SCREEN_JS = r"""JSON.stringify((() => {
 })())"""
 
 
-def test_index_first_screen_fits_a_laptop_screen(tmp_path_factory):
+def test_index_first_screen_fits_a_laptop_screen(sample_ja, tmp_path_factory):
     """At 1366×768 the organisation totals, the actions and the teams' key KPIs are all on the
     first screen, the sparklines are drawn, nothing scrolls sideways; pages and operator details
     come after it."""
     import json
 
-    s = sample_report(tmp_path_factory)
+    s = sample_ja
     shots = Path(os.environ.get("ISKPI_SCREENSHOT_DIR") or tmp_path_factory.mktemp("shots"))
     with browser.Chromium(width=1366, height=768) as c:
         c.open(s["result"].index.resolve().as_uri())

@@ -1,5 +1,5 @@
 """Issue 14: one report, one truth. From the recorded values of a real report run of the sample
-month (the session's sample report of tests/report/test_report.py: the organisation and one team,
+month (the session's Japanese sample report, ``sample_runs``: the organisation and one team,
 every notebook), for every team each KPI's value, target and verdict is identical on every page
 that records it (``kpi_table``), and every page that records a phase for a team records the same.
 
@@ -19,7 +19,6 @@ import math
 
 import pandas as pd
 import pytest
-from test_report import sample_report
 
 from iskpi_analysis import notebook as nbm
 from iskpi_analysis import targets
@@ -28,9 +27,9 @@ from iskpi_analysis import targets
 FIELDS = ("actual", "target", "target_low", "target_high", "verdict")
 
 
-def page_records(tmp_path_factory) -> dict:
+def page_records(sample: dict) -> dict:
     """{(run folder, notebook): records} of every executed page of the sample report."""
-    res = sample_report(tmp_path_factory)["result"]
+    res = sample["result"]
     out = {}
     for ipynb in sorted(res.out_dir.glob("*/*.ipynb")):
         out[(ipynb.parent.name, ipynb.stem)] = nbm.read_records(ipynb)
@@ -57,8 +56,8 @@ def same(a, b) -> bool:
     return a == b
 
 
-def test_kpi_tables_have_the_contract_shape(tmp_path_factory):
-    pages = {k: pd.DataFrame(r["kpi_table"]) for k, r in page_records(tmp_path_factory).items() if "kpi_table" in r}
+def test_kpi_tables_have_the_contract_shape(sample_ja):
+    pages = {k: pd.DataFrame(r["kpi_table"]) for k, r in page_records(sample_ja).items() if "kpi_table" in r}
     assert ("all", "01_scorecard") in pages, "the organisation's scorecard records no kpi_table"
     for key, kt in pages.items():
         assert set(targets.KPI_TABLE_COLUMNS) <= set(kt.columns), key
@@ -67,9 +66,9 @@ def test_kpi_tables_have_the_contract_shape(tmp_path_factory):
         assert not kt.duplicated(["team_id", "kpi_id"]).any(), f"{key}: a KPI recorded twice for a team"
 
 
-def test_every_kpi_is_identical_on_every_page(tmp_path_factory):
+def test_every_kpi_is_identical_on_every_page(sample_ja):
     rows = []
-    for (run, nb), rec in page_records(tmp_path_factory).items():
+    for (run, nb), rec in page_records(sample_ja).items():
         for r in rec.get("kpi_table", []):
             rows.append({"page": f"{run}/{nb}", **r})
     kt = pd.DataFrame(rows)
@@ -88,27 +87,27 @@ def test_every_kpi_is_identical_on_every_page(tmp_path_factory):
     assert compared >= 5, "too few KPIs recorded on two pages to compare"
     assert not diffs, "\n".join(diffs[:20])
     # the scorecard of a team's own run and the organisation's scorecard both cover the team
-    team = sample_report(tmp_path_factory)["team"]
+    team = sample_ja["team"]
     assert {"all/01_scorecard", f"{team}/01_scorecard"} <= set(kt.loc[kt["team_id"] == team, "page"])
 
 
-def test_every_page_records_one_phase_per_team(tmp_path_factory):
+def test_every_page_records_one_phase_per_team(sample_ja):
     seen: dict = {}
-    for (run, nb), rec in page_records(tmp_path_factory).items():
+    for (run, nb), rec in page_records(sample_ja).items():
         for team, phase in page_phases(rec).items():
             seen.setdefault(team, {})[f"{run}/{nb}"] = phase
-    team = sample_report(tmp_path_factory)["team"]
+    team = sample_ja["team"]
     assert len(seen.get(team, {})) >= 2, f"fewer than two pages record a phase for {team}: {seen.get(team)}"
     diffs = {t: p for t, p in seen.items() if len(set(p.values())) > 1}
     assert not diffs, f"pages disagree on the phase: {diffs}"
 
 
 @pytest.mark.parametrize("field", ["target", "target_low", "target_high"])
-def test_funnel_and_smart_targets_match_the_kpi_table(tmp_path_factory, field):
+def test_funnel_and_smart_targets_match_the_kpi_table(sample_ja, field):
     """Inside 01: the SMART check's targets are the kpi_table's for every team in that phase (a
     goal or a pro-rated month target aside), so the funnel, the KPI tree and the SMART check
     cannot show different targets for the same KPI."""
-    rec = page_records(tmp_path_factory)[("all", "01_scorecard")]
+    rec = page_records(sample_ja)[("all", "01_scorecard")]
     kt = pd.DataFrame(rec["kpi_table"]).set_index(["team_id", "kpi_id"])
     sm = pd.DataFrame(rec["smart"])
     col = {"target": "target", "target_low": "low", "target_high": "high"}[field]

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_report import MONTH, sample_report  # the sample-data report, computed once per session
+from test_report import MONTH
 
 from iskpi_analysis import catalog, config, kpis, report
 from iskpi_analysis import notebook as nbm
@@ -189,8 +189,8 @@ def test_index_without_organisation_run_still_lists_pages(tmp_path):
 
 
 # --- the sample report: recorded values travel to the index ------------------------------------------
-def test_sample_index_first_screen(tmp_path_factory):
-    s = sample_report(tmp_path_factory)
+def test_sample_index_first_screen(sample_ja):
+    s = sample_ja
     res = s["result"]
     page = res.index.read_text(encoding="utf-8")
     first = _first_screen(page)
@@ -235,8 +235,8 @@ def test_sample_index_first_screen(tmp_path_factory):
     assert fp in _footer(page) and fp not in page[: page.index('<footer class="operator"')]
 
 
-def test_sample_organisation_page_shows_totals_not_team_pages(tmp_path_factory):
-    s = sample_report(tmp_path_factory)
+def test_sample_organisation_page_shows_totals_not_team_pages(sample_ja):
+    s = sample_ja
     org_page = (s["result"].out_dir / ORG / "01_scorecard.html").read_text(encoding="utf-8")
     team_page = (s["result"].out_dir / s["team"] / "01_scorecard.html").read_text(encoding="utf-8")
     org_heading = "<h2" in org_page and "組織全体" in org_page

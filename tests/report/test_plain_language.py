@@ -1,7 +1,7 @@
 """Plain language on every page of a real report (issue 14), in Japanese and in English.
 
-From the HTML of a real report run on the sample data (the session's Japanese sample report of
-``test_report.py``, organisation + one team, and an English run of the same), every page:
+From the HTML of a real report run on the sample data (the session's Japanese and English sample
+reports, ``sample_runs``: organisation + one team, every notebook), every page:
 
 * names teams and reps by display name: no team id or rep id in the visible text (an operator
   footer — ``<footer>`` or ``class="operator…"`` — may carry them, like the manifest);
@@ -23,10 +23,9 @@ import re
 from pathlib import Path
 
 import pytest
-from test_report import MONTH, sample_report  # the sample-data report, computed once per session
 from test_report_language import page_lines
 
-from iskpi_analysis import catalog, config, glossary, report
+from iskpi_analysis import catalog, config, glossary
 
 LANGS = ("ja", "en")
 
@@ -98,30 +97,15 @@ BARE_SOURCE = {"ja": re.compile(r"記事"), "en": re.compile(r"(?i)\barticles?\b
 
 
 # --- the report runs -----------------------------------------------------------------------------
-_EN: dict = {}
+#: one parameter per language, each in the pytest-xdist group of its run (``sample_runs``), so the
+#: Japanese and the English run each happen once per session
+LANG_RUNS = [pytest.param(lang, marks=pytest.mark.xdist_group(f"sample_{lang}"), id=lang) for lang in LANGS]
 
 
-@pytest.fixture(scope="module")
-def ja_report(tmp_path_factory):
-    s = sample_report(tmp_path_factory)
-    assert s["result"].status == "complete"
-    return s
-
-
-@pytest.fixture(scope="module")
-def en_report(tmp_path_factory, ja_report):
-    if "result" not in _EN:
-        out = tmp_path_factory.mktemp("sample_reports_en")
-        _EN["result"] = report.run_report(
-            MONTH, teams=[ja_report["team"]], out_dir=out, lang="en", progress=False, raise_on_failure=False
-        )
-    res = _EN["result"]
-    assert res.status == "complete", [report.describe_failure(r) for r in res.runs if r["status"] != "ok"]
-    return {"result": res, "team": ja_report["team"], "data": ja_report["data"]}
-
-
-def _runs(lang, ja_report, en_report):
-    return ja_report if lang == "ja" else en_report
+@pytest.fixture
+def sample(lang, request):
+    """The session's sample report in ``lang`` (``sample_ja`` / ``sample_en``, tests/report/conftest.py)."""
+    return request.getfixturevalue(f"sample_{lang}")
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -162,9 +146,9 @@ def _first_sentences(page: str, n: int = 3) -> list[str]:
 
 
 # --- the report pages ----------------------------------------------------------------------------
-@pytest.mark.parametrize("lang", LANGS)
-def test_no_team_or_rep_id_in_visible_text(lang, ja_report, en_report, tmp_path):
-    s = _runs(lang, ja_report, en_report)
+@pytest.mark.parametrize("lang", LANG_RUNS)
+def test_no_team_or_rep_id_in_visible_text(lang, sample, tmp_path):
+    s = sample
     ids = s["data"].names()  # team and rep ids, each with the display name a reader should see
     assert s["team"] in ids  # the sample's teams have display names, so ids are never needed
     pattern = re.compile(
@@ -179,9 +163,9 @@ def test_no_team_or_rep_id_in_visible_text(lang, ja_report, en_report, tmp_path)
     assert not found, f"{len(found)} id(s) in visible text, e.g. {found[:8]}"
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_every_page_ends_with_a_glossary_of_the_terms_it_uses(lang, ja_report, en_report, tmp_path):
-    s = _runs(lang, ja_report, en_report)
+@pytest.mark.parametrize("lang", LANG_RUNS)
+def test_every_page_ends_with_a_glossary_of_the_terms_it_uses(lang, sample, tmp_path):
+    s = sample
     title = catalog.t("glossary.title", lang=lang)
     seen_terms: set[str] = set()
     for f in _pages(s["result"]):
@@ -215,9 +199,9 @@ def test_every_page_ends_with_a_glossary_of_the_terms_it_uses(lang, ja_report, e
     assert set(ISSUE_TERMS) - {"p_value"} <= seen_terms
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_the_seed_is_cited_by_name_and_title(lang, ja_report, en_report, tmp_path):
-    s = _runs(lang, ja_report, en_report)
+@pytest.mark.parametrize("lang", LANG_RUNS)
+def test_the_seed_is_cited_by_name_and_title(lang, sample, tmp_path):
+    s = sample
     names = {i: catalog.t(f"glossary.sources.{i}.name", lang=lang) for i in glossary.source_ids(lang=lang)}
     titles = {i: catalog.t(f"glossary.sources.{i}.title", lang=lang) for i in names}
     if lang == "ja":  # the titles are the seeds' own
@@ -242,9 +226,9 @@ def test_the_seed_is_cited_by_name_and_title(lang, ja_report, en_report, tmp_pat
     assert cited_pages >= 3  # 01, 02 and 03 cite the articles
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_headlines_and_first_verdicts_carry_no_statistical_jargon(lang, ja_report, en_report):
-    s = _runs(lang, ja_report, en_report)
+@pytest.mark.parametrize("lang", LANG_RUNS)
+def test_headlines_and_first_verdicts_carry_no_statistical_jargon(lang, sample):
+    s = sample
     bad = []
     for f in _pages(s["result"]):
         page = f.read_text(encoding="utf-8")
@@ -267,11 +251,11 @@ def test_headlines_and_first_verdicts_carry_no_statistical_jargon(lang, ja_repor
     assert not bad, bad
 
 
-def test_a_three_month_headline_says_its_window(ja_report):
+def test_a_three_month_headline_says_its_window(sample_ja):
     """03 and 04 analyse three months up to the report month: their headline cards say so."""
-    res = ja_report["result"]
+    res = sample_ja["result"]
     for nb in ("03_correlation", "04_time_of_day"):
-        page = (res.out_dir / ja_report["team"] / f"{nb}.html").read_text(encoding="utf-8")
+        page = (res.out_dir / sample_ja["team"] / f"{nb}.html").read_text(encoding="utf-8")
         cards = re.search(r'<section class="headline">(.*?)</section>', page, re.S).group(1)
         assert "2026-08〜2026-10(3ヶ月)" in cards, nb
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_report import FIXTURE_NOTEBOOKS, MONTH, make_tiny_data, sample_report
+from test_report import FIXTURE_NOTEBOOKS, MONTH, make_tiny_data
 
 from iskpi_analysis import browser, report
 
@@ -46,14 +46,14 @@ def assert_a4(pdf: Path) -> int:
     return len(sizes)
 
 
-def test_pages_carry_the_a4_print_stylesheet(tmp_path_factory):
-    page = sample_report(tmp_path_factory)["result"].html_files[0].read_text(encoding="utf-8")
+def test_pages_carry_the_a4_print_stylesheet(sample_ja):
+    page = sample_ja["result"].html_files[0].read_text(encoding="utf-8")
     assert re.search(r"@page\s*\{\s*size:\s*A4", page)
     assert "@media print" in page and "overflow-wrap: anywhere" in page
 
 
-def test_sample_pages_print_to_a4_without_cut_tables(tmp_path_factory, tmp_path):
-    s = sample_report(tmp_path_factory)
+def test_sample_pages_print_to_a4_without_cut_tables(sample_ja, tmp_path):
+    s = sample_ja
     res = s["result"]
     pages = [res.index, *res.html_files]
     with browser.Chromium() as b:
@@ -77,9 +77,9 @@ def test_sample_pages_print_to_a4_without_cut_tables(tmp_path_factory, tmp_path)
     assert counts[scorecard.name] >= 3  # a long page paginates instead of being cut
 
 
-def test_without_the_print_stylesheet_tables_are_cut(tmp_path_factory, tmp_path):
+def test_without_the_print_stylesheet_tables_are_cut(sample_ja, tmp_path):
     """The check above can fail: the same page with only the screen CSS has tables wider than A4."""
-    res = sample_report(tmp_path_factory)["result"]
+    res = sample_ja["result"]
     page = next(p for p in res.html_files if p.stem.startswith("01_"))
     text = page.read_text(encoding="utf-8")
     assert PRINT_CSS in text

@@ -2,8 +2,8 @@
 failing notebooks, clean re-runs, and a run of the real notebooks on the sample data.
 
 Runtime is kept modest: the tiny fixture notebook on a tiny CSV data set for most tests, and the
-real notebooks for the organisation + one team on the sample data (the whole run over every
-team is the benchmark / main job).
+real notebooks for the organisation + one team on the sample data (``sample_runs``: one run shared
+by the report tier's files; the whole run over every team is the benchmark / main job).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sample_runs import sample_report  # noqa: F401 - the shared sample-data report, also imported from here
 
-from iskpi_analysis import catalog, config, report
+from iskpi_analysis import catalog, report
 from iskpi_analysis import dataset as iskpi_io
 
 HERE = Path(__file__).resolve().parents[1]  # tests/
@@ -110,28 +111,6 @@ def tiny_run(tiny_dir, tmp_path_factory):
         MONTH, teams=["T1"], data_dir=tiny_dir, out_dir=out, notebooks_dir=FIXTURE_NOTEBOOKS, jobs=2, progress=False
     )
     return res
-
-
-_SAMPLE: dict = {}
-
-
-def sample_report(tmp_path_factory):
-    """The real notebooks (or the fixture while none exist) on the sample data, org + one team.
-
-    Computed once per session and shared with tests/report/test_browser.py.
-    """
-    if "result" not in _SAMPLE:
-        data = iskpi_io.load_data(config.SAMPLE_DATA_DIR)
-        start, end = iskpi_io.month_bounds(MONTH)
-        # the team with the fewest calls in the month keeps the suite quick
-        team = min(data.team_ids(), key=lambda t: data.filter(team=t, start=start, end=end).row_counts()["calls"])
-        real = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-        nb_dir = config.NOTEBOOKS_DIR if real else FIXTURE_NOTEBOOKS
-        out = tmp_path_factory.mktemp("sample_reports")
-        _SAMPLE["result"] = report.run_report(MONTH, teams=[team], out_dir=out, notebooks_dir=nb_dir, progress=False)
-        _SAMPLE["team"] = team
-        _SAMPLE["data"] = data
-    return _SAMPLE
 
 
 # --- discovery / validation (fast) ----------------------------------------------------------------
@@ -480,8 +459,8 @@ def test_run_report_api_raises_notebook_failed_and_names_timed_out_cell(tiny_dir
 
 
 # --- the real notebooks on the sample data ------------------------------------------------------
-def test_sample_report_files_manifest_and_no_code(tmp_path_factory):
-    s = sample_report(tmp_path_factory)
+def test_sample_report_files_manifest_and_no_code(sample_ja):
+    s = sample_ja
     res, team = s["result"], s["team"]
     assert res.status == "complete"
     m = json.loads(res.manifest.read_text(encoding="utf-8"))
@@ -498,9 +477,9 @@ def test_sample_report_files_manifest_and_no_code(tmp_path_factory):
         assert_no_code(html_text_without_data_uris(f))
 
 
-def test_sample_report_has_no_input_identifiers(tmp_path_factory):
+def test_sample_report_has_no_input_identifiers(sample_ja):
     """Aggregates only: no lead/call/deal/e-mail id of the input, no e-mail address or phone number."""
-    s = sample_report(tmp_path_factory)
+    s = sample_ja
     data = s["data"]
     ids: set[str] = set()
     for table, col in (
@@ -525,8 +504,8 @@ def test_sample_report_has_no_input_identifiers(tmp_path_factory):
         assert not re.search(r"\b0\d{1,4}-\d{1,4}-\d{4}\b", text), f"{f}: phone number in the HTML"
 
 
-def test_sample_report_no_missing_glyph_warnings(tmp_path_factory):
-    s = sample_report(tmp_path_factory)
+def test_sample_report_no_missing_glyph_warnings(sample_ja):
+    s = sample_ja
     for ipynb in s["result"].out_dir.glob("*/*.ipynb"):
         nbj = json.loads(ipynb.read_text(encoding="utf-8"))
         for c in nbj["cells"]:

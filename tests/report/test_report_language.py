@@ -7,8 +7,8 @@
 * slow: the sample report in ``en`` has no Japanese character outside data values (team and rep
   names), and in ``ja`` no stray English prose (parameter names, "seed", "article",
   "notebook"). It covers the notebooks already bilingual (``BILINGUAL_NOTEBOOKS``) for the
-  organisation and one team (``tokyo_is``);
-  ``ISKPI_LANG_TEST_TEAMS=all`` runs every team.
+  organisation and one team (``tokyo_is``): the session's shared sample reports (``sample_runs``),
+  which run exactly that; ``ISKPI_LANG_TEST_TEAMS=all`` runs every team in a report of its own.
 
 Run ``python tests/report/test_report_language.py DIR`` to print the share of Japanese lines of an
 English report folder (how issue 13's figures were measured).
@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sample_runs import SAMPLE_TEAM, every_notebook
 
 from iskpi_analysis import config, report
 from iskpi_analysis import dataset as iskpi_io
@@ -202,7 +203,7 @@ def test_bilingual_notebook_reports_one_language(tmp_path, lang, own, other):
 
 # --- the sample report ---------------------------------------------------------------------------
 def _teams() -> list[str] | None:
-    return None if os.environ.get("ISKPI_LANG_TEST_TEAMS") == "all" else ["tokyo_is"]
+    return None if os.environ.get("ISKPI_LANG_TEST_TEAMS") == "all" else [SAMPLE_TEAM]
 
 
 #: The notebooks whose prose, tables and sentences come from the catalog in both languages
@@ -210,37 +211,42 @@ def _teams() -> list[str] | None:
 BILINGUAL_NOTEBOOKS = ["01_scorecard", "02_phase", "03_correlation", "04_time_of_day"]
 
 
-@pytest.mark.slow
-def test_english_sample_report_has_no_japanese_outside_data_values(tmp_path):
+def _sample_run(lang: str, request, tmp_path):
+    """The sample report in ``lang`` for the organisation and ``_teams()``, every bilingual notebook.
+
+    With the default team and every notebook bilingual, these are the arguments of the session's
+    shared sample report (``sample_runs``), so that run is read instead of a second, identical one.
+    """
+    teams = _teams()
+    if teams == [SAMPLE_TEAM] and every_notebook() == BILINGUAL_NOTEBOOKS:
+        return request.getfixturevalue(f"sample_{lang}")["result"]
     res = report.run_report(
         MONTH,
-        teams=_teams(),
+        teams=teams,
         out_dir=tmp_path,
-        lang="en",
+        lang=lang,
         notebooks=BILINGUAL_NOTEBOOKS,
         progress=False,
         raise_on_failure=False,
         kernel_name="python3",
     )
     assert res.status == "complete", [report.describe_failure(r) for r in res.runs if r["status"] != "ok"]
+    return res
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("sample_en")
+def test_english_sample_report_has_no_japanese_outside_data_values(request, tmp_path):
+    res = _sample_run("en", request, tmp_path)
     bad, total = japanese_lines(res.out_dir, data_names(config.SAMPLE_DATA_DIR))
     print(f"English report: {len(bad)} of {total} lines ({len(bad) / max(total, 1):.1%}) have Japanese")
     assert not bad, f"{len(bad)} of {total} lines with Japanese:\n" + _summary(bad)
 
 
 @pytest.mark.slow
-def test_japanese_sample_report_has_no_stray_english_prose(tmp_path):
-    res = report.run_report(
-        MONTH,
-        teams=_teams(),
-        out_dir=tmp_path,
-        lang="ja",
-        notebooks=BILINGUAL_NOTEBOOKS,
-        progress=False,
-        raise_on_failure=False,
-        kernel_name="python3",
-    )
-    assert res.status == "complete", [report.describe_failure(r) for r in res.runs if r["status"] != "ok"]
+@pytest.mark.xdist_group("sample_ja")
+def test_japanese_sample_report_has_no_stray_english_prose(request, tmp_path):
+    res = _sample_run("ja", request, tmp_path)
     bad = stray_english(res.out_dir)
     assert not bad, f"{len(bad)} line(s) with English prose:\n" + _summary(bad)
 

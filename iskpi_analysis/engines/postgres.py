@@ -8,6 +8,7 @@ a ``timestamp`` column without zone is already local time (the contract's naive 
 
 from __future__ import annotations
 
+import decimal as _decimal
 import io as _io
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -33,7 +34,7 @@ class PostgresEngine(Engine):
     """
 
     dialect = "postgres"
-    TYPES = {"str": "TEXT", "double": "DOUBLE PRECISION", "date": "DATE", "bool": "BOOLEAN"}
+    TYPES = {"str": "TEXT", "double": "DOUBLE PRECISION", "date": "DATE", "bool": "BOOLEAN", "ts": "TIMESTAMPTZ"}
 
     def __init__(self, url: str, *, tz: str, valid_talk_seconds: int):
         try:
@@ -92,7 +93,18 @@ class PostgresEngine(Engine):
     def query(self, sql: str) -> pd.DataFrame:
         cur = self._con.execute(sql)
         cols = [d.name for d in cur.description]
-        return pd.DataFrame(cur.fetchall(), columns=cols)
+        df = pd.DataFrame(cur.fetchall(), columns=cols)
+        for c in df.columns:  # numeric (e.g. sum of a bigint) comes back as Decimal: a float, as in DuckDB
+            s = df[c].dropna()
+            if df[c].dtype == object and len(s) and isinstance(s.iloc[0], _decimal.Decimal):
+                df[c] = df[c].astype(float)
+        return self._logged(sql, df)
+
+    def execute(self, sql: str) -> None:
+        self._con.execute(sql)
+
+    def month_sql(self, loc: str) -> str:
+        return f"to_char({loc}, 'YYYY-MM')"
 
     def _put(self, name: str, df: pd.DataFrame) -> None:
         cols = ", ".join(f'"{c}" {_PG_TYPES[k]}' for c, k in column_kinds(df).items())

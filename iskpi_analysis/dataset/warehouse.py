@@ -179,6 +179,19 @@ class EngineDataset(Dataset):
             snapshot=self.snapshot,
         )
 
+    def _frame(self, table: str) -> pd.DataFrame | None:
+        # a database has no row order: pulled in the order of the table's ids (the files' order
+        # of an export sorted by id), so tables built from them come out the same on every run
+        if not self.has(table):
+            return None
+        if table not in self._frames:
+            from .core import _pandas_types
+
+            order = ", ".join(_ORDER[table])
+            df = self.query(f"SELECT * FROM {self.sql(table, with_inbound=True)} x ORDER BY {order}")
+            self._frames[table] = _pandas_types(table, df, self.tz)
+        return self._frames[table]
+
     def team_ids(self) -> list[str]:
         src = self._src.views["teams" if self.has("teams") else "reps"]
         return [r[0] for r in self._rows(f"SELECT DISTINCT team_id FROM {src} t ORDER BY 1")]
@@ -192,6 +205,18 @@ class EngineDataset(Dataset):
 
     def __repr__(self) -> str:
         return f"<Dataset {self._src.url} team={self.team} ({type(self._src.eng).__name__})>"
+
+
+#: the order pulled tables come in
+_ORDER = {
+    "teams": ("team_id",),
+    "reps": ("rep_id",),
+    "costs": ("team_id", "month"),
+    "calls": ("call_id",),
+    "emails": ("email_id",),
+    "leads": ("lead_id",),
+    "deals": ("deal_id",),
+}
 
 
 class _ViewEngine:

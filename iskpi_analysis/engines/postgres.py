@@ -94,10 +94,11 @@ class PostgresEngine(Engine):
         cur = self._con.execute(sql)
         cols = [d.name for d in cur.description]
         df = pd.DataFrame(cur.fetchall(), columns=cols)
-        for c in df.columns:  # numeric (e.g. sum of a bigint) comes back as Decimal: a float, as in DuckDB
-            s = df[c].dropna()
-            if df[c].dtype == object and len(s) and isinstance(s.iloc[0], _decimal.Decimal):
-                df[c] = df[c].astype(float)
+        for i in range(df.shape[1]):  # numeric (e.g. sum of a bigint) comes back as Decimal: a float, as in DuckDB
+            col = df.iloc[:, i]  # by position: two unnamed aggregates are both called "count"
+            s = col.dropna()
+            if col.dtype == object and len(s) and isinstance(s.iloc[0], _decimal.Decimal):
+                df.isetitem(i, col.astype(float))
         return self._logged(sql, df)
 
     def execute(self, sql: str) -> None:

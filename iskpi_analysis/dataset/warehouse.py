@@ -103,9 +103,10 @@ def _run_folder(url: str, tz: str, valid_talk_seconds: int) -> RunFolder | None:
 class _Source:
     """What every filtered view of one loaded database shares: the engine, its views, the calendar."""
 
-    def __init__(self, eng, url: str, views: dict[str, str], cal: str, cal_frame: pd.DataFrame):
+    def __init__(self, eng, url: str, views: dict[str, str], cal: str, cal_frame: pd.DataFrame, full_url: str):
         self.eng = eng
         self.url = url
+        self.full_url = full_url  # with its password: only for a report run's kernels (kernel_env)
         self.views = views
         self.cal = cal
         self.cal_frame = cal_frame
@@ -130,6 +131,16 @@ class EngineDataset(Dataset):
     def source_url(self) -> str:
         """The database URL without password."""
         return self._src.url
+
+    def kernel_env(self) -> dict[str, str]:
+        """What a report run's kernels need to open this database: the URL with its password
+        (``ISKPI_DATA_URL``; their ``data_dir`` parameter is the URL without it)."""
+        from ..engines.base import QUERY_LOG_ENV
+
+        env = {DATA_URL_ENV: self._src.full_url}
+        if os.environ.get(QUERY_LOG_ENV):  # the kernels log their queries where this process does
+            env[QUERY_LOG_ENV] = os.environ[QUERY_LOG_ENV]
+        return env
 
     def query(self, sql: str) -> pd.DataFrame:
         from ..engines.definitions import render_query
@@ -346,7 +357,7 @@ def open_url(url: str, *, tz: str = config.DEFAULT_TZ, valid_talk_seconds: int =
                     code="inbound_calls",
                 )
             )
-    src = _Source(eng, shown, views, cal, cal_frame)
+    src = _Source(eng, shown, views, cal, cal_frame, full)
     return EngineDataset(
         src,
         tz=tz,

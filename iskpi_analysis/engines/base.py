@@ -118,7 +118,7 @@ class Engine:
         dates can lie outside the calendar of the calls)."""
         raise NotImplementedError
 
-    def _logged(self, sql: str, df: pd.DataFrame) -> pd.DataFrame:
+    def _logged(self, sql: str, df: pd.DataFrame, seconds: float = float("nan")) -> pd.DataFrame:
         """Remember what a query returned (rows, columns, asking function) in ``self.query_log``
         and, when ``ISKPI_ENGINE_LOG`` names a file, append it there as one JSON line."""
         entry = {
@@ -126,6 +126,7 @@ class Engine:
             "rows": int(len(df)),
             "columns": [str(c) for c in df.columns],
             "caller": _caller(),
+            "seconds": round(seconds, 4),
             "sql": " ".join(sql.split())[:300],
         }
         log = self.__dict__.setdefault("query_log", [])
@@ -142,6 +143,10 @@ def _caller() -> str:
     analysis that asked for the query."""
     for fr in inspect.stack(0)[2:]:
         mod = fr.frame.f_globals.get("__name__", "")
-        if not mod.startswith(("iskpi_analysis.engines", "iskpi_analysis.dataset.warehouse")):
-            return f"{mod}.{fr.function}"
+        if mod.startswith(("iskpi_analysis.engines", "iskpi_analysis.dataset.warehouse")):
+            continue
+        # the Dataset's own plumbing (a frame property, row counts) is not who asked
+        if mod.startswith("iskpi_analysis.dataset") and (fr.function[0] in "<_" or fr.function == "query"):
+            continue
+        return f"{mod}.{fr.function}"
     return "?"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import decimal as _decimal
 import io as _io
+import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
@@ -91,6 +92,7 @@ class PostgresEngine(Engine):
         return {t: f"{self._prefix}_{t}" for t in ("calls", "emails", "deals", "reps") if self.has(t)}
 
     def query(self, sql: str) -> pd.DataFrame:
+        t0 = time.perf_counter()
         cur = self._con.execute(sql)
         cols = [d.name for d in cur.description]
         df = pd.DataFrame(cur.fetchall(), columns=cols)
@@ -99,7 +101,7 @@ class PostgresEngine(Engine):
             s = col.dropna()
             if col.dtype == object and len(s) and isinstance(s.iloc[0], _decimal.Decimal):
                 df.isetitem(i, col.astype(float))
-        return self._logged(sql, df)
+        return self._logged(sql, df, time.perf_counter() - t0)
 
     def execute(self, sql: str) -> None:
         self._con.execute(sql)

@@ -9,6 +9,7 @@ the local hour and date). A ``TIMESTAMP_NTZ`` column is already local time.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -93,7 +94,9 @@ class SparkEngine(Engine):
         return {t: f"{self._prefix}_{t}" for t in ("calls", "emails", "deals", "reps") if self.has(t)}
 
     def query(self, sql: str) -> pd.DataFrame:
-        return self._logged(sql, self.spark.sql(sql).toPandas())
+        t0 = time.perf_counter()
+        df = self.spark.sql(sql).toPandas()
+        return self._logged(sql, df, time.perf_counter() - t0)
 
     def execute(self, sql: str) -> None:
         self.spark.sql(sql)

@@ -154,9 +154,9 @@ class EngineDataset(Dataset):
     def sql(self, table: str, *, lean: bool = False, with_inbound: bool = False) -> str:
         if not self.has(table):
             raise KeyError(f"table {table!r} is not in the data ({self.data_dir})")
-        lean = lean and table == "calls" and not with_inbound
-        if lean:
-            view = self._src.eng.relations()["calls"]  # the aggregations' relation (with loc)
+        lean = lean and table in ("calls", "emails") and not with_inbound
+        if lean:  # the aggregations' relations: no reps or calendar join (calls with loc)
+            view = self._src.eng.relations()[table]
         elif table == "calls":
             view = self._src.views["calls_all" if with_inbound else "calls"]
         else:
@@ -203,6 +203,18 @@ class EngineDataset(Dataset):
             self._frames[table] = _pandas_types(table, df, self.tz)
         return self._frames[table]
 
+    def months(self) -> list[str]:
+        # distinct dates of the lean relations first, then their months from the calendar: the
+        # full views' reps and calendar joins over every event took seconds per call in PostgreSQL
+        parts = [f"SELECT DISTINCT date FROM {self.sql(t, lean=True)} x" for t in ("calls", "emails") if self.has(t)]
+        return [
+            r[0]
+            for r in self._rows(
+                f"SELECT DISTINCT k.month_label AS month FROM ({' UNION '.join(parts)}) d "
+                f"JOIN {self._src.cal} k ON k.date = d.date ORDER BY 1"
+            )
+        ]
+
     def team_ids(self) -> list[str]:
         src = self._src.views["teams" if self.has("teams") else "reps"]
         return [r[0] for r in self._rows(f"SELECT DISTINCT team_id FROM {src} t ORDER BY 1")]
@@ -247,9 +259,10 @@ class _ViewEngine:
     def relations(self) -> dict[str, str]:
         d = self.data
         rel = {"calls": d.sql("calls", lean=True), "reps": d.sql("reps")}
-        for t in ("emails", "deals"):
-            if d.has(t):
-                rel[t] = d.sql(t)
+        if d.has("emails"):
+            rel["emails"] = d.sql("emails", lean=True)
+        if d.has("deals"):
+            rel["deals"] = d.sql("deals")
         return rel
 
     def calendar(self) -> pd.DataFrame:

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from engine_servers import load_postgres, load_spark
 
-from iskpi_analysis import aggregate, dataset, sample, scorecard, timing
+from iskpi_analysis import aggregate, cli, dataset, sample, scorecard, timing
 from iskpi_analysis.dataset.warehouse import open_url
 from iskpi_analysis.phase import patterns
 
@@ -221,3 +221,39 @@ def test_spark_dataset_equals_files(spark, files):
     print(f"Spark: {n} results equal in {time.perf_counter() - t0:.1f} s")
     for e in spark["Asia/Tokyo"]._src.eng.query_log:
         assert "call_id" not in e["columns"], e
+
+
+def test_cli_validate_reads_a_database(pg, postgres_url, frames, capsys):
+    """``iskpi validate --data URL`` prints the summary counted in the database, the URL without
+    its password; a database that cannot be reached is one line and exit 2."""
+    url = postgres_url.replace("iskpi@", "iskpi:pw123@") + "?schema=wh"
+    assert cli.main(["validate", "--data", url, "--tz", "Asia/Tokyo"]) == 0
+    out = capsys.readouterr().out
+    assert "pw123" not in out and f"{postgres_url}?schema=wh" in out
+    assert f"calls {len(frames['calls'])}" in " ".join(out.split())
+    bad = postgres_url.rsplit(":", 1)[0] + ":1/postgres"
+    assert cli.main(["validate", "--data", bad]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_warehouse_problems_become_warnings(postgres_url, frames):
+    """Validation in a database is counting: planted duplicates and unknown reps become the
+    Dataset's warnings (with a catalog sentence each), the rows are read as stored."""
+    from iskpi_analysis.report.export import note_text
+
+    bad = {k: v.copy() for k, v in frames.items()}
+    calls = bad["calls"]
+    calls.loc[1, "call_id"] = calls.loc[0, "call_id"]
+    calls.loc[2, "rep_id"] = "NOBODY"
+    load_postgres(postgres_url, "wh_bad", bad)
+    d = dataset.load_data(f"{postgres_url}?schema=wh_bad", tz="Asia/Tokyo")
+    try:
+        codes = {(p.code, p.column, p.count) for p in d.notes}
+        assert ("warehouse_duplicate_ids", "call_id", 1) in codes
+        assert ("warehouse_unknown_rep", "rep_id", 1) in codes
+        assert d.row_counts()["calls"] == len(calls) - 1  # the unknown rep's call has no team: not in the views
+        for p in d.notes:
+            for lang in ("ja", "en"):
+                assert "1" in note_text(p, lang=lang) and "calls (" in note_text(p, lang=lang)
+    finally:
+        d.close()

@@ -347,7 +347,11 @@ def load_data(
 
     Parameters
     ----------
-    data_dir : directory with ``NAME.csv`` / ``NAME.parquet`` files (default: config.DATA_DIR).
+    data_dir : directory with ``NAME.csv`` / ``NAME.parquet`` files (default: config.DATA_DIR), or
+        a database URL (``postgresql://…``, ``spark://…``; :mod:`iskpi_analysis.dataset.warehouse`):
+        the events stay there, every query and aggregation runs there, and validation is
+        counting (the counts become the warnings); ``prefer``, ``today`` and ``memory_limit``
+        concern files only.
     tz : time zone for local day/hour logic; naive timestamps are taken as in it.
     valid_talk_seconds : talk time that makes a connected call a valid conversation.
     today : date after which timestamps are "in the future" (default: the system date).

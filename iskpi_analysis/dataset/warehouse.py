@@ -315,15 +315,19 @@ def _notes(counts: pd.DataFrame, url: str) -> list[Problem]:
 
 
 def _fingerprint(eng) -> str:
-    """SHA-256 (12 hex digits) of each table's row count and latest event time, read in the database."""
-    h = hashlib.sha256()
+    """SHA-256 (12 hex digits) of each table's row count and latest event time, read in the
+    database in one query."""
+    text = eng.TYPES["str"]
+    parts = []
     for t in TABLES:
-        if not eng.has(t):
-            continue
-        col = EVENT_TIME.get(t)
-        last = f", CAST(max({col}) AS {eng.TYPES['str']}) AS t" if col in eng.columns(t) else ""
-        row = eng.query(f"SELECT count(*) AS n{last} FROM {eng.source(t)}").iloc[0].tolist()
-        h.update(json.dumps([t, *map(str, row)]).encode())
+        if eng.has(t):
+            col = EVENT_TIME.get(t)
+            last = f"CAST(max({col}) AS {text})" if col in eng.columns(t) else f"CAST(NULL AS {text})"
+            parts.append(f"SELECT '{t}' AS t, count(*) AS n, {last} AS last FROM {eng.source(t)}")
+    rows = eng.query(" UNION ALL ".join(parts)).sort_values("t")
+    h = hashlib.sha256()
+    for r in rows.itertuples(index=False):
+        h.update(json.dumps([r.t, str(r.n), str(r.last)]).encode())
     return h.hexdigest()[:12]
 
 

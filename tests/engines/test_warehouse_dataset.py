@@ -125,7 +125,7 @@ def _compare(remote: dict, local: dict, views=None, only=None):
         for name in views or got_views:
             ref = _results(ref_views[name], only)
             got = _results(got_views[name], only)
-            assert len(ref["rep_period day"]) > 0 and ref["rep_period month"]["calls"].sum() > 0
+            assert ref["rep_period month"]["calls"].sum() > 0
             for k in ref:
                 _same(got[k], ref[k], f"{tz} {name} {k}")
                 n += 1
@@ -208,7 +208,6 @@ def test_only_aggregates_come_back_from_postgres(pg, frames):
 SPARK_RESULTS = (
     "rep_period month",
     "call_buckets rep×weekday×hour",
-    "measures",
     "response_times",
     "script_differences",
 )

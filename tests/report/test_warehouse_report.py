@@ -147,7 +147,7 @@ def test_report_from_postgres_gets_only_aggregates_back(pg_report):
     slow = pd.DataFrame(log).groupby("caller")["seconds"].sum().sort_values(ascending=False).head(6)
     print("seconds in the database by caller:", slow.round(1).to_dict())
     print(
-        f"{len(log)} queries from the kernels; calls in the database {n_calls:,}; largest aggregate "
+        f"{len(log)} queries from the kernels; calls in the database {n_calls:,}; largest other result "
         f"{biggest['rows']:,} rows ({biggest['caller']}); call-level rows pulled by "
         f"timing.breakdowns: {pulled:,} in {len(events)} queries"
     )

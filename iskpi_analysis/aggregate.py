@@ -15,7 +15,6 @@ from . import kpis
 from .dataset import Dataset
 from .engines import definitions
 from .engines.base import Engine
-from .engines.local import LocalEngine
 from .stats import safe_ratio
 
 __all__ = ["GRAINS", "COUNT_COLUMNS", "DEAL_DATES", "BUCKET_KEYS", "add_rates", "rep_period", "call_buckets"]
@@ -53,7 +52,7 @@ def engine_of(data: Dataset | Engine) -> Engine:
     if isinstance(data, Engine):
         return data
     if isinstance(data, Dataset):
-        return LocalEngine(data)
+        return data.engine()  # DuckDB over files; the database's own over a Dataset of a URL
     raise TypeError(f"data must be an dataset.Dataset or an engines.Engine, got {type(data).__name__}")
 
 

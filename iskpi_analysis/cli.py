@@ -27,6 +27,13 @@ def _version() -> str:
     return __version__
 
 
+def _shown(source) -> str:
+    """A data directory, or a database URL without its password."""
+    from .dataset.warehouse import redact
+
+    return redact(source) if "://" in str(source) else str(source)
+
+
 def _validate(args) -> int:
     from . import dataset
 
@@ -36,9 +43,14 @@ def _validate(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except dataset.DataValidationError as exc:
-        print(f"INVALID: {args.data}", file=sys.stderr)
+        print(f"INVALID: {_shown(args.data)}", file=sys.stderr)
         print(str(exc), file=sys.stderr)
         return 1
+    except Exception as exc:  # a database URL: the driver's errors (refused, unknown schema …), one line
+        if "://" not in str(args.data):
+            raise
+        print(f"error: cannot read {_shown(args.data)}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     summary = data.summary()
     print(f"data: {data.data_dir}  (fingerprint {data.fingerprint}, time zone {data.tz})")
     print(summary.to_string(index=False, na_rep="-"))
@@ -123,7 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     v = sub.add_parser("validate", help="check a data directory against the data contract")
-    v.add_argument("--data", default=str(config.DATA_DIR), help="data directory (default: sample data)")
+    v.add_argument(
+        "--data",
+        default=str(config.DATA_DIR),
+        help="data directory, or a database URL (postgresql://…, spark://…: counted there) (default: sample data)",
+    )
     v.add_argument("--tz", default=config.DEFAULT_TZ, help="local time zone (default: %(default)s)")
     v.add_argument(
         "--prefer",

@@ -56,8 +56,11 @@ def _in_ipython() -> bool:
     return get_ipython() is not None
 
 
-def data_dir(value: str | Path | None = None) -> Path:
-    """The data directory a notebook parameter names; empty means the configured default."""
+def data_dir(value: str | Path | None = None) -> Path | str:
+    """The data directory a notebook parameter names; empty means the configured default. A
+    database URL (``postgresql://…``, ``spark://…``) stays a string for ``dataset.load_data``."""
+    if isinstance(value, str) and "://" in value:
+        return value
     return Path(value) if value else config.DATA_DIR
 
 

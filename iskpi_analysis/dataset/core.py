@@ -114,12 +114,35 @@ class Dataset:
         return f"(SELECT * FROM {view}{' WHERE ' + where if where else ''})"
 
     def query(self, sql: str) -> pd.DataFrame:
-        """Run SQL on this dataset's connection (tables via :meth:`sql`)."""
+        """Run SQL on this dataset's connection (tables via :meth:`sql`).
+
+        Write it in DuckDB's dialect restricted to the portable subset
+        (:func:`iskpi_analysis.engines.definitions.check_portable`: explicit GROUP BY columns, no
+        weekday/truncation/formatting functions — the views have weekday, month, hour and
+        business_day): a Dataset over a database runs the same text there, transpiled."""
         return self._con.execute(sql).df()
+
+    def _rows(self, sql: str) -> list[tuple]:
+        """The rows of a small query (counts, distinct months) as tuples."""
+        return self._con.execute(sql).fetchall()
 
     @property
     def con(self):
         return self._con
+
+    def engine(self):
+        """The engine the aggregations (``aggregate.rep_period``, ``call_buckets``) run in: DuckDB
+        over this view of the loaded files."""
+        from ..engines.local import LocalEngine
+
+        return LocalEngine(self)
+
+    def _time_cond(self, col: str, op: str, local) -> str:
+        """``col op`` the instant of the local wall-clock time ``local`` (the window's bounds)."""
+        return f"{col} {op} {_q(local)}::TIMESTAMP AT TIME ZONE {_q(self.tz)}"
+
+    def _reps_view(self) -> str:
+        return "v_reps"
 
     def _where(self, table: str, lean: bool = False) -> str:
         f = self._filters
@@ -129,7 +152,7 @@ class Dataset:
                 ([f"team_id = {_q(f['team'])}"] if f.get("team") else [])
                 + ([f"role = {_q(f['role'])}"] if f.get("role") else [])
             )
-            cond.append(f"rep_id IN (SELECT rep_id FROM v_reps WHERE {reps})")
+            cond.append(f"rep_id IN (SELECT rep_id FROM {self._reps_view()} r0 WHERE {reps})")
         if not lean and f.get("team") and table in ("teams", "reps", "calls", "emails", "leads", "deals", "costs"):
             cond.append(f"team_id = {_q(f['team'])}")
         if not lean and f.get("role") and table in ("reps", "calls", "emails", "deals"):
@@ -137,9 +160,9 @@ class Dataset:
         if table in EVENT_TIME:
             col = EVENT_TIME[table]
             if f.get("start") is not None:
-                cond.append(f"{col} >= {_q(f['start'])}::TIMESTAMP AT TIME ZONE {_q(self.tz)}")
+                cond.append(self._time_cond(col, ">=", f["start"]))
             if f.get("end") is not None:
-                cond.append(f"{col} < {_q(f['end'])}::TIMESTAMP AT TIME ZONE {_q(self.tz)}")
+                cond.append(self._time_cond(col, "<", f["end"]))
         if table == "costs":
             if f.get("start") is not None:
                 cond.append(f"month >= {_q(pd.Timestamp(f['start']).strftime('%Y-%m'))}")
@@ -151,7 +174,7 @@ class Dataset:
         if not self.has(table):
             return None
         if table not in self._frames:
-            df = self._con.execute(f"SELECT * FROM {self.sql(table, with_inbound=True)}").df()
+            df = self.query(f"SELECT * FROM {self.sql(table, with_inbound=True)} x")
             self._frames[table] = _pandas_types(table, df, self.tz)
         return self._frames[table]
 
@@ -180,6 +203,10 @@ class Dataset:
             f["start"] = str(pd.Timestamp(start))
         if end is not None:
             f["end"] = str(pd.Timestamp(end))
+        return self._with_filters(f)
+
+    def _with_filters(self, f: dict) -> Dataset:
+        """This data under the filters ``f`` (team, role, start, end)."""
         if self.snapshot is not None and f.get("team") != self._scope:
             # another team: a connection whose views read only that team's files of the snapshot
             return self.snapshot.dataset(team=f.get("team"), filters=f)
@@ -217,18 +244,17 @@ class Dataset:
     def team_ids(self) -> list[str]:
         """Teams in the data (teams table if present, else the reps' team ids)."""
         src = "v_teams" if self.has("teams") else "v_reps"
-        return [r[0] for r in self._con.execute(f"SELECT DISTINCT team_id FROM {src} ORDER BY 1").fetchall()]
+        return [r[0] for r in self._rows(f"SELECT DISTINCT team_id FROM {src} t ORDER BY 1")]
 
     def months(self) -> list[str]:
         """Months ('YYYY-MM') with (outbound) calls or emails in this view. Leads, deals and
         other stamps never add a month: the data's span is its activity."""
         parts = [f"SELECT DISTINCT month FROM {self.sql(t)}" for t in ("calls", "emails") if self.has(t)]
-        rows = self._con.execute(" UNION ".join(parts) + " ORDER BY 1").fetchall()
-        return [r[0] for r in rows]
+        return [r[0] for r in self._rows(" UNION ".join(parts) + " ORDER BY 1")]
 
     @property
     def first_date(self) -> pd.Timestamp:
-        return pd.Timestamp(self._con.execute(f"SELECT min(date) FROM {self.sql('calls')}").fetchall()[0][0])
+        return pd.Timestamp(self._rows(f"SELECT min(date) AS d FROM {self.sql('calls')} c")[0][0])
 
     @property
     def last_date(self) -> pd.Timestamp:
@@ -236,12 +262,12 @@ class Dataset:
         Deals, leads and MQL/SQL stamps after it (consistent data, counted in a warning) do not
         move it."""
         parts = [f"SELECT max(date) d FROM {self.sql(t)}" for t in ("calls", "emails") if self.has(t)]
-        v = self._con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})").fetchall()[0][0]
+        v = self._rows(f"SELECT max(d) AS d FROM ({' UNION ALL '.join(parts)}) x")[0][0]
         return pd.Timestamp(v)
 
     def row_counts(self) -> dict[str, int]:
         return {
-            t: int(self._con.execute(f"SELECT count(*) FROM {self.sql(t, with_inbound=True)}").fetchall()[0][0])
+            t: int(self._rows(f"SELECT count(*) AS n FROM {self.sql(t, with_inbound=True)} x")[0][0])
             for t in TABLES
             if self.has(t)
         }
@@ -254,22 +280,26 @@ class Dataset:
                 rows.append({"table": t, "rows": None, "first": None, "last": None, "file": "(missing)"})
                 continue
             src = self.sql(t, with_inbound=True)
-            n = self._con.execute(f"SELECT count(*) FROM {src}").fetchall()[0][0]
+            n = self._rows(f"SELECT count(*) AS n FROM {src} x")[0][0]
             first = last = None
             if t in EVENT_TIME:
-                first, last = self._con.execute(f"SELECT min(date), max(date) FROM {src}").fetchall()[0]
+                first, last = self._rows(f"SELECT min(date) AS d0, max(date) AS d1 FROM {src} x")[0]
             rows.append(
                 {
                     "table": t,
                     "rows": int(n),
                     "first": first,
                     "last": last,
-                    "file": self.files[t].name if t in self.files else f"{t} (DataFrame)",
+                    "file": self.files[t].name if t in self.files else self._table_label(t),
                 }
             )
         out = pd.DataFrame(rows)
         out["rows"] = out["rows"].astype("Int64")
         return out
+
+    def _table_label(self, table: str) -> str:
+        """How warnings and summaries name a table that is not a file."""
+        return f"{table} (DataFrame)"
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{t}={n:,}" for t, n in self.row_counts().items())
@@ -317,7 +347,11 @@ def load_data(
 
     Parameters
     ----------
-    data_dir : directory with ``NAME.csv`` / ``NAME.parquet`` files (default: config.DATA_DIR).
+    data_dir : directory with ``NAME.csv`` / ``NAME.parquet`` files (default: config.DATA_DIR), or
+        a database URL (``postgresql://…``, ``spark://…``; :mod:`iskpi_analysis.dataset.warehouse`):
+        the events stay there, every query and aggregation runs there, and validation is
+        counting (the counts become the warnings); ``prefer``, ``today`` and ``memory_limit``
+        concern files only.
     tz : time zone for local day/hour logic; naive timestamps are taken as in it.
     valid_talk_seconds : talk time that makes a connected call a valid conversation.
     today : date after which timestamps are "in the future" (default: the system date).
@@ -338,12 +372,10 @@ def load_data(
     FileNotFoundError
         when the directory does not exist.
     """
-    if isinstance(data_dir, str) and "://" in data_dir:  # a database (issue 15): not a Dataset yet
-        raise ValueError(
-            f"{data_dir.split('@')[-1]} is a database URL: the notebooks and the report read data files; "
-            "`iskpi aggregate --data URL --out DIR` (iskpi_analysis.engines) computes the aggregated "
-            "tables inside the database (see the README, 'Reading where the data lives')"
-        )
+    if isinstance(data_dir, str) and "://" in data_dir:  # a database (issue 15): the data stays there
+        from .warehouse import open_url
+
+        return open_url(data_dir, tz=tz, valid_talk_seconds=valid_talk_seconds)
     data_dir = Path(data_dir) if data_dir else config.DATA_DIR
     if not data_dir.is_dir():
         raise FileNotFoundError(f"data directory not found or not a directory: {data_dir}")
@@ -402,31 +434,14 @@ def require_month_calls(data: Dataset, month: str) -> None:
     The same check as ``iskpi report``'s validation; notebooks call it right after loading.
     """
     start, end = month_bounds(month)
-    calls_file = data.files["calls"].name if "calls" in data.files else "calls (DataFrame)"
-    tz = _q(data.tz)
-    in_month = (
-        f"started_at >= {_q(start)}::TIMESTAMP AT TIME ZONE {tz} "
-        f"AND started_at < {_q(end)}::TIMESTAMP AT TIME ZONE {tz}"
-    )
-    if data.query(f"SELECT count(*) AS n FROM (SELECT 1 FROM {data.sql('calls')} WHERE {in_month} LIMIT 1)")["n"].iloc[
-        0
-    ]:
+    calls_file = data.files["calls"].name if "calls" in data.files else data._table_label("calls")
+    # the month's window is the view's filter (portable SQL: it runs where the data lives)
+    m = data.filter(start=start, end=end)
+    if m.query(f"SELECT count(*) AS n FROM (SELECT 1 AS x FROM {m.sql('calls')} c LIMIT 1) c1")["n"].iloc[0]:
         return
-    n_in = int(
-        data.query(f"SELECT count(*) AS n FROM {data.sql('calls', with_inbound=True)} WHERE {in_month}")["n"].iloc[0]
-    )
-    n_mail = (
-        int(
-            data.query(
-                f"SELECT count(*) AS n FROM {data.sql('emails')} WHERE {in_month.replace('started_at', 'sent_at')}"
-            )["n"].iloc[0]
-        )
-        if data.has("emails")
-        else 0
-    )
-    with_calls = [
-        r[0] for r in data.con.execute(f"SELECT DISTINCT month FROM {data.sql('calls')} ORDER BY 1").fetchall()
-    ]
+    n_in = int(m.query(f"SELECT count(*) AS n FROM {m.sql('calls', with_inbound=True)} c")["n"].iloc[0])
+    n_mail = int(m.query(f"SELECT count(*) AS n FROM {m.sql('emails')} e")["n"].iloc[0]) if m.has("emails") else 0
+    with_calls = [r[0] for r in data._rows(f"SELECT DISTINCT month FROM {data.sql('calls')} c ORDER BY 1")]
     who = "the whole organisation" if data.team == "all" else f"team {data.team}"
     if data._filters.get("role"):
         who += f" ({data._filters['role']})"

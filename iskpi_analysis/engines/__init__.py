@@ -57,7 +57,10 @@ def connect(
     """
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme not in SCHEMES:
-        raise ValueError(f"data URL scheme must be one of {SCHEMES} (e.g. postgresql://host/db), got {url!r}")
+        # the scheme only: the rest of the URL may hold a password
+        raise ValueError(
+            f"data URL scheme must be one of {SCHEMES} (e.g. postgresql://host/db), got {scheme + '://'!r}"
+        )
     try:  # the zone name goes into each engine's SQL: only a real IANA name does
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):

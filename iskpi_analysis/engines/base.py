@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import itertools
+import json
+import os
 
 import pandas as pd
 
-__all__ = ["Engine", "column_kinds", "unique_name"]
+__all__ = ["Engine", "column_kinds", "unique_name", "QUERY_LOG_ENV"]
+
+#: a file every database engine of the process appends one JSON line per query to (rows and
+#: columns returned, the kit function that asked): how the tests prove that only aggregated
+#: tables come back from the database (a report run's kernels inherit it)
+QUERY_LOG_ENV = "ISKPI_ENGINE_LOG"
 
 
 def unique_name(prefix: str) -> str:
@@ -100,3 +108,45 @@ class Engine:
 
     def close(self) -> None:
         """Release the engine's connection (no-op where the engine does not own one)."""
+
+    def execute(self, sql: str) -> None:
+        """Run a statement in the engine's own SQL that returns nothing (CREATE VIEW …)."""
+        raise NotImplementedError
+
+    def month_sql(self, loc: str) -> str:
+        """'YYYY-MM' of a local timestamp, in the engine's own SQL (for leads and deals, whose
+        dates can lie outside the calendar of the calls)."""
+        raise NotImplementedError
+
+    def _logged(self, sql: str, df: pd.DataFrame, seconds: float = float("nan")) -> pd.DataFrame:
+        """Remember what a query returned (rows, columns, asking function) in ``self.query_log``
+        and, when ``ISKPI_ENGINE_LOG`` names a file, append it there as one JSON line."""
+        entry = {
+            "engine": type(self).__name__,
+            "rows": int(len(df)),
+            "columns": [str(c) for c in df.columns],
+            "caller": _caller(),
+            "seconds": round(seconds, 4),
+            "sql": " ".join(sql.split())[:300],
+        }
+        log = self.__dict__.setdefault("query_log", [])
+        log.append(entry)
+        path = os.environ.get(QUERY_LOG_ENV)
+        if path:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        return df
+
+
+def _caller() -> str:
+    """``module.function`` of the first frame outside the engines and the warehouse Dataset: the
+    analysis that asked for the query."""
+    for fr in inspect.stack(0)[2:]:
+        mod = fr.frame.f_globals.get("__name__", "")
+        if mod.startswith(("iskpi_analysis.engines", "iskpi_analysis.dataset.warehouse")):
+            continue
+        # the Dataset's own plumbing (a frame property, row counts) is not who asked
+        if mod.startswith("iskpi_analysis.dataset") and (fr.function[0] in "<_" or fr.function == "query"):
+            continue
+        return f"{mod}.{fr.function}"
+    return "?"

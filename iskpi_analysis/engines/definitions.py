@@ -47,6 +47,7 @@ __all__ = [
     "call_buckets_sql",
     "validation_sql",
     "render",
+    "render_query",
     "check_portable",
 ]
 
@@ -295,6 +296,24 @@ def render(sql: str, dialect: str, relations: dict[str, str]) -> str:
     if dialect == "duckdb":
         return text
     return sqlglot.transpile(text, read="duckdb", write=dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
+
+
+@functools.lru_cache(maxsize=512)
+def render_query(sql: str, dialect: str) -> str:
+    """A query of the kit's analyses (DuckDB dialect, relations already filled in by
+    ``Dataset.sql``) in ``dialect``: refused by :func:`check_portable` like a definition, then
+    transpiled by SQLGlot. Derived tables without an alias (``FROM (SELECT …) WHERE``, valid
+    in DuckDB, an error in PostgreSQL before 16) get one, so the analyses' texts need not."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"dialect must be one of {DIALECTS}, got {dialect!r}")
+    if dialect == "duckdb":
+        return sql
+    check_portable(sql)
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    for i, node in enumerate(list(tree.find_all(exp.Subquery))):
+        if isinstance(node.parent, (exp.From, exp.Join)) and not node.alias:
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(f"iskpi_q{i}")))
+    return tree.sql(dialect=dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
 @functools.lru_cache(maxsize=256)

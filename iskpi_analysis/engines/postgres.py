@@ -8,7 +8,9 @@ a ``timestamp`` column without zone is already local time (the contract's naive 
 
 from __future__ import annotations
 
+import decimal as _decimal
 import io as _io
+import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
@@ -33,7 +35,7 @@ class PostgresEngine(Engine):
     """
 
     dialect = "postgres"
-    TYPES = {"str": "TEXT", "double": "DOUBLE PRECISION", "date": "DATE", "bool": "BOOLEAN"}
+    TYPES = {"str": "TEXT", "double": "DOUBLE PRECISION", "date": "DATE", "bool": "BOOLEAN", "ts": "TIMESTAMPTZ"}
 
     def __init__(self, url: str, *, tz: str, valid_talk_seconds: int):
         try:
@@ -90,9 +92,22 @@ class PostgresEngine(Engine):
         return {t: f"{self._prefix}_{t}" for t in ("calls", "emails", "deals", "reps") if self.has(t)}
 
     def query(self, sql: str) -> pd.DataFrame:
+        t0 = time.perf_counter()
         cur = self._con.execute(sql)
         cols = [d.name for d in cur.description]
-        return pd.DataFrame(cur.fetchall(), columns=cols)
+        df = pd.DataFrame(cur.fetchall(), columns=cols)
+        for i in range(df.shape[1]):  # numeric (e.g. sum of a bigint) comes back as Decimal: a float, as in DuckDB
+            col = df.iloc[:, i]  # by position: two unnamed aggregates are both called "count"
+            s = col.dropna()
+            if col.dtype == object and len(s) and isinstance(s.iloc[0], _decimal.Decimal):
+                df.isetitem(i, col.astype(float))
+        return self._logged(sql, df, time.perf_counter() - t0)
+
+    def execute(self, sql: str) -> None:
+        self._con.execute(sql)
+
+    def month_sql(self, loc: str) -> str:
+        return f"to_char({loc}, 'YYYY-MM')"
 
     def _put(self, name: str, df: pd.DataFrame) -> None:
         cols = ", ".join(f'"{c}" {_PG_TYPES[k]}' for c, k in column_kinds(df).items())

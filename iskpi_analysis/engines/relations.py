@@ -30,12 +30,13 @@ def relation_sql(eng, valid_talk_seconds: int) -> dict[str, str]:
             {col("calls", "decision_maker", "bool")} AS decision_maker
             FROM {eng.source("calls")}{outbound}"""
     if eng.columns("emails"):
-        _, loc = eng.local_sql("sent_at", eng.is_naive("emails", "sent_at"))
+        inst, loc = eng.local_sql("sent_at", eng.is_naive("emails", "sent_at"))
         flags = ", ".join(
             f"({c}_at IS NOT NULL) AS {c}" if f"{c}_at" in eng.columns("emails") else f"false AS {c}"
             for c in ("opened", "clicked", "replied")
         )
-        out["emails"] = f"""SELECT rep_id, {col("emails", "lead_id", "str")} AS lead_id,
+        # sent_at (the instant): a Dataset's window filters the e-mails on it
+        out["emails"] = f"""SELECT rep_id, {col("emails", "lead_id", "str")} AS lead_id, {inst} AS sent_at,
             CAST({loc} AS DATE) AS date, {flags} FROM {eng.source("emails")}"""
     if eng.columns("deals"):
         inst, loc = eng.local_sql("created_at", eng.is_naive("deals", "created_at"))

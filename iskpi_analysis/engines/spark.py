@@ -9,6 +9,7 @@ the local hour and date). A ``TIMESTAMP_NTZ`` column is already local time.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -55,7 +56,7 @@ class SparkEngine(Engine):
     """
 
     dialect = "spark"
-    TYPES = {"str": "STRING", "double": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}
+    TYPES = {"str": "STRING", "double": "DOUBLE", "date": "DATE", "bool": "BOOLEAN", "ts": "TIMESTAMP"}
 
     def __init__(self, spark, *, database: str | None = None, tz: str, valid_talk_seconds: int):
         self.spark = spark
@@ -93,7 +94,15 @@ class SparkEngine(Engine):
         return {t: f"{self._prefix}_{t}" for t in ("calls", "emails", "deals", "reps") if self.has(t)}
 
     def query(self, sql: str) -> pd.DataFrame:
-        return self.spark.sql(sql).toPandas()
+        t0 = time.perf_counter()
+        df = self.spark.sql(sql).toPandas()
+        return self._logged(sql, df, time.perf_counter() - t0)
+
+    def execute(self, sql: str) -> None:
+        self.spark.sql(sql)
+
+    def month_sql(self, loc: str) -> str:
+        return f"date_format({loc}, 'yyyy-MM')"
 
     def _put(self, name: str, df: pd.DataFrame) -> None:
         types = {"date": "DATE", "int32": "INT", "int64": "BIGINT", "bool": "BOOLEAN", "str": "STRING"}

@@ -38,8 +38,8 @@ def script_differences(data, *, alpha: float = 0.05, min_trials: int = 300) -> p
         return pd.DataFrame(columns=cols)
     s = data.query(f"""SELECT rep_id, script, count(*) AS calls, count_if(connected) AS connects,
                          count_if(valid_conversation) AS valid, count_if(appointment) AS appointments
-                       FROM {data.sql("calls")} WHERE script IS NOT NULL AND business_day
-                       GROUP BY ALL ORDER BY ALL""")
+                       FROM {data.sql("calls")} c WHERE script IS NOT NULL AND business_day
+                       GROUP BY rep_id, script ORDER BY rep_id, script""")
     tot = s.groupby("script")["calls"].sum()
     scripts = sorted(tot[tot >= min_trials].index)
     if len(scripts) < 2:
@@ -161,7 +161,7 @@ def success_patterns(
     start, end = dataset.month_bounds(month, months)
     d = data.filter(start=start, end=end)
     n = (
-        int(d.query(f"SELECT count(*) AS n FROM {d.sql('calls')} WHERE business_day")["n"].iloc[0])
+        int(d.query(f"SELECT count(*) AS n FROM {d.sql('calls')} c WHERE business_day")["n"].iloc[0])
         if d.has("calls")
         else 0
     )

@@ -76,6 +76,8 @@ def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT
         raise ReportError(f"--lang must be one of {', '.join(config.LANGS)}, got {lang!r}")
     if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
         raise ReportError(f"--jobs must be a positive integer, got {jobs!r}")
+    if isinstance(data_dir, str) and "://" in data_dir:  # a database (issue 15): the data stays there
+        return _validate_url(month, data_dir, teams=teams, targets_file=targets_file)
     d = Path(data_dir) if data_dir else config.DATA_DIR
     if not d.exists():
         raise ReportError(f"data directory not found: {d}")
@@ -93,10 +95,17 @@ def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT
         raise ReportError(f"the data in {d} breaks the data contract:\n{exc}") from None
     except (OSError, ValueError) as exc:
         raise ReportError(f"cannot read the data in {d}: {exc}") from None
+    return _check_month_teams(data, month, teams, where=d)
+
+
+def _check_month_teams(data, month, teams, *, where):
+    """The month and teams asked for, checked against the loaded data; returns ``(data, teams)``."""
+    from .. import dataset
+
     months = data.months()
     if month not in months and not data.inbound_calls:  # inbound-only months: said below
         shown = ", ".join(months) if months else "(none)"
-        raise ReportError(f"month {month} has no calls or e-mails in {d}; months in the data: {shown}")
+        raise ReportError(f"month {month} has no calls or e-mails in {where}; months in the data: {shown}")
     known = data.team_ids()
     teams = list(teams) if teams else list(known)
     if teams == [ORG]:  # --team all: the organisation only
@@ -113,6 +122,22 @@ def validate_parameters(month, *, teams=None, data_dir=None, lang=config.DEFAULT
         except dataset.MonthWithoutCalls as exc:
             raise ReportError(str(exc)) from None
     return data, teams
+
+
+def _validate_url(month, url, *, teams, targets_file):
+    """:func:`validate_parameters` for a database URL (``postgresql://…``, ``spark://…``)."""
+    from .. import dataset
+    from ..dataset.warehouse import redact
+
+    if targets_file and not (Path(targets_file).is_file() and os.access(targets_file, os.R_OK)):
+        raise ReportError(f"targets file not found or not readable: {targets_file}")
+    try:
+        data = dataset.load_data(url)
+    except dataset.DataValidationError as exc:
+        raise ReportError(f"the data in {redact(url)} breaks the data contract:\n{exc}") from None
+    except Exception as exc:  # the driver's own errors (connection refused, unknown schema …)
+        raise ReportError(f"cannot read the data in {redact(url)}: {type(exc).__name__}: {exc}") from None
+    return _check_month_teams(data, month, teams, where=redact(url))
 
 
 def load_report_settings(settings_file=None, *, data_dir=None):

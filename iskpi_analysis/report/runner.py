@@ -226,6 +226,17 @@ def _snapshot(data, staging: Path, *, progress):
     return data, snap_dir
 
 
+def _warehouse_folder(data, staging: Path, *, progress):
+    """For data in a database: no snapshot of the events (the kernels open the URL themselves);
+    the staging folder's snapshot folder only holds the run's decided phases. Returns
+    ``(data, folder)`` like :func:`_snapshot`."""
+    from ..dataset.warehouse import write_run_folder
+
+    data.snapshot = write_run_folder(staging / SNAPSHOT_DIR, data)
+    _say(progress, f"data read where it lives: {data.source_url} (fingerprint {data.fingerprint})")
+    return data, data.snapshot.path
+
+
 def _reads_team_phase(nbs) -> bool:
     """True when one of the run's notebooks asks for the teams' phase (``team_phase``)."""
     return any("team_phase" in p.read_text(encoding="utf-8") for p in nbs)
@@ -346,7 +357,10 @@ def _run_locked(
     """
     final, previous, staging = _prepare(month, root=root, lock=lock, merge=merge, lang=lang, progress=progress)
     run_id = f"{started_at}#{os.getpid()}"
-    data, snap_dir = _snapshot(data, staging, progress=progress)
+    if getattr(data, "source_url", None):  # a database (issue 15): no snapshot, the data stays there
+        data, snap_dir = _warehouse_folder(data, staging, progress=progress)
+    else:
+        data, snap_dir = _snapshot(data, staging, progress=progress)
     if _reads_team_phase(nbs):
         _decide_phases(
             data, month=month, snap_dir=snap_dir, settings=settings, targets_file=targets_file, progress=progress
@@ -363,7 +377,7 @@ def _run_locked(
     now_local = dt.datetime.now(dt.UTC).astimezone(_zone(data.tz))
     generated_at = now_local.strftime("%Y-%m-%d %H:%M %Z")
     params = {
-        "data_dir": str(Path(data.data_dir).resolve()),
+        "data_dir": getattr(data, "source_url", None) or str(Path(data.data_dir).resolve()),
         "lang": lang,
         "targets_file": str(Path(targets_file).resolve()) if targets_file else "",
         "settings": settings.manifest()["path"] if settings else "",
@@ -388,6 +402,8 @@ def _run_locked(
             "data_notes": notes,
         },
     )
+    for t in tasks:  # a database's kernels: its URL with password, kept out of parameters and pages
+        t["env"].update(getattr(data, "kernel_env", dict)())
     if progress:
         print(
             f"iskpi report {month}: {len(nbs)} notebook(s) × {len(team_order)} "

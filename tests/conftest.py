@@ -54,9 +54,12 @@ def _xdist_group(item) -> str | None:
     group, so the fixture is computed once, as without xdist. Every other test is free.
     """
     names = set(item.fixturenames)
-    shared = sorted({g for f, g in SHARED_SESSION_FIXTURES.items() if f in names})
+    shared = [g for f, g in SHARED_SESSION_FIXTURES.items() if f in names]
     if shared:
-        return "_".join(shared)
+        # one group per test: the first shared fixture it uses in the order above, so a test that
+        # needs a sample run and a PostgreSQL server joins the sample run's group (the report
+        # costs minutes; a second server on the other worker costs seconds)
+        return shared[0]
     # pytest has no public accessor for a test's fixture definitions
     defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
     if any(d and d[-1].scope in ("module", "package") for d in defs.values()):

@@ -1,8 +1,8 @@
 """Issue 15: ``iskpi report --data postgresql://…`` on the sample data loaded into PostgreSQL
 records the same values as the same run on the files, and only aggregated tables come back.
 
-The file run is the session's sample report (tests/report/test_report.py: the organisation and
-the team with the fewest calls, every notebook); the database run asks for the same month, team
+The file run is the session's shared Japanese sample report (tests/report/sample_runs.py: the
+organisation and one team, every notebook); the database run asks for the same month, team
 and notebooks with ``--data`` a PostgreSQL URL (with a password, which must appear nowhere in
 the output). Every record every page writes (``kpi_table``, ``team_phase`` and the rest) is
 compared, floats to 1e-9 relative. Each query the kernels send is logged
@@ -20,7 +20,7 @@ import time
 import pandas as pd
 import pytest
 from engine_servers import load_postgres
-from test_report import MONTH, sample_report
+from sample_runs import MONTH
 
 from iskpi_analysis import config, report
 from iskpi_analysis import notebook as nbm
@@ -51,8 +51,8 @@ def _same(a, b, where: str):
 
 
 @pytest.fixture(scope="module")
-def pg_report(postgres_url, tmp_path_factory):
-    files = sample_report(tmp_path_factory)
+def pg_report(postgres_url, sample_ja, tmp_path_factory):
+    files = sample_ja
     t0 = time.perf_counter()
     frames = {
         t: pd.read_parquet(config.SAMPLE_DATA_DIR / f"{t}.parquet")

@@ -95,12 +95,15 @@ def previous_month(month: str) -> str:
 # per-month measurements
 def _rep_month_business_days(reps: pd.DataFrame, month: str) -> pd.Series:
     """Business days of the whole month each rep is employed (for month targets)."""
-    bd = jcal.month_business_days(month)
-    out = {}
-    for r in reps.itertuples(index=False):
-        left = r.left_on if pd.notna(r.left_on) else pd.Timestamp.max
-        out[r.rep_id] = int(((bd >= pd.Timestamp(r.joined_on)) & (bd <= left)).sum())
-    return pd.Series(out, dtype="int64")
+    bd = np.sort(jcal.month_business_days(month).to_numpy("datetime64[ns]"))
+    joined = pd.to_datetime(reps["joined_on"]).to_numpy("datetime64[ns]")
+    left = pd.to_datetime(reps["left_on"]).to_numpy("datetime64[ns]")
+    # days in [joined_on, left_on] (no left_on: to the month's end); no joined_on: none
+    n = np.searchsorted(bd, left, side="right")
+    n = np.where(np.isnat(left), len(bd), n) - np.searchsorted(bd, joined, side="left")
+    n = np.where(np.isnat(joined), 0, np.maximum(n, 0))
+    out = pd.Series(n.astype("int64"), index=reps["rep_id"].to_numpy())
+    return out[~out.index.duplicated(keep="last")]
 
 
 def _month_event_reps(data, month: str) -> list:

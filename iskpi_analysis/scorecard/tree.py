@@ -28,6 +28,8 @@ tree took minutes at 300 reps; ``benchmarks/bench_kpi_tree.py``).
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -48,6 +50,22 @@ __all__ = [
     "team_card",
     "rep_table",
 ]
+
+#: query results per Dataset view (its filters are in the SQL text): an organisation's page
+#: measures the same month for the tree, the summary, the history and SMART, and asks once
+_QUERIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _query_once(data, sql: str) -> pd.DataFrame:
+    """``data.query(sql)``, remembered for this Dataset object (a view of immutable data)."""
+    try:
+        seen = _QUERIES.setdefault(data, {})
+    except TypeError:  # not weak-referenceable: ask every time
+        return data.query(sql)
+    if sql not in seen:
+        seen[sql] = data.query(sql)
+    return seen[sql].copy()
+
 
 VERDICTS = targets.VERDICTS
 
@@ -152,8 +170,11 @@ def measures(
         if c not in m:
             m[c] = np.nan
     m_ = month.replace("'", "")
-    tac = data.query(f"""SELECT rep_id, count(DISTINCT lead_id) AS n FROM {data.sql("calls")}
-        WHERE month = '{m_}' AND connected AND role = 'BDR' AND lead_id IS NOT NULL GROUP BY rep_id""")
+    tac = _query_once(
+        data,
+        f"""SELECT rep_id, count(DISTINCT lead_id) AS n FROM {data.sql("calls")}
+        WHERE month = '{m_}' AND connected AND role = 'BDR' AND lead_id IS NOT NULL GROUP BY rep_id""",
+    )
     m["target_account_contacts"] = tac.set_index("rep_id")["n"].astype(float)
     m.loc[m["role"] == "BDR", "target_account_contacts"] = m.loc[m["role"] == "BDR", "target_account_contacts"].fillna(
         0

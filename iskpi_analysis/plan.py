@@ -151,12 +151,25 @@ def calls_for_probability(
     if rates is None and successes is None:
         raise ValueError("give rates, or successes and trials")
     p = _rate_draws(rates, successes, trials, draws, seed)
-    g = int(goal)
-    plain = g / float(np.mean(p)) if successes is None else g / float(np.median(p))
+    return _fewest_calls(_ReachCurve(goal, p), probability, bayes=successes is not None, max_factor=max_factor)
 
-    def prob(n: int) -> float:
-        return float(np.mean(_st.binom.sf(g - 1, n, p)))
 
+class _ReachCurve:
+    """P(reaching ``goal``) as a function of the calls, for one set of rate draws; each number of
+    calls is evaluated once (a plan's probabilities search the same curve)."""
+
+    def __init__(self, goal: int, p: np.ndarray):
+        self.goal, self.p, self._seen = int(goal), p, {}
+
+    def __call__(self, n: int) -> float:
+        if n not in self._seen:
+            self._seen[n] = float(np.mean(_st.binom.sf(self.goal - 1, n, self.p)))
+        return self._seen[n]
+
+
+def _fewest_calls(prob: _ReachCurve, probability: float, *, bayes: bool, max_factor: float) -> int | None:
+    g, p = prob.goal, prob.p
+    plain = g / float(np.mean(p)) if not bayes else g / float(np.median(p))
     lo, hi = g - 1, max(g, int(math.ceil(plain)))  # prob(lo) < probability (fewer calls than goal)
     limit = int(math.ceil(plain * max_factor))
     while prob(hi) < probability:
@@ -216,9 +229,15 @@ def probability_plan(
     plain_calls = int(plain["needed_ceil"].iloc[0])
     overall = float(np.prod(r))
     cum_from_top = np.append(1.0, np.cumprod(r))
-    rows = [{"basis": "plain", "probability": reach_probability(goal, plain_calls, **kw), "calls": plain_calls}]
+    # one set of rate draws and one reach curve for every row (what each row would draw and
+    # evaluate on its own: the same seed, the same numbers)
+    curve = _ReachCurve(goal, _rate_draws(kw["rates"], successes, trials, draws, seed))
+    rows = [{"basis": "plain", "probability": curve(int(plain_calls)), "calls": plain_calls}]
     for pr in probabilities:
-        rows.append({"basis": "probability", "probability": float(pr), "calls": calls_for_probability(goal, pr, **kw)})
+        if not 0 < pr < 1:
+            raise ValueError(f"probability must be in (0, 1), got {pr}")
+        calls = _fewest_calls(curve, pr, bayes=successes is not None, max_factor=100.0)
+        rows.append({"basis": "probability", "probability": float(pr), "calls": calls})
     out = pd.DataFrame(rows)
     out["calls"] = out["calls"].astype("Int64")
     out["expected_goal"] = out["calls"].astype(float) * overall

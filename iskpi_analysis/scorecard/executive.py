@@ -142,22 +142,36 @@ def kpi_history(
             ok = cur is not None and col in cur and not cur[col].isna().all()
             v = float(cur[col].sum()) if ok else np.nan
             rows.append({"team_id": "all", "kpi_id": kpi_id, "per": "team_month", "month": m, "value": v, "order": i})
+        # every team's sums of the month at once (the tree's team rows; BDR-only ones apart)
+        sums = _team_sums(cur) if cur is not None else None
         for team_id, kl in team_kpis.items():
             # the team's reps as the tree counts them (a rep who left still brings the month's deals)
-            g = cur[cur["team_id"] == team_id] if cur is not None else None
-            active = g is not None and bool((g["n_days"] > 0).any())  # no working rep: no value that month
+            active = sums is not None and bool(sums["active"].get(team_id, False))  # no working rep: no value
             for i, (kpi_id, per) in enumerate(kl):
-                v = _team_value(kpi_id, g, per) if active else np.nan
+                v = _team_value(kpi_id, sums, team_id, per) if active else np.nan
                 rows.append({"team_id": team_id, "kpi_id": kpi_id, "per": per, "month": m, "value": v, "order": i})
     return pd.DataFrame(rows)
 
 
-def _team_value(kpi_id: str, g: pd.DataFrame, per) -> float:
-    """A team's value of one KPI from its reps' :func:`measures` rows, by the KPI tree's own rule
+def _team_sums(cur: pd.DataFrame) -> dict:
+    """The team rows of :func:`tree._sums` of one month's :func:`measures` (all reps, and BDRs
+    only) indexed by team, and whether each team has a rep with business days."""
+    out = {}
+    for bdr in (False, True):
+        s = _tree._sums(cur, bdr_only=bdr)
+        out[bdr] = s[s["level"] == "team"].set_index("team_id", drop=False)
+    out["active"] = (cur["n_days"] > 0).groupby(cur["team_id"]).any()
+    return out
+
+
+def _team_value(kpi_id: str, sums: dict, team_id, per) -> float:
+    """A team's value of one KPI from its reps' :func:`measures` sums, by the KPI tree's own rule
     (one home: :mod:`.tree`)."""
-    s = _tree._sums(g, bdr_only=kpi_id in _tree.BDR_KPIS)
-    s = s[s["level"] == "team"].reset_index(drop=True)
-    return float(_tree._values(kpi_id, s, per)["actual"][0]) if len(s) else np.nan
+    s = sums[kpi_id in _tree.BDR_KPIS]
+    if team_id not in s.index:
+        return np.nan
+    s = s.loc[[team_id]].reset_index(drop=True)
+    return float(_tree._values(kpi_id, s, per)["actual"][0])
 
 
 def _decline_p(values: np.ndarray) -> float:

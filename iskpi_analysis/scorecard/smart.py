@@ -85,6 +85,7 @@ def smart_check(
         hist = {k: v[v["team_id"].isin(keep)] for k, v in hist.items()}
     econ = _economics_history(data, list(hist), keep, gross_margin, lifetime_years)
     rows = []
+    sums: dict = {}  # each month's sums once, for every KPI of the table
     for r in t.itertuples(index=False):
         k = kpis.get(r.kpi_id)
         specific = bool(k.formula)
@@ -93,7 +94,7 @@ def smart_check(
             vals = econ[r.kpi_id].to_numpy(float) if measurable else np.array([])
         else:
             measurable = r.kpi_id in TREE_KPIS and _measurable(r.kpi_id, data)
-            vals = _history_values(hist, r, k) if measurable else np.array([])
+            vals = _history_values(hist, r, k, sums=sums) if measurable else np.array([])
         vals = vals[np.isfinite(vals)]
         time_bound = k.unit not in ("count", "jpy") or r.per is not None
         if len(vals):
@@ -138,16 +139,24 @@ def _economics_history(data, months, keep, gross_margin, lifetime_years) -> pd.D
     return out[out["team_id"].isin(keep)] if keep is not None else out
 
 
-def _history_values(hist: dict, r, k) -> np.ndarray:
-    """The KPI's value in every past rep-month (per-rep targets, rates, points) or team-month."""
+def _history_values(hist: dict, r, k, *, sums: dict | None = None) -> np.ndarray:
+    """The KPI's value in every past rep-month (per-rep targets, rates, points) or team-month.
+
+    ``sums``: a dict kept across the KPIs of one table, where each month's :func:`_sums` are
+    remembered (they do not depend on the KPI)."""
     by_rep = r.per in ("rep_day", "rep_month") or k.unit in ("rate", "points")
+    sums = {} if sums is None else sums
     vals = []
-    for mm in hist.values():
+    for key, mm in hist.items():
         if not len(mm):
             continue
-        s = _sums(mm)
+        if (key, False) not in sums:
+            sums[key, False] = _sums(mm)
+        s = sums[key, False]
         if r.kpi_id in BDR_KPIS:
-            s = _bdr_teams(s, _sums(mm, bdr_only=True))
+            if (key, True) not in sums:
+                sums[key, True] = _sums(mm, bdr_only=True)
+            s = _bdr_teams(s, sums[key, True])
         s = s[s["level"] == ("rep" if by_rep else "team")]
         vals.append(_values(r.kpi_id, s, r.per)["actual"])
     return np.concatenate(vals) if vals else np.array([])

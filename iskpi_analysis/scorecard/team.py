@@ -186,9 +186,9 @@ def team_scorecards(
                 "calls_prob": None if pd.isna(pr["calls"]) else int(pr["calls"]),
                 "probability": probability,
             }
-        tdata = data.filter(team=team_id) if data.team == "all" else data
         rpd = rep_period_day[rep_period_day["team_id"] == team_id]
-        daily = pacing.daily_totals(tdata, rep_period=rpd)
+        # the organisation's leads and deals, cut per team (the rows data.filter(team=…) reads)
+        daily = pacing.daily_totals(data, rep_period=rpd, team=team_id if data.team == "all" else None)
         mt = t_rows.set_index("kpi_id")["month_target"]
         paced_cols = [c for c in daily.columns if c in mt.index and np.isfinite(mt[c])]
         ptab = (

@@ -28,6 +28,8 @@ tree took minutes at 300 reps; ``benchmarks/bench_kpi_tree.py``).
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -48,6 +50,22 @@ __all__ = [
     "team_card",
     "rep_table",
 ]
+
+#: query results per Dataset view (its filters are in the SQL text): an organisation's page
+#: measures the same month for the tree, the summary, the history and SMART, and asks once
+_QUERIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _query_once(data, sql: str) -> pd.DataFrame:
+    """``data.query(sql)``, remembered for this Dataset object (a view of immutable data)."""
+    try:
+        seen = _QUERIES.setdefault(data, {})
+    except TypeError:  # not weak-referenceable: ask every time
+        return data.query(sql)
+    if sql not in seen:
+        seen[sql] = data.query(sql)
+    return seen[sql].copy()
+
 
 VERDICTS = targets.VERDICTS
 
@@ -95,12 +113,15 @@ def previous_month(month: str) -> str:
 # per-month measurements
 def _rep_month_business_days(reps: pd.DataFrame, month: str) -> pd.Series:
     """Business days of the whole month each rep is employed (for month targets)."""
-    bd = jcal.month_business_days(month)
-    out = {}
-    for r in reps.itertuples(index=False):
-        left = r.left_on if pd.notna(r.left_on) else pd.Timestamp.max
-        out[r.rep_id] = int(((bd >= pd.Timestamp(r.joined_on)) & (bd <= left)).sum())
-    return pd.Series(out, dtype="int64")
+    bd = np.sort(jcal.month_business_days(month).to_numpy("datetime64[ns]"))
+    joined = pd.to_datetime(reps["joined_on"]).to_numpy("datetime64[ns]")
+    left = pd.to_datetime(reps["left_on"]).to_numpy("datetime64[ns]")
+    # days in [joined_on, left_on] (no left_on: to the month's end); no joined_on: none
+    n = np.searchsorted(bd, left, side="right")
+    n = np.where(np.isnat(left), len(bd), n) - np.searchsorted(bd, joined, side="left")
+    n = np.where(np.isnat(joined), 0, np.maximum(n, 0))
+    out = pd.Series(n.astype("int64"), index=reps["rep_id"].to_numpy())
+    return out[~out.index.duplicated(keep="last")]
 
 
 def _month_event_reps(data, month: str) -> list:
@@ -149,8 +170,11 @@ def measures(
         if c not in m:
             m[c] = np.nan
     m_ = month.replace("'", "")
-    tac = data.query(f"""SELECT rep_id, count(DISTINCT lead_id) AS n FROM {data.sql("calls")}
-        WHERE month = '{m_}' AND connected AND role = 'BDR' AND lead_id IS NOT NULL GROUP BY rep_id""")
+    tac = _query_once(
+        data,
+        f"""SELECT rep_id, count(DISTINCT lead_id) AS n FROM {data.sql("calls")}
+        WHERE month = '{m_}' AND connected AND role = 'BDR' AND lead_id IS NOT NULL GROUP BY rep_id""",
+    )
     m["target_account_contacts"] = tac.set_index("rep_id")["n"].astype(float)
     m.loc[m["role"] == "BDR", "target_account_contacts"] = m.loc[m["role"] == "BDR", "target_account_contacts"].fillna(
         0

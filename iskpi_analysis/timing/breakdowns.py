@@ -40,10 +40,17 @@ def available_breakdowns(data, *, rep: str | None = None) -> list[str]:
         calls = _calls_of(data)
         has_lead = "lead_id" in calls.columns and calls["lead_id"].notna().any()
         roles = calls["role"].nunique() if "role" in calls.columns else 0
-    leads = getattr(data, "leads", None) if has_lead else None
-    for col in ("source", "segment"):
-        if leads is not None and col in leads.columns and leads[col].notna().any():
-            out.append(col)
+    if _is_dataset(data):
+        if has_lead and data.has("leads"):
+            # whether the leads carry a source / segment, counted in the database (no leads frame)
+            sql = f"SELECT count(source) AS source, count(segment) AS segment FROM {data.sql('leads')}"
+            cols = data.query(sql)
+            out += [col for col in ("source", "segment") if int(cols[col].iloc[0]) > 0]
+    else:
+        leads = getattr(data, "leads", None) if has_lead else None
+        for col in ("source", "segment"):
+            if leads is not None and col in leads.columns and leads[col].notna().any():
+                out.append(col)
     if roles > 1 and rep in (None, ""):
         out.append("role")
     if has_lead:
@@ -108,6 +115,116 @@ def _attempt_order(s: pd.Series) -> pd.Series:
     return s.str.rstrip("+").astype(int) if s.name == "group" else s
 
 
+def _sql_route(data, history) -> bool:
+    """Both are Datasets on one connection: count in the database (the organisation-scale path)."""
+    return _is_dataset(data) and _is_dataset(history) and getattr(data, "con", None) is getattr(history, "con", 1)
+
+
+def _lit(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _sql_group(by: str, data, history, cap: int) -> tuple[str, str] | None:
+    """(SQL expression of each call's breakdown value, the join it needs), or None when the data
+    cannot support ``by``. The same values as :func:`_groups`: lead source / segment of the
+    history's leads, the call's role, the attempt number counted over the history's calls."""
+    if by in ("source", "segment"):
+        if not history.has("leads"):
+            return None
+        leads = f"(SELECT lead_id, {by} FROM {history.sql('leads')})"
+        return f"l.{by}", f"LEFT JOIN {leads} l ON c.lead_id = l.lead_id"
+    if by == "role":
+        return "c.role", ""
+    # only the leads called in ``data`` are numbered (every history call of them: earlier calls
+    # count), which keeps the window's sort to the leads that matter
+    attempts = (
+        "(SELECT call_id, row_number() OVER (PARTITION BY lead_id ORDER BY started_at, call_id) AS attempt "
+        f"FROM {history.sql('calls', lean=True)} "
+        f"WHERE lead_id IN (SELECT lead_id FROM {data.sql('calls', lean=True)}))"
+    )
+    group = f"CASE WHEN a.attempt >= {int(cap)} THEN '{int(cap)}+' ELSE CAST(a.attempt AS VARCHAR) END"
+    return group, f"JOIN {attempts} a ON c.call_id = a.call_id"
+
+
+def breakdown_sql(
+    data,
+    *,
+    by: str,
+    history=None,
+    hourly: bool = False,
+    include_non_business: bool = False,
+    attempt_cap: int = 5,
+    rep: str | None = None,
+) -> str | None:
+    """The portable SQL (DuckDB dialect, no GROUP BY ALL or date functions) that counts the calls
+    of ``data`` per breakdown value (× hour): group, [hour,] calls, connects, valid_conversations,
+    appointments. None when the data cannot support ``by``."""
+    history = data if history is None else history
+    found = _sql_group(by, data, history, attempt_cap)
+    if found is None:
+        return None
+    group, join = found
+    where = [] if include_non_business else ["c.business_day"]
+    if rep not in (None, ""):
+        where.append(f"c.rep_id = {_lit(rep)}")
+    hour = ", c.hour" if hourly else ""
+    inner = (
+        f"SELECT {group} AS grp{hour}, c.connected, c.valid_conversation, c.appointment "
+        f"FROM {data.sql('calls')} c {join}" + (f" WHERE {' AND '.join(where)}" if where else "")
+    )
+    keys = "grp" + (", hour" if hourly else "")
+    return (
+        f"SELECT {keys}, count(*) AS calls, count_if(connected) AS connects, "
+        f"count_if(valid_conversation) AS valid_conversations, count_if(appointment) AS appointments "
+        f"FROM ({inner}) t WHERE grp IS NOT NULL GROUP BY {keys}"
+    )
+
+
+def _sql_counts(data, *, by, history, hourly, include_non_business, attempt_cap, rep) -> pd.DataFrame | None:
+    """The breakdown's counts aggregated in the database: only the group (× hour) rows come back."""
+    if rep not in (None, ""):
+        bday = "" if include_non_business else " WHERE business_day"
+        known = data.query(f"SELECT DISTINCT CAST(rep_id AS VARCHAR) AS rep_id FROM {data.sql('calls')}{bday}")
+        known = tuple(sorted(known["rep_id"].astype(str)))
+        if str(rep) not in known:
+            raise ValueError(f"rep must be one of the reps with calls {known}, got {rep!r}")
+    sql = breakdown_sql(
+        data,
+        by=by,
+        history=history,
+        hourly=hourly,
+        include_non_business=include_non_business,
+        attempt_cap=attempt_cap,
+        rep=rep,
+    )
+    if sql is None:
+        return None
+    out = data.query(sql).rename(columns={"grp": "group"})
+    out["group"] = out["group"].astype("string")
+    for c in ("calls", "connects", "valid_conversations", "appointments"):
+        out[c] = out[c].astype("int64")
+    return out
+
+
+def _frame_counts(data, *, by, history, hourly, include_non_business, attempt_cap, rep) -> pd.DataFrame | None:
+    """The reference route: every call in pandas (calls DataFrames, or data on two connections)."""
+    calls = all_calls = _bd_calls(data)
+    if not include_non_business:
+        calls = calls[calls["business_day"].astype(bool)]
+    if rep not in (None, ""):
+        known = tuple(sorted(calls["rep_id"].astype(str).unique()))
+        if str(rep) not in known:
+            raise ValueError(f"rep must be one of the reps with calls {known}, got {rep!r}")
+        calls = calls[calls["rep_id"].astype(str) == str(rep)]
+    group = _groups(by, data, history, calls, all_calls, attempt_cap)
+    if group is None:
+        return None
+    frame = calls.assign(group=pd.array(group, dtype="string"))
+    frame = frame[frame["group"].notna()]
+    keys = ["group"] + (["hour"] if hourly else [])
+    return _pandas_counts(frame, keys, include_non_business=True)
+
+
 def breakdown(
     data,
     *,
@@ -146,21 +263,19 @@ def breakdown(
     _check("by", by, BREAKDOWNS)
     _check("metric", metric, METRICS)
     history = data if history is None else history
-    calls = all_calls = _bd_calls(data)
-    if not include_non_business:
-        calls = calls[calls["business_day"].astype(bool)]
-    if rep not in (None, ""):
-        known = tuple(sorted(calls["rep_id"].astype(str).unique()))
-        if str(rep) not in known:
-            raise ValueError(f"rep must be one of the reps with calls {known}, got {rep!r}")
-        calls = calls[calls["rep_id"].astype(str) == str(rep)]
-    group = _groups(by, data, history, calls, all_calls, attempt_cap)
-    if group is None:
+    route = _sql_counts if _sql_route(data, history) else _frame_counts
+    counts = route(
+        data,
+        by=by,
+        history=history,
+        hourly=hourly,
+        include_non_business=include_non_business,
+        attempt_cap=attempt_cap,
+        rep=rep,
+    )
+    if counts is None:
         return pd.DataFrame()
-    frame = calls.assign(group=pd.array(group, dtype="string"))
-    frame = frame[frame["group"].notna()]
     keys = ["group"] + (["hour"] if hourly else [])
-    counts = _pandas_counts(frame, keys, include_non_business=True)
     out = rate_table(counts, by=keys, metric=metric, min_trials=min_trials, complete=False)
     if by == "attempt":
         out = out.sort_values(keys, key=_attempt_order).reset_index(drop=True)

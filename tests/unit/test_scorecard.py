@@ -367,3 +367,15 @@ def test_plots_colour_by_verdict_and_mute_small():
     ax = psc.pacing_chart(path, proj, kpi_id="calls")
     assert ax.get_xlim()[1] == pytest.approx(19.5)
     plt.close("all")
+
+
+def test_team_daily_totals_cut_from_the_organisation_equal_the_team_filter(sample_data):
+    from iskpi_analysis import aggregate, pacing
+
+    rpd = aggregate.rep_period(sample_data, grain="day")
+    for t in sample_data.team_ids():
+        r = rpd[rpd["team_id"] == t]
+        cut = pacing.daily_totals(sample_data, rep_period=r, team=t)
+        alone = pacing.daily_totals(sample_data.filter(team=t), rep_period=r)
+        pd.testing.assert_frame_equal(cut, alone, check_exact=True)
+        assert cut["sql_count"].sum() == sample_data.filter(team=t).leads["sql_at"].notna().sum() > 0

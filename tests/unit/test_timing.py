@@ -4,6 +4,7 @@ planted peaks, flat pattern, chi-square, breakdowns and the notebook on the samp
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -893,3 +894,44 @@ def test_english_words_of_every_verdict():
         timing.hour_windows([10, 11], "en")
     assert timing.period_label("2026-10", 1, lang="en") == "2026-10 (1 month)"
     assert timing.period_label("2026-10", 3, lang="ja") == "2026-08〜2026-10(3ヶ月)"
+
+
+def _frames(data) -> SimpleNamespace:
+    """The pandas reference of a Dataset: its outbound calls as a frame without the derived
+    local-time columns (``_local_columns`` recomputes hour / business day) and its leads."""
+    calls = data.calls
+    if "direction" in calls.columns:
+        calls = calls[calls["direction"].fillna("") != "in"]
+    calls = calls.drop(columns=["hour", "weekday", "business_day", "valid_conversation"])
+    return SimpleNamespace(calls=calls.reset_index(drop=True), leads=data.leads)
+
+
+@pytest.mark.parametrize("by", timing.BREAKDOWNS)
+def test_breakdown_counted_in_sql_equals_the_pandas_route(sample_data, by):
+    from iskpi_analysis.engines.definitions import check_portable
+    from iskpi_analysis.timing.breakdowns import breakdown_sql
+
+    hist = sample_data.filter(team="osaka_is")
+    d = hist.filter(start="2026-08-01", end="2026-11-01")
+    ref_d, ref_h = _frames(d), _frames(hist)
+    rep = sorted(ref_d.calls["rep_id"].unique())[1]
+    for hourly in (False, True):
+        for nonbiz in (False, True):
+            for r in (None, rep):
+                opts = dict(by=by, hourly=hourly, include_non_business=nonbiz, rep=r, min_trials=30)
+                fast = timing.breakdown(d, history=hist, **opts)
+                slow = timing.breakdown(ref_d, history=ref_h, **opts)
+                assert len(fast) > (0 if by == "role" and r else 1), opts
+                pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-12)
+                check_portable(breakdown_sql(d, history=hist, **{k: v for k, v in opts.items() if k != "min_trials"}))
+    # the last table (weekends and holidays included, one rep): each call of the rep is counted
+    # once when it has a value (a lead for attempts, a lead with a source / segment for those)
+    calls = ref_d.calls
+    if by == "attempt":
+        calls = calls[calls["lead_id"].notna()]
+    elif by in ("source", "segment"):
+        known = set(ref_h.leads.loc[ref_h.leads[by].notna(), "lead_id"])
+        calls = calls[calls["lead_id"].isin(known)]
+    assert fast["calls"].sum() == len(calls[calls["rep_id"] == rep])
+    with pytest.raises(ValueError, match="rep must be one of"):
+        timing.breakdown(d, by=by, history=hist, rep="nobody")

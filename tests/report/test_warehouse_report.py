@@ -6,9 +6,8 @@ organisation and one team, every notebook); the database run asks for the same m
 and notebooks with ``--data`` a PostgreSQL URL (with a password, which must appear nowhere in
 the output). Every record every page writes (``kpi_table``, ``team_phase`` and the rest) is
 compared, floats to 1e-9 relative. Each query the kernels send is logged
-(``ISKPI_ENGINE_LOG``): none of the kit's own analyses gets call-level rows back. The one that
-does today is ``timing.breakdowns`` (it pulls the month's calls to number attempts; its owner is
-moving it to SQL aggregates), which the test names instead of hiding.
+(``ISKPI_ENGINE_LOG``): none of the kit's own analyses gets call-level rows back (``timing.breakdowns``
+did until it counted in SQL; it numbers attempts and counts group × hour in the database now).
 """
 
 from __future__ import annotations
@@ -26,8 +25,6 @@ from iskpi_analysis import config, report
 from iskpi_analysis import notebook as nbm
 from iskpi_analysis.engines.base import QUERY_LOG_ENV
 
-#: the analyses allowed to pull call-level rows today (see the module docstring)
-PULLS_CALLS = ("iskpi_analysis.timing.breakdowns.",)
 PASSWORD = "s3cret-pw"
 
 
@@ -137,17 +134,13 @@ def test_report_from_postgres_gets_only_aggregates_back(pg_report):
     log, n_calls = pg_report["log"], pg_report["n_calls"]
     assert len(log) > 50
     events = [e for e in log if "call_id" in e["columns"] or "email_id" in e["columns"]]
-    own = [e for e in events if not e["caller"].startswith(PULLS_CALLS)]
-    assert own == [], own[:3]
-    rest = [e for e in log if e not in events]
-    biggest = max(rest, key=lambda e: e["rows"])
+    assert events == [], events[:3]
+    biggest = max(log, key=lambda e: e["rows"])
     # aggregated tables and the small pulled ones (leads, deals) only: far below the calls
     assert biggest["rows"] < n_calls / 10, biggest
-    pulled = sum(e["rows"] for e in events)
     slow = pd.DataFrame(log).groupby("caller")["seconds"].sum().sort_values(ascending=False).head(6)
     print("seconds in the database by caller:", slow.round(1).to_dict())
     print(
         f"{len(log)} queries from the kernels; calls in the database {n_calls:,}; largest other result "
-        f"{biggest['rows']:,} rows ({biggest['caller']}); call-level rows pulled by "
-        f"timing.breakdowns: {pulled:,} in {len(events)} queries"
+        f"{biggest['rows']:,} rows ({biggest['caller']}); no call-level rows"
     )

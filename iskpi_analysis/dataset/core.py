@@ -113,6 +113,14 @@ class Dataset:
         view = f"v_{table}{'_lean' if lean else ''}{'_all' if with_inbound and table == 'calls' else ''}"
         return f"(SELECT * FROM {view}{' WHERE ' + where if where else ''})"
 
+    def same_source(self, other) -> bool:
+        """True when ``other`` is a Dataset whose queries run on this one's connection, so one
+        query may join the tables of both (e.g. a window's calls with its history's)."""
+        return isinstance(other, Dataset) and other._query_target() is self._query_target()
+
+    def _query_target(self):
+        return self._con
+
     def query(self, sql: str) -> pd.DataFrame:
         """Run SQL on this dataset's connection (tables via :meth:`sql`).
 

@@ -127,6 +127,9 @@ class EngineDataset(Dataset):
             "with data.sql(table), which run there"
         )
 
+    def _query_target(self):
+        return self._src  # every view of one load_data(URL) shares its engine and temporary views
+
     @property
     def source_url(self) -> str:
         """The database URL without password."""

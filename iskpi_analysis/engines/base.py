@@ -145,8 +145,11 @@ def _caller() -> str:
         mod = fr.frame.f_globals.get("__name__", "")
         if mod.startswith(("iskpi_analysis.engines", "iskpi_analysis.dataset.warehouse")):
             continue
-        # the Dataset's own plumbing (a frame property, row counts) is not who asked
-        if mod.startswith("iskpi_analysis.dataset") and (fr.function[0] in "<_" or fr.function == "query"):
+        # the Dataset's own plumbing (a frame property, row counts) and an analysis' private
+        # helpers (e.g. a memo around data.query) are not who asked: the public function is
+        if mod.startswith("iskpi_analysis") and fr.function[0] in "<_":
+            continue
+        if mod.startswith("iskpi_analysis.dataset") and fr.function == "query":
             continue
         return f"{mod}.{fr.function}"
     return "?"

@@ -117,7 +117,7 @@ def _attempt_order(s: pd.Series) -> pd.Series:
 
 def _sql_route(data, history) -> bool:
     """Both are Datasets on one connection: count in the database (the organisation-scale path)."""
-    return _is_dataset(data) and _is_dataset(history) and getattr(data, "con", None) is getattr(history, "con", 1)
+    return _is_dataset(data) and _is_dataset(history) and data.same_source(history)
 
 
 def _lit(value: str) -> str:

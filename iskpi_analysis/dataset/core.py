@@ -218,8 +218,11 @@ class Dataset:
         if self.snapshot is not None and f.get("team") != self._scope:
             # another team: a connection whose views read only that team's files of the snapshot
             return self.snapshot.dataset(team=f.get("team"), filters=f)
-        return Dataset(
-            self._con,
+        return Dataset(self._con, **self._view_kwargs(f))
+
+    def _view_kwargs(self, f: dict) -> dict:
+        """Everything a view of this data keeps (source facts, warnings, snapshot), under filters ``f``."""
+        return dict(
             tz=self.tz,
             data_dir=self.data_dir,
             files=self.files,

@@ -43,6 +43,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 
 from .. import config
+from ..engines.base import Engine
+from ..engines.local import view_relations
 from .contract import CONTRACT, EVENT_TIME, REQUIRED_TABLES, TABLES, DataValidationError, Problem
 from .core import Dataset
 from .files import _q
@@ -179,19 +181,7 @@ class EngineDataset(Dataset):
         return _ViewEngine(self)
 
     def _with_filters(self, f: dict) -> EngineDataset:
-        return EngineDataset(
-            self._src,
-            tz=self.tz,
-            data_dir=self.data_dir,
-            files={},
-            fingerprint=self.fingerprint,
-            notes=self.notes,
-            present=self._present,
-            filters=f,
-            valid_talk_seconds=self.valid_talk_seconds,
-            inbound_calls=self.inbound_calls,
-            snapshot=self.snapshot,
-        )
+        return EngineDataset(self._src, **self._view_kwargs(f))
 
     def _frame(self, table: str) -> pd.DataFrame | None:
         # a database has no row order: pulled in the order of the table's ids (the files' order
@@ -245,7 +235,7 @@ _ORDER = {
 }
 
 
-class _ViewEngine:
+class _ViewEngine(Engine):
     """The aggregations' engine of one filtered view: the database's engine, with the view's
     ``sql(...)`` (its filters as WHERE) as the definitions' relations and the calendar table
     the load put in the database."""
@@ -260,13 +250,7 @@ class _ViewEngine:
         return self.base.has(table)
 
     def relations(self) -> dict[str, str]:
-        d = self.data
-        rel = {"calls": d.sql("calls", lean=True), "reps": d.sql("reps")}
-        if d.has("emails"):
-            rel["emails"] = d.sql("emails", lean=True)
-        if d.has("deals"):
-            rel["deals"] = d.sql("deals")
-        return rel
+        return view_relations(self.data)
 
     def calendar(self) -> pd.DataFrame:
         return self.data._src.cal_frame
@@ -277,11 +261,6 @@ class _ViewEngine:
 
             return contextlib.nullcontext(self.data._src.cal)
         return self.base.temp_table(df, prefix)
-
-    def run(self, sql: str, **extra: str) -> pd.DataFrame:
-        from ..engines.definitions import render
-
-        return self.base.query(render(sql, self.dialect, {**self.relations(), **extra}))
 
     def source(self, table: str) -> str:
         return self.base.source(table)

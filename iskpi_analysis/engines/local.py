@@ -16,7 +16,18 @@ from .definitions import calendar_frame
 # one calendar per loaded data (its DuckDB connection), shared by every filtered view of it
 _CALENDARS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-__all__ = ["LocalEngine"]
+__all__ = ["LocalEngine", "view_relations"]
+
+
+def view_relations(data) -> dict[str, str]:
+    """The definitions' relations over a Dataset's views, its filters included (lean calls and
+    e-mails, reps, deals): the same for files (DuckDB) and a database's views."""
+    rel = {"calls": data.sql("calls", lean=True), "reps": data.sql("reps")}
+    if data.has("emails"):
+        rel["emails"] = data.sql("emails", lean=True)
+    if data.has("deals"):
+        rel["deals"] = data.sql("deals")
+    return rel
 
 
 class LocalEngine(Engine):
@@ -32,13 +43,7 @@ class LocalEngine(Engine):
         return self.data.has(table)
 
     def relations(self) -> dict[str, str]:
-        d = self.data
-        rel = {"calls": d.sql("calls", lean=True), "reps": d.sql("reps")}
-        if d.has("emails"):
-            rel["emails"] = d.sql("emails", lean=True)
-        if d.has("deals"):
-            rel["deals"] = d.sql("deals")
-        return rel
+        return view_relations(self.data)
 
     def calendar(self) -> pd.DataFrame:
         """The calendar over the whole loaded data, computed once per load: the UTC dates of the

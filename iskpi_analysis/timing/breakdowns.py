@@ -180,14 +180,19 @@ def breakdown_sql(
     )
 
 
+def _require_rep(rep, reps) -> None:
+    """ValueError unless ``rep`` is one of ``reps`` (the reps with calls in the data), listing them."""
+    known = tuple(sorted({str(r) for r in reps}))
+    if str(rep) not in known:
+        raise ValueError(f"rep must be one of the reps with calls {known}, got {rep!r}")
+
+
 def _sql_counts(data, *, by, history, hourly, include_non_business, attempt_cap, rep) -> pd.DataFrame | None:
     """The breakdown's counts aggregated in the database: only the group (× hour) rows come back."""
     if rep not in (None, ""):
         bday = "" if include_non_business else " WHERE business_day"
         known = data.query(f"SELECT DISTINCT CAST(rep_id AS VARCHAR) AS rep_id FROM {data.sql('calls')}{bday}")
-        known = tuple(sorted(known["rep_id"].astype(str)))
-        if str(rep) not in known:
-            raise ValueError(f"rep must be one of the reps with calls {known}, got {rep!r}")
+        _require_rep(rep, known["rep_id"])
     sql = breakdown_sql(
         data,
         by=by,
@@ -212,9 +217,7 @@ def _frame_counts(data, *, by, history, hourly, include_non_business, attempt_ca
     if not include_non_business:
         calls = calls[calls["business_day"].astype(bool)]
     if rep not in (None, ""):
-        known = tuple(sorted(calls["rep_id"].astype(str).unique()))
-        if str(rep) not in known:
-            raise ValueError(f"rep must be one of the reps with calls {known}, got {rep!r}")
+        _require_rep(rep, calls["rep_id"].unique())
         calls = calls[calls["rep_id"].astype(str) == str(rep)]
     group = _groups(by, data, history, calls, all_calls, attempt_cap)
     if group is None:
